@@ -1,0 +1,96 @@
+/**
+ * results.json — the contract between the scenario runner (writer) and reports and
+ * checks (readers). See DESIGN.md. Extra fields are optional so that older files stay valid.
+ */
+
+export interface Quantiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export interface StrategySummary {
+  requests: number;
+  ok: number;
+  errors: number;
+  errorRate: number;
+  throughputRps: number;
+  latencyMs: Quantiles;
+  ttftMs: { p50: number; p99: number };
+  costUsd: number;
+  costPer1kOk: number;
+  attemptsPerRequest: number;
+  /** endpoint/provider id -> share of successful requests served (0..1). */
+  providerShare: Record<string, number>;
+  /** Seconds from fault onset until the faulty provider's share stays < 5% for 3 consecutive 1-s windows. */
+  failoverS: number | null;
+  /** Seconds from fault end until the recovered provider's share is back above half its pre-fault share. */
+  recoverS: number | null;
+  /** Errors by kind/code. */
+  errorsByKind?: Record<string, number>;
+  /** Share of successful answers that were acceptable for their class (quality). */
+  qualityOk?: number;
+}
+
+export interface TimelinePoint {
+  /** Second since the start of the measured run. */
+  t: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  costUsd: number;
+  share: Record<string, number>;
+}
+
+/** Regret against the hindsight-best (oracle) choice, sim mode. */
+export interface Regret {
+  /** Extra USD spent vs the oracle. */
+  costUsd: number;
+  /** Extra p99 latency ms vs the oracle. */
+  p99Ms: number;
+  /** Extra errors vs the oracle. */
+  errors: number;
+}
+
+/** Mean and 95% confidence interval across seeds. */
+export interface Interval {
+  mean: number;
+  lo: number;
+  hi: number;
+  n: number;
+}
+
+export interface StrategyResult {
+  strategy: string;
+  /** Parameters the strategy ran with. */
+  params?: Record<string, unknown>;
+  summary: StrategySummary;
+  timeline: TimelinePoint[];
+  regret?: Regret;
+  /** Per-metric confidence intervals when run over several seeds. */
+  ci?: Record<string, Interval>;
+}
+
+export interface FaultWindow {
+  /** Seconds since the start. */
+  start: number;
+  end: number;
+  provider: string;
+  kind: string;
+}
+
+export interface ResultsFile {
+  scenario: string;
+  mode: 'sim' | 'http';
+  seed: number;
+  durationS: number;
+  strategies: StrategyResult[];
+  /** Fault windows, for shading charts. */
+  faults?: FaultWindow[];
+  slo?: { p99Ms?: number; errorRate?: number; costPer1kOk?: number };
+  seeds?: number[];
+  generatedBy?: string;
+}

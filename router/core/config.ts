@@ -1,0 +1,196 @@
+import { z } from 'zod';
+import { RouterError } from './errors.js';
+import type { Endpoint } from './types.js';
+
+/**
+ * The router's configuration, validated with zod. Every field has a safe default
+ * except the endpoints. Invalid config throws RouterError('invalid_config') whose
+ * message names each bad field path and the expected shape.
+ */
+
+const nonNeg = z.number().finite().nonnegative();
+const posInt = z.number().int().positive();
+const ms = z.number().finite().nonnegative();
+
+export const priceSchema = z.strictObject({ input: nonNeg, output: nonNeg });
+
+export const endpointSchema = z.strictObject({
+  id: z.string().min(1).optional(),
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  upstreamModel: z.string().min(1).optional(),
+  baseUrl: z.url().optional(),
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+    .optional(),
+  weight: z.number().finite().positive().default(1),
+  price: priceSchema.default({ input: 0, output: 0 }),
+  tier: z.number().int().min(0).default(1),
+  quality: z.union([z.number().min(0).max(1), z.record(z.string(), z.number().min(0).max(1))]).optional(),
+  classes: z.array(z.string().min(1)).default([]),
+  priority: z.number().int().default(0),
+  region: z.string().optional(),
+  tags: z.array(z.string()).default([]),
+  contextWindow: posInt.optional(),
+  limits: z.strictObject({ rpm: posInt.optional(), tpm: posInt.optional() }).default({}),
+});
+
+export const strategyRefSchema = z.union([
+  z.string().min(1),
+  z.strictObject({ name: z.string().min(1), params: z.record(z.string(), z.unknown()).default({}) }),
+]);
+
+export const healthSchema = z.strictObject({
+  /** Eject after this many consecutive failures. */
+  consecutiveFailures: posInt.default(5),
+  /** Eject when the windowed error rate exceeds `threshold` over at least `minRequests`. */
+  errorRate: z
+    .strictObject({ threshold: z.number().gt(0).max(1).default(0.5), minRequests: posInt.default(20) })
+    .default({ threshold: 0.5, minRequests: 20 }),
+  /** Ejection time = base * 2^(ejections-1), capped at max. */
+  baseEjectionMs: ms.default(5_000),
+  maxEjectionMs: ms.default(120_000),
+  /** Probes allowed at once while half-open. */
+  halfOpenProbes: posInt.default(1),
+  /** If more than this fraction of candidates is unavailable, ignore health (panic mode). */
+  panicThreshold: z.number().min(0).max(1).default(0.5),
+  /** Recovered endpoints ramp their weight from 10% to 100% over this time. */
+  slowStartMs: ms.default(10_000),
+  /** Cooldown for a 429/503 without Retry-After. */
+  defaultCooldownMs: ms.default(1_000),
+  /** A Retry-After longer than this is capped. */
+  maxCooldownMs: ms.default(60_000),
+  /** When every candidate is cooling down, wait for the earliest recovery (within the deadline). */
+  waitForRecovery: z.boolean().default(true),
+  /** Active checks via transport.check every intervalMs (0 = off). */
+  activeCheck: z
+    .strictObject({ intervalMs: ms.default(0), timeoutMs: ms.default(2_000) })
+    .default({ intervalMs: 0, timeoutMs: 2_000 }),
+});
+
+export const retrySchema = z.strictObject({
+  /** Total attempts per request, across retries, failovers and fallback models. */
+  maxAttempts: posInt.default(4),
+  backoffBaseMs: ms.default(25),
+  backoffMaxMs: ms.default(1_000),
+  /** Retries may be at most this share of requests (plus `budgetMinPerSecond`), over `budgetWindowMs`. */
+  budgetRatio: z.number().min(0).max(10).default(0.2),
+  budgetMinPerSecond: nonNeg.default(5),
+  budgetWindowMs: ms.default(10_000),
+});
+
+export const timeoutSchema = z.strictObject({
+  /** Max wait for the first byte of one attempt. */
+  ttftMs: ms.default(30_000),
+  /** Max total time for the whole request, all attempts included. */
+  totalMs: ms.default(120_000),
+});
+
+export const hedgingSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** Start a second attempt if the first has no first byte after this long. */
+  delayMs: ms.default(1_000),
+});
+
+export const statsSchema = z.strictObject({
+  /** Peak-EWMA time constant. */
+  ewmaTauMs: z.number().positive().default(10_000),
+  /** Sliding window for success rate. */
+  windowMs: z.number().positive().default(30_000),
+  windowBuckets: posInt.default(10),
+});
+
+export const routerConfigSchema = z.strictObject({
+  endpoints: z.array(endpointSchema).min(1, 'at least one endpoint'),
+  strategy: strategyRefSchema.default('round-robin'),
+  /** Model group -> fallback groups tried in order after it. */
+  fallbacks: z.record(z.string(), z.array(z.string().min(1))).default({}),
+  health: healthSchema.default(healthSchema.parse({})),
+  retry: retrySchema.default(retrySchema.parse({})),
+  timeouts: timeoutSchema.default(timeoutSchema.parse({})),
+  hedging: hedgingSchema.default(hedgingSchema.parse({})),
+  stats: statsSchema.default(statsSchema.parse({})),
+});
+
+export type RouterConfigInput = z.input<typeof routerConfigSchema>;
+export type RouterConfig = z.output<typeof routerConfigSchema>;
+export type EndpointConfig = z.input<typeof endpointSchema>;
+export type HealthConfig = z.output<typeof healthSchema>;
+export type RetryConfig = z.output<typeof retrySchema>;
+export type TimeoutConfig = z.output<typeof timeoutSchema>;
+export type HedgingConfig = z.output<typeof hedgingSchema>;
+export type StatsConfig = z.output<typeof statsSchema>;
+
+/** `endpoints[2].price.input` */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  return out || '(root)';
+}
+
+/** One line per issue: "<where>.<path>: <message>". */
+export function formatZodError(err: z.ZodError, where = 'config'): string {
+  return err.issues
+    .map((i) => {
+      const path = formatPath(i.path);
+      return `${where}${path === '(root)' ? '' : '.' + path}: ${i.message}`;
+    })
+    .join('\n');
+}
+
+/** Validate anything against a schema or throw RouterError('invalid_config') naming the field paths. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, where = 'config'): z.output<S> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new RouterError('invalid_config', `invalid ${where}:\n${formatZodError(r.error, where)}`);
+  return r.data;
+}
+
+/** Turn one validated endpoint config into an Endpoint. */
+export function normalizeEndpoint(c: z.output<typeof endpointSchema>): Endpoint {
+  const quality: Record<string, number> =
+    typeof c.quality === 'number' ? { default: c.quality } : { default: 1, ...(c.quality ?? {}) };
+  return Object.freeze({
+    id: c.id ?? `${c.provider}/${c.model}`,
+    provider: c.provider,
+    model: c.model,
+    upstreamModel: c.upstreamModel ?? c.model,
+    baseUrl: c.baseUrl,
+    apiKeyEnv: c.apiKeyEnv,
+    weight: c.weight,
+    price: Object.freeze({ ...c.price }),
+    tier: c.tier,
+    quality: Object.freeze(quality),
+    classes: Object.freeze([...c.classes]),
+    priority: c.priority,
+    region: c.region,
+    tags: Object.freeze([...c.tags]),
+    contextWindow: c.contextWindow,
+    limits: Object.freeze({ ...c.limits }),
+  });
+}
+
+/** Validate a router config: schema, unique endpoint ids, fallbacks naming known models. */
+export function parseRouterConfig(input: unknown): { config: RouterConfig; endpoints: Endpoint[] } {
+  const config = parseOrThrow(routerConfigSchema, input);
+  const endpoints = config.endpoints.map(normalizeEndpoint);
+  const seen = new Map<string, number>();
+  const problems: string[] = [];
+  endpoints.forEach((e, i) => {
+    const prev = seen.get(e.id);
+    if (prev !== undefined)
+      problems.push(`config.endpoints[${i}].id: duplicate endpoint id "${e.id}" (also endpoints[${prev}]); set a unique id`);
+    seen.set(e.id, i);
+  });
+  const models = new Set(endpoints.map((e) => e.model));
+  for (const [model, list] of Object.entries(config.fallbacks)) {
+    if (!models.has(model)) problems.push(`config.fallbacks.${model}: no endpoint serves model "${model}"`);
+    list.forEach((m, i) => {
+      if (!models.has(m)) problems.push(`config.fallbacks.${model}[${i}]: no endpoint serves model "${m}"`);
+    });
+  }
+  if (config.health.maxEjectionMs < config.health.baseEjectionMs)
+    problems.push('config.health.maxEjectionMs: expected >= health.baseEjectionMs');
+  if (problems.length) throw new RouterError('invalid_config', `invalid config:\n${problems.join('\n')}`);
+  return { config, endpoints };
+}

@@ -1,0 +1,181 @@
+import type { StatsConfig } from './config.js';
+import type { Endpoint, StatsSnapshot, Usage } from './types.js';
+
+/**
+ * Peak-EWMA (Finagle/tower): a latency estimate that jumps up at once on a slow
+ * sample and decays smoothly otherwise.
+ *
+ *   w    = exp(-(now - stamp) / tau)
+ *   cost = sample                         if sample > cost   (peak: react at once)
+ *   cost = cost * w + sample * (1 - w)    otherwise          (EWMA over time, not samples)
+ *
+ * Read at time `now` without a new sample, the estimate decays toward zero with the
+ * same weight (cost * w), so an idle endpoint looks cheaper over time and is explored
+ * again instead of being starved by one old slow sample.
+ */
+export class PeakEwma {
+  private cost = 0;
+  private stamp = 0;
+  private seen = false;
+
+  constructor(private readonly tauMs: number) {}
+
+  observe(sampleMs: number, now: number): void {
+    if (!this.seen || sampleMs > this.cost) {
+      this.cost = sampleMs;
+    } else {
+      const w = Math.exp(-Math.max(0, now - this.stamp) / this.tauMs);
+      this.cost = this.cost * w + sampleMs * (1 - w);
+    }
+    this.stamp = now;
+    this.seen = true;
+  }
+
+  /** The estimate at `now`, or null before the first sample. */
+  read(now: number): number | null {
+    if (!this.seen) return null;
+    return this.cost * Math.exp(-Math.max(0, now - this.stamp) / this.tauMs);
+  }
+}
+
+/** Success/failure counts in a ring of time buckets: a sliding window without per-event storage. */
+export class WindowedCounter {
+  private readonly ok: number[];
+  private readonly bad: number[];
+  private readonly bucketMs: number;
+  private headBucket = 0; // absolute bucket number of the newest slot
+
+  constructor(windowMs: number, private readonly buckets: number) {
+    this.bucketMs = windowMs / buckets;
+    this.ok = new Array<number>(buckets).fill(0);
+    this.bad = new Array<number>(buckets).fill(0);
+  }
+
+  private rotate(now: number): number {
+    const b = Math.floor(now / this.bucketMs);
+    if (b > this.headBucket) {
+      const clear = Math.min(this.buckets, b - this.headBucket);
+      for (let i = 1; i <= clear; i++) {
+        const slot = (this.headBucket + i) % this.buckets;
+        this.ok[slot] = 0;
+        this.bad[slot] = 0;
+      }
+      this.headBucket = b;
+    }
+    return this.headBucket % this.buckets;
+  }
+
+  record(success: boolean, now: number): void {
+    const slot = this.rotate(now);
+    if (success) this.ok[slot]! += 1;
+    else this.bad[slot]! += 1;
+  }
+
+  totals(now: number): { ok: number; bad: number } {
+    this.rotate(now);
+    let ok = 0;
+    let bad = 0;
+    for (let i = 0; i < this.buckets; i++) {
+      ok += this.ok[i]!;
+      bad += this.bad[i]!;
+    }
+    return { ok, bad };
+  }
+}
+
+/** The outcome of one finished attempt, as the stats tracker records it. */
+export interface AttemptOutcome {
+  ok: boolean;
+  latencyMs: number;
+  ttftMs?: number;
+  usage?: Usage;
+  /**
+   * Whether this failure says something about the endpoint's health. Client errors (4xx
+   * other than 429) and client aborts are not the endpoint's fault: count them as neither.
+   */
+  countsForHealth?: boolean;
+}
+
+const RECENT = 10;
+
+/** Cost in USD of `usage` at `endpoint`'s price (USD per 1M tokens). */
+export function costOf(endpoint: Endpoint, usage: Usage): number {
+  return (usage.inputTokens * endpoint.price.input + usage.outputTokens * endpoint.price.output) / 1e6;
+}
+
+/** Per-endpoint statistics, updated only from attempt starts and outcomes. */
+export class EndpointStats {
+  private inFlight = 0;
+  private requests = 0;
+  private successes = 0;
+  private failures = 0;
+  private consecutiveFailures = 0;
+  private lastFailureAt: number | null = null;
+  private lastSuccessAt: number | null = null;
+  private inputTokens = 0;
+  private outputTokens = 0;
+  private costUsd = 0;
+  private readonly recent: number[] = [];
+  private readonly latency: PeakEwma;
+  private readonly ttft: PeakEwma;
+  private readonly window: WindowedCounter;
+
+  constructor(readonly endpoint: Endpoint, config: StatsConfig) {
+    this.latency = new PeakEwma(config.ewmaTauMs);
+    this.ttft = new PeakEwma(config.ewmaTauMs);
+    this.window = new WindowedCounter(config.windowMs, config.windowBuckets);
+  }
+
+  onStart(): void {
+    this.inFlight += 1;
+  }
+
+  onEnd(outcome: AttemptOutcome, now: number): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    this.requests += 1;
+    if (outcome.usage) {
+      this.inputTokens += outcome.usage.inputTokens;
+      this.outputTokens += outcome.usage.outputTokens;
+      this.costUsd += costOf(this.endpoint, outcome.usage);
+    }
+    if (outcome.ok) {
+      this.successes += 1;
+      this.consecutiveFailures = 0;
+      this.lastSuccessAt = now;
+      this.latency.observe(outcome.latencyMs, now);
+      this.ttft.observe(outcome.ttftMs ?? outcome.latencyMs, now);
+      this.recent.push(outcome.latencyMs);
+      if (this.recent.length > RECENT) this.recent.shift();
+      this.window.record(true, now);
+    } else if (outcome.countsForHealth !== false) {
+      this.failures += 1;
+      this.consecutiveFailures += 1;
+      this.lastFailureAt = now;
+      // A failure still tells us how long it took: a timeout must make the endpoint look slow.
+      this.latency.observe(outcome.latencyMs, now);
+      this.window.record(false, now);
+    }
+  }
+
+  snapshot(now: number): StatsSnapshot {
+    const { ok, bad } = this.window.totals(now);
+    const windowRequests = ok + bad;
+    return {
+      inFlight: this.inFlight,
+      requests: this.requests,
+      successes: this.successes,
+      failures: this.failures,
+      latencyMs: this.latency.read(now),
+      ttftMs: this.ttft.read(now),
+      successRate: windowRequests === 0 ? null : ok / windowRequests,
+      windowRequests,
+      consecutiveFailures: this.consecutiveFailures,
+      recentLatenciesMs: this.recent.slice(),
+      lastFailureAt: this.lastFailureAt,
+      lastSuccessAt: this.lastSuccessAt,
+      inputTokens: this.inputTokens,
+      outputTokens: this.outputTokens,
+      costUsd: this.costUsd,
+    };
+  }
+}

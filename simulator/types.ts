@@ -1,0 +1,49 @@
+/**
+ * Contracts shared by the simulator's parts (profile/model, engine, workload, oracle,
+ * HTTP servers, msw handlers). Plain data.
+ */
+
+/** One request of a workload, drawn at arrival time from seeded streams. */
+export interface SimRequest {
+  /** Sequence number in the workload (0-based); also keys the per-request random draws. */
+  readonly id: number;
+  /** Scenario time of arrival, ms. */
+  readonly arrivalMs: number;
+  readonly promptClass: string;
+  /** Realistic prompt text (so a classifier has something to read). */
+  readonly prompt: string;
+  readonly inputTokens: number;
+  /** How many tokens a full answer has. */
+  readonly outputTokens: number;
+  readonly stream: boolean;
+  readonly sessionKey: string;
+}
+
+export type OutcomeKind =
+  | 'ok'
+  | 'http_error' // 500/502/503/529
+  | 'rate_limited' // 429 (with retryAfterMs)
+  | 'refused' // connection refused
+  | 'reset' // connection reset mid-request
+  | 'hang' // never answers; the client must time out
+  | 'stream_cut' // stream ends after `outputTokens` tokens without completion
+  | 'malformed'; // 200 with a body that is not valid JSON
+
+/** What one provider does with one request. */
+export interface ProviderOutcome {
+  readonly kind: OutcomeKind;
+  /** HTTP status: 200, 429, 5xx; 0 for connection-level kinds. */
+  readonly status: number;
+  /** ms from send until the first token (for a failure: until the failure shows). */
+  readonly ttftMs: number;
+  /** ms from send until completion or failure; Infinity for `hang`. */
+  readonly totalMs: number;
+  readonly inputTokens: number;
+  /** Tokens produced (for stream_cut: before the cut). */
+  readonly outputTokens: number;
+  readonly retryAfterMs?: number;
+  /** Quality draw: would the answer be acceptable for the request's class. */
+  readonly acceptable: boolean;
+  /** USD billed (0 when nothing was produced). */
+  readonly costUsd: number;
+}
