@@ -1,0 +1,55 @@
+import type { ResultsFile, StrategyResult } from '../reports/contract.js';
+
+/**
+ * The end-of-run summary table (plain text, stdout): one row per strategy with the
+ * numbers a person compares first. SLO breaches are marked with "!" so the table can
+ * be read without the report.
+ */
+
+const COLUMNS = ['strategy', 'ok %', 'p50 ms', 'p99 ms', 'p99.9 ms', '$/1k ok', 'failover s', 'quality'] as const;
+
+function fmt(n: number | null | undefined, digits = 0): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '-';
+  return n.toFixed(digits);
+}
+
+/** One row of cells for a strategy; `slo` marks breaches. */
+export function summaryRow(r: StrategyResult, slo: ResultsFile['slo'] = {}): string[] {
+  const s = r.summary;
+  const okPct = s.requests > 0 ? (100 * s.ok) / s.requests : 0;
+  const errBreach = slo?.errorRate !== undefined && s.errorRate > slo.errorRate;
+  const p99Breach = slo?.p99Ms !== undefined && s.latencyMs.p99 > slo.p99Ms;
+  const costBreach = slo?.costPer1kOk !== undefined && s.costPer1kOk > slo.costPer1kOk;
+  return [
+    r.strategy,
+    fmt(okPct, 2) + (errBreach ? '!' : ''),
+    fmt(s.latencyMs.p50),
+    fmt(s.latencyMs.p99) + (p99Breach ? '!' : ''),
+    fmt(s.latencyMs.p999),
+    fmt(s.costPer1kOk, 4) + (costBreach ? '!' : ''),
+    fmt(s.failoverS, 1),
+    s.qualityOk === undefined ? '-' : fmt(100 * s.qualityOk, 1) + '%',
+  ];
+}
+
+/** Render the whole table; numbers right-aligned, strategy left-aligned. */
+export function formatSummary(results: ResultsFile): string {
+  const rows = [COLUMNS as readonly string[], ...results.strategies.map((r) => summaryRow(r, results.slo))];
+  const widths = COLUMNS.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  const line = (row: readonly string[]): string =>
+    row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  const sep = widths.map((w) => '-'.repeat(w)).join('  ');
+  const head = `${results.scenario} (${results.mode}, seed ${results.seed}, ${results.durationS} s)`;
+  const slo = results.slo;
+  const sloLine =
+    slo && Object.keys(slo).length
+      ? `SLO: ${[
+          slo.p99Ms !== undefined ? `p99 <= ${slo.p99Ms} ms` : '',
+          slo.errorRate !== undefined ? `error rate <= ${(100 * slo.errorRate).toFixed(2)}%` : '',
+          slo.costPer1kOk !== undefined ? `$/1k ok <= ${slo.costPer1kOk}` : '',
+        ]
+          .filter(Boolean)
+          .join(', ')}  ("!" = breached)`
+      : '';
+  return [head, line(rows[0]!), sep, ...rows.slice(1).map(line), sloLine].filter(Boolean).join('\n');
+}
