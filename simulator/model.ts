@@ -1,0 +1,283 @@
+import type { OutcomeKind, ProviderOutcome, SimRequest } from './types.js';
+import type { FailureKind, ProviderProfile } from './profile.js';
+import { BurstChain, kindTable, pickKind, type KindTable } from './faults.js';
+import { Timeline, type Effects } from './timeline.js';
+import { baseKey, draw, requestKey } from './keyed-random.js';
+
+/**
+ * The pure provider model: what one provider does with one request at scenario time
+ * `nowMs` while `load` requests are already in flight there. Used by the virtual-time
+ * engine, the oracle (counterfactuals), the real HTTP server and the msw handlers.
+ *
+ * Purity: the result depends only on (profile, seed, req, nowMs, load, limit state).
+ * Every random number of a request comes from a counter-based generator keyed by
+ * (seed, provider id, req.id) (see keyed-random.ts) at a FIXED draw index, so asking
+ * another provider, or asking again, never shifts anything. The bursty bad state is a
+ * Gilbert–Elliott chain over time (faults.ts), not over request order.
+ *
+ * Order of decisions: outage phase → RPM/TPM limit (429 + Retry-After) → full queue
+ * (capacity.fullStatus) → failure roll → ok.
+ *
+ * Load model (c = maxConcurrent, Q = queue, L = `load` = requests already in flight):
+ *   L >= c + Q                      → rejected with fullStatus after REJECT_MS
+ *   u    = min(L, c) / c            (busy share)
+ *   slow = (1 + slowdown · u²) · brownout
+ *   k    = max(0, L − c + 1)        (queue position)
+ *   S    = ttftMedian + out · 1000 / tps   (nominal service time of this request)
+ *   wait = k · S / c                (a slot frees every S/c on average)
+ *   ttft = ttftMedian · e^(σ·z1) · slow + wait
+ *   perToken = 1000 / tps · e^(jitter·z2) · slow
+ *   total = ttft + out · perToken
+ */
+
+/** Latency of an immediate rejection (429 / full queue / 503 during an outage), ms. */
+export const REJECT_MS = 5;
+/** Latency of a refused connection, ms. */
+export const REFUSE_MS = 1;
+/** A 5xx or a reset shows after this share of the would-be TTFT. */
+export const ERROR_AT = 0.5;
+
+/** Draw indices: fixed per purpose, so branches never shift other draws. */
+const D_FAIL = 0;
+const D_KIND = 1;
+const D_N1 = 2;
+const D_N2 = 3;
+const D_QUALITY = 4;
+const D_CUT = 5;
+
+const LIMIT_WINDOW_S = 60;
+
+/**
+ * RPM/TPM bookkeeping the caller owns and passes in: a 60 s sliding window in 1 s
+ * buckets, plus an in-flight counter. outcome() only reads it (evicting expired
+ * buckets is invisible); admit()/release() change it.
+ */
+export interface ProviderState {
+  inFlight: number;
+  readonly reqs: Float64Array;
+  readonly toks: Float64Array;
+  reqSum: number;
+  tokSum: number;
+  /** Last second (floor(ms/1000)) the window was advanced to. */
+  sec: number;
+}
+
+export function createProviderState(): ProviderState {
+  return {
+    inFlight: 0,
+    reqs: new Float64Array(LIMIT_WINDOW_S),
+    toks: new Float64Array(LIMIT_WINDOW_S),
+    reqSum: 0,
+    tokSum: 0,
+    sec: -Infinity,
+  };
+}
+
+/** Drop buckets older than the window ending at second `sec`. */
+function advance(st: ProviderState, sec: number): void {
+  if (sec <= st.sec) return;
+  if (sec - st.sec >= LIMIT_WINDOW_S) {
+    st.reqs.fill(0);
+    st.toks.fill(0);
+    st.reqSum = 0;
+    st.tokSum = 0;
+  } else {
+    for (let s = st.sec + 1; s <= sec; s++) {
+      const i = ((s % LIMIT_WINDOW_S) + LIMIT_WINDOW_S) % LIMIT_WINDOW_S;
+      st.reqSum -= st.reqs[i]!;
+      st.tokSum -= st.toks[i]!;
+      st.reqs[i] = 0;
+      st.toks[i] = 0;
+    }
+  }
+  st.sec = sec;
+}
+
+/** ms until the window has room for `need` more of `buckets` under `limit`. */
+function waitForRoom(buckets: Float64Array, sum: number, need: number, limit: number, sec: number, nowMs: number): number {
+  let s = sum;
+  for (let k = sec - LIMIT_WINDOW_S + 1; k <= sec; k++) {
+    const i = ((k % LIMIT_WINDOW_S) + LIMIT_WINDOW_S) % LIMIT_WINDOW_S;
+    s -= buckets[i]!;
+    if (s + need <= limit) return Math.max(1, (k + LIMIT_WINDOW_S) * 1000 - nowMs);
+  }
+  return LIMIT_WINDOW_S * 1000; // the request alone exceeds the limit: come back in a minute
+}
+
+export interface ProviderModel {
+  readonly profile: ProviderProfile;
+  readonly id: string;
+  /** The deterministic outcome of `req` at scenario time `nowMs` with `load` requests in flight. */
+  outcome(req: SimRequest, nowMs: number, load: number, state?: ProviderState): ProviderOutcome;
+  /** Record an answered request in the RPM/TPM window (skips refused / rate-limited) and count it in flight. */
+  admit(state: ProviderState, nowMs: number, req: SimRequest, outcome: ProviderOutcome): void;
+  /** A request admitted earlier has finished. */
+  release(state: ProviderState): void;
+  /** Timeline effects in force at `nowMs` (outage, brownout, price, limits). */
+  effectsAt(nowMs: number): Effects;
+  /** Is the Gilbert–Elliott chain in its bad state at `nowMs`? */
+  isBad(nowMs: number): boolean;
+  /** P(acceptable) for a prompt class (`general` for unknown classes). */
+  quality(promptClass: string): number;
+}
+
+const STATUS: Record<FailureKind, number> = {
+  http_500: 500,
+  http_502: 502,
+  http_503: 503,
+  http_529: 529,
+  rate_limited_429: 429,
+  refused: 0,
+  reset: 0,
+  hang: 0,
+  stream_cut: 200,
+  malformed: 200,
+};
+
+function mk(
+  kind: OutcomeKind,
+  status: number,
+  ttftMs: number,
+  totalMs: number,
+  inputTokens: number,
+  outputTokens: number,
+  acceptable: boolean,
+  costUsd: number,
+  retryAfterMs?: number,
+): ProviderOutcome {
+  return retryAfterMs === undefined
+    ? { kind, status, ttftMs, totalMs, inputTokens, outputTokens, acceptable, costUsd }
+    : { kind, status, ttftMs, totalMs, inputTokens, outputTokens, acceptable, costUsd, retryAfterMs };
+}
+
+export function createProviderModel(profile: ProviderProfile, seed: string | number): ProviderModel {
+  const id = profile.id;
+  const base = baseKey(seed, id);
+  const timeline = new Timeline(profile);
+  const chain = profile.failures.bursty ? new BurstChain(profile.failures.bursty, seed, id) : null;
+  const badRate = profile.failures.bursty?.badErrorRate ?? 0;
+  const baseRate = profile.failures.baseErrorRate;
+  const kinds: KindTable = kindTable(profile.failures.kinds);
+  const retryAfterMs = profile.failures.retryAfterMs;
+  const c = profile.capacity.maxConcurrent;
+  const cap = c + profile.capacity.queue;
+  const fullStatus = profile.capacity.fullStatus;
+  const slowdown = profile.capacity.slowdown;
+  const ttftMedian = profile.ttft.medianMs;
+  const sigma = profile.ttft.sigma;
+  const msPerToken = 1000 / profile.throughput.tokensPerSecond;
+  const jitter = profile.throughput.jitter;
+  const qualities = new Map<string, number>(Object.entries(profile.quality));
+  const general = profile.quality.general;
+  const quality = (cls: string): number => qualities.get(cls) ?? general;
+
+  function outcome(req: SimRequest, nowMs: number, load: number, state?: ProviderState): ProviderOutcome {
+    const fx = timeline.at(nowMs);
+    const inTok = req.inputTokens;
+    if (fx.outage !== null) {
+      if (fx.outage === 'refuse') return mk('refused', 0, REFUSE_MS, REFUSE_MS, inTok, 0, false, 0);
+      if (fx.outage === 'reset') return mk('reset', 0, REFUSE_MS, REFUSE_MS, inTok, 0, false, 0);
+      return mk('http_error', 503, REJECT_MS, REJECT_MS, inTok, 0, false, 0);
+    }
+    const out = req.outputTokens;
+    if (state !== undefined && (fx.rpm !== Infinity || fx.tpm !== Infinity)) {
+      const sec = Math.floor(nowMs / 1000);
+      advance(state, sec);
+      const need = inTok + out;
+      let wait = 0;
+      if (state.reqSum + 1 > fx.rpm) wait = waitForRoom(state.reqs, state.reqSum, 1, fx.rpm, sec, nowMs);
+      if (state.tokSum + need > fx.tpm)
+        wait = Math.max(wait, waitForRoom(state.toks, state.tokSum, need, fx.tpm, sec, nowMs));
+      if (wait > 0) return mk('rate_limited', 429, REJECT_MS, REJECT_MS, inTok, 0, false, 0, wait);
+    }
+    if (load >= cap) {
+      return fullStatus === 429
+        ? mk('rate_limited', 429, REJECT_MS, REJECT_MS, inTok, 0, false, 0, retryAfterMs)
+        : mk('http_error', 503, REJECT_MS, REJECT_MS, inTok, 0, false, 0);
+    }
+
+    const key = requestKey(base, req.id);
+    // Latency: Box–Muller gives two independent normals from two uniforms.
+    const r = Math.sqrt(-2 * Math.log(1 - draw(key, D_N1)));
+    const theta = 2 * Math.PI * draw(key, D_N2);
+    const z1 = r * Math.cos(theta);
+    const z2 = r * Math.sin(theta);
+    const busy = load < c ? load / c : 1;
+    const slow = (1 + slowdown * busy * busy) * fx.latencyX;
+    const queued = load >= c ? load - c + 1 : 0;
+    const wait = queued > 0 ? (queued * (ttftMedian + out * msPerToken)) / c : 0;
+    const ttft = ttftMedian * Math.exp(sigma * z1) * slow + wait;
+    const perToken = msPerToken * Math.exp(jitter * z2) * slow;
+
+    // Failure: base or bad-state rate, combined with any error burst: 1 − (1−p)(1−b).
+    let p = chain !== null && chain.isBad(nowMs) ? badRate : baseRate;
+    let table = kinds;
+    if (fx.burstRate > 0) {
+      p = 1 - (1 - p) * (1 - fx.burstRate);
+      if (fx.burstKinds !== null) table = fx.burstKinds;
+    }
+    if (draw(key, D_FAIL) < p) {
+      const kind = pickKind(table, draw(key, D_KIND));
+      const errAt = ttft * ERROR_AT;
+      const pIn = fx.priceInput;
+      const pOut = fx.priceOutput;
+      switch (kind) {
+        case 'rate_limited_429':
+          return mk('rate_limited', 429, REJECT_MS, REJECT_MS, inTok, 0, false, 0, retryAfterMs);
+        case 'refused':
+          return mk('refused', 0, REFUSE_MS, REFUSE_MS, inTok, 0, false, 0);
+        case 'reset':
+          return mk('reset', 0, errAt, errAt, inTok, 0, false, 0);
+        case 'hang':
+          return mk('hang', 0, Infinity, Infinity, inTok, 0, false, 0);
+        case 'stream_cut': {
+          // Cut after k in [0, out-1] tokens; a non-streamed body cut mid-way is a reset.
+          const k = Math.floor(draw(key, D_CUT) * out);
+          const at = ttft + k * perToken;
+          const cost = k > 0 ? (inTok * pIn + k * pOut) / 1e6 : 0;
+          return req.stream
+            ? mk('stream_cut', 200, k > 0 ? ttft : at, at, inTok, k, false, cost)
+            : mk('reset', 0, at, at, inTok, 0, false, 0);
+        }
+        case 'malformed': {
+          const total = ttft + out * perToken;
+          return mk('malformed', 200, ttft, total, inTok, out, false, (inTok * pIn + out * pOut) / 1e6);
+        }
+        default:
+          return mk('http_error', STATUS[kind], errAt, errAt, inTok, 0, false, 0);
+      }
+    }
+
+    const total = ttft + out * perToken;
+    const acceptable = draw(key, D_QUALITY) < quality(req.promptClass);
+    return mk('ok', 200, ttft, total, inTok, out, acceptable, (inTok * fx.priceInput + out * fx.priceOutput) / 1e6);
+  }
+
+  function admit(state: ProviderState, nowMs: number, req: SimRequest, o: ProviderOutcome): void {
+    state.inFlight++;
+    if (o.kind === 'refused' || o.kind === 'rate_limited') return;
+    const sec = Math.floor(nowMs / 1000);
+    advance(state, sec);
+    const i = ((sec % LIMIT_WINDOW_S) + LIMIT_WINDOW_S) % LIMIT_WINDOW_S;
+    const tokens = req.inputTokens + req.outputTokens;
+    state.reqs[i] = state.reqs[i]! + 1;
+    state.toks[i] = state.toks[i]! + tokens;
+    state.reqSum += 1;
+    state.tokSum += tokens;
+  }
+
+  function release(state: ProviderState): void {
+    if (state.inFlight > 0) state.inFlight--;
+  }
+
+  return {
+    profile,
+    id,
+    outcome,
+    admit,
+    release,
+    effectsAt: (nowMs) => timeline.at(nowMs),
+    isBad: (nowMs) => (chain !== null ? chain.isBad(nowMs) : false),
+    quality,
+  };
+}
