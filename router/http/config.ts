@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { formatZodError, parseRouterConfig, routerConfigSchema, type RouterConfigInput } from '../core/config.js';
+import { RouterError } from '../core/errors.js';
+import type { Endpoint } from '../core/types.js';
+
+/**
+ * The proxy's config file: the router config (router/core/config.ts, unchanged) plus a
+ * `server` section. Validated once at start; every problem is reported with its field
+ * path (`config.endpoints[1].baseUrl: ...`) and the process refuses to start.
+ *
+ * Files may spell endpoint/server fields in snake_case (`api_key_env`, `base_url`);
+ * keys are normalised to camelCase before validation, never inside user-named maps
+ * (fallbacks, quality, strategy params).
+ */
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+
+export const clientKeySchema = z
+  .strictObject({
+    /** A label for logs and metrics (never the key itself). */
+    name: z.string().min(1).optional(),
+    /** Environment variable holding the key. */
+    keyEnv: envName.optional(),
+    /** sha256 hex of the key, so the file holds no secret. */
+    keySha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, '64 hex characters (sha256 of the key)')
+      .optional(),
+    /** Requests per minute allowed for this key (token bucket); unlimited when absent. */
+    rpm: z.number().int().positive().optional(),
+  })
+  .refine((k) => (k.keyEnv === undefined) !== (k.keySha256 === undefined), {
+    message: 'set exactly one of keyEnv (key_env) or keySha256 (key_sha256)',
+  });
+
+export const serverSchema = z.strictObject({
+  port: z.number().int().min(0).max(65_535).default(8080),
+  host: z.string().min(1).default('127.0.0.1'),
+  /** Larger request bodies get 413. */
+  bodyLimitBytes: z.number().int().positive().default(1_048_576),
+  /** When non-empty, every request needs `Authorization: Bearer <one of these keys>`. */
+  clientKeys: z.array(clientKeySchema).default([]),
+  /** On SIGTERM, wait this long for in-flight requests before closing them. */
+  drainTimeoutMs: z.number().int().nonnegative().default(10_000),
+});
+
+export type ServerConfig = z.output<typeof serverSchema>;
+export type ServerConfigInput = z.input<typeof serverSchema>;
+export type ClientKeyConfig = z.output<typeof clientKeySchema>;
+
+export interface ProxyConfig {
+  /** Validated and normalised router config input, ready for createRouter. */
+  router: RouterConfigInput;
+  server: ServerConfig;
+  endpoints: Endpoint[];
+}
+
+/** `api_key_env` -> `apiKeyEnv`. */
+export const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** Convert an object's own keys to camelCase; a key given both ways is an error naming the field. */
+function camelKeys(v: unknown, where: string, problems: string[]): unknown {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, val] of Object.entries(v)) {
+    const c = camel(k);
+    if (c in out) problems.push(`${where}.${c}: given twice (as "${k}" and "${c}"); keep one`);
+    out[c] = val;
+  }
+  return out;
+}
+
+const mapArray = (v: unknown, f: (x: unknown, i: number) => unknown): unknown => (Array.isArray(v) ? v.map(f) : v);
+
+/** Normalise snake_case spellings at the known places; leave user-named maps alone. */
+export function normaliseKeys(raw: unknown, where = 'config'): unknown {
+  const problems: string[] = [];
+  const top = camelKeys(raw, where, problems);
+  if (typeof top !== 'object' || top === null || Array.isArray(top)) return raw;
+  const o = top as Record<string, unknown>;
+  o.endpoints = mapArray(o.endpoints, (e, i) => camelKeys(e, `${where}.endpoints[${i}]`, problems));
+  for (const sec of ['health', 'retry', 'timeouts', 'hedging', 'stats'] as const) {
+    if (o[sec] !== undefined) o[sec] = camelKeys(o[sec], `${where}.${sec}`, problems);
+  }
+  const h = o.health as Record<string, unknown> | undefined;
+  if (h && typeof h === 'object') {
+    if (h.errorRate !== undefined) h.errorRate = camelKeys(h.errorRate, `${where}.health.errorRate`, problems);
+    if (h.activeCheck !== undefined) h.activeCheck = camelKeys(h.activeCheck, `${where}.health.activeCheck`, problems);
+  }
+  if (o.server !== undefined) {
+    const s = camelKeys(o.server, `${where}.server`, problems) as Record<string, unknown>;
+    if (s && typeof s === 'object')
+      s.clientKeys = mapArray(s.clientKeys, (k, i) => camelKeys(k, `${where}.server.clientKeys[${i}]`, problems));
+    o.server = s;
+  }
+  if (problems.length) throw new RouterError('invalid_config', `invalid ${where}:\n${problems.join('\n')}`);
+  return o;
+}
+
+/** Validate a parsed config object (YAML or JSON). Throws RouterError('invalid_config') naming every bad field. */
+export function parseProxyConfig(raw: unknown, where = 'config'): ProxyConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new RouterError('invalid_config', `invalid ${where}: expected a mapping with "endpoints" (and optionally "server")`);
+  const { server: serverRaw, ...routerRaw } = normaliseKeys(raw, where) as Record<string, unknown>;
+  const problems: string[] = [];
+  const s = serverSchema.safeParse(serverRaw ?? {});
+  if (!s.success) problems.push(formatZodError(s.error, `${where}.server`));
+  const r = routerConfigSchema.safeParse(routerRaw);
+  if (!r.success) problems.push(formatZodError(r.error, where));
+  if (r.success) {
+    r.data.endpoints.forEach((e, i) => {
+      if (!e.baseUrl) problems.push(`${where}.endpoints[${i}].baseUrl: required by the proxy (the upstream, e.g. http://127.0.0.1:4101/v1)`);
+    });
+  }
+  if (problems.length) throw new RouterError('invalid_config', `invalid ${where}:\n${problems.join('\n')}`);
+  let endpoints: Endpoint[];
+  try {
+    endpoints = parseRouterConfig(routerRaw).endpoints; // cross-field checks: unique ids, fallbacks
+  } catch (e) {
+    if (e instanceof RouterError) throw new RouterError('invalid_config', e.message.replace(/\bconfig\b/g, where));
+    throw e;
+  }
+  return { router: routerRaw as RouterConfigInput, server: s.data!, endpoints };
+}
+
+/** Read, parse (by extension: .json, else YAML — YAML is a superset of JSON) and validate a config file. */
+export function loadProxyConfig(file: string): ProxyConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new RouterError('invalid_config', `cannot read config file ${file}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : YAML.parse(text);
+  } catch (e) {
+    throw new RouterError('invalid_config', `${file}: not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+  }
+  return parseProxyConfig(raw, file);
+}
+
+/** Env vars named by apiKeyEnv that are unset: a start-up warning (names only, never values). */
+export function missingKeyEnvs(endpoints: readonly Endpoint[], env: Readonly<Record<string, string | undefined>> = process.env): string[] {
+  const out: string[] = [];
+  for (const e of endpoints) if (e.apiKeyEnv && !env[e.apiKeyEnv]) out.push(`${e.id}: ${e.apiKeyEnv} is not set`);
+  return out;
+}

@@ -1,0 +1,359 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../core/clock.js';
+import { RouterError } from '../core/errors.js';
+import type { RouterListener } from '../core/events.js';
+import type { Candidate, Endpoint, RouteRequest, TransportResponse } from '../core/types.js';
+import { createAuth, type Auth } from './auth.js';
+import type { ServerConfig } from './config.js';
+import {
+  HttpError,
+  badJson,
+  bodyTooLarge,
+  methodNotAllowed,
+  notFound,
+  shuttingDown,
+  toHttpError,
+  unknownModel,
+} from './errors.js';
+import { createMetrics, type ProxyMetrics } from './metrics.js';
+import { SSE_HEADERS, pipeChunks, sseErrorEvent } from './sse.js';
+import { validateChatBody } from './validate.js';
+
+/**
+ * The OpenAI-compatible edge: node:http (no framework: four routes, and the proxy's
+ * overhead is benchmarked), body limit, JSON + schema validation, client auth, then
+ * router.route() and a pass-through of the upstream answer.
+ *
+ * Streaming contract: the router returns only after the first upstream chunk arrived
+ * (failover happens before that, inside the router). From the first byte we write on,
+ * nothing can be retried: an upstream break becomes one SSE error event and the
+ * response ends without `[DONE]`. A client disconnect aborts the upstream via the
+ * AbortSignal passed to route().
+ *
+ * Nothing from the client reaches the upstream but the JSON body: no headers (Host,
+ * base-URL overrides, Authorization) are forwarded; the transport builds its own.
+ */
+
+/** The part of the router the edge uses (router/core/router.ts satisfies it). */
+export interface ProxyRouter {
+  route(req: RouteRequest, opts: { signal: AbortSignal }): Promise<ProxyRouteResult>;
+  candidates(): readonly Candidate[];
+  models(): readonly string[];
+  on(listener: RouterListener): () => void;
+}
+
+export interface ProxyRouteResult {
+  endpoint: Endpoint;
+  response: TransportResponse;
+  attempts: number | readonly unknown[];
+  stream?: AsyncIterable<Uint8Array | string>;
+}
+
+export interface ProxyServerOptions {
+  router: ProxyRouter;
+  server: ServerConfig;
+  clock?: Clock;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Where warnings/errors go (never bodies or keys). Default: nothing. */
+  log?: (line: string) => void;
+}
+
+export interface ProxyServer {
+  readonly http: Server;
+  readonly metrics: ProxyMetrics;
+  /** Start listening; resolves with the bound address. */
+  listen(port?: number, host?: string): Promise<AddressInfo>;
+  /** Requests currently being served. */
+  inFlight(): number;
+  /**
+   * Stop accepting, let in-flight requests finish (up to `timeoutMs`), then close
+   * every connection. New requests on kept-alive sockets get 503 meanwhile.
+   */
+  drain(timeoutMs?: number): Promise<void>;
+}
+
+/** Bodies beyond this are not even read to the end: the socket is destroyed. */
+const HARD_BODY_CAP = 64 * 1024 * 1024;
+
+const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
+  const { router, server: cfg } = opts;
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? (() => {});
+  const auth: Auth = createAuth(cfg.clientKeys, clock, opts.env);
+  const metrics = createMetrics(() => router.candidates());
+  router.on(metrics.onRouterEvent);
+  const started = clock.now();
+
+  const models = new Set(router.models());
+  const modelsBody = JSON.stringify({
+    object: 'list',
+    data: [...models].map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-router' })),
+  });
+  const headerValue = new Map<string, string>(); // endpoint id -> a header-safe value
+  const endpointHeader = (id: string): string => {
+    let v = headerValue.get(id);
+    if (v === undefined) headerValue.set(id, (v = /^[\x20-\x7e]*$/.test(id) ? id : encodeURIComponent(id)));
+    return v;
+  };
+
+  let active = 0;
+  let draining = false;
+  let idle: (() => void) | null = null;
+  let seq = 0;
+
+  const http = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+    active++;
+    metrics.inFlight(1);
+    res.once('close', onDone);
+    handle(req, res).catch((e: unknown) => {
+      log(`unhandled error: ${(e as Error)?.message ?? String(e)}`);
+      if (!res.headersSent) sendError(res, toHttpError(e));
+      else res.destroy();
+    });
+  });
+
+  function onDone(): void {
+    active--;
+    metrics.inFlight(-1);
+    if (active === 0 && idle) idle();
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (draining) {
+      res.shouldKeepAlive = false;
+      return sendError(res, shuttingDown());
+    }
+    if (path === '/v1/chat/completions') {
+      if (req.method !== 'POST') return sendError(res, methodNotAllowed(req.method ?? '', path));
+      return chat(req, res);
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, methodNotAllowed(req.method ?? '', path));
+    if (path === '/v1/models') {
+      const a = auth.admit(req.headers.authorization);
+      if (a instanceof HttpError) return sendError(res, a);
+      return sendJson(res, 200, modelsBody);
+    }
+    if (path === '/health') return health(res);
+    if (path === '/metrics') {
+      const text = await metrics.render();
+      res.writeHead(200, { 'content-type': metrics.contentType });
+      res.end(text);
+      return;
+    }
+    return sendError(res, notFound(`route ${path}`));
+  }
+
+  async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const t0 = clock.now();
+    const a = auth.admit(req.headers.authorization);
+    if (a instanceof HttpError) return finishError(res, a, '', t0);
+    const raw = await readBody(req, cfg.bodyLimitBytes);
+    if (raw instanceof HttpError) return finishError(res, raw, '', t0);
+    if (raw === null) return; // client went away mid-body
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch (e) {
+      return finishError(res, badJson((e as Error).message), '', t0);
+    }
+    const valid = validateChatBody(body);
+    if (valid instanceof HttpError) return finishError(res, valid, '', t0);
+    if (!models.has(valid.model)) return finishError(res, unknownModel(valid.model), '', t0);
+
+    const ac = new AbortController();
+    const onClose = (): void => {
+      if (!res.writableFinished) ac.abort(new RouterError('aborted', 'client disconnected'));
+    };
+    res.once('close', onClose);
+
+    const hdrId = req.headers['x-request-id'];
+    const rr: RouteRequest = {
+      id: typeof hdrId === 'string' && hdrId.length <= 128 ? hdrId : `r${++seq}`,
+      model: valid.model,
+      messages: valid.messages as RouteRequest["messages"],
+      stream: valid.stream === true,
+      maxTokens: valid.max_tokens ?? valid.max_completion_tokens,
+      sessionKey: sessionKeyOf(req, valid.user),
+      body: valid as Record<string, unknown>,
+    };
+
+    let result: ProxyRouteResult;
+    try {
+      result = await router.route(rr, { signal: ac.signal });
+    } catch (e) {
+      if (ac.signal.aborted) return void metrics.request('', 499, (clock.now() - t0) / 1000);
+      const err = toHttpError(e);
+      return finishError(res, err, (e as RouterError).endpointId ?? '', t0);
+    }
+    const id = result.endpoint.id;
+    const attempts = typeof result.attempts === 'number' ? result.attempts : result.attempts.length;
+    const resp = result.response;
+    const stream = result.stream ?? resp.stream;
+
+    if (!stream) {
+      const text = JSON.stringify(resp.body ?? null);
+      res.writeHead(resp.status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        'x-router-endpoint': endpointHeader(id),
+        'x-router-attempts': attempts,
+      });
+      res.end(text);
+      const dt = (clock.now() - t0) / 1000;
+      metrics.ttft(id, dt);
+      metrics.request(id, resp.status, dt);
+      return;
+    }
+
+    res.writeHead(resp.status, { ...SSE_HEADERS, 'x-router-endpoint': endpointHeader(id), 'x-router-attempts': attempts });
+    res.flushHeaders();
+    metrics.ttft(id, (clock.now() - t0) / 1000);
+    try {
+      await pipeChunks(res, stream);
+    } catch (e) {
+      if (ac.signal.aborted || res.destroyed) return void metrics.request(id, 499, (clock.now() - t0) / 1000);
+      const err = toHttpError(e);
+      metrics.streamError(id, err.code);
+      metrics.request(id, err.status, (clock.now() - t0) / 1000);
+      res.end(sseErrorEvent(err));
+      return;
+    }
+    if (res.destroyed) return void metrics.request(id, 499, (clock.now() - t0) / 1000);
+    res.end();
+    metrics.request(id, resp.status, (clock.now() - t0) / 1000);
+  }
+
+  function finishError(res: ServerResponse, err: HttpError, endpoint: string, t0: number): void {
+    sendError(res, err);
+    metrics.request(endpoint, err.status, (clock.now() - t0) / 1000);
+  }
+
+  function health(res: ServerResponse): void {
+    const cands = router.candidates();
+    const endpoints = cands.map((c) => ({
+      id: c.endpoint.id,
+      provider: c.endpoint.provider,
+      model: c.endpoint.model,
+      state: c.health.state,
+      available: c.health.available,
+      inFlight: c.stats.inFlight,
+      successRate: c.stats.successRate,
+      latencyMs: c.stats.latencyMs,
+      ttftMs: c.stats.ttftMs,
+      consecutiveFailures: c.stats.consecutiveFailures,
+      ejections: c.health.ejections,
+    }));
+    const anyUp = cands.some((c) => c.health.available);
+    const status = draining ? 'draining' : anyUp ? 'ok' : 'degraded';
+    const body = {
+      status,
+      uptimeS: Math.round((clock.now() - started) / 1000),
+      inFlight: active - 1,
+      memory: { rssBytes: process.memoryUsage.rss() },
+      endpoints,
+    };
+    sendJson(res, anyUp && !draining ? 200 : 503, JSON.stringify(body));
+  }
+
+  return {
+    http,
+    metrics,
+    listen(port = cfg.port, host = cfg.host) {
+      return new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(port, host, () => {
+          http.off('error', reject);
+          resolve(http.address() as AddressInfo);
+        });
+      });
+    },
+    inFlight: () => active,
+    async drain(timeoutMs = cfg.drainTimeoutMs) {
+      draining = true;
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      if (active > 0) {
+        await new Promise<void>((resolve) => {
+          const t = clock.setTimeout(resolve, timeoutMs);
+          idle = () => {
+            t.cancel();
+            resolve();
+          };
+        });
+      }
+      http.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: HttpError): void {
+  if (res.headersSent) {
+    res.end(sseErrorEvent(err));
+    return;
+  }
+  const text = JSON.stringify(err.body());
+  const headers: Record<string, string | number> = { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text) };
+  if (err.retryAfterS !== undefined) headers['retry-after'] = err.retryAfterS;
+  res.writeHead(err.status, headers);
+  res.end(text);
+}
+
+/** The sticky-routing key: `x-session-id` header, else the OpenAI `user` field. */
+function sessionKeyOf(req: IncomingMessage, user: string | undefined): string | undefined {
+  const h = req.headers['x-session-id'];
+  return typeof h === 'string' && h !== '' ? h : user;
+}
+
+/**
+ * Read the body up to `limit` bytes. Over the limit we keep reading (and dropping)
+ * so the client gets its 413 on a reusable connection, up to HARD_BODY_CAP, past
+ * which the socket is destroyed. Resolves null when the client went away.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | HttpError | null> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > HARD_BODY_CAP) {
+    req.socket.destroy();
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = declared > limit;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (over) {
+        if (size > HARD_BODY_CAP) {
+          req.socket.destroy();
+          resolve(null);
+        }
+        return;
+      }
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(c);
+    });
+    req.once('end', () => {
+      if (over) resolve(bodyTooLarge(limit));
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    req.once('error', () => resolve(null));
+    req.once('close', () => {
+      if (!req.complete) resolve(null);
+    });
+  });
+}
