@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import { ScenarioError } from './load.js';
+
+/**
+ * Command-line options of `npm run scenario <name> -- [...]`. Parsing is strict:
+ * an unknown flag or a bad value is a ScenarioError (exit 2) naming the flag.
+ */
+export interface ScenarioArgs {
+  scenario: string;
+  mode: 'http' | 'sim';
+  /** undefined = the scenario's list; 'all' = the scenario's list plus every registered strategy. */
+  strategies: string[] | 'all' | undefined;
+  seed: number | undefined;
+  durationS: number | undefined;
+  out: string | undefined;
+  speed: number | undefined;
+  driver: 'autocannon' | 'open-loop' | undefined;
+  quiet: boolean;
+}
+
+export const USAGE = `usage: npm run scenario <name|file.yaml> -- [--mode http|sim] [--strategies a,b|all] [--seed N]
+                     [--duration S] [--out DIR] [--speed K] [--driver autocannon|open-loop] [--quiet]`;
+
+function num(flag: string, v: string | undefined, check: (n: number) => boolean, expect: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || !check(n)) throw new ScenarioError(`--${flag}: expected ${expect}, got "${v}"\n${USAGE}`);
+  return n;
+}
+
+export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        mode: { type: 'string' },
+        strategies: { type: 'string' },
+        strategy: { type: 'string' },
+        seed: { type: 'string' },
+        duration: { type: 'string' },
+        out: { type: 'string' },
+        speed: { type: 'string' },
+        driver: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    throw new ScenarioError(`${(e as Error).message}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) throw new ScenarioError(USAGE, 0);
+  if (positionals.length !== 1)
+    throw new ScenarioError(`${positionals.length === 0 ? 'missing the scenario name' : `one scenario at a time, got: ${positionals.join(' ')}`}\n${USAGE}`);
+  const mode = values.mode ?? 'http';
+  if (mode !== 'http' && mode !== 'sim') throw new ScenarioError(`--mode: expected http or sim, got "${mode}"`);
+  const driver = values.driver;
+  if (driver !== undefined && driver !== 'autocannon' && driver !== 'open-loop')
+    throw new ScenarioError(`--driver: expected autocannon or open-loop, got "${driver}"`);
+  const list = values.strategies ?? values.strategy;
+  let strategies: ScenarioArgs['strategies'];
+  if (list !== undefined) {
+    const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+    if (names.length === 0) throw new ScenarioError('--strategies: expected a comma-separated list or "all"');
+    strategies = names.length === 1 && names[0] === 'all' ? 'all' : names;
+  }
+  return {
+    scenario: positionals[0]!,
+    mode,
+    strategies,
+    seed: num('seed', values.seed, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
+    durationS: num('duration', values.duration, (n) => n > 0, 'seconds > 0'),
+    out: values.out,
+    speed: num('speed', values.speed, (n) => n > 0, 'a number > 0'),
+    driver,
+    quiet: values.quiet ?? false,
+  };
+}
