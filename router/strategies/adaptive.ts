@@ -1,0 +1,151 @@
+/**
+ * adaptive: weights re-derived from what each endpoint actually did, so traffic drifts away
+ * from endpoints that fail, slow down or cost more, and comes back when they recover.
+ *
+ * Every `intervalMs` (lazily: on the first pick after the interval passed; per endpoint id)
+ * the observed inputs are smoothed and turned into a score:
+ *   sr  <- s * sr  + (1 - s) * successRate        (s = params.smoothing; first sample taken as is)
+ *   lat <- s * lat + (1 - s) * latencyMs
+ *   score = sr^a / (max(lat, 1 ms)^b * max(price, priceFloor)^c)
+ * with a, b, c = params.exponents.{successRate, latency, cost} and price the blended list
+ * price. Power laws are scale-free, so milliseconds and USD/1M need no normalising.
+ *
+ * At pick time, over the n present candidates (unscored ones count as the mean score):
+ *   share_i = f + (1 - n f) * score_i / Σ score      (f = min(floor, 1/n): nothing starves)
+ *   share_i = max(share_i, explore)  if i has no recent samples, is half-open, is ramping
+ *                                    up (slowStart < 1), or was ejected since the last look
+ *   w_i     = share_i * slowStart_i
+ * then SWRR (default) or a weighted draw over w. An endpoint ejected since the last look
+ * also forgets its smoothed history, so old failures do not keep it down after recovery.
+ */
+import { z } from 'zod';
+import { assertCandidates, registerStrategy, type Pick, type PickContext, type Strategy, type StrategyDefinition } from '../core/strategy.js';
+import type { Candidate, RouteRequest } from '../core/types.js';
+import { SmoothWeightedRoundRobin } from './swrr.js';
+import { blendedPrice } from './util.js';
+import { weightedIndex } from './weights.js';
+
+const exponents = z.strictObject({
+  successRate: z.number().finite().min(0).max(16).default(3),
+  latency: z.number().finite().min(0).max(16).default(1),
+  cost: z.number().finite().min(0).max(16).default(0.5),
+});
+
+const params = z.strictObject({
+  /** How often weights are re-derived (ms of the injected clock). */
+  intervalMs: z.number().finite().positive().default(1_000),
+  /** Minimum share per endpoint (capped at 1/n). */
+  floor: z.number().min(0).max(0.5).default(0.02),
+  /** Share given to endpoints with no recent samples or that just recovered. */
+  explore: z.number().min(0).max(1).default(0.1),
+  exponents: exponents.default({ successRate: 3, latency: 1, cost: 0.5 }),
+  /** EWMA factor per re-derivation: 0 = use the latest observation only. */
+  smoothing: z.number().min(0).lt(1).default(0.5),
+  /** Prices below this (USD per 1M tokens) count as this, so free endpoints do not divide by 0. */
+  priceFloor: z.number().finite().positive().default(0.01),
+  /** How to draw over the derived weights. */
+  select: z.enum(['swrr', 'random']).default('swrr'),
+});
+
+type Params = z.output<typeof params>;
+
+/** What adaptive remembers about one endpoint id. */
+interface EndpointState {
+  derivedAt: number;
+  /** Smoothed success rate and latency; null before the first observation. */
+  sr: number | null;
+  lat: number | null;
+  /** Derived score; null while it cannot be scored yet (no latency seen). */
+  score: number | null;
+  explore: boolean;
+  ejections: number;
+}
+
+class Adaptive implements Strategy {
+  readonly name = 'adaptive';
+  private readonly states = new Map<string, EndpointState>();
+  private readonly swrr = new SmoothWeightedRoundRobin();
+  // Per-pick scratch (set in pick, read by weightOf) so the weight callback is allocated once.
+  private meanScore = 1;
+  private totalScore = 1;
+  private floorShare = 0;
+  private count = 1;
+  private readonly weightOf = (c: Candidate): number => this.weight(c);
+
+  constructor(private readonly p: Params) {}
+
+  pick(candidates: readonly Candidate[], _request: RouteRequest, ctx: PickContext): Pick {
+    assertCandidates(candidates, this.name);
+    const n = candidates.length;
+    let known = 0;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const s = this.refresh(candidates[i]!, ctx.now);
+      if (s.score !== null) {
+        known += 1;
+        sum += s.score;
+      }
+    }
+    this.meanScore = known > 0 ? sum / known : 1;
+    this.totalScore = sum + (n - known) * this.meanScore;
+    this.floorShare = Math.min(this.p.floor, 1 / n);
+    this.count = n;
+
+    let index: number;
+    if (this.p.select === 'swrr') {
+      index = this.swrr.pick(candidates, this.weightOf);
+      if (index < 0) index = 0;
+    } else {
+      index = weightedIndex(candidates, ctx.random, this.weightOf);
+    }
+    return { index, reason: 'adaptive weights from success rate, latency and cost' };
+  }
+
+  /** w_i = share_i * slowStart_i (see the header). Uses the scratch fields set by pick. */
+  private weight(c: Candidate): number {
+    const s = this.states.get(c.endpoint.id)!;
+    const score = s.score ?? this.meanScore;
+    // Every score 0 (e.g. all failing): equal shares rather than nothing.
+    const frac = this.totalScore > 0 ? score / this.totalScore : 1 / this.count;
+    let share = this.floorShare + (1 - this.count * this.floorShare) * frac;
+    if (s.explore && share < this.p.explore) share = this.p.explore;
+    return share * c.health.slowStart;
+  }
+
+  /** Re-derive this endpoint's score when its interval has passed (or it is new / was ejected). */
+  private refresh(c: Candidate, now: number): EndpointState {
+    const id = c.endpoint.id;
+    let s = this.states.get(id);
+    const h = c.health;
+    const ejectedSince = s !== undefined && h.ejections > s.ejections;
+    if (s !== undefined && !ejectedSince && now - s.derivedAt < this.p.intervalMs) return s;
+    if (s === undefined || ejectedSince) {
+      s = { derivedAt: now, sr: null, lat: null, score: null, explore: false, ejections: h.ejections };
+      this.states.set(id, s);
+    }
+    const st = c.stats;
+    const k = this.p.smoothing;
+    if (st.successRate !== null) s.sr = s.sr === null ? st.successRate : k * s.sr + (1 - k) * st.successRate;
+    if (st.latencyMs !== null) s.lat = s.lat === null ? st.latencyMs : k * s.lat + (1 - k) * st.latencyMs;
+    const e = this.p.exponents;
+    s.score =
+      s.lat === null
+        ? null
+        : Math.pow(s.sr ?? 1, e.successRate) /
+          (Math.pow(Math.max(s.lat, 1), e.latency) * Math.pow(Math.max(blendedPrice(c.endpoint), this.p.priceFloor), e.cost));
+    s.explore = st.successRate === null || ejectedSince || h.state === 'half-open' || h.slowStart < 1;
+    s.derivedAt = now;
+    s.ejections = h.ejections;
+    return s;
+  }
+}
+
+export const adaptiveStrategy: StrategyDefinition<typeof params> = {
+  name: 'adaptive',
+  optimises: 'success rate, latency and cost together, re-weighted every interval with a floor and exploration',
+  needs: 'windowed success rate, latency samples, prices',
+  params,
+  create: (p) => new Adaptive(p),
+};
+
+registerStrategy(adaptiveStrategy);

@@ -1,0 +1,50 @@
+/**
+ * latency: power of two choices on peak-EWMA latency times load (Finagle P2CPeakEwma,
+ * tower PeakEwma):
+ *   cost_i = latencyMs_i * (inFlight_i + 1) / slowStart_i
+ * An untried endpoint (latencyMs null) is costed at params.untriedLatencyMs (default 0:
+ * optimistic, so it is explored). If that estimate is 0 while requests are already
+ * outstanding, cost = PENALTY + inFlight (Finagle's penalty): it is probed one request at
+ * a time until its first sample lands, instead of being flooded.
+ */
+import { z } from 'zod';
+import { assertCandidates, registerStrategy, type Pick, type PickContext, type Strategy, type StrategyDefinition } from '../core/strategy.js';
+import type { Candidate, RouteRequest } from '../core/types.js';
+import { p2cIndex, type LoadOf } from './p2c.js';
+
+const params = z.strictObject({
+  /** Latency assumed for an endpoint with no sample yet (ms). */
+  untriedLatencyMs: z.number().finite().nonnegative().default(0),
+});
+
+/** Large enough to lose to any real latency, small enough that + inFlight still orders. */
+export const PENALTY = 1e12;
+
+/** The latency-times-load cost above, for a given untried estimate. */
+export function peakEwmaLoad(untriedLatencyMs: number): LoadOf {
+  return (c) => {
+    const lat = c.stats.latencyMs ?? untriedLatencyMs;
+    const inFlight = c.stats.inFlight;
+    if (lat === 0 && inFlight > 0) return PENALTY + inFlight;
+    return (lat * (inFlight + 1)) / c.health.slowStart;
+  };
+}
+
+class Latency implements Strategy {
+  readonly name = 'latency';
+  constructor(private readonly loadOf: LoadOf) {}
+  pick(candidates: readonly Candidate[], _request: RouteRequest, ctx: PickContext): Pick {
+    assertCandidates(candidates, this.name);
+    return { index: p2cIndex(candidates, ctx.random, this.loadOf), reason: 'p2c: lower peak-EWMA x (in-flight + 1)' };
+  }
+}
+
+export const latencyStrategy: StrategyDefinition<typeof params> = {
+  name: 'latency',
+  optimises: 'lowest expected latency under load (P2C on peak-EWMA x (in-flight + 1))',
+  needs: 'latency samples and in-flight counts',
+  params,
+  create: (p) => new Latency(peakEwmaLoad(p.untriedLatencyMs)),
+};
+
+registerStrategy(latencyStrategy);
