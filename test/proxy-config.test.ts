@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../router/core/clock.js';
+import { createAuth, sha256Hex } from '../router/http/auth.js';
+import { loadProxyConfig, missingKeyEnvs, parseProxyConfig } from '../router/http/config.js';
+import { HttpError, fromRouterError } from '../router/http/errors.js';
+import { RouterError } from '../router/core/errors.js';
+import { validateChatBody } from '../router/http/validate.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'proxy-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const ep = (i: number, extra: Record<string, unknown> = {}) => ({
+  provider: `p${i}`,
+  model: 'm',
+  base_url: `http://127.0.0.1:410${i}/v1`,
+  ...extra,
+});
+
+function message(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('proxy config', () => {
+  it('accepts snake_case endpoint and server fields and fills defaults', () => {
+    const c = parseProxyConfig({
+      endpoints: [ep(1, { api_key_env: 'P1_KEY', upstream_model: 'real-m' }), ep(2)],
+      server: { body_limit_bytes: 1000, client_keys: [{ key_env: 'CK', rpm: 5 }] },
+      health: { consecutive_failures: 2 },
+    });
+    expect(c.endpoints[0]!.apiKeyEnv).toBe('P1_KEY');
+    expect(c.endpoints[0]!.upstreamModel).toBe('real-m');
+    expect(c.endpoints[1]!.baseUrl).toBe('http://127.0.0.1:4102/v1');
+    expect(c.server).toMatchObject({ host: '127.0.0.1', port: 8080, bodyLimitBytes: 1000, drainTimeoutMs: 10_000 });
+    expect(c.server.clientKeys[0]).toMatchObject({ keyEnv: 'CK', rpm: 5 });
+    expect((c.router.health as { consecutiveFailures: number }).consecutiveFailures).toBe(2);
+  });
+
+  it('names the bad field', () => {
+    expect(message(() => parseProxyConfig({ endpoints: [ep(1, { weight: -1 })] }, 'f.yaml'))).toContain('f.yaml.endpoints[0].weight');
+    expect(message(() => parseProxyConfig({ endpoints: [{ provider: 'p', model: 'm' }] }))).toContain('config.endpoints[0].baseUrl');
+    expect(message(() => parseProxyConfig({ endpoints: [ep(1)], server: { port: 'x' } }))).toContain('config.server.port');
+    expect(message(() => parseProxyConfig({ endpoints: [ep(1)], server: { clientKeys: [{ rpm: 1 }] } }))).toContain(
+      'config.server.clientKeys[0]',
+    );
+    expect(message(() => parseProxyConfig({ endpoints: [ep(1, { baseUrl: 'http://x/v1' })] }))).toContain('given twice');
+    expect(message(() => parseProxyConfig({ endpoints: [ep(1), ep(1)] }))).toContain('duplicate endpoint id');
+    expect(message(() => parseProxyConfig([]))).toContain('expected a mapping');
+  });
+
+  it('loads YAML and JSON files, and reports parse errors with the file name', () => {
+    const y = join(dir, 'a.yaml');
+    writeFileSync(y, 'endpoints:\n  - provider: a\n    model: m\n    base_url: http://127.0.0.1:4101/v1\nserver:\n  port: 9000\n');
+    expect(loadProxyConfig(y).server.port).toBe(9000);
+    const j = join(dir, 'a.json');
+    writeFileSync(j, JSON.stringify({ endpoints: [ep(1)] }));
+    expect(loadProxyConfig(j).endpoints).toHaveLength(1);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"endpoints": [');
+    expect(message(() => loadProxyConfig(bad))).toContain('bad.json: not valid JSON');
+    expect(message(() => loadProxyConfig(join(dir, 'nope.yaml')))).toContain('cannot read config file');
+  });
+
+  it('the shipped example config is valid', () => {
+    const c = loadProxyConfig('router/http/example.yaml');
+    expect(c.endpoints.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('warns about unset key env vars by name only', () => {
+    const c = parseProxyConfig({ endpoints: [ep(1, { apiKeyEnv: 'NOPE_KEY' })] });
+    expect(missingKeyEnvs(c.endpoints, {})).toEqual(['p1/m: NOPE_KEY is not set']);
+  });
+});
+
+describe('client auth', () => {
+  it('401 without/with a wrong key, 429 + Retry-After past the rpm, refills over time', async () => {
+    const clock = new ManualClock();
+    const auth = createAuth([{ keySha256: sha256Hex('good'), rpm: 2 }], clock, {});
+    expect((auth.admit(undefined) as HttpError).status).toBe(401);
+    expect((auth.admit('Bearer bad') as HttpError).status).toBe(401);
+    expect(auth.admit('Bearer good')).not.toBeInstanceOf(HttpError);
+    expect(auth.admit('Bearer good')).not.toBeInstanceOf(HttpError);
+    const limited = auth.admit('Bearer good') as HttpError;
+    expect(limited.status).toBe(429);
+    expect(limited.retryAfterS).toBe(30); // one token per 30 s at 2 rpm
+    await clock.advance(30_000);
+    expect(auth.admit('Bearer good')).not.toBeInstanceOf(HttpError);
+  });
+
+  it('reads keys from env and refuses to start when the env var is missing', () => {
+    const clock = new ManualClock();
+    expect(createAuth([{ keyEnv: 'CK' }], clock, { CK: 'k1' }).admit('Bearer k1')).not.toBeInstanceOf(HttpError);
+    expect(() => createAuth([{ keyEnv: 'CK' }], clock, {})).toThrow(/CK is not set/);
+  });
+});
+
+describe('edge validation and error mapping', () => {
+  it('names the bad field of a chat body', () => {
+    expect((validateChatBody({ model: 'm' }) as HttpError).message).toContain('messages');
+    expect((validateChatBody({ model: 'm', messages: [{ role: 1 }] }) as HttpError).message).toContain('messages[0].role');
+    expect((validateChatBody({ model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: -1 }) as HttpError).param).toBe(
+      'max_tokens',
+    );
+    expect(validateChatBody({ model: 'm', messages: [{ role: 'user', content: 'x' }], foo: 1 })).not.toBeInstanceOf(HttpError);
+  });
+
+  it('maps router errors to OpenAI-shaped errors', () => {
+    const e = fromRouterError(new RouterError('no_healthy_endpoint', 'none', { retryAfterMs: 2500 }));
+    expect(e.status).toBe(503);
+    expect(e.retryAfterS).toBe(3);
+    expect(e.body().error).toMatchObject({ type: 'server_error', code: 'no_healthy_endpoint' });
+    const up = fromRouterError(
+      new RouterError('upstream_client_error', 'x', { status: 422, upstreamBody: { error: { message: 'bad tool', type: 'invalid_request_error' } } }),
+    );
+    expect(up.status).toBe(422);
+    expect(up.body().error.message).toBe('bad tool');
+    const all = fromRouterError(
+      new RouterError('all_attempts_failed', 'all failed', { cause: new RouterError('upstream_rate_limited', '429', { retryAfterMs: 1000 }) }),
+    );
+    expect(all.status).toBe(429);
+    expect(all.retryAfterS).toBe(1);
+  });
+});
