@@ -1,0 +1,286 @@
+import * as hdr from 'hdr-histogram-js';
+import type { Quantiles, StrategySummary, TimelinePoint } from '../reports/contract.js';
+
+/**
+ * The metrics collector shared by both modes: the virtual-time engine feeds it simulated
+ * outcomes, the http-mode scenario runner real response times. One `record` per finished
+ * client request; `summarize` returns the results.json shapes (reports/contract.ts).
+ *
+ * Latencies go into HDR histograms (hdr-histogram-js) in microseconds: one overall pair
+ * (latency, TTFT) at 3 significant digits and one pair per one-second window at 2 (≈1%),
+ * so memory grows with run seconds, not requests (~25 KB per second of run).
+ *
+ * Definitions:
+ *  - a record belongs to the window floor(tMs / 1000); tMs is the request's start in ms
+ *    since the start of the measured run (records with tMs < 0 are warm-up and ignored);
+ *  - latency = what the client waited, for every finished request, ok or not;
+ *    TTFT only where one was observed;
+ *  - providerShare and timeline `share` = share of *successful* requests per endpoint;
+ *  - failover/recovery look at *traffic*: the share of attempts sent to the faulty
+ *    provider (all attempts of a request, from `attemptEndpoints`, else `endpointId`),
+ *    because a router that keeps sending into an outage has zero successful share there.
+ */
+
+export interface MetricsRecord {
+  /** Request start, ms since the start of the measured run. */
+  tMs: number;
+  ok: boolean;
+  latencyMs: number;
+  ttftMs?: number | undefined;
+  /** Endpoint that served (or last failed) the request. */
+  endpointId?: string | undefined;
+  /** RouterError code (or any kind label) for a failed request. */
+  errorCode?: string | undefined;
+  costUsd?: number;
+  attempts?: number;
+  /** Every endpoint tried, in order (for traffic share); defaults to [endpointId]. */
+  attemptEndpoints?: readonly string[] | undefined;
+  /** Quality draw of a successful answer. */
+  acceptable?: boolean | undefined;
+  inputTokens?: number;
+  outputTokens?: number;
+}
+
+/** A fault on one provider, in seconds since the start of the measured run. */
+export interface FaultSpec {
+  /** Endpoint id, or provider name matching endpoint ids `<provider>` and `<provider>/...`. */
+  provider: string;
+  startS: number;
+  /** End of the fault; needed for recoverS. */
+  endS?: number | undefined;
+}
+
+export interface SummarizeOptions {
+  /** Run length for throughput; default: the last window with a record + 1. */
+  durationS?: number;
+  fault?: FaultSpec | undefined;
+}
+
+export interface MetricsResult {
+  summary: StrategySummary;
+  timeline: TimelinePoint[];
+}
+
+/** Share threshold and run length for failoverS (DESIGN.md). */
+export const FAILOVER_SHARE = 0.05;
+export const FAILOVER_WINDOWS = 3;
+
+const US = 1000; // histogram unit: µs
+
+function histogram(digits: 2 | 3): hdr.Histogram {
+  return hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: digits });
+}
+
+interface Window {
+  requests: number;
+  ok: number;
+  errors: number;
+  costUsd: number;
+  latency: hdr.Histogram | undefined;
+  /** Successful requests per endpoint index. */
+  okBy: number[];
+  /** Attempts per endpoint index. */
+  attemptsBy: number[];
+  attempts: number;
+}
+
+function toUs(ms: number): number {
+  return Math.max(1, Math.round(ms * US));
+}
+
+function atUs(h: hdr.Histogram | undefined, p: number): number {
+  return h && h.totalCount > 0 ? h.getValueAtPercentile(p) / US : 0;
+}
+
+/**
+ * Seconds from fault onset until `share[s]` stays under FAILOVER_SHARE for FAILOVER_WINDOWS
+ * consecutive windows: the first s ≥ startS (window start) with share[s..s+2] all < 5%,
+ * giving s − startS (resolution 1 s; 0 = the very first window after onset was clean).
+ * Only windows that start before `endS` may open the run. null if it never happens.
+ * A window with no traffic has share 0.
+ */
+export function failoverSeconds(share: readonly number[], startS: number, endS = Infinity): number | null {
+  for (let s = Math.max(0, Math.ceil(startS)); s < endS && s + FAILOVER_WINDOWS <= share.length; s++) {
+    let okRun = true;
+    for (let k = 0; k < FAILOVER_WINDOWS && okRun; k++) okRun = share[s + k]! < FAILOVER_SHARE;
+    if (okRun) return s - startS;
+  }
+  return null;
+}
+
+/**
+ * Seconds from fault end until the provider's share is back above half its pre-fault
+ * share (mean share over the windows before startS, weighted by traffic): the first window
+ * s ≥ endS with share[s] ≥ pre/2, giving s − endS. null without a pre-fault share or if it
+ * never recovers.
+ */
+export function recoverSeconds(share: readonly number[], preFaultShare: number, endS: number): number | null {
+  if (!(preFaultShare > 0) || !Number.isFinite(endS)) return null;
+  for (let s = Math.max(0, Math.ceil(endS)); s < share.length; s++) if (share[s]! >= preFaultShare / 2) return s - endS;
+  return null;
+}
+
+export class MetricsCollector {
+  private readonly windows: Window[] = [];
+  private readonly endpointIndex = new Map<string, number>();
+  private readonly endpointIds: string[] = [];
+  private readonly latency = histogram(3);
+  private readonly ttft = histogram(3);
+  private readonly errorsByKind = new Map<string, number>();
+  private requests = 0;
+  private ok = 0;
+  private errors = 0;
+  private costUsd = 0;
+  private attempts = 0;
+  private acceptable = 0;
+  private judged = 0;
+  private inputTokens = 0;
+  private outputTokens = 0;
+
+  private endpoint(id: string): number {
+    let i = this.endpointIndex.get(id);
+    if (i === undefined) {
+      i = this.endpointIds.length;
+      this.endpointIndex.set(id, i);
+      this.endpointIds.push(id);
+    }
+    return i;
+  }
+
+  private window(s: number): Window {
+    while (this.windows.length <= s)
+      this.windows.push({ requests: 0, ok: 0, errors: 0, costUsd: 0, latency: undefined, okBy: [], attemptsBy: [], attempts: 0 });
+    return this.windows[s]!;
+  }
+
+  record(r: MetricsRecord): void {
+    if (!(r.tMs >= 0) || !Number.isFinite(r.latencyMs)) return; // warm-up or garbage: ignore, never throw mid-run
+    const w = this.window(Math.floor(r.tMs / 1000));
+    const cost = r.costUsd ?? 0;
+    const attempts = r.attempts ?? 1;
+    this.requests++;
+    w.requests++;
+    this.costUsd += cost;
+    w.costUsd += cost;
+    this.attempts += attempts;
+    this.inputTokens += r.inputTokens ?? 0;
+    this.outputTokens += r.outputTokens ?? 0;
+    const lat = toUs(r.latencyMs);
+    this.latency.recordValue(lat);
+    (w.latency ??= histogram(2)).recordValue(lat);
+    if (r.ttftMs !== undefined && Number.isFinite(r.ttftMs)) this.ttft.recordValue(toUs(r.ttftMs));
+    if (r.ok) {
+      this.ok++;
+      w.ok++;
+      if (r.endpointId !== undefined) {
+        const i = this.endpoint(r.endpointId);
+        w.okBy[i] = (w.okBy[i] ?? 0) + 1;
+      }
+      if (r.acceptable !== undefined) {
+        this.judged++;
+        if (r.acceptable) this.acceptable++;
+      }
+    } else {
+      this.errors++;
+      w.errors++;
+      const kind = r.errorCode ?? 'unknown';
+      this.errorsByKind.set(kind, (this.errorsByKind.get(kind) ?? 0) + 1);
+    }
+    const tried = r.attemptEndpoints ?? (r.endpointId !== undefined ? [r.endpointId] : []);
+    for (const id of tried) {
+      const i = this.endpoint(id);
+      w.attemptsBy[i] = (w.attemptsBy[i] ?? 0) + 1;
+      w.attempts++;
+    }
+  }
+
+  /** Totals the contract has no field for. */
+  tokens(): { inputTokens: number; outputTokens: number } {
+    return { inputTokens: this.inputTokens, outputTokens: this.outputTokens };
+  }
+
+  /** Per-window share of attempts sent to endpoints matching `provider`. */
+  trafficShare(provider: string): number[] {
+    const match = this.endpointIds.map((id) => id === provider || id.startsWith(`${provider}/`));
+    return this.windows.map((w) => {
+      if (w.attempts === 0) return 0;
+      let n = 0;
+      w.attemptsBy.forEach((c, i) => {
+        if (match[i]) n += c ?? 0;
+      });
+      return n / w.attempts;
+    });
+  }
+
+  private faultFigures(fault: FaultSpec | undefined): { failoverS: number | null; recoverS: number | null } {
+    if (!fault) return { failoverS: null, recoverS: null };
+    const share = this.trafficShare(fault.provider);
+    const failoverS = failoverSeconds(share, fault.startS, fault.endS ?? Infinity);
+    // Pre-fault share weighted by traffic: Σ attempts to it / Σ attempts, over windows before onset.
+    let mine = 0;
+    let all = 0;
+    for (let s = 0; s < Math.min(Math.floor(fault.startS), this.windows.length); s++) {
+      const a = this.windows[s]!.attempts;
+      all += a;
+      mine += share[s]! * a;
+    }
+    const recoverS = fault.endS === undefined || all === 0 ? null : recoverSeconds(share, mine / all, fault.endS);
+    return { failoverS, recoverS };
+  }
+
+  summarize(opts: SummarizeOptions = {}): MetricsResult {
+    const durationS = opts.durationS ?? this.windows.length;
+    const latencyMs: Quantiles = {
+      p50: atUs(this.latency, 50),
+      p90: atUs(this.latency, 90),
+      p99: atUs(this.latency, 99),
+      p999: atUs(this.latency, 99.9),
+      max: this.latency.totalCount > 0 ? this.latency.maxValue / US : 0,
+    };
+    const providerShare: Record<string, number> = {};
+    const okTotals = new Array<number>(this.endpointIds.length).fill(0);
+    for (const w of this.windows) w.okBy.forEach((c, i) => (okTotals[i]! += c ?? 0));
+    this.endpointIds.forEach((id, i) => {
+      if (okTotals[i]! > 0) providerShare[id] = okTotals[i]! / this.ok;
+    });
+    const errorsByKind: Record<string, number> = {};
+    for (const [k, v] of [...this.errorsByKind.entries()].sort()) errorsByKind[k] = v;
+    const summary: StrategySummary = {
+      requests: this.requests,
+      ok: this.ok,
+      errors: this.errors,
+      errorRate: this.requests > 0 ? this.errors / this.requests : 0,
+      throughputRps: durationS > 0 ? this.requests / durationS : 0,
+      latencyMs,
+      ttftMs: { p50: atUs(this.ttft, 50), p99: atUs(this.ttft, 99) },
+      costUsd: this.costUsd,
+      costPer1kOk: this.ok > 0 ? (this.costUsd / this.ok) * 1000 : 0,
+      attemptsPerRequest: this.requests > 0 ? this.attempts / this.requests : 0,
+      providerShare,
+      ...this.faultFigures(opts.fault),
+      errorsByKind,
+    };
+    if (this.judged > 0) summary.qualityOk = this.acceptable / this.judged;
+    const windows = Math.max(this.windows.length, Math.ceil(opts.durationS ?? 0));
+    const timeline: TimelinePoint[] = [];
+    for (let s = 0; s < windows; s++) {
+      const w = this.windows[s];
+      const share: Record<string, number> = {};
+      if (w && w.ok > 0) w.okBy.forEach((c, i) => c && (share[this.endpointIds[i]!] = c / w.ok));
+      timeline.push({
+        t: s,
+        rps: w?.requests ?? 0,
+        p50: atUs(w?.latency, 50),
+        p99: atUs(w?.latency, 99),
+        errors: w?.errors ?? 0,
+        costUsd: w?.costUsd ?? 0,
+        share,
+      });
+    }
+    return { summary, timeline };
+  }
+}
+
+export function createMetrics(): MetricsCollector {
+  return new MetricsCollector();
+}

@@ -1,0 +1,264 @@
+import { loadPromptCorpus } from '../router/classifier/corpus.js';
+import { deriveRandom, type Random } from '../router/core/random.js';
+import { createArrivals, normal, type RatePhase, type RateRamp } from './arrivals.js';
+import { loadTrace, type Trace, type TraceFormat } from './trace.js';
+import type { SimRequest } from './types.js';
+
+/**
+ * The workload generator: a lazy sequence of SimRequests (arrival time, prompt class,
+ * prompt text, token lengths, stream flag, session key). Every draw comes from two
+ * streams derived from the seed, 'arrivals' and 'workload', and from nothing a router
+ * does, so every strategy sees the identical request sequence. Requests are produced
+ * one at a time (`next()`), so a 1M-request run never holds 1M requests.
+ *
+ * Each request takes exactly 8 uniforms from the 'workload' stream (class, 2+2 for the
+ * token normals, prompt, stream, session, 1 spare), whatever the spec says, so changing
+ * one class's token lengths does not shift the other draws.
+ */
+
+/** A fixed token count, or a lognormal with this median and log-sd, clamped to [min, max]. */
+export type TokenSpec = number | { median: number; sigma?: number; min?: number; max?: number };
+
+export interface ClassMix {
+  class: string;
+  weight?: number;
+  inputTokens: TokenSpec;
+  outputTokens: TokenSpec;
+}
+
+export interface TraceRef {
+  /** Path relative to the repository root, or absolute. */
+  file: string;
+  format?: TraceFormat;
+  /** Time compression: trace seconds per scenario second (2 = twice as fast). */
+  speed?: number;
+  /** Skip this many trace seconds. */
+  offsetS?: number;
+}
+
+/**
+ * The load. Compatible with the scenario file's `load` section (scenarios/schema.ts),
+ * plus `spike`/`ramp` arrival names, `ramp` and `sessionSkew`.
+ *
+ * arrivals: constant | poisson | gamma (shape k) | spike (Poisson with `phases`, the flash
+ * crowds) | ramp (Poisson with `ramp`) | trace. `phases` and `ramp` also bend constant
+ * and gamma arrivals.
+ */
+export interface WorkloadSpec {
+  arrivals?: 'constant' | 'poisson' | 'gamma' | 'spike' | 'ramp' | 'trace';
+  /** Mean arrivals per second (not for trace). */
+  rate?: number;
+  shape?: number;
+  phases?: readonly RatePhase[];
+  ramp?: RateRamp;
+  /** A trace reference, or an already parsed trace. */
+  trace?: TraceRef | (Trace & { speed?: number; offsetS?: number });
+  /** Scenario length: no arrival at or after durationS. */
+  durationS: number;
+  /** Stop after this many requests. */
+  maxRequests?: number;
+  /** Prompt classes and their token lengths (trace: tokens come from the trace, classes from here). */
+  mix?: readonly ClassMix[];
+  /** Share of requests with stream: true. */
+  stream?: number;
+  /** Size of the session-key pool (sticky routing). */
+  sessions?: number;
+  /** Zipf exponent s of session popularity, P(rank r) ∝ 1/r^s (default 1). */
+  sessionSkew?: number;
+}
+
+/** A generic chat mix, loosely after published prompt/answer length studies (tokens). */
+export const DEFAULT_MIX: readonly ClassMix[] = [
+  { class: 'general', weight: 4, inputTokens: { median: 300, sigma: 0.8 }, outputTokens: { median: 250, sigma: 0.7 } },
+  { class: 'coding', weight: 3, inputTokens: { median: 900, sigma: 0.9 }, outputTokens: { median: 400, sigma: 0.8 } },
+  { class: 'writing', weight: 1.5, inputTokens: { median: 250, sigma: 0.7 }, outputTokens: { median: 600, sigma: 0.6 } },
+  { class: 'math', weight: 1, inputTokens: { median: 150, sigma: 0.6 }, outputTokens: { median: 350, sigma: 0.7 } },
+  { class: 'reasoning', weight: 0.5, inputTokens: { median: 400, sigma: 0.7 }, outputTokens: { median: 800, sigma: 0.7 } },
+];
+
+export interface Workload extends Iterable<SimRequest> {
+  /** The next request, or undefined when the workload is over. */
+  next(): SimRequest | undefined;
+}
+
+export interface WorkloadOptions {
+  /** Prompt texts by label (default: the classifier's corpus, router/classifier/corpus.ts). */
+  corpus?: ReadonlyArray<{ text: string; label: string }>;
+}
+
+interface CompiledClass {
+  name: string;
+  texts: readonly string[];
+  input: TokenSpec;
+  output: TokenSpec;
+}
+
+function fail(field: string, msg: string): never {
+  throw new Error(`workload.${field}: ${msg}`);
+}
+
+function checkTokens(t: TokenSpec, field: string): void {
+  if (typeof t === 'number') {
+    if (!Number.isInteger(t) || t < 0) fail(field, `expected a non-negative integer, got ${t}`);
+    return;
+  }
+  if (!(t.median > 0)) fail(`${field}.median`, `expected a positive number, got ${t.median}`);
+  if (t.sigma !== undefined && !(t.sigma >= 0)) fail(`${field}.sigma`, `expected >= 0, got ${t.sigma}`);
+  if (t.min !== undefined && t.max !== undefined && t.max < t.min) fail(`${field}.max`, `expected >= min (${t.min})`);
+}
+
+/** Token count from two uniforms' worth of normal: round(median·e^{σZ}) clamped to [min ?? 1, max]. */
+function tokens(spec: TokenSpec, z: number): number {
+  if (typeof spec === 'number') return spec;
+  const v = Math.round(spec.median * Math.exp((spec.sigma ?? 0.5) * z));
+  return Math.min(spec.max ?? Infinity, Math.max(spec.min ?? 1, v));
+}
+
+/** Cumulative weights for an O(log n) weighted pick. */
+function cumulative(weights: readonly number[]): Float64Array {
+  const c = new Float64Array(weights.length);
+  let s = 0;
+  weights.forEach((w, i) => (c[i] = s += w));
+  for (let i = 0; i < c.length; i++) c[i]! /= s;
+  return c;
+}
+
+function pickIndex(cdf: Float64Array, u: number): number {
+  let lo = 0;
+  let hi = cdf.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (u < cdf[mid]!) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function compileClasses(mix: readonly ClassMix[], corpus: ReadonlyArray<{ text: string; label: string }>): CompiledClass[] {
+  const byLabel = new Map<string, string[]>();
+  for (const p of corpus) {
+    let list = byLabel.get(p.label);
+    if (!list) byLabel.set(p.label, (list = []));
+    list.push(p.text);
+  }
+  return mix.map((m, i) => {
+    if (typeof m.class !== 'string' || m.class === '') fail(`mix[${i}].class`, 'expected a class name');
+    if (m.weight !== undefined && !(m.weight > 0)) fail(`mix[${i}].weight`, `expected a positive number, got ${m.weight}`);
+    checkTokens(m.inputTokens, `mix[${i}].inputTokens`);
+    checkTokens(m.outputTokens, `mix[${i}].outputTokens`);
+    // Classes the corpus does not know (e.g. "chat") read general prompts.
+    const texts = byLabel.get(m.class) ?? byLabel.get('general') ?? [`A ${m.class} request.`];
+    return { name: m.class, texts, input: m.inputTokens, output: m.outputTokens };
+  });
+}
+
+/** Zipf CDF over ranks 1..n: P(r) ∝ r^(−s). */
+function zipfCdf(n: number, s: number): Float64Array {
+  const w = new Array<number>(n);
+  for (let r = 1; r <= n; r++) w[r - 1] = Math.pow(r, -s);
+  return cumulative(w);
+}
+
+/** Arrival times in ms: from the arrival process, or from a trace (tokens included). */
+interface ArrivalSource {
+  next(): number | undefined;
+  /** Token counts of the trace row just returned (trace only). */
+  traceRow: number;
+  trace: Trace | undefined;
+}
+
+function traceSource(spec: WorkloadSpec): ArrivalSource {
+  const ref = spec.trace;
+  if (!ref) fail('trace', 'arrivals "trace" needs a trace (file and format)');
+  const trace: Trace = 'arrivalMs' in ref ? ref : loadTrace(ref.file, ref.format);
+  const speed = ref.speed ?? 1;
+  const offsetMs = (ref.offsetS ?? 0) * 1000;
+  if (!(speed > 0)) fail('trace.speed', `expected a positive number, got ${speed}`);
+  if (!(offsetMs >= 0)) fail('trace.offsetS', `expected >= 0, got ${ref.offsetS}`);
+  let row = 0;
+  while (row < trace.count && trace.arrivalMs[row]! < offsetMs) row++;
+  const src: ArrivalSource = {
+    trace,
+    traceRow: -1,
+    next() {
+      if (row >= trace.count) return undefined;
+      src.traceRow = row;
+      return (trace.arrivalMs[row++]! - offsetMs) / speed;
+    },
+  };
+  return src;
+}
+
+function processSource(spec: WorkloadSpec, random: Random): ArrivalSource {
+  const kind = spec.arrivals ?? 'poisson';
+  if (kind === 'spike' && !(spec.phases && spec.phases.length > 0))
+    fail('phases', 'spike arrivals need at least one phase {startS, endS, multiplier}');
+  if (kind === 'ramp' && !spec.ramp) fail('ramp', 'ramp arrivals need ramp {startS, endS, toMultiplier}');
+  const process = kind === 'constant' ? 'constant' : kind === 'gamma' ? 'gamma' : 'poisson';
+  if (spec.rate === undefined) fail('rate', `arrivals "${kind}" need a rate (arrivals per second)`);
+  const arrivals = createArrivals(
+    { process, rate: spec.rate, shape: spec.shape, phases: spec.phases ?? [], ramp: spec.ramp },
+    random,
+  );
+  return { trace: undefined, traceRow: -1, next: () => arrivals.next() };
+}
+
+/** Create a lazy workload. Same spec + seed → the same requests, always. */
+export function createWorkload(spec: WorkloadSpec, seed: string | number, opts: WorkloadOptions = {}): Workload {
+  if (!(spec.durationS > 0)) fail('durationS', `expected a positive number of seconds, got ${spec.durationS}`);
+  if (spec.maxRequests !== undefined && !(spec.maxRequests >= 0)) fail('maxRequests', `expected >= 0, got ${spec.maxRequests}`);
+  const streamShare = spec.stream ?? 0;
+  if (!(streamShare >= 0 && streamShare <= 1)) fail('stream', `expected a share in [0, 1], got ${streamShare}`);
+  const nSessions = spec.sessions ?? 1000;
+  if (!(Number.isInteger(nSessions) && nSessions > 0)) fail('sessions', `expected a positive integer, got ${nSessions}`);
+  const skew = spec.sessionSkew ?? 1;
+  if (!(skew >= 0)) fail('sessionSkew', `expected >= 0, got ${skew}`);
+  const mix = spec.mix && spec.mix.length > 0 ? spec.mix : DEFAULT_MIX;
+
+  const classes = compileClasses(mix, opts.corpus ?? loadPromptCorpus());
+  const classCdf = cumulative(mix.map((m) => m.weight ?? 1));
+  const sessionCdf = zipfCdf(nSessions, skew);
+  const sessionKeys = Array.from({ length: nSessions }, (_, i) => `session-${i + 1}`);
+  const arrivalsRandom = deriveRandom(seed, 'arrivals');
+  const mixRandom = deriveRandom(seed, 'workload');
+  const source = spec.arrivals === 'trace' ? traceSource(spec) : processSource(spec, arrivalsRandom);
+  const endMs = spec.durationS * 1000;
+  const limit = spec.maxRequests ?? Infinity;
+  let id = 0;
+  let done = false;
+
+  const next = (): SimRequest | undefined => {
+    if (done || id >= limit) return undefined;
+    const t = source.next();
+    if (t === undefined || t >= endMs) {
+      done = true;
+      return undefined;
+    }
+    const r = mixRandom;
+    const cls = classes[pickIndex(classCdf, r.next())]!;
+    const zIn = normal(r);
+    const zOut = normal(r);
+    const uPrompt = r.next();
+    const uStream = r.next();
+    const uSession = r.next();
+    r.next(); // spare: keeps 8 draws per request if a field is added later
+    const tr = source.trace;
+    const row = source.traceRow;
+    return {
+      id: id++,
+      arrivalMs: t,
+      promptClass: cls.name,
+      prompt: cls.texts[Math.floor(uPrompt * cls.texts.length)]!,
+      inputTokens: tr ? tr.inputTokens[row]! : tokens(cls.input, zIn),
+      outputTokens: tr ? tr.outputTokens[row]! : tokens(cls.output, zOut),
+      stream: uStream < streamShare,
+      sessionKey: sessionKeys[pickIndex(sessionCdf, uSession)]!,
+    };
+  };
+  return {
+    next,
+    *[Symbol.iterator]() {
+      for (let q = next(); q !== undefined; q = next()) yield q;
+    },
+  };
+}
