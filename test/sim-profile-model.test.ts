@@ -2,25 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadProfile, parseProfile, ProfileError, type ProviderProfileInput } from '../simulator/profile.js';
+import { loadProfile, parseProfile, ProfileError } from '../simulator/profile.js';
+import { baseProfile } from './sim-profile-fixtures.js';
 import { createProviderModel, createProviderState } from '../simulator/model.js';
 import type { SimRequest } from '../simulator/types.js';
 
 const PROFILES = 'simulator/profiles';
-
-export function baseProfile(over: Partial<ProviderProfileInput> = {}): ProviderProfileInput {
-  return {
-    id: 'p',
-    model: 'm',
-    ttft: { medianMs: 400, sigma: 0.5 },
-    throughput: { tokensPerSecond: 100, jitter: 0.1 },
-    capacity: { maxConcurrent: 10, queue: 10 },
-    failures: { baseErrorRate: 0.05, kinds: { http_500: 1, http_503: 1, stream_cut: 1 } },
-    price: { input: 1, output: 2 },
-    quality: { coding: 0.5, math: 0.5, reasoning: 0.5, writing: 0.9, general: 0.8 },
-    ...over,
-  };
-}
 
 const req = (id: number, over: Partial<SimRequest> = {}): SimRequest => ({
   id,

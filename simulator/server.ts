@@ -1,0 +1,262 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { systemClock, type Clock, type Timer } from '../router/core/clock.js';
+import type { ProviderProfile } from './profile.js';
+import { createProviderModel, createProviderState, type ProviderModel } from './model.js';
+import { Timeline, type OutageMode } from './timeline.js';
+import {
+  healthBody,
+  modelsBody,
+  planResponse,
+  simRequestFromChat,
+  sseEvent,
+  WireError,
+  wireErrorBody,
+  type WirePlan,
+} from './openai-wire.js';
+
+/**
+ * A real loopback HTTP server for one provider profile, speaking the OpenAI chat
+ * completions API (JSON and SSE), driven by the same pure model as the simulator.
+ * Faults are real: an outage (mode refuse) closes the listening socket for the
+ * phase and reopens it after; mode reset destroys every connection; a stream cut
+ * ends the SSE stream without `[DONE]`; a hang holds the socket until the client
+ * gives up; malformed sends invalid JSON.
+ *
+ * Time: scenario ms = (clock.now() − start) · speed; every modelled delay d waits
+ * d / speed real ms. The clock is injectable so tests can drive phases with a
+ * ManualClock.
+ */
+
+export interface ProviderServerOptions {
+  /** 0 (default) = an ephemeral port. */
+  port?: number;
+  /** Only 127.0.0.1 is accepted: the mock providers never listen beyond loopback. */
+  host?: string;
+  seed?: string | number;
+  /** Time compression: 10 = ten scenario seconds per real second. */
+  speed?: number;
+  clock?: Clock;
+  /** Minimum real ms between SSE chunks (tokens are grouped), default 20. */
+  minChunkMs?: number;
+  /** Called with a line of text when the server notes something (re-listen failures). */
+  log?: (line: string) => void;
+}
+
+export interface ProviderServer {
+  readonly id: string;
+  readonly port: number;
+  /** Base URL including /v1. */
+  readonly url: string;
+  readonly model: ProviderModel;
+  /** Current scenario time, ms. */
+  scenarioNow(): number;
+  /** Is the listening socket open right now (false during a `refuse` outage)? */
+  listening(): boolean;
+  /** Resolves once the last phase change finished closing/reopening the listener. */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const LOOPBACK = '127.0.0.1';
+const MAX_BODY = 1 << 20;
+
+export async function startProviderServer(profile: ProviderProfile, opts: ProviderServerOptions = {}): Promise<ProviderServer> {
+  const host = opts.host ?? LOOPBACK;
+  if (host !== LOOPBACK) throw new Error(`provider server ${profile.id}: host ${host} refused; mock providers bind ${LOOPBACK} only`);
+  const speed = opts.speed ?? 1;
+  if (!(speed > 0 && Number.isFinite(speed))) throw new Error(`provider server ${profile.id}: speed must be a positive number`);
+  const clock = opts.clock ?? systemClock;
+  const seed = opts.seed ?? 1;
+  const minChunkMs = (opts.minChunkMs ?? 20) * speed;
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const model = createProviderModel(profile, seed);
+  const timeline = new Timeline(profile);
+  const state = createProviderState();
+  const t0 = clock.now();
+  const scenarioNow = (): number => (clock.now() - t0) * speed;
+  const sockets = new Set<Socket>();
+  let counter = 0;
+  let mode: OutageMode | null = null;
+  let isListening = false;
+  let closed = false;
+  let boundary: Timer | undefined;
+  let transition: Promise<void> = Promise.resolve();
+
+  const server: Server = createServer((req, res) => handle(req, res));
+  server.keepAliveTimeout = 5_000;
+  server.on('connection', (s: Socket) => {
+    if (mode === 'reset' || mode === 'refuse') {
+      s.destroy();
+      return;
+    }
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  const wait = (scenarioMs: number, fn: () => void): Timer => clock.setTimeout(fn, scenarioMs / speed);
+
+  function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): void {
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (mode === 'reset' || mode === 'refuse') {
+      req.socket.destroy();
+      return;
+    }
+    if (req.method === 'GET' && path === '/health') return send(res, mode === 'http_503' ? 503 : 200, healthBody(profile, mode === null));
+    if (req.method === 'GET' && path === '/v1/models') return send(res, 200, modelsBody(profile));
+    if (req.method === 'POST' && path === '/v1/chat/completions') return void readBody(req, res);
+    send(res, 404, wireErrorBody(404, `no route ${req.method} ${path}`));
+  }
+
+  function readBody(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        send(res, 413, wireErrorBody(413, `body larger than ${MAX_BODY} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (res.headersSent) return;
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        return send(res, 400, wireErrorBody(400, 'body: invalid JSON'));
+      }
+      try {
+        chat(req, res, body);
+      } catch (e) {
+        if (e instanceof WireError) return send(res, e.status, wireErrorBody(e.status, e.message));
+        throw e;
+      }
+    });
+  }
+
+  function chat(req: IncomingMessage, res: ServerResponse, body: unknown): void {
+    const get = (n: string): string | undefined => {
+      const v = req.headers[n];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const parsed = simRequestFromChat(body, get, counter++, profile, seed);
+    const now = parsed.nowMs ?? scenarioNow();
+    const o = model.outcome(parsed.req, now, state.inFlight, state);
+    model.admit(state, now, parsed.req, o);
+    let released = false;
+    let timer: Timer | undefined;
+    const done = (): void => {
+      if (released) return;
+      released = true;
+      timer?.cancel();
+      model.release(state);
+    };
+    res.on('close', done);
+    execute(planResponse(o, parsed.req, profile, { minChunkMs, speed }), req, res, (t) => (timer = t));
+  }
+
+  function execute(plan: WirePlan, req: IncomingMessage, res: ServerResponse, setTimer: (t: Timer) => void): void {
+    switch (plan.type) {
+      case 'refuse':
+        req.socket.destroy();
+        return;
+      case 'reset':
+        setTimer(wait(plan.atMs, () => req.socket.destroy()));
+        return;
+      case 'hang':
+        return; // hold the socket; `close` fires when the client gives up
+      case 'json':
+        setTimer(wait(plan.atMs, () => send(res, plan.status, plan.body, { ...plan.headers })));
+        return;
+      case 'stream': {
+        let i = 0;
+        const next = (): void => {
+          if (res.destroyed) return;
+          if (!res.headersSent) {
+            res.writeHead(200, { ...plan.headers });
+            res.flushHeaders();
+          }
+          // send every event due now, then wait for the next one
+          const ev = plan.events;
+          const at = i < ev.length ? ev[i]!.atMs : plan.endMs;
+          while (i < ev.length && ev[i]!.atMs <= at) res.write(sseEvent(ev[i++]!.data));
+          if (i < ev.length) setTimer(wait(ev[i]!.atMs - at, next));
+          else if (plan.endMs > at) setTimer(wait(plan.endMs - at, () => res.end()));
+          else res.end();
+        };
+        const first = plan.events.length > 0 ? plan.events[0]!.atMs : plan.endMs;
+        setTimer(wait(first, next));
+        return;
+      }
+    }
+  }
+
+  function listen(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error): void => reject(e);
+      server.once('error', onError);
+      server.listen({ port, host, exclusive: true }, () => {
+        server.off('error', onError);
+        isListening = true;
+        resolve();
+      });
+    });
+  }
+
+  function stopListening(): Promise<void> {
+    if (!isListening) return Promise.resolve();
+    isListening = false;
+    return new Promise((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
+  }
+
+  /** Enter the timeline segment in force now and schedule the next boundary. */
+  function applyPhase(): void {
+    if (closed) return;
+    const now = scenarioNow();
+    const fx = timeline.at(now);
+    const prev = mode;
+    mode = fx.outage;
+    if (mode === 'refuse' && prev !== 'refuse') transition = transition.then(stopListening);
+    if (mode === 'reset' && prev !== 'reset') for (const s of sockets) s.destroy();
+    if (mode !== 'refuse' && prev === 'refuse')
+      transition = transition
+        .then(() => (closed || isListening ? undefined : listen(port)))
+        .catch((e: Error) => log(`provider ${profile.id}: cannot re-listen on ${port}: ${e.message}`));
+    const nextStart = timeline.segments.find((s) => s.startMs > now)?.startMs;
+    boundary = nextStart === undefined ? undefined : wait(nextStart - now, applyPhase);
+  }
+
+  await listen(opts.port ?? 0);
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+  applyPhase();
+
+  return {
+    id: profile.id,
+    port,
+    url: `http://${host}:${port}/v1`,
+    model,
+    scenarioNow,
+    listening: () => isListening,
+    settled: () => transition,
+    async close() {
+      closed = true;
+      boundary?.cancel();
+      await transition;
+      await stopListening();
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
