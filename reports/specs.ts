@@ -1,0 +1,28 @@
+import type { ResultsFile } from './contract.js';
+import { providersOf } from './data.js';
+import { providerScale, strategyScale } from './palette.js';
+import type { ChartSpec } from './specs-common.js';
+import { paretoChart, quantilesChart, regretChart } from './specs-summary.js';
+import { errorsChart, latencyChart, shareChart, throughputChart } from './specs-time.js';
+
+export type { ChartSpec } from './specs-common.js';
+
+/**
+ * results.json -> the report's Vega-Lite charts, in reading order. Pure: same results, same
+ * specs (data embedded as inline values; nothing is ever loaded from a URL).
+ * The regret chart is present only when some strategy has `regret` (sim mode).
+ */
+export function buildCharts(r: ResultsFile): ChartSpec[] {
+  const strategies = strategyScale(r.strategies.map((s) => s.strategy));
+  const providers = providerScale(providersOf(r));
+  const charts: (ChartSpec | null)[] = [
+    throughputChart(r, strategies),
+    latencyChart(r, strategies),
+    errorsChart(r, strategies),
+    shareChart(r, strategies, providers),
+    quantilesChart(r, strategies),
+    paretoChart(r, strategies),
+    regretChart(r, strategies),
+  ];
+  return charts.filter((c): c is ChartSpec => c !== null);
+}
