@@ -12,8 +12,9 @@
  *
  * At pick time, over the n present candidates (unscored ones count as the mean score):
  *   share_i = f + (1 - n f) * score_i / Σ score      (f = min(floor, 1/n): nothing starves)
- *   share_i = max(share_i, explore)  if i has no recent samples, is half-open, is ramping
- *                                    up (slowStart < 1), or was ejected since the last look
+ *   explorers (no recent samples, half-open, ramping up with slowStart < 1, or ejected
+ *   since the last look) get max(share_i, explore); the m others split what is left:
+ *   share_i = f + (rest - m f) * score_i / Σ_others score
  *   w_i     = share_i * slowStart_i
  * then SWRR (default) or a weighted draw over w. An endpoint ejected since the last look
  * also forgets its smoothed history, so old failures do not keep it down after recovery.
@@ -70,27 +71,55 @@ class Adaptive implements Strategy {
   private totalScore = 1;
   private floorShare = 0;
   private count = 1;
-  private readonly weightOf = (c: Candidate): number => this.weight(c);
+  /** Mass left for non-exploring endpoints, their count and their score sum. */
+  private rest = 1;
+  private restCount = 1;
+  private restScore = 1;
+  private shares: number[] = [];
+  private readonly weightOf = (c: Candidate, i: number): number => {
+    const w = this.share(this.states.get(c.endpoint.id)!) * c.health.slowStart;
+    this.shares[i] = w;
+    return w;
+  };
 
   constructor(private readonly p: Params) {}
 
   pick(candidates: readonly Candidate[], _request: RouteRequest, ctx: PickContext): Pick {
     assertCandidates(candidates, this.name);
     const n = candidates.length;
+    // Pass 1: refresh stale states; sum the known scores, split by exploring or not.
     let known = 0;
     let sum = 0;
+    let restKnownSum = 0;
+    let restUnknown = 0;
+    let exploring = 0;
     for (let i = 0; i < n; i++) {
       const s = this.refresh(candidates[i]!, ctx.now);
+      if (s.explore) exploring += 1;
       if (s.score !== null) {
         known += 1;
         sum += s.score;
-      }
+        if (!s.explore) restKnownSum += s.score;
+      } else if (!s.explore) restUnknown += 1;
     }
     this.meanScore = known > 0 ? sum / known : 1;
     this.totalScore = sum + (n - known) * this.meanScore;
     this.floorShare = Math.min(this.p.floor, 1 / n);
     this.count = n;
+    this.rest = 1;
+    this.restCount = n - exploring;
+    this.restScore = restKnownSum + restUnknown * this.meanScore;
+    // Pass 2 (only while some endpoint explores): what the explorers take off the top.
+    if (exploring > 0) {
+      let taken = 0;
+      for (let i = 0; i < n; i++) {
+        const s = this.states.get(candidates[i]!.endpoint.id)!;
+        if (s.explore) taken += Math.max(this.baseShare(s), this.p.explore);
+      }
+      this.rest = Math.max(0, 1 - taken);
+    }
 
+    this.shares = new Array<number>(n);
     let index: number;
     if (this.p.select === 'swrr') {
       index = this.swrr.pick(candidates, this.weightOf);
@@ -98,18 +127,28 @@ class Adaptive implements Strategy {
     } else {
       index = weightedIndex(candidates, ctx.random, this.weightOf);
     }
-    return { index, reason: 'adaptive weights from success rate, latency and cost' };
+    return { index, scores: this.shares, reason: 'adaptive weights from success rate, latency and cost' };
   }
 
-  /** w_i = share_i * slowStart_i (see the header). Uses the scratch fields set by pick. */
-  private weight(c: Candidate): number {
-    const s = this.states.get(c.endpoint.id)!;
+  /** share_i = f + (1 - n f) * score_i / Σ score  (equal split when every score is 0). */
+  private baseShare(s: EndpointState): number {
     const score = s.score ?? this.meanScore;
-    // Every score 0 (e.g. all failing): equal shares rather than nothing.
     const frac = this.totalScore > 0 ? score / this.totalScore : 1 / this.count;
-    let share = this.floorShare + (1 - this.count * this.floorShare) * frac;
-    if (s.explore && share < this.p.explore) share = this.p.explore;
-    return share * c.health.slowStart;
+    return this.floorShare + (1 - this.count * this.floorShare) * frac;
+  }
+
+  /**
+   * Explorers get max(base share, explore). The others share what is left the same way:
+   *   share_i = f + max(0, rest - m f) * score_i / Σ_others score
+   * (with no explorers, rest = 1 and m = n: exactly baseShare).
+   */
+  private share(s: EndpointState): number {
+    if (s.explore) return Math.max(this.baseShare(s), this.p.explore);
+    const f = this.floorShare;
+    const free = Math.max(0, this.rest - this.restCount * f);
+    const score = s.score ?? this.meanScore;
+    const frac = this.restScore > 0 ? score / this.restScore : 1 / this.restCount;
+    return f + free * frac;
   }
 
   /** Re-derive this endpoint's score when its interval has passed (or it is new / was ejected). */

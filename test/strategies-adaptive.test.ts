@@ -1,0 +1,95 @@
+/** Statistical tests: adaptive re-weighting (virtual time through ctx.now, no sleeps). */
+import { describe, expect, it } from 'vitest';
+import '../router/strategies/index.js';
+import { createStrategy, type Strategy } from '../router/core/strategy.js';
+import type { Candidate } from '../router/core/types.js';
+import { cand, countPicks, makeCtx, shares, withState, type TestContext } from './helpers/candidates.js';
+
+const healthy = { latencyMs: 100, successRate: 1, windowRequests: 50 };
+const INTERVAL = 1_000;
+const PICKS = 1_000; // one pick per virtual ms: one interval of picks
+
+/** One interval of picks (time advances 1 ms per pick); shares in that interval. */
+function interval(s: Strategy, cs: readonly Candidate[], ctx: TestContext): Record<string, number> {
+  const counts = new Map<string, number>(cs.map((c) => [c.endpoint.id, 0]));
+  for (let i = 0; i < PICKS; i++) {
+    const id = cs[s.pick(cs, { model: 'm' }, ctx).index]!.endpoint.id;
+    counts.set(id, counts.get(id)! + 1);
+    ctx.now += INTERVAL / PICKS;
+  }
+  return shares(counts);
+}
+
+describe('adaptive', () => {
+  it('moves share away from an endpoint with 50% errors to < 15% within 5 intervals, each >= floor', () => {
+    const s = createStrategy({ name: 'adaptive', params: { intervalMs: INTERVAL, floor: 0.02 } });
+    const ctx = makeCtx(1);
+    const good = ['a', 'b', 'c'].map((id) => cand(id, { stats: healthy }));
+    const first = interval(s, good, ctx);
+    expect(Math.abs(first['c']! - 1 / 3)).toBeLessThanOrEqual(0.01);
+
+    const bad = [good[0]!, good[1]!, withState(good[2]!, { stats: { successRate: 0.5 } })];
+    const history: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const sh = interval(s, bad, ctx);
+      history.push(sh['c']!);
+      for (const v of Object.values(sh)) expect(v).toBeGreaterThanOrEqual(0.02);
+    }
+    // Smoothing (0.5) makes it a glide, not a jump: monotone down, then under 15%.
+    for (let k = 1; k < history.length; k++) expect(history[k]!).toBeLessThanOrEqual(history[k - 1]! + 1e-9);
+    expect(history[0]!).toBeGreaterThan(0.15);
+    expect(history[4]!).toBeLessThan(0.15);
+  });
+
+  it('keeps a fully failing endpoint at the floor share (2% within 0.5%), not at 0', () => {
+    const s = createStrategy({ name: 'adaptive', params: { intervalMs: INTERVAL, floor: 0.02, smoothing: 0 } });
+    const ctx = makeCtx(1);
+    const cs = [cand('a', { stats: healthy }), cand('b', { stats: healthy }), cand('c', { stats: { ...healthy, successRate: 0 } })];
+    interval(s, cs, ctx);
+    const sh = interval(s, cs, ctx);
+    expect(Math.abs(sh['c']! - 0.02)).toBeLessThanOrEqual(0.005);
+  });
+
+  it('gives a just-recovered endpoint the exploration share (10% within 0.5%) despite old failures in its window', () => {
+    const s = createStrategy({ name: 'adaptive', params: { intervalMs: INTERVAL, explore: 0.1, smoothing: 0 } });
+    const ctx = makeCtx(1);
+    const before = [cand('a', { stats: healthy }), cand('b', { stats: healthy }), cand('c', { stats: { ...healthy, successRate: 0.2 } })];
+    expect(interval(s, before, ctx)['c']!).toBeLessThan(0.05);
+    // c was ejected and came back (ejections 0 -> 1); its window still holds the old failures.
+    const after = [before[0]!, before[1]!, withState(before[2]!, { health: { ejections: 1 } })];
+    const sh = interval(s, after, ctx);
+    expect(Math.abs(sh['c']! - 0.1)).toBeLessThanOrEqual(0.005);
+    expect(Math.abs(sh['a']! - 0.45)).toBeLessThanOrEqual(0.005);
+  });
+
+  it('explores an endpoint with no samples yet (>= 10% share)', () => {
+    const s = createStrategy('adaptive');
+    const cs = [cand('a', { stats: healthy }), cand('b', { stats: { ...healthy, latencyMs: 10 } }), cand('new')];
+    expect(shares(countPicks(s, cs, 2_000))['new']!).toBeGreaterThanOrEqual(0.099);
+  });
+
+  it('prefers the faster and the cheaper (exponents latency 1, cost 0.5 by default)', () => {
+    const s = createStrategy({ name: 'adaptive', params: { explore: 0 } });
+    const cs = [
+      cand('fast', { stats: { ...healthy, latencyMs: 50 } }),
+      cand('slow', { stats: { ...healthy, latencyMs: 200 } }),
+      cand('pricey', { stats: healthy, endpoint: { price: { input: 4, output: 4 } } }),
+    ];
+    const sh = shares(countPicks(s, cs, 7_000));
+    // scores 1/50, 1/200, 1/(100 * 2): 0.02 : 0.005 : 0.005, then the 2% floor mix.
+    expect(Math.abs(sh['fast']! - (0.02 + 0.94 * (2 / 3)))).toBeLessThanOrEqual(0.01);
+    expect(Math.abs(sh['slow']! - sh['pricey']!)).toBeLessThanOrEqual(0.01);
+  });
+
+  it('select "random" draws over the same weights (within 2%, seed 9)', () => {
+    const s = createStrategy({ name: 'adaptive', params: { select: 'random', floor: 0 } });
+    const cs = [cand('a', { stats: healthy }), cand('b', { stats: { ...healthy, latencyMs: 300 } })];
+    const sh = shares(countPicks(s, cs, 10_000, makeCtx(9)));
+    expect(Math.abs(sh['a']! - 0.75)).toBeLessThanOrEqual(0.02);
+  });
+
+  it('names the bad field in params', () => {
+    expect(() => createStrategy({ name: 'adaptive', params: { exponents: { latency: -1 } } })).toThrow(/params\.exponents\.latency/);
+    expect(() => createStrategy({ name: 'adaptive', params: { select: 'best' } })).toThrow(/params\.select/);
+  });
+});

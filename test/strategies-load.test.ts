@@ -1,0 +1,71 @@
+/** Statistical tests: P2C least-connections, latency (peak-EWMA), Envoy least request. */
+import { describe, expect, it } from 'vitest';
+import '../router/strategies/index.js';
+import { createStrategy } from '../router/core/strategy.js';
+import { cand, countPicks, makeCtx, shares } from './helpers/candidates.js';
+
+// P2C over 3 with loads a < b < c: a wins every pair it is in (2 of 3 pairs), b wins {b,c}
+// and c never wins: expected shares 2/3, 1/3, 0.
+const P2C3 = { a: 2 / 3, b: 1 / 3, c: 0 };
+
+describe('least-connections (P2C on in-flight)', () => {
+  it('prefers the less loaded: shares 2/3, 1/3, 0 within 2% over 10k picks (seed 1)', () => {
+    const cs = [cand('a', { stats: { inFlight: 0 } }), cand('b', { stats: { inFlight: 5 } }), cand('c', { stats: { inFlight: 10 } })];
+    const sh = shares(countPicks(createStrategy('least-connections'), cs, 10_000, makeCtx(1)));
+    expect(Math.abs(sh['a']! - P2C3.a)).toBeLessThanOrEqual(0.02);
+    expect(Math.abs(sh['b']! - P2C3.b)).toBeLessThanOrEqual(0.02);
+    expect(sh['c']).toBe(0);
+  });
+
+  it('splits ties by the draw: equal loads get 50% each within 2%', () => {
+    const cs = [cand('a', { stats: { inFlight: 3 } }), cand('b', { stats: { inFlight: 3 } })];
+    const sh = shares(countPicks(createStrategy('least-connections'), cs, 10_000, makeCtx(2)));
+    expect(Math.abs(sh['a']! - 0.5)).toBeLessThanOrEqual(0.02);
+  });
+});
+
+describe('latency (P2C on peak-EWMA x (in-flight + 1))', () => {
+  it('prefers the faster: shares 2/3, 1/3, 0 within 2% over 10k picks (seed 3)', () => {
+    const cs = [cand('a', { stats: { latencyMs: 50 } }), cand('b', { stats: { latencyMs: 200 } }), cand('c', { stats: { latencyMs: 400 } })];
+    const sh = shares(countPicks(createStrategy('latency'), cs, 10_000, makeCtx(3)));
+    expect(Math.abs(sh['a']! - P2C3.a)).toBeLessThanOrEqual(0.02);
+    expect(sh['c']).toBe(0);
+  });
+
+  it('weighs load: 50 ms with 9 in flight (cost 500) loses to 200 ms idle (cost 200)', () => {
+    const cs = [cand('a', { stats: { latencyMs: 50, inFlight: 9 } }), cand('b', { stats: { latencyMs: 200, inFlight: 0 } })];
+    const sh = shares(countPicks(createStrategy('latency'), cs, 1_000));
+    expect(sh['b']).toBe(1);
+  });
+
+  it('explores an untried endpoint, but only one request at a time until its first sample', () => {
+    const s = createStrategy('latency');
+    const idle = [cand('a', { stats: { latencyMs: 20 } }), cand('new')];
+    expect(shares(countPicks(s, idle, 1_000))['new']).toBe(1);
+    const probing = [cand('a', { stats: { latencyMs: 20, inFlight: 50 } }), cand('new', { stats: { inFlight: 1 } })];
+    expect(shares(countPicks(s, probing, 1_000))['new']).toBe(0);
+    // A configured default estimate is used as an ordinary latency instead.
+    const pessimistic = createStrategy({ name: 'latency', params: { untriedLatencyMs: 1_000 } });
+    expect(shares(countPicks(pessimistic, idle, 1_000))['new']).toBe(0);
+  });
+});
+
+describe('baseline-envoy-least-request', () => {
+  it('equal weights: 2 choices with replacement gives 5/9, 1/3, 1/9 within 2% (seed 4)', () => {
+    const cs = [cand('a', { stats: { inFlight: 0 } }), cand('b', { stats: { inFlight: 2 } }), cand('c', { stats: { inFlight: 4 } })];
+    const sh = shares(countPicks(createStrategy('baseline-envoy-least-request'), cs, 10_000, makeCtx(4)));
+    expect(Math.abs(sh['a']! - 5 / 9)).toBeLessThanOrEqual(0.02);
+    expect(Math.abs(sh['b']! - 1 / 3)).toBeLessThanOrEqual(0.02);
+    expect(Math.abs(sh['c']! - 1 / 9)).toBeLessThanOrEqual(0.02);
+  });
+
+  it('unequal weights: weight / (active + 1) shares within 2% (seed 5)', () => {
+    // a: 3 / (2 + 1) = 1, b: 1 / (0 + 1) = 1 -> 50/50; idle: 3:1 -> 75/25.
+    const busy = [cand('a', { endpoint: { weight: 3 }, stats: { inFlight: 2 } }), cand('b')];
+    const sh1 = shares(countPicks(createStrategy('baseline-envoy-least-request'), busy, 10_000, makeCtx(5)));
+    expect(Math.abs(sh1['a']! - 0.5)).toBeLessThanOrEqual(0.02);
+    const idle = [cand('a', { endpoint: { weight: 3 } }), cand('b')];
+    const sh2 = shares(countPicks(createStrategy('baseline-envoy-least-request'), idle, 10_000, makeCtx(5)));
+    expect(Math.abs(sh2['a']! - 0.75)).toBeLessThanOrEqual(0.02);
+  });
+});
