@@ -133,20 +133,20 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       if (req.method !== 'POST') return sendError(res, methodNotAllowed(req.method ?? '', path));
       return chat(req, res);
     }
+    if (path !== '/v1/models' && path !== '/health' && path !== '/metrics') return sendError(res, notFound(`route ${path}`));
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, methodNotAllowed(req.method ?? '', path));
     if (path === '/v1/models') {
       const a = auth.admit(req.headers.authorization);
       if (a instanceof HttpError) return sendError(res, a);
       return sendJson(res, 200, modelsBody);
     }
-    if (path === '/health') return health(res);
     if (path === '/metrics') {
       const text = await metrics.render();
       res.writeHead(200, { 'content-type': metrics.contentType });
       res.end(text);
       return;
     }
-    return sendError(res, notFound(`route ${path}`));
+    return health(res);
   }
 
   async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {

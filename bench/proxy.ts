@@ -1,0 +1,316 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Pool } from 'undici';
+import { spawnTs, stopAll, type Child } from '../scenarios/procs.js';
+
+/**
+ * Proxy overhead benchmark: the same load straight at a mock provider ("direct") and
+ * through the proxy (round-robin over 2 mock providers), all on loopback, in one run.
+ *
+ *  (a) max throughput, closed loop (autocannon, C connections, D seconds each);
+ *  (b) latency at a fixed open-loop rate (400 req/s): request i is due at
+ *      t_i = t0 + i / rate and its latency is end - t_i (from the intended send
+ *      time, so a stall is charged to every request queued behind it: no
+ *      coordinated omission); added p50/p99 = proxy - direct;
+ *  (c) the proxy's peak RSS (VmHWM) while it carries N concurrent streams.
+ *
+ * Process layout (the load generator must not share a CPU budget with what it
+ * measures): this process = load generator; child 1 = mock providers (4 servers:
+ * 2 instant JSON, 2 slow streaming); child 2 = the real proxy CLI
+ * (`router/http/cli.ts`). Pass `cpuProf` to run the proxy under `node --cpu-prof`.
+ *
+ * Run: `npx tsx bench/proxy.ts [--quick] [--cpu-prof DIR]`, or call runProxyBench().
+ */
+
+export interface ProxyBenchOptions {
+  /** Closed-loop seconds per side (default 10). */
+  durationS?: number;
+  /** Closed-loop connections (default 64). */
+  connections?: number;
+  /** Open-loop rate, req/s (default 400) and seconds per side (default 10, after 2 s warm-up). */
+  rate?: number;
+  openLoopS?: number;
+  /** Concurrent streaming requests for the RSS check (default 2000). */
+  streams?: number;
+  /** Directory for the proxy's .cpuprofile (node --cpu-prof); off when absent. */
+  cpuProf?: string;
+  log?: (line: string) => void;
+}
+
+export interface Percentiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export interface ProxyBenchResult {
+  throughput: { directRps: number; proxyRps: number; ratio: number; directErrors: number; proxyErrors: number };
+  latency: { rate: number; direct: Percentiles; proxy: Percentiles; addedP50Ms: number; addedP99Ms: number; errors: number };
+  rss: { streams: number; ok: number; errors: number; baselineMb: number; peakMb: number };
+  targets: { throughputRatio: boolean; addedP99: boolean; rss: boolean };
+}
+
+export const TARGETS = { throughputRatio: 0.35, addedP99Ms: 1, rssMb: 100 } as const;
+
+const SELF = 'bench/proxy.ts';
+const BODY = JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'Say hello in five words.' }], max_tokens: 16 });
+const STREAM_BODY = JSON.stringify({ model: 'slow', messages: [{ role: 'user', content: 'Count slowly.' }], stream: true });
+
+// ---------------------------------------------------------------- mock upstream role
+
+/** A provider that answers at once (TTFT ~0, effectively infinite decode speed, no faults). */
+function instantProfile(id: string, model: string): Record<string, unknown> {
+  return {
+    id,
+    model,
+    provider: id,
+    ttft: { medianMs: 0.001, sigma: 0 },
+    throughput: { tokensPerSecond: 1e9, jitter: 0 },
+    answerTokens: { median: 16, sigma: 0 },
+    capacity: { maxConcurrent: 1_000_000, queue: 0 },
+    failures: { baseErrorRate: 0, kinds: {} },
+    price: { input: 0.1, output: 0.4 },
+    quality: { coding: 1, math: 1, reasoning: 1, writing: 1, general: 1 },
+  };
+}
+
+/** A provider whose streams last ~3 s (60 tokens at 20 tok/s) so N of them overlap. */
+function slowStreamProfile(id: string, model: string): Record<string, unknown> {
+  return { ...instantProfile(id, model), throughput: { tokensPerSecond: 20, jitter: 0 }, answerTokens: { median: 60, sigma: 0 } };
+}
+
+async function runUpstream(): Promise<void> {
+  const { startProviderServer } = await import('../simulator/server.js');
+  const { parseProfile } = await import('../simulator/profile.js');
+  const profiles = [
+    instantProfile('fast-a', 'fast-a'),
+    instantProfile('fast-b', 'fast-b'),
+    slowStreamProfile('slow-a', 'slow-a'),
+    slowStreamProfile('slow-b', 'slow-b'),
+  ];
+  const servers: Array<{ port: number; close(): Promise<void> }> = [];
+  for (const p of profiles) servers.push(await startProviderServer(parseProfile(p, `bench ${String(p.id)}`), { seed: 1, minChunkMs: 100 }));
+  console.log(`READY ${servers.map((s) => s.port).join(',')}`);
+  const stop = (): void => void Promise.all(servers.map((s) => s.close())).then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+// ---------------------------------------------------------------- load generation
+
+/** Percentiles by sorting (at most a few 10k samples). */
+export function percentiles(samples: number[]): Percentiles {
+  const s = Float64Array.from(samples).sort();
+  const at = (q: number): number => (s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!);
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: s.length ? s[s.length - 1]! : NaN };
+}
+
+async function closedLoop(url: string, body: string, connections: number, durationS: number): Promise<{ rps: number; errors: number }> {
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    duration: durationS,
+  });
+  return { rps: r.requests.total / durationS, errors: r.errors + r.non2xx + r.timeouts };
+}
+
+/**
+ * Open loop: request i is due at t0 + i * (1000 / rate) ms whatever happened before.
+ * A 1 ms ticker sends everything due; latency is measured from the due time.
+ */
+async function openLoop(origin: string, path: string, body: string, rate: number, seconds: number): Promise<{ lat: number[]; errors: number }> {
+  const pool = new Pool(origin, { connections: 256 });
+  const n = Math.round(rate * seconds);
+  const gap = 1000 / rate;
+  const lat: number[] = [];
+  let errors = 0;
+  let sent = 0;
+  let done = 0;
+  const t0 = performance.now() + 5;
+  await new Promise<void>((resolve) => {
+    const fire = (due: number): void => {
+      pool
+        .request({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body })
+        .then(async (res) => {
+          await res.body.dump();
+          if (res.statusCode !== 200) errors++;
+          lat.push(performance.now() - due);
+        })
+        .catch(() => errors++)
+        .finally(() => {
+          if (++done === n) resolve();
+        });
+    };
+    const tick = (): void => {
+      const now = performance.now();
+      while (sent < n && t0 + sent * gap <= now) fire(t0 + sent++ * gap);
+      if (sent < n) setTimeout(tick, 1);
+    };
+    setTimeout(tick, 5);
+  });
+  await pool.close();
+  return { lat, errors };
+}
+
+/** Kilobytes -> MB from /proc/<pid>/status (Linux). */
+function procMem(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+) kB`));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+async function concurrentStreams(origin: string, n: number, pid: number): Promise<{ ok: number; errors: number; peakMb: number }> {
+  const pool = new Pool(origin, { connections: n });
+  let ok = 0;
+  let errors = 0;
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, procMem(pid, 'VmRSS'))), 50);
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      try {
+        const res = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: STREAM_BODY });
+        const text = await res.body.text();
+        if (res.statusCode === 200 && text.includes('[DONE]')) ok++;
+        else errors++;
+      } catch {
+        errors++;
+      }
+    }),
+  );
+  clearInterval(sampler);
+  peak = Math.max(peak, procMem(pid, 'VmHWM'));
+  await pool.close();
+  return { ok, errors, peakMb: peak };
+}
+
+// ---------------------------------------------------------------- the run
+
+export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<ProxyBenchResult> {
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const durationS = opts.durationS ?? 10;
+  const connections = opts.connections ?? 64;
+  const rate = opts.rate ?? 400;
+  const openLoopS = opts.openLoopS ?? 10;
+  const streams = opts.streams ?? 2000;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-proxy-'));
+  const children: Child[] = [];
+  try {
+    const up = spawnTs('mock-providers', SELF, ['--role', 'upstream']);
+    children.push(up);
+    const ports = (await up.waitForLine(/^READY ([\d,]+)/, 30_000))[1]!.split(',').map(Number);
+    const base = (i: number): string => `http://127.0.0.1:${ports[i]}/v1`;
+    const config = {
+      server: { port: 0, bodyLimitBytes: 1_048_576, drainTimeoutMs: 2000 },
+      endpoints: [
+        { id: 'fast-a', provider: 'mock', model: 'fast', upstreamModel: 'fast-a', baseUrl: base(0) },
+        { id: 'fast-b', provider: 'mock', model: 'fast', upstreamModel: 'fast-b', baseUrl: base(1) },
+        { id: 'slow-a', provider: 'mock', model: 'slow', upstreamModel: 'slow-a', baseUrl: base(2) },
+        { id: 'slow-b', provider: 'mock', model: 'slow', upstreamModel: 'slow-b', baseUrl: base(3) },
+      ],
+      strategy: 'round-robin',
+    };
+    const cfgFile = join(dir, 'proxy.json');
+    writeFileSync(cfgFile, JSON.stringify(config));
+    const nodeArgs = opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [];
+    const proxy = spawnTs('proxy', 'router/http/cli.ts', ['--config', cfgFile], { nodeArgs });
+    children.push(proxy);
+    const proxyOrigin = (await proxy.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
+    const directOrigin = `http://127.0.0.1:${ports[0]}`;
+    const baselineMb = procMem(proxy.pid, 'VmRSS');
+    const path = '/v1/chat/completions';
+
+    log('warm-up...');
+    await closedLoop(directOrigin + path, BODY, connections, 2);
+    await closedLoop(proxyOrigin + path, BODY, connections, 2);
+
+    log(`(a) closed loop, ${connections} connections, ${durationS}s each`);
+    const d = await closedLoop(directOrigin + path, BODY, connections, durationS);
+    const p = await closedLoop(proxyOrigin + path, BODY, connections, durationS);
+    log(`    direct ${d.rps.toFixed(0)} req/s, proxy ${p.rps.toFixed(0)} req/s, ratio ${(p.rps / d.rps).toFixed(3)}`);
+
+    log(`(b) open loop at ${rate} req/s, ${openLoopS}s each (after 2s warm-up)`);
+    await openLoop(directOrigin, path, BODY, rate, 2);
+    const od = await openLoop(directOrigin, path, BODY, rate, openLoopS);
+    await openLoop(proxyOrigin, path, BODY, rate, 2);
+    const op = await openLoop(proxyOrigin, path, BODY, rate, openLoopS);
+    const ld = percentiles(od.lat);
+    const lp = percentiles(op.lat);
+    log(`    direct p50 ${ld.p50.toFixed(3)} p99 ${ld.p99.toFixed(3)} ms; proxy p50 ${lp.p50.toFixed(3)} p99 ${lp.p99.toFixed(3)} ms`);
+
+    log(`(c) ${streams} concurrent streams through the proxy`);
+    const s = await concurrentStreams(proxyOrigin, streams, proxy.pid);
+    log(`    ok ${s.ok}, errors ${s.errors}, proxy peak RSS ${s.peakMb.toFixed(1)} MB (baseline ${baselineMb.toFixed(1)} MB)`);
+
+    const ratio = p.rps / d.rps;
+    const addedP50Ms = lp.p50 - ld.p50;
+    const addedP99Ms = lp.p99 - ld.p99;
+    return {
+      throughput: { directRps: d.rps, proxyRps: p.rps, ratio, directErrors: d.errors, proxyErrors: p.errors },
+      latency: { rate, direct: ld, proxy: lp, addedP50Ms, addedP99Ms, errors: od.errors + op.errors },
+      rss: { streams, ok: s.ok, errors: s.errors, baselineMb, peakMb: s.peakMb },
+      targets: {
+        throughputRatio: ratio >= TARGETS.throughputRatio,
+        addedP99: addedP99Ms <= TARGETS.addedP99Ms,
+        rss: s.peakMb <= TARGETS.rssMb && s.errors === 0,
+      },
+    };
+  } finally {
+    // SIGTERM lets the proxy drain and, under --cpu-prof, write its profile.
+    for (const c of children.reverse()) await c.stop(5000);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function formatProxyBench(r: ProxyBenchResult): string {
+  const ok = (b: boolean): string => (b ? 'PASS' : 'FAIL');
+  const f = (x: number, d = 2): string => x.toFixed(d);
+  return [
+    'proxy overhead (loopback, round-robin over 2 instant mocks)',
+    `  throughput  direct ${f(r.throughput.directRps, 0)} req/s  proxy ${f(r.throughput.proxyRps, 0)} req/s  ratio ${f(r.throughput.ratio, 3)}x  (target >= ${TARGETS.throughputRatio}x) ${ok(r.targets.throughputRatio)}`,
+    `  latency @${r.latency.rate}/s  direct p50 ${f(r.latency.direct.p50, 3)} p99 ${f(r.latency.direct.p99, 3)} ms  proxy p50 ${f(r.latency.proxy.p50, 3)} p99 ${f(r.latency.proxy.p99, 3)} ms`,
+    `              added p50 ${f(r.latency.addedP50Ms, 3)} ms  added p99 ${f(r.latency.addedP99Ms, 3)} ms  (target <= ${TARGETS.addedP99Ms} ms) ${ok(r.targets.addedP99)}  errors ${r.latency.errors}`,
+    `  RSS         ${r.rss.streams} concurrent streams: ok ${r.rss.ok} errors ${r.rss.errors}  peak ${f(r.rss.peakMb, 1)} MB (idle ${f(r.rss.baselineMb, 1)} MB)  (target <= ${TARGETS.rssMb} MB) ${ok(r.targets.rss)}`,
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------- entry point
+
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
+if (isMain) {
+  const args = process.argv.slice(2);
+  const flag = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i === -1 ? undefined : args[i + 1];
+  };
+  if (flag('--role') === 'upstream') {
+    void runUpstream();
+  } else {
+    const quick = args.includes('--quick');
+    runProxyBench({
+      durationS: quick ? 3 : 10,
+      openLoopS: quick ? 3 : 10,
+      streams: quick ? 500 : 2000,
+      cpuProf: flag('--cpu-prof'),
+    })
+      .then((r) => {
+        console.log(formatProxyBench(r));
+        console.log(JSON.stringify(r));
+      })
+      .catch(async (e: unknown) => {
+        console.error(e);
+        await stopAll();
+        process.exit(1);
+      });
+  }
+}
