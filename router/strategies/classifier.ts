@@ -9,6 +9,7 @@ import {
   type Classifier,
   type Pick,
   type Strategy,
+  type StrategyDefinition,
   type StrategyDeps,
 } from '../core/strategy.js';
 import type { Candidate, RouteRequest } from '../core/types.js';
@@ -116,10 +117,12 @@ export function createClassifierStrategy(params: ClassifierStrategyParams, deps:
   };
 }
 
-registerStrategy({
+export const classifierStrategy: StrategyDefinition<typeof paramsSchema> = {
   name: NAME,
   optimises: 'fitness: each prompt class goes only to endpoints fit for it, then the inner strategy picks',
   needs: 'endpoint.classes (or params.classes) and the prompt text (or request.promptClass); the shipped classifier model',
   params: paramsSchema,
   create: (params, deps) => createClassifierStrategy(params, deps),
-});
+};
+
+registerStrategy(classifierStrategy);
