@@ -1,0 +1,187 @@
+import '../strategies/index.js';
+import { startActiveChecks, type ActiveChecks } from '../health/active-check.js';
+import { EndpointHealth } from '../health/breaker.js';
+import { Attempt } from '../layers/attempt.js';
+import { type AttemptHandler, type Handler, RequestCtx, type Runtime, type Win } from '../layers/context.js';
+import { hedgeLayer } from '../layers/hedge.js';
+import { metricsLayer } from '../layers/metrics.js';
+import { Admission, estimateTokens } from '../layers/rate-limit.js';
+import { RetryBudget } from '../layers/retry-budget.js';
+import { retryLayer } from '../layers/retry.js';
+import { totalTimeoutLayer, ttftTimeoutLayer } from '../layers/timeout.js';
+import { createHttpTransport } from '../transport/http.js';
+import { type Clock, systemClock } from './clock.js';
+import { type RouterConfigInput, parseRouterConfig } from './config.js';
+import { RouterError } from './errors.js';
+import { EventBus, type RouterEvent } from './events.js';
+import { type Random, systemRandom } from './random.js';
+import { EndpointSlot, ModelGroup, buildTrace } from './select.js';
+import { EndpointStats } from './stats.js';
+import { type Classifier, type Strategy, createStrategy } from './strategy.js';
+import type {
+  AttemptRecord,
+  Candidate,
+  DecisionTrace,
+  Endpoint,
+  HealthState,
+  RouteRequest,
+  Transport,
+  TransportResponse,
+} from './types.js';
+
+/**
+ * createRouter: validate the config, build one slot (stats + health + rate limit) per
+ * endpoint and one group per model, then compose the layers once:
+ *
+ *   metrics( totalTimeout( retry( hedge( ttftTimeout( attempt ) ) ) ) )
+ *
+ * Time, randomness and the network come in through `deps`, so the same router runs
+ * behind the HTTP proxy (system clock, undici) and inside the virtual-time simulator.
+ */
+
+export interface RouterDeps {
+  /** How requests reach endpoints; default: the undici HTTP transport. */
+  transport?: Transport;
+  clock?: Clock;
+  random?: Random;
+  classifier?: Classifier;
+}
+
+export interface RouteResult {
+  endpoint: Endpoint;
+  model: string;
+  response: TransportResponse;
+  attempts: AttemptRecord[];
+  trace: DecisionTrace;
+  /**
+   * Streams: first chunk already received (failover only happens before it); iterate to
+   * the end; the outcome (ttft, latency, usage, cost) is recorded when it ends, errors, or
+   * is abandoned via return(). A mid-stream upstream failure surfaces as a thrown
+   * RouterError('stream_cut', {committed:true}).
+   */
+  stream?: AsyncIterable<Uint8Array | string>;
+}
+
+export interface Router {
+  /** Route one request. Rejects with a RouterError only. */
+  route(req: RouteRequest, opts?: { signal?: AbortSignal }): Promise<RouteResult>;
+  /** Current snapshots (all endpoints, or one model's), for /health and tests. */
+  candidates(model?: string): Candidate[];
+  readonly endpoints: readonly Endpoint[];
+  /** Model groups served, sorted. */
+  models(): string[];
+  readonly strategy: Strategy;
+  /** Observe routing (metrics hooks). Returns an unsubscribe function. */
+  on(listener: (e: RouterEvent) => void): () => void;
+  /** Stop background work (active health-check timers). */
+  close(): void;
+}
+
+export function createRouter(config: RouterConfigInput, deps: RouterDeps = {}): Router {
+  const { config: cfg, endpoints } = parseRouterConfig(config);
+  const strategy = createStrategy(cfg.strategy, { classifier: deps.classifier });
+  const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? systemRandom;
+  const transport = deps.transport ?? createHttpTransport();
+  const bus = new EventBus();
+
+  const slots = endpoints.map((ep) => {
+    const onHealth = (from: HealthState, to: HealthState, at: number): void => {
+      if (bus.active) bus.emit({ type: 'health', at, endpointId: ep.id, from, to });
+    };
+    const health = new EndpointHealth(cfg.health, cfg.stats, onHealth);
+    return new EndpointSlot(ep, new EndpointStats(ep, cfg.stats), health, Admission.for(ep, clock.now()));
+  });
+
+  const groups = new Map<string, ModelGroup>();
+  for (const model of new Set(endpoints.map((e) => e.model)))
+    groups.set(model, new ModelGroup(model, slots.filter((s) => s.endpoint.model === model)));
+
+  // Per model: the model followed by its configured fallbacks (computed once; no per-request arrays).
+  const modelLists = new Map<string, readonly string[]>();
+  for (const model of groups.keys()) modelLists.set(model, Object.freeze([...new Set([model, ...(cfg.fallbacks[model] ?? [])])]));
+
+  const rt: Runtime = {
+    config: cfg,
+    clock,
+    random,
+    transport,
+    bus,
+    groups,
+    env: {
+      strategy,
+      panicThreshold: cfg.health.panicThreshold,
+      // Time-decayed stats are re-read when the clock moved by tau/1000 (0.1% decay).
+      quantumMs: cfg.stats.ewmaTauMs / 1000,
+      bus,
+      pickCtx: { now: 0, random },
+    },
+    budget: new RetryBudget(cfg.retry.budgetRatio, cfg.retry.budgetMinPerSecond, cfg.retry.budgetWindowMs),
+  };
+
+  const send: AttemptHandler = (_ctx, a: Attempt) => a.run();
+  const handler: Handler = metricsLayer(rt)(totalTimeoutLayer(rt)(retryLayer(rt)(hedgeLayer(rt)(ttftTimeoutLayer(rt)(send)))));
+
+  let checks: ActiveChecks | null = null;
+  if (cfg.health.activeCheck.intervalMs > 0 && typeof transport.check === 'function')
+    checks = startActiveChecks(clock, transport, slots, cfg.health.activeCheck.intervalMs, cfg.health.activeCheck.timeoutMs);
+
+  function resolveModels(req: RouteRequest): readonly string[] {
+    const m: unknown = req?.model;
+    if (typeof m === 'string') {
+      const list = modelLists.get(m);
+      if (list === undefined) throw unknownModel(m);
+      return list;
+    }
+    if (!Array.isArray(m) || m.length === 0 || !m.every((x) => typeof x === 'string'))
+      throw new RouterError('invalid_request', 'request.model: expected a model name or a non-empty list of model names');
+    for (const x of m as string[]) if (!groups.has(x)) throw unknownModel(x);
+    return m as string[];
+  }
+
+  function unknownModel(m: string): RouterError {
+    return new RouterError('unknown_model', `no endpoint serves model "${m}"; known models: ${[...groups.keys()].sort().join(', ')}`);
+  }
+
+  function toResult(ctx: RequestCtx, win: Win): RouteResult {
+    const result: RouteResult = {
+      endpoint: win.attempt.slot.endpoint,
+      model: win.attempt.model,
+      response: win.response,
+      attempts: ctx.attempts,
+      trace: buildTrace(ctx.id, strategy.name, ctx.picks, ctx.attempts),
+    };
+    if (win.stream !== undefined) result.stream = win.stream;
+    return result;
+  }
+
+  return {
+    route(req, opts) {
+      let ctx: RequestCtx;
+      try {
+        const models = resolveModels(req);
+        ctx = new RequestCtx(req, req.id, models, clock.now(), opts?.signal, estimateTokens(req));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return handler(ctx).then((win) => toResult(ctx, win));
+    },
+    candidates(model) {
+      const now = clock.now();
+      if (model !== undefined) {
+        const g = groups.get(model);
+        if (g === undefined) throw unknownModel(model);
+        return g.slots.map((s) => s.candidate(now, 0));
+      }
+      return slots.map((s) => s.candidate(now, 0));
+    },
+    endpoints: Object.freeze(endpoints),
+    models: () => [...groups.keys()].sort(),
+    strategy,
+    on: (listener) => bus.on(listener),
+    close() {
+      checks?.stop();
+      checks = null;
+    },
+  };
+}

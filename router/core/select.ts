@@ -1,0 +1,302 @@
+import type { Admission } from '../layers/rate-limit.js';
+import type { EndpointHealth } from '../health/breaker.js';
+import type { EventBus } from './events.js';
+import { RouterError } from './errors.js';
+import type { Random } from './random.js';
+import type { EndpointStats } from './stats.js';
+import type { PickContext, Strategy } from './strategy.js';
+import type { AttemptRecord, Candidate, DecisionTrace, Endpoint, RouteRequest, StatsSnapshot } from './types.js';
+
+/**
+ * Choosing an endpoint for one attempt: health before load (Finagle/Envoy).
+ *   1. classify each endpoint of the model: available, "soft" unavailable (ejected, or
+ *      half-open with no probe slot), or "hard" blocked (upstream cooldown, rate-limit bucket empty);
+ *   2. panic: if more than panicThreshold of them is unavailable, ignore ejections (never cooldowns);
+ *   3. prefer endpoints not yet tried by this request (failover);
+ *   4. let the strategy pick among what is left; record the pick for the trace.
+ * Snapshots are cached per endpoint and rebuilt only when its stats/health changed or, for
+ * the time-decayed values, when the clock moved more than `quantumMs`; the full candidate
+ * array of a model is reused while nothing changed, so the healthy path allocates only the
+ * pick record.
+ */
+
+/** Runtime state of one endpoint. */
+export class EndpointSlot {
+  /** Bumped whenever the router feeds the stats an attempt start or outcome. */
+  statsVersion = 0;
+  private cand: Candidate | null = null;
+  private statsSnap: StatsSnapshot | null = null;
+  private snapStatsVersion = -1;
+  private snapHealthVersion = -1;
+  private snapAt = -Infinity;
+
+  constructor(
+    readonly endpoint: Endpoint,
+    readonly stats: EndpointStats,
+    readonly health: EndpointHealth,
+    readonly admission: Admission | null,
+  ) {}
+
+  /** The current immutable snapshot (cached; see the file comment). */
+  candidate(now: number, quantumMs: number): Candidate {
+    const stale = now - this.snapAt >= quantumMs || now < this.snapAt;
+    if (this.statsSnap === null || this.snapStatsVersion !== this.statsVersion || stale) {
+      this.statsSnap = this.stats.snapshot(now);
+      this.snapStatsVersion = this.statsVersion;
+      this.snapAt = now;
+      this.cand = null;
+    }
+    const health = this.health.snapshot(now);
+    if (this.cand === null || this.cand.health !== health || this.snapHealthVersion !== this.health.version) {
+      this.cand = { endpoint: this.endpoint, stats: this.statsSnap, health };
+      this.snapHealthVersion = this.health.version;
+    }
+    return this.cand;
+  }
+}
+
+/** One pick, kept raw (cheap) and expanded into the DecisionTrace shape only when read. */
+export interface PickRecord {
+  readonly at: number;
+  readonly model: string;
+  readonly candidates: readonly Candidate[];
+  readonly scores: readonly number[] | undefined;
+  readonly index: number;
+  readonly reason: string;
+  readonly panic: boolean;
+  readonly slot: EndpointSlot;
+}
+
+const AVAILABLE = 0;
+const SOFT = 1; // ejected / half-open without a free probe slot: panic mode may use it
+const HARD = 2; // upstream cooldown or local rate limit: always respected
+
+export interface SelectOptions {
+  readonly tried: readonly EndpointSlot[] | null;
+  /** Hedges: only an endpoint this request has not tried, else nothing. */
+  readonly requireUntried: boolean;
+  /** Estimated tokens for TPM admission. */
+  readonly tokens: number;
+}
+
+/** All endpoints serving one model group, with the scratch state of the last scan. */
+export class ModelGroup {
+  private all: Candidate[] = [];
+  private readonly cls: Uint8Array;
+  private availCount = 0;
+  private softCount = 0;
+  private hardUntil = Infinity;
+  private softUntil = Infinity;
+
+  constructor(
+    readonly model: string,
+    readonly slots: readonly EndpointSlot[],
+  ) {
+    this.cls = new Uint8Array(slots.length);
+  }
+
+  /** Current snapshots of every endpoint of this model (the array is reused while unchanged). */
+  candidates(now: number, quantumMs: number): Candidate[] {
+    const slots = this.slots;
+    let all = this.all;
+    let changed = all.length !== slots.length;
+    for (let i = 0; i < slots.length && !changed; i++) changed = all[i] !== slots[i]!.candidate(now, quantumMs);
+    if (changed) {
+      all = new Array<Candidate>(slots.length);
+      for (let i = 0; i < slots.length; i++) all[i] = slots[i]!.candidate(now, quantumMs);
+      this.all = all;
+    }
+    return all;
+  }
+
+  /** Classify every endpoint (AVAILABLE / SOFT / HARD) into the scratch arrays. */
+  scan(now: number, tokens: number): void {
+    const slots = this.slots;
+    let avail = 0;
+    let soft = 0;
+    let hardUntil = Infinity;
+    let softUntil = Infinity;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      const h = s.health;
+      const ok = h.available(now);
+      const cd = h.cooldownEnd(now);
+      const wait = s.admission === null ? 0 : s.admission.waitMs(tokens, now);
+      if (cd !== null || wait > 0) {
+        this.cls[i] = HARD;
+        const until = Math.max(cd ?? now, now + wait, ok ? now : (h.ejectionEnd() ?? now));
+        if (until < hardUntil) hardUntil = until;
+      } else if (ok) {
+        this.cls[i] = AVAILABLE;
+        avail++;
+      } else {
+        this.cls[i] = SOFT;
+        soft++;
+        const until = h.ejectionEnd() ?? Infinity; // half-open, probes busy: unknown
+        if (until < softUntil) softUntil = until;
+      }
+    }
+    this.availCount = avail;
+    this.softCount = soft;
+    this.hardUntil = hardUntil;
+    this.softUntil = softUntil;
+  }
+
+  /** Panic: more than `threshold` of the endpoints unavailable, and ignoring ejections would help. */
+  panic(threshold: number): boolean {
+    const n = this.slots.length;
+    return this.softCount > 0 && (n - this.availCount) / n > threshold;
+  }
+
+  /** After scan: is there an endpoint this request has not tried that may be used now? */
+  hasUntried(tried: readonly EndpointSlot[], panic: boolean): boolean {
+    for (let i = 0; i < this.slots.length; i++) {
+      const c = this.cls[i]!;
+      if ((c === AVAILABLE || (panic && c === SOFT)) && !tried.includes(this.slots[i]!)) return true;
+    }
+    return false;
+  }
+
+  /** After scan: the earliest time something may become usable (Infinity = unknown/never). */
+  earliestRecovery(panic: boolean): number {
+    return panic ? this.hardUntil : Math.min(this.hardUntil, this.softUntil);
+  }
+
+  /** After scan: how many endpoints are not available right now. */
+  get unavailable(): number {
+    return this.slots.length - this.availCount;
+  }
+
+  get allAvailable(): boolean {
+    return this.availCount === this.slots.length;
+  }
+
+  /** After scan: the usable candidates (and their slots), honouring panic and the tried set. */
+  eligible(
+    now: number,
+    quantumMs: number,
+    panic: boolean,
+    opts: SelectOptions,
+  ): { cands: Candidate[]; slots: EndpointSlot[] } | null {
+    const out: Candidate[] = [];
+    const outSlots: EndpointSlot[] = [];
+    const tried = opts.tried;
+    let triedUsable: EndpointSlot[] | null = null;
+    for (let i = 0; i < this.slots.length; i++) {
+      const c = this.cls[i]!;
+      if (!(c === AVAILABLE || (panic && c === SOFT))) continue;
+      const s = this.slots[i]!;
+      if (tried !== null && tried.includes(s)) {
+        (triedUsable ??= []).push(s);
+        continue;
+      }
+      out.push(s.candidate(now, quantumMs));
+      outSlots.push(s);
+    }
+    if (out.length === 0) {
+      if (opts.requireUntried || triedUsable === null) return null;
+      // Every usable endpoint was tried already: retry among them.
+      for (const s of triedUsable) {
+        out.push(s.candidate(now, quantumMs));
+        outSlots.push(s);
+      }
+    }
+    return { cands: out, slots: outSlots };
+  }
+}
+
+/** Shared, router-wide pieces a selection needs. */
+export interface SelectEnv {
+  readonly strategy: Strategy;
+  readonly panicThreshold: number;
+  readonly quantumMs: number;
+  readonly bus: EventBus;
+  /** One mutable context reused for every pick (strategies must not keep it). */
+  readonly pickCtx: { now: number; random: Random };
+}
+
+/**
+ * Pick an endpoint of `group` for one attempt. Returns the pick, or a number: the clock
+ * time at which something may become usable (Infinity = not known), when nothing is usable now.
+ */
+export function selectEndpoint(
+  env: SelectEnv,
+  group: ModelGroup,
+  req: RouteRequest,
+  now: number,
+  opts: SelectOptions,
+): PickRecord | number {
+  group.scan(now, opts.tokens);
+  const panic = group.panic(env.panicThreshold);
+  let cands: readonly Candidate[];
+  let slots: readonly EndpointSlot[];
+  if (group.allAvailable && (opts.tried === null || opts.tried.length === 0)) {
+    cands = group.candidates(now, env.quantumMs);
+    slots = group.slots;
+  } else {
+    const e = group.eligible(now, env.quantumMs, panic, opts);
+    if (e === null) return group.earliestRecovery(panic);
+    cands = e.cands;
+    slots = e.slots;
+  }
+  if (panic && env.bus.active)
+    env.bus.emit({ type: 'panic', at: now, model: group.model, unavailable: group.unavailable, total: group.slots.length });
+  const ctx = env.pickCtx;
+  ctx.now = now;
+  const pick = env.strategy.pick(cands, req, ctx as PickContext);
+  const index = pick.index;
+  if (!Number.isInteger(index) || index < 0 || index >= cands.length)
+    throw new RouterError(
+      'no_candidates',
+      `strategy "${env.strategy.name}" returned index ${String(index)} for ${cands.length} candidates`,
+    );
+  const slot = slots[index]!;
+  if (slot.admission !== null) slot.admission.take(opts.tokens, now);
+  return {
+    at: now,
+    model: group.model,
+    candidates: cands,
+    scores: pick.scores,
+    index,
+    reason: pick.reason ?? env.strategy.name,
+    panic,
+    slot,
+  };
+}
+
+type TracePick = DecisionTrace['picks'][number];
+
+/** The pick as the trace shows it: every candidate with its health state and strategy score. */
+function tracePick(p: PickRecord): TracePick {
+  const candidates = p.candidates.map((c, i) => {
+    const score = p.scores?.[i];
+    return score === undefined ? { id: c.endpoint.id, health: c.health.state } : { id: c.endpoint.id, health: c.health.state, score };
+  });
+  return { at: p.at, model: p.model, candidates, picked: p.slot.endpoint.id, reason: p.reason, panic: p.panic };
+}
+
+/**
+ * A DecisionTrace over the raw pick records. The per-candidate view is built only when
+ * `picks` is first read, so routing millions of simulated requests does not pay for
+ * traces nobody looks at. Candidates are immutable snapshots, so the view is what the
+ * strategy saw at the time.
+ */
+export function buildTrace(
+  requestId: string | undefined,
+  strategy: string,
+  records: readonly PickRecord[],
+  attempts: readonly AttemptRecord[],
+): DecisionTrace {
+  let picks: TracePick[] | null = null;
+  return {
+    requestId,
+    strategy,
+    get picks() {
+      return (picks ??= records.map(tracePick));
+    },
+    attempts,
+    toJSON() {
+      return { requestId, strategy, picks: this.picks, attempts };
+    },
+  } as DecisionTrace;
+}

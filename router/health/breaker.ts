@@ -1,0 +1,217 @@
+import type { HealthConfig, StatsConfig } from '../core/config.js';
+import { WindowedCounter } from '../core/stats.js';
+import type { HealthSnapshot, HealthState } from '../core/types.js';
+import { slowStartFactor } from './slow-start.js';
+
+/**
+ * One endpoint's health as a small state machine, in the style of Finagle's
+ * FailureAccrualPolicy and Envoy's outlier detection:
+ *
+ *   healthy --N consecutive failures, or windowed error rate > threshold--> ejected
+ *   ejected --ejection time passed--> half-open
+ *   half-open --probe succeeds--> healthy (slow start ramps its weight back up)
+ *   half-open --probe fails--> ejected again, for longer
+ *
+ *   ejection time = min(maxEjectionMs, baseEjectionMs * 2^(ejections - 1))
+ *
+ * The ejection count resets once the endpoint has stayed healthy for maxEjectionMs.
+ * Independently of that machine, an upstream 429/503 puts the endpoint in a cooldown
+ * until now + Retry-After (capped); a new cooldown never shortens an existing one.
+ * Only endpoint-attributable outcomes reach this class (not client 4xx, not client aborts).
+ */
+type Phase = 'healthy' | 'ejected' | 'half-open';
+
+export type HealthListener = (from: HealthState, to: HealthState, at: number) => void;
+
+export class EndpointHealth {
+  /** Bumped on every state change: snapshot caches compare it. */
+  version = 0;
+  private phase: Phase = 'healthy';
+  private ejections = 0;
+  private ejectedUntil = 0;
+  private cooldownUntil = -Infinity;
+  private probes = 0;
+  private recoveredAt = -Infinity;
+  private consecutive = 0;
+  private window: WindowedCounter;
+  private reported: HealthState = 'healthy';
+  private cache: HealthSnapshot | null = null;
+  private cacheVersion = -1;
+  private cacheAt = 0;
+
+  constructor(
+    private readonly cfg: HealthConfig,
+    private readonly statsCfg: Pick<StatsConfig, 'windowMs' | 'windowBuckets'>,
+    private readonly onTransition?: HealthListener,
+  ) {
+    this.window = new WindowedCounter(statsCfg.windowMs, statsCfg.windowBuckets);
+  }
+
+  /** Apply time-driven transitions (ejection over, cooldown over). Cheap: call before reading. */
+  advance(now: number): void {
+    if (this.phase === 'ejected' && now >= this.ejectedUntil) {
+      this.phase = 'half-open';
+      this.probes = 0;
+      this.version++;
+    }
+    const state = this.stateAt(now);
+    if (state !== this.reported) {
+      const from = this.reported;
+      this.reported = state;
+      this.version++;
+      this.onTransition?.(from, state, now);
+    }
+  }
+
+  /** The reported state; ejection outranks cooldown, cooldown outranks half-open. */
+  private stateAt(now: number): HealthState {
+    if (this.phase === 'ejected') return 'ejected';
+    if (this.cooldownUntil > now) return 'cooldown';
+    return this.phase;
+  }
+
+  state(now: number): HealthState {
+    this.advance(now);
+    return this.reported;
+  }
+
+  /** May a request be sent now? Healthy, or half-open with a free probe slot; never while cooling down. */
+  available(now: number): boolean {
+    this.advance(now);
+    if (this.cooldownUntil > now) return false;
+    if (this.phase === 'healthy') return true;
+    return this.phase === 'half-open' && this.probes < this.cfg.halfOpenProbes;
+  }
+
+  /** Until when an upstream asked us to stay away (Retry-After); panic mode never overrides it. */
+  cooldownEnd(now: number): number | null {
+    return this.cooldownUntil > now ? this.cooldownUntil : null;
+  }
+
+  /** When an ejection ends (clock ms), or null when not ejected. */
+  ejectionEnd(): number | null {
+    return this.phase === 'ejected' ? this.ejectedUntil : null;
+  }
+
+  /** Is the endpoint in the half-open state (the next attempt there is a probe)? */
+  isHalfOpen(now: number): boolean {
+    this.advance(now);
+    return this.phase === 'half-open';
+  }
+
+  /** An attempt is about to be sent here. Returns true when it is a half-open probe (takes a slot). */
+  beginAttempt(now: number): boolean {
+    this.advance(now);
+    if (this.phase !== 'half-open') return false;
+    this.probes++;
+    this.version++;
+    return true;
+  }
+
+  /**
+   * An attempt ended. `counts` is false for outcomes that say nothing about the endpoint
+   * (client errors, aborts, hedge losers): they only release a probe slot.
+   */
+  endAttempt(now: number, probe: boolean, ok: boolean, counts: boolean): void {
+    this.advance(now);
+    if (probe && this.probes > 0) {
+      this.probes--;
+      this.version++;
+    }
+    if (!ok && !counts) return;
+    if (this.phase === 'half-open') {
+      // Only probes decide a half-open endpoint's fate; panic-mode traffic does not.
+      if (!probe) return;
+      if (ok) this.recover(now);
+      else this.eject(now);
+      return;
+    }
+    if (this.phase === 'ejected') return; // attempts started before the ejection, or panic traffic
+    if (ok) {
+      this.consecutive = 0;
+      this.window.record(true, now);
+      return;
+    }
+    this.recordFailure(now);
+  }
+
+  /** 429/503: stay away until now + ms (capped at maxCooldownMs); never shortens an existing cooldown. */
+  cooldown(now: number, ms: number): void {
+    const until = now + Math.min(Math.max(0, ms), this.cfg.maxCooldownMs);
+    if (until > this.cooldownUntil) {
+      this.cooldownUntil = until;
+      this.version++;
+      this.advance(now);
+    }
+  }
+
+  /** An active health check passed: an ejected or half-open endpoint is revived (with slow start). */
+  checkPassed(now: number): void {
+    this.advance(now);
+    if (this.phase !== 'healthy') this.recover(now);
+  }
+
+  /** An active health check failed: counts as one endpoint failure. */
+  checkFailed(now: number): void {
+    this.advance(now);
+    if (this.phase === 'half-open') this.eject(now);
+    else if (this.phase === 'healthy') this.recordFailure(now);
+  }
+
+  private recordFailure(now: number): void {
+    this.consecutive++;
+    this.window.record(false, now);
+    if (this.consecutive >= this.cfg.consecutiveFailures) {
+      this.eject(now);
+      return;
+    }
+    // Error-rate rule: bad / (ok + bad) > threshold over at least minRequests in the window.
+    const { ok, bad } = this.window.totals(now);
+    const n = ok + bad;
+    if (n >= this.cfg.errorRate.minRequests && bad / n > this.cfg.errorRate.threshold) this.eject(now);
+  }
+
+  private eject(now: number): void {
+    // Healthy for a full max ejection time: forget earlier ejections (Envoy decrements similarly).
+    if (this.phase === 'healthy' && now - this.recoveredAt > this.cfg.maxEjectionMs) this.ejections = 0;
+    this.ejections++;
+    const ms = Math.min(this.cfg.maxEjectionMs, this.cfg.baseEjectionMs * 2 ** (this.ejections - 1));
+    this.phase = 'ejected';
+    this.ejectedUntil = now + ms;
+    this.probes = 0;
+    this.consecutive = 0;
+    this.window = new WindowedCounter(this.statsCfg.windowMs, this.statsCfg.windowBuckets);
+    this.version++;
+    this.advance(now);
+  }
+
+  private recover(now: number): void {
+    this.phase = 'healthy';
+    this.recoveredAt = now;
+    this.probes = 0;
+    this.consecutive = 0;
+    this.version++;
+    this.advance(now);
+  }
+
+  /** Immutable view, cached until the state changes (or, during slow start, until time moves). */
+  snapshot(now: number): HealthSnapshot {
+    this.advance(now);
+    const ramping = now - this.recoveredAt < this.cfg.slowStartMs;
+    if (this.cache && this.cacheVersion === this.version && (!ramping || this.cacheAt === now)) return this.cache;
+    const state = this.reported;
+    let until: number | null = null;
+    if (this.phase === 'ejected') until = Math.max(this.ejectedUntil, this.cooldownUntil);
+    else if (this.cooldownUntil > now) until = this.cooldownUntil;
+    this.cache = {
+      state,
+      available: this.available(now),
+      until,
+      ejections: this.ejections,
+      slowStart: ramping ? slowStartFactor(now, this.recoveredAt, this.cfg.slowStartMs) : 1,
+    };
+    this.cacheVersion = this.version;
+    this.cacheAt = now;
+    return this.cache;
+  }
+}

@@ -1,0 +1,193 @@
+import type { Timer } from '../core/clock.js';
+import { type ErrorCode, RouterError, errorFromStatus, parseRetryAfter, toRouterError } from '../core/errors.js';
+import type { EndpointSlot, PickRecord } from '../core/select.js';
+import type { TransportResponse } from '../core/types.js';
+import type { RequestCtx, Runtime, Win } from './context.js';
+import { type OutcomeDetail, attemptRecord, recordOutcome } from './outcome.js';
+import { RecordedStream } from './stream.js';
+
+type Chunk = Uint8Array | string;
+
+/**
+ * One attempt: one request sent to one endpoint. It owns the AbortController the transport
+ * sees, the deadline timer (armed by the timeout layer) and the settle-once logic: whichever
+ * comes first (response, error, timer, caller abort, hedge loss) decides, and the outcome is
+ * recorded exactly once. A stream "wins" at its first chunk; its outcome is recorded by the
+ * RecordedStream when it ends.
+ */
+export class Attempt {
+  readonly controller = new AbortController();
+  readonly slot: EndpointSlot;
+  readonly model: string;
+  readonly reason: string;
+  readonly probe: boolean;
+  readonly startedAt: number;
+  /** Clock time of the first chunk (streams), -1 before. */
+  firstByteAt = -1;
+  /** Index of this attempt's provisional record in ctx.attempts (streams), -1 when none. */
+  recordIndex = -1;
+  /** True once the outcome is decided (recorded, or handed to a stream). */
+  settled = false;
+  private timer: Timer | null = null;
+  private timerCode: ErrorCode = 'ttft_timeout';
+  private resolveFn: ((w: Win) => void) | null = null;
+  private rejectFn: ((e: RouterError) => void) | null = null;
+  private iterator: AsyncIterator<Chunk> | null = null;
+
+  constructor(
+    readonly rt: Runtime,
+    readonly ctx: RequestCtx,
+    pick: PickRecord,
+    reason: string,
+  ) {
+    const now = rt.clock.now();
+    const slot = pick.slot;
+    this.slot = slot;
+    this.model = pick.model;
+    this.startedAt = now;
+    this.probe = slot.health.beginAttempt(now);
+    this.reason = this.probe ? 'probe' : reason;
+    slot.stats.onStart();
+    slot.statsVersion++;
+    ctx.picks.push(pick);
+    (ctx.tried ??= []).push(slot);
+    (ctx.active ??= []).push(this);
+    ctx.attemptCount++;
+    ctx.signal?.addEventListener('abort', this);
+    if (rt.bus.active)
+      rt.bus.emit({ type: 'attempt-start', at: now, requestId: ctx.id, endpointId: slot.endpoint.id, model: this.model, reason: this.reason });
+  }
+
+  /** The caller's signal fired (EventListener object: no closure per attempt). */
+  handleEvent(): void {
+    this.fail(new RouterError('aborted', 'request aborted by the caller', { endpointId: this.slot.endpoint.id }));
+  }
+
+  /** Fail with `code` at clock time `at` unless settled first (TTFT / total deadline). */
+  arm(at: number, code: ErrorCode): void {
+    if (!Number.isFinite(at)) return;
+    this.timerCode = code;
+    this.timer = this.rt.clock.setTimeout(() => this.onTimer(), Math.max(0, at - this.rt.clock.now()));
+  }
+
+  private onTimer(): void {
+    this.timer = null;
+    const id = this.slot.endpoint.id;
+    const what = this.timerCode === 'ttft_timeout' ? 'no first byte' : 'request deadline passed';
+    this.fail(new RouterError(this.timerCode, `${what} from ${id} after ${this.rt.clock.now() - this.startedAt} ms`, { endpointId: id }));
+  }
+
+  /** Send it. Resolves at the response (or a stream's first chunk); rejects with a RouterError. */
+  run(): Promise<Win> {
+    return new Promise<Win>((resolve, reject) => {
+      if (this.settled) return reject(new RouterError('aborted', 'attempt cancelled before it was sent'));
+      this.resolveFn = resolve;
+      this.rejectFn = reject;
+      let sent: Promise<TransportResponse>;
+      try {
+        sent = this.rt.transport.send(this.slot.endpoint, this.ctx.req, { signal: this.controller.signal });
+      } catch (e) {
+        this.fail(toRouterError(e, this.slot.endpoint.id));
+        return;
+      }
+      sent.then(
+        (res) => this.onResponse(res),
+        (e: unknown) => this.fail(toRouterError(e, this.slot.endpoint.id)),
+      );
+    });
+  }
+
+  private onResponse(res: TransportResponse): void {
+    if (this.settled) return closeQuietly(res.stream?.[Symbol.asyncIterator]());
+    if (res.status < 200 || res.status > 299) {
+      closeQuietly(res.stream?.[Symbol.asyncIterator]());
+      const retryAfter = res.retryAfterMs ?? parseRetryAfter(res.headers['retry-after']);
+      return this.fail(errorFromStatus(res.status, this.slot.endpoint.id, retryAfter, res.body), res.status);
+    }
+    if (res.stream === undefined) {
+      this.settle({ ok: true, err: undefined, status: res.status, usage: res.usage, ttftMs: res.ttftMs });
+      this.resolveFn!({ attempt: this, response: res, stream: undefined });
+      return;
+    }
+    const it = res.stream[Symbol.asyncIterator]();
+    this.iterator = it;
+    it.next().then(
+      (r) => this.onFirstChunk(res, it, r),
+      (e: unknown) => this.fail(streamError(e, this.slot.endpoint.id, false), res.status),
+    );
+  }
+
+  private onFirstChunk(res: TransportResponse, it: AsyncIterator<Chunk>, r: IteratorResult<Chunk>): void {
+    if (this.settled) return;
+    if (r.done) {
+      const id = this.slot.endpoint.id;
+      return this.fail(new RouterError('stream_cut', `stream from ${id} ended before its first chunk`, { endpointId: id }), res.status);
+    }
+    const now = this.rt.clock.now();
+    this.firstByteAt = now;
+    this.commit();
+    // Provisional record (ok so far); the stream replaces it when it ends.
+    this.recordIndex = this.ctx.attempts.length;
+    this.ctx.attempts.push(
+      attemptRecord(this, now, { ok: true, err: undefined, status: res.status, usage: undefined, ttftMs: undefined }),
+    );
+    const stream = new RecordedStream(this, it, r.value, res, this.ctx.deadline);
+    this.resolveFn!({ attempt: this, response: res, stream });
+  }
+
+  /** The stream owns the rest: stop the TTFT timer and stop listening to the caller. */
+  private commit(): void {
+    this.settled = true;
+    this.detach();
+  }
+
+  private detach(): void {
+    if (this.timer !== null) {
+      this.timer.cancel();
+      this.timer = null;
+    }
+    this.ctx.signal?.removeEventListener('abort', this);
+    const active = this.ctx.active;
+    if (active !== null) {
+      const i = active.indexOf(this);
+      if (i >= 0) active.splice(i, 1);
+    }
+  }
+
+  private settle(d: OutcomeDetail): void {
+    this.settled = true;
+    this.detach();
+    recordOutcome(this, d);
+  }
+
+  /** Fail this attempt (once): abort the upstream call, record, reject. */
+  fail(err: RouterError, status?: number): void {
+    if (this.settled) return;
+    this.settle({ ok: false, err, status, usage: undefined, ttftMs: undefined });
+    if (!this.controller.signal.aborted) this.controller.abort(err);
+    closeQuietly(this.iterator);
+    this.rejectFn?.(err);
+  }
+
+  /** Called by the RecordedStream when the stream ends, errors or is abandoned. */
+  finishStream(d: OutcomeDetail): void {
+    recordOutcome(this, d);
+  }
+}
+
+/** Stream errors: before the first chunk they are retryable; after it they are committed. */
+export function streamError(e: unknown, endpointId: string, committed: boolean): RouterError {
+  if (!committed && e instanceof RouterError) return e;
+  const cause = e instanceof RouterError ? e.message : e instanceof Error ? e.message : String(e);
+  return new RouterError('stream_cut', `stream from ${endpointId} failed: ${cause}`, { endpointId, committed, cause: e });
+}
+
+/** Tell an upstream iterator we are done with it, ignoring its errors. */
+export function closeQuietly(it: AsyncIterator<Chunk> | undefined | null): void {
+  if (!it || typeof it.return !== 'function') return;
+  try {
+    Promise.resolve(it.return()).catch(() => undefined);
+  } catch {
+    // already closed
+  }
+}
