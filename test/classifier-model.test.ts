@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROMPT_CLASSES, createNaiveBayesClassifier, defaultClassifier, defaultModelPath } from '../router/classifier/index.js';
 import { loadPromptCorpus } from '../router/classifier/corpus.js';
@@ -44,8 +46,17 @@ describe('prompt corpus', () => {
     expect(arenaLabel('Some Unknown Topic', 'anything')).toBeUndefined();
   });
 
-  it('names the file and line of a bad row', () => {
+  it('names the missing file, or the file and line of a bad row', () => {
     expect(() => loadPromptCorpus('/nonexistent-dir')).toThrow(/cannot read prompt file .*mt_bench_question\.jsonl/);
+    const dir = mkdtempSync(join(tmpdir(), 'classifier-corpus-'));
+    try {
+      writeFileSync(join(dir, 'mt_bench_question.jsonl'), '{"question_id": 1, "category": "coding", "turns": ["hi"]}\n{oops\n');
+      expect(() => loadPromptCorpus(dir)).toThrow(/mt_bench_question\.jsonl:2: invalid JSON/);
+      writeFileSync(join(dir, 'mt_bench_question.jsonl'), '{"question_id": 1, "category": "poetry", "turns": ["hi"]}\n');
+      expect(() => loadPromptCorpus(dir)).toThrow(/row 1: unknown category "poetry"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
