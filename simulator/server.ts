@@ -39,6 +39,11 @@ export interface ProviderServerOptions {
   clock?: Clock;
   /** Minimum real ms between SSE chunks (tokens are grouped), default 20. */
   minChunkMs?: number;
+  /**
+   * Real ms of scenario time already elapsed at start (so several provider processes
+   * can share one time origin): scenario ms = (elapsedMs + clock delta) · speed.
+   */
+  elapsedMs?: number;
   /** Called with a line of text when the server notes something (re-listen failures). */
   log?: (line: string) => void;
 }
@@ -73,7 +78,7 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
   const model = createProviderModel(profile, seed);
   const timeline = new Timeline(profile);
   const state = createProviderState();
-  const t0 = clock.now();
+  const t0 = clock.now() - (opts.elapsedMs ?? 0);
   const scenarioNow = (): number => (clock.now() - t0) * speed;
   const sockets = new Set<Socket>();
   let counter = 0;
