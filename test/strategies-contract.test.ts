@@ -4,10 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import '../router/strategies/index.js';
-import { isRouterError } from '../router/core/errors.js';
+import { ManualClock } from '../router/core/clock.js';
+import { RouterError, isRouterError } from '../router/core/errors.js';
+import { createRouter } from '../router/core/router.js';
 import { seededRandom } from '../router/core/random.js';
 import { createStrategy, strategyDefinitions, strategyNames } from '../router/core/strategy.js';
-import type { Candidate, RouteRequest } from '../router/core/types.js';
+import type { Candidate, RouteRequest, Transport } from '../router/core/types.js';
 import { EJECTED, cand, makeCtx } from './helpers/candidates.js';
 
 const PROMPTS = ['write a python function to sort a list', 'what is 17 * 23?', 'write a poem about autumn', 'hello there'];
@@ -159,5 +161,46 @@ describe.each(strategyNames())('contract: %s', (name) => {
     expect((err as { code: string }).code).toBe('invalid_config');
     expect((err as Error).message).toContain('bogusField');
     expect((err as Error).message).toContain(name);
+  });
+});
+
+/**
+ * The same promise end to end: through createRouter (health before load), once an endpoint
+ * is ejected no strategy's selection returns it while healthy ones exist. The bad endpoint
+ * is made as attractive as possible (free, top priority, heaviest) so every strategy tries it.
+ */
+describe.each(strategyNames())('contract through createRouter: %s', (name) => {
+  it('never selects an ejected endpoint while a healthy one exists', async () => {
+    const clock = new ManualClock();
+    const transport: Transport = {
+      send(ep) {
+        if (ep.id === 'bad') return Promise.reject(new RouterError('connect_failed', 'refused', { endpointId: ep.id }));
+        return Promise.resolve({ status: 200, headers: {}, body: { ok: true }, usage: { inputTokens: 10, outputTokens: 10 } });
+      },
+    };
+    const router = createRouter(
+      {
+        endpoints: [
+          { id: 'bad', provider: 'p0', model: 'm', weight: 10, priority: -1, tier: 3, price: { input: 0, output: 0 } },
+          { id: 'a', provider: 'p1', model: 'm', price: { input: 1, output: 1 } },
+          { id: 'b', provider: 'p2', model: 'm', price: { input: 2, output: 2 } },
+        ],
+        strategy: name,
+        // Eject on the first failure: strategies that learn from errors (score, OpenRouter)
+        // would otherwise stop picking it before the 5 consecutive failures ever happen.
+        health: { consecutiveFailures: 1 },
+      },
+      { transport, clock, random: seededRandom(1) },
+    );
+    const ejected = (): boolean => router.candidates('m').find((c) => c.endpoint.id === 'bad')!.health.available === false;
+    const req = (i: number): RouteRequest => ({ model: 'm', prompt: PROMPTS[i % 4]!, sessionKey: `user-${i}` });
+    for (let i = 0; i < 500 && !ejected(); i++) await router.route(req(i));
+    expect(ejected()).toBe(true);
+    for (let i = 0; i < 300; i++) {
+      const r = await router.route(req(1000 + i)); // the clock stands still: the ejection holds
+      for (const p of r.trace.picks) expect(p.picked).not.toBe('bad');
+      expect(r.endpoint.id).not.toBe('bad');
+    }
+    router.close();
   });
 });
