@@ -41,3 +41,26 @@ export {
 } from './core/strategy.js';
 export type { Strategy, StrategyDefinition, StrategyDeps, PickContext, Pick, Classifier } from './core/strategy.js';
 export { EventHeap } from './core/heap.js';
+
+// The router: createRouter composes health, strategies and execution layers.
+export { createRouter } from './core/router.js';
+export type { Router, RouterDeps, RouteResult } from './core/router.js';
+export type { RouterEvent, RouterEventType, RouterListener } from './core/events.js';
+
+// Every built-in strategy (importing registers them) and their reusable pieces.
+export * from './strategies/index.js';
+export { classifierStrategy, createClassifierStrategy } from './strategies/classifier.js';
+
+// The prompt classifier used by the `classifier` strategy.
+export {
+  defaultClassifier,
+  createNaiveBayesClassifier,
+  PROMPT_CLASSES,
+  isPromptClass,
+} from './classifier/index.js';
+export type { PromptClass, NaiveBayesModel } from './classifier/index.js';
+export { promptText } from './classifier/prompt-text.js';
+
+// The default transport: undici pools with keep-alive, one per upstream origin.
+export { createHttpTransport } from './transport/http.js';
+export type { HttpTransport, HttpTransportOptions } from './transport/http.js';
