@@ -1,0 +1,73 @@
+import type { AddressInfo } from 'node:net';
+import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
+import { createRouter, type Router } from '../core/router.js';
+import type { Transport } from '../core/types.js';
+import { createHttpTransport, type HttpTransport } from '../transport/http.js';
+import { parseProxyConfig, type ProxyConfig } from './config.js';
+import { createProxyServer, type ProxyServer } from './server.js';
+
+/**
+ * Wire a whole proxy from a config: undici transport -> router -> HTTP edge, and
+ * listen. Used by the CLI, the tests and the benchmark, so all three run the same
+ * assembly. `close()` drains, then releases the upstream pools and the router.
+ */
+
+export interface StartProxyOptions {
+  /** Overrides server.port / server.host from the config. */
+  port?: number;
+  host?: string;
+  /** Default: an undici transport reading keys from `env`. */
+  transport?: Transport;
+  env?: Readonly<Record<string, string | undefined>>;
+  clock?: Clock;
+  random?: Random;
+  log?: (line: string) => void;
+}
+
+export interface RunningProxy {
+  /** e.g. http://127.0.0.1:8080 (no trailing slash; OpenAI clients use `${url}/v1`). */
+  readonly url: string;
+  readonly address: AddressInfo;
+  readonly server: ProxyServer;
+  readonly router: Router;
+  /** Drain in-flight requests (server.drainTimeoutMs unless given), then close everything. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export async function startProxy(config: ProxyConfig | unknown, opts: StartProxyOptions = {}): Promise<RunningProxy> {
+  const cfg = isProxyConfig(config) ? config : parseProxyConfig(config);
+  const ownTransport: HttpTransport | undefined = opts.transport ? undefined : createHttpTransport({ env: opts.env });
+  const transport = opts.transport ?? ownTransport!;
+  const router = createRouter(cfg.router, { transport, clock: opts.clock, random: opts.random });
+  const server = createProxyServer({ router, server: cfg.server, clock: opts.clock, env: opts.env, log: opts.log });
+  let address: AddressInfo;
+  try {
+    address = await server.listen(opts.port ?? cfg.server.port, opts.host ?? cfg.server.host);
+  } catch (e) {
+    router.close();
+    await ownTransport?.destroy();
+    throw e;
+  }
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${address.port}`,
+    address,
+    server,
+    router,
+    close(timeoutMs) {
+      closing ??= (async () => {
+        await server.drain(timeoutMs);
+        router.close();
+        await ownTransport?.destroy();
+      })();
+      return closing;
+    },
+  };
+}
+
+function isProxyConfig(c: unknown): c is ProxyConfig {
+  const o = c as Partial<ProxyConfig> | null;
+  return !!o && typeof o === 'object' && 'router' in o && 'server' in o && Array.isArray(o.endpoints);
+}
