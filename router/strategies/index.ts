@@ -23,7 +23,7 @@ export { weightedStrategy } from './weighted.js';
 export { randomStrategy } from './random.js';
 export { weightedRandomStrategy } from './weighted-random.js';
 export { leastConnectionsStrategy, inFlightLoad } from './least-connections.js';
-export { latencyStrategy, peakEwmaLoad, PENALTY } from './latency.js';
+export { latencyStrategy, peakEwmaLoad, UNTRIED_PENALTY } from './latency.js';
 export { adaptiveStrategy } from './adaptive.js';
 export { costStrategy } from './cost.js';
 export { stickyStrategy } from './sticky.js';

@@ -4,7 +4,7 @@
  *   cost_i = latencyMs_i * (inFlight_i + 1) / slowStart_i
  * An untried endpoint (latencyMs null) is costed at params.untriedLatencyMs (default 0:
  * optimistic, so it is explored). If that estimate is 0 while requests are already
- * outstanding, cost = PENALTY + inFlight (Finagle's penalty): it is probed one request at
+ * outstanding, cost = UNTRIED_PENALTY + inFlight (Finagle's penalty): it is probed one request at
  * a time until its first sample lands, instead of being flooded.
  */
 import { z } from 'zod';
@@ -18,14 +18,14 @@ const params = z.strictObject({
 });
 
 /** Large enough to lose to any real latency, small enough that + inFlight still orders. */
-export const PENALTY = 1e12;
+export const UNTRIED_PENALTY = 1e12;
 
 /** The latency-times-load cost above, for a given untried estimate. */
 export function peakEwmaLoad(untriedLatencyMs: number): LoadOf {
   return (c) => {
     const lat = c.stats.latencyMs ?? untriedLatencyMs;
     const inFlight = c.stats.inFlight;
-    if (lat === 0 && inFlight > 0) return PENALTY + inFlight;
+    if (lat === 0 && inFlight > 0) return UNTRIED_PENALTY + inFlight;
     return (lat * (inFlight + 1)) / c.health.slowStart;
   };
 }
