@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeReport } from '../reports/render.js';
+import { tableText } from '../reports/table.js';
+import { httpLike, sample } from './reports-helpers.js';
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const dirs: string[] = [];
+const tmp = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'reports-test-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('writeReport', () => {
+  it('writes report.html plus a non-empty SVG and PNG per chart', async () => {
+    const dir = join(tmp(), 'nested', 'out');
+    const out = await writeReport(sample(), dir);
+    expect(out.html).toBe(join(dir, 'report.html'));
+    expect(out.svgs).toHaveLength(7);
+    expect(out.pngs).toHaveLength(7);
+    expect(statSync(out.html).size).toBeGreaterThan(500_000); // the inlined libraries alone are ~830 kB
+    for (const f of out.svgs) {
+      const svg = readFileSync(f, 'utf8');
+      expect(svg.startsWith('<svg'), f).toBe(true);
+      expect(svg, f).toContain('</svg>');
+      expect(svg, f).toContain('DejaVu Sans');
+    }
+    for (const f of out.pngs) {
+      const png = readFileSync(f);
+      expect(png.subarray(0, 8).equals(PNG_SIGNATURE), f).toBe(true);
+      // IHDR: width and height are big-endian u32 at bytes 16 and 20; charts are rendered at 2x.
+      expect(png.readUInt32BE(16), f).toBeGreaterThan(800);
+      expect(png.readUInt32BE(20), f).toBeGreaterThan(300);
+    }
+  });
+
+  it('renders an http-mode run (no regret chart) too', async () => {
+    const out = await writeReport(httpLike(), tmp());
+    expect(out.svgs.map((f) => f.split('/').pop())).toEqual([
+      'throughput.svg',
+      'latency.svg',
+      'errors.svg',
+      'provider-share.svg',
+      'latency-percentiles.svg',
+      'cost-vs-p99.svg',
+    ]);
+  });
+
+  it('prints a text summary with the best cells marked', () => {
+    const text = tableText(sample());
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^strategy\s+requests\s+ok %\s+p50 ms\s+p99 ms\s+p99\.9 ms\s+USD \/ 1k ok\s+failover s/);
+    expect(lines).toHaveLength(2 + 5);
+    expect(lines.find((l) => l.startsWith('latency'))).toMatch(/1,002\*/); // best p99
+    expect(lines.find((l) => l.startsWith('round-robin'))).toMatch(/never/); // never failed over
+  });
+});
