@@ -43,6 +43,7 @@ let stub: Server;
 let stubUrl: string;
 const stubAuth: string[] = [];
 let releaseHold: (() => void) | undefined;
+let onHold: (() => void) | undefined;
 
 function startStub(): Promise<void> {
   stub = createServer((req, res) => {
@@ -64,6 +65,7 @@ function startStub(): Promise<void> {
           res.writeHead(200, { 'content-type': 'application/json' }).end(
             JSON.stringify({ id: 'h', object: 'chat.completion', created: 0, model: 'hold-up', choices: [{ index: 0, message: { role: 'assistant', content: 'held' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }),
           );
+        onHold?.();
         return;
       }
       res.writeHead(500).end();
@@ -315,15 +317,15 @@ describe('npm run router: SIGTERM drains in-flight requests, then exits 0', () =
         });
         child.once('exit', (code) => reject(new Error(`cli exited ${code}`)));
       });
-      releaseHold = undefined;
+      const held = new Promise<void>((r) => (onHold = r));
       const c = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'x', maxRetries: 0 });
       const pending = c.chat.completions.create({ model: 'hold', messages: [{ role: 'user', content: 'wait' }] });
-      while (!releaseHold) await new Promise((r) => setTimeout(r, 5));
+      await held;
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill('SIGTERM');
       // Wait until the CLI says it is draining, then let the upstream answer.
       await new Promise<void>((resolve) => createInterface({ input: child.stderr! }).on('line', (l) => /draining 1/.test(l) && resolve()));
-      releaseHold();
+      releaseHold!();
       const res = await pending;
       expect(res.choices[0]!.message.content).toBe('held');
       expect(await exited).toBe(0);
