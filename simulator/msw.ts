@@ -73,7 +73,12 @@ export function createProviderHandlers(profile: ProviderProfile, opts: ProviderH
         throw e;
       }
       const now = parsed.nowMs ?? scenarioNow();
-      const o = model.outcome(parsed.req, now, state.inFlight, state);
+      let o;
+      try {
+        o = model.outcome(parsed.req, now, state.inFlight, state);
+      } catch (e) {
+        return json(400, wireErrorBody(400, (e as Error).message));
+      }
       model.admit(state, now, parsed.req, o);
       const plan = planResponse(o, parsed.req, profile, { minChunkMs, speed });
       if (plan.type !== 'stream') {

@@ -143,7 +143,8 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
         chat(req, res, body);
       } catch (e) {
         if (e instanceof WireError) return send(res, e.status, wireErrorBody(e.status, e.message));
-        throw e;
+        // never crash the provider on one bad request (e.g. an absurd x-sim-now-ms)
+        send(res, 400, wireErrorBody(400, (e as Error).message));
       }
     });
   }

@@ -85,6 +85,12 @@ describe('provider server (real node:http)', () => {
     expect(await r.text()).toMatch(/messages: expected a non-empty array/);
     const r2 = await fetch(`${s.url}/chat/completions`, { method: 'POST', body: '{nope' });
     expect(r2.status).toBe(400);
+    // a scenario time beyond the Gilbert–Elliott chain's range is a 400, not a crash
+    const b = await start({ failures: { baseErrorRate: 0, bursty: { meanGoodS: 10, meanBadS: 1, badErrorRate: 0 }, kinds: { http_500: 1 } } });
+    const r3 = await fetch(`${b.url}/chat/completions`, { method: 'POST', body: JSON.stringify(chat(false)), headers: { 'x-sim-now-ms': '1e15' } });
+    expect(r3.status).toBe(400);
+    expect(await r3.text()).toMatch(/Gilbert–Elliott/);
+    expect((await observe(`${b.url}/chat/completions`, chat(false))).kind).toBe('ok'); // still serving
   });
 
   it('an outage phase refuses connections, then the port reopens (ManualClock)', async () => {
@@ -119,5 +125,19 @@ describe('provider server (real node:http)', () => {
     );
     expect(err).toBeInstanceOf(Error);
     expect(s.listening()).toBe(true);
+  });
+
+  it('a hang holds the request until the client gives up, without blocking others', async () => {
+    const s = await start({ ...noFail, timeline: [{ at: 100, until: 200, kind: 'error_burst', rate: 1, kinds: { hang: 1 } }] });
+    const url = `${s.url}/chat/completions`;
+    const ac = new AbortController();
+    let settled = false;
+    const hung = observe(url, chat(false), { 'x-sim-now-ms': '150000' }, ac.signal).finally(() => (settled = true));
+    // a later request (outside the burst) completes while the first still hangs
+    expect((await observe(url, chat(false), { 'x-sim-now-ms': '0' })).kind).toBe('ok');
+    expect((await observe(url, chat(false), { 'x-sim-now-ms': '0' })).kind).toBe('ok');
+    expect(settled).toBe(false);
+    ac.abort();
+    expect((await hung).kind).toBe('network');
   });
 });
