@@ -47,7 +47,7 @@ export function errorsChart(r: ResultsFile, strategies: ColourScale): ChartSpec 
 /** p50 (top) and p99 (bottom) in two panels: one panel each keeps ten lines from tangling. */
 export function latencyChart(r: ResultsFile, strategies: ColourScale): ChartSpec {
   const panel = (q: 'p50' | 'p99'): Json => ({
-    title: { text: `${q} latency`, fontSize: 12, anchor: 'start' },
+    title: { text: `${q} latency`, fontSize: 12, anchor: 'start', frame: 'group' },
     width: WIDTH,
     height: 170,
     layer: [

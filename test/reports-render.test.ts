@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../reports/render.js';
 import { tableText } from '../reports/table.js';
+import { parseResults } from '../reports/validate.js';
 import { httpLike, sample } from './reports-helpers.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -50,6 +51,27 @@ describe('writeReport', () => {
       'latency-percentiles.svg',
       'cost-vs-p99.svg',
     ]);
+  });
+
+  it('survives a degenerate run: one strategy, no requests, empty timeline', async () => {
+    const r = parseResults(
+      {
+        scenario: 'empty', mode: 'http', seed: 1, durationS: 0,
+        strategies: [{
+          strategy: 'solo',
+          summary: {
+            requests: 0, ok: 0, errors: 0, errorRate: 0, throughputRps: 0,
+            latencyMs: { p50: 0, p90: 0, p99: 0, p999: 0, max: 0 }, ttftMs: { p50: 0, p99: 0 },
+            costUsd: 0, costPer1kOk: 0, attemptsPerRequest: 0, providerShare: {}, failoverS: null, recoverS: null,
+          },
+          timeline: [],
+        }],
+      },
+      'empty',
+    );
+    const out = await writeReport(r, tmp());
+    expect(out.pngs).toHaveLength(6);
+    expect(tableText(r)).toMatch(/solo\s+0\s+—/);
   });
 
   it('prints a text summary with the best cells marked', () => {
