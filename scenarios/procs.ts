@@ -43,11 +43,21 @@ export interface Child {
 }
 
 const live = new Set<Child>();
+const cleanups = new Set<() => Promise<void>>();
 let handlersInstalled = false;
 
-/** Stop every child still running. */
+/**
+ * Register extra cleanup (e.g. provider processes started by simulator/processes.ts,
+ * which keeps its own handles). Returns a function that unregisters it.
+ */
+export function onCleanup(fn: () => Promise<void>): () => void {
+  cleanups.add(fn);
+  return () => cleanups.delete(fn);
+}
+
+/** Stop every child still running and run every registered cleanup. */
 export async function stopAll(graceMs = 2000): Promise<void> {
-  await Promise.all([...live].map((c) => c.stop(graceMs)));
+  await Promise.all([...[...cleanups].map((f) => f().catch(() => {})), ...[...live].map((c) => c.stop(graceMs))]);
 }
 
 /** Exit code for a signal (128 + n), as shells report it. */

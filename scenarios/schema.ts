@@ -91,7 +91,7 @@ export const traceSchema = z.strictObject({
 });
 
 export const loadSchema = z.strictObject({
-  arrivals: z.enum(['constant', 'poisson', 'gamma', 'trace']).default('poisson'),
+  arrivals: z.enum(['constant', 'poisson', 'gamma', 'spike', 'ramp', 'trace']).default('poisson'),
   /** Mean arrivals per scenario second (trace: ignored). */
   rate: positive.optional(),
   /** Gamma shape k (< 1 = burstier than Poisson). */

@@ -1,0 +1,236 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StrategyResult } from '../reports/contract.js';
+import { createMetrics } from '../simulator/metrics.js';
+import { startProviderProcesses, type ProviderProcesses } from '../simulator/processes.js';
+import type { ProviderProfile } from '../simulator/profile.js';
+import { Timeline } from '../simulator/timeline.js';
+import type { SimRequest } from '../simulator/types.js';
+import { createWorkload } from '../simulator/workload.js';
+import { runClosedLoop } from './closed-loop.js';
+import { primaryFault } from './faults.js';
+import { runOpenLoop } from './open-loop.js';
+import { ChildDiedError, onCleanup, spawnTs, type Child } from './procs.js';
+import { scenarioRouterConfig } from './router-config.js';
+import type { ModeContext } from './runner.js';
+import type { Sample } from './samples.js';
+import { workloadSpec } from './sim-mode.js';
+import { strategyName, type StrategyRef } from './schema.js';
+
+/**
+ * http mode: for each strategy, fresh mock provider processes and a fresh proxy
+ * process (same seed, so every strategy meets the same provider behaviour and
+ * timeline), load through real loopback sockets, latency measured per response.
+ *
+ * Time: providers and load run `speed` times faster than scenario time. Latencies
+ * and timestamps are reported in scenario time (measured wall ms x speed), so results
+ * compare with sim mode and the SLOs. Provider timelines are shifted by the set-up
+ * budget so that scenario t=0 is the start of the measured run: the providers'
+ * shared clock starts at spawn (epochMs), the proxy starts and warms up during the
+ * shift, and measurement starts exactly when the shifted timeline reaches 0.
+ */
+
+/** Wall seconds reserved before t=0 for the providers and the proxy to start and warm up. */
+export const SETUP_BUDGET_S = 3;
+/** Floor on warm-up wall time even when start-up was slow. */
+const MIN_WARMUP_S = 0.3;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/** The profile with every timeline phase moved `shiftS` scenario seconds later. */
+function shifted(p: ProviderProfile, shiftS: number): ProviderProfile {
+  return {
+    ...p,
+    timeline: p.timeline.map((ph) => ({
+      ...ph,
+      at: ph.at + shiftS,
+      ...('until' in ph && ph.until !== undefined ? { until: ph.until + shiftS } : {}),
+    })) as ProviderProfile['timeline'],
+  };
+}
+
+/** Expected service time of a request in scenario ms (TTFT median + decode), averaged over providers. */
+function expectedLatencyMs(ctx: ModeContext, sample: readonly SimRequest[]): number {
+  const outTok = sample.length ? sample.reduce((s, r) => s + r.outputTokens, 0) / sample.length : 100;
+  const per = ctx.providers.map((p) => p.profile.ttft.medianMs + (outTok * 1000) / p.profile.throughput.tokensPerSecond);
+  return per.reduce((a, b) => a + b, 0) / Math.max(1, per.length);
+}
+
+export async function runHttpMode(ctx: ModeContext, strategies: readonly StrategyRef[]): Promise<StrategyResult[]> {
+  const out: StrategyResult[] = [];
+  // The set-up budget adapts to this machine: the next strategy gets what the last
+  // start-up took plus warm-up and slack (never less than SETUP_BUDGET_S).
+  let budgetS = SETUP_BUDGET_S;
+  for (const ref of strategies) {
+    const { result, setupS } = await runOne(ctx, ref, budgetS);
+    budgetS = Math.max(SETUP_BUDGET_S, setupS + ctx.scenario.http.warmupS + 0.3);
+    out.push(result);
+  }
+  return out;
+}
+
+async function runOne(ctx: ModeContext, ref: StrategyRef, budgetS: number): Promise<{ result: StrategyResult; setupS: number }> {
+  const { scenario, seed, durationS, progress, log } = ctx;
+  const name = strategyName(ref);
+  const speed = ctx.speed ?? scenario.http.speed;
+  const driver = ctx.driver ?? scenario.http.driver;
+  const shiftS = budgetS * speed;
+  const requests = [...createWorkload(workloadSpec(scenario, durationS), seed)];
+  const meanRate = requests.length / durationS; // scenario req/s
+  const latencyMs = expectedLatencyMs(ctx, requests.slice(0, 500));
+  // Little's law: in flight L = λ·W (rate and latency both in scenario units; speed cancels).
+  // Headroom x3 (x5 for the peak multiplier) so the client never caps the load.
+  const peak = Math.max(1, ...scenario.load.phases.map((p) => p.multiplier));
+  const littles = Math.ceil(meanRate * (latencyMs / 1000) * peak * 3);
+  const connections = scenario.http.connections ?? Math.min(1024, Math.max(8, littles));
+  const wallDurationS = durationS / speed;
+  const timeoutMs = ((scenario.router.timeouts?.totalMs ?? 120_000) / speed) * 1.5 + 1000;
+
+  const abort = new AbortController();
+  let providers: ProviderProcesses | undefined;
+  let proxy: Child | undefined;
+  let watchdog: NodeJS.Timeout | undefined;
+  const tmp = mkdtempSync(join(tmpdir(), `scenario-${scenario.name}-`));
+  const dropCleanup = onCleanup(async () => {
+    await proxy?.stop();
+    await providers?.stop();
+  });
+  progress.start(name, Math.ceil(durationS), 'scenario s');
+  try {
+    const epochMs = Date.now();
+    const t0 = performance.now();
+    providers = await startProviderProcesses({
+      profiles: ctx.providers.map((p) => shifted(p.profile, shiftS)),
+      seed,
+      speed,
+      epochMs,
+    });
+    const baseUrls = Object.fromEntries(providers.providers.map((p) => [p.id, p.url]));
+    const config = {
+      ...scenarioRouterConfig(scenario, ctx.providers, ref, { baseUrls, speed }),
+      server: { port: 0, host: '127.0.0.1', drainTimeoutMs: 500 },
+    };
+    const configFile = join(tmp, 'router.json');
+    writeFileSync(configFile, JSON.stringify(config, null, 2));
+    proxy = spawnTs(`proxy (${name})`, 'router/http/cli.ts', ['--config', configFile, '--port', '0']);
+    const died = new Promise<never>((_, reject) => {
+      proxy!.onUnexpectedExit((e) => {
+        abort.abort(e);
+        reject(e);
+      });
+    });
+    died.catch(() => {});
+    const m = await Promise.race([proxy.waitForLine(/listening on (http:\/\/[^\s/]+)/, 20_000), died]);
+    const origin = m[1]!;
+    // A provider process that dies mid-run: signal 0 probes each PID (an outage keeps the process alive).
+    watchdog = setInterval(() => {
+      for (const p of providers!.providers) {
+        try {
+          process.kill(p.pid, 0);
+        } catch {
+          abort.abort(new ChildDiedError(`provider ${p.id} (pid ${p.pid})`, null, null, ''));
+        }
+      }
+    }, 250);
+
+    // Warm-up: JIT, keep-alive pools, router stats; results discarded. Its latencies
+    // give W for Little's law (L = λ·W) to size the closed loop's connections.
+    const setupS = (performance.now() - t0) / 1000;
+    const warmupS = Math.max(MIN_WARMUP_S, Math.min(scenario.http.warmupS, budgetS - setupS - 0.1));
+    let wSum = 0;
+    let wN = 0;
+    await runClosedLoop({
+      origin,
+      model: scenario.model,
+      requests: requests.slice(0, 200),
+      durationS: warmupS,
+      connections: Math.min(connections, 16),
+      rate: undefined,
+      timeoutS: Math.ceil(timeoutMs / 1000),
+      onSample: (x) => {
+        if (x.ok) (wSum += x.latencyMs), wN++;
+      },
+      signal: abort.signal,
+    });
+    const measuredW = wN > 0 ? wSum / wN / 1000 : latencyMs / 1000 / speed; // wall s
+    // Closed loop: L = λ·W connections keep λ req/s flowing while latency stays at W.
+    const closedConnections = scenario.http.connections ?? Math.min(1024, Math.max(2, Math.round(meanRate * speed * measuredW)));
+    // t=0 of the measured run is where the shifted timelines start; wait for it, or start
+    // late (losing the first scenario seconds, never misaligning them) if start-up was slow.
+    const lateMs = performance.now() - t0 - budgetS * 1000;
+    if (lateMs > 0) log(`note: start-up took ${((performance.now() - t0) / 1000).toFixed(1)} s; the first ${((lateMs / 1000) * speed).toFixed(1)} scenario s are not measured`);
+    else await sleep(-lateMs);
+
+    // Measured run: t=0 now, scenario time = wall x speed.
+    const metrics = createMetrics();
+    const tStart = t0 + budgetS * 1000; // scenario t=0 (wall)
+    const skewMs = performance.now() - tStart; // > 0 when we started late
+    const tickProgress = setInterval(() => progress.update(Math.min(durationS, ((performance.now() - tStart) / 1000) * speed)), 200);
+    const priceAt = new Map(ctx.providers.map((p) => [p.id, new Timeline(p.profile)] as const));
+    const record = (s: Sample): void => {
+      const tMs = (s.sentMs + skewMs) * speed;
+      const tl = s.endpoint ? priceAt.get(s.endpoint) : undefined;
+      const eff = tl?.at(tMs);
+      const costUsd = eff ? (s.inputTokens * eff.priceInput + s.outputTokens * eff.priceOutput) / 1e6 : 0;
+      metrics.record({
+        tMs,
+        ok: s.ok,
+        latencyMs: s.latencyMs * speed,
+        ttftMs: s.ttftMs === undefined ? undefined : s.ttftMs * speed,
+        endpointId: s.endpoint,
+        errorCode: s.errorKind,
+        costUsd,
+        attempts: s.attempts,
+        inputTokens: s.inputTokens,
+        outputTokens: s.outputTokens,
+      });
+    };
+    try {
+      if (driver === 'open-loop') {
+        await runOpenLoop({
+          origin,
+          model: scenario.model,
+          requests: skewMs > 0 ? requests.filter((r) => r.arrivalMs >= skewMs * speed) : requests,
+          speed,
+          startMs: Math.max(0, skewMs * speed),
+          endMs: durationS * 1000,
+          connections,
+          timeoutMs,
+          onSample: record,
+          signal: abort.signal,
+        });
+      } else {
+        await runClosedLoop({
+          origin,
+          model: scenario.model,
+          requests,
+          durationS: Math.max(0.5, wallDurationS - Math.max(0, skewMs) / 1000),
+          connections: closedConnections,
+          rate: undefined,
+          timeoutS: Math.ceil(timeoutMs / 1000),
+          onSample: record,
+          signal: abort.signal,
+        });
+      }
+    } finally {
+      clearInterval(tickProgress);
+    }
+    if (abort.signal.aborted) throw abort.signal.reason;
+    const fault = primaryFault(ctx.providers, durationS);
+    const { summary, timeline } = metrics.summarize({ durationS, ...(fault ? { fault } : {}) });
+    progress.update(durationS, `ok ${(100 * (1 - summary.errorRate)).toFixed(1)}%`);
+    const result: StrategyResult = { strategy: name, summary, timeline };
+    if (typeof ref !== 'string' && Object.keys(ref.params).length) result.params = ref.params;
+    return { result, setupS };
+  } catch (e) {
+    throw abort.signal.aborted && abort.signal.reason instanceof Error ? abort.signal.reason : e;
+  } finally {
+    if (watchdog) clearInterval(watchdog);
+    progress.stop();
+    await proxy?.stop();
+    await providers?.stop();
+    dropCleanup();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

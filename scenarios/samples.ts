@@ -1,0 +1,107 @@
+import type { SimRequest } from '../simulator/types.js';
+
+/**
+ * One measured response in http mode, whatever drove it (autocannon or the open-loop
+ * generator). Times are wall milliseconds relative to the start of the measured run;
+ * the http runner maps them to scenario time (x speed).
+ */
+export interface Sample {
+  /** When the request was due (open loop: intended send time) or sent (closed loop), wall ms since the driver started. */
+  sentMs: number;
+  /** From `sentMs` to the last byte (or the error). */
+  latencyMs: number;
+  /** From `sentMs` to the first body byte; undefined when none came. */
+  ttftMs: number | undefined;
+  status: number;
+  ok: boolean;
+  /** x-router-endpoint header: the endpoint that answered. */
+  endpoint: string | undefined;
+  /** x-router-attempts header. */
+  attempts: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Error class when !ok: http_<status>, stream_error, stream_incomplete, connect, timeout... */
+  errorKind: string | undefined;
+}
+
+/** The chat request body sent for a workload request. */
+export function chatBody(model: string, r: SimRequest): string {
+  // The mock server estimates input tokens as text length / 4, so pad with a neutral
+  // system message up to the request's token count (capped: bodies stay < 128 KB).
+  const want = Math.min(r.inputTokens, 32_000) * 4 - r.prompt.length;
+  const messages: Array<{ role: string; content: string }> = [];
+  if (want > 16) messages.push({ role: 'system', content: PAD.repeat(Math.ceil(want / PAD.length)).slice(0, want) });
+  messages.push({ role: 'user', content: r.prompt });
+  const body: Record<string, unknown> = { model, messages, max_tokens: Math.max(1, r.outputTokens), user: r.sessionKey };
+  if (r.stream) {
+    body.stream = true;
+    body.stream_options = { include_usage: true };
+  }
+  return JSON.stringify(body);
+}
+
+const PAD = 'Context from earlier in the conversation. ';
+
+/** Read a header from autocannon's flat [k, v, k, v] array or a record. */
+export function headerOf(headers: unknown, name: string): string | undefined {
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2)
+      if (String(headers[i]).toLowerCase() === name) return String(headers[i + 1]);
+    return undefined;
+  }
+  if (headers && typeof headers === 'object') {
+    const v = (headers as Record<string, unknown>)[name];
+    return v === undefined ? undefined : Array.isArray(v) ? String(v[0]) : String(v);
+  }
+  return undefined;
+}
+
+/**
+ * Judge a complete response body: ok (with token usage) or an error kind. A stream is
+ * ok only when it ends with `data: [DONE]` and carries no error event; a JSON body only
+ * when it has choices.
+ */
+export function judgeBody(
+  status: number,
+  body: string,
+  stream: boolean,
+): { ok: boolean; errorKind: string | undefined; inputTokens: number; outputTokens: number } {
+  let inputTokens = 0;
+  let outputTokens = 0;
+  if (status !== 200) return { ok: false, errorKind: `http_${status}`, inputTokens, outputTokens };
+  if (stream || body.startsWith('data:') || body.startsWith('event:')) {
+    let done = false;
+    let error = false;
+    for (const line of body.split('\n')) {
+      if (line.startsWith('event: error')) error = true;
+      if (!line.startsWith('data:')) continue;
+      const data = line.slice(5).trim();
+      if (data === '[DONE]') {
+        done = true;
+        continue;
+      }
+      if (data.includes('"error"')) error = true;
+      if (data.includes('"usage"')) {
+        try {
+          const u = (JSON.parse(data) as { usage?: { prompt_tokens?: number; completion_tokens?: number } | null }).usage;
+          if (u) {
+            inputTokens = u.prompt_tokens ?? inputTokens;
+            outputTokens = u.completion_tokens ?? outputTokens;
+          }
+        } catch {
+          error = true;
+        }
+      }
+    }
+    if (error) return { ok: false, errorKind: 'stream_error', inputTokens, outputTokens };
+    if (!done) return { ok: false, errorKind: 'stream_incomplete', inputTokens, outputTokens };
+    return { ok: true, errorKind: undefined, inputTokens, outputTokens };
+  }
+  try {
+    const j = JSON.parse(body) as { choices?: unknown[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
+    if (!Array.isArray(j.choices)) return { ok: false, errorKind: 'malformed', inputTokens, outputTokens };
+    return { ok: true, errorKind: undefined, inputTokens: j.usage?.prompt_tokens ?? 0, outputTokens: j.usage?.completion_tokens ?? 0 };
+  } catch {
+    return { ok: false, errorKind: 'malformed', inputTokens, outputTokens };
+  }
+}
