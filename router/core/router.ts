@@ -1,7 +1,8 @@
 import '../strategies/index.js';
 import { startActiveChecks, type ActiveChecks } from '../health/active-check.js';
 import { EndpointHealth } from '../health/breaker.js';
-import { Attempt } from '../layers/attempt.js';
+import { AbortPool } from '../layers/abort-pool.js';
+import type { Attempt } from '../layers/attempt.js';
 import { type AttemptHandler, type Handler, RequestCtx, type Runtime, type Win } from '../layers/context.js';
 import { hedgeLayer } from '../layers/hedge.js';
 import { metricsLayer } from '../layers/metrics.js';
@@ -12,7 +13,7 @@ import { totalTimeoutLayer, ttftTimeoutLayer } from '../layers/timeout.js';
 import { createHttpTransport } from '../transport/http.js';
 import { type Clock, systemClock } from './clock.js';
 import { type RouterConfigInput, parseRouterConfig } from './config.js';
-import { RouterError } from './errors.js';
+import { RouterError, toRouterError } from './errors.js';
 import { EventBus, type RouterEvent } from './events.js';
 import { type Random, systemRandom } from './random.js';
 import { EndpointSlot, ModelGroup, buildTrace } from './select.js';
@@ -117,6 +118,7 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps = {}): 
       pickCtx: { now: 0, random },
     },
     budget: new RetryBudget(cfg.retry.budgetRatio, cfg.retry.budgetMinPerSecond, cfg.retry.budgetWindowMs),
+    aborts: new AbortPool(),
   };
 
   const send: AttemptHandler = (_ctx, a: Attempt) => a.run();
@@ -156,15 +158,13 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps = {}): 
   }
 
   return {
-    route(req, opts) {
-      let ctx: RequestCtx;
+    async route(req, opts) {
       try {
-        const models = resolveModels(req);
-        ctx = new RequestCtx(req, req.id, models, clock.now(), opts?.signal, estimateTokens(req));
+        const ctx = new RequestCtx(req, req.id, resolveModels(req), clock.now(), opts?.signal, estimateTokens(req));
+        return toResult(ctx, await handler(ctx));
       } catch (e) {
-        return Promise.reject(e);
+        throw toRouterError(e);
       }
-      return handler(ctx).then((win) => toResult(ctx, win));
     },
     candidates(model) {
       const now = clock.now();

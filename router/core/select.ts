@@ -281,22 +281,30 @@ function tracePick(p: PickRecord): TracePick {
  * traces nobody looks at. Candidates are immutable snapshots, so the view is what the
  * strategy saw at the time.
  */
+class LazyTrace implements DecisionTrace {
+  private view: TracePick[] | null = null;
+
+  constructor(
+    readonly requestId: string | undefined,
+    readonly strategy: string,
+    private readonly records: readonly PickRecord[],
+    readonly attempts: readonly AttemptRecord[],
+  ) {}
+
+  get picks(): readonly TracePick[] {
+    return (this.view ??= this.records.map(tracePick));
+  }
+
+  toJSON(): DecisionTrace {
+    return { requestId: this.requestId, strategy: this.strategy, picks: this.picks, attempts: this.attempts };
+  }
+}
+
 export function buildTrace(
   requestId: string | undefined,
   strategy: string,
   records: readonly PickRecord[],
   attempts: readonly AttemptRecord[],
 ): DecisionTrace {
-  let picks: TracePick[] | null = null;
-  return {
-    requestId,
-    strategy,
-    get picks() {
-      return (picks ??= records.map(tracePick));
-    },
-    attempts,
-    toJSON() {
-      return { requestId, strategy, picks: this.picks, attempts };
-    },
-  } as DecisionTrace;
+  return new LazyTrace(requestId, strategy, records, attempts);
 }

@@ -8,30 +8,38 @@ import type { RequestCtx, Runtime } from './context.js';
  * Where the next attempt goes. Walk the request's model list from the current model: the
  * first model with a usable endpoint wins (moving down the list is a fallback). When no
  * model has one, wait for the earliest recovery within the deadline, or fail fast.
- * Hedges (`hedge: true`) never wait and never reuse an endpoint: they return null instead.
+ * Hedges (`hedge: true`) never wait and never reuse an endpoint: they get null instead.
  */
-export async function acquire(rt: Runtime, ctx: RequestCtx, reason: string, hedge: boolean): Promise<Attempt | null> {
+
+/**
+ * Synchronous part: an Attempt when something is usable now, else the clock time of the
+ * earliest recovery (Infinity = unknown). No promise on the common path.
+ */
+export function acquireNow(rt: Runtime, ctx: RequestCtx, reason: string, hedge: boolean): Attempt | number {
+  if (ctx.signal?.aborted) throw new RouterError('aborted', 'request aborted by the caller');
+  const now = rt.clock.now();
+  if (now >= ctx.deadline) throw new RouterError('timeout', `request deadline passed after ${now - ctx.startedAt} ms`);
   const opts = { tried: ctx.tried, requireUntried: hedge, tokens: ctx.tokens };
-  for (;;) {
-    if (ctx.signal?.aborted) throw new RouterError('aborted', 'request aborted by the caller');
-    const now = rt.clock.now();
-    if (now >= ctx.deadline) throw new RouterError('timeout', `request deadline passed after ${now - ctx.startedAt} ms`);
-    let earliest = Infinity;
-    let earliestIdx = ctx.modelIdx;
-    for (let m = ctx.modelIdx; m < ctx.models.length; m++) {
-      const group = rt.groups.get(ctx.models[m]!)!;
-      const r = selectEndpoint(rt.env, group, ctx.req, now, opts);
-      if (typeof r !== 'number') {
-        const moved = m !== ctx.modelIdx;
-        ctx.modelIdx = m;
-        return new Attempt(rt, ctx, r, moved && !hedge ? 'fallback-model' : reason);
-      }
-      if (r < earliest) {
-        earliest = r;
-        earliestIdx = m;
-      }
+  let earliest = Infinity;
+  for (let m = ctx.modelIdx; m < ctx.models.length; m++) {
+    const group = rt.groups.get(ctx.models[m]!)!;
+    const r = selectEndpoint(rt.env, group, ctx.req, now, opts);
+    if (typeof r !== 'number') {
+      const moved = m !== ctx.modelIdx;
+      ctx.modelIdx = m;
+      return new Attempt(rt, ctx, r, moved && !hedge ? 'fallback-model' : reason);
     }
+    if (r < earliest) earliest = r;
+  }
+  return earliest;
+}
+
+/** acquireNow, waiting for the earliest recovery (within the deadline) while nothing is usable. */
+export async function acquire(rt: Runtime, ctx: RequestCtx, reason: string, hedge: boolean): Promise<Attempt | null> {
+  for (;;) {
+    const r = acquireNow(rt, ctx, reason, hedge);
+    if (typeof r !== 'number') return r;
     if (hedge) return null;
-    await waitForRecovery(rt.clock, earliest, ctx.deadline, rt.config.health.waitForRecovery, ctx.models[earliestIdx]!, ctx.signal);
+    await waitForRecovery(rt.clock, r, ctx.deadline, rt.config.health.waitForRecovery, ctx.models[ctx.modelIdx]!, ctx.signal);
   }
 }

@@ -16,7 +16,8 @@ type Chunk = Uint8Array | string;
  * RecordedStream when it ends.
  */
 export class Attempt {
-  readonly controller = new AbortController();
+  /** The transport's abort handle (pooled: see abort-pool.ts). */
+  readonly controller: AbortController;
   readonly slot: EndpointSlot;
   readonly model: string;
   readonly reason: string;
@@ -28,6 +29,9 @@ export class Attempt {
   recordIndex = -1;
   /** True once the outcome is decided (recorded, or handed to a stream). */
   settled = false;
+  /** True once the transport call is over (answered, failed, or its stream ended). */
+  private upstreamDone = false;
+  private released = false;
   private timer: Timer | null = null;
   private timerCode: ErrorCode = 'ttft_timeout';
   private resolveFn: ((w: Win) => void) | null = null;
@@ -42,6 +46,7 @@ export class Attempt {
   ) {
     const now = rt.clock.now();
     const slot = pick.slot;
+    this.controller = rt.aborts.take();
     this.slot = slot;
     this.model = pick.model;
     this.startedAt = now;
@@ -51,7 +56,6 @@ export class Attempt {
     slot.statsVersion++;
     ctx.picks.push(pick);
     (ctx.tried ??= []).push(slot);
-    (ctx.active ??= []).push(this);
     ctx.attemptCount++;
     ctx.signal?.addEventListener('abort', this);
     if (rt.bus.active)
@@ -87,19 +91,25 @@ export class Attempt {
       try {
         sent = this.rt.transport.send(this.slot.endpoint, this.ctx.req, { signal: this.controller.signal });
       } catch (e) {
+        this.upstreamDone = true;
         this.fail(toRouterError(e, this.slot.endpoint.id));
         return;
       }
       sent.then(
         (res) => this.onResponse(res),
-        (e: unknown) => this.fail(toRouterError(e, this.slot.endpoint.id)),
+        (e: unknown) => {
+          this.upstreamDone = true;
+          this.fail(toRouterError(e, this.slot.endpoint.id));
+        },
       );
     });
   }
 
   private onResponse(res: TransportResponse): void {
     if (this.settled) return closeQuietly(res.stream?.[Symbol.asyncIterator]());
+    if (res.stream === undefined) this.upstreamDone = true;
     if (res.status < 200 || res.status > 299) {
+      this.upstreamDone = true;
       closeQuietly(res.stream?.[Symbol.asyncIterator]());
       const retryAfter = res.retryAfterMs ?? parseRetryAfter(res.headers['retry-after']);
       return this.fail(errorFromStatus(res.status, this.slot.endpoint.id, retryAfter, res.body), res.status);
@@ -113,13 +123,17 @@ export class Attempt {
     this.iterator = it;
     it.next().then(
       (r) => this.onFirstChunk(res, it, r),
-      (e: unknown) => this.fail(streamError(e, this.slot.endpoint.id, false), res.status),
+      (e: unknown) => {
+        this.upstreamDone = true;
+        this.fail(streamError(e, this.slot.endpoint.id, false), res.status);
+      },
     );
   }
 
   private onFirstChunk(res: TransportResponse, it: AsyncIterator<Chunk>, r: IteratorResult<Chunk>): void {
     if (this.settled) return;
     if (r.done) {
+      this.upstreamDone = true;
       const id = this.slot.endpoint.id;
       return this.fail(new RouterError('stream_cut', `stream from ${id} ended before its first chunk`, { endpointId: id }), res.status);
     }
@@ -147,31 +161,44 @@ export class Attempt {
       this.timer = null;
     }
     this.ctx.signal?.removeEventListener('abort', this);
-    const active = this.ctx.active;
-    if (active !== null) {
-      const i = active.indexOf(this);
-      if (i >= 0) active.splice(i, 1);
-    }
   }
 
   private settle(d: OutcomeDetail): void {
     this.settled = true;
     this.detach();
     recordOutcome(this, d);
+    if (this.upstreamDone) this.release();
   }
 
-  /** Fail this attempt (once): abort the upstream call, record, reject. */
+  /** Fail this attempt (once): abort the upstream call if still running, record, reject. */
   fail(err: RouterError, status?: number): void {
     if (this.settled) return;
     this.settle({ ok: false, err, status, usage: undefined, ttftMs: undefined });
-    if (!this.controller.signal.aborted) this.controller.abort(err);
-    closeQuietly(this.iterator);
+    if (!this.upstreamDone) {
+      this.abortUpstream(err);
+      closeQuietly(this.iterator);
+    }
     this.rejectFn?.(err);
   }
 
+  /** Abort the transport call (timeouts, hedge losers, abandoned streams). */
+  abortUpstream(reason?: unknown): void {
+    this.upstreamDone = true;
+    if (!this.released && !this.controller.signal.aborted) this.controller.abort(reason);
+  }
+
+  /** Hand the controller back to the pool (it is only reused if never aborted and unobserved). */
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.rt.aborts.give(this.controller);
+  }
+
   /** Called by the RecordedStream when the stream ends, errors or is abandoned. */
-  finishStream(d: OutcomeDetail): void {
+  finishStream(d: OutcomeDetail, upstreamDone: boolean): void {
+    if (upstreamDone) this.upstreamDone = true;
     recordOutcome(this, d);
+    if (this.upstreamDone) this.release();
   }
 }
 

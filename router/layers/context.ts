@@ -4,6 +4,7 @@ import type { EventBus } from '../core/events.js';
 import type { Random } from '../core/random.js';
 import type { EndpointSlot, ModelGroup, PickRecord, SelectEnv } from '../core/select.js';
 import type { AttemptRecord, RouteRequest, Transport, TransportResponse } from '../core/types.js';
+import type { AbortPool } from './abort-pool.js';
 import type { Attempt } from './attempt.js';
 import type { RetryBudget } from './retry-budget.js';
 
@@ -24,6 +25,7 @@ export interface Runtime {
   readonly env: SelectEnv;
   readonly groups: ReadonlyMap<string, ModelGroup>;
   readonly budget: RetryBudget;
+  readonly aborts: AbortPool;
 }
 
 /** A successful attempt: the response arrived (or, for a stream, its first chunk). */
@@ -53,8 +55,6 @@ export class RequestCtx {
   attemptCount = 0;
   /** Why the next attempt happens: first, retry, failover, fallback-model. */
   reason = 'first';
-  /** Attempts not yet settled (the caller's abort and hedging cancel them). */
-  active: Attempt[] | null = null;
 
   constructor(
     readonly req: RouteRequest,

@@ -1,5 +1,5 @@
 import { RouterError } from '../core/errors.js';
-import { acquire } from './acquire.js';
+import { acquire, acquireNow } from './acquire.js';
 import type { Attempt } from './attempt.js';
 import type { AttemptHandler, Handler, RequestCtx, Runtime, Win } from './context.js';
 
@@ -14,9 +14,10 @@ export function hedgeLayer(rt: Runtime): (attempt: AttemptHandler) => Handler {
   const { enabled, delayMs } = rt.config.hedging;
   const { maxAttempts } = rt.config.retry;
   return (attempt) => {
-    const single = async (ctx: RequestCtx): Promise<Win> => {
-      const a = (await acquire(rt, ctx, ctx.reason, false))!;
-      return attempt(ctx, a);
+    const single = (ctx: RequestCtx): Promise<Win> => {
+      const now = acquireNow(rt, ctx, ctx.reason, false);
+      if (typeof now !== 'number') return attempt(ctx, now);
+      return acquire(rt, ctx, ctx.reason, false).then((a) => attempt(ctx, a!));
     };
     if (!enabled) return single;
     return async (ctx) => {

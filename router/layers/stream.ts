@@ -70,8 +70,8 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
   return(): Promise<IteratorResult<Chunk>> {
     if (!this.done) {
       const id = this.a.slot.endpoint.id;
+      this.a.abortUpstream();
       this.end(false, new RouterError('aborted', `stream from ${id} abandoned by the consumer`, { endpointId: id }), true);
-      this.a.controller.abort();
       closeQuietly(this.it);
     }
     return Promise.resolve({ value: undefined, done: true });
@@ -82,8 +82,8 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
     if (this.done) return;
     const id = this.a.slot.endpoint.id;
     const err = new RouterError('timeout', `request deadline passed while streaming from ${id}`, { endpointId: id, committed: true });
+    this.a.abortUpstream(err);
     this.end(false, err, false);
-    this.a.controller.abort(err);
     closeQuietly(this.it);
     this.pendingReject?.(err);
   }
@@ -92,13 +92,16 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
     this.done = true;
     if (this.timer !== null) this.timer.cancel();
     const a = this.a;
-    a.finishStream({
-      ok,
-      err,
-      status: this.res.status,
-      usage: this.res.usage,
-      ttftMs: this.res.ttftMs ?? a.firstByteAt - a.startedAt,
-    });
+    a.finishStream(
+      {
+        ok,
+        err,
+        status: this.res.status,
+        usage: this.res.usage,
+        ttftMs: this.res.ttftMs ?? a.firstByteAt - a.startedAt,
+      },
+      true,
+    );
     this.onDone?.(ok, abandoned ? 'aborted' : err?.code);
   }
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../../router/core/clock.js';
+import type { RouterConfigInput } from '../../router/core/config.js';
 import type { Endpoint, RouteRequest, SendOptions, Transport, TransportResponse, Usage } from '../../router/core/types.js';
 
 /**
@@ -91,15 +92,16 @@ export class FakeTransport implements Transport {
         const res: TransportResponse & { usage?: Usage } = { status: 200, headers: {} };
         const self = this;
         const signal = opts.signal;
+        const s = r;
         async function* gen(): AsyncGenerator<string> {
-          await self.wait(r.firstChunkDelayMs, signal);
-          for (let i = 0; i < r.chunks.length; i++) {
-            if (r.cutAfter !== undefined && i === r.cutAfter)
+          await self.wait(s.firstChunkDelayMs, signal);
+          for (let i = 0; i < s.chunks.length; i++) {
+            if (s.cutAfter !== undefined && i === s.cutAfter)
               throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-            if (i > 0) await self.wait(r.chunkDelayMs, signal);
-            yield r.chunks[i]!;
+            if (i > 0) await self.wait(s.chunkDelayMs, signal);
+            yield s.chunks[i]!;
           }
-          res.usage = r.usage;
+          res.usage = s.usage;
         }
         res.stream = gen();
         return res;
@@ -116,7 +118,7 @@ export class FakeTransport implements Transport {
 }
 
 /** A small 3-endpoint config for router tests. */
-export function threeEndpoints(extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function threeEndpoints(extra: Partial<RouterConfigInput> = {}): RouterConfigInput {
   return {
     endpoints: [
       { id: 'a', provider: 'pa', model: 'm' },
