@@ -77,12 +77,23 @@ export interface TimeRow {
   p50: number;
   p99: number;
   errors: number;
+  /** errors / rps for the second (0 when nothing finished): `rps` counts every finished request, ok or failed. */
+  errorRate: number;
   costUsd: number;
 }
 
 export function timeRows(r: ResultsFile): TimeRow[] {
   return r.strategies.flatMap((s) =>
-    downsample(s.timeline).map((p) => ({ strategy: s.strategy, t: p.t, rps: p.rps, p50: p.p50, p99: p.p99, errors: p.errors, costUsd: p.costUsd })),
+    downsample(s.timeline).map((p) => ({
+      strategy: s.strategy,
+      t: p.t,
+      rps: p.rps,
+      p50: p.p50,
+      p99: p.p99,
+      errors: p.errors,
+      errorRate: p.rps > 0 ? Math.min(1, p.errors / p.rps) : 0,
+      costUsd: p.costUsd,
+    })),
   );
 }
 

@@ -1,12 +1,12 @@
 import { Resvg } from '@resvg/resvg-js';
-import { fileURLToPath } from 'node:url';
+import { BUNDLED_FONTS } from './font-metrics.js';
 import { FONT } from './specs-common.js';
 
 /**
  * SVG -> PNG with resvg and only the bundled DejaVu Sans (reports/fonts, Bitstream Vera
  * licence): system fonts are never consulted, so a PNG looks the same on every machine.
  */
-export const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((f) => fileURLToPath(new URL(`./fonts/${f}`, import.meta.url)));
+export const FONT_FILES = [BUNDLED_FONTS.regular, BUNDLED_FONTS.bold];
 
 /** 2x zoom: crisp on high-DPI screens and in slides, still ~100-200 kB per chart. */
 export const PNG_ZOOM = 2;

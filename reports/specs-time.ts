@@ -29,19 +29,48 @@ function timeChart(r: ResultsFile, strategies: ColourScale, id: string, title: s
 }
 
 export function throughputChart(r: ResultsFile, strategies: ColourScale): ChartSpec {
-  return timeChart(r, strategies, 'throughput', 'Throughput over time', 'completed requests per second, per strategy · red bands: fault windows', {
+  return timeChart(r, strategies, 'throughput', 'Throughput over time', 'requests finished per second (ok + failed), per strategy · red bands: fault windows', {
     field: 'rps',
     type: 'quantitative',
     title: 'throughput (req/s)',
   });
 }
 
+/** Error rate (top, comparable across strategies) and errors per second (bottom, absolute). */
 export function errorsChart(r: ResultsFile, strategies: ColourScale): ChartSpec {
-  return timeChart(r, strategies, 'errors', 'Errors over time', 'failed requests per second (after retries and failover) · red bands: fault windows', {
-    field: 'errors',
-    type: 'quantitative',
-    title: 'errors (per s)',
+  const panel = (title: string, y: Json): Json => ({
+    title: { text: title, fontSize: 12, anchor: 'start', frame: 'group' },
+    width: WIDTH,
+    height: 150,
+    layer: [
+      ...faultLayers(r.faults),
+      {
+        data: { name: 'timeline' },
+        mark: { type: 'line' },
+        encoding: {
+          x: TIME_X,
+          y,
+          color: colourEncoding('strategy', strategies, 'strategy'),
+          tooltip: [
+            { field: 'strategy' },
+            { field: 't', title: 't (s)' },
+            { field: 'errors', title: 'errors (per s)', format: ',.1f' },
+            { field: 'errorRate', title: 'error rate', format: '.2%' },
+          ],
+        },
+      },
+    ],
   });
+  const spec = top({
+    title: { text: 'Errors over time', subtitle: 'requests that failed after retries and failover · red bands: fault windows' },
+    datasets: { timeline: timeRows(r), faults: faultData(r.faults) },
+    vconcat: [
+      panel('error rate', { field: 'errorRate', type: 'quantitative', title: 'error rate (% of requests)', axis: { format: '%' } }),
+      panel('errors per second', { field: 'errors', type: 'quantitative', title: 'errors (per s)' }),
+    ],
+    resolve: { scale: { color: 'shared' } },
+  });
+  return { id: 'errors', title: 'Errors over time', spec };
 }
 
 /** p50 (top) and p99 (bottom) in two panels: one panel each keeps ten lines from tangling. */
