@@ -63,6 +63,17 @@ export function selectStrategies(s: Scenario, wanted: string[] | 'all' | undefin
   return wanted.map((n) => listed.get(n) ?? n);
 }
 
+/** Scale every timeline phase time of a provider by f (at, until). */
+export function scaleProvider(p: ResolvedProvider, f: number): ResolvedProvider {
+  if (f === 1) return p;
+  const timeline = p.profile.timeline.map((ph) => ({
+    ...ph,
+    at: ph.at * f,
+    ...('until' in ph && ph.until !== undefined ? { until: ph.until * f } : {}),
+  })) as typeof p.profile.timeline;
+  return { ...p, profile: { ...p.profile, timeline } };
+}
+
 export interface ScenarioRun {
   results: ResultsFile;
   outDir: string;
@@ -73,9 +84,15 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioRun> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const { scenario, file, where } = loadScenario(o.scenario);
   const strategies = selectStrategies(scenario, o.strategies, where);
-  const providers = resolveProviders(scenario, file, where);
   const seed = o.seed ?? scenario.seed;
   const durationS = o.durationS ?? scenario.load.durationS;
+  // --duration tells the same story in a different length: phase times scale with it.
+  const f = durationS / scenario.load.durationS;
+  const providers = resolveProviders(scenario, file, where).map((p) => scaleProvider(p, f));
+  if (f !== 1) {
+    scenario.load.phases = scenario.load.phases.map((ph) => ({ ...ph, startS: ph.startS * f, endS: ph.endS * f }));
+    if (scenario.load.ramp) scenario.load.ramp = { ...scenario.load.ramp, startS: scenario.load.ramp.startS * f, endS: scenario.load.ramp.endS * f };
+  }
   const ctx: ModeContext = {
     scenario,
     file,

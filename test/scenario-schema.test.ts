@@ -1,0 +1,132 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenario, parseScenario, resolveScenarioPath, ScenarioError, scenarioNames } from '../scenarios/load.js';
+import { resolveProviders } from '../scenarios/resolve.js';
+import { parseScenarioArgs } from '../scenarios/args.js';
+import { selectStrategies } from '../scenarios/runner.js';
+
+const GOOD = `
+name: tiny
+seed: 3
+providers:
+  - { profile: openai-gpt-4o-mini, id: a }
+  - { profile: openai-gpt-4o-mini, id: b }
+timeline:
+  - { provider: a, kind: outage, at: 2, until: 4 }
+load:
+  rate: 10
+  durationS: 6
+  mix: [{ class: general, inputTokens: 100, outputTokens: 20 }]
+strategies: [round-robin, latency]
+`;
+
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ScenarioError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a ScenarioError');
+}
+
+describe('scenario schema', () => {
+  it('accepts a valid file and fills defaults', () => {
+    const s = parseScenario(GOOD, 'tiny.yaml');
+    expect(s.model).toBe('chat');
+    expect(s.load.arrivals).toBe('poisson');
+    expect(s.http.speed).toBeGreaterThan(0);
+    expect(s.timeline[0]).toMatchObject({ provider: 'a', kind: 'outage', at: 2, until: 4, mode: 'refuse' });
+  });
+
+  it('names the file and the field of a type error', () => {
+    const msg = errorOf(() => parseScenario(GOOD.replace('rate: 10', 'rate: fast'), 'tiny.yaml'));
+    expect(msg).toContain('tiny.yaml.load.rate');
+  });
+
+  it('names a missing required field', () => {
+    const msg = errorOf(() => parseScenario(GOOD.replace('  durationS: 6\n', ''), 'tiny.yaml'));
+    expect(msg).toContain('load.durationS');
+  });
+
+  it('names an unknown key', () => {
+    const msg = errorOf(() => parseScenario(GOOD.replace('seed: 3', 'seed: 3\nsed: 4'), 'tiny.yaml'));
+    expect(msg).toMatch(/tiny\.yaml.*sed/);
+  });
+
+  it('names the field of a bad timeline phase (validated by the profile phase schema)', () => {
+    const bad = GOOD.replace('kind: outage, at: 2, until: 4', 'kind: brownout, at: 2, until: 4');
+    expect(errorOf(() => parseScenario(bad, 'tiny.yaml'))).toContain('timeline[0].factor');
+  });
+
+  it('rejects a phase on an unknown provider, listing the known ones', () => {
+    const msg = errorOf(() => parseScenario(GOOD.replace('provider: a,', 'provider: zz,'), 'tiny.yaml'));
+    expect(msg).toContain('timeline[0].provider');
+    expect(msg).toContain('a, b');
+  });
+
+  it('rejects duplicate provider ids', () => {
+    expect(errorOf(() => parseScenario(GOOD.replace('id: b', 'id: a'), 'tiny.yaml'))).toContain('providers[1].id');
+  });
+
+  it('gives the line of a YAML syntax error', () => {
+    expect(errorOf(() => parseScenario('name: x\nload: [1, 2\n', 'bad.yaml'))).toMatch(/bad\.yaml:\d+:\d+/);
+  });
+
+  it('names the provider and profile field when an override is invalid', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scn-'));
+    const file = join(dir, 'ov.yaml');
+    writeFileSync(file, GOOD.replace('id: a }', 'id: a, overrides: { ttft: { medianMs: -1 } } }'));
+    const { scenario } = loadScenario(file);
+    expect(errorOf(() => resolveProviders(scenario, file, 'ov.yaml'))).toMatch(/ov\.yaml: providers\[0\].*ttft\.medianMs/);
+  });
+
+  it('an unknown profile names the field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scn-'));
+    const file = join(dir, 'p.yaml');
+    writeFileSync(file, GOOD.replace('profile: openai-gpt-4o-mini, id: a', 'profile: no-such-profile, id: a'));
+    const { scenario } = loadScenario(file);
+    expect(errorOf(() => resolveProviders(scenario, file, 'p.yaml'))).toContain('providers[0].profile');
+  });
+});
+
+describe('scenario names and arguments', () => {
+  it('ships the eight scenarios, all valid', () => {
+    const names = scenarioNames();
+    for (const n of ['outage-failover', 'brownout', 'rate-limit-storm', 'flash-crowd', 'price-shift', 'mixed-workload', 'trace-replay', 'stream-faults'])
+      expect(names).toContain(n);
+    for (const n of names) {
+      const { scenario, file, where } = loadScenario(n);
+      expect(resolveProviders(scenario, file, where).length).toBeGreaterThan(0);
+      const strategies = scenario.strategies.map((r) => (typeof r === 'string' ? r : r.name));
+      for (const s of ['round-robin', 'weighted', 'adaptive', 'cost', 'classifier', 'latency']) expect(strategies).toContain(s);
+    }
+  });
+
+  it('an unknown scenario lists the valid ones', () => {
+    const msg = errorOf(() => resolveScenarioPath('no-such-scenario'));
+    expect(msg).toContain('unknown scenario "no-such-scenario"');
+    expect(msg).toContain('outage-failover');
+    expect(msg).toContain('stream-faults');
+  });
+
+  it('parses CLI flags and rejects bad ones with the flag named', () => {
+    const a = parseScenarioArgs(['outage-failover', '--mode', 'sim', '--strategies', 'cost,latency', '--seed', '7', '--duration', '10']);
+    expect(a).toMatchObject({ scenario: 'outage-failover', mode: 'sim', strategies: ['cost', 'latency'], seed: 7, durationS: 10 });
+    expect(parseScenarioArgs(['x', '--strategies', 'all']).strategies).toBe('all');
+    expect(errorOf(() => parseScenarioArgs(['x', '--mode', 'fast']))).toContain('--mode');
+    expect(errorOf(() => parseScenarioArgs(['x', '--seed', '-1']))).toContain('--seed');
+    expect(errorOf(() => parseScenarioArgs(['x', '--bogus']))).toContain('--bogus');
+    expect(errorOf(() => parseScenarioArgs([]))).toContain('missing the scenario name');
+  });
+
+  it('--strategies all adds every registered strategy, baselines included', () => {
+    const { scenario, where } = loadScenario('outage-failover');
+    const all = selectStrategies(scenario, 'all', where).map((r) => (typeof r === 'string' ? r : r.name));
+    expect(all.slice(0, scenario.strategies.length)).toEqual(scenario.strategies.map((r) => (typeof r === 'string' ? r : r.name)));
+    expect(all).toEqual(expect.arrayContaining(['baseline-litellm-latency', 'baseline-envoy-least-request', 'baseline-openrouter-price']));
+    expect(errorOf(() => selectStrategies(scenario, ['nope'], where))).toContain('valid strategies');
+  });
+});
