@@ -197,8 +197,9 @@ export class EndpointHealth {
   /** Immutable view, cached until the state changes (or, during slow start, until time moves). */
   snapshot(now: number): HealthSnapshot {
     this.advance(now);
+    const c = this.cache;
+    if (c !== null && this.cacheVersion === this.version && (c.slowStart === 1 || this.cacheAt === now)) return c;
     const ramping = now - this.recoveredAt < this.cfg.slowStartMs;
-    if (this.cache && this.cacheVersion === this.version && (!ramping || this.cacheAt === now)) return this.cache;
     const state = this.reported;
     let until: number | null = null;
     if (this.phase === 'ejected') until = Math.max(this.ejectedUntil, this.cooldownUntil);

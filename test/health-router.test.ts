@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../router/core/clock.js';
+import type { RouterEvent } from '../router/core/events.js';
+import { seededRandom } from '../router/core/random.js';
+import { createRouter } from '../router/core/router.js';
+import { FakeTransport, settle, threeEndpoints } from './helpers/fake-transport.js';
+
+const one = (extra: Record<string, unknown> = {}) => ({ endpoints: [{ id: 'x', provider: 'p', model: 'm' }], ...extra });
+
+describe('health through createRouter', () => {
+  it('honours Retry-After (field or header) as a cooldown: other endpoints take the traffic until it ends', async () => {
+    const clock = new ManualClock();
+    const t = new FakeTransport(clock, (ep, _req, n) =>
+      ep.id === 'a' && n === 0 ? { kind: 'status', status: 429, headers: { 'retry-after': '2' } } : { kind: 'ok' },
+    );
+    const router = createRouter(threeEndpoints(), { transport: t, clock, random: seededRandom(1) });
+    const r = await router.route({ model: 'm' });
+    expect(r.attempts.map((a) => [a.endpointId, a.errorCode])).toEqual([['a', 'upstream_rate_limited'], ['b', undefined]]);
+    expect(router.candidates('m')[0]!.health).toMatchObject({ state: 'cooldown', until: 2000 });
+    for (let i = 0; i < 10; i++) {
+      clock.tick(150);
+      expect((await router.route({ model: 'm' })).endpoint.id).not.toBe('a');
+    }
+    clock.tick(2000);
+    const ids = new Set<string>();
+    for (let i = 0; i < 3; i++) ids.add((await router.route({ model: 'm' })).endpoint.id);
+    expect(ids.has('a')).toBe(true);
+  });
+
+  it('a 503 without Retry-After cools down for defaultCooldownMs', async () => {
+    const clock = new ManualClock();
+    const t = new FakeTransport(clock, (ep) => (ep.id === 'a' ? { kind: 'status', status: 503 } : { kind: 'ok' }));
+    const router = createRouter(threeEndpoints({ health: { defaultCooldownMs: 700 } }), { transport: t, clock, random: seededRandom(1) });
+    await router.route({ model: 'm' });
+    expect(router.candidates('m')[0]!.health).toMatchObject({ state: 'cooldown', until: 700 });
+  });
+
+  it('panic mode: when more than panicThreshold of the endpoints is ejected, health is ignored (and traced)', async () => {
+    const clock = new ManualClock();
+    const t = new FakeTransport(clock, (ep) => (ep.id === 'c' ? { kind: 'ok' } : { kind: 'status', status: 500 }));
+    const events: RouterEvent[] = [];
+    const router = createRouter(threeEndpoints({ health: { consecutiveFailures: 1, panicThreshold: 0.5 } }), {
+      transport: t,
+      clock,
+      random: seededRandom(1),
+    });
+    router.on((e) => events.push(e));
+    const r1 = await router.route({ model: 'm' }); // a fails (1/3 ejected), b fails (2/3 ejected), c ok
+    expect(r1.attempts.map((a) => a.endpointId)).toEqual(['a', 'b', 'c']);
+    expect(r1.trace.picks.map((p) => p.panic)).toEqual([false, false, true]);
+    const r2 = await router.route({ model: 'm' });
+    expect(r2.trace.picks[0]!.panic).toBe(true);
+    expect(r2.trace.picks[0]!.candidates.map((c) => [c.id, c.health])).toEqual([
+      ['a', 'ejected'],
+      ['b', 'ejected'],
+      ['c', 'healthy'],
+    ]);
+    expect(events.some((e) => e.type === 'panic' && e.unavailable === 2 && e.total === 3)).toBe(true);
+    expect(events.filter((e) => e.type === 'health').map((e) => e.type === 'health' && `${e.endpointId}:${e.to}`)).toEqual([
+      'a:ejected',
+      'b:ejected',
+    ]);
+  });
+
+  it('panicThreshold 1 disables panic: ejected endpoints are skipped', async () => {
+    const clock = new ManualClock();
+    const t = new FakeTransport(clock, (ep) => (ep.id === 'c' ? { kind: 'ok' } : { kind: 'status', status: 500 }));
+    const router = createRouter(threeEndpoints({ health: { consecutiveFailures: 1, panicThreshold: 1 } }), { transport: t, clock });
+    await router.route({ model: 'm' });
+    for (let i = 0; i < 5; i++) {
+      const r = await router.route({ model: 'm' });
+      expect(r.attempts.map((a) => a.endpointId)).toEqual(['c']);
+      expect(r.trace.picks[0]!.candidates.map((c) => c.id)).toEqual(['c']);
+    }
+  });
+
+  it('wait for recovery: every candidate cooling down, the earliest recovery within the deadline -> sleep and succeed', async () => {
+    const clock = new ManualClock();
+    const t = new FakeTransport(clock, (_ep, _req, n) => (n === 0 ? { kind: 'status', status: 429, retryAfterMs: 1000 } : { kind: 'ok' }));
+    const router = createRouter(one(), { transport: t, clock, random: seededRandom(3) });
+    const r = await settle(clock, router.route({ model: 'm', deadlineMs: 5000 }));
+    expect(r.attempts.map((a) => [a.ok, a.startedAt])).toEqual([
+      [false, 0],
+      [true, 1000],
+    ]);
+  });
+
+  it('fail fast with no_healthy_endpoint (503, retryAfterMs) when the earliest recovery is beyond the deadline', async () => {
+    const clock = new ManualClock();
+    const t = new FakeTransport(clock, () => ({ kind: 'status', status: 429, retryAfterMs: 10_000 }));
+    const router = createRouter(one(), { transport: t, clock, random: seededRandom(3) });
+    const e = await settle(clock, router.route({ model: 'm', deadlineMs: 5000 })).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'no_healthy_endpoint', status: 503 });
+    expect((e as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(9000);
+    expect(clock.now()).toBeLessThan(100); // did not sleep
+    expect(t.calls).toHaveLength(1);
+    // waitForRecovery off: fail fast even when the recovery is near
+    const clock2 = new ManualClock();
+    const t2 = new FakeTransport(clock2, (_ep, _req, n) => (n === 0 ? { kind: 'status', status: 429, retryAfterMs: 500 } : { kind: 'ok' }));
+    const r2 = createRouter(one({ health: { waitForRecovery: false } }), { transport: t2, clock: clock2, random: seededRandom(3) });
+    const e2 = await settle(clock2, r2.route({ model: 'm' })).catch((x: unknown) => x);
+    expect(e2).toMatchObject({ code: 'no_healthy_endpoint' });
+    // 500 ms minus the (jittered, < 25 ms) backoff already spent
+    expect((e2 as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(470);
+    expect((e2 as { retryAfterMs: number }).retryAfterMs).toBeLessThanOrEqual(500);
+  });
+
+  it('active health checks on the clock eject a failing endpoint and revive it; close() stops them', async () => {
+    const clock = new ManualClock();
+    const t = new FakeTransport(clock, () => ({ kind: 'ok' }));
+    let bUp = false;
+    t.checkResult = (ep) => ep.id !== 'b' || bUp;
+    const router = createRouter(threeEndpoints({ health: { consecutiveFailures: 3, activeCheck: { intervalMs: 1000, timeoutMs: 100 } } }), {
+      transport: t,
+      clock,
+    });
+    await clock.advance(3000);
+    expect(t.checks).toBe(9);
+    expect(router.candidates('m').map((c) => c.health.state)).toEqual(['healthy', 'ejected', 'healthy']);
+    bUp = true;
+    await clock.advance(1000);
+    expect(router.candidates('m')[1]!.health).toMatchObject({ state: 'healthy', slowStart: 0.1 });
+    // a hanging check times out and counts as a failure
+    t.checkResult = (ep) => (ep.id === 'c' ? 'hang' : true);
+    await clock.advance(3000 + 100);
+    expect(router.candidates('m')[2]!.health.state).toBe('ejected');
+    router.close();
+    expect(clock.pending()).toBe(0);
+  });
+});
