@@ -45,7 +45,8 @@ async function main(argv: string[]): Promise<number> {
   const started = performance.now();
   const written = await writeReport(results, outDir);
   console.log(tableText(results));
-  console.log(`\nwrote ${relative(process.cwd(), written.html) || written.html} and ${written.svgs.length} charts (SVG + PNG) in ${Math.round(performance.now() - started)} ms`);
+  const rel = relative(process.cwd(), written.html);
+  console.log(`\nwrote ${rel && !rel.startsWith('..') ? rel : written.html} and ${written.svgs.length} charts (SVG + PNG) in ${Math.round(performance.now() - started)} ms`);
   return 0;
 }
 

@@ -41,12 +41,14 @@ export function quantilesChart(r: ResultsFile, strategies: ColourScale): ChartSp
       mark: { type: 'text', dy: -4, fontSize: 9, color: '#333', baseline: 'bottom' },
       encoding: { ...x, ...xOffset, y: { field: 'ms', type: 'quantitative' }, text: { field: 'ms', format: ',.0f' } },
     });
+  const width = Math.max(320, 110 * strategies.domain.length);
+  if (r.slo?.p99Ms !== undefined) layer.push(sloRule('y', r.slo.p99Ms, `p99 SLO ${r.slo.p99Ms} ms`, width));
   const spec = top({
     title: {
       text: 'Latency percentiles per strategy',
       subtitle: `p50, p99 and p99.9 of end-to-end latency over the whole run${hasCi(rows) ? ' · whiskers: 95% CI across seeds' : ''}`,
     },
-    width: Math.max(320, 110 * strategies.domain.length),
+    width,
     height: 260,
     data: { values: rows },
     layer,
@@ -117,8 +119,8 @@ export function paretoChart(r: ResultsFile, strategies: ColourScale): ChartSpec 
   return { id: 'cost-vs-p99', title: 'Cost vs tail latency', spec };
 }
 
-/** A dashed SLO line at x = v or y = v; its own one-row dataset so it draws once. */
-function sloRule(axis: 'x' | 'y', v: number, label: string): Json {
+/** A dashed SLO line at x = v or y = v (label at the right end, x = width); its own one-row dataset so it draws once. */
+function sloRule(axis: 'x' | 'y', v: number, label: string, width = 560): Json {
   const enc = { field: 'v', type: 'quantitative' };
   return {
     data: { values: [{ v, label }] },
@@ -128,7 +130,7 @@ function sloRule(axis: 'x' | 'y', v: number, label: string): Json {
         mark: axis === 'x'
           ? { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, fontSize: 10, color: '#c0392b' }
           : { type: 'text', align: 'right', baseline: 'bottom', dy: -3, fontSize: 10, color: '#c0392b' },
-        encoding: axis === 'x' ? { x: enc, y: { value: 0 }, text: { field: 'label' } } : { y: enc, x: { value: 560 }, text: { field: 'label' } },
+        encoding: axis === 'x' ? { x: enc, y: { value: 0 }, text: { field: 'label' } } : { y: enc, x: { value: width }, text: { field: 'label' } },
       },
     ],
   };
