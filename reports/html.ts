@@ -74,6 +74,9 @@ export function inlineSvg(svg: string, prefix: string): string {
     .replace(/href="#([^"]+)"/g, `href="#${prefix}-$1"`);
 }
 
+/** Fault bounds may be fractions of the run (e.g. 20/3 s): one decimal is enough to read. */
+const secs = (x: number): string => String(Math.round(x * 10) / 10);
+
 function metaHtml(r: ResultsFile): string {
   const seeds = r.seeds && r.seeds.length > 1 ? `seeds <b>${escapeHtml(r.seeds.join(', '))}</b> (95% CIs shown)` : `seed <b>${r.seed}</b>`;
   const parts = [
@@ -84,7 +87,7 @@ function metaHtml(r: ResultsFile): string {
   ];
   const lines = [`<p class="meta">${parts.join(' · ')}</p>`];
   if (r.faults?.length)
-    lines.push(`<p class="meta">faults: ${r.faults.map((f) => `<b>${escapeHtml(f.provider)}</b> ${escapeHtml(f.kind)} ${f.start}–${f.end} s`).join('; ')}</p>`);
+    lines.push(`<p class="meta">faults: ${r.faults.map((f) => `<b>${escapeHtml(f.provider)}</b> ${escapeHtml(f.kind)} ${secs(f.start)}–${secs(f.end)} s`).join('; ')}</p>`);
   const slo = r.slo;
   if (slo && (slo.p99Ms !== undefined || slo.errorRate !== undefined || slo.costPer1kOk !== undefined)) {
     const s = [

@@ -51,6 +51,8 @@ export function summaryRows(r: ResultsFile): SummaryTable {
     { key: 'recover', label: 'recover s', better: 'min' },
     { key: 'attempts', label: 'attempts / req', better: 'min' },
   ];
+  const hasQuality = r.strategies.some((s) => s.summary.qualityOk !== undefined);
+  if (hasQuality) columns.push({ key: 'quality', label: 'quality ok %', better: 'max' });
   if (hasRegret)
     columns.push(
       { key: 'regretCost', label: 'regret USD', better: 'min' },
@@ -73,6 +75,7 @@ export function summaryRows(r: ResultsFile): SummaryTable {
       cell(m.recoverS, 1, hasFaults ? 'never' : '—'),
       cell(m.attemptsPerRequest, 2),
     ];
+    if (hasQuality) cells.push(cell(m.qualityOk === undefined ? null : 100 * m.qualityOk, 1));
     if (hasRegret)
       cells.push(cell(s.regret?.costUsd ?? null, 4), cell(s.regret?.p99Ms ?? null, 0), cell(s.regret?.errors ?? null, 0));
     return { strategy: s.strategy, cells };

@@ -82,4 +82,15 @@ describe('writeReport', () => {
     expect(lines.find((l) => l.startsWith('latency'))).toMatch(/1,002\*/); // best p99
     expect(lines.find((l) => l.startsWith('round-robin'))).toMatch(/never/); // never failed over
   });
+
+  it('adds a quality column only when the run judged quality', () => {
+    expect(tableText(sample())).not.toContain('quality');
+    const r = sample();
+    r.strategies[0]!.summary.qualityOk = 0.9;
+    r.strategies[1]!.summary.qualityOk = 0.75;
+    const lines = tableText(r).split('\n');
+    expect(lines[0]).toContain('quality ok %');
+    expect(lines[2]).toMatch(/90\.0\*/);
+    expect(lines[3]).toMatch(/75\.0/);
+  });
 });
