@@ -59,6 +59,8 @@ export interface SimRunInput {
   classifier?: Classifier;
   /** Engine time grid (ms); 0 = exact. */
   quantumMs?: number;
+  /** Engine microtask drain (see engine.ts); 'immediate' is the slow reference. */
+  drain?: 'tick' | 'immediate';
   /** Pass the request's class to the router (skips the classifier). Default false. */
   revealClass?: boolean;
   /** Called for every finished request, in completion order. */
@@ -96,7 +98,7 @@ function errorCodeOf(e: unknown): string {
 
 export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   const seed = input.seed;
-  const engine = new Engine({ quantumMs: input.quantumMs ?? 0 });
+  const engine = new Engine({ quantumMs: input.quantumMs ?? 0, drain: input.drain ?? 'tick' });
   const providers = input.providers.map((p) => ({
     id: p.id,
     model: 'model' in p ? p.model : createProviderModel(p.profile, seed),

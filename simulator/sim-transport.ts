@@ -1,6 +1,7 @@
 import { RouterError } from '../router/core/errors.js';
+import type { Timer } from '../router/core/clock.js';
 import type { Endpoint, RouteRequest, SendOptions, Transport, TransportResponse } from '../router/core/types.js';
-import type { Engine } from './engine.js';
+import type { Engine, Task } from './engine.js';
 import { createProviderState, type ProviderModel, type ProviderState } from './model.js';
 import type { ProviderOutcome, SimRequest } from './types.js';
 
@@ -20,9 +21,10 @@ import type { ProviderOutcome, SimRequest } from './types.js';
  *   malformed        reject RouterError('malformed_response') at totalMs
  *   hang             never settles; only the caller's AbortSignal ends it
  *
- * An abort (timeout, hedge loser, client gone) cancels the pending event, frees the
- * provider slot at once and rejects with the signal's reason. The provider slot
- * (capacity, RPM/TPM window) is taken at send and freed when the attempt ends.
+ * The AbortSignal is honoured: a hang or an open stream ends at the abort (slot freed,
+ * rejected with the signal's reason); any other aborted attempt is rejected at its next
+ * event and keeps its provider slot until then (see Call). An aborted attempt is not
+ * billed. The provider slot (capacity, RPM/TPM window) is taken at send.
  */
 
 export interface SimProvider {
@@ -86,21 +88,13 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
   }
   let inService = 0;
 
-  function entryFor(endpoint: Endpoint): Entry {
-    const e = byId.get(endpoint.id);
-    if (!e) throw new RouterError('connect_failed', `no simulated provider for endpoint "${endpoint.id}"`, { endpointId: endpoint.id });
-    return e;
-  }
-
   function send(endpoint: Endpoint, request: RouteRequest, { signal }: SendOptions): Promise<TransportResponse> {
-    let entry: Entry;
-    try {
-      entry = entryFor(endpoint);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    const id = entry.id;
-    if (signal.aborted) return Promise.reject(abortError(signal, id));
+    const entry = byId.get(endpoint.id);
+    if (!entry)
+      return Promise.reject(
+        new RouterError('connect_failed', `no simulated provider for endpoint "${endpoint.id}"`, { endpointId: endpoint.id }),
+      );
+    if (signal.aborted) return Promise.reject(abortError(signal, entry.id));
     const sim = lookup(request);
     if (!sim) return Promise.reject(new RouterError('invalid_request', `sim transport: unknown request id "${request.id}"`));
     const now = clock.now();
@@ -109,95 +103,18 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
     const o = entry.model.outcome(sim, now, load, state);
     entry.model.admit(state, now, sim, o);
     inService++;
-    const info: AttemptInfo = { request: sim, providerId: id, sentAtMs: now, load, outcome: o };
+    const info: AttemptInfo = { request: sim, providerId: entry.id, sentAtMs: now, load, outcome: o };
     onAttempt?.(info);
-
     return new Promise<TransportResponse>((resolve, reject) => {
-      let timer: { cancel(): void } | null = null;
-      let released = false;
-      let streamReject: ((e: unknown) => void) | null = null;
-      const release = (completed = true): void => {
-        if (released) return;
-        released = true;
-        inService--;
-        entry.model.release(state);
-        signal.removeEventListener('abort', onAbort);
-        onAttemptEnd?.(info, completed);
-      };
-      const onAbort = (): void => {
-        if (released) return;
-        timer?.cancel();
-        release(false);
-        const err = abortError(signal, id);
-        if (streamReject) streamReject(err);
-        else reject(err);
-      };
-      signal.addEventListener('abort', onAbort);
-      const at = (ms: number, fn: () => void): void => {
-        timer = engine.at(now + ms, () => {
-          timer = null;
-          fn();
-        });
-      };
-      const fail = (ms: number, code: 'connect_failed' | 'connection_reset' | 'malformed_response', what: string): void =>
-        at(ms, () => {
-          release();
-          reject(new RouterError(code, `simulated ${what} from ${id}`, { endpointId: id }));
-        });
-
-      switch (o.kind) {
-        case 'hang':
-          return; // only onAbort settles it
-        case 'refused':
-          return fail(o.ttftMs, 'connect_failed', 'connection refused');
-        case 'reset':
-          return fail(o.totalMs, 'connection_reset', 'connection reset');
-        case 'malformed':
-          return fail(o.totalMs, 'malformed_response', 'malformed body');
-        case 'http_error':
-        case 'rate_limited':
-          return at(o.totalMs, () => {
-            release();
-            const res: TransportResponse =
-              o.retryAfterMs !== undefined
-                ? {
-                    status: o.status,
-                    headers: { 'retry-after': String(Math.ceil(o.retryAfterMs / 1000)) },
-                    retryAfterMs: o.retryAfterMs,
-                    body: { error: { message: `simulated ${o.status}`, type: 'simulated' } },
-                  }
-                : { status: o.status, headers: NO_HEADERS, body: { error: { message: `simulated ${o.status}`, type: 'simulated' } } };
-            resolve(res);
-          });
-        case 'ok':
-        case 'stream_cut':
-          if (!sim.stream || !request.stream) {
-            return at(o.totalMs, () => {
-              release();
-              resolve({
-                status: 200,
-                headers: NO_HEADERS,
-                body: OK_BODY,
-                usage: { inputTokens: o.inputTokens, outputTokens: o.outputTokens },
-                ttftMs: o.ttftMs,
-              });
-            });
-          }
-          return at(o.ttftMs, () => {
-            const res: TransportResponse = { status: 200, headers: SSE_HEADERS, ttftMs: o.ttftMs };
-            const stream = new SimStream(o, res, id);
-            res.stream = stream;
-            streamReject = (e) => stream.fail(e);
-            // The end is scheduled now, consumed or not, so the provider slot is always freed.
-            at(o.totalMs - o.ttftMs, () => {
-              release();
-              stream.finish();
-            });
-            resolve(res);
-          });
-      }
+      const call = new Call(entry, info, signal, sim.stream && request.stream === true, resolve, reject, onEnd);
+      call.start(engine);
     });
   }
+
+  const onEnd = (info: AttemptInfo, completed: boolean): void => {
+    inService--;
+    onAttemptEnd?.(info, completed);
+  };
 
   async function check(endpoint: Endpoint): Promise<boolean> {
     const e = byId.get(endpoint.id);
@@ -213,6 +130,134 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
     load: (providerId) => byId.get(providerId)?.state.inFlight ?? 0,
     inService: () => inService,
   };
+}
+
+/**
+ * One attempt in service: a small state machine driven by engine events, one object per
+ * send (no closures per branch). It listens to the AbortSignal only while an abort can
+ * change the outcome's timing (a hang, an open stream): Node's AbortSignal listeners cost
+ * ~2 µs each. Otherwise an abort is seen at the next event: the upstream keeps the slot
+ * until it would have finished (a non-streaming upstream does not notice a client that
+ * left), then the attempt ends unbilled and the (already settled) caller is rejected.
+ */
+class Call implements Task {
+  private released = false;
+  private listening = false;
+  private streaming = false;
+  private timer: Timer | null = null;
+  private stream: SimStream | null = null;
+
+  constructor(
+    private readonly entry: Entry,
+    private readonly info: AttemptInfo,
+    private readonly signal: AbortSignal,
+    private readonly wantsStream: boolean,
+    private readonly resolve: (r: TransportResponse) => void,
+    private readonly reject: (e: unknown) => void,
+    private readonly onEnd: (info: AttemptInfo, completed: boolean) => void,
+  ) {}
+
+  private engine!: Engine;
+
+  start(engine: Engine): void {
+    this.engine = engine;
+    const o = this.info.outcome;
+    if (o.kind === 'hang') return this.listen(); // only an abort ends it
+    const isStream = this.wantsStream && (o.kind === 'ok' || o.kind === 'stream_cut');
+    this.timer = engine.schedule(this.info.sentAtMs + (o.kind === 'refused' || isStream ? o.ttftMs : o.totalMs), this);
+  }
+
+  private listen(): void {
+    if (this.listening) return;
+    this.listening = true;
+    this.signal.addEventListener('abort', this);
+  }
+
+  private release(completed: boolean): void {
+    if (this.released) return;
+    this.released = true;
+    this.entry.model.release(this.entry.state);
+    if (this.listening) this.signal.removeEventListener('abort', this);
+    this.onEnd(this.info, completed);
+  }
+
+  /** The AbortSignal fired (EventListener object). */
+  handleEvent(): void {
+    if (this.released) return;
+    this.timer?.cancel();
+    this.timer = null;
+    this.release(false);
+    const err = abortError(this.signal, this.entry.id);
+    if (this.stream) this.stream.fail(err);
+    else this.reject(err);
+  }
+
+  /** The scheduled event (Task): the outcome plays out. */
+  fire(): void {
+    this.timer = null;
+    if (this.released) return;
+    if (!this.listening && this.signal.aborted) {
+      this.release(false);
+      return this.reject(abortError(this.signal, this.entry.id));
+    }
+    const o = this.info.outcome;
+    const id = this.entry.id;
+    if (this.streaming) {
+      this.release(true);
+      return this.stream!.finish();
+    }
+    switch (o.kind) {
+      case 'refused':
+        this.release(true);
+        return this.reject(new RouterError('connect_failed', `simulated connection refused from ${id}`, { endpointId: id }));
+      case 'reset':
+        this.release(true);
+        return this.reject(new RouterError('connection_reset', `simulated connection reset from ${id}`, { endpointId: id }));
+      case 'malformed':
+        this.release(true);
+        return this.reject(new RouterError('malformed_response', `simulated malformed body from ${id}`, { endpointId: id }));
+      case 'http_error':
+      case 'rate_limited': {
+        this.release(true);
+        const body = { error: { message: `simulated ${o.status}`, type: 'simulated' } };
+        return this.resolve(
+          o.retryAfterMs !== undefined
+            ? {
+                status: o.status,
+                headers: { 'retry-after': String(Math.ceil(o.retryAfterMs / 1000)) },
+                retryAfterMs: o.retryAfterMs,
+                body,
+              }
+            : { status: o.status, headers: NO_HEADERS, body },
+        );
+      }
+      case 'ok':
+      case 'stream_cut':
+        if (!this.wantsStream) {
+          this.release(true);
+          return this.resolve({
+            status: 200,
+            headers: NO_HEADERS,
+            body: OK_BODY,
+            usage: { inputTokens: o.inputTokens, outputTokens: o.outputTokens },
+            ttftMs: o.ttftMs,
+          });
+        }
+        {
+          // Headers and the first chunk at TTFT; the end is scheduled now, consumed or not,
+          // so the provider slot is always freed.
+          const res: TransportResponse = { status: 200, headers: SSE_HEADERS, ttftMs: o.ttftMs };
+          this.stream = new SimStream(o, res, id);
+          res.stream = this.stream;
+          this.streaming = true;
+          this.listen();
+          this.timer = this.engine.schedule(this.info.sentAtMs + o.totalMs, this);
+          return this.resolve(res);
+        }
+      case 'hang':
+        return;
+    }
+  }
 }
 
 /**

@@ -1,0 +1,280 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { RouterConfigInput } from '../router/core/config.js';
+import { Engine } from '../simulator/engine.js';
+import { createProviderModel, type ProviderModel } from '../simulator/model.js';
+import { parseProfile, type ProviderProfile } from '../simulator/profile.js';
+import { runSim } from '../simulator/run.js';
+import { createSimTransport } from '../simulator/sim-transport.js';
+import type { SimRequest } from '../simulator/types.js';
+import { createWorkload, type WorkloadSpec } from '../simulator/workload.js';
+import type { Endpoint, RouteRequest } from '../router/core/types.js';
+
+/**
+ * Simulator benchmark: simulated requests per second (wall clock) through the full
+ * router core (strategy pick + layers + stats + health + provider model) on one core,
+ * and the peak RSS of a 1M-request run.
+ *
+ *  (a) `engine`: engine + workload + simulated transport + provider models, no router
+ *      (each request sent straight to a provider): the simulator's own ceiling;
+ *  (b) `router`: the same traffic through createRouter, for a few strategies;
+ *  (c) `rss`: a 1M-request run in a child process; its peak RSS (getrusage maxrss).
+ *
+ * Traffic: 4 providers (ttft ~300 ms, ~100 tok/s, no failures, ample capacity), Poisson
+ * arrivals at 2,000 req/s virtual, ~100 output tokens: ~2,500 requests in flight.
+ *
+ * Run: `npx tsx bench/sim.ts [--quick] [--requests N] [--cpu-prof DIR]`, or call runSimBench().
+ */
+
+export const TARGETS = { reqPerSec: 500_000, rssMb: 300 } as const;
+
+export interface SimBenchOptions {
+  /** Requests per throughput case (default 200,000; --quick 50,000). */
+  requests?: number;
+  /** Requests of the RSS run (default 1,000,000; 0 = skip). */
+  rssRequests?: number;
+  /** Strategies for the router case. */
+  strategies?: string[];
+  /** Engine time grid, ms (default 0 = exact). */
+  quantumMs?: number;
+  /** Directory for a --cpu-prof profile of the RSS child. */
+  cpuProf?: string;
+  log?: (line: string) => void;
+}
+
+export interface SimBenchCase {
+  name: string;
+  requests: number;
+  wallMs: number;
+  /** CPU time (user + system) of this process during the case. */
+  cpuMs: number;
+  /** Requests per CPU second: robust when other processes share the cores. */
+  reqPerSec: number;
+  /** Requests per wall-clock second. */
+  reqPerWallSec: number;
+  /** Engine macrotask steps (distinct event times) and events fired. */
+  steps: number;
+  events: number;
+}
+
+export interface SimBenchResult {
+  cases: SimBenchCase[];
+  rss: RssFigures | null;
+  targets: { reqPerSec: boolean; rss: boolean | null };
+}
+
+const RATE = 2000;
+
+function benchProfile(id: string, ttftMs: number): ProviderProfile {
+  return parseProfile(
+    {
+      id,
+      model: 'bench-model',
+      ttft: { medianMs: ttftMs, sigma: 0.3 },
+      throughput: { tokensPerSecond: 100, jitter: 0.1 },
+      capacity: { maxConcurrent: 100_000, queue: 0, slowdown: 0.2 },
+      failures: { baseErrorRate: 0, kinds: {} },
+      price: { input: 0.15, output: 0.6 },
+      quality: { coding: 0.8, math: 0.8, reasoning: 0.8, writing: 0.8, general: 0.8 },
+    },
+    `bench profile ${id}`,
+  );
+}
+
+const PROFILES = [benchProfile('p1', 250), benchProfile('p2', 300), benchProfile('p3', 350), benchProfile('p4', 400)];
+
+function workload(requests: number): WorkloadSpec {
+  return {
+    arrivals: 'poisson',
+    rate: RATE,
+    durationS: requests / RATE + 3600,
+    maxRequests: requests,
+    mix: [{ class: 'general', inputTokens: { median: 200, sigma: 0.5 }, outputTokens: { median: 100, sigma: 0.4, max: 400 } }],
+    sessions: 1000,
+  };
+}
+
+function routerConfig(strategy: string): RouterConfigInput {
+  return {
+    endpoints: PROFILES.map((p) => ({ id: p.id, provider: p.id, model: 'chat', price: p.price })),
+    strategy,
+    timeouts: { ttftMs: 30_000, totalMs: 120_000 },
+  };
+}
+
+/** (a) The simulator without a router: arrival → provider model → completion. */
+export async function engineOnly(requests: number, quantumMs = 0): Promise<SimBenchCase> {
+  const engine = new Engine({ quantumMs });
+  const models: ProviderModel[] = PROFILES.map((p) => createProviderModel(p, 1));
+  const live = new Map<string, SimRequest>();
+  const transport = createSimTransport({
+    engine,
+    providers: models.map((m) => ({ id: m.id, model: m })),
+    lookup: (r) => live.get(r.id!),
+  });
+  const endpoints = PROFILES.map((p) => ({ id: p.id }) as Endpoint);
+  const wl = createWorkload(workload(requests), 1);
+  const controller = new AbortController();
+  const signal = controller.signal; // one shared signal: this case measures the simulator, not AbortSignal
+  let done = 0;
+  let rr = 0;
+  const next = (): void => {
+    const sim = wl.next();
+    if (!sim) return;
+    engine.at(sim.arrivalMs, () => {
+      next();
+      const id = String(sim.id);
+      live.set(id, sim);
+      const req: RouteRequest = { id, model: 'chat', inputTokens: sim.inputTokens, maxTokens: sim.outputTokens };
+      transport.send(endpoints[rr++ % endpoints.length]!, req, { signal }).then(
+        () => {
+          live.delete(id);
+          done++;
+        },
+        () => {
+          live.delete(id);
+          done++;
+        },
+      );
+    });
+  };
+  const m = measure();
+  next();
+  await engine.run();
+  return m.done('engine+models (no router)', done, engine.steps, engine.fired);
+}
+
+/** (b) Full router core. */
+export async function throughRouter(strategy: string, requests: number, quantumMs = 0): Promise<SimBenchCase> {
+  const m = measure();
+  const r = await runSim({
+    router: routerConfig(strategy),
+    providers: PROFILES.map((p) => ({ id: p.id, profile: p })),
+    workload: workload(requests),
+    seed: 1,
+    quantumMs,
+  });
+  return m.done(`router: ${strategy}${quantumMs > 0 ? ` (quantum ${quantumMs} ms)` : ''}`, r.stats.requests, r.stats.steps, r.stats.events);
+}
+
+/** Wall and CPU time of a case. */
+function measure(): { done(name: string, requests: number, steps: number, events: number): SimBenchCase } {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  return {
+    done(name, requests, steps, events) {
+      const wallMs = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      const cpuMs = (c.user + c.system) / 1000;
+      return { name, requests, wallMs, cpuMs, reqPerSec: (requests / cpuMs) * 1000, reqPerWallSec: (requests / wallMs) * 1000, steps, events };
+    },
+  };
+}
+
+const SELF = fileURLToPath(import.meta.url);
+
+/** (c) A run in a fresh process, reporting its own peak RSS. */
+export interface RssFigures {
+  requests: number;
+  wallMs: number;
+  cpuMs: number;
+  reqPerSec: number;
+  peakRssMb: number;
+}
+
+function rssChild(requests: number, cpuProf?: string): Promise<RssFigures> {
+  const args = ['--import', 'tsx', ...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : []), SELF, '--rss-child', String(requests)];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        if (code !== 0) throw new Error(`exit code ${code}`);
+        resolve(JSON.parse(line) as RssFigures);
+      } catch (e) {
+        reject(new Error(`rss child failed (${(e as Error).message}): ${out.slice(-500)}`));
+      }
+    });
+  });
+}
+
+export async function runSimBench(opts: SimBenchOptions = {}): Promise<SimBenchResult> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const n = opts.requests ?? 200_000;
+  const q = opts.quantumMs ?? 0;
+  const strategies = opts.strategies ?? ['round-robin', 'least-connections', 'latency', 'cost'];
+  const cases: SimBenchCase[] = [];
+  const show = (c: SimBenchCase): void =>
+    log(
+      `  ${c.name.padEnd(40)} ${Math.round(c.reqPerSec).toLocaleString('en-US').padStart(9)} req/s  ` +
+        `per CPU-s (${Math.round(c.reqPerWallSec).toLocaleString('en-US')} per wall-s; ${(c.cpuMs * 1000 / c.requests).toFixed(1)} µs CPU/req; ` +
+        `${(c.steps / c.requests).toFixed(2)} steps/req)`,
+    );
+  log(`simulator benchmark: ${n.toLocaleString('en-US')} requests per case, Poisson ${RATE} req/s virtual, 4 providers`);
+  await engineOnly(Math.min(n, 20_000), q); // warm-up (JIT)
+  cases.push(await engineOnly(n, q));
+  show(cases[cases.length - 1]!);
+  for (const s of strategies) {
+    await throughRouter(s, Math.min(n, 20_000), q);
+    cases.push(await throughRouter(s, n, q));
+    show(cases[cases.length - 1]!);
+  }
+  if (q === 0) {
+    cases.push(await throughRouter('round-robin', n, 1));
+    show(cases[cases.length - 1]!);
+  }
+  const rssN = opts.rssRequests ?? 1_000_000;
+  let rss: SimBenchResult['rss'] = null;
+  if (rssN > 0) {
+    rss = await rssChild(rssN, opts.cpuProf);
+    log(
+      `  ${rss.requests.toLocaleString('en-US')}-request run (round-robin, own process): ${Math.round(rss.reqPerSec).toLocaleString('en-US')} req/CPU-s ` +
+        `in ${(rss.wallMs / 1000).toFixed(1)} s wall, ` +
+        `peak RSS ${rss.peakRssMb.toFixed(0)} MB (target <= ${TARGETS.rssMb} MB)`,
+    );
+  }
+  const best = Math.max(...cases.filter((c) => c.name.startsWith('router')).map((c) => c.reqPerSec));
+  const result: SimBenchResult = {
+    cases,
+    rss,
+    targets: { reqPerSec: best >= TARGETS.reqPerSec, rss: rss ? rss.peakRssMb <= TARGETS.rssMb : null },
+  };
+  log(
+    `  targets: >= ${TARGETS.reqPerSec.toLocaleString('en-US')} req/s through the router: ${result.targets.reqPerSec ? 'met' : 'NOT met'} ` +
+      `(best ${Math.round(best).toLocaleString('en-US')}); RSS: ${result.targets.rss === null ? 'skipped' : result.targets.rss ? 'met' : 'NOT met'}`,
+  );
+  return result;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const i = argv.indexOf('--rss-child');
+  if (i >= 0) {
+    const n = Number(argv[i + 1]);
+    const c = await throughRouter('round-robin', n);
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    console.log(JSON.stringify({ requests: c.requests, wallMs: c.wallMs, cpuMs: c.cpuMs, reqPerSec: c.reqPerSec, peakRssMb }));
+    return;
+  }
+  const quick = argv.includes('--quick');
+  const num = (flag: string): number | undefined => {
+    const j = argv.indexOf(flag);
+    return j >= 0 ? Number(argv[j + 1]) : undefined;
+  };
+  const prof = argv.indexOf('--cpu-prof');
+  await runSimBench({
+    requests: num('--requests') ?? (quick ? 50_000 : 200_000),
+    rssRequests: num('--rss-requests') ?? (quick ? 0 : 1_000_000),
+    quantumMs: num('--quantum') ?? 0,
+    ...(prof >= 0 ? { cpuProf: argv[prof + 1] } : {}),
+  });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
