@@ -16,10 +16,12 @@ export interface ScenarioArgs {
   speed: number | undefined;
   driver: 'autocannon' | 'open-loop' | undefined;
   quiet: boolean;
+  /** sim: skip the oracle/regret (faster for very long runs). */
+  oracle: boolean;
 }
 
 export const USAGE = `usage: npm run scenario <name|file.yaml> -- [--mode http|sim] [--strategies a,b|all] [--seed N]
-                     [--duration S] [--out DIR] [--speed K] [--driver autocannon|open-loop] [--quiet]`;
+                     [--duration S] [--out DIR] [--speed K] [--driver autocannon|open-loop] [--no-oracle] [--quiet]`;
 
 function num(flag: string, v: string | undefined, check: (n: number) => boolean, expect: string): number | undefined {
   if (v === undefined) return undefined;
@@ -45,6 +47,7 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
         speed: { type: 'string' },
         driver: { type: 'string' },
         quiet: { type: 'boolean', default: false },
+        'no-oracle': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -77,5 +80,6 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
     speed: num('speed', values.speed, (n) => n > 0, 'a number > 0'),
     driver,
     quiet: values.quiet ?? false,
+    oracle: !(values['no-oracle'] ?? false),
   };
 }

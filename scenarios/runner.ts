@@ -27,6 +27,8 @@ export interface RunScenarioOptions {
   /** http: time compression override. */
   speed?: number | undefined;
   driver?: 'autocannon' | 'open-loop' | undefined;
+  /** sim: compute regret against the hindsight oracle (default true; costs a model call per provider per request). */
+  oracle?: boolean;
   progress?: Progress;
   /** Skip report.html and charts (tests that only need results.json). */
   noReport?: boolean;
@@ -46,6 +48,8 @@ export interface ModeContext {
   log: (line: string) => void;
   speed: number | undefined;
   driver: 'autocannon' | 'open-loop' | undefined;
+  /** sim: regret against the oracle (default true). */
+  oracle?: boolean;
 }
 
 export type ModeRunner = (ctx: ModeContext, strategies: readonly StrategyRef[]) => Promise<StrategyResult[]>;
@@ -104,6 +108,7 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioRun> {
     log,
     speed: o.speed,
     driver: o.driver,
+    oracle: o.oracle ?? true,
   };
   const mode: ModeRunner =
     o.mode === 'sim' ? (await import('./sim-mode.js')).runSimMode : (await import('./http-mode.js')).runHttpMode;

@@ -47,9 +47,8 @@ export async function runSimMode(ctx: ModeContext, strategies: readonly Strategy
       label: name,
       ...(params && Object.keys(params).length ? { params } : {}),
       model: scenario.model,
-      ...(process.env.SIM_QUANTUM ? { quantumMs: Number(process.env.SIM_QUANTUM) } : {}),
       ...(fault ? { fault } : {}),
-      oracle: process.env.NO_ORACLE ? false : { sloMs: scenario.slo.p99Ms ?? 5000 },
+      oracle: ctx.oracle === false ? false : { sloMs: scenario.slo.p99Ms ?? 5000 },
       onRequest: (r) => {
         const t = Math.floor(r.arrivalMs / 1000);
         if (t > lastT) {
