@@ -34,7 +34,7 @@ export interface OracleObjective {
 }
 
 export interface OracleChoice {
-  /** Index of the best provider in the list asked; -1 when none succeeds. */
+  /** Index of the chosen provider in the list asked (when none succeeds: the fastest failure; -1 if all hang). */
   index: number;
   ok: boolean;
   costUsd: number;
@@ -60,7 +60,7 @@ export function bestOutcome(outcomes: readonly ProviderOutcome[], objective: Ora
     return { index: i, ok: true, costUsd: o.costUsd, latencyMs: o.totalMs };
   }
   const f = fastestFail >= 0 ? outcomes[fastestFail]! : undefined;
-  return { index: -1, ok: false, costUsd: f?.costUsd ?? 0, latencyMs: f?.totalMs ?? 0 };
+  return { index: fastestFail, ok: false, costUsd: f?.costUsd ?? 0, latencyMs: f?.totalMs ?? 0 };
 }
 
 /** A provider as the oracle sees it: its model and its live state (load, RPM/TPM window). */

@@ -65,7 +65,7 @@ export interface SimRunInput {
   revealClass?: boolean;
   /** Called for every finished request, in completion order. */
   onRequest?: (o: RequestOutcome) => void;
-  /** Called at each arrival, before routing, with the oracle's choice (when the oracle is on). */
+  /** Called at each arrival, before routing, with the oracle's choice (when the oracle is on; providerId null if every provider hangs). */
   onArrival?: (req: SimRequest, choice: { providerId: string | null; choice: OracleChoice } | undefined) => void;
 }
 
