@@ -125,3 +125,14 @@ describe('Retry-After cooldowns', () => {
     expect(h.snapshot(12_000)).toMatchObject({ state: 'healthy', available: true, until: null });
   });
 });
+
+describe('health transitions are stamped with when they happened, not when they were noticed', () => {
+  it('ejected -> half-open at the ejection end; cooldown -> healthy at the cooldown end', () => {
+    const { h, transitions } = make();
+    for (let i = 0; i < 3; i++) fail(h, 0);
+    h.available(5000); // noticed late
+    h.cooldown(6000, 500);
+    h.available(9000);
+    expect(transitions).toEqual(['0:healthy->ejected', '1000:ejected->half-open', '6000:half-open->cooldown', '6500:cooldown->half-open']);
+  });
+});

@@ -47,19 +47,27 @@ export class EndpointHealth {
     this.window = new WindowedCounter(statsCfg.windowMs, statsCfg.windowBuckets);
   }
 
-  /** Apply time-driven transitions (ejection over, cooldown over). Cheap: call before reading. */
+  /**
+   * Apply time-driven transitions (ejection over, cooldown over). Cheap: call before reading.
+   * Transitions are noticed lazily, so the event carries the moment they really happened.
+   */
   advance(now: number): void {
+    let at = now;
+    let ejectionEnded = false;
     if (this.phase === 'ejected' && now >= this.ejectedUntil) {
       this.phase = 'half-open';
       this.probes = 0;
       this.version++;
+      at = this.ejectedUntil;
+      ejectionEnded = true;
     }
     const state = this.stateAt(now);
     if (state !== this.reported) {
       const from = this.reported;
       this.reported = state;
       this.version++;
-      this.onTransition?.(from, state, now);
+      if (from === 'cooldown' && this.cooldownUntil <= now) at = ejectionEnded ? Math.max(at, this.cooldownUntil) : this.cooldownUntil;
+      this.onTransition?.(from, state, at);
     }
   }
 
