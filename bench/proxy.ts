@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
-import { spawnTs, stopAll, type Child } from '../scenarios/procs.js';
+import { execFileSync } from 'node:child_process';
+import { symlinkSync } from 'node:fs';
+import { REPO_ROOT } from '../scenarios/load.js';
+import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/procs.js';
 
 /**
  * Proxy overhead benchmark: the same load straight at a mock provider ("direct") and
@@ -37,6 +40,14 @@ export interface ProxyBenchOptions {
   streams?: number;
   /** Directory for the proxy's .cpuprofile (node --cpu-prof); off when absent. */
   cpuProf?: string;
+  /**
+   * How the proxy runs: 'compiled' (default) = the CLI compiled by tsc to plain JS, as
+   * deployed; 'tsx' = `node --import tsx` (adds ~35 MB RSS for the loader thread and
+   * transpile caches, nothing to CPU once warm).
+   */
+  runtime?: 'compiled' | 'tsx';
+  /** Profiling aid: stop after part (a). */
+  only?: 'a';
   log?: (line: string) => void;
 }
 
@@ -170,6 +181,32 @@ function procMem(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (Linux, 100 Hz ticks). */
+function procCpuS(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Run `fn` and report the CPU share (of one core) each pid used meanwhile. */
+async function withCpu<T>(pids: Record<string, number>, fn: () => Promise<T>): Promise<{ value: T; cpu: Record<string, number> }> {
+  const t0 = performance.now();
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procCpuS(pid)]));
+  const value = await fn();
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, (procCpuS(pid) - before[k]!) / wall]));
+  return { value, cpu };
+}
+
+const fmtCpu = (c: Record<string, number>): string =>
+  Object.entries(c)
+    .map(([k, v]) => `${k} ${(100 * v).toFixed(0)}%`)
+    .join(', ');
+
 async function concurrentStreams(origin: string, n: number, pid: number): Promise<{ ok: number; errors: number; peakMb: number }> {
   const pool = new Pool(origin, { connections: n });
   let ok = 0;
@@ -195,6 +232,20 @@ async function concurrentStreams(origin: string, n: number, pid: number): Promis
 }
 
 // ---------------------------------------------------------------- the run
+
+/**
+ * Compile the proxy CLI (and what it imports) to plain JS in `dir` with the project's
+ * TypeScript, so the proxy runs as deployed; node_modules is linked for package imports.
+ */
+function compileCli(dir: string): string {
+  const out = join(dir, 'build');
+  const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const args = [tsc, join(REPO_ROOT, 'router/http/cli.ts'), '--outDir', out, '--rootDir', REPO_ROOT, '--module', 'nodenext',
+    '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--resolveJsonModule', '--noCheck'];
+  execFileSync(process.execPath, args, { cwd: REPO_ROOT, stdio: 'pipe' });
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(out, 'node_modules'), 'dir');
+  return join(out, 'router', 'http', 'cli.js');
+}
 
 export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<ProxyBenchResult> {
   const log = opts.log ?? ((l: string) => console.error(l));
@@ -223,7 +274,10 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
     const cfgFile = join(dir, 'proxy.json');
     writeFileSync(cfgFile, JSON.stringify(config));
     const nodeArgs = opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [];
-    const proxy = spawnTs('proxy', 'router/http/cli.ts', ['--config', cfgFile], { nodeArgs });
+    const proxy =
+      (opts.runtime ?? 'compiled') === 'compiled'
+        ? spawnNode('proxy', [...nodeArgs, compileCli(dir), '--config', cfgFile])
+        : spawnTs('proxy', 'router/http/cli.ts', ['--config', cfgFile], { nodeArgs });
     children.push(proxy);
     const proxyOrigin = (await proxy.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
     const directOrigin = `http://127.0.0.1:${ports[0]}`;
@@ -235,9 +289,14 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
     await closedLoop(proxyOrigin + path, BODY, connections, 2);
 
     log(`(a) closed loop, ${connections} connections, ${durationS}s each`);
-    const d = await closedLoop(directOrigin + path, BODY, connections, durationS);
-    const p = await closedLoop(proxyOrigin + path, BODY, connections, durationS);
-    log(`    direct ${d.rps.toFixed(0)} req/s, proxy ${p.rps.toFixed(0)} req/s, ratio ${(p.rps / d.rps).toFixed(3)}`);
+    const pids = { loadgen: process.pid, mocks: up.pid, proxy: proxy.pid };
+    const dc = await withCpu(pids, () => closedLoop(directOrigin + path, BODY, connections, durationS));
+    const pc = await withCpu(pids, () => closedLoop(proxyOrigin + path, BODY, connections, durationS));
+    const d = dc.value;
+    const p = pc.value;
+    log(`    direct ${d.rps.toFixed(0)} req/s (cpu: ${fmtCpu(dc.cpu)})`);
+    log(`    proxy  ${p.rps.toFixed(0)} req/s (cpu: ${fmtCpu(pc.cpu)}), ratio ${(p.rps / d.rps).toFixed(3)}`);
+    if (opts.only === 'a') return undefined as unknown as ProxyBenchResult;
 
     log(`(b) open loop at ${rate} req/s, ${openLoopS}s each (after 2s warm-up)`);
     await openLoop(directOrigin, path, BODY, rate, 2);
@@ -302,8 +361,11 @@ if (isMain) {
       openLoopS: quick ? 3 : 10,
       streams: quick ? 500 : 2000,
       cpuProf: flag('--cpu-prof'),
+      only: flag('--only') === 'a' ? 'a' : undefined,
+      connections: flag('--connections') ? Number(flag('--connections')) : undefined,
     })
       .then((r) => {
+        if (!r) return;
         console.log(formatProxyBench(r));
         console.log(JSON.stringify(r));
       })

@@ -7,7 +7,8 @@ import { createAuth, sha256Hex } from '../router/http/auth.js';
 import { loadProxyConfig, missingKeyEnvs, parseProxyConfig } from '../router/http/config.js';
 import { HttpError, fromRouterError } from '../router/http/errors.js';
 import { RouterError } from '../router/core/errors.js';
-import { validateChatBody } from '../router/http/validate.js';
+import { chatBodySchema, obviouslyValid, validateChatBody } from '../router/http/validate.js';
+import { seededRandom, randomInt, type Random } from '../router/core/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'proxy-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -126,5 +127,38 @@ describe('edge validation and error mapping', () => {
     );
     expect(all.status).toBe(429);
     expect(all.retryAfterS).toBe(1);
+  });
+});
+
+describe('fast-path validation agrees with the zod schema', () => {
+  // Random bodies near the valid shape: every field sometimes missing, null, or of a wrong type.
+  const pick = <T,>(r: Random, xs: readonly T[]): T => xs[randomInt(r, xs.length)]!;
+  const junk = [undefined, null, 0, -1, 1, 1.5, 3, 200, 'x', '', true, [], {}, [1], { a: 1 }];
+  function body(r: Random): Record<string, unknown> {
+    const msg = (): unknown =>
+      randomInt(r, 4) === 0 ? pick(r, junk) : { role: randomInt(r, 5) === 0 ? pick(r, junk) : 'user', content: randomInt(r, 3) === 0 ? pick(r, junk) : 'hi' };
+    const b: Record<string, unknown> = {
+      model: randomInt(r, 5) === 0 ? pick(r, junk) : 'm',
+      messages: randomInt(r, 6) === 0 ? pick(r, junk) : Array.from({ length: randomInt(r, 3) }, msg),
+    };
+    for (const k of ['stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'n', 'user', 'tools'])
+      if (randomInt(r, 3) === 0) b[k] = randomInt(r, 2) === 0 ? pick(r, junk) : k === 'stream' ? true : k === 'user' ? 'u' : k === 'stream_options' ? { include_usage: true } : 1;
+    return b;
+  }
+
+  it('never accepts what zod rejects (20,000 seeded bodies), and often agrees on valid ones', () => {
+    const r = seededRandom(3);
+    let fastYes = 0;
+    let zodYes = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const b = body(r);
+      const fast = obviouslyValid(b);
+      const zod = chatBodySchema.safeParse(b).success;
+      if (fast) expect(zod, JSON.stringify(b)).toBe(true);
+      fastYes += fast ? 1 : 0;
+      zodYes += zod ? 1 : 0;
+    }
+    expect(fastYes).toBeGreaterThan(0);
+    expect(fastYes).toBe(zodYes); // same verdicts: no valid body pays for zod
   });
 });

@@ -120,6 +120,16 @@ export function createMetrics(candidates: () => readonly Candidate[], prefix = '
   const latChildren = new Map<string, ReturnType<typeof latency.labels>>();
   const ttftChildren = new Map<string, ReturnType<typeof ttftH.labels>>();
   const ep = (e: string): string => (e === '' ? 'none' : e);
+  /** A labelled child, created once per label pair. */
+  function cached<C>(m: Map<string, C>, a: string, b: string, make: () => C): C {
+    const key = `${a}\u0000${b}`;
+    let c = m.get(key);
+    if (c === undefined) m.set(key, (c = make()));
+    return c;
+  }
+  const attemptChildren = new Map<string, ReturnType<typeof attempts.labels>>();
+  const tokenChildren = new Map<string, ReturnType<typeof tokens.labels>>();
+  const costChildren = new Map<string, ReturnType<typeof cost.labels>>();
 
   return {
     registry,
@@ -147,12 +157,16 @@ export function createMetrics(candidates: () => readonly Candidate[], prefix = '
     onRouterEvent(e) {
       switch (e.type) {
         case 'attempt-end':
-          attempts.labels(e.endpointId, e.ok ? 'ok' : (e.errorCode ?? 'error')).inc();
-          if (e.usage) {
-            if (e.usage.inputTokens) tokens.labels(e.endpointId, 'input').inc(e.usage.inputTokens);
-            if (e.usage.outputTokens) tokens.labels(e.endpointId, 'output').inc(e.usage.outputTokens);
+          {
+            const id = e.endpointId;
+            const outcome = e.ok ? 'ok' : (e.errorCode ?? 'error');
+            cached(attemptChildren, id, outcome, () => attempts.labels(id, outcome)).inc();
+            if (e.usage) {
+              if (e.usage.inputTokens) cached(tokenChildren, id, 'input', () => tokens.labels(id, 'input')).inc(e.usage.inputTokens);
+              if (e.usage.outputTokens) cached(tokenChildren, id, 'output', () => tokens.labels(id, 'output')).inc(e.usage.outputTokens);
+            }
+            if (e.costUsd > 0) cached(costChildren, id, '', () => cost.labels(id)).inc(e.costUsd);
           }
-          if (e.costUsd > 0) cost.labels(e.endpointId).inc(e.costUsd);
           break;
         case 'retry':
           retries.labels(e.kind).inc();

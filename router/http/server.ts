@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -17,6 +18,7 @@ import {
   unknownModel,
 } from './errors.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
+import { rawBodyOf } from '../transport/http.js';
 import { SSE_HEADERS, pipeChunks, sseErrorEvent } from './sse.js';
 import { validateChatBody } from './validate.js';
 
@@ -73,6 +75,23 @@ export interface ProxyServer {
   drain(timeoutMs?: number): Promise<void>;
 }
 
+/** The route's AbortController rides on the response, so one shared 'close' listener serves every request. */
+const AC: unique symbol = Symbol('abortController');
+type Exchange = ServerResponse & { [AC]?: AbortController };
+
+/**
+ * AbortControllers are costly to create (an EventTarget each); a finished request's
+ * controller is reused when it was never aborted and nobody still listens to it.
+ */
+const freeControllers: AbortController[] = [];
+function takeController(): AbortController {
+  return freeControllers.pop() ?? new AbortController();
+}
+function giveController(ac: AbortController): void {
+  if (ac.signal.aborted || freeControllers.length >= 1024 || getEventListeners(ac.signal, 'abort').length !== 0) return;
+  freeControllers.push(ac);
+}
+
 /** Bodies beyond this are not even read to the end: the socket is destroyed. */
 const HARD_BODY_CAP = 64 * 1024 * 1024;
 
@@ -107,7 +126,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   const http = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
     active++;
     metrics.inFlight(1);
-    res.once('close', onDone);
+    res.on('close', onDone);
     handle(req, res).catch((e: unknown) => {
       log(`unhandled error: ${(e as Error)?.message ?? String(e)}`);
       if (!res.headersSent) sendError(res, toHttpError(e));
@@ -115,7 +134,14 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     });
   });
 
-  function onDone(): void {
+  /** Response closed (finished or client gone): abort the route if it is still running, recycle its controller. */
+  function onDone(this: ServerResponse): void {
+    const ac = (this as Exchange)[AC];
+    if (ac !== undefined) {
+      (this as Exchange)[AC] = undefined;
+      if (!this.writableFinished) ac.abort(new RouterError('aborted', 'client disconnected'));
+      else giveController(ac);
+    }
     active--;
     metrics.inFlight(-1);
     if (active === 0 && idle) idle();
@@ -166,11 +192,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     if (valid instanceof HttpError) return finishError(res, valid, '', t0);
     if (!models.has(valid.model)) return finishError(res, unknownModel(valid.model), '', t0);
 
-    const ac = new AbortController();
-    const onClose = (): void => {
-      if (!res.writableFinished) ac.abort(new RouterError('aborted', 'client disconnected'));
-    };
-    res.once('close', onClose);
+    const ac = takeController();
+    (res as Exchange)[AC] = ac;
 
     const hdrId = req.headers['x-request-id'];
     const rr: RouteRequest = {
@@ -178,7 +201,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       model: valid.model,
       messages: valid.messages as RouteRequest["messages"],
       stream: valid.stream === true,
-      maxTokens: valid.max_tokens ?? valid.max_completion_tokens,
+      maxTokens: valid.max_tokens ?? valid.max_completion_tokens ?? undefined,
       sessionKey: sessionKeyOf(req, valid.user),
       body: valid as Record<string, unknown>,
     };
@@ -197,10 +220,11 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     const stream = result.stream ?? resp.stream;
 
     if (!stream) {
-      const text = JSON.stringify(resp.body ?? null);
+      // The upstream's own bytes when the transport kept them (no re-serialising).
+      const text = rawBodyOf(resp) ?? JSON.stringify(resp.body ?? null);
       res.writeHead(resp.status, {
         'content-type': 'application/json',
-        'content-length': Buffer.byteLength(text),
+        'content-length': typeof text === 'string' ? Buffer.byteLength(text) : text.length,
         'x-router-endpoint': endpointHeader(id),
         'x-router-attempts': attempts,
       });

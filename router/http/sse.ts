@@ -35,12 +35,27 @@ export function waitDrain(res: ServerResponse): Promise<void> {
 /**
  * Write every chunk as it arrives, honouring backpressure (a slow client slows the
  * upstream read instead of growing our memory). Returns when the source ends;
- * throws what the source throws. Stops early, quietly, once the client is gone
- * (the caller's abort signal then cancels the upstream).
+ * throws what the source throws. If the client goes away, the source's return() is
+ * called at once (not at its next chunk): that aborts the upstream request even
+ * while it is silent.
  */
 export async function pipeChunks(res: ServerResponse, source: AsyncIterable<Uint8Array | string>): Promise<void> {
-  for await (const chunk of source) {
-    if (res.destroyed) return;
-    if (!res.write(chunk)) await waitDrain(res);
+  const it = source[Symbol.asyncIterator]();
+  let gone = false;
+  const onClose = (): void => {
+    if (res.writableFinished) return;
+    gone = true;
+    void it.return?.()?.catch(() => undefined);
+  };
+  res.on('close', onClose);
+  try {
+    for (;;) {
+      const r = await it.next();
+      if (r.done || gone) return;
+      if (!res.write(r.value)) await waitDrain(res);
+      if (gone) return;
+    }
+  } finally {
+    res.off('close', onClose);
   }
 }

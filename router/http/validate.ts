@@ -31,9 +31,43 @@ export const chatBodySchema = z.looseObject({
 
 export type ChatBody = z.output<typeof chatBodySchema>;
 
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const optNum = (v: unknown, min: number, max: number): boolean =>
+  v === undefined || v === null || (typeof v === 'number' && v >= min && v <= max);
+const optPosInt = (v: unknown): boolean => v === undefined || v === null || (Number.isSafeInteger(v) && (v as number) > 0);
+
+/**
+ * The hot path: a hand-written check that accepts only bodies the schema accepts
+ * (a test fuzzes the two against each other). When it says no, zod runs to produce
+ * the error naming the field; when it says yes, zod is skipped (~7 µs a request).
+ */
+export function obviouslyValid(b: Record<string, unknown>): boolean {
+  const model = b.model;
+  if (typeof model !== 'string' || model.length === 0 || model.length > 256) return false;
+  const msgs = b.messages;
+  if (!Array.isArray(msgs) || msgs.length === 0) return false;
+  for (let i = 0; i < msgs.length; i++) {
+    const m: unknown = msgs[i];
+    if (!isObj(m)) return false;
+    if (typeof m.role !== 'string' || m.role.length === 0) return false;
+    const c = m.content;
+    if (c !== undefined && c !== null && typeof c !== 'string' && !Array.isArray(c)) return false;
+  }
+  if (b.stream !== undefined && b.stream !== null && typeof b.stream !== 'boolean') return false;
+  const so = b.stream_options;
+  if (so !== undefined && so !== null && (!isObj(so) || (so.include_usage !== undefined && typeof so.include_usage !== 'boolean')))
+    return false;
+  if (!optPosInt(b.max_tokens) || !optPosInt(b.max_completion_tokens)) return false;
+  if (!optNum(b.temperature, 0, 2) || !optNum(b.top_p, 0, 1)) return false;
+  const n = b.n;
+  if (n !== undefined && n !== null && !(Number.isSafeInteger(n) && (n as number) >= 1 && (n as number) <= 128)) return false;
+  if (b.user !== undefined && (typeof b.user !== 'string' || b.user.length > 512)) return false;
+  return true;
+}
+
 export function validateChatBody(body: unknown): ChatBody | HttpError {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    return invalidField('(body)', 'expected a JSON object');
+  if (!isObj(body)) return invalidField('(body)', 'expected a JSON object');
+  if (obviouslyValid(body)) return body as ChatBody;
   const r = chatBodySchema.safeParse(body);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;

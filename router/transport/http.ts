@@ -8,13 +8,20 @@ import type { Endpoint, RouteRequest, SendOptions, Transport, TransportResponse,
  * every endpoint on that origin. It is the library's default transport and the
  * proxy's, so it lives outside router/http/.
  *
- * Why a Pool per origin and not fetch: fetch builds WHATWG streams and Response
- * objects per call (several times slower on this hot path); Pool.request hands us a
- * Node Readable we can pass through chunk by chunk.
+ * Why `pool.dispatch` with our own handler and not fetch or `pool.request`: this is
+ * the proxy's hot path. fetch builds WHATWG streams and Response objects per call;
+ * `request` builds a Readable body stream and its consume machinery. A handler gets
+ * the raw header pairs and body chunks and costs neither (profiled: see bench/proxy.ts).
  *
  * The upstream URL comes only from Endpoint.baseUrl (config); nothing of the client's
  * request (headers, host) is forwarded except the JSON body, whose `model` is
- * rewritten to the endpoint's upstream model.
+ * rewritten to the endpoint's upstream model. The API key is read once per endpoint
+ * from the env var the config names and is never logged.
+ *
+ * Non-streaming 2xx bodies are parsed (a 2xx that is not JSON is `malformed_response`,
+ * retryable) and also kept as bytes under RAW_BODY, so the proxy can send them on
+ * without re-serialising. Streams are passed through chunk by chunk with backpressure
+ * (a slow consumer pauses the upstream socket).
  */
 
 export interface HttpTransportOptions {
@@ -29,6 +36,8 @@ export interface HttpTransportOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Sent upstream as user-agent. */
   userAgent?: string;
+  /** Largest non-streaming response body accepted, bytes (default 32 MiB). */
+  maxBodyBytes?: number;
 }
 
 export interface HttpTransport extends Transport {
@@ -36,6 +45,14 @@ export interface HttpTransport extends Transport {
   close(): Promise<void>;
   /** Destroy every pool now (aborts in-flight requests). */
   destroy(): Promise<void>;
+}
+
+/** The upstream's exact bytes of a non-streaming response body (a Buffer), for pass-through. */
+export const RAW_BODY: unique symbol = Symbol.for('llm-router.rawBody');
+
+/** Raw body bytes of a response from this transport, when it has them. */
+export function rawBodyOf(res: TransportResponse): Buffer | undefined {
+  return (res as { [RAW_BODY]?: Buffer })[RAW_BODY];
 }
 
 /** Everything about an endpoint that is fixed: computed once, reused per request. */
@@ -46,12 +63,11 @@ interface Prepared {
   headers: Record<string, string>;
 }
 
-const TAIL_BYTES = 32;
-
 export function createHttpTransport(opts: HttpTransportOptions = {}): HttpTransport {
   const pools = new Map<string, Pool>();
   const prepared = new WeakMap<Endpoint, Prepared>();
   const env = opts.env ?? process.env;
+  const maxBody = opts.maxBodyBytes ?? 32 * 1024 * 1024;
 
   function poolFor(origin: string): Pool {
     let pool = pools.get(origin);
@@ -92,41 +108,24 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): HttpTransp
     return p;
   }
 
-  async function send(endpoint: Endpoint, request: RouteRequest, { signal }: SendOptions): Promise<TransportResponse> {
-    const p = prepare(endpoint);
-    const payload = buildBody(endpoint, request);
-    let res: Dispatcher.ResponseData;
+  function send(endpoint: Endpoint, request: RouteRequest, { signal }: SendOptions): Promise<TransportResponse> {
+    let p: Prepared;
+    let payload: string;
     try {
-      res = await p.pool.request({ method: 'POST', path: p.chatPath, headers: p.headers, body: payload, signal });
+      p = prepare(endpoint);
+      payload = buildBody(endpoint, request);
     } catch (e) {
-      throw toRouterError(e, endpoint.id);
+      return Promise.reject(e);
     }
-    const headers = flattenHeaders(res.headers);
-    const status = res.statusCode;
-    const retryAfterMs = parseRetryAfter(headers['retry-after']);
-    const ok = status >= 200 && status < 300;
-    if (ok && request.stream && !String(headers['content-type'] ?? '').includes('json')) {
-      const out: TransportResponse = { status, headers, retryAfterMs };
-      out.stream = passThrough(res.body, out, endpoint.id);
-      return out;
-    }
-    let body: unknown;
-    try {
-      body = await readBody(res.body, ok);
-    } catch (e) {
-      if (e instanceof RouterError) throw e;
-      throw toRouterError(e, endpoint.id);
-    }
-    if (body === MALFORMED)
-      throw new RouterError('malformed_response', `upstream ${endpoint.id} sent a body that is not JSON`, {
-        endpointId: endpoint.id,
-      });
-    return { status, headers, body, usage: ok ? usageOf(body) : undefined, retryAfterMs };
+    return new Promise<TransportResponse>((resolve, reject) => {
+      const call = new UpstreamCall(endpoint.id, request.stream === true, signal, maxBody, resolve, reject);
+      p.pool.dispatch({ method: 'POST', path: p.chatPath, headers: p.headers, body: payload }, call);
+    });
   }
 
   async function check(endpoint: Endpoint, { signal }: SendOptions): Promise<boolean> {
-    const p = prepare(endpoint);
     try {
+      const p = prepare(endpoint);
       const res = await p.pool.request({ method: 'GET', path: p.modelsPath, headers: p.headers, signal });
       await res.body.dump();
       return res.statusCode >= 200 && res.statusCode < 300;
@@ -149,19 +148,6 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): HttpTransp
   };
 }
 
-const MALFORMED = Symbol('malformed');
-
-/** Error bodies may be anything (HTML from a proxy, empty): keep text then. A 2xx body must be JSON. */
-async function readBody(body: Dispatcher.ResponseData['body'], ok: boolean): Promise<unknown> {
-  const text = await body.text();
-  if (text === '') return ok ? MALFORMED : undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return ok ? MALFORMED : text;
-  }
-}
-
 /** The client's body with `model` set to the endpoint's upstream model. Without a body, a minimal one. */
 export function buildBody(endpoint: Endpoint, request: RouteRequest): string {
   const src = request.body;
@@ -178,15 +164,6 @@ export function buildBody(endpoint: Endpoint, request: RouteRequest): string {
   return JSON.stringify(out);
 }
 
-function flattenHeaders(h: Dispatcher.ResponseData['headers']): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const k in h) {
-    const v = h[k];
-    out[k] = Array.isArray(v) ? v.join(', ') : v;
-  }
-  return out;
-}
-
 /** OpenAI usage `{prompt_tokens, completion_tokens}` -> Usage. */
 export function usageOf(body: unknown): Usage | undefined {
   const u = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
@@ -196,43 +173,248 @@ export function usageOf(body: unknown): Usage | undefined {
   return { inputTokens, outputTokens };
 }
 
+const TAIL_BYTES = 32;
+/** Pause the upstream socket when this many bytes wait for the consumer. */
+const HIGH_WATER = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
+const DONE_MARK = Buffer.from('[DONE]');
+
+type Waiter = { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void };
+
 /**
- * Yield upstream chunks unchanged (no re-framing: zero copies on the hot path) while
- * watching two things on the side:
- *  - usage: only complete lines of a chunk that contains `"usage"` are parsed;
- *  - completion: a clean SSE stream ends with `data: [DONE]`, so the last 32 bytes
- *    must contain it. An upstream that closes without it has cut the stream, and we
- *    throw stream_cut rather than let the client see a silent clean end.
+ * One upstream request, as an undici (legacy, allocation-free) dispatch handler.
+ * Resolves `resolve` with the TransportResponse at the response head (streams) or at
+ * its end (JSON); is its own async iterator for streams.
+ *
+ * Stream checks, on the side of the pass-through: usage is read only from complete
+ * lines of chunks that contain `"usage"`; a clean SSE stream ends with `data: [DONE]`,
+ * so its last 32 bytes must contain `[DONE]`: an upstream that closes without it has
+ * cut the stream and the consumer gets stream_cut instead of a silent clean end.
  */
-async function* passThrough(
-  body: AsyncIterable<Buffer>,
-  out: TransportResponse,
-  endpointId: string,
-): AsyncGenerator<Uint8Array> {
-  let carry: Buffer | null = null; // bytes after the last newline (an incomplete line)
-  let tail: Buffer = Buffer.alloc(0);
-  try {
-    for await (const chunk of body) {
-      yield chunk;
-      tail = chunk.length >= TAIL_BYTES ? chunk : Buffer.concat([tail, chunk]).subarray(-TAIL_BYTES);
-      const nl = chunk.lastIndexOf(10);
-      if (nl === -1) {
-        // A line longer than a chunk: keep it, bounded (a usage line is short).
-        carry = carry ? (carry.length > 65_536 ? null : Buffer.concat([carry, chunk])) : chunk;
-        continue;
-      }
-      const complete: Buffer = carry ? Buffer.concat([carry, chunk.subarray(0, nl + 1)]) : chunk.subarray(0, nl + 1);
-      carry = nl + 1 < chunk.length ? chunk.subarray(nl + 1) : null;
-      if (complete.includes('"usage"')) readUsage(complete, out);
-    }
-  } catch (e) {
-    const err = toRouterError(e, endpointId);
-    if (err.code === 'aborted') throw err;
-    throw new RouterError('stream_cut', `upstream ${endpointId} stream broke: ${err.message}`, { endpointId, cause: e });
+class UpstreamCall implements AsyncIterableIterator<Uint8Array> {
+  private abortFn: ((err?: Error) => void) | null = null;
+  private resume: (() => void) | null = null;
+  private headResolved = false;
+  private finished = false;
+  private status = 0;
+  private headers: Record<string, string | undefined> = {};
+  private retryAfterMs: number | undefined;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  // stream mode
+  private streaming = false;
+  private response: TransportResponse | null = null;
+  private waiter: Waiter | null = null;
+  private error: RouterError | null = null;
+  private ended = false;
+  private paused = false;
+  private carry: Buffer | null = null;
+  private tail: Buffer = EMPTY;
+
+  constructor(
+    private readonly endpointId: string,
+    private readonly wantStream: boolean,
+    private readonly signal: AbortSignal,
+    private readonly maxBody: number,
+    private readonly resolveHead: (r: TransportResponse) => void,
+    private readonly rejectHead: (e: RouterError) => void,
+  ) {
+    if (signal.aborted) return;
+    signal.addEventListener('abort', this);
   }
-  if (!tail.includes('[DONE]'))
-    throw new RouterError('stream_cut', `upstream ${endpointId} stream ended without [DONE]`, { endpointId });
+
+  // ---- AbortSignal listener (an object: no closure per request)
+  handleEvent(): void {
+    const reason = this.signal.reason as unknown;
+    const err = reason instanceof Error ? reason : new RouterError('aborted', 'request aborted', { endpointId: this.endpointId });
+    if (this.abortFn) this.abortFn(err);
+    else this.onError(err);
+  }
+
+  private detach(): void {
+    this.signal.removeEventListener('abort', this);
+  }
+
+  // ---- undici handler
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortFn = abort;
+    if (this.signal.aborted) abort(this.signal.reason instanceof Error ? this.signal.reason : undefined);
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx informational
+    this.status = statusCode;
+    this.resume = resume;
+    const h: Record<string, string | undefined> = {};
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const k = rawHeaders[i]!.toString('latin1').toLowerCase();
+      const v = rawHeaders[i + 1]!.toString('latin1');
+      const prev = h[k];
+      h[k] = prev === undefined ? v : `${prev}, ${v}`;
+    }
+    this.headers = h;
+    const ra = h['retry-after'];
+    if (ra !== undefined) this.retryAfterMs = parseRetryAfter(ra);
+    const ok = statusCode >= 200 && statusCode < 300;
+    if (ok && this.wantStream && !(h['content-type'] ?? '').includes('json')) {
+      this.streaming = true;
+      const res: TransportResponse = { status: statusCode, headers: h, retryAfterMs: this.retryAfterMs };
+      res.stream = this;
+      this.response = res;
+      this.headResolved = true;
+      this.resolveHead(res);
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (!this.streaming) {
+      this.size += chunk.length;
+      if (this.size > this.maxBody) {
+        this.abortFn?.(new RouterError('malformed_response', `upstream ${this.endpointId} body exceeds ${this.maxBody} bytes`, { endpointId: this.endpointId }));
+        return false;
+      }
+      this.chunks.push(chunk);
+      return true;
+    }
+    this.watch(chunk);
+    const w = this.waiter;
+    if (w) {
+      this.waiter = null;
+      w.resolve({ value: chunk, done: false });
+      return true;
+    }
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size >= HIGH_WATER) {
+      this.paused = true;
+      return false;
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    this.finished = true;
+    this.detach();
+    if (this.streaming) {
+      this.ended = true;
+      this.wake();
+      return;
+    }
+    const buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+    this.chunks = [];
+    const ok = this.status >= 200 && this.status < 300;
+    let body: unknown;
+    if (buf.length === 0) body = undefined;
+    else {
+      try {
+        body = JSON.parse(buf.toString('utf8'));
+      } catch {
+        body = ok ? MALFORMED : buf.toString('utf8');
+      }
+    }
+    if (ok && (body === undefined || body === MALFORMED)) {
+      this.headResolved = true;
+      this.rejectHead(
+        new RouterError('malformed_response', `upstream ${this.endpointId} sent a body that is not JSON`, { endpointId: this.endpointId }),
+      );
+      return;
+    }
+    const res: TransportResponse & { [RAW_BODY]?: Buffer } = {
+      status: this.status,
+      headers: this.headers,
+      body,
+      usage: ok ? usageOf(body) : undefined,
+      retryAfterMs: this.retryAfterMs,
+    };
+    if (ok) res[RAW_BODY] = buf;
+    this.headResolved = true;
+    this.resolveHead(res);
+  }
+
+  onError(err: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.detach();
+    const e = toRouterError(err, this.endpointId);
+    if (!this.headResolved) {
+      this.headResolved = true;
+      this.rejectHead(e);
+      return;
+    }
+    this.error =
+      e.code === 'aborted' || e.code === 'timeout' || e.code === 'ttft_timeout'
+        ? e
+        : new RouterError('stream_cut', `upstream ${this.endpointId} stream broke: ${e.message}`, { endpointId: this.endpointId, cause: err });
+    this.wake();
+  }
+
+  // ---- stream side
+  /** Usage and [DONE] bookkeeping for one chunk (see the class comment). */
+  private watch(chunk: Buffer): void {
+    this.tail = chunk.length >= TAIL_BYTES ? chunk : Buffer.concat([this.tail, chunk]).subarray(-TAIL_BYTES);
+    const nl = chunk.lastIndexOf(10);
+    if (nl === -1) {
+      // A line longer than a chunk: keep it, bounded (a usage line is short).
+      const c = this.carry;
+      this.carry = c ? (c.length > 65_536 ? null : Buffer.concat([c, chunk])) : chunk;
+      return;
+    }
+    const complete = this.carry ? Buffer.concat([this.carry, chunk.subarray(0, nl + 1)]) : chunk.subarray(0, nl + 1);
+    this.carry = nl + 1 < chunk.length ? chunk.subarray(nl + 1) : null;
+    if (complete.includes('"usage"')) readUsage(complete, this.response!);
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    if (!w) return;
+    this.waiter = null;
+    this.next().then(w.resolve, w.reject);
+  }
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.chunks.length > 0) {
+      // Hand over everything buffered as one chunk (fewer writes downstream).
+      const c = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+      this.chunks = [];
+      this.size = 0;
+      if (this.paused) {
+        this.paused = false;
+        this.resume?.();
+      }
+      return Promise.resolve({ value: c, done: false });
+    }
+    if (this.error) return Promise.reject(this.error);
+    if (this.ended) {
+      if (!this.tail.includes('[DONE]'))
+        return Promise.reject(new RouterError('stream_cut', `upstream ${this.endpointId} stream ended without [DONE]`, { endpointId: this.endpointId }));
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+  }
+
+  /** The consumer stopped early: abort the upstream request. */
+  return(): Promise<IteratorResult<Uint8Array>> {
+    if (!this.finished) {
+      this.finished = true;
+      this.detach();
+      this.abortFn?.(new RouterError('aborted', 'stream abandoned by the consumer', { endpointId: this.endpointId }));
+    }
+    this.chunks = [];
+    this.ended = true;
+    this.tail = DONE_MARK; // a consumer that stopped has no stream to judge
+    const w = this.waiter;
+    this.waiter = null;
+    w?.resolve({ value: undefined, done: true });
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
 }
+
+const MALFORMED = Symbol('malformed');
 
 function readUsage(lines: Buffer, out: TransportResponse): void {
   for (const line of lines.toString('utf8').split('\n')) {
