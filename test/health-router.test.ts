@@ -127,4 +127,35 @@ describe('health through createRouter', () => {
     router.close();
     expect(clock.pending()).toBe(0);
   });
+
+  it('after the ejection time the next attempt on the endpoint is a probe (traced as such); success revives it', async () => {
+    const clock = new ManualClock();
+    let aUp = false;
+    const t = new FakeTransport(clock, (ep) => (ep.id === 'a' && !aUp ? { kind: 'refuse' } : { kind: 'ok' }));
+    const router = createRouter(threeEndpoints({ health: { consecutiveFailures: 2, baseEjectionMs: 1000 } }), { transport: t, clock });
+    for (let i = 0; i < 6; i++) await router.route({ model: 'm' });
+    expect(router.candidates('m')[0]!.health).toMatchObject({ state: 'ejected', until: 0 + 1000 });
+    clock.tick(1000);
+    aUp = true;
+    expect(router.candidates('m')[0]!.health.state).toBe('half-open');
+    const r = await router.route({ model: 'm' });
+    expect(r.attempts.map((a) => [a.endpointId, a.reason, a.ok])).toEqual([['a', 'probe', true]]);
+    expect(router.candidates('m')[0]!.health).toMatchObject({ state: 'healthy', slowStart: 0.1, ejections: 1 });
+  });
+
+  it('same seed, same decisions: two routers with a random strategy pick identically', async () => {
+    const picks = async (seed: number): Promise<string[]> => {
+      const clock = new ManualClock();
+      const router = createRouter(threeEndpoints({ strategy: 'random' }), {
+        transport: new FakeTransport(clock, () => ({ kind: 'ok' })),
+        clock,
+        random: seededRandom(seed),
+      });
+      const out: string[] = [];
+      for (let i = 0; i < 50; i++) out.push((await router.route({ model: 'm' })).endpoint.id);
+      return out;
+    };
+    expect(await picks(9)).toEqual(await picks(9));
+    expect(await picks(9)).not.toEqual(await picks(10));
+  });
 });
