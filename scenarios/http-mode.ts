@@ -182,6 +182,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef, budgetS: number): Prom
         errorCode: s.errorKind,
         costUsd,
         attempts: s.attempts,
+        attemptEndpoints: s.tried,
         inputTokens: s.inputTokens,
         outputTokens: s.outputTokens,
       });

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import type { SimRequest } from '../simulator/types.js';
-import { chatBody, headerOf, judgeBody, type Sample } from './samples.js';
+import { chatBody, headerOf, judgeBody, triedOf, type Sample } from './samples.js';
 
 /**
  * Open-loop load: every workload request is sent at its own arrival time (scenario ms
@@ -81,7 +81,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<{ sent: number }>
 async function oneRequest(pool: Pool, o: OpenLoopOptions, r: SimRequest, dueMs: number, start: number): Promise<Sample> {
   const at = (): number => performance.now() - start;
   let ttft: number | undefined;
-  const base = { sentMs: dueMs - (o.startMs ?? 0) / o.speed, endpoint: undefined as string | undefined, attempts: 0 };
+  const base = { sentMs: dueMs - (o.startMs ?? 0) / o.speed, endpoint: undefined as string | undefined, attempts: 0, tried: undefined as string[] | undefined };
   try {
     const res = await pool.request({
       path: '/v1/chat/completions',
@@ -94,6 +94,7 @@ async function oneRequest(pool: Pool, o: OpenLoopOptions, r: SimRequest, dueMs: 
     });
     base.endpoint = headerOf(res.headers, 'x-router-endpoint');
     base.attempts = Number(headerOf(res.headers, 'x-router-attempts') ?? 1) || 1;
+    base.tried = triedOf(headerOf(res.headers, 'x-router-tried'));
     let body = '';
     for await (const chunk of res.body) {
       ttft ??= at() - dueMs;

@@ -18,6 +18,8 @@ export interface Sample {
   endpoint: string | undefined;
   /** x-router-attempts header. */
   attempts: number;
+  /** x-router-tried header (every endpoint tried, comma-separated), when the proxy sends it. */
+  tried?: string[] | undefined;
   inputTokens: number;
   outputTokens: number;
   /** Error class when !ok: http_<status>, stream_error, stream_incomplete, connect, timeout... */
@@ -41,6 +43,11 @@ export function chatBody(model: string, r: SimRequest): string {
 }
 
 const PAD = 'Context from earlier in the conversation. ';
+
+/** Parse the optional x-router-tried header. */
+export function triedOf(v: string | undefined): string[] | undefined {
+  return v ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined;
+}
 
 /** Read a header from autocannon's flat [k, v, k, v] array or a record. */
 export function headerOf(headers: unknown, name: string): string | undefined {
