@@ -33,6 +33,8 @@ import { strategyName, type StrategyRef } from './schema.js';
 
 /** Wall seconds reserved before t=0 for the providers and the proxy to start and warm up. */
 export const SETUP_BUDGET_S = 3;
+/** The first strategy's budget: nothing is measured yet and cold start-up (tsx compile) is slowest. */
+export const FIRST_SETUP_BUDGET_S = 5;
 /** Floor on warm-up wall time even when start-up was slow. */
 const MIN_WARMUP_S = 0.3;
 
@@ -61,10 +63,12 @@ export async function runHttpMode(ctx: ModeContext, strategies: readonly Strateg
   const out: StrategyResult[] = [];
   // The set-up budget adapts to this machine: the next strategy gets what the last
   // start-up took plus warm-up and slack (never less than SETUP_BUDGET_S).
-  let budgetS = SETUP_BUDGET_S;
+  let budgetS = FIRST_SETUP_BUDGET_S;
+  let slowest = 0;
   for (const ref of strategies) {
     const { result, setupS } = await runOne(ctx, ref, budgetS);
-    budgetS = Math.max(SETUP_BUDGET_S, setupS + ctx.scenario.http.warmupS + 0.3);
+    slowest = Math.max(slowest, setupS);
+    budgetS = Math.max(SETUP_BUDGET_S, slowest + ctx.scenario.http.warmupS + 0.3);
     out.push(result);
   }
   return out;
@@ -137,7 +141,8 @@ async function runOne(ctx: ModeContext, ref: StrategyRef, budgetS: number): Prom
     // Warm-up: JIT, keep-alive pools, router stats; results discarded. Its latencies
     // give W for Little's law (L = λ·W) to size the closed loop's connections.
     const setupS = (performance.now() - t0) / 1000;
-    const warmupS = Math.max(MIN_WARMUP_S, Math.min(scenario.http.warmupS, budgetS - setupS - 0.1));
+    // Warm up until t=0 (at least http.warmupS when start-up left room for it).
+    const warmupS = Math.max(MIN_WARMUP_S, budgetS - setupS - 0.1);
     let wSum = 0;
     let wN = 0;
     await runClosedLoop({

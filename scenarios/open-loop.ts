@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import type { SimRequest } from '../simulator/types.js';
@@ -35,6 +36,8 @@ export interface OpenLoopOptions {
 }
 
 export async function runOpenLoop(o: OpenLoopOptions): Promise<{ sent: number }> {
+  // Every in-flight request listens on the run's abort signal.
+  if (o.signal) setMaxListeners(0, o.signal);
   const pool = new Pool(o.origin, { connections: o.connections, pipelining: 1, keepAliveTimeout: 30_000 });
   const it = o.requests[Symbol.iterator]();
   let nextReq: SimRequest | undefined = it.next().value ?? undefined;
