@@ -171,9 +171,9 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps = {}): 
       if (model !== undefined) {
         const g = groups.get(model);
         if (g === undefined) throw unknownModel(model);
-        return g.slots.map((s) => s.candidate(now, 0));
+        return g.slots.map((s) => s.snapshot(now));
       }
-      return slots.map((s) => s.candidate(now, 0));
+      return slots.map((s) => s.snapshot(now));
     },
     endpoints: Object.freeze(endpoints),
     models: () => [...groups.keys()].sort(),
