@@ -232,6 +232,8 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   };
   scheduleNext();
   await engine.run();
+  // Requests nothing will ever settle (a hang with every deadline disabled) end as errors.
+  for (const l of [...live.values()]) finish(l, false, 'unfinished', undefined);
   router.close();
 
   const durationS = input.workload.durationS;
