@@ -161,26 +161,33 @@ function startWorker(scenario: string, timeoutMs: number): Promise<Worker> {
       void worker.terminate();
       reject(new Error(`worker did not load within ${timeoutMs} ms`));
     }, timeoutMs);
-    const done = (): void => {
-      clearTimeout(timer);
-      worker.removeAllListeners();
-    };
-    worker.once('message', (m: { ready?: boolean; fatal?: string }) => {
+    // Remove only our own listeners: removeAllListeners() would also drop the Worker's
+    // internal 'newListener' hook and later 'message' listeners would never fire.
+    const onMessage = (m: { ready?: boolean; fatal?: string }): void => {
       done();
       if (m.ready) resolve(worker);
       else {
         void worker.terminate();
         reject(new Error(m.fatal ?? 'worker failed to load'));
       }
-    });
-    worker.once('error', (e) => {
+    };
+    const onError = (e: Error): void => {
       done();
       reject(e);
-    });
-    worker.once('exit', (code) => {
+    };
+    const onExit = (code: number): void => {
       done();
       reject(new Error(`worker exited with code ${code} while loading`));
-    });
+    };
+    const done = (): void => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
   });
 }
 
