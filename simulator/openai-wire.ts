@@ -183,6 +183,9 @@ export function planResponse(o: ProviderOutcome, req: SimRequest, profile: Provi
     prompt_tokens: o.inputTokens,
     completion_tokens: o.outputTokens,
     total_tokens: o.inputTokens + o.outputTokens,
+    // What this response was billed, in USD (OpenRouter reports `usage.cost` the same way):
+    // the timeline's price changes reach the router through it.
+    cost: o.costUsd,
   };
   if (!req.stream) {
     const full = JSON.stringify({

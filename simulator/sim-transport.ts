@@ -239,7 +239,7 @@ class Call implements Task {
             status: 200,
             headers: NO_HEADERS,
             body: OK_BODY,
-            usage: { inputTokens: o.inputTokens, outputTokens: o.outputTokens },
+            usage: { inputTokens: o.inputTokens, outputTokens: o.outputTokens, costUsd: o.costUsd },
             ttftMs: o.ttftMs,
           });
         }
@@ -282,7 +282,7 @@ class SimStream implements AsyncIterableIterator<string> {
 
   finish(): void {
     if (this.ended) return;
-    this.res.usage = { inputTokens: this.o.inputTokens, outputTokens: this.o.outputTokens };
+    this.res.usage = { inputTokens: this.o.inputTokens, outputTokens: this.o.outputTokens, costUsd: this.o.costUsd };
     this.ended =
       this.o.kind === 'stream_cut'
         ? { ok: false, err: new RouterError('stream_cut', `simulated stream cut from ${this.id}`, { endpointId: this.id }) }

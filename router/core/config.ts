@@ -99,6 +99,8 @@ export const statsSchema = z.strictObject({
   /** Sliding window for success rate. */
   windowMs: z.number().positive().default(30_000),
   windowBuckets: posInt.default(10),
+  /** An observed price change (billed vs list price) fades back to the list price over this time, so the endpoint is tried again. */
+  priceMemoryMs: z.number().positive().default(300_000),
 });
 
 export const routerConfigSchema = z.strictObject({

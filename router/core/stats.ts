@@ -115,6 +115,10 @@ export class EndpointStats {
   private inputTokens = 0;
   private outputTokens = 0;
   private costUsd = 0;
+  private priceFactor = 1;
+  private priceStamp = 0;
+  private priceSeen = false;
+  private readonly priceMemoryMs: number;
   private readonly recent: number[] = [];
   private readonly latency: PeakEwma;
   private readonly ttft: PeakEwma;
@@ -124,6 +128,7 @@ export class EndpointStats {
     this.latency = new PeakEwma(config.ewmaTauMs);
     this.ttft = new PeakEwma(config.ewmaTauMs);
     this.window = new WindowedCounter(config.windowMs, config.windowBuckets);
+    this.priceMemoryMs = config.priceMemoryMs;
   }
 
   onStart(): void {
@@ -136,7 +141,14 @@ export class EndpointStats {
     if (outcome.usage) {
       this.inputTokens += outcome.usage.inputTokens;
       this.outputTokens += outcome.usage.outputTokens;
-      this.costUsd += costOf(this.endpoint, outcome.usage);
+      const listCost = costOf(this.endpoint, outcome.usage);
+      const billed = outcome.usage.costUsd;
+      this.costUsd += billed ?? listCost;
+      if (billed !== undefined && listCost > 0) {
+        this.priceFactor = billed / listCost;
+        this.priceStamp = now;
+        this.priceSeen = true;
+      }
     }
     if (outcome.ok) {
       this.successes += 1;
@@ -176,6 +188,17 @@ export class EndpointStats {
       inputTokens: this.inputTokens,
       outputTokens: this.outputTokens,
       costUsd: this.costUsd,
+      ...(this.priceSeen ? { priceFactor: this.currentPriceFactor(now) } : {}),
     };
+  }
+
+  /**
+   * The observed price factor fades back to 1 (the list price):
+   *   f(now) = 1 + (f_last - 1) * exp(-(now - stamp) / priceMemoryMs)
+   * so an endpoint that got dearer and lost its traffic is tried again later.
+   */
+  currentPriceFactor(now: number): number {
+    if (!this.priceSeen) return 1;
+    return 1 + (this.priceFactor - 1) * Math.exp(-Math.max(0, now - this.priceStamp) / this.priceMemoryMs);
   }
 }

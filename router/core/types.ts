@@ -76,6 +76,12 @@ export interface RouteRequest {
 export interface Usage {
   inputTokens: number;
   outputTokens: number;
+  /**
+   * USD the upstream says it billed for this response, when it reports one (OpenRouter's
+   * `usage.cost`, the simulator's providers). Lets the router notice a price change that
+   * its configured list price does not know about.
+   */
+  costUsd?: number;
 }
 
 /** What a successful transport call returns (non-2xx statuses are returned too, and classified by the router). */
@@ -135,6 +141,12 @@ export interface StatsSnapshot {
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly costUsd: number;
+  /**
+   * Billed / list-price ratio from the last response that reported a billed cost, decayed
+   * back toward 1 over `stats.priceMemoryMs`; absent when no response reported one.
+   * Strategies multiply list prices by it (strategies/util.ts currentPrice).
+   */
+  readonly priceFactor?: number;
 }
 
 export type HealthState = 'healthy' | 'ejected' | 'half-open' | 'cooldown';

@@ -78,6 +78,6 @@ export function recordOutcome(a: Attempt, d: OutcomeDetail): void {
       latencyMs,
       ttftMs,
       usage: d.usage,
-      costUsd: d.usage === undefined ? 0 : costOf(slot.endpoint, d.usage),
+      costUsd: d.usage === undefined ? 0 : (d.usage.costUsd ?? costOf(slot.endpoint, d.usage)),
     });
 }

@@ -7,7 +7,7 @@
  *   sr  <- s * sr  + (1 - s) * successRate        (s = params.smoothing; first sample taken as is)
  *   lat <- s * lat + (1 - s) * latencyMs
  *   score = sr^a / (max(lat, 1 ms)^b * max(price, priceFloor)^c)
- * with a, b, c = params.exponents.{successRate, latency, cost} and price the blended list
+ * with a, b, c = params.exponents.{successRate, latency, cost} and price the current blended
  * price. Power laws are scale-free, so milliseconds and USD/1M need no normalising.
  *
  * At pick time, over the n present candidates (unscored ones count as the mean score):
@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { assertCandidates, registerStrategy, type Pick, type PickContext, type Strategy, type StrategyDefinition } from '../core/strategy.js';
 import type { Candidate, RouteRequest } from '../core/types.js';
 import { SmoothWeightedRoundRobin } from './swrr.js';
-import { blendedPrice } from './util.js';
+import { currentPrice } from './util.js';
 import { weightedIndex } from './weights.js';
 
 const exponents = z.strictObject({
@@ -171,7 +171,7 @@ class Adaptive implements Strategy {
       s.lat === null
         ? null
         : Math.pow(s.sr ?? 1, e.successRate) /
-          (Math.pow(Math.max(s.lat, 1), e.latency) * Math.pow(Math.max(blendedPrice(c.endpoint), this.p.priceFloor), e.cost));
+          (Math.pow(Math.max(s.lat, 1), e.latency) * Math.pow(Math.max(currentPrice(c), this.p.priceFloor), e.cost));
     s.explore = st.successRate === null || ejectedSince || h.state === 'half-open' || h.slowStart < 1;
     s.derivedAt = now;
     s.ejections = h.ejections;

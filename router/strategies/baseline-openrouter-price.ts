@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import { assertCandidates, registerStrategy, type Pick, type PickContext, type Strategy, type StrategyDefinition } from '../core/strategy.js';
 import type { Candidate, RouteRequest } from '../core/types.js';
-import { blendedPrice } from './util.js';
+import { currentPrice } from './util.js';
 import { weightedIndex } from './weights.js';
 
 const params = z.strictObject({
@@ -34,7 +34,7 @@ class OpenRouterPrice implements Strategy {
   private useAll = false;
   private readonly weightOf = (c: Candidate): number => {
     if (!this.useAll && !this.stable(c)) return 0;
-    const p = Math.max(blendedPrice(c.endpoint), MIN_PRICE);
+    const p = Math.max(currentPrice(c), MIN_PRICE);
     const inv = this.p.exponent === 2 ? 1 / (p * p) : Math.pow(p, -this.p.exponent);
     return inv * c.health.slowStart;
   };

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { assertCandidates, registerStrategy, type Pick, type PickContext, type Strategy, type StrategyDefinition } from '../core/strategy.js';
 import type { Candidate, RouteRequest } from '../core/types.js';
-import { blendedPrice } from './util.js';
+import { currentPrice } from './util.js';
 
 const params = z.strictObject({
   /** Default minimum tier when the request sets none. */
@@ -30,7 +30,7 @@ const TIER_ONLY = 1;
 
 function eligible(c: Candidate, level: number, minTier: number, maxPrice: number, bestTier: number): boolean {
   const e = c.endpoint;
-  if (level === TIER_AND_BUDGET) return e.tier >= minTier && blendedPrice(e) <= maxPrice;
+  if (level === TIER_AND_BUDGET) return e.tier >= minTier && currentPrice(c) <= maxPrice;
   if (level === TIER_ONLY) return e.tier >= minTier;
   return e.tier === bestTier;
 }
@@ -49,9 +49,10 @@ class Cost implements Strategy {
     let level = 0;
     let bestTier = -Infinity;
     for (let i = 0; i < n; i++) {
-      const e = candidates[i]!.endpoint;
+      const c = candidates[i]!;
+      const e = c.endpoint;
       if (e.tier > bestTier) bestTier = e.tier;
-      if (e.tier >= minTier) level = Math.max(level, blendedPrice(e) <= maxPrice ? TIER_AND_BUDGET : TIER_ONLY);
+      if (e.tier >= minTier) level = Math.max(level, currentPrice(c) <= maxPrice ? TIER_AND_BUDGET : TIER_ONLY);
     }
 
     // Pass 2: cheapest eligible price (the scores in the trace are blended prices).
@@ -59,7 +60,7 @@ class Cost implements Strategy {
     let minPrice = Infinity;
     for (let i = 0; i < n; i++) {
       const c = candidates[i]!;
-      const price = blendedPrice(c.endpoint);
+      const price = currentPrice(c);
       scores[i] = price;
       if (eligible(c, level, minTier, maxPrice, bestTier)) minPrice = Math.min(minPrice, price);
     }

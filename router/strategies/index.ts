@@ -36,4 +36,4 @@ export { SmoothWeightedRoundRobin } from './swrr.js';
 export { weightedIndex, type WeightOf } from './weights.js';
 export { p2cIndex, type LoadOf } from './p2c.js';
 export { fnv1a32, fmix32, pairUnit } from './hash.js';
-export { blendedPrice, effectiveWeight, qualityFor } from './util.js';
+export { blendedPrice, currentPrice, effectiveWeight, qualityFor } from './util.js';

@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { assertCandidates, registerStrategy, type Pick, type PickContext, type Strategy, type StrategyDefinition } from '../core/strategy.js';
 import type { Candidate, RouteRequest } from '../core/types.js';
-import { blendedPrice, qualityFor } from './util.js';
+import { currentPrice, qualityFor } from './util.js';
 
 const weights = z.strictObject({
   latency: z.number().finite().min(0).default(1),
@@ -50,7 +50,7 @@ class Score implements Strategy {
     for (let i = 0; i < n; i++) {
       const c = candidates[i]!;
       maxLat = Math.max(maxLat, this.load(c, minLat));
-      maxPrice = Math.max(maxPrice, blendedPrice(c.endpoint));
+      maxPrice = Math.max(maxPrice, currentPrice(c));
     }
     // Pass 2: score, argmin with a uniform draw among ties.
     const w = this.p.weights;
@@ -63,7 +63,7 @@ class Score implements Strategy {
       const s =
         (maxLat > 0 ? (w.latency * this.load(c, minLat)) / maxLat : 0) +
         w.errors * (1 - (c.stats.successRate ?? 1)) +
-        (maxPrice > 0 ? (w.cost * blendedPrice(c.endpoint)) / maxPrice : 0) +
+        (maxPrice > 0 ? (w.cost * currentPrice(c)) / maxPrice : 0) +
         w.quality * (1 - qualityFor(c.endpoint, request.promptClass, this.p.defaultQuality));
       scores[i] = s;
       if (s < bestScore - TIE) {

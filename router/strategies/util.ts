@@ -15,6 +15,15 @@ export function blendedPrice(endpoint: Endpoint): number {
 }
 
 /**
+ * The price a strategy should compare now: the list price scaled by what the endpoint
+ * actually billed lately (stats.priceFactor, 1 when unknown),
+ *   current = blendedPrice(endpoint) * priceFactor
+ */
+export function currentPrice(c: Candidate): number {
+  return blendedPrice(c.endpoint) * (c.stats.priceFactor ?? 1);
+}
+
+/**
  * The weight a weighted strategy should use now:
  *   w = endpoint.weight * health.slowStart
  * so an endpoint that just recovered ramps up instead of taking its full share at once.

@@ -164,13 +164,19 @@ export function buildBody(endpoint: Endpoint, request: RouteRequest): string {
   return JSON.stringify(out);
 }
 
-/** OpenAI usage `{prompt_tokens, completion_tokens}` -> Usage. */
+/**
+ * OpenAI usage `{prompt_tokens, completion_tokens}` -> Usage. A numeric `cost` (USD, as
+ * OpenRouter reports it) is kept as the billed cost, so the router sees price changes.
+ */
 export function usageOf(body: unknown): Usage | undefined {
-  const u = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
+  const u = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown; cost?: unknown } } | null)?.usage;
   if (!u || typeof u !== 'object') return undefined;
   const inputTokens = typeof u.prompt_tokens === 'number' ? u.prompt_tokens : 0;
   const outputTokens = typeof u.completion_tokens === 'number' ? u.completion_tokens : 0;
-  return { inputTokens, outputTokens };
+  const cost = u.cost;
+  return typeof cost === 'number' && Number.isFinite(cost) && cost >= 0
+    ? { inputTokens, outputTokens, costUsd: cost }
+    : { inputTokens, outputTokens };
 }
 
 const TAIL_BYTES = 32;
