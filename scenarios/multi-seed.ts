@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import type { ResultsFile, StrategyResult } from '../reports/contract.js';
+import { parseResults } from '../reports/validate.js';
+import { aggregateSeeds } from './confidence.js';
+import { gate, type GateOptions, type GateResult } from './gate.js';
+import { loadScenario, ScenarioError } from './load.js';
+import { createProgress, type Progress } from './progress.js';
+import { faultWindows, resolveProviders } from './resolve.js';
+import { selectStrategies } from './runner.js';
+import { strategyName } from './schema.js';
+import { createEvaluator } from './tune/pool.js';
+
+/**
+ * `--seeds K` for sim mode: every strategy on K seeds (independent replications of the
+ * same scenario), one results file whose numbers are the means and whose
+ * StrategyResult.ci holds the 95% Student-t intervals (confidence.ts). Runs go through
+ * the tuner's evaluation pool (worker threads when `workers` > 0), each one exactly
+ * what sim mode runs for that strategy and seed.
+ */
+
+export interface RunSeedsOptions {
+  durationS?: number | undefined;
+  progress?: Progress | undefined;
+  /** Worker threads; 0 (default) = this thread. */
+  workers?: number | undefined;
+  log?: ((line: string) => void) | undefined;
+}
+
+/** K consecutive seeds from a base: base, base+1, ... */
+export function seedList(base: number, k: number): number[] {
+  return Array.from({ length: k }, (_, i) => base + i);
+}
+
+export async function runSeeds(
+  scenarioName: string,
+  strategies: string[] | 'all' | undefined,
+  seeds: readonly number[],
+  opts: RunSeedsOptions = {},
+): Promise<ResultsFile> {
+  if (seeds.length === 0) throw new ScenarioError('--seeds: expected at least one seed');
+  const { scenario, file, where } = loadScenario(scenarioName);
+  const refs = selectStrategies(scenario, strategies, where);
+  const providers = resolveProviders(scenario, file, where);
+  const durationS = opts.durationS ?? scenario.load.durationS;
+  const progress = opts.progress ?? createProgress({ quiet: true });
+  const evaluator = await createEvaluator({ scenario: file, workers: opts.workers ?? 0, log: opts.log });
+  const total = refs.length * seeds.length;
+  let done = 0;
+  progress.start(`${scenario.name} × ${seeds.length} seeds`, total, 'runs');
+  let perSeed: StrategyResult[][];
+  try {
+    perSeed = await Promise.all(
+      seeds.map((seed) =>
+        Promise.all(
+          refs.map(async (ref) => {
+            const name = strategyName(ref);
+            const params = typeof ref === 'string' ? {} : ref.params;
+            const r = await evaluator.run({
+              config: { strategy: { name, params }, router: scenario.router as Record<string, unknown> },
+              seed,
+              durationS,
+              label: name,
+            });
+            // Keep the scenario's params as sim mode reports them (only when given).
+            if (Object.keys(params).length) r.params = params;
+            else delete r.params;
+            progress.update(++done, `seed ${seed} ${name}`);
+            return r;
+          }),
+        ),
+      ),
+    );
+  } finally {
+    progress.stop();
+    await evaluator.close();
+  }
+  const slo: NonNullable<ResultsFile['slo']> = {};
+  if (scenario.slo.p99Ms !== undefined) slo.p99Ms = scenario.slo.p99Ms;
+  if (scenario.slo.errorRate !== undefined) slo.errorRate = scenario.slo.errorRate;
+  if (scenario.slo.costPer1kOk !== undefined) slo.costPer1kOk = scenario.slo.costPer1kOk;
+  const faults = faultWindows(providers, durationS, scenario.load.phases);
+  const files: ResultsFile[] = seeds.map((seed, i) => ({
+    scenario: scenario.name,
+    mode: 'sim',
+    seed,
+    durationS,
+    strategies: perSeed[i]!,
+    faults,
+    slo,
+    generatedBy: 'llm-router scenarios/multi-seed.ts',
+  }));
+  return aggregateSeeds(files);
+}
+
+/** Read and validate a saved baseline results.json, then gate `current` against it. */
+export function gateAgainstFile(current: ResultsFile, baselinePath: string, opts: GateOptions = {}): GateResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(baselinePath, 'utf8'));
+  } catch (e) {
+    throw new ScenarioError(`--gate: cannot read baseline ${baselinePath}: ${(e as Error).message}`);
+  }
+  let baseline: ResultsFile;
+  try {
+    baseline = parseResults(raw, baselinePath);
+  } catch (e) {
+    throw new ScenarioError(`--gate: ${(e as Error).message}`);
+  }
+  return gate(current, baseline, opts);
+}
