@@ -1,0 +1,32 @@
+/**
+ * `npm run bench [-- --only sim|proxy] [--quick]`: every benchmark, each in its own
+ * process so one cannot warm up or pollute the other. Each case prints its figures as
+ * ratios against a baseline measured in the same run (see bench/sim.ts, bench/proxy.ts).
+ */
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CASES: Record<string, string> = { sim: 'sim.ts', proxy: 'proxy.ts' };
+
+const argv = process.argv.slice(2);
+const onlyAt = argv.indexOf('--only');
+const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
+if (only !== undefined && !(only in CASES)) {
+  console.error(`unknown bench "${only}"; valid: ${Object.keys(CASES).join(', ')}`);
+  process.exit(2);
+}
+const pass = argv.filter((a, i) => a !== '--only' && (onlyAt < 0 || i !== onlyAt + 1));
+
+let failed = 0;
+for (const [name, file] of Object.entries(CASES)) {
+  if (only !== undefined && only !== name) continue;
+  console.log(`\n=== bench: ${name} ===`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, file), ...pass], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    failed++;
+    console.error(`bench ${name} exited with ${r.status ?? r.signal}`);
+  }
+}
+process.exit(failed ? 1 : 0);
