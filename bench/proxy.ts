@@ -25,7 +25,8 @@ import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/procs.js';
  * 2 instant JSON, 2 slow streaming); child 2 = the real proxy CLI
  * (`router/http/cli.ts`). Pass `cpuProf` to run the proxy under `node --cpu-prof`.
  *
- * Run: `npx tsx bench/proxy.ts [--quick] [--cpu-prof DIR]`, or call runProxyBench().
+ * Run: `npx tsx bench/proxy.ts [--quick] [--parts abc] [--streams N] [--connections N]
+ *      [--runtime compiled|tsx] [--cpu-prof DIR]`, or call runProxyBench(opts).
  */
 
 export interface ProxyBenchOptions {
@@ -46,8 +47,8 @@ export interface ProxyBenchOptions {
    * transpile caches, nothing to CPU once warm).
    */
   runtime?: 'compiled' | 'tsx';
-  /** Profiling aid: stop after part (a). */
-  only?: 'a';
+  /** Which parts to run: any of 'a', 'b', 'c' (default all). */
+  parts?: string;
   log?: (line: string) => void;
 }
 
@@ -59,11 +60,20 @@ export interface Percentiles {
   max: number;
 }
 
+/** Each part is null when it was not run (see `parts`). */
 export interface ProxyBenchResult {
-  throughput: { directRps: number; proxyRps: number; ratio: number; directErrors: number; proxyErrors: number };
-  latency: { rate: number; direct: Percentiles; proxy: Percentiles; addedP50Ms: number; addedP99Ms: number; errors: number };
-  rss: { streams: number; ok: number; errors: number; baselineMb: number; peakMb: number };
-  targets: { throughputRatio: boolean; addedP99: boolean; rss: boolean };
+  throughput: {
+    directRps: number;
+    proxyRps: number;
+    ratio: number;
+    directErrors: number;
+    proxyErrors: number;
+    /** Proxy process CPU time per request (user + system), µs. */
+    proxyCpuUsPerRequest: number;
+  } | null;
+  latency: { rate: number; direct: Percentiles; proxy: Percentiles; addedP50Ms: number; addedP99Ms: number; errors: number } | null;
+  rss: { streams: number; ok: number; errors: number; baselineMb: number; peakMb: number } | null;
+  targets: { throughputRatio?: boolean; addedP99?: boolean; rss?: boolean };
 }
 
 export const TARGETS = { throughputRatio: 0.35, addedP99Ms: 1, rssMb: 100 } as const;
@@ -212,26 +222,47 @@ async function concurrentStreams(origin: string, n: number, pid: number): Promis
   let ok = 0;
   let errors = 0;
   let peak = 0;
+  const kinds = new Map<string, number>();
   const sampler = setInterval(() => (peak = Math.max(peak, procMem(pid, 'VmRSS'))), 50);
+  if (process.env.BENCH_DEBUG_MEM)
+    setTimeout(() => {
+      if (process.env.BENCH_PROXY_NODE_ARGS?.includes('heapsnapshot-signal')) process.kill(pid, 'SIGUSR2');
+      void pool.request({ method: 'GET', path: '/health' }).then(async (r) => console.error('    mid-run', JSON.stringify(((await r.body.json()) as { memory: unknown }).memory)));
+    }, 2000);
   await Promise.all(
     Array.from({ length: n }, async () => {
       try {
         const res = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: STREAM_BODY });
         const text = await res.body.text();
         if (res.statusCode === 200 && text.includes('[DONE]')) ok++;
-        else errors++;
-      } catch {
+        else {
+          errors++;
+          kinds.set(`${res.statusCode} ${text.slice(-160)}`, (kinds.get(`${res.statusCode} ${text.slice(-160)}`) ?? 0) + 1);
+        }
+      } catch (e) {
         errors++;
+        kinds.set(String((e as Error).message), (kinds.get(String((e as Error).message)) ?? 0) + 1);
       }
     }),
   );
   clearInterval(sampler);
   peak = Math.max(peak, procMem(pid, 'VmHWM'));
+  for (const [k, n] of [...kinds].slice(0, 5)) console.error(`    ${n} x ${k}`);
   await pool.close();
   return { ok, errors, peakMb: peak };
 }
 
 // ---------------------------------------------------------------- the run
+
+/** Extra env for the proxy (experiments): BENCH_PROXY_ENV="K=V K2=V2". */
+function proxyEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of (process.env.BENCH_PROXY_ENV ?? '').split(' ').filter(Boolean)) {
+    const i = kv.indexOf('=');
+    out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
 
 /**
  * Compile the proxy CLI (and what it imports) to plain JS in `dir` with the project's
@@ -274,56 +305,66 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
     const cfgFile = join(dir, 'proxy.json');
     writeFileSync(cfgFile, JSON.stringify(config));
     const nodeArgs = opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [];
+    if (process.env.BENCH_PROXY_NODE_ARGS) nodeArgs.push(...process.env.BENCH_PROXY_NODE_ARGS.split(' '));
     const proxy =
       (opts.runtime ?? 'compiled') === 'compiled'
-        ? spawnNode('proxy', [...nodeArgs, compileCli(dir), '--config', cfgFile])
+        ? spawnNode('proxy', [...nodeArgs, compileCli(dir), '--config', cfgFile], { env: proxyEnv() })
         : spawnTs('proxy', 'router/http/cli.ts', ['--config', cfgFile], { nodeArgs });
     children.push(proxy);
     const proxyOrigin = (await proxy.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
     const directOrigin = `http://127.0.0.1:${ports[0]}`;
-    const baselineMb = procMem(proxy.pid, 'VmRSS');
     const path = '/v1/chat/completions';
 
-    log('warm-up...');
-    await closedLoop(directOrigin + path, BODY, connections, 2);
-    await closedLoop(proxyOrigin + path, BODY, connections, 2);
-
-    log(`(a) closed loop, ${connections} connections, ${durationS}s each`);
     const pids = { loadgen: process.pid, mocks: up.pid, proxy: proxy.pid };
-    const dc = await withCpu(pids, () => closedLoop(directOrigin + path, BODY, connections, durationS));
-    const pc = await withCpu(pids, () => closedLoop(proxyOrigin + path, BODY, connections, durationS));
-    const d = dc.value;
-    const p = pc.value;
-    log(`    direct ${d.rps.toFixed(0)} req/s (cpu: ${fmtCpu(dc.cpu)})`);
-    log(`    proxy  ${p.rps.toFixed(0)} req/s (cpu: ${fmtCpu(pc.cpu)}), ratio ${(p.rps / d.rps).toFixed(3)}`);
-    if (opts.only === 'a') return undefined as unknown as ProxyBenchResult;
+    const parts = opts.parts ?? 'abc';
+    const result: ProxyBenchResult = { throughput: null, latency: null, rss: null, targets: {} };
 
-    log(`(b) open loop at ${rate} req/s, ${openLoopS}s each (after 2s warm-up)`);
-    await openLoop(directOrigin, path, BODY, rate, 2);
-    const od = await openLoop(directOrigin, path, BODY, rate, openLoopS);
-    await openLoop(proxyOrigin, path, BODY, rate, 2);
-    const op = await openLoop(proxyOrigin, path, BODY, rate, openLoopS);
-    const ld = percentiles(od.lat);
-    const lp = percentiles(op.lat);
-    log(`    direct p50 ${ld.p50.toFixed(3)} p99 ${ld.p99.toFixed(3)} ms; proxy p50 ${lp.p50.toFixed(3)} p99 ${lp.p99.toFixed(3)} ms`);
+    if (parts.includes('a')) {
+      log('warm-up...');
+      await closedLoop(directOrigin + path, BODY, connections, 2);
+      await closedLoop(proxyOrigin + path, BODY, connections, 2);
+      log(`(a) closed loop, ${connections} connections, ${durationS}s each`);
+      const dc = await withCpu(pids, () => closedLoop(directOrigin + path, BODY, connections, durationS));
+      const pc = await withCpu(pids, () => closedLoop(proxyOrigin + path, BODY, connections, durationS));
+      const d = dc.value;
+      const p = pc.value;
+      const ratio = p.rps / d.rps;
+      log(`    direct ${d.rps.toFixed(0)} req/s (cpu: ${fmtCpu(dc.cpu)})`);
+      log(`    proxy  ${p.rps.toFixed(0)} req/s (cpu: ${fmtCpu(pc.cpu)}), ratio ${ratio.toFixed(3)}`);
+      result.throughput = {
+        directRps: d.rps,
+        proxyRps: p.rps,
+        ratio,
+        directErrors: d.errors,
+        proxyErrors: p.errors,
+        proxyCpuUsPerRequest: (pc.cpu.proxy! * 1e6) / p.rps,
+      };
+      result.targets.throughputRatio = ratio >= TARGETS.throughputRatio;
+    }
 
-    log(`(c) ${streams} concurrent streams through the proxy`);
-    const s = await concurrentStreams(proxyOrigin, streams, proxy.pid);
-    log(`    ok ${s.ok}, errors ${s.errors}, proxy peak RSS ${s.peakMb.toFixed(1)} MB (baseline ${baselineMb.toFixed(1)} MB)`);
+    if (parts.includes('b')) {
+      log(`(b) open loop at ${rate} req/s, ${openLoopS}s each (after 2s warm-up)`);
+      await openLoop(directOrigin, path, BODY, rate, 2);
+      const od = await openLoop(directOrigin, path, BODY, rate, openLoopS);
+      await openLoop(proxyOrigin, path, BODY, rate, 2);
+      const op = await openLoop(proxyOrigin, path, BODY, rate, openLoopS);
+      const ld = percentiles(od.lat);
+      const lp = percentiles(op.lat);
+      log(`    direct p50 ${ld.p50.toFixed(3)} p99 ${ld.p99.toFixed(3)} ms; proxy p50 ${lp.p50.toFixed(3)} p99 ${lp.p99.toFixed(3)} ms`);
+      const addedP99Ms = lp.p99 - ld.p99;
+      result.latency = { rate, direct: ld, proxy: lp, addedP50Ms: lp.p50 - ld.p50, addedP99Ms, errors: od.errors + op.errors };
+      result.targets.addedP99 = addedP99Ms <= TARGETS.addedP99Ms;
+    }
 
-    const ratio = p.rps / d.rps;
-    const addedP50Ms = lp.p50 - ld.p50;
-    const addedP99Ms = lp.p99 - ld.p99;
-    return {
-      throughput: { directRps: d.rps, proxyRps: p.rps, ratio, directErrors: d.errors, proxyErrors: p.errors },
-      latency: { rate, direct: ld, proxy: lp, addedP50Ms, addedP99Ms, errors: od.errors + op.errors },
-      rss: { streams, ok: s.ok, errors: s.errors, baselineMb, peakMb: s.peakMb },
-      targets: {
-        throughputRatio: ratio >= TARGETS.throughputRatio,
-        addedP99: addedP99Ms <= TARGETS.addedP99Ms,
-        rss: s.peakMb <= TARGETS.rssMb && s.errors === 0,
-      },
-    };
+    if (parts.includes('c')) {
+      const baselineMb = procMem(proxy.pid, 'VmRSS');
+      log(`(c) ${streams} concurrent streams through the proxy`);
+      const s = await concurrentStreams(proxyOrigin, streams, proxy.pid);
+      log(`    ok ${s.ok}, errors ${s.errors}, proxy peak RSS ${s.peakMb.toFixed(1)} MB (before ${baselineMb.toFixed(1)} MB)`);
+      result.rss = { streams, ok: s.ok, errors: s.errors, baselineMb, peakMb: s.peakMb };
+      result.targets.rss = s.peakMb <= TARGETS.rssMb && s.errors === 0;
+    }
+    return result;
   } finally {
     // SIGTERM lets the proxy drain and, under --cpu-prof, write its profile.
     for (const c of children.reverse()) await c.stop(5000);
@@ -332,15 +373,26 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
 }
 
 export function formatProxyBench(r: ProxyBenchResult): string {
-  const ok = (b: boolean): string => (b ? 'PASS' : 'FAIL');
+  const ok = (b: boolean | undefined): string => (b ? 'PASS' : 'FAIL');
   const f = (x: number, d = 2): string => x.toFixed(d);
-  return [
-    'proxy overhead (loopback, round-robin over 2 instant mocks)',
-    `  throughput  direct ${f(r.throughput.directRps, 0)} req/s  proxy ${f(r.throughput.proxyRps, 0)} req/s  ratio ${f(r.throughput.ratio, 3)}x  (target >= ${TARGETS.throughputRatio}x) ${ok(r.targets.throughputRatio)}`,
-    `  latency @${r.latency.rate}/s  direct p50 ${f(r.latency.direct.p50, 3)} p99 ${f(r.latency.direct.p99, 3)} ms  proxy p50 ${f(r.latency.proxy.p50, 3)} p99 ${f(r.latency.proxy.p99, 3)} ms`,
-    `              added p50 ${f(r.latency.addedP50Ms, 3)} ms  added p99 ${f(r.latency.addedP99Ms, 3)} ms  (target <= ${TARGETS.addedP99Ms} ms) ${ok(r.targets.addedP99)}  errors ${r.latency.errors}`,
-    `  RSS         ${r.rss.streams} concurrent streams: ok ${r.rss.ok} errors ${r.rss.errors}  peak ${f(r.rss.peakMb, 1)} MB (idle ${f(r.rss.baselineMb, 1)} MB)  (target <= ${TARGETS.rssMb} MB) ${ok(r.targets.rss)}`,
-  ].join('\n');
+  const lines = ['proxy overhead (loopback, round-robin over 2 instant mocks)'];
+  const t = r.throughput;
+  if (t)
+    lines.push(
+      `  throughput  direct ${f(t.directRps, 0)} req/s  proxy ${f(t.proxyRps, 0)} req/s  ratio ${f(t.ratio, 3)}x  (target >= ${TARGETS.throughputRatio}x) ${ok(r.targets.throughputRatio)}  [proxy CPU ${f(t.proxyCpuUsPerRequest, 0)} µs/request]`,
+    );
+  const l = r.latency;
+  if (l)
+    lines.push(
+      `  latency @${l.rate}/s  direct p50 ${f(l.direct.p50, 3)} p99 ${f(l.direct.p99, 3)} ms  proxy p50 ${f(l.proxy.p50, 3)} p99 ${f(l.proxy.p99, 3)} ms`,
+      `              added p50 ${f(l.addedP50Ms, 3)} ms  added p99 ${f(l.addedP99Ms, 3)} ms  (target <= ${TARGETS.addedP99Ms} ms) ${ok(r.targets.addedP99)}  errors ${l.errors}`,
+    );
+  const m = r.rss;
+  if (m)
+    lines.push(
+      `  RSS         ${m.streams} concurrent streams: ok ${m.ok} errors ${m.errors}  peak ${f(m.peakMb, 1)} MB (before ${f(m.baselineMb, 1)} MB)  (target <= ${TARGETS.rssMb} MB) ${ok(r.targets.rss)}`,
+    );
+  return lines.join('\n');
 }
 
 // ---------------------------------------------------------------- entry point
@@ -359,13 +411,13 @@ if (isMain) {
     runProxyBench({
       durationS: quick ? 3 : 10,
       openLoopS: quick ? 3 : 10,
-      streams: quick ? 500 : 2000,
       cpuProf: flag('--cpu-prof'),
-      only: flag('--only') === 'a' ? 'a' : undefined,
+      parts: flag('--parts'),
       connections: flag('--connections') ? Number(flag('--connections')) : undefined,
+      streams: flag('--streams') ? Number(flag('--streams')) : quick ? 500 : 2000,
+      runtime: flag('--runtime') === 'tsx' ? 'tsx' : 'compiled',
     })
       .then((r) => {
-        if (!r) return;
         console.log(formatProxyBench(r));
         console.log(JSON.stringify(r));
       })

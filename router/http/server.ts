@@ -279,7 +279,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       status,
       uptimeS: Math.round((clock.now() - started) / 1000),
       inFlight: active - 1,
-      memory: { rssBytes: process.memoryUsage.rss() },
+      memory: memory(),
       endpoints,
     };
     sendJson(res, anyUp && !draining ? 200 : 503, JSON.stringify(body));
@@ -291,7 +291,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     listen(port = cfg.port, host = cfg.host) {
       return new Promise((resolve, reject) => {
         http.once('error', reject);
-        http.listen(port, host, () => {
+        // A deep accept backlog: thousands of clients may connect in one burst (the kernel caps it at somaxconn).
+        http.listen({ port, host, backlog: 4096 }, () => {
           http.off('error', reject);
           resolve(http.address() as AddressInfo);
         });
@@ -315,6 +316,11 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       await closed;
     },
   };
+}
+
+function memory(): Record<string, number> {
+  const m = process.memoryUsage();
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, arrayBuffersBytes: m.arrayBuffers };
 }
 
 function sendJson(res: ServerResponse, status: number, text: string): void {
