@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { RouterEvent } from '../core/events.js';
 import type { Candidate, HealthState } from '../core/types.js';
+import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './fast-metrics.js';
 
 /**
  * Prometheus metrics for the proxy (prom-client, its own Registry so several proxies
@@ -11,8 +12,8 @@ import type { Candidate, HealthState } from '../core/types.js';
  * retries, hedges, health transitions). Breaker state is read from the router's
  * candidates at scrape time, so the hot path pays nothing for it.
  *
- * Hot path: labelled children are cached in Maps, so a request costs a Map lookup
- * and an add, not prom-client's label hashing.
+ * Hot path: per-request metrics are fast-metrics.ts series (a Map lookup and an
+ * add per update), exposed through the same prom-client registry.
  */
 
 export interface ProxyMetrics {
@@ -38,51 +39,38 @@ export const BREAKER_VALUE: Record<HealthState, number> = { healthy: 0, 'half-op
 
 export function createMetrics(candidates: () => readonly Candidate[], prefix = 'llm_router_'): ProxyMetrics {
   const registry = new Registry();
-  const requests = new Counter({
-    name: `${prefix}requests_total`,
-    help: 'Client requests by chosen endpoint ("none" when no endpoint was chosen) and HTTP status sent.',
-    labelNames: ['endpoint', 'status'] as const,
-    registers: [registry],
-  });
-  const latency = new Histogram({
-    name: `${prefix}request_duration_seconds`,
-    help: 'Client request latency, from request received to response end.',
-    labelNames: ['endpoint'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
-  const ttftH = new Histogram({
-    name: `${prefix}ttft_seconds`,
-    help: 'Time to first byte sent to the client.',
-    labelNames: ['endpoint'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
+  const requests = new FastCounter(
+    `${prefix}requests_total`,
+    'Client requests by chosen endpoint ("none" when no endpoint was chosen) and HTTP status sent.',
+    ['endpoint', 'status'],
+    registry,
+  );
+  const latency = new FastHistogram(
+    `${prefix}request_duration_seconds`,
+    'Client request latency, from request received to response end.',
+    ['endpoint'],
+    LATENCY_BUCKETS,
+    registry,
+  );
+  const ttftH = new FastHistogram(`${prefix}ttft_seconds`, 'Time to first byte sent to the client.', ['endpoint'], LATENCY_BUCKETS, registry);
   const streamErrors = new Counter({
     name: `${prefix}stream_errors_total`,
     help: 'Streams cut after the first byte (the client received an SSE error event).',
     labelNames: ['endpoint', 'code'] as const,
     registers: [registry],
   });
-  const inFlightG = new Gauge({ name: `${prefix}in_flight_requests`, help: 'Client requests in flight.', registers: [registry] });
-  const attempts = new Counter({
-    name: `${prefix}upstream_attempts_total`,
-    help: 'Upstream attempts by endpoint and outcome (ok or the error code).',
-    labelNames: ['endpoint', 'outcome'] as const,
+  let inFlightN = 0;
+  new Gauge({
+    name: `${prefix}in_flight_requests`,
+    help: 'Client requests in flight.',
     registers: [registry],
+    collect() {
+      this.set(inFlightN);
+    },
   });
-  const tokens = new Counter({
-    name: `${prefix}tokens_total`,
-    help: 'Tokens by endpoint and direction (input/output).',
-    labelNames: ['endpoint', 'direction'] as const,
-    registers: [registry],
-  });
-  const cost = new Counter({
-    name: `${prefix}cost_usd_total`,
-    help: 'Spend in USD by endpoint (price per 1M tokens x usage).',
-    labelNames: ['endpoint'] as const,
-    registers: [registry],
-  });
+  const attempts = new FastCounter(`${prefix}upstream_attempts_total`, 'Upstream attempts by endpoint and outcome (ok or the error code).', ['endpoint', 'outcome'], registry);
+  const tokens = new FastCounter(`${prefix}tokens_total`, 'Tokens by endpoint and direction (input/output).', ['endpoint', 'direction'], registry);
+  const cost = new FastCounter(`${prefix}cost_usd_total`, 'Spend in USD by endpoint (price per 1M tokens x usage).', ['endpoint'], registry);
   const retries = new Counter({
     name: `${prefix}retries_total`,
     help: 'Extra attempts by kind (retry, failover, fallback-model).',
@@ -115,57 +103,45 @@ export function createMetrics(candidates: () => readonly Candidate[], prefix = '
     },
   });
 
-  // Cached labelled children (prom-client hashes label objects on every call otherwise).
-  const reqChildren = new Map<string, ReturnType<typeof requests.labels>>();
-  const latChildren = new Map<string, ReturnType<typeof latency.labels>>();
-  const ttftChildren = new Map<string, ReturnType<typeof ttftH.labels>>();
   const ep = (e: string): string => (e === '' ? 'none' : e);
-  /** A labelled child, created once per label pair. */
-  function cached<C>(m: Map<string, C>, a: string, b: string, make: () => C): C {
-    const key = `${a}\u0000${b}`;
-    let c = m.get(key);
-    if (c === undefined) m.set(key, (c = make()));
-    return c;
+  // Per endpoint id: its series, looked up once (the hot path is then a Map get and adds).
+  const perEndpoint = new Map<string, { lat: HistogramSeries; ttft: HistogramSeries; byStatus: Map<number, CounterSeries> }>();
+  function forEndpoint(id: string) {
+    let e = perEndpoint.get(id);
+    if (e === undefined) perEndpoint.set(id, (e = { lat: latency.child(ep(id)), ttft: ttftH.child(ep(id)), byStatus: new Map() }));
+    return e;
   }
-  const attemptChildren = new Map<string, ReturnType<typeof attempts.labels>>();
-  const tokenChildren = new Map<string, ReturnType<typeof tokens.labels>>();
-  const costChildren = new Map<string, ReturnType<typeof cost.labels>>();
 
   return {
     registry,
     contentType: registry.contentType,
     request(endpoint, status, latencyS) {
-      const key = `${endpoint}\u0000${status}`;
-      let c = reqChildren.get(key);
-      if (!c) reqChildren.set(key, (c = requests.labels(ep(endpoint), String(status))));
-      c.inc();
-      let h = latChildren.get(endpoint);
-      if (!h) latChildren.set(endpoint, (h = latency.labels(ep(endpoint))));
-      h.observe(latencyS);
+      const e = forEndpoint(endpoint);
+      let c = e.byStatus.get(status);
+      if (c === undefined) e.byStatus.set(status, (c = requests.child(ep(endpoint), String(status))));
+      c.value++;
+      latency.observe(e.lat, latencyS);
     },
     ttft(endpoint, seconds) {
-      let h = ttftChildren.get(endpoint);
-      if (!h) ttftChildren.set(endpoint, (h = ttftH.labels(ep(endpoint))));
-      h.observe(seconds);
+      ttftH.observe(forEndpoint(endpoint).ttft, seconds);
     },
     streamError(endpoint, code) {
       streamErrors.labels(ep(endpoint), code).inc();
     },
     inFlight(delta) {
-      inFlightG.inc(delta);
+      inFlightN += delta;
     },
     onRouterEvent(e) {
       switch (e.type) {
         case 'attempt-end':
           {
             const id = e.endpointId;
-            const outcome = e.ok ? 'ok' : (e.errorCode ?? 'error');
-            cached(attemptChildren, id, outcome, () => attempts.labels(id, outcome)).inc();
+            attempts.child(id, e.ok ? 'ok' : (e.errorCode ?? 'error')).value++;
             if (e.usage) {
-              if (e.usage.inputTokens) cached(tokenChildren, id, 'input', () => tokens.labels(id, 'input')).inc(e.usage.inputTokens);
-              if (e.usage.outputTokens) cached(tokenChildren, id, 'output', () => tokens.labels(id, 'output')).inc(e.usage.outputTokens);
+              if (e.usage.inputTokens) tokens.child(id, 'input').value += e.usage.inputTokens;
+              if (e.usage.outputTokens) tokens.child(id, 'output').value += e.usage.outputTokens;
             }
-            if (e.costUsd > 0) cached(costChildren, id, '', () => cost.labels(id)).inc(e.costUsd);
+            if (e.costUsd > 0) cost.child(id).value += e.costUsd;
           }
           break;
         case 'retry':

@@ -224,6 +224,9 @@ export function usageOf(body: unknown): Usage | undefined {
     : { inputTokens, outputTokens };
 }
 
+/** Upstream response headers the router uses (content-type: stream or JSON; Retry-After for cooldowns; request ids for traces). */
+const KEPT_HEADERS = new Set(['content-type', 'retry-after', 'retry-after-ms', 'x-request-id']);
+
 const TAIL_BYTES = 32;
 /** Pause the upstream socket when this many bytes wait for the consumer. */
 const HIGH_WATER = 64 * 1024;
@@ -296,16 +299,23 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array> {
     if (statusCode < 200) return true; // 1xx informational
     this.status = statusCode;
     this.resume = resume;
+    // Only the headers the router reads are kept (decoding every header costs on the hot path).
     const h: Record<string, string | undefined> = {};
     for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-      const k = rawHeaders[i]!.toString('latin1').toLowerCase();
+      const name = rawHeaders[i]!;
+      const len = name.length;
+      if (len !== 12 && len !== 11 && len !== 14) continue; // the lengths of KEPT_HEADERS
+      const k = name.toString('latin1').toLowerCase();
+      if (!KEPT_HEADERS.has(k)) continue;
       const v = rawHeaders[i + 1]!.toString('latin1');
       const prev = h[k];
       h[k] = prev === undefined ? v : `${prev}, ${v}`;
     }
     this.headers = h;
-    const ra = h['retry-after'];
-    if (ra !== undefined) this.retryAfterMs = parseRetryAfter(ra);
+    // OpenAI-style `retry-after-ms` is more precise than Retry-After (whole or fractional seconds).
+    const ram = h['retry-after-ms'];
+    if (ram !== undefined && /^\d+(\.\d+)?$/.test(ram.trim())) this.retryAfterMs = Number(ram);
+    else if (h['retry-after'] !== undefined) this.retryAfterMs = parseRetryAfter(h['retry-after']);
     const ok = statusCode >= 200 && statusCode < 300;
     if (ok && this.wantStream && !(h['content-type'] ?? '').includes('json')) {
       this.streaming = true;
