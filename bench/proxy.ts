@@ -27,6 +27,13 @@ import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/procs.js';
  *
  * Run: `npx tsx bench/proxy.ts [--quick] [--parts abc] [--streams N] [--connections N]
  *      [--runtime compiled|tsx] [--cpu-prof DIR]`, or call runProxyBench(opts).
+ * Diagnostics (env): BENCH_PROXY_NODE_ARGS="--optimize-for-size ..." adds node flags to the
+ * proxy (e.g. memory tuning), BENCH_PROXY_ENV="K=V ..." adds env vars, BENCH_DEBUG_MEM=1
+ * prints the proxy's heap breakdown mid-way through (c).
+ *
+ * Reading the numbers: the machine is shared by the three processes (2 cores), so the
+ * direct figure moves with the mock's own cost; the proxy's CPU per request (printed) is
+ * the steadier measure of its overhead.
  */
 
 export interface ProxyBenchOptions {
