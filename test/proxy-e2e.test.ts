@@ -131,6 +131,7 @@ describe('proxy end to end (openai SDK -> proxy -> mock providers)', () => {
     expect(data.usage?.completion_tokens).toBe(12);
     expect(['a', 'b', 'c']).toContain(response.headers.get('x-router-endpoint'));
     expect(response.headers.get('x-router-attempts')).toBe('1');
+    expect(response.headers.get('x-router-tried')).toBe(response.headers.get('x-router-endpoint'));
   });
 
   it('streaming completion', async () => {

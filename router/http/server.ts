@@ -45,6 +45,20 @@ export interface ProxyRouter {
   on(listener: RouterListener): () => void;
 }
 
+/**
+ * `x-router-tried`: every endpoint this request was sent to, in order, comma-separated
+ * (a scenario runner measures failover from it: the endpoint that answered is not enough).
+ */
+function triedHeader(attempts: number | readonly unknown[], answered: string, endpointHeader: (id: string) => string): string {
+  if (typeof attempts === 'number') return endpointHeader(answered);
+  const ids: string[] = [];
+  for (const a of attempts) {
+    const id = (a as { endpointId?: unknown }).endpointId;
+    if (typeof id === 'string' && !ids.includes(id)) ids.push(id);
+  }
+  return ids.length ? ids.map(endpointHeader).join(',') : endpointHeader(answered);
+}
+
 export interface ProxyRouteResult {
   endpoint: Endpoint;
   response: TransportResponse;
@@ -216,6 +230,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     }
     const id = result.endpoint.id;
     const attempts = typeof result.attempts === 'number' ? result.attempts : result.attempts.length;
+    const tried = triedHeader(result.attempts, id, endpointHeader);
     const resp = result.response;
     const stream = result.stream ?? resp.stream;
 
@@ -227,6 +242,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
         'content-length': typeof text === 'string' ? Buffer.byteLength(text) : text.length,
         'x-router-endpoint': endpointHeader(id),
         'x-router-attempts': attempts,
+        'x-router-tried': tried,
       });
       res.end(text);
       const dt = (clock.now() - t0) / 1000;
@@ -235,7 +251,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       return;
     }
 
-    res.writeHead(resp.status, { ...SSE_HEADERS, 'x-router-endpoint': endpointHeader(id), 'x-router-attempts': attempts });
+    res.writeHead(resp.status, { ...SSE_HEADERS, 'x-router-endpoint': endpointHeader(id), 'x-router-attempts': attempts, 'x-router-tried': tried });
     res.flushHeaders();
     metrics.ttft(id, (clock.now() - t0) / 1000);
     try {
