@@ -5,7 +5,7 @@ import { createRouter, type RouteResult } from '../router/core/router.js';
 import type { Classifier } from '../router/core/strategy.js';
 import type { RouteRequest } from '../router/core/types.js';
 import type { StrategyResult } from '../reports/contract.js';
-import { Engine } from './engine.js';
+import { Engine, type Task } from './engine.js';
 import { createMetrics, type FaultSpec } from './metrics.js';
 import { createProviderModel, createProviderState, type ProviderModel, type ProviderState } from './model.js';
 import { oracleChoice, RegretTracker, type OracleChoice, type OracleReport } from './oracle.js';
@@ -76,15 +76,46 @@ export interface SimRunResult {
   stats: { requests: number; events: number; steps: number; virtualMs: number };
 }
 
-interface Live {
-  readonly sim: SimRequest;
-  readonly route: RouteRequest;
-  cost: number;
-  attempts: number;
-  lastEndpoint: string;
-  tried: string[];
-  okOutcome: ProviderOutcome | undefined;
-  choice: OracleChoice | undefined;
+/**
+ * One request in flight. It is also the RouteRequest handed to the router (the transport
+ * sees the same object, so no id → request map is needed) and the engine task of its
+ * arrival: one object per request instead of a request, a record and a closure.
+ */
+class Live implements RouteRequest, Task {
+  readonly id: string;
+  readonly model: string;
+  readonly prompt: string;
+  readonly inputTokens: number;
+  readonly maxTokens: number;
+  readonly stream: boolean;
+  readonly sessionKey: string | undefined;
+  promptClass: string | undefined = undefined;
+  cost = 0;
+  attempts = 0;
+  lastEndpoint = '';
+  /** Endpoints tried, in order; only built from the second attempt on (lastEndpoint covers one). */
+  tried: string[] | null = null;
+  okOutcome: ProviderOutcome | undefined = undefined;
+  choice: OracleChoice | undefined = undefined;
+
+  constructor(
+    readonly sim: SimRequest,
+    model: string,
+    private readonly owner: { arrive(l: Live): void },
+  ) {
+    this.id = String(sim.id);
+    this.model = model;
+    this.prompt = sim.prompt;
+    this.inputTokens = sim.inputTokens;
+    this.maxTokens = sim.outputTokens;
+    this.stream = sim.stream;
+    this.sessionKey = sim.sessionKey;
+  }
+
+  /** Task: the arrival event. */
+  fire(): void {
+    this.owner.arrive(this);
+  }
 }
 
 /** The code to report for a failed request: the last attempt's, not the wrapper's. */
@@ -104,25 +135,27 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     model: 'model' in p ? p.model : createProviderModel(p.profile, seed),
     state: createProviderState() as ProviderState,
   }));
-  const live = new Map<string, Live>();
+  const live = new Set<Live>();
   const metrics = createMetrics();
   const oracleOn = input.oracle ? input.oracle : undefined;
   const regret = oracleOn ? new RegretTracker() : undefined;
   const scratch: ProviderOutcome[] = [];
+  const liveOf = (r: RouteRequest): Live | undefined => (r instanceof Live && live.has(r) ? r : undefined);
 
   const transport = createSimTransport({
     engine,
     providers,
-    lookup: (r) => (r.id !== undefined ? live.get(r.id)?.sim : undefined),
+    lookup: (r) => liveOf(r)?.sim,
     onAttempt: (a: AttemptInfo) => {
-      const l = live.get(String(a.request.id));
+      const l = liveOf(a.route);
       if (!l) return;
+      if (l.attempts === 1) l.tried = [l.lastEndpoint, a.providerId];
+      else if (l.tried !== null) l.tried.push(a.providerId);
       l.attempts++;
       l.lastEndpoint = a.providerId;
-      l.tried.push(a.providerId);
     },
     onAttemptEnd: (a: AttemptInfo, completed: boolean) => {
-      const l = live.get(String(a.request.id));
+      const l = liveOf(a.route);
       if (!l || !completed) return;
       l.cost += a.outcome.costUsd;
       if (a.outcome.kind === 'ok') l.okOutcome = a.outcome;
@@ -142,35 +175,38 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   const finish = (l: Live, ok: boolean, errorCode: string | undefined, ttftAt: number | undefined): void => {
     const now = engine.now();
     const sim = l.sim;
-    live.delete(l.route.id!);
-    const out: RequestOutcome = {
-      id: sim.id,
-      arrivalMs: sim.arrivalMs,
-      ok,
-      endpointId: l.lastEndpoint,
-      latencyMs: now - sim.arrivalMs,
-      ttftMs: ok && ttftAt !== undefined ? ttftAt - sim.arrivalMs : undefined,
-      attempts: l.attempts,
-      errorCode,
-      costUsd: l.cost,
-      acceptable: ok ? l.okOutcome?.acceptable : undefined,
-    };
+    live.delete(l);
+    const latencyMs = now - sim.arrivalMs;
+    const ttftMs = ok && ttftAt !== undefined ? ttftAt - sim.arrivalMs : undefined;
+    const acceptable = ok ? l.okOutcome?.acceptable : undefined;
     metrics.record({
       tMs: sim.arrivalMs,
       ok,
-      latencyMs: out.latencyMs,
-      ttftMs: out.ttftMs,
+      latencyMs,
+      ttftMs,
       endpointId: l.lastEndpoint || undefined,
       errorCode,
       costUsd: l.cost,
       attempts: l.attempts,
-      attemptEndpoints: l.tried,
-      acceptable: out.acceptable,
+      attemptEndpoints: l.tried ?? undefined,
+      acceptable,
       inputTokens: sim.inputTokens,
       outputTokens: ok ? (l.okOutcome?.outputTokens ?? sim.outputTokens) : 0,
     });
-    if (regret && l.choice) regret.observe(l.choice, { ok, costUsd: l.cost, latencyMs: out.latencyMs });
-    input.onRequest?.(out);
+    if (regret && l.choice) regret.observe(l.choice, { ok, costUsd: l.cost, latencyMs });
+    if (input.onRequest)
+      input.onRequest({
+        id: sim.id,
+        arrivalMs: sim.arrivalMs,
+        ok,
+        endpointId: l.lastEndpoint,
+        latencyMs,
+        ttftMs,
+        attempts: l.attempts,
+        errorCode,
+        costUsd: l.cost,
+        acceptable,
+      });
     finished++;
     if (arrivalsDone && live.size === 0) router.close();
   };
@@ -187,25 +223,16 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     }
   };
 
-  const onArrival = (sim: SimRequest): void => {
-    const id = String(sim.id);
-    const route: RouteRequest = {
-      id,
-      model,
-      prompt: sim.prompt,
-      inputTokens: sim.inputTokens,
-      maxTokens: sim.outputTokens,
-      stream: sim.stream,
-      sessionKey: sim.sessionKey,
-    };
-    if (input.revealClass) route.promptClass = sim.promptClass;
-    const l: Live = { sim, route, cost: 0, attempts: 0, lastEndpoint: '', tried: [], okOutcome: undefined, choice: undefined };
+  const arrive = (l: Live): void => {
+    scheduleNext();
+    const sim = l.sim;
+    if (input.revealClass) l.promptClass = sim.promptClass;
     if (oracleOn) {
       l.choice = oracleChoice(providers, sim, engine.now(), oracleOn, scratch);
       input.onArrival?.(sim, { providerId: l.choice.index >= 0 ? providers[l.choice.index]!.id : null, choice: l.choice });
     } else input.onArrival?.(sim, undefined);
-    live.set(id, l);
-    router.route(route).then(
+    live.add(l);
+    router.route(l).then(
       (res) => {
         if (res.stream !== undefined) void consume(l, res, engine.now());
         else {
@@ -216,6 +243,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       (e: unknown) => finish(l, false, errorCodeOf(e), undefined),
     );
   };
+  const arrivals = { arrive };
 
   // Keep exactly one future arrival in the heap: the workload is pulled lazily.
   const scheduleNext = (): void => {
@@ -225,15 +253,12 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       if (live.size === 0) router.close();
       return;
     }
-    engine.at(sim.arrivalMs, () => {
-      scheduleNext();
-      onArrival(sim);
-    });
+    engine.schedule(sim.arrivalMs, new Live(sim, model, arrivals));
   };
   scheduleNext();
   await engine.run();
   // Requests nothing will ever settle (a hang with every deadline disabled) end as errors.
-  for (const l of [...live.values()]) finish(l, false, 'unfinished', undefined);
+  for (const l of [...live]) finish(l, false, 'unfinished', undefined);
   router.close();
 
   const durationS = input.workload.durationS;

@@ -1,6 +1,7 @@
 import { RouterError } from '../router/core/errors.js';
 import type { Timer } from '../router/core/clock.js';
 import type { Endpoint, RouteRequest, SendOptions, Transport, TransportResponse } from '../router/core/types.js';
+import { SEND_DIRECT, type DirectTransport, type UpstreamHandle, type UpstreamSink } from '../router/layers/direct.js';
 import type { Engine, Task } from './engine.js';
 import { createProviderState, type ProviderModel, type ProviderState } from './model.js';
 import type { ProviderOutcome, SimRequest } from './types.js';
@@ -21,6 +22,10 @@ import type { ProviderOutcome, SimRequest } from './types.js';
  *   malformed        reject RouterError('malformed_response') at totalMs
  *   hang             never settles; only the caller's AbortSignal ends it
  *
+ * The router sends through `[SEND_DIRECT]` (router/layers/direct.ts): no promise and no
+ * AbortSignal per attempt, the router's attempt is the sink and the abort handle. `send`
+ * (promises, AbortSignal) behaves the same for any other caller.
+ *
  * The AbortSignal is honoured: a hang or an open stream ends at the abort (slot freed,
  * rejected with the signal's reason); any other aborted attempt is rejected at its next
  * event and keeps its provider slot until then (see Call). An aborted attempt is not
@@ -38,6 +43,8 @@ export interface SimProvider {
 /** What the transport tells its owner about each attempt (billing, oracle, metrics). */
 export interface AttemptInfo {
   readonly request: SimRequest;
+  /** The router's request (the object passed to send). */
+  readonly route: RouteRequest;
   readonly providerId: string;
   readonly sentAtMs: number;
   readonly load: number;
@@ -55,7 +62,7 @@ export interface SimTransportOptions {
   readonly onAttemptEnd?: (info: AttemptInfo, completed: boolean) => void;
 }
 
-export interface SimTransport extends Transport {
+export interface SimTransport extends Transport, DirectTransport {
   /** Current in-service load of a provider. */
   load(providerId: string): number;
   /** Attempts still in service (all providers). */
@@ -68,8 +75,8 @@ const OK_BODY = Object.freeze({ object: 'chat.completion', simulated: true });
 const FIRST_CHUNK = 'data: {"object":"chat.completion.chunk","simulated":true}\n\n';
 const LAST_CHUNK = 'data: {"object":"chat.completion.chunk","simulated":true,"usage":{}}\n\ndata: [DONE]\n\n';
 
-function abortError(signal: AbortSignal, endpointId: string): unknown {
-  return signal.reason ?? new RouterError('aborted', `request to ${endpointId} aborted`, { endpointId });
+function abortError(reason: unknown, endpointId: string): unknown {
+  return reason ?? new RouterError('aborted', `request to ${endpointId} aborted`, { endpointId });
 }
 
 interface Entry {
@@ -88,27 +95,44 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
   }
   let inService = 0;
 
-  function send(endpoint: Endpoint, request: RouteRequest, { signal }: SendOptions): Promise<TransportResponse> {
-    const entry = byId.get(endpoint.id);
-    if (!entry)
-      return Promise.reject(
-        new RouterError('connect_failed', `no simulated provider for endpoint "${endpoint.id}"`, { endpointId: endpoint.id }),
-      );
-    if (signal.aborted) return Promise.reject(abortError(signal, entry.id));
-    const sim = lookup(request);
-    if (!sim) return Promise.reject(new RouterError('invalid_request', `sim transport: unknown request id "${request.id}"`));
+  /** The provider's outcome for this attempt, admitted; null when the request is unknown. */
+  function begin(entry: Entry, request: RouteRequest, sim: SimRequest): AttemptInfo {
     const now = clock.now();
     const state = entry.state;
     const load = state.inFlight;
     const o = entry.model.outcome(sim, now, load, state);
     entry.model.admit(state, now, sim, o);
     inService++;
-    const info: AttemptInfo = { request: sim, providerId: entry.id, sentAtMs: now, load, outcome: o };
+    const info: AttemptInfo = { request: sim, route: request, providerId: entry.id, sentAtMs: now, load, outcome: o };
     onAttempt?.(info);
+    return info;
+  }
+
+  function send(endpoint: Endpoint, request: RouteRequest, { signal }: SendOptions): Promise<TransportResponse> {
+    const entry = byId.get(endpoint.id);
+    if (!entry)
+      return Promise.reject(
+        new RouterError('connect_failed', `no simulated provider for endpoint "${endpoint.id}"`, { endpointId: endpoint.id }),
+      );
+    if (signal.aborted) return Promise.reject(abortError(signal.reason, entry.id));
+    const sim = lookup(request);
+    if (!sim) return Promise.reject(new RouterError('invalid_request', `sim transport: unknown request id "${request.id}"`));
+    const info = begin(entry, request, sim);
     return new Promise<TransportResponse>((resolve, reject) => {
-      const call = new Call(entry, info, signal, sim.stream && request.stream === true, resolve, reject, onEnd);
+      const call = new Call(entry, info, signal, null, { upstreamResponse: resolve, upstreamError: reject }, sim.stream && request.stream === true, onEnd);
       call.start(engine);
     });
+  }
+
+  /** The router's promise-free path: the same Call, reporting to the attempt. Declines the odd cases (send rejects them). */
+  function sendDirect(endpoint: Endpoint, request: RouteRequest, handle: UpstreamHandle, sink: UpstreamSink): boolean {
+    const entry = byId.get(endpoint.id);
+    if (!entry || handle.aborted) return false;
+    const sim = lookup(request);
+    if (!sim) return false;
+    const info = begin(entry, request, sim);
+    new Call(entry, info, null, handle, sink, sim.stream && request.stream === true, onEnd).start(engine);
+    return true;
   }
 
   const onEnd = (info: AttemptInfo, completed: boolean): void => {
@@ -126,6 +150,7 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
 
   return {
     send,
+    [SEND_DIRECT]: sendDirect,
     check,
     load: (providerId) => byId.get(providerId)?.state.inFlight ?? 0,
     inService: () => inService,
@@ -150,10 +175,11 @@ class Call implements Task {
   constructor(
     private readonly entry: Entry,
     private readonly info: AttemptInfo,
-    private readonly signal: AbortSignal,
+    /** The abort side: an AbortSignal (send) or the router's handle (direct); exactly one is set. */
+    private readonly signal: AbortSignal | null,
+    private readonly handle: UpstreamHandle | null,
+    private readonly sink: UpstreamSink,
     private readonly wantsStream: boolean,
-    private readonly resolve: (r: TransportResponse) => void,
-    private readonly reject: (e: unknown) => void,
     private readonly onEnd: (info: AttemptInfo, completed: boolean) => void,
   ) {}
 
@@ -167,38 +193,55 @@ class Call implements Task {
     this.timer = engine.schedule(this.info.sentAtMs + (o.kind === 'refused' || isStream ? o.ttftMs : o.totalMs), this);
   }
 
+  private get aborted(): boolean {
+    return this.handle !== null ? this.handle.aborted : this.signal!.aborted;
+  }
+
+  private abortError(): unknown {
+    return abortError(this.handle !== null ? this.handle.abortReason : this.signal!.reason, this.entry.id);
+  }
+
   private listen(): void {
     if (this.listening) return;
     this.listening = true;
-    this.signal.addEventListener('abort', this);
+    if (this.handle !== null) this.handle.abortListener = this;
+    else this.signal!.addEventListener('abort', this);
   }
 
   private release(completed: boolean): void {
     if (this.released) return;
     this.released = true;
     this.entry.model.release(this.entry.state);
-    if (this.listening) this.signal.removeEventListener('abort', this);
+    if (this.listening) {
+      if (this.handle !== null) {
+        if (this.handle.abortListener === this) this.handle.abortListener = null;
+      } else this.signal!.removeEventListener('abort', this);
+    }
     this.onEnd(this.info, completed);
   }
 
-  /** The AbortSignal fired (EventListener object). */
+  /** The abort fired (EventListener object for a signal, AbortListener for a handle). */
   handleEvent(): void {
     if (this.released) return;
     this.timer?.cancel();
     this.timer = null;
     this.release(false);
-    const err = abortError(this.signal, this.entry.id);
+    const err = this.abortError();
     if (this.stream) this.stream.fail(err);
-    else this.reject(err);
+    else this.sink.upstreamError(err);
+  }
+
+  handleAbort(): void {
+    this.handleEvent();
   }
 
   /** The scheduled event (Task): the outcome plays out. */
   fire(): void {
     this.timer = null;
     if (this.released) return;
-    if (!this.listening && this.signal.aborted) {
+    if (!this.listening && this.aborted) {
       this.release(false);
-      return this.reject(abortError(this.signal, this.entry.id));
+      return this.sink.upstreamError(this.abortError());
     }
     const o = this.info.outcome;
     const id = this.entry.id;
@@ -209,18 +252,18 @@ class Call implements Task {
     switch (o.kind) {
       case 'refused':
         this.release(true);
-        return this.reject(new RouterError('connect_failed', `simulated connection refused from ${id}`, { endpointId: id }));
+        return this.sink.upstreamError(new RouterError('connect_failed', `simulated connection refused from ${id}`, { endpointId: id }));
       case 'reset':
         this.release(true);
-        return this.reject(new RouterError('connection_reset', `simulated connection reset from ${id}`, { endpointId: id }));
+        return this.sink.upstreamError(new RouterError('connection_reset', `simulated connection reset from ${id}`, { endpointId: id }));
       case 'malformed':
         this.release(true);
-        return this.reject(new RouterError('malformed_response', `simulated malformed body from ${id}`, { endpointId: id }));
+        return this.sink.upstreamError(new RouterError('malformed_response', `simulated malformed body from ${id}`, { endpointId: id }));
       case 'http_error':
       case 'rate_limited': {
         this.release(true);
         const body = { error: { message: `simulated ${o.status}`, type: 'simulated' } };
-        return this.resolve(
+        return this.sink.upstreamResponse(
           o.retryAfterMs !== undefined
             ? {
                 status: o.status,
@@ -235,7 +278,7 @@ class Call implements Task {
       case 'stream_cut':
         if (!this.wantsStream) {
           this.release(true);
-          return this.resolve({
+          return this.sink.upstreamResponse({
             status: 200,
             headers: NO_HEADERS,
             body: OK_BODY,
@@ -252,7 +295,7 @@ class Call implements Task {
           this.streaming = true;
           this.listen();
           this.timer = this.engine.schedule(this.info.sentAtMs + o.totalMs, this);
-          return this.resolve(res);
+          return this.sink.upstreamResponse(res);
         }
       case 'hang':
         return;

@@ -2,21 +2,18 @@ import '../strategies/index.js';
 import { startActiveChecks, type ActiveChecks } from '../health/active-check.js';
 import { EndpointHealth } from '../health/breaker.js';
 import { AbortPool } from '../layers/abort-pool.js';
-import type { Attempt } from '../layers/attempt.js';
-import { type AttemptHandler, type Handler, RequestCtx, type Runtime, type Win } from '../layers/context.js';
-import { hedgeLayer } from '../layers/hedge.js';
-import { metricsLayer } from '../layers/metrics.js';
+import type { Runtime } from '../layers/context.js';
+import { hasDirectSend } from '../layers/direct.js';
 import { Admission, estimateTokens } from '../layers/rate-limit.js';
+import { RequestRun } from '../layers/request.js';
 import { RetryBudget } from '../layers/retry-budget.js';
-import { retryLayer } from '../layers/retry.js';
-import { totalTimeoutLayer, ttftTimeoutLayer } from '../layers/timeout.js';
 import { createHttpTransport } from '../transport/http.js';
 import { type Clock, systemClock } from './clock.js';
 import { type RouterConfigInput, parseRouterConfig } from './config.js';
 import { RouterError, toRouterError } from './errors.js';
 import { EventBus, type RouterEvent } from './events.js';
 import { type Random, systemRandom } from './random.js';
-import { EndpointSlot, ModelGroup, buildTrace } from './select.js';
+import { EndpointSlot, ModelGroup } from './select.js';
 import { EndpointStats } from './stats.js';
 import { type Classifier, type Strategy, createStrategy } from './strategy.js';
 import type {
@@ -32,7 +29,8 @@ import type {
 
 /**
  * createRouter: validate the config, build one slot (stats + health + rate limit) per
- * endpoint and one group per model, then compose the layers once:
+ * endpoint and one group per model; each request is then driven through the layers
+ * (layers/context.ts, layers/request.ts):
  *
  *   metrics( totalTimeout( retry( hedge( ttftTimeout( attempt ) ) ) ) )
  *
@@ -107,6 +105,7 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps = {}): 
     clock,
     random,
     transport,
+    direct: hasDirectSend(transport) ? transport : null,
     bus,
     groups,
     env: {
@@ -120,9 +119,6 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps = {}): 
     budget: new RetryBudget(cfg.retry.budgetRatio, cfg.retry.budgetMinPerSecond, cfg.retry.budgetWindowMs),
     aborts: new AbortPool(),
   };
-
-  const send: AttemptHandler = (_ctx, a: Attempt) => a.run();
-  const handler: Handler = metricsLayer(rt)(totalTimeoutLayer(rt)(retryLayer(rt)(hedgeLayer(rt)(ttftTimeoutLayer(rt)(send)))));
 
   let checks: ActiveChecks | null = null;
   if (cfg.health.activeCheck.intervalMs > 0 && typeof transport.check === 'function')
@@ -145,26 +141,21 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps = {}): 
     return new RouterError('unknown_model', `no endpoint serves model "${m}"; known models: ${[...groups.keys()].sort().join(', ')}`);
   }
 
-  function toResult(ctx: RequestCtx, win: Win): RouteResult {
-    const result: RouteResult = {
-      endpoint: win.attempt.slot.endpoint,
-      model: win.attempt.model,
-      response: win.response,
-      attempts: ctx.attempts,
-      trace: buildTrace(ctx.id, strategy.name, ctx.picks, ctx.attempts),
-    };
-    if (win.stream !== undefined) result.stream = win.stream;
-    return result;
-  }
-
   return {
-    async route(req, opts) {
+    route(req, opts) {
+      let models: readonly string[];
       try {
-        const ctx = new RequestCtx(req, req.id, resolveModels(req), clock.now(), opts?.signal, estimateTokens(req));
-        return toResult(ctx, await handler(ctx));
+        models = resolveModels(req);
       } catch (e) {
-        throw toRouterError(e);
+        return Promise.reject(toRouterError(e));
       }
+      return new Promise<RouteResult>((resolve, reject) => {
+        try {
+          new RequestRun(rt, req, models, opts?.signal, estimateTokens(req), resolve, reject).start();
+        } catch (e) {
+          reject(toRouterError(e));
+        }
+      });
     },
     candidates(model) {
       const now = clock.now();

@@ -2,22 +2,34 @@ import type { Timer } from '../core/clock.js';
 import { type ErrorCode, RouterError, errorFromStatus, parseRetryAfter, toRouterError } from '../core/errors.js';
 import type { EndpointSlot, PickRecord } from '../core/select.js';
 import type { TransportResponse } from '../core/types.js';
-import type { RequestCtx, Runtime, Win } from './context.js';
+import type { AttemptOwner, RequestCtx, Runtime, Win } from './context.js';
+import { type AbortListener, SEND_DIRECT, type UpstreamHandle, type UpstreamSink, defaultAbortReason } from './direct.js';
 import { type OutcomeDetail, attemptRecord, recordOutcome } from './outcome.js';
 import { RecordedStream } from './stream.js';
+import { armAttemptTimer } from './timeout.js';
 
 type Chunk = Uint8Array | string;
 
 /**
- * One attempt: one request sent to one endpoint. It owns the AbortController the transport
+ * One attempt: one request sent to one endpoint. It owns the abort handle the transport
  * sees, the deadline timer (armed by the timeout layer) and the settle-once logic: whichever
  * comes first (response, error, timer, caller abort, hedge loss) decides, and the outcome is
- * recorded exactly once. A stream "wins" at its first chunk; its outcome is recorded by the
- * RecordedStream when it ends.
+ * recorded exactly once and reported to the attempt's owner (the request, or a hedge race)
+ * by a plain method call, not a promise. A stream "wins" at its first chunk; its outcome is
+ * recorded by the RecordedStream when it ends.
+ *
+ * Two ways to reach the transport: a direct send (direct.ts; the attempt is its own abort
+ * handle and sink, nothing else is allocated), else `send` with a pooled AbortController.
  */
-export class Attempt {
-  /** The transport's abort handle (pooled: see abort-pool.ts). */
-  readonly controller: AbortController;
+export class Attempt implements UpstreamHandle, UpstreamSink {
+  /** The transport's AbortController (pooled: see abort-pool.ts); null until sent through `send`. */
+  controller: AbortController | null = null;
+  /** Who hears the outcome; set by launchAttempt. */
+  owner: AttemptOwner | null = null;
+  /** UpstreamHandle (direct sends): the upstream call was aborted, and why. */
+  aborted = false;
+  abortReason: unknown = undefined;
+  abortListener: AbortListener | null = null;
   readonly slot: EndpointSlot;
   readonly model: string;
   readonly reason: string;
@@ -34,8 +46,6 @@ export class Attempt {
   private released = false;
   private timer: Timer | null = null;
   private timerCode: ErrorCode = 'ttft_timeout';
-  private resolveFn: ((w: Win) => void) | null = null;
-  private rejectFn: ((e: RouterError) => void) | null = null;
   private iterator: AsyncIterator<Chunk> | null = null;
 
   constructor(
@@ -46,7 +56,6 @@ export class Attempt {
   ) {
     const now = rt.clock.now();
     const slot = pick.slot;
-    this.controller = rt.aborts.take();
     this.slot = slot;
     this.model = pick.model;
     this.startedAt = now;
@@ -81,31 +90,42 @@ export class Attempt {
     this.fail(new RouterError(this.timerCode, `${what} from ${id} after ${this.rt.clock.now() - this.startedAt} ms`, { endpointId: id }));
   }
 
-  /** Send it. Resolves at the response (or a stream's first chunk); rejects with a RouterError. */
-  run(): Promise<Win> {
-    return new Promise<Win>((resolve, reject) => {
-      if (this.settled) return reject(new RouterError('aborted', 'attempt cancelled before it was sent'));
-      this.resolveFn = resolve;
-      this.rejectFn = reject;
-      let sent: Promise<TransportResponse>;
-      try {
-        sent = this.rt.transport.send(this.slot.endpoint, this.ctx.req, { signal: this.controller.signal });
-      } catch (e) {
-        this.upstreamDone = true;
-        this.fail(toRouterError(e, this.slot.endpoint.id));
-        return;
-      }
-      sent.then(
-        (res) => this.onResponse(res),
-        (e: unknown) => {
-          this.upstreamDone = true;
-          this.fail(toRouterError(e, this.slot.endpoint.id));
-        },
-      );
-    });
+  /**
+   * Send it. The owner hears `attemptWon` at the response (or a stream's first chunk), or
+   * `attemptFailed` with a RouterError, exactly once, and never from inside this call
+   * unless the attempt was already settled or the transport threw synchronously.
+   */
+  run(): void {
+    if (this.settled) {
+      this.owner?.attemptFailed(this, new RouterError('aborted', 'attempt cancelled before it was sent'));
+      return;
+    }
+    const rt = this.rt;
+    const endpoint = this.slot.endpoint;
+    let sent: Promise<TransportResponse>;
+    try {
+      if (rt.direct !== null && rt.direct[SEND_DIRECT](endpoint, this.ctx.req, this, this)) return;
+      this.controller = rt.aborts.take();
+      sent = rt.transport.send(endpoint, this.ctx.req, { signal: this.controller.signal });
+    } catch (e) {
+      this.upstreamDone = true;
+      this.fail(toRouterError(e, endpoint.id));
+      return;
+    }
+    sent.then(
+      (res) => this.upstreamResponse(res),
+      (e: unknown) => this.upstreamError(e),
+    );
   }
 
-  private onResponse(res: TransportResponse): void {
+  /** UpstreamSink: the transport call failed (connection-level). */
+  upstreamError(e: unknown): void {
+    this.upstreamDone = true;
+    this.fail(toRouterError(e, this.slot.endpoint.id));
+  }
+
+  /** UpstreamSink: the response (headers; a stream not yet read) arrived. */
+  upstreamResponse(res: TransportResponse): void {
     if (this.settled) return closeQuietly(res.stream?.[Symbol.asyncIterator]());
     if (res.stream === undefined) this.upstreamDone = true;
     if (res.status < 200 || res.status > 299) {
@@ -116,7 +136,7 @@ export class Attempt {
     }
     if (res.stream === undefined) {
       this.settle({ ok: true, err: undefined, status: res.status, usage: res.usage, ttftMs: res.ttftMs });
-      this.resolveFn!({ attempt: this, response: res, stream: undefined });
+      this.owner!.attemptWon(this, { attempt: this, response: res, stream: undefined });
       return;
     }
     const it = res.stream[Symbol.asyncIterator]();
@@ -146,7 +166,7 @@ export class Attempt {
       attemptRecord(this, now, { ok: true, err: undefined, status: res.status, usage: undefined, ttftMs: undefined }),
     );
     const stream = new RecordedStream(this, it, r.value, res, this.ctx.deadline);
-    this.resolveFn!({ attempt: this, response: res, stream });
+    this.owner!.attemptWon(this, { attempt: this, response: res, stream });
   }
 
   /** The stream owns the rest: stop the TTFT timer and stop listening to the caller. */
@@ -178,20 +198,28 @@ export class Attempt {
       this.abortUpstream(err);
       closeQuietly(this.iterator);
     }
-    this.rejectFn?.(err);
+    this.owner?.attemptFailed(this, err);
   }
 
   /** Abort the transport call (timeouts, hedge losers, abandoned streams). */
   abortUpstream(reason?: unknown): void {
     this.upstreamDone = true;
-    if (!this.released && !this.controller.signal.aborted) this.controller.abort(reason);
+    if (this.released) return;
+    const c = this.controller;
+    if (c !== null) {
+      if (!c.signal.aborted) c.abort(reason);
+    } else if (!this.aborted) {
+      this.aborted = true;
+      this.abortReason = reason === undefined ? defaultAbortReason() : reason;
+      this.abortListener?.handleAbort();
+    }
   }
 
   /** Hand the controller back to the pool (it is only reused if never aborted and unobserved). */
   private release(): void {
     if (this.released) return;
     this.released = true;
-    this.rt.aborts.give(this.controller);
+    if (this.controller !== null) this.rt.aborts.give(this.controller);
   }
 
   /** Called by the RecordedStream when the stream ends, errors or is abandoned. */
@@ -217,4 +245,11 @@ export function closeQuietly(it: AsyncIterator<Chunk> | undefined | null): void 
   } catch {
     // already closed
   }
+}
+
+/** Start an attempt for `owner`: arm its deadline timer (timeout.ts), then send it. */
+export function launchAttempt(rt: Runtime, ctx: RequestCtx, a: Attempt, owner: AttemptOwner): void {
+  armAttemptTimer(rt, ctx, a);
+  a.owner = owner;
+  a.run();
 }

@@ -1,7 +1,7 @@
 import { RouterError } from '../core/errors.js';
 import { acquire, acquireNow } from './acquire.js';
-import type { Attempt } from './attempt.js';
-import type { AttemptHandler, Handler, RequestCtx, Runtime, Win } from './context.js';
+import { type Attempt, launchAttempt } from './attempt.js';
+import type { AttemptOwner, RequestCtx, Runtime, Win } from './context.js';
 
 /**
  * One "try" of a request: pick an endpoint and run the attempt. With hedging on (Dean &
@@ -10,68 +10,99 @@ import type { AttemptHandler, Handler, RequestCtx, Runtime, Win } from './contex
  * through its signal. A hedge counts toward maxAttempts and spends the retry budget, so
  * hedging cannot double the load on a struggling fleet.
  */
-export function hedgeLayer(rt: Runtime): (attempt: AttemptHandler) => Handler {
+
+/** Who hears how a try went (the request: request.ts). Called once per try. */
+export interface TryOwner extends AttemptOwner {
+  tryWon(win: Win): void;
+  tryFailed(e: unknown): void;
+}
+
+/** Start one try for `owner`: an endpoint usable now is used at once; else wait for a recovery (acquire.ts). */
+export function startTry(rt: Runtime, ctx: RequestCtx, owner: TryOwner): void {
+  try {
+    const a = acquireNow(rt, ctx, ctx.reason, false);
+    if (typeof a !== 'number') return race(rt, ctx, a, owner);
+  } catch (e) {
+    return owner.tryFailed(e);
+  }
+  acquire(rt, ctx, ctx.reason, false).then(
+    (a) => {
+      try {
+        race(rt, ctx, a!, owner);
+      } catch (e) {
+        owner.tryFailed(e);
+      }
+    },
+    (e: unknown) => owner.tryFailed(e),
+  );
+}
+
+/** Run the attempt alone, or raced by a hedge when hedging is on and attempts are left. */
+function race(rt: Runtime, ctx: RequestCtx, a: Attempt, owner: TryOwner): void {
   const { enabled, delayMs } = rt.config.hedging;
   const { maxAttempts } = rt.config.retry;
-  return (attempt) => {
-    const single = (ctx: RequestCtx): Promise<Win> => {
-      const now = acquireNow(rt, ctx, ctx.reason, false);
-      if (typeof now !== 'number') return attempt(ctx, now);
-      return acquire(rt, ctx, ctx.reason, false).then((a) => attempt(ctx, a!));
-    };
-    if (!enabled) return single;
-    return async (ctx) => {
-      const a = (await acquire(rt, ctx, ctx.reason, false))!;
-      if (ctx.attemptCount >= maxAttempts) return attempt(ctx, a);
-      return new Hedge(rt, ctx, attempt, delayMs, maxAttempts).run(a);
-    };
-  };
+  if (!enabled || ctx.attemptCount >= maxAttempts) launchAttempt(rt, ctx, a, owner);
+  else new Hedge(rt, ctx, owner, delayMs, maxAttempts).run(a);
 }
 
 /** The race between a primary attempt and (maybe) its hedge. */
-class Hedge {
+class Hedge implements AttemptOwner {
   private readonly racing: Attempt[] = [];
   private pending = 0;
   private done = false;
   private hedgeDue = true;
   private timer: { cancel(): void } | null = null;
-  private resolve!: (w: Win) => void;
-  private reject!: (e: unknown) => void;
+  private lastError: unknown;
+  /** While the primary is being sent: a failure reported that early waits until the timer is set. */
+  private starting = false;
+  private early: { err: unknown } | null = null;
 
   constructor(
     private readonly rt: Runtime,
     private readonly ctx: RequestCtx,
-    private readonly attempt: AttemptHandler,
+    private readonly owner: TryOwner,
     private readonly delayMs: number,
     private readonly maxAttempts: number,
   ) {}
 
-  run(primary: Attempt): Promise<Win> {
-    return new Promise<Win>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-      this.start(primary);
-      this.timer = this.rt.clock.setTimeout(() => void this.fireHedge(primary), this.delayMs);
-    });
+  run(primary: Attempt): void {
+    this.starting = true;
+    this.start(primary);
+    this.timer = this.rt.clock.setTimeout(() => this.fireHedge(primary), this.delayMs);
+    this.starting = false;
+    const early = this.early;
+    if (early !== null) {
+      this.early = null;
+      this.onFail(early.err);
+    }
   }
 
   private start(a: Attempt): void {
     this.racing.push(a);
     this.pending++;
-    this.attempt(this.ctx, a).then(
-      (w) => this.onWin(w),
-      (e: unknown) => this.onFail(e),
-    );
+    launchAttempt(this.rt, this.ctx, a, this);
   }
 
-  private async fireHedge(primary: Attempt): Promise<void> {
+  attemptWon(_a: Attempt, w: Win): void {
+    this.onWin(w);
+  }
+
+  attemptFailed(_a: Attempt, err: RouterError): void {
+    if (this.starting) this.early = { err };
+    else this.onFail(err);
+  }
+
+  private fireHedge(primary: Attempt): void {
     this.timer = null;
     if (this.done) return;
     const rt = this.rt;
     let b: Attempt | null = null;
     try {
       if (primary.settled || this.ctx.attemptCount >= this.maxAttempts || !rt.budget.tryRetry(rt.clock.now())) b = null;
-      else b = await acquire(rt, this.ctx, 'hedge', true);
+      else {
+        const r = acquireNow(rt, this.ctx, 'hedge', true); // a hedge never waits
+        b = typeof r === 'number' ? null : r;
+      }
     } catch {
       b = null; // no hedge possible (deadline, abort): the primary decides alone
     }
@@ -80,15 +111,9 @@ class Hedge {
       if (this.pending === 0 && !this.done) this.finishFail(this.lastError);
       return;
     }
-    if (this.done) {
-      b.fail(new RouterError('aborted', 'hedge no longer needed', { endpointId: b.slot.endpoint.id }));
-      return;
-    }
     if (rt.bus.active) rt.bus.emit({ type: 'hedge', at: rt.clock.now(), requestId: this.ctx.id, primaryEndpointId: primary.slot.endpoint.id });
     this.start(b);
   }
-
-  private lastError: unknown;
 
   private onWin(w: Win): void {
     this.pending--;
@@ -102,7 +127,7 @@ class Hedge {
     for (const other of this.racing)
       if (other !== w.attempt)
         other.fail(new RouterError('aborted', 'hedge lost the race', { endpointId: other.slot.endpoint.id }));
-    this.resolve(w);
+    this.owner.tryWon(w);
   }
 
   private onFail(e: unknown): void {
@@ -121,6 +146,6 @@ class Hedge {
     this.timer?.cancel();
     for (const other of this.racing)
       other.fail(new RouterError('aborted', 'hedge cancelled', { endpointId: other.slot.endpoint.id }));
-    this.reject(e);
+    this.owner.tryFailed(e);
   }
 }

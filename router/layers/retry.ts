@@ -1,6 +1,6 @@
-import { RouterError, toRouterError } from '../core/errors.js';
+import type { RouterError } from '../core/errors.js';
 import { fullJitterBackoff } from './backoff.js';
-import type { Layer, RequestCtx, Runtime, Win } from './context.js';
+import type { RequestCtx, Runtime } from './context.js';
 import { planNext } from './failover.js';
 
 /**
@@ -10,40 +10,29 @@ import { planNext } from './failover.js';
  * full-jitter backoff first. Non-retryable errors (client 4xx, committed streams, caller
  * aborts, total timeout) and an exhausted budget surface the last error unchanged.
  */
-export function retryLayer(rt: Runtime): Layer {
+
+/** Give up: surface the error. */
+export const GIVE_UP = -1;
+
+/**
+ * Decide what follows a failed try: GIVE_UP, or the delay in ms (0 = at once) before the
+ * next try. When it retries, it has taken the budget, emitted the `retry` event and set
+ * `ctx.reason` for the next attempt.
+ */
+export function planRetry(rt: Runtime, ctx: RequestCtx, err: RouterError): number {
   const { maxAttempts, backoffBaseMs, backoffMaxMs } = rt.config.retry;
-  return (next) => {
-    const loop = async (ctx: RequestCtx): Promise<Win> => {
-      let retries = 0;
-      rt.budget.onRequest(rt.clock.now());
-      for (;;) {
-        try {
-          return await next(ctx);
-        } catch (e) {
-          const err = toRouterError(e);
-          if (!err.retryable || ctx.attemptCount >= maxAttempts) throw err;
-          const now = rt.clock.now();
-          if (now >= ctx.deadline) throw err;
-          const kind = planNext(rt, ctx);
-          if (!rt.budget.tryRetry(now)) throw err;
-          let delayMs = 0;
-          if (kind === 'retry') {
-            retries++;
-            delayMs = Math.min(fullJitterBackoff(rt.random, retries, backoffBaseMs, backoffMaxMs), ctx.deadline - now);
-          }
-          if (rt.bus.active)
-            rt.bus.emit({ type: 'retry', at: now, requestId: ctx.id, kind, attempt: ctx.attemptCount + 1, delayMs, errorCode: err.code });
-          ctx.reason = kind;
-          if (delayMs > 0) {
-            try {
-              await rt.clock.sleep(delayMs, ctx.signal);
-            } catch {
-              throw new RouterError('aborted', 'request aborted by the caller', { cause: err });
-            }
-          }
-        }
-      }
-    };
-    return loop;
-  };
+  if (!err.retryable || ctx.attemptCount >= maxAttempts) return GIVE_UP;
+  const now = rt.clock.now();
+  if (now >= ctx.deadline) return GIVE_UP;
+  const kind = planNext(rt, ctx);
+  if (!rt.budget.tryRetry(now)) return GIVE_UP;
+  let delayMs = 0;
+  if (kind === 'retry') {
+    ctx.retries++;
+    delayMs = Math.min(fullJitterBackoff(rt.random, ctx.retries, backoffBaseMs, backoffMaxMs), ctx.deadline - now);
+  }
+  if (rt.bus.active)
+    rt.bus.emit({ type: 'retry', at: now, requestId: ctx.id, kind, attempt: ctx.attemptCount + 1, delayMs, errorCode: err.code });
+  ctx.reason = kind;
+  return delayMs;
 }

@@ -1,4 +1,5 @@
-import type { AttemptLayer, Layer, Runtime } from './context.js';
+import type { Attempt } from './attempt.js';
+import type { RequestCtx, Runtime } from './context.js';
 
 /**
  * Two deadlines, both on the injected clock:
@@ -8,21 +9,17 @@ import type { AttemptLayer, Layer, Runtime } from './context.js';
  *          aborted as ttft_timeout (retryable: the next attempt may be faster).
  * 0 disables a deadline. The attempt timer fires at whichever deadline comes first.
  */
-export function totalTimeoutLayer(rt: Runtime): Layer {
-  const totalMs = rt.config.timeouts.totalMs;
-  return (next) => (ctx) => {
-    const ms = ctx.req.deadlineMs ?? totalMs;
-    ctx.deadline = ms > 0 ? ctx.startedAt + ms : Infinity;
-    return next(ctx);
-  };
+
+/** Total timeout: set the request's absolute deadline (Infinity = none). */
+export function setRequestDeadline(rt: Runtime, ctx: RequestCtx): void {
+  const ms = ctx.req.deadlineMs ?? rt.config.timeouts.totalMs;
+  ctx.deadline = ms > 0 ? ctx.startedAt + ms : Infinity;
 }
 
-export function ttftTimeoutLayer(rt: Runtime): AttemptLayer {
+/** TTFT timeout: arm the attempt's timer at the earlier of its TTFT deadline and the request's. */
+export function armAttemptTimer(rt: Runtime, ctx: RequestCtx, a: Attempt): void {
   const ttftMs = rt.config.timeouts.ttftMs;
-  return (next) => (ctx, a) => {
-    const ttftAt = ttftMs > 0 ? a.startedAt + ttftMs : Infinity;
-    if (ttftAt < ctx.deadline) a.arm(ttftAt, 'ttft_timeout');
-    else a.arm(ctx.deadline, 'timeout');
-    return next(ctx, a);
-  };
+  const ttftAt = ttftMs > 0 ? a.startedAt + ttftMs : Infinity;
+  if (ttftAt < ctx.deadline) a.arm(ttftAt, 'ttft_timeout');
+  else a.arm(ctx.deadline, 'timeout');
 }

@@ -1,0 +1,47 @@
+import type { Endpoint, RouteRequest, TransportResponse } from '../core/types.js';
+
+/**
+ * An optional, promise-free way to send an attempt, for in-process transports (the
+ * virtual-time simulator). `Transport.send` costs a promise, its reactions, and an
+ * AbortController per attempt; at a million simulated requests that allocation is most of
+ * the router's cost (the GC copies every in-flight attempt). A transport that implements
+ * `[SEND_DIRECT]` is handed the attempt itself as both the abort handle and the sink.
+ * Real transports (undici) do not implement it and keep the ordinary `send`.
+ *
+ * Contract: return false to decline (the router then calls `send`). When it returns
+ * true, exactly one of the sink's methods is called later, never from inside the call.
+ */
+export const SEND_DIRECT: unique symbol = Symbol.for('llm-router.sendDirect');
+
+/** Receives the outcome of a direct send: the same values `send`'s promise would settle with. */
+export interface UpstreamSink {
+  upstreamResponse(res: TransportResponse): void;
+  upstreamError(e: unknown): void;
+}
+
+/** Something that reacts to an abort at once (a hang, an open stream). */
+export interface AbortListener {
+  handleAbort(): void;
+}
+
+/** The abort side of a direct send: what an AbortSignal offers, without the EventTarget. */
+export interface UpstreamHandle {
+  readonly aborted: boolean;
+  /** Why it was aborted (like AbortSignal.reason); undefined before. */
+  readonly abortReason: unknown;
+  /** Set by the transport while an abort must be acted on at once; null to stop listening. */
+  abortListener: AbortListener | null;
+}
+
+export interface DirectTransport {
+  [SEND_DIRECT](endpoint: Endpoint, request: RouteRequest, handle: UpstreamHandle, sink: UpstreamSink): boolean;
+}
+
+export function hasDirectSend(t: object): t is DirectTransport {
+  return typeof (t as Partial<DirectTransport>)[SEND_DIRECT] === 'function';
+}
+
+/** What AbortController.abort() uses as the reason when none is given. */
+export function defaultAbortReason(): unknown {
+  return new DOMException('This operation was aborted', 'AbortError');
+}

@@ -1,0 +1,84 @@
+import { RouterError, toRouterError } from '../core/errors.js';
+import type { RouteResult } from '../core/router.js';
+import { buildTrace } from '../core/select.js';
+import type { RouteRequest } from '../core/types.js';
+import type { Attempt } from './attempt.js';
+import { RequestCtx, type Runtime, type Win } from './context.js';
+import { startTry, type TryOwner } from './hedge.js';
+import { requestFailed, requestWon } from './metrics.js';
+import { GIVE_UP, planRetry } from './retry.js';
+import { setRequestDeadline } from './timeout.js';
+
+/**
+ * One request in flight: the driver of the layers (context.ts). It sets the deadline,
+ * starts a try, and on each failed try asks the retry policy what follows: give up, try
+ * again at once (failover, fallback model) or after a backoff on the clock. The request's
+ * promise is the only promise on the common path; attempts and hedges report back by
+ * method calls, so a request that succeeds at the first attempt allocates little beyond
+ * its context, its attempt and the result.
+ */
+export class RequestRun extends RequestCtx implements TryOwner {
+  private finished = false;
+
+  constructor(
+    private readonly rt: Runtime,
+    req: RouteRequest,
+    models: readonly string[],
+    signal: AbortSignal | undefined,
+    tokens: number,
+    private readonly resolve: (r: RouteResult) => void,
+    private readonly reject: (err: RouterError) => void,
+  ) {
+    super(req, req.id, models, rt.clock.now(), signal, tokens);
+  }
+
+  /** Start routing: total timeout, retry budget, first try. */
+  start(): void {
+    const rt = this.rt;
+    this.observed = rt.bus.active;
+    setRequestDeadline(rt, this);
+    rt.budget.onRequest(rt.clock.now());
+    startTry(rt, this, this);
+  }
+
+  attemptWon(_a: Attempt, win: Win): void {
+    this.tryWon(win);
+  }
+
+  attemptFailed(_a: Attempt, err: RouterError): void {
+    this.tryFailed(err);
+  }
+
+  tryWon(win: Win): void {
+    if (this.finished) return;
+    this.finished = true;
+    requestWon(this.rt, this, win);
+    const result: RouteResult = {
+      endpoint: win.attempt.slot.endpoint,
+      model: win.attempt.model,
+      response: win.response,
+      attempts: this.attempts,
+      trace: buildTrace(this.id, this.rt.env.strategy.name, this.picks, this.attempts),
+    };
+    if (win.stream !== undefined) result.stream = win.stream;
+    this.resolve(result);
+  }
+
+  tryFailed(e: unknown): void {
+    if (this.finished) return;
+    const err = toRouterError(e);
+    const delayMs = planRetry(this.rt, this, err);
+    if (delayMs === GIVE_UP) return this.fail(err);
+    if (delayMs <= 0) return startTry(this.rt, this, this);
+    this.rt.clock.sleep(delayMs, this.signal).then(
+      () => startTry(this.rt, this, this),
+      () => this.fail(new RouterError('aborted', 'request aborted by the caller', { cause: err })),
+    );
+  }
+
+  private fail(err: RouterError): void {
+    this.finished = true;
+    requestFailed(this.rt, this, err);
+    this.reject(err);
+  }
+}
