@@ -7,8 +7,12 @@ import type { Quantiles, StrategySummary, TimelinePoint } from '../reports/contr
  * client request; `summarize` returns the results.json shapes (reports/contract.ts).
  *
  * Latencies go into HDR histograms (hdr-histogram-js) in microseconds: one overall pair
- * (latency, TTFT) at 3 significant digits and one pair per one-second window at 2 (≈1%),
- * so memory grows with run seconds, not requests (~25 KB per second of run).
+ * (latency, TTFT) at 3 significant digits and, per one-second window, a latency histogram
+ * at 2 (≈1%). A window keeps its values raw (8 bytes each) until it holds WINDOW_RAW_MAX
+ * of them and only then becomes a histogram; `summarize` reads the raw ones through one
+ * reused histogram, so the quantiles are exactly the histogram's. A 2-digit histogram is
+ * ~10-25 KB, so a long run at a modest rate (1M requests over 25,000 s) no longer holds
+ * 25,000 histograms; memory per window stays below ~max(16 KB, one histogram).
  *
  * Definitions:
  *  - a record belongs to the window floor(tMs / 1000); tMs is the request's start in ms
@@ -71,11 +75,17 @@ function histogram(digits: 2 | 3): hdr.Histogram {
   return hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: digits });
 }
 
+/** Raw latencies a window keeps before it switches to its own histogram (16 KB). */
+export const WINDOW_RAW_MAX = 2048;
+
 interface Window {
   requests: number;
   ok: number;
   errors: number;
   costUsd: number;
+  /** Latencies in µs, raw (first `rawCount` slots), while the window has no histogram. */
+  raw: Float64Array | null;
+  rawCount: number;
   latency: hdr.Histogram | undefined;
   /** Successful requests per endpoint index. */
   okBy: number[];
@@ -86,6 +96,39 @@ interface Window {
 
 function toUs(ms: number): number {
   return Math.max(1, Math.round(ms * US));
+}
+
+/** A window's latency: raw while small, a histogram once it holds WINDOW_RAW_MAX values. */
+function recordWindowLatency(w: Window, us: number): void {
+  if (w.latency !== undefined) return w.latency.recordValue(us);
+  let raw = w.raw;
+  if (raw === null) raw = w.raw = new Float64Array(8);
+  else if (w.rawCount === raw.length) {
+    if (raw.length >= WINDOW_RAW_MAX) {
+      const h = histogram(2);
+      for (let i = 0; i < w.rawCount; i++) h.recordValue(raw[i]!);
+      h.recordValue(us);
+      w.latency = h;
+      w.raw = null;
+      w.rawCount = 0;
+      return;
+    }
+    const grown = new Float64Array(raw.length * 2);
+    grown.set(raw);
+    raw = w.raw = grown;
+  }
+  raw[w.rawCount++] = us;
+}
+
+/** p50 and p99 of a window's latency, in ms (0 when empty); `scratch` is reused for raw windows. */
+function windowQuantiles(w: Window | undefined, scratch: () => hdr.Histogram): { p50: number; p99: number } {
+  if (w === undefined) return { p50: 0, p99: 0 };
+  if (w.latency !== undefined || w.rawCount === 0) return { p50: atUs(w.latency, 50), p99: atUs(w.latency, 99) };
+  const h = scratch();
+  h.reset();
+  const raw = w.raw!;
+  for (let i = 0; i < w.rawCount; i++) h.recordValue(raw[i]!);
+  return { p50: atUs(h, 50), p99: atUs(h, 99) };
 }
 
 function atUs(h: hdr.Histogram | undefined, p: number): number {
@@ -149,7 +192,7 @@ export class MetricsCollector {
 
   private window(s: number): Window {
     while (this.windows.length <= s)
-      this.windows.push({ requests: 0, ok: 0, errors: 0, costUsd: 0, latency: undefined, okBy: [], attemptsBy: [], attempts: 0 });
+      this.windows.push({ requests: 0, ok: 0, errors: 0, costUsd: 0, raw: null, rawCount: 0, latency: undefined, okBy: [], attemptsBy: [], attempts: 0 });
     return this.windows[s]!;
   }
 
@@ -167,7 +210,7 @@ export class MetricsCollector {
     this.outputTokens += r.outputTokens ?? 0;
     const lat = toUs(r.latencyMs);
     this.latency.recordValue(lat);
-    (w.latency ??= histogram(2)).recordValue(lat);
+    recordWindowLatency(w, lat);
     if (r.ttftMs !== undefined && Number.isFinite(r.ttftMs)) this.ttft.recordValue(toUs(r.ttftMs));
     if (r.ok) {
       this.ok++;
@@ -263,15 +306,18 @@ export class MetricsCollector {
     if (this.judged > 0) summary.qualityOk = this.acceptable / this.judged;
     const windows = Math.max(this.windows.length, Math.ceil(opts.durationS ?? 0));
     const timeline: TimelinePoint[] = [];
+    let reused: hdr.Histogram | undefined;
+    const scratch = (): hdr.Histogram => (reused ??= histogram(2));
     for (let s = 0; s < windows; s++) {
       const w = this.windows[s];
+      const q = windowQuantiles(w, scratch);
       const share: Record<string, number> = {};
       if (w && w.ok > 0) w.okBy.forEach((c, i) => c && (share[this.endpointIds[i]!] = c / w.ok));
       timeline.push({
         t: s,
         rps: w?.requests ?? 0,
-        p50: atUs(w?.latency, 50),
-        p99: atUs(w?.latency, 99),
+        p50: q.p50,
+        p99: q.p99,
         errors: w?.errors ?? 0,
         costUsd: w?.costUsd ?? 0,
         share,
