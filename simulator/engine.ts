@@ -29,9 +29,16 @@ import { sleepOn, type Clock, type Timer } from '../router/core/clock.js';
  * `quantumMs` > 0 rounds event times up to a grid so more events share a time (and a
  * step); it changes the outcomes (by < quantum per step) but not determinism.
  *
- * Cancelled timers stay in the heap (lazy deletion) until they surface, or until they
- * outnumber live events, when the heap is rebuilt in O(n): router timeouts are almost
- * always cancelled, and a 30 s TTFT timer per attempt would otherwise pile up.
+ * Router timeouts (a TTFT and a total deadline per attempt, 5-120 s away) are almost
+ * always cancelled long before they are due. Events due FAR_HORIZON_MS or more ahead
+ * therefore wait outside the heap, in time buckets (FarEvents, a calendar queue's
+ * overflow list); a bucket moves into the heap, dropping its cancelled events, only when
+ * the next event to fire is at or past the bucket's start. The heap stays the size of
+ * what is really near (with 2,500 requests in flight, ~2,500 instead of ~10,000), and a
+ * cancelled far timer costs nothing but its flag. Order is unchanged: the heap still
+ * orders by (time, seq), and a bucket is in the heap before any of its events could be
+ * next. Cancelled events in the heap stay there (lazy deletion) until they surface, or
+ * until they outnumber live events, when the heap is rebuilt in O(n).
  */
 
 /** Something to run at a time without a closure: `fire()` is called. */
@@ -45,6 +52,8 @@ export interface Task {
  */
 class Event implements Timer {
   live = true;
+  /** Waiting in FarEvents (not in the heap). */
+  far = false;
   constructor(
     readonly time: number,
     readonly seq: number,
@@ -58,7 +67,7 @@ class Event implements Timer {
     this.live = false;
     this.fn = null;
     this.task = null;
-    this.owner.onCancel();
+    this.owner.onCancel(this);
   }
 }
 
@@ -120,6 +129,62 @@ class Heap {
   }
 }
 
+/** Width of a far-event bucket, ms. */
+export const FAR_BUCKET_MS = 256;
+/** Events due at least this far ahead wait in FarEvents. */
+export const FAR_HORIZON_MS = 2 * FAR_BUCKET_MS;
+
+/** Far-future events by time bucket, outside the heap (see the file comment). */
+class FarEvents {
+  private readonly buckets = new Map<number, Event[]>();
+  /** Bucket numbers held, ascending. */
+  private readonly order: number[] = [];
+  /** Live events held. */
+  live = 0;
+  /** Highest bucket moved into the heap so far: later events of it go to the heap directly. */
+  private movedUpTo = -Infinity;
+
+  accepts(t: number, now: number): boolean {
+    return t - now >= FAR_HORIZON_MS && Math.floor(t / FAR_BUCKET_MS) > this.movedUpTo;
+  }
+
+  add(e: Event): void {
+    const b = Math.floor(e.time / FAR_BUCKET_MS);
+    let list = this.buckets.get(b);
+    if (list === undefined) {
+      list = [];
+      this.buckets.set(b, list);
+      const o = this.order;
+      let i = o.length;
+      while (i > 0 && o[i - 1]! > b) i--; // nearly always appended at the end
+      o.splice(i, 0, b);
+    }
+    list.push(e);
+    e.far = true;
+    this.live++;
+  }
+
+  /** Start time of the earliest bucket (Infinity when empty). */
+  nextStart(): number {
+    return this.order.length > 0 ? this.order[0]! * FAR_BUCKET_MS : Infinity;
+  }
+
+  /** Move the earliest bucket's live events into the heap; cancelled ones are dropped here. */
+  moveFirst(heap: Heap): void {
+    const b = this.order.shift()!;
+    const list = this.buckets.get(b)!;
+    this.buckets.delete(b);
+    this.movedUpTo = b;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      if (!e.live) continue;
+      e.far = false;
+      this.live--;
+      heap.push(e);
+    }
+  }
+}
+
 /** Steps between yields to the host event loop. */
 export const YIELD_EVERY = 1024;
 
@@ -141,6 +206,8 @@ export class Engine {
   private current: number;
   private seq = 0;
   private readonly heap = new Heap();
+  private readonly far = new FarEvents();
+  /** Cancelled events still in the heap. */
   private cancelled = 0;
   private readonly quantum: number;
   private readonly yieldEvery: number;
@@ -174,7 +241,7 @@ export class Engine {
 
   /** Live events still scheduled. */
   pending(): number {
-    return this.heap.size - this.cancelled;
+    return this.heap.size - this.cancelled + this.far.live;
   }
 
   /** Run `fn` at absolute time `timeMs` (never in the past). */
@@ -192,12 +259,17 @@ export class Engine {
     if (this.quantum > 0) t = Math.ceil(t / this.quantum) * this.quantum;
     if (!Number.isFinite(t)) throw new Error(`engine: cannot schedule an event at ${timeMs}`);
     const ev = new Event(t, this.seq++, fn, task, this);
-    this.heap.push(ev);
+    if (this.far.accepts(t, this.current)) this.far.add(ev);
+    else this.heap.push(ev);
     return ev;
   }
 
   /** @internal An event was cancelled: rebuild the heap once dead events dominate it. */
-  onCancel(): void {
+  onCancel(e: Event): void {
+    if (e.far) {
+      this.far.live--;
+      return;
+    }
     this.cancelled++;
     if (this.cancelled > 4096 && this.cancelled * 2 > this.heap.size) {
       this.heap.rebuild();
@@ -219,13 +291,21 @@ export class Engine {
     this.running = true;
     const until = opts.untilMs ?? Infinity;
     const heap = this.heap;
+    const far = this.far;
     return new Promise<void>((resolve, reject) => {
       const step = (): void => {
         try {
           let top = heap.items[0];
-          while (top !== undefined && !top.live) {
-            heap.pop();
-            this.cancelled--;
+          for (;;) {
+            while (top !== undefined && !top.live) {
+              heap.pop();
+              this.cancelled--;
+              top = heap.items[0];
+            }
+            // A far bucket that starts at or before the next event joins the heap first.
+            const farAt = far.nextStart();
+            if (farAt === Infinity || (top !== undefined && farAt > top.time)) break;
+            far.moveFirst(heap);
             top = heap.items[0];
           }
           if (top === undefined || top.time > until) {
