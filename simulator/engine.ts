@@ -1,4 +1,5 @@
 import { sleepOn, type Clock, type Timer } from '../router/core/clock.js';
+import { SET_TIMEOUT_TASK, type TaskClock } from '../router/layers/direct.js';
 
 /**
  * The virtual-time engine: a min-heap of events ordered by (time, seq) and a clock that
@@ -226,13 +227,16 @@ export class Engine {
     this.yieldEvery = opts.drain === 'immediate' ? 1 : YIELD_EVERY;
     if (!(this.quantum >= 0)) throw new Error(`engine.quantumMs: expected >= 0, got ${opts.quantumMs}`);
     const self = this;
-    this.clock = {
+    const clock: Clock & TaskClock = {
       now: () => self.current,
       setTimeout: (fn, ms) => self.at(self.current + (ms > 0 ? ms : 0), fn),
       sleep(ms, signal) {
         return sleepOn(self.clock, ms, signal);
       },
+      // setTimeout for a task object: no closure per router timer (router/layers/direct.ts).
+      [SET_TIMEOUT_TASK]: (task, ms) => self.schedule(self.current + (ms > 0 ? ms : 0), task),
     };
+    this.clock = clock;
   }
 
   now(): number {

@@ -1,4 +1,4 @@
-import { RouterError } from '../router/core/errors.js';
+import { type ErrorCode, RouterError } from '../router/core/errors.js';
 import type { Timer } from '../router/core/clock.js';
 import type { Endpoint, RouteRequest, SendOptions, Transport, TransportResponse } from '../router/core/types.js';
 import { SEND_DIRECT, type DirectTransport, type UpstreamHandle, type UpstreamSink } from '../router/layers/direct.js';
@@ -75,8 +75,22 @@ const OK_BODY = Object.freeze({ object: 'chat.completion', simulated: true });
 const FIRST_CHUNK = 'data: {"object":"chat.completion.chunk","simulated":true}\n\n';
 const LAST_CHUNK = 'data: {"object":"chat.completion.chunk","simulated":true,"usage":{}}\n\ndata: [DONE]\n\n';
 
+/**
+ * A simulated failure. No stack trace: it would only show the engine, and capturing one is
+ * the most expensive part of an error (~2-4 µs), paid for every refused attempt of an outage.
+ */
+function simError(code: ErrorCode, message: string, endpointId: string): RouterError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new RouterError(code, message, { endpointId });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 function abortError(reason: unknown, endpointId: string): unknown {
-  return reason ?? new RouterError('aborted', `request to ${endpointId} aborted`, { endpointId });
+  return reason ?? simError('aborted', `request to ${endpointId} aborted`, endpointId);
 }
 
 interface Entry {
@@ -95,17 +109,24 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
   }
   let inService = 0;
 
-  /** The provider's outcome for this attempt, admitted; null when the request is unknown. */
-  function begin(entry: Entry, request: RouteRequest, sim: SimRequest): AttemptInfo {
+  /** Draw the provider's outcome for this attempt, admit it, report it, and put it in service. */
+  function begin(
+    entry: Entry,
+    request: RouteRequest,
+    sim: SimRequest,
+    signal: AbortSignal | null,
+    handle: UpstreamHandle | null,
+    sink: UpstreamSink,
+  ): void {
     const now = clock.now();
     const state = entry.state;
     const load = state.inFlight;
     const o = entry.model.outcome(sim, now, load, state);
     entry.model.admit(state, now, sim, o);
     inService++;
-    const info: AttemptInfo = { request: sim, route: request, providerId: entry.id, sentAtMs: now, load, outcome: o };
-    onAttempt?.(info);
-    return info;
+    const call = new Call(entry, sim, request, now, load, o, signal, handle, sink, sim.stream && request.stream === true, onEnd, engine);
+    onAttempt?.(call);
+    call.start();
   }
 
   function send(endpoint: Endpoint, request: RouteRequest, { signal }: SendOptions): Promise<TransportResponse> {
@@ -117,11 +138,9 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
     if (signal.aborted) return Promise.reject(abortError(signal.reason, entry.id));
     const sim = lookup(request);
     if (!sim) return Promise.reject(new RouterError('invalid_request', `sim transport: unknown request id "${request.id}"`));
-    const info = begin(entry, request, sim);
-    return new Promise<TransportResponse>((resolve, reject) => {
-      const call = new Call(entry, info, signal, null, { upstreamResponse: resolve, upstreamError: reject }, sim.stream && request.stream === true, onEnd);
-      call.start(engine);
-    });
+    return new Promise<TransportResponse>((resolve, reject) =>
+      begin(entry, request, sim, signal, null, { upstreamResponse: resolve, upstreamError: reject }),
+    );
   }
 
   /** The router's promise-free path: the same Call, reporting to the attempt. Declines the odd cases (send rejects them). */
@@ -130,8 +149,7 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
     if (!entry || handle.aborted) return false;
     const sim = lookup(request);
     if (!sim) return false;
-    const info = begin(entry, request, sim);
-    new Call(entry, info, null, handle, sink, sim.stream && request.stream === true, onEnd).start(engine);
+    begin(entry, request, sim, null, handle, sink);
     return true;
   }
 
@@ -165,32 +183,37 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
  * until it would have finished (a non-streaming upstream does not notice a client that
  * left), then the attempt ends unbilled and the (already settled) caller is rejected.
  */
-class Call implements Task {
+class Call implements Task, AttemptInfo {
   private released = false;
   private listening = false;
   private streaming = false;
   private timer: Timer | null = null;
   private stream: SimStream | null = null;
+  readonly providerId: string;
 
   constructor(
     private readonly entry: Entry,
-    private readonly info: AttemptInfo,
+    readonly request: SimRequest,
+    readonly route: RouteRequest,
+    readonly sentAtMs: number,
+    readonly load: number,
+    readonly outcome: ProviderOutcome,
     /** The abort side: an AbortSignal (send) or the router's handle (direct); exactly one is set. */
     private readonly signal: AbortSignal | null,
     private readonly handle: UpstreamHandle | null,
     private readonly sink: UpstreamSink,
     private readonly wantsStream: boolean,
     private readonly onEnd: (info: AttemptInfo, completed: boolean) => void,
-  ) {}
+    private readonly engine: Engine,
+  ) {
+    this.providerId = entry.id;
+  }
 
-  private engine!: Engine;
-
-  start(engine: Engine): void {
-    this.engine = engine;
-    const o = this.info.outcome;
+  start(): void {
+    const o = this.outcome;
     if (o.kind === 'hang') return this.listen(); // only an abort ends it
     const isStream = this.wantsStream && (o.kind === 'ok' || o.kind === 'stream_cut');
-    this.timer = engine.schedule(this.info.sentAtMs + (o.kind === 'refused' || isStream ? o.ttftMs : o.totalMs), this);
+    this.timer = this.engine.schedule(this.sentAtMs + (o.kind === 'refused' || isStream ? o.ttftMs : o.totalMs), this);
   }
 
   private get aborted(): boolean {
@@ -217,7 +240,7 @@ class Call implements Task {
         if (this.handle.abortListener === this) this.handle.abortListener = null;
       } else this.signal!.removeEventListener('abort', this);
     }
-    this.onEnd(this.info, completed);
+    this.onEnd(this, completed);
   }
 
   /** The abort fired (EventListener object for a signal, AbortListener for a handle). */
@@ -243,7 +266,7 @@ class Call implements Task {
       this.release(false);
       return this.sink.upstreamError(this.abortError());
     }
-    const o = this.info.outcome;
+    const o = this.outcome;
     const id = this.entry.id;
     if (this.streaming) {
       this.release(true);
@@ -252,13 +275,13 @@ class Call implements Task {
     switch (o.kind) {
       case 'refused':
         this.release(true);
-        return this.sink.upstreamError(new RouterError('connect_failed', `simulated connection refused from ${id}`, { endpointId: id }));
+        return this.sink.upstreamError(simError('connect_failed', `simulated connection refused from ${id}`, id));
       case 'reset':
         this.release(true);
-        return this.sink.upstreamError(new RouterError('connection_reset', `simulated connection reset from ${id}`, { endpointId: id }));
+        return this.sink.upstreamError(simError('connection_reset', `simulated connection reset from ${id}`, id));
       case 'malformed':
         this.release(true);
-        return this.sink.upstreamError(new RouterError('malformed_response', `simulated malformed body from ${id}`, { endpointId: id }));
+        return this.sink.upstreamError(simError('malformed_response', `simulated malformed body from ${id}`, id));
       case 'http_error':
       case 'rate_limited': {
         this.release(true);
@@ -294,7 +317,7 @@ class Call implements Task {
           res.stream = this.stream;
           this.streaming = true;
           this.listen();
-          this.timer = this.engine.schedule(this.info.sentAtMs + o.totalMs, this);
+          this.timer = this.engine.schedule(this.sentAtMs + o.totalMs, this);
           return this.sink.upstreamResponse(res);
         }
       case 'hang':
@@ -328,7 +351,7 @@ class SimStream implements AsyncIterableIterator<string> {
     this.res.usage = { inputTokens: this.o.inputTokens, outputTokens: this.o.outputTokens, costUsd: this.o.costUsd };
     this.ended =
       this.o.kind === 'stream_cut'
-        ? { ok: false, err: new RouterError('stream_cut', `simulated stream cut from ${this.id}`, { endpointId: this.id }) }
+        ? { ok: false, err: simError('stream_cut', `simulated stream cut from ${this.id}`, this.id) }
         : { ok: true };
     this.settle();
   }

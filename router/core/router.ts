@@ -5,7 +5,7 @@ import { AbortPool } from '../layers/abort-pool.js';
 import type { Runtime } from '../layers/context.js';
 import { hasDirectSend } from '../layers/direct.js';
 import { Admission, estimateTokens } from '../layers/rate-limit.js';
-import { RequestRun } from '../layers/request.js';
+import { startRequest } from '../layers/request.js';
 import { RetryBudget } from '../layers/retry-budget.js';
 import { createHttpTransport } from '../transport/http.js';
 import { type Clock, systemClock } from './clock.js';
@@ -149,13 +149,7 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps = {}): 
       } catch (e) {
         return Promise.reject(toRouterError(e));
       }
-      return new Promise<RouteResult>((resolve, reject) => {
-        try {
-          new RequestRun(rt, req, models, opts?.signal, estimateTokens(req), resolve, reject).start();
-        } catch (e) {
-          reject(toRouterError(e));
-        }
-      });
+      return startRequest(rt, req, models, opts?.signal, estimateTokens(req));
     },
     candidates(model) {
       const now = clock.now();

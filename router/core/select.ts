@@ -102,14 +102,6 @@ const AVAILABLE = 0;
 const SOFT = 1; // ejected / half-open without a free probe slot: panic mode may use it
 const HARD = 2; // upstream cooldown or local rate limit: always respected
 
-export interface SelectOptions {
-  readonly tried: readonly EndpointSlot[] | null;
-  /** Hedges: only an endpoint this request has not tried, else nothing. */
-  readonly requireUntried: boolean;
-  /** Estimated tokens for TPM admission. */
-  readonly tokens: number;
-}
-
 /** All endpoints serving one model group, with the scratch state of the last scan. */
 export class ModelGroup {
   private all: Candidate[] = [];
@@ -202,16 +194,19 @@ export class ModelGroup {
     return this.availCount === this.slots.length;
   }
 
-  /** After scan: the usable candidates (and their slots), honouring panic and the tried set. */
+  /**
+   * After scan: the usable candidates (and their slots), honouring panic and the tried set.
+   * `requireUntried` (hedges): only endpoints this request has not tried, else nothing.
+   */
   eligible(
     now: number,
     quantumMs: number,
     panic: boolean,
-    opts: SelectOptions,
+    tried: readonly EndpointSlot[] | null,
+    requireUntried: boolean,
   ): { cands: Candidate[]; slots: EndpointSlot[] } | null {
     const out: Candidate[] = [];
     const outSlots: EndpointSlot[] = [];
-    const tried = opts.tried;
     let triedUsable: EndpointSlot[] | null = null;
     for (let i = 0; i < this.slots.length; i++) {
       const c = this.cls[i]!;
@@ -225,7 +220,7 @@ export class ModelGroup {
       outSlots.push(s);
     }
     if (out.length === 0) {
-      if (opts.requireUntried || triedUsable === null) return null;
+      if (requireUntried || triedUsable === null) return null;
       // Every usable endpoint was tried already: retry among them.
       for (const s of triedUsable) {
         out.push(s.candidate(now, quantumMs));
@@ -249,23 +244,27 @@ export interface SelectEnv {
 /**
  * Pick an endpoint of `group` for one attempt. Returns the pick, or a number: the clock
  * time at which something may become usable (Infinity = not known), when nothing is usable now.
+ * `tried`: endpoints this request already tried (failover prefers the others); `requireUntried`
+ * (hedges): only an untried endpoint, else nothing; `tokens`: estimated tokens for TPM admission.
  */
 export function selectEndpoint(
   env: SelectEnv,
   group: ModelGroup,
   req: RouteRequest,
   now: number,
-  opts: SelectOptions,
+  tried: readonly EndpointSlot[] | null,
+  requireUntried: boolean,
+  tokens: number,
 ): PickRecord | number {
-  group.scan(now, opts.tokens);
+  group.scan(now, tokens);
   const panic = group.panic(env.panicThreshold);
   let cands: readonly Candidate[];
   let slots: readonly EndpointSlot[];
-  if (group.allAvailable && (opts.tried === null || opts.tried.length === 0)) {
+  if (group.allAvailable && (tried === null || tried.length === 0)) {
     cands = group.candidates(now, env.quantumMs);
     slots = group.slots;
   } else {
-    const e = group.eligible(now, env.quantumMs, panic, opts);
+    const e = group.eligible(now, env.quantumMs, panic, tried, requireUntried);
     if (e === null) return group.earliestRecovery(panic);
     cands = e.cands;
     slots = e.slots;
@@ -282,7 +281,7 @@ export function selectEndpoint(
       `strategy "${env.strategy.name}" returned index ${String(index)} for ${cands.length} candidates`,
     );
   const slot = slots[index]!;
-  if (slot.admission !== null) slot.admission.take(opts.tokens, now);
+  if (slot.admission !== null) slot.admission.take(tokens, now);
   return {
     at: now,
     model: group.model,

@@ -19,11 +19,10 @@ export function acquireNow(rt: Runtime, ctx: RequestCtx, reason: string, hedge: 
   if (ctx.signal?.aborted) throw new RouterError('aborted', 'request aborted by the caller');
   const now = rt.clock.now();
   if (now >= ctx.deadline) throw new RouterError('timeout', `request deadline passed after ${now - ctx.startedAt} ms`);
-  const opts = { tried: ctx.tried, requireUntried: hedge, tokens: ctx.tokens };
   let earliest = Infinity;
   for (let m = ctx.modelIdx; m < ctx.models.length; m++) {
     const group = rt.groups.get(ctx.models[m]!)!;
-    const r = selectEndpoint(rt.env, group, ctx.req, now, opts);
+    const r = selectEndpoint(rt.env, group, ctx.req, now, ctx.tried, hedge, ctx.tokens);
     if (typeof r !== 'number') {
       const moved = m !== ctx.modelIdx;
       ctx.modelIdx = m;

@@ -3,7 +3,16 @@ import { type ErrorCode, RouterError, errorFromStatus, parseRetryAfter, toRouter
 import type { EndpointSlot, PickRecord } from '../core/select.js';
 import type { TransportResponse } from '../core/types.js';
 import type { AttemptOwner, RequestCtx, Runtime, Win } from './context.js';
-import { type AbortListener, SEND_DIRECT, type UpstreamHandle, type UpstreamSink, defaultAbortReason } from './direct.js';
+import {
+  type AbortListener,
+  SEND_DIRECT,
+  SET_TIMEOUT_TASK,
+  type TaskClock,
+  type TimerTask,
+  type UpstreamHandle,
+  type UpstreamSink,
+  defaultAbortReason,
+} from './direct.js';
 import { type OutcomeDetail, attemptRecord, recordOutcome } from './outcome.js';
 import { RecordedStream } from './stream.js';
 import { armAttemptTimer } from './timeout.js';
@@ -21,7 +30,7 @@ type Chunk = Uint8Array | string;
  * Two ways to reach the transport: a direct send (direct.ts; the attempt is its own abort
  * handle and sink, nothing else is allocated), else `send` with a pooled AbortController.
  */
-export class Attempt implements UpstreamHandle, UpstreamSink {
+export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
   /** The transport's AbortController (pooled: see abort-pool.ts); null until sent through `send`. */
   controller: AbortController | null = null;
   /** Who hears the outcome; set by launchAttempt. */
@@ -80,7 +89,15 @@ export class Attempt implements UpstreamHandle, UpstreamSink {
   arm(at: number, code: ErrorCode): void {
     if (!Number.isFinite(at)) return;
     this.timerCode = code;
-    this.timer = this.rt.clock.setTimeout(() => this.onTimer(), Math.max(0, at - this.rt.clock.now()));
+    const clock = this.rt.clock;
+    const ms = Math.max(0, at - clock.now());
+    const tasks = (clock as Partial<TaskClock>)[SET_TIMEOUT_TASK];
+    this.timer = tasks !== undefined ? tasks.call(clock, this, ms) : clock.setTimeout(() => this.onTimer(), ms);
+  }
+
+  /** TimerTask: the deadline timer fired. */
+  fire(): void {
+    this.onTimer();
   }
 
   private onTimer(): void {

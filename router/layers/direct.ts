@@ -1,3 +1,4 @@
+import type { Timer } from '../core/clock.js';
 import type { Endpoint, RouteRequest, TransportResponse } from '../core/types.js';
 
 /**
@@ -44,4 +45,19 @@ export function hasDirectSend(t: object): t is DirectTransport {
 /** What AbortController.abort() uses as the reason when none is given. */
 export function defaultAbortReason(): unknown {
   return new DOMException('This operation was aborted', 'AbortError');
+}
+
+/**
+ * An optional clock capability, for the same reason: run `task.fire()` after `ms` (exactly
+ * like `setTimeout(() => task.fire(), ms)`) without a closure per timer. The virtual-time
+ * engine's clock has it; the attempt's deadline timer uses it when present.
+ */
+export const SET_TIMEOUT_TASK: unique symbol = Symbol.for('llm-router.setTimeoutTask');
+
+export interface TimerTask {
+  fire(): void;
+}
+
+export interface TaskClock {
+  [SET_TIMEOUT_TASK](task: TimerTask, ms: number): Timer;
 }

@@ -9,6 +9,30 @@ import { requestFailed, requestWon } from './metrics.js';
 import { GIVE_UP, planRetry } from './retry.js';
 import { setRequestDeadline } from './timeout.js';
 
+const noop = (): void => undefined;
+/** The run whose promise is being created (one shared executor instead of a closure per request). */
+let adopting: RequestRun | null = null;
+
+/** Route one request: its promise, settled once with the result or a RouterError. */
+export function startRequest(
+  rt: Runtime,
+  req: RouteRequest,
+  models: readonly string[],
+  signal: AbortSignal | undefined,
+  tokens: number,
+): Promise<RouteResult> {
+  const run = new RequestRun(rt, req, models, signal, tokens);
+  adopting = run;
+  const promise = new Promise<RouteResult>(RequestRun.adopt);
+  adopting = null;
+  try {
+    run.start();
+  } catch (e) {
+    run.abandon(toRouterError(e));
+  }
+  return promise;
+}
+
 /**
  * One request in flight: the driver of the layers (context.ts). It sets the deadline,
  * starts a try, and on each failed try asks the retry policy what follows: give up, try
@@ -19,6 +43,9 @@ import { setRequestDeadline } from './timeout.js';
  */
 export class RequestRun extends RequestCtx implements TryOwner {
   private finished = false;
+  /** The request promise's resolving functions (set by startRequest). */
+  private resolve: (r: RouteResult) => void = noop;
+  private reject: (err: RouterError) => void = noop;
 
   constructor(
     private readonly rt: Runtime,
@@ -26,10 +53,15 @@ export class RequestRun extends RequestCtx implements TryOwner {
     models: readonly string[],
     signal: AbortSignal | undefined,
     tokens: number,
-    private readonly resolve: (r: RouteResult) => void,
-    private readonly reject: (err: RouterError) => void,
   ) {
     super(req, req.id, models, rt.clock.now(), signal, tokens);
+  }
+
+  /** @internal The executor of the request's promise (see startRequest). */
+  static adopt(resolve: (r: RouteResult) => void, reject: (err: RouterError) => void): void {
+    const run = adopting!;
+    run.resolve = resolve;
+    run.reject = reject;
   }
 
   /** Start routing: total timeout, retry budget, first try. */
@@ -74,6 +106,13 @@ export class RequestRun extends RequestCtx implements TryOwner {
       () => startTry(this.rt, this, this),
       () => this.fail(new RouterError('aborted', 'request aborted by the caller', { cause: err })),
     );
+  }
+
+  /** Start failed unexpectedly: reject with the error. */
+  abandon(err: RouterError): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.reject(err);
   }
 
   private fail(err: RouterError): void {
