@@ -2,6 +2,7 @@ import type { RouterConfigInput } from '../router/core/config.js';
 import { RouterError } from '../router/core/errors.js';
 import { deriveRandom } from '../router/core/random.js';
 import { createRouter, type RouteResult } from '../router/core/router.js';
+import { defaultClassifier } from '../router/classifier/index.js';
 import type { Classifier } from '../router/core/strategy.js';
 import type { RouteRequest } from '../router/core/types.js';
 import type { StrategyResult } from '../reports/contract.js';
@@ -118,6 +119,29 @@ class Live implements RouteRequest, Task {
   }
 }
 
+/**
+ * The shipped classifier, classifying each distinct prompt text once. Simulated prompts
+ * come from a finite corpus and classification is a pure function of the text, so this
+ * only saves time (~40 µs per request). The model is loaded on first use only.
+ */
+function memoClassifier(load: () => Classifier): Classifier {
+  let inner: Classifier | undefined;
+  const cache = new Map<string, ReturnType<Classifier['classify']>>();
+  return {
+    get classes() {
+      return (inner ??= load()).classes;
+    },
+    classify(text) {
+      let r = cache.get(text);
+      if (r === undefined) {
+        r = (inner ??= load()).classify(text);
+        if (cache.size < 100_000) cache.set(text, r);
+      }
+      return r;
+    },
+  };
+}
+
 /** The code to report for a failed request: the last attempt's, not the wrapper's. */
 function errorCodeOf(e: unknown): string {
   if (e instanceof RouterError) {
@@ -165,7 +189,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     transport,
     clock: engine.clock,
     random: deriveRandom(seed, 'router'),
-    ...(input.classifier ? { classifier: input.classifier } : {}),
+    classifier: input.classifier ?? memoClassifier(defaultClassifier),
   });
   const model = input.model ?? router.endpoints[0]!.model;
   const workload = createWorkload(input.workload, seed);
