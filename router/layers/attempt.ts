@@ -14,6 +14,7 @@ import {
   defaultAbortReason,
 } from './direct.js';
 import { type OutcomeDetail, attemptRecord, recordOutcome } from './outcome.js';
+import { stackless } from './stackless.js';
 import { RecordedStream } from './stream.js';
 import { armAttemptTimer } from './timeout.js';
 
@@ -104,7 +105,8 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
     this.timer = null;
     const id = this.slot.endpoint.id;
     const what = this.timerCode === 'ttft_timeout' ? 'no first byte' : 'request deadline passed';
-    this.fail(new RouterError(this.timerCode, `${what} from ${id} after ${this.rt.clock.now() - this.startedAt} ms`, { endpointId: id }));
+    const ms = this.rt.clock.now() - this.startedAt;
+    this.fail(stackless(() => new RouterError(this.timerCode, `${what} from ${id} after ${ms} ms`, { endpointId: id })));
   }
 
   /**
@@ -149,7 +151,11 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
       this.upstreamDone = true;
       closeQuietly(res.stream?.[Symbol.asyncIterator]());
       const retryAfter = res.retryAfterMs ?? parseRetryAfter(res.headers['retry-after']);
-      return this.fail(errorFromStatus(res.status, this.slot.endpoint.id, retryAfter, res.body), res.status);
+      const id = this.slot.endpoint.id;
+      return this.fail(
+        stackless(() => errorFromStatus(res.status, id, retryAfter, res.body)),
+        res.status,
+      );
     }
     if (res.stream === undefined) {
       this.settle({ ok: true, err: undefined, status: res.status, usage: res.usage, ttftMs: res.ttftMs });

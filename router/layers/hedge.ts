@@ -2,6 +2,7 @@ import { RouterError } from '../core/errors.js';
 import { acquire, acquireNow } from './acquire.js';
 import { type Attempt, launchAttempt } from './attempt.js';
 import type { AttemptOwner, RequestCtx, Runtime, Win } from './context.js';
+import { stackless } from './stackless.js';
 
 /**
  * One "try" of a request: pick an endpoint and run the attempt. With hedging on (Dean &
@@ -126,7 +127,7 @@ class Hedge implements AttemptOwner {
     this.timer?.cancel();
     for (const other of this.racing)
       if (other !== w.attempt)
-        other.fail(new RouterError('aborted', 'hedge lost the race', { endpointId: other.slot.endpoint.id }));
+        other.fail(stackless(() => new RouterError('aborted', 'hedge lost the race', { endpointId: other.slot.endpoint.id })));
     this.owner.tryWon(w);
   }
 
@@ -145,7 +146,7 @@ class Hedge implements AttemptOwner {
     this.done = true;
     this.timer?.cancel();
     for (const other of this.racing)
-      other.fail(new RouterError('aborted', 'hedge cancelled', { endpointId: other.slot.endpoint.id }));
+      other.fail(stackless(() => new RouterError('aborted', 'hedge cancelled', { endpointId: other.slot.endpoint.id })));
     this.owner.tryFailed(e);
   }
 }
