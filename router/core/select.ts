@@ -24,8 +24,10 @@ import type { AttemptRecord, Candidate, DecisionTrace, Endpoint, HealthSnapshot,
  * What a strategy sees of one endpoint. `stats` is materialised on first read (at the
  * view's time), because most strategies (round-robin, weighted, random, sticky, priority)
  * never read it and building a StatsSnapshot per change was ~15% of the router's CPU.
- * A view is replaced as soon as its endpoint's stats change, so anything read during a
- * pick is exactly what an eager snapshot would have shown; once read it never changes.
+ * A view whose stats were read is replaced as soon as its endpoint's stats change, so
+ * anything read during a pick is exactly what an eager snapshot would have shown, and once
+ * read it never changes. A view nobody read is re-stamped in place instead (no garbage):
+ * after its pick only its endpoint and health are looked at (the trace), and those it keeps.
  */
 class CandidateView implements Candidate {
   readonly endpoint: Endpoint;
@@ -34,11 +36,17 @@ class CandidateView implements Candidate {
     private readonly slot: EndpointSlot,
     readonly health: HealthSnapshot,
     /** Clock time the view stands for. */
-    readonly at: number,
-    readonly statsVersion: number,
+    public at: number,
+    public statsVersion: number,
     private snap: StatsSnapshot | null,
   ) {
     this.endpoint = slot.endpoint;
+  }
+
+  /** Stand for a later time / stats version. Only while the stats were never read (see EndpointSlot.candidate). */
+  restamp(at: number, statsVersion: number): void {
+    this.at = at;
+    this.statsVersion = statsVersion;
   }
 
   get stats(): StatsSnapshot {
@@ -76,6 +84,12 @@ export class EndpointSlot {
       if (v.health === health) return v;
       // Only health changed: keep the same stats (same version, same time).
       return (this.view = new CandidateView(this, health, v.at, v.statsVersion, v.materialised));
+    }
+    // The stats moved on, but no one ever read this view's: it shows nothing stale, so it
+    // can stand for now (round-robin, weighted, ... never read stats: no view per pick).
+    if (v !== null && v.health === health && v.materialised === null) {
+      v.restamp(now, this.statsVersion);
+      return v;
     }
     return (this.view = new CandidateView(this, health, now, this.statsVersion, null));
   }

@@ -73,8 +73,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
     this.reason = this.probe ? 'probe' : reason;
     slot.stats.onStart();
     slot.statsVersion++;
-    ctx.picks.push(pick);
-    (ctx.tried ??= []).push(slot);
+    ctx.addPick(pick);
     ctx.attemptCount++;
     ctx.signal?.addEventListener('abort', this);
     if (rt.bus.active)
@@ -184,8 +183,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
     this.firstByteAt = now;
     this.commit();
     // Provisional record (ok so far); the stream replaces it when it ends.
-    this.recordIndex = this.ctx.attempts.length;
-    this.ctx.attempts.push(
+    this.recordIndex = this.ctx.addAttempt(
       attemptRecord(this, now, { ok: true, err: undefined, status: res.status, usage: undefined, ttftMs: undefined }),
     );
     const stream = new RecordedStream(this, it, r.value, res, this.ctx.deadline);

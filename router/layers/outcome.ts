@@ -63,7 +63,7 @@ export function recordOutcome(a: Attempt, d: OutcomeDetail): void {
     slot.admission.settle(estimateTokens(ctx.req), d.usage.inputTokens + d.usage.outputTokens);
   const record = attemptRecord(a, now, d);
   if (a.recordIndex >= 0) ctx.attempts[a.recordIndex] = record;
-  else ctx.attempts.push(record);
+  else ctx.addAttempt(record);
   if (rt.bus.active)
     rt.bus.emit({
       type: 'attempt-end',
