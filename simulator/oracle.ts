@@ -78,7 +78,7 @@ export function oracleChoice(
   objective: OracleObjective,
   scratch: ProviderOutcome[] = [],
 ): OracleChoice {
-  scratch.length = providers.length;
+  if (scratch.length !== providers.length) scratch.length = providers.length;
   for (let i = 0; i < providers.length; i++) {
     const p = providers[i]!;
     scratch[i] = p.model.outcome(req, nowMs, p.state.inFlight, p.state);

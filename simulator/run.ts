@@ -164,6 +164,15 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   const oracleOn = input.oracle ? input.oracle : undefined;
   const regret = oracleOn ? new RegretTracker() : undefined;
   const scratch: ProviderOutcome[] = [];
+  // The oracle's outcomes for the latest arrival, with what they were drawn under: the
+  // router's first attempt is sent at that same instant, so its provider's outcome is
+  // one of them (outcomeHint) and need not be drawn again.
+  let hintFor: Live | null = null;
+  let hintAt = Number.NaN;
+  const hintLoad = new Float64Array(providers.length);
+  const hintReqSum = new Float64Array(providers.length);
+  const hintTokSum = new Float64Array(providers.length);
+  const providerIndex = new Map(providers.map((p, i) => [p.id, i] as const));
   const liveOf = (r: RouteRequest): Live | undefined => (r instanceof Live && live.has(r) ? r : undefined);
 
   const transport = createSimTransport({
@@ -177,6 +186,12 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       else if (l.tried !== null) l.tried.push(a.providerId);
       l.attempts++;
       l.lastEndpoint = a.providerId;
+    },
+    outcomeHint: (route, providerId, nowMs, load, state) => {
+      if (route !== hintFor || nowMs !== hintAt) return undefined;
+      const i = providerIndex.get(providerId);
+      if (i === undefined || hintLoad[i] !== load || hintReqSum[i] !== state.reqSum || hintTokSum[i] !== state.tokSum) return undefined;
+      return scratch[i];
     },
     onAttemptEnd: (a: AttemptInfo, completed: boolean) => {
       const l = liveOf(a.route);
@@ -253,6 +268,14 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     if (input.revealClass) l.promptClass = sim.promptClass;
     if (oracleOn) {
       l.choice = oracleChoice(providers, sim, engine.now(), oracleOn, scratch);
+      hintFor = l;
+      hintAt = engine.now();
+      for (let i = 0; i < providers.length; i++) {
+        const st = providers[i]!.state;
+        hintLoad[i] = st.inFlight;
+        hintReqSum[i] = st.reqSum;
+        hintTokSum[i] = st.tokSum;
+      }
       input.onArrival?.(sim, { providerId: l.choice.index >= 0 ? providers[l.choice.index]!.id : null, choice: l.choice });
     } else input.onArrival?.(sim, undefined);
     live.add(l);

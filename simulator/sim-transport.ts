@@ -58,6 +58,12 @@ export interface SimTransportOptions {
   readonly lookup: (request: RouteRequest) => SimRequest | undefined;
   /** Called once per send, after the outcome is drawn. */
   readonly onAttempt?: (info: AttemptInfo) => void;
+  /**
+   * An outcome the owner already drew for exactly this request, provider, instant, load and
+   * RPM/TPM state (the oracle asks every provider at arrival): returned instead of asking
+   * the model again. Must be what `model.outcome` would return.
+   */
+  readonly outcomeHint?: (request: RouteRequest, providerId: string, nowMs: number, load: number, state: ProviderState) => ProviderOutcome | undefined;
   /** Called once per send when the provider slot is freed: `completed` = the outcome played out (not aborted). */
   readonly onAttemptEnd?: (info: AttemptInfo, completed: boolean) => void;
 }
@@ -100,7 +106,7 @@ interface Entry {
 }
 
 export function createSimTransport(opts: SimTransportOptions): SimTransport {
-  const { engine, lookup, onAttempt, onAttemptEnd } = opts;
+  const { engine, lookup, onAttempt, onAttemptEnd, outcomeHint } = opts;
   const clock = engine.clock;
   const byId = new Map<string, Entry>();
   for (const p of opts.providers) {
@@ -121,7 +127,7 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
     const now = clock.now();
     const state = entry.state;
     const load = state.inFlight;
-    const o = entry.model.outcome(sim, now, load, state);
+    const o = outcomeHint?.(request, entry.id, now, load, state) ?? entry.model.outcome(sim, now, load, state);
     entry.model.admit(state, now, sim, o);
     inService++;
     const call = new Call(entry, sim, request, now, load, o, signal, handle, sink, sim.stream && request.stream === true, onEnd, engine);
