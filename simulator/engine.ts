@@ -159,20 +159,20 @@ class FarEvents {
       let i = o.length;
       while (i > 0 && o[i - 1]! > b) i--; // nearly always appended at the end
       o.splice(i, 0, b);
+      this.nextStart = o[0]! * FAR_BUCKET_MS;
     }
     list.push(e);
     e.far = true;
     this.live++;
   }
 
-  /** Start time of the earliest bucket (Infinity when empty). */
-  nextStart(): number {
-    return this.order.length > 0 ? this.order[0]! * FAR_BUCKET_MS : Infinity;
-  }
+  /** Start time of the earliest bucket (Infinity when empty); kept current by add/moveFirst. */
+  nextStart = Infinity;
 
   /** Move the earliest bucket's live events into the heap; cancelled ones are dropped here. */
   moveFirst(heap: Heap): void {
     const b = this.order.shift()!;
+    this.nextStart = this.order.length > 0 ? this.order[0]! * FAR_BUCKET_MS : Infinity;
     const list = this.buckets.get(b)!;
     this.buckets.delete(b);
     this.movedUpTo = b;
@@ -307,7 +307,7 @@ export class Engine {
               top = heap.items[0];
             }
             // A far bucket that starts at or before the next event joins the heap first.
-            const farAt = far.nextStart();
+            const farAt = far.nextStart;
             if (farAt === Infinity || (top !== undefined && farAt > top.time)) break;
             far.moveFirst(heap);
             top = heap.items[0];

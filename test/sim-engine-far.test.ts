@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { Engine, FAR_HORIZON_MS } from '../simulator/engine.js';
+
+/**
+ * Events due FAR_HORIZON_MS or more ahead wait outside the heap (engine.ts FarEvents).
+ * Order must still be (time, seq), cancelled far events must never fire, and pending()
+ * must count them.
+ */
+describe('engine far events', () => {
+  it('fires near and far events in (time, seq) order, skipping cancelled ones (seeded mix)', async () => {
+    const e = new Engine();
+    let seed = 7;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const expected: Array<[number, number]> = [];
+    const fired: Array<[number, number]> = [];
+    let seq = 0;
+    const add = (at: number): void => {
+      const my = seq++;
+      const cancel = rnd() < 0.3;
+      const t = e.at(at, () => fired.push([e.now(), my]));
+      if (cancel) t.cancel();
+      else expected.push([Math.max(at, e.now()), my]);
+    };
+    // Some at the same times, near and far, scheduled from inside events too.
+    for (let i = 0; i < 300; i++) add(Math.floor(rnd() * 20) * 100);
+    e.at(50, () => {
+      for (let i = 0; i < 200; i++) add(50 + Math.floor(rnd() * 30) * 64);
+    });
+    expect(e.pending()).toBe(expected.length + 1);
+    await e.run();
+    expected.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(fired).toEqual(expected);
+    expect(e.pending()).toBe(0);
+  });
+
+  it('a far event scheduled at the same time as a near one still fires in seq order', async () => {
+    const e = new Engine();
+    const out: string[] = [];
+    e.at(FAR_HORIZON_MS * 4, () => out.push('far-first'));
+    e.at(FAR_HORIZON_MS * 4 - 1, () => e.at(FAR_HORIZON_MS * 4, () => out.push('near-later')));
+    await e.run();
+    expect(out).toEqual(['far-first', 'near-later']);
+  });
+});
