@@ -30,7 +30,7 @@ import type { Endpoint, RouteRequest } from '../router/core/types.js';
  * second of this process (robust when other processes share the cores) and per wall second.
  * `--semi-space MB` runs the 1M child a second time with V8's --max-semi-space-size=MB:
  * with ~2,500 requests in flight most of the router's garbage-collection time is the
- * scavenger copying live attempts, and a larger young generation cuts it (default 64).
+ * scavenger copying live attempts, and a larger young generation cuts it (default 32: within the RSS target).
  */
 
 export const TARGETS = { reqPerSec: 500_000, rssMb: 300 } as const;
@@ -306,7 +306,7 @@ async function main(argv: string[]): Promise<void> {
     requests: num('--requests') ?? (quick ? 50_000 : 200_000),
     rssRequests: num('--rss-requests') ?? (quick ? 0 : 1_000_000),
     quantumMs: num('--quantum') ?? 0,
-    semiSpaceMb: num('--semi-space') ?? 64,
+    semiSpaceMb: num('--semi-space') ?? 32,
     ...(prof >= 0 ? { cpuProf: argv[prof + 1] } : {}),
   });
 }
