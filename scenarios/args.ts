@@ -18,10 +18,16 @@ export interface ScenarioArgs {
   quiet: boolean;
   /** sim: skip the oracle/regret (faster for very long runs). */
   oracle: boolean;
+  /** sim: run K seeds (seed, seed+1, ...) and report means with 95% confidence intervals. */
+  seeds: number | undefined;
+  /** A saved baseline results.json: exit 1 when a strategy is significantly worse. */
+  gate: string | undefined;
 }
 
 export const USAGE = `usage: npm run scenario <name|file.yaml> -- [--mode http|sim] [--strategies a,b|all] [--seed N]
-                     [--duration S] [--out DIR] [--speed K] [--driver autocannon|open-loop] [--no-oracle] [--quiet]`;
+                     [--duration S] [--out DIR] [--speed K] [--driver autocannon|open-loop] [--no-oracle] [--quiet]
+                     [--seeds K] [--gate baseline/results.json]   (sim mode; with --seeds, --duration runs the
+                     first S seconds of the timeline instead of rescaling it)`;
 
 function num(flag: string, v: string | undefined, check: (n: number) => boolean, expect: string): number | undefined {
   if (v === undefined) return undefined;
@@ -48,6 +54,8 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
         driver: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         'no-oracle': { type: 'boolean', default: false },
+        seeds: { type: 'string' },
+        gate: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -70,6 +78,9 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
     if (names.length === 0) throw new ScenarioError('--strategies: expected a comma-separated list or "all"');
     strategies = names.length === 1 && names[0] === 'all' ? 'all' : names;
   }
+  const seeds = num('seeds', values.seeds, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'an integer from 1 to 1000');
+  if ((seeds !== undefined || values.gate !== undefined) && mode !== 'sim')
+    throw new ScenarioError(`--seeds and --gate need --mode sim (replications in virtual time)\n${USAGE}`);
   return {
     scenario: positionals[0]!,
     mode,
@@ -81,5 +92,7 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
     driver,
     quiet: values.quiet ?? false,
     oracle: !(values['no-oracle'] ?? false),
+    seeds,
+    gate: values.gate,
   };
 }

@@ -1,18 +1,30 @@
-import { parseScenarioArgs } from './args.js';
-import { ScenarioError } from './load.js';
+import { availableParallelism } from 'node:os';
+import { parseScenarioArgs, type ScenarioArgs } from './args.js';
+import { loadScenario, ScenarioError } from './load.js';
+import { gateAgainstFile, runSeeds, seedList } from './multi-seed.js';
 import { installSignalHandlers, stopAll } from './procs.js';
-import { createProgress } from './progress.js';
-import { runScenario } from './runner.js';
+import { createProgress, type Progress } from './progress.js';
+import { runScenario, writeResults, type ScenarioRun } from './runner.js';
 import { formatSummary } from './summary.js';
 
 /**
  * `npm run scenario <name|file.yaml> -- [--mode http|sim] [--strategies a,b|all]
- *  [--seed N] [--duration S] [--out DIR] [--speed K] [--driver autocannon|open-loop]`
+ *  [--seed N] [--duration S] [--out DIR] [--speed K] [--driver autocannon|open-loop]
+ *  [--seeds K] [--gate baseline.json]`  (--seeds/--gate: sim mode; the gate exits 1 on a significant regression)
  *
  * Exit codes: 0 done; 1 the run failed (a child died, a port was taken...); 2 bad input
  * (unknown scenario: the valid names are listed; malformed file: file and field named).
  * Every child process is stopped on every path out, signals included.
  */
+/** --seeds K (and --gate): K virtual-time replications, means with 95% CIs. */
+async function runReplications(args: ScenarioArgs, progress: Progress): Promise<ScenarioRun> {
+  const { scenario } = loadScenario(args.scenario);
+  const seeds = seedList(args.seed ?? scenario.seed, args.seeds ?? 1);
+  const workers = Math.max(0, Math.min(availableParallelism(), seeds.length) - 1);
+  const results = await runSeeds(args.scenario, args.strategies, seeds, { durationS: args.durationS, progress, workers });
+  return writeResults(results, args.out);
+}
+
 async function main(): Promise<number> {
   installSignalHandlers();
   let args;
@@ -28,10 +40,16 @@ async function main(): Promise<number> {
   const progress = createProgress({ quiet: args.quiet });
   const started = performance.now();
   try {
-    const run = await runScenario({ ...args, progress });
+    const run =
+      args.seeds !== undefined || args.gate !== undefined ? await runReplications(args, progress) : await runScenario({ ...args, progress });
     progress.stop();
     process.stdout.write(`\n${formatSummary(run.results)}\n`);
     process.stdout.write(`\nwrote ${run.outDir}/ (results.json, report.html, charts) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    if (args.gate !== undefined) {
+      const verdict = gateAgainstFile(run.results, args.gate);
+      process.stdout.write(`\ngate against ${args.gate}:\n${verdict.lines.join('\n')}\n`);
+      return verdict.ok ? 0 : 1;
+    }
     return 0;
   } catch (e) {
     progress.stop();

@@ -128,13 +128,21 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioRun> {
     slo,
     generatedBy: 'llm-router scenarios/runner.ts',
   };
-  const outDir = resolve(o.out ?? join(REPO_ROOT, 'out', scenario.name));
-  const validated = parseResults(JSON.parse(JSON.stringify(file_)), `results of ${scenario.name}`);
+  return writeResults(file_, o.out, o.noReport ?? false);
+}
+
+/**
+ * Validate a results file against the contract, write it to `out` (default
+ * out/<scenario>/) as results.json, and render the report next to it.
+ */
+export async function writeResults(file_: ResultsFile, out: string | undefined, noReport = false): Promise<ScenarioRun> {
+  const outDir = resolve(out ?? join(REPO_ROOT, 'out', file_.scenario));
+  const validated = parseResults(JSON.parse(JSON.stringify(file_)), `results of ${file_.scenario}`);
   mkdirSync(outDir, { recursive: true });
   const resultsPath = join(outDir, 'results.json');
   writeFileSync(resultsPath, JSON.stringify(validated, null, 2) + '\n');
   const files = [resultsPath];
-  if (!o.noReport) {
+  if (!noReport) {
     const { writeReport } = await import('../reports/render.js');
     const written = await writeReport(validated, outDir);
     files.push(written.html, ...written.svgs, ...written.pngs);
