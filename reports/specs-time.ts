@@ -5,25 +5,26 @@ import { HEIGHT, TIME_X, WIDTH, colourEncoding, faultData, faultLayers, top, typ
 
 /** Charts over time (one point per second, per strategy), with fault windows shaded. */
 
+/** The layers every over-time panel shares: fault bands under one line per strategy. */
+function strategyLines(r: ResultsFile, strategies: ColourScale, dataset: string, y: Json, tooltip: Json[], extra: Json = {}): Json[] {
+  return [
+    ...faultLayers(r.faults),
+    {
+      data: { name: dataset },
+      ...extra,
+      mark: { type: 'line' },
+      encoding: { x: TIME_X, y, color: colourEncoding('strategy', strategies, 'strategy'), tooltip },
+    },
+  ];
+}
+
 function timeChart(r: ResultsFile, strategies: ColourScale, id: string, title: string, subtitle: string, y: Json): ChartSpec {
   const spec = top({
     title: { text: title, subtitle },
     width: WIDTH,
     height: HEIGHT,
     datasets: { timeline: timeRows(r), faults: faultData(r.faults) },
-    layer: [
-      ...faultLayers(r.faults),
-      {
-        data: { name: 'timeline' },
-        mark: { type: 'line' },
-        encoding: {
-          x: TIME_X,
-          y,
-          color: colourEncoding('strategy', strategies, 'strategy'),
-          tooltip: [{ field: 'strategy' }, { field: 't', title: 't (s)' }, { ...y, format: ',.1f' }],
-        },
-      },
-    ],
+    layer: strategyLines(r, strategies, 'timeline', y, [{ field: 'strategy' }, { field: 't', title: 't (s)' }, { ...y, format: ',.1f' }]),
   });
   return { id, title, spec };
 }
@@ -42,24 +43,12 @@ export function errorsChart(r: ResultsFile, strategies: ColourScale): ChartSpec 
     title: { text: title, fontSize: 12, anchor: 'start', frame: 'group' },
     width: WIDTH,
     height: 150,
-    layer: [
-      ...faultLayers(r.faults),
-      {
-        data: { name: 'timeline' },
-        mark: { type: 'line' },
-        encoding: {
-          x: TIME_X,
-          y,
-          color: colourEncoding('strategy', strategies, 'strategy'),
-          tooltip: [
-            { field: 'strategy' },
-            { field: 't', title: 't (s)' },
-            { field: 'errors', title: 'errors (per s)', format: ',.1f' },
-            { field: 'errorRate', title: 'error rate', format: '.2%' },
-          ],
-        },
-      },
-    ],
+    layer: strategyLines(r, strategies, 'timeline', y, [
+      { field: 'strategy' },
+      { field: 't', title: 't (s)' },
+      { field: 'errors', title: 'errors (per s)', format: ',.1f' },
+      { field: 'errorRate', title: 'error rate', format: '.2%' },
+    ]),
   });
   const spec = top({
     title: { text: 'Errors over time', subtitle: 'requests that failed after retries and failover · red bands: fault windows' },
@@ -79,20 +68,14 @@ export function latencyChart(r: ResultsFile, strategies: ColourScale): ChartSpec
     title: { text: `${q} latency`, fontSize: 12, anchor: 'start', frame: 'group' },
     width: WIDTH,
     height: 170,
-    layer: [
-      ...faultLayers(r.faults),
-      {
-        data: { name: 'latency' },
-        transform: [{ filter: { field: 'quantile', equal: q } }],
-        mark: { type: 'line' },
-        encoding: {
-          x: TIME_X,
-          y: { field: 'ms', type: 'quantitative', title: `${q} latency (ms)` },
-          color: colourEncoding('strategy', strategies, 'strategy'),
-          tooltip: [{ field: 'strategy' }, { field: 't', title: 't (s)' }, { field: 'ms', title: `${q} (ms)`, format: ',.0f' }],
-        },
-      },
-    ],
+    layer: strategyLines(
+      r,
+      strategies,
+      'latency',
+      { field: 'ms', type: 'quantitative', title: `${q} latency (ms)` },
+      [{ field: 'strategy' }, { field: 't', title: 't (s)' }, { field: 'ms', title: `${q} (ms)`, format: ',.0f' }],
+      { transform: [{ filter: { field: 'quantile', equal: q } }] },
+    ),
   });
   const spec = top({
     title: { text: 'Latency over time', subtitle: 'per-second p50 and p99 of end-to-end latency · red bands: fault windows' },

@@ -56,8 +56,8 @@ function startStub(): Promise<void> {
       if (body.model === 'cut-up') {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write(chunk('first '));
-        res.write(chunk('second '));
-        setTimeout(() => res.socket?.destroy(), 20);
+        // Cut the connection once the second chunk is flushed: a stream that breaks mid-way.
+        res.write(chunk('second '), () => res.socket?.destroy());
         return;
       }
       if (body.model === 'hold-up') {

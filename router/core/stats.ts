@@ -188,7 +188,7 @@ export class EndpointStats {
       inputTokens: this.inputTokens,
       outputTokens: this.outputTokens,
       costUsd: this.costUsd,
-      ...(this.priceSeen ? { priceFactor: this.currentPriceFactor(now) } : {}),
+      priceFactor: this.priceSeen ? this.currentPriceFactor(now) : undefined,
     };
   }
 

@@ -50,7 +50,7 @@ export interface ProxyRouter {
  * (a scenario runner measures failover from it: the endpoint that answered is not enough).
  */
 function triedHeader(attempts: number | readonly unknown[], answered: string, endpointHeader: (id: string) => string): string {
-  if (typeof attempts === 'number') return endpointHeader(answered);
+  if (typeof attempts === 'number' || attempts.length <= 1) return endpointHeader(answered);
   const ids: string[] = [];
   for (const a of attempts) {
     const id = (a as { endpointId?: unknown }).endpointId;
