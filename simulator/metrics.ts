@@ -71,9 +71,40 @@ export const FAILOVER_WINDOWS = 3;
 
 const US = 1000; // histogram unit: µs
 
-function histogram(digits: 2 | 3): hdr.Histogram {
-  return hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: digits });
+function histogram(digits: 2 | 3, useWebAssembly = false): hdr.Histogram {
+  return hdr.build({
+    bitBucketSize: 32,
+    autoResize: true,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 2,
+    numberOfSignificantValueDigits: digits,
+    useWebAssembly,
+  });
 }
+
+/**
+ * The two run-wide histograms take every request (a million in a long simulation), and
+ * the library's WebAssembly build records one value ~6x faster than its JS build
+ * (~25 vs ~150 ns; same bucket layout, same quantiles). WebAssembly memory is not garbage
+ * collected: a histogram lives until destroy(), which dispose() calls, and a
+ * FinalizationRegistry calls for a collector dropped without dispose().
+ */
+let wasmState: 'untried' | 'ready' | 'unavailable' = 'untried';
+function runWideHistogram(): hdr.Histogram {
+  if (wasmState === 'untried') {
+    try {
+      hdr.initWebAssemblySync();
+      wasmState = 'ready';
+    } catch {
+      wasmState = 'unavailable'; // no WebAssembly here: the JS build gives the same numbers
+    }
+  }
+  return histogram(3, wasmState === 'ready');
+}
+
+const destroyOnCollect = new FinalizationRegistry<hdr.Histogram[]>((hs) => {
+  for (const h of hs) h.destroy();
+});
 
 /** Raw latencies a window keeps before it switches to its own histogram (16 KB). */
 export const WINDOW_RAW_MAX = 2048;
@@ -186,8 +217,9 @@ export class MetricsCollector {
   private readonly windows: Window[] = [];
   private readonly endpointIndex = new Map<string, number>();
   private readonly endpointIds: string[] = [];
-  private readonly latency = histogram(3);
-  private readonly ttft = histogram(3);
+  private readonly latency = runWideHistogram();
+  private readonly ttft = runWideHistogram();
+  private disposed = false;
   private readonly errorsByKind = new Map<string, number>();
   private requests = 0;
   private ok = 0;
@@ -198,6 +230,19 @@ export class MetricsCollector {
   private judged = 0;
   private inputTokens = 0;
   private outputTokens = 0;
+
+  constructor() {
+    destroyOnCollect.register(this, [this.latency, this.ttft], this);
+  }
+
+  /** Free the run-wide histograms' WebAssembly memory; record/summarize throw afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    destroyOnCollect.unregister(this);
+    this.latency.destroy();
+    this.ttft.destroy();
+  }
 
   private endpoint(id: string): number {
     let i = this.endpointIndex.get(id);
@@ -216,6 +261,7 @@ export class MetricsCollector {
   }
 
   record(r: MetricsRecord): void {
+    if (this.disposed) throw new Error('metrics: record() after dispose()');
     if (!(r.tMs >= 0) || !Number.isFinite(r.latencyMs)) return; // warm-up or garbage: ignore, never throw mid-run
     const w = this.window(Math.floor(r.tMs / 1000));
     const cost = r.costUsd ?? 0;
@@ -291,6 +337,7 @@ export class MetricsCollector {
   }
 
   summarize(opts: SummarizeOptions = {}): MetricsResult {
+    if (this.disposed) throw new Error('metrics: summarize() after dispose()');
     const durationS = opts.durationS ?? this.windows.length;
     const latencyMs: Quantiles = {
       p50: atUs(this.latency, 50),

@@ -310,6 +310,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
 
   const durationS = input.workload.durationS;
   const { summary, timeline } = metrics.summarize({ durationS, fault: input.fault });
+  metrics.dispose();
   const oracle = regret?.report();
   const result: StrategyResult = { strategy: input.label ?? router.strategy.name, summary, timeline };
   if (input.params) result.params = input.params;

@@ -104,3 +104,27 @@ describe('metrics collector summary and timeline', () => {
     expect(empty.timeline).toEqual([]);
   });
 });
+
+describe('run-wide histograms (WebAssembly build)', () => {
+  it('report the same quantiles as the JS build of hdr-histogram-js, and refuse use after dispose()', async () => {
+    const hdr = await import('hdr-histogram-js');
+    const js = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: 3, autoResize: true });
+    const m = createMetrics();
+    let s = 7;
+    for (let i = 0; i < 20_000; i++) {
+      s = (s * 48271) % 2147483647; // Lehmer generator: fixed values, no Math.random
+      const ms = 1 + (s % 1_000_000) / 37; // 1 ms .. ~27 s
+      m.record({ tMs: i, ok: true, latencyMs: ms, ttftMs: ms / 2 });
+      js.recordValue(Math.max(1, Math.round(ms * 1000)));
+    }
+    const { summary } = m.summarize({ durationS: 20 });
+    expect(summary.latencyMs.p50).toBe(js.getValueAtPercentile(50) / 1000);
+    expect(summary.latencyMs.p99).toBe(js.getValueAtPercentile(99) / 1000);
+    expect(summary.latencyMs.p999).toBe(js.getValueAtPercentile(99.9) / 1000);
+    expect(summary.latencyMs.max).toBe(js.maxValue / 1000);
+    m.dispose();
+    m.dispose(); // idempotent
+    expect(() => m.summarize()).toThrow(/after dispose/);
+    expect(() => m.record({ tMs: 0, ok: true, latencyMs: 1 })).toThrow(/after dispose/);
+  });
+});
