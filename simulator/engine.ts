@@ -1,3 +1,4 @@
+import { promiseHooks } from 'node:v8';
 import { sleepOn, type Clock, type Timer } from '../router/core/clock.js';
 import { SET_TIMEOUT_TASK, type TaskClock } from '../router/layers/direct.js';
 
@@ -26,6 +27,18 @@ import { SET_TIMEOUT_TASK, type TaskClock } from '../router/layers/direct.js';
  * instead, so timers and I/O of the host process (progress bars, servers) still run.
  * Caveat: code that itself defers work with process.nextTick (the router core does not)
  * could see the clock already advanced.
+ *
+ * Most steps queue no microtask at all once the router and the transport talk through
+ * plain calls (router/layers/direct.ts: ROUTE_DIRECT, SEND_DIRECT): then the drain is
+ * pure overhead. With drain 'auto' a V8 promise hook (node:v8 promiseHooks: init and
+ * settled) marks a step that created or settled any promise, and only such a step is
+ * followed by the drain; the others run the next step at once, in the same loop. A
+ * promise reaction job is only ever queued by creating a promise (then, await, an async
+ * call) or settling one, so an unmarked step left nothing behind. Not seen by the hook:
+ * queueMicrotask, process.nextTick, and resolving an *older* pending promise with a
+ * thenable (a plain value settles it and is seen); the router core uses none of them, and
+ * test/sim-engine-drain.test.ts checks that 'auto' and 'tick' give identical outcomes on
+ * every shipped scenario and strategy.
  *
  * `quantumMs` > 0 rounds event times up to a grid so more events share a time (and a
  * step); it changes the outcomes (by < quantum per step) but not determinism.
@@ -194,8 +207,12 @@ export interface EngineOptions {
   startMs?: number;
   /** Round event times up to this grid (ms); 0 = exact (default). */
   quantumMs?: number;
-  /** How to wait for microtasks between steps: 'tick' (default, fast) or 'immediate' (setImmediate every step). */
-  drain?: 'tick' | 'immediate';
+  /**
+   * How to wait for microtasks between steps: 'tick' (default: after every step),
+   * 'auto' (only after a step that created or settled a promise; see the file comment) or
+   * 'immediate' (setImmediate every step, the slow reference).
+   */
+  drain?: 'tick' | 'auto' | 'immediate';
 }
 
 export interface RunOptions {
@@ -212,11 +229,14 @@ export class Engine {
   private cancelled = 0;
   private readonly quantum: number;
   private readonly yieldEvery: number;
+  private readonly drain: 'tick' | 'auto' | 'immediate';
   private running = false;
   /** Events fired so far (live ones). */
   fired = 0;
-  /** Macrotask steps taken (distinct event times). */
+  /** Steps taken (distinct event times). */
   steps = 0;
+  /** Of those, steps run without a microtask drain before them ('auto'). */
+  syncSteps = 0;
 
   /** The engine's clock: hand it to the router. */
   readonly clock: Clock;
@@ -224,7 +244,10 @@ export class Engine {
   constructor(opts: EngineOptions = {}) {
     this.current = opts.startMs ?? 0;
     this.quantum = opts.quantumMs ?? 0;
-    this.yieldEvery = opts.drain === 'immediate' ? 1 : YIELD_EVERY;
+    this.drain = opts.drain ?? 'tick';
+    if (this.drain !== 'tick' && this.drain !== 'auto' && this.drain !== 'immediate')
+      throw new Error(`engine.drain: expected 'tick', 'auto' or 'immediate', got ${String(opts.drain)}`);
+    this.yieldEvery = this.drain === 'immediate' ? 1 : YIELD_EVERY;
     if (!(this.quantum >= 0)) throw new Error(`engine.quantumMs: expected >= 0, got ${opts.quantumMs}`);
     const self = this;
     const clock: Clock & TaskClock = {
@@ -297,57 +320,72 @@ export class Engine {
     const heap = this.heap;
     const far = this.far;
     return new Promise<void>((resolve, reject) => {
+      // 'auto': the promise hook says whether this step created or settled a promise.
+      let dirty = true;
+      const markDirty = (): void => {
+        dirty = true;
+      };
+      const stopHooks = this.drain === 'auto' ? promiseHooks.createHook({ init: markDirty, settled: markDirty }) : null;
+      const end = (err?: unknown): void => {
+        this.running = false;
+        stopHooks?.();
+        if (err === undefined) resolve();
+        else reject(err);
+      };
       const step = (): void => {
         try {
-          let top = heap.items[0];
           for (;;) {
-            while (top !== undefined && !top.live) {
-              heap.pop();
-              this.cancelled--;
+            dirty = false;
+            let top = heap.items[0];
+            for (;;) {
+              while (top !== undefined && !top.live) {
+                heap.pop();
+                this.cancelled--;
+                top = heap.items[0];
+              }
+              // A far bucket that starts at or before the next event joins the heap first.
+              const farAt = far.nextStart;
+              if (farAt === Infinity || (top !== undefined && farAt > top.time)) break;
+              far.moveFirst(heap);
               top = heap.items[0];
             }
-            // A far bucket that starts at or before the next event joins the heap first.
-            const farAt = far.nextStart;
-            if (farAt === Infinity || (top !== undefined && farAt > top.time)) break;
-            far.moveFirst(heap);
-            top = heap.items[0];
-          }
-          if (top === undefined || top.time > until) {
-            this.running = false;
-            resolve();
-            return;
-          }
-          const t = top.time;
-          this.current = t;
-          this.steps++;
-          // Fire everything due at t, including events added at t while firing.
-          while (top !== undefined && top.time === t) {
-            heap.pop();
-            if (!top.live) this.cancelled--;
-            else {
-              top.live = false; // a fired timer's cancel() is a no-op
-              this.fired++;
-              const task = top.task;
-              if (task !== null) {
-                top.task = null;
-                task.fire();
-              } else {
-                const fn = top.fn!;
-                top.fn = null;
-                fn();
+            if (top === undefined || top.time > until) return end();
+            const t = top.time;
+            this.current = t;
+            this.steps++;
+            // Fire everything due at t, including events added at t while firing.
+            while (top !== undefined && top.time === t) {
+              heap.pop();
+              if (!top.live) this.cancelled--;
+              else {
+                top.live = false; // a fired timer's cancel() is a no-op
+                this.fired++;
+                const task = top.task;
+                if (task !== null) {
+                  top.task = null;
+                  task.fire();
+                } else {
+                  const fn = top.fn!;
+                  top.fn = null;
+                  fn();
+                }
               }
+              top = heap.items[0];
             }
-            top = heap.items[0];
+            if (++sinceYield >= this.yieldEvery) {
+              sinceYield = 0;
+              setImmediate(step);
+              return;
+            }
+            if (dirty || stopHooks === null) {
+              void resolved.then(bounce);
+              return;
+            }
+            this.syncSteps++; // nothing to drain: the next step runs at once
           }
         } catch (e) {
-          this.running = false;
-          reject(e);
-          return;
+          end(e);
         }
-        if (++sinceYield >= this.yieldEvery) {
-          sinceYield = 0;
-          setImmediate(step);
-        } else void resolved.then(bounce);
       };
       // A settled promise's then() queues one microtask (cheaper than queueMicrotask, which
       // wraps every callback in an AsyncResource).

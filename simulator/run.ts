@@ -5,6 +5,7 @@ import { createRouter, type RouteResult } from '../router/core/router.js';
 import { defaultClassifier } from '../router/classifier/index.js';
 import type { Classifier } from '../router/core/strategy.js';
 import type { RouteRequest } from '../router/core/types.js';
+import { ROUTE_DIRECT, type RouteSink } from '../router/layers/direct.js';
 import type { StrategyResult } from '../reports/contract.js';
 import { Engine, type Task } from './engine.js';
 import { createMetrics, type FaultSpec } from './metrics.js';
@@ -60,8 +61,8 @@ export interface SimRunInput {
   classifier?: Classifier;
   /** Engine time grid (ms); 0 = exact. */
   quantumMs?: number;
-  /** Engine microtask drain (see engine.ts); 'immediate' is the slow reference. */
-  drain?: 'tick' | 'immediate';
+  /** Engine microtask drain (see engine.ts): default 'auto'; 'tick' and 'immediate' are the slower references. */
+  drain?: 'tick' | 'auto' | 'immediate';
   /** Pass the request's class to the router (skips the classifier). Default false. */
   revealClass?: boolean;
   /** Called for every finished request, in completion order. */
@@ -74,7 +75,7 @@ export interface SimRunResult {
   result: StrategyResult;
   oracle: OracleReport | undefined;
   /** Engine figures for benchmarks. */
-  stats: { requests: number; events: number; steps: number; virtualMs: number };
+  stats: { requests: number; events: number; steps: number; syncSteps: number; virtualMs: number };
 }
 
 /**
@@ -82,7 +83,7 @@ export interface SimRunResult {
  * sees the same object, so no id → request map is needed) and the engine task of its
  * arrival: one object per request instead of a request, a record and a closure.
  */
-class Live implements RouteRequest, Task {
+class Live implements RouteRequest, Task, RouteSink<RouteResult> {
   readonly id: string;
   readonly model: string;
   readonly prompt: string;
@@ -102,7 +103,7 @@ class Live implements RouteRequest, Task {
   constructor(
     readonly sim: SimRequest,
     model: string,
-    private readonly owner: { arrive(l: Live): void },
+    private readonly owner: LiveOwner,
   ) {
     this.id = String(sim.id);
     this.model = model;
@@ -117,6 +118,21 @@ class Live implements RouteRequest, Task {
   fire(): void {
     this.owner.arrive(this);
   }
+
+  /** RouteSink: the router's outcome (direct route, no promise). */
+  routeDone(res: RouteResult): void {
+    this.owner.routed(this, res);
+  }
+
+  routeFailed(err: RouterError): void {
+    this.owner.failed(this, err);
+  }
+}
+
+interface LiveOwner {
+  arrive(l: Live): void;
+  routed(l: Live, res: RouteResult): void;
+  failed(l: Live, err: unknown): void;
 }
 
 /**
@@ -153,7 +169,7 @@ function errorCodeOf(e: unknown): string {
 
 export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   const seed = input.seed;
-  const engine = new Engine({ quantumMs: input.quantumMs ?? 0, drain: input.drain ?? 'tick' });
+  const engine = new Engine({ quantumMs: input.quantumMs ?? 0, drain: input.drain ?? 'auto' });
   const providers = input.providers.map((p) => ({
     id: p.id,
     model: 'model' in p ? p.model : createProviderModel(p.profile, seed),
@@ -279,18 +295,19 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       input.onArrival?.(sim, { providerId: l.choice.index >= 0 ? providers[l.choice.index]!.id : null, choice: l.choice });
     } else input.onArrival?.(sim, undefined);
     live.add(l);
-    router.route(l).then(
-      (res) => {
-        if (res.stream !== undefined) void consume(l, res, engine.now());
-        else {
-          const started = res.attempts.length > 0 ? res.attempts[res.attempts.length - 1]!.startedAt : sim.arrivalMs;
-          finish(l, true, undefined, res.response.ttftMs !== undefined ? started + res.response.ttftMs : engine.now());
-        }
-      },
-      (e: unknown) => finish(l, false, errorCodeOf(e), undefined),
-    );
+    router[ROUTE_DIRECT](l, l);
   };
-  const arrivals = { arrive };
+  const owner: LiveOwner = {
+    arrive,
+    routed(l, res) {
+      if (res.stream !== undefined) void consume(l, res, engine.now());
+      else {
+        const started = res.attempts.length > 0 ? res.attempts[res.attempts.length - 1]!.startedAt : l.sim.arrivalMs;
+        finish(l, true, undefined, res.response.ttftMs !== undefined ? started + res.response.ttftMs : engine.now());
+      }
+    },
+    failed: (l, e) => finish(l, false, errorCodeOf(e), undefined),
+  };
 
   // Keep exactly one future arrival in the heap: the workload is pulled lazily.
   const scheduleNext = (): void => {
@@ -300,7 +317,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       if (live.size === 0) router.close();
       return;
     }
-    engine.schedule(sim.arrivalMs, new Live(sim, model, arrivals));
+    engine.schedule(sim.arrivalMs, new Live(sim, model, owner));
   };
   scheduleNext();
   await engine.run();
@@ -315,5 +332,5 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   const result: StrategyResult = { strategy: input.label ?? router.strategy.name, summary, timeline };
   if (input.params) result.params = input.params;
   if (oracle) result.regret = oracle.regret;
-  return { result, oracle, stats: { requests: finished, events: engine.fired, steps: engine.steps, virtualMs: engine.now() } };
+  return { result, oracle, stats: { requests: finished, events: engine.fired, steps: engine.steps, syncSteps: engine.syncSteps, virtualMs: engine.now() } };
 }

@@ -26,7 +26,7 @@ function profile(id: string, ttftMs: number, timeline: unknown[] = []): Provider
   );
 }
 
-function input(onRequest: (o: RequestOutcome) => void, drain: 'tick' | 'immediate' = 'tick'): SimRunInput {
+function input(onRequest: (o: RequestOutcome) => void, drain: 'tick' | 'auto' | 'immediate' = 'tick'): SimRunInput {
   const a = profile('a', 300, [{ kind: 'outage', at: 5, until: 8, mode: 'refuse' }]);
   const b = profile('b', 500);
   return {
@@ -62,7 +62,7 @@ function input(onRequest: (o: RequestOutcome) => void, drain: 'tick' | 'immediat
   };
 }
 
-async function hashRun(drain: 'tick' | 'immediate' = 'tick'): Promise<{ hash: string; n: number; results: string }> {
+async function hashRun(drain: 'tick' | 'auto' | 'immediate' = 'tick'): Promise<{ hash: string; n: number; results: string }> {
   const h = createHash('sha256');
   let n = 0;
   const r = await runSim(input((o) => {
@@ -88,8 +88,8 @@ describe('virtual-time engine', () => {
     expect(e.now()).toBe(10);
   });
 
-  it('lets every promise continuation of an event run before time moves on', async () => {
-    const e = new Engine();
+  it.each(['tick', 'auto', 'immediate'] as const)('lets every promise continuation of an event run before time moves on (drain %s)', async (drain) => {
+    const e = new Engine({ drain });
     const reads: number[] = [];
     e.at(1, () => {
       void (async () => {
@@ -100,6 +100,19 @@ describe('virtual-time engine', () => {
     e.at(2, () => reads.push(e.clock.now()));
     await e.run();
     expect(reads).toEqual([1, 2]);
+  });
+
+  it.each(['tick', 'auto'] as const)('a promise created in one step and resolved in a later one reacts at that later time (drain %s)', async (drain) => {
+    const e = new Engine({ drain });
+    const reads: string[] = [];
+    let resolveLater: (v: string) => void = () => undefined;
+    e.at(1, () => void new Promise<string>((r) => (resolveLater = r)).then((v) => reads.push(`${v}@${e.now()}`)));
+    e.at(2, () => resolveLater('resolved'));
+    e.at(3, () => reads.push(`next@${e.now()}`));
+    for (let t = 4; t < 50; t++) e.at(t, () => undefined); // later steps with nothing to drain
+    await e.run();
+    expect(reads).toEqual(['resolved@2', 'next@3']);
+    if (drain === 'auto') expect(e.syncSteps).toBeGreaterThan(40);
   });
 
   it('clock.sleep resolves on virtual time and honours abort', async () => {
@@ -129,5 +142,13 @@ describe('simulator determinism', () => {
     const fast = await hashRun('tick');
     const slow = await hashRun('immediate');
     expect(slow.hash).toBe(fast.hash);
+  });
+
+  it("the promise-hook drain ('auto') gives the same outcomes as draining after every step", async () => {
+    const tick = await hashRun('tick');
+    const auto = await hashRun('auto');
+    expect(auto.n).toBe(tick.n);
+    expect(auto.hash).toBe(tick.hash);
+    expect(auto.results).toBe(tick.results);
   });
 });

@@ -3,9 +3,9 @@ import { startActiveChecks, type ActiveChecks } from '../health/active-check.js'
 import { EndpointHealth } from '../health/breaker.js';
 import { AbortPool } from '../layers/abort-pool.js';
 import type { Runtime } from '../layers/context.js';
-import { hasDirectSend } from '../layers/direct.js';
+import { hasDirectSend, ROUTE_DIRECT, type RouteSink } from '../layers/direct.js';
 import { Admission, estimateTokens } from '../layers/rate-limit.js';
-import { startRequest } from '../layers/request.js';
+import { startRequest, startRequestDirect } from '../layers/request.js';
 import { RetryBudget } from '../layers/retry-budget.js';
 import { createHttpTransport } from '../transport/http.js';
 import { type Clock, systemClock } from './clock.js';
@@ -74,6 +74,8 @@ export interface Router {
   on(listener: (e: RouterEvent) => void): () => void;
   /** Stop background work (active health-check timers). */
   close(): void;
+  /** `route` without a promise (layers/direct.ts): for in-process callers such as the simulator. */
+  [ROUTE_DIRECT](req: RouteRequest, sink: RouteSink<RouteResult>, opts?: { signal?: AbortSignal }): void;
 }
 
 export function createRouter(config: RouterConfigInput, deps: RouterDeps = {}): Router {
@@ -150,6 +152,15 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps = {}): 
         return Promise.reject(toRouterError(e));
       }
       return startRequest(rt, req, models, opts?.signal, estimateTokens(req));
+    },
+    [ROUTE_DIRECT](req: RouteRequest, sink: RouteSink<RouteResult>, opts?: { signal?: AbortSignal }): void {
+      let models: readonly string[];
+      try {
+        models = resolveModels(req);
+      } catch (e) {
+        return sink.routeFailed(toRouterError(e));
+      }
+      startRequestDirect(rt, req, models, opts?.signal, estimateTokens(req), sink);
     },
     candidates(model) {
       const now = clock.now();

@@ -1,4 +1,5 @@
 import type { Timer } from '../core/clock.js';
+import type { RouterError } from '../core/errors.js';
 import type { Endpoint, RouteRequest, TransportResponse } from '../core/types.js';
 
 /**
@@ -60,4 +61,19 @@ export interface TimerTask {
 
 export interface TaskClock {
   [SET_TIMEOUT_TASK](task: TimerTask, ms: number): Timer;
+}
+
+/**
+ * The same idea one level up: route a request without a promise. `createRouter`'s router
+ * has a `[ROUTE_DIRECT](req, sink)` method doing exactly what `route(req)` does, except
+ * that the outcome goes to the sink (exactly once; possibly before the call returns, e.g.
+ * an unknown model) instead of settling a promise. The virtual-time engine uses it so a
+ * request that needs no stream creates no promise at all (simulator/run.ts).
+ */
+export const ROUTE_DIRECT: unique symbol = Symbol.for('llm-router.routeDirect');
+
+/** Receives a direct route's outcome: what `route()`'s promise would settle with. */
+export interface RouteSink<R> {
+  routeDone(result: R): void;
+  routeFailed(err: RouterError): void;
 }

@@ -3,6 +3,7 @@ import type { RouteResult } from '../core/router.js';
 import { buildTrace } from '../core/select.js';
 import type { RouteRequest } from '../core/types.js';
 import type { Attempt } from './attempt.js';
+import type { RouteSink } from './direct.js';
 import { RequestCtx, type Runtime, type Win } from './context.js';
 import { startTry, type TryOwner } from './hedge.js';
 import { requestFailed, requestWon } from './metrics.js';
@@ -12,6 +13,24 @@ import { setRequestDeadline } from './timeout.js';
 const noop = (): void => undefined;
 /** The run whose promise is being created (one shared executor instead of a closure per request). */
 let adopting: RequestRun | null = null;
+
+/** Route one request, reporting to `sink` instead of a promise (direct.ts ROUTE_DIRECT). */
+export function startRequestDirect(
+  rt: Runtime,
+  req: RouteRequest,
+  models: readonly string[],
+  signal: AbortSignal | undefined,
+  tokens: number,
+  sink: RouteSink<RouteResult>,
+): void {
+  const run = new RequestRun(rt, req, models, signal, tokens);
+  run.sink = sink;
+  try {
+    run.start();
+  } catch (e) {
+    run.abandon(toRouterError(e));
+  }
+}
 
 /** Route one request: its promise, settled once with the result or a RouterError. */
 export function startRequest(
@@ -46,6 +65,8 @@ export class RequestRun extends RequestCtx implements TryOwner {
   /** The request promise's resolving functions (set by startRequest). */
   private resolve: (r: RouteResult) => void = noop;
   private reject: (err: RouterError) => void = noop;
+  /** Set instead of resolve/reject for a direct route (startRequestDirect). */
+  sink: RouteSink<RouteResult> | null = null;
 
   constructor(
     private readonly rt: Runtime,
@@ -93,7 +114,8 @@ export class RequestRun extends RequestCtx implements TryOwner {
       trace: buildTrace(this.id, this.rt.env.strategy.name, this.picks, this.attempts),
     };
     if (win.stream !== undefined) result.stream = win.stream;
-    this.resolve(result);
+    if (this.sink !== null) this.sink.routeDone(result);
+    else this.resolve(result);
   }
 
   tryFailed(e: unknown): void {
@@ -112,12 +134,17 @@ export class RequestRun extends RequestCtx implements TryOwner {
   abandon(err: RouterError): void {
     if (this.finished) return;
     this.finished = true;
-    this.reject(err);
+    this.settleFailed(err);
+  }
+
+  private settleFailed(err: RouterError): void {
+    if (this.sink !== null) this.sink.routeFailed(err);
+    else this.reject(err);
   }
 
   private fail(err: RouterError): void {
     this.finished = true;
     requestFailed(this.rt, this, err);
-    this.reject(err);
+    this.settleFailed(err);
   }
 }
