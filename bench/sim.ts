@@ -9,6 +9,7 @@ import { createSimTransport } from '../simulator/sim-transport.js';
 import type { SimRequest } from '../simulator/types.js';
 import { createWorkload, type WorkloadSpec } from '../simulator/workload.js';
 import type { Endpoint, RouteRequest } from '../router/core/types.js';
+import { SEND_DIRECT, type AbortListener, type UpstreamHandle, type UpstreamSink } from '../router/layers/direct.js';
 
 /**
  * Simulator benchmark: simulated requests per second through the full router core
@@ -17,8 +18,8 @@ import type { Endpoint, RouteRequest } from '../router/core/types.js';
  * in the same run, so numbers from a busy or a different machine stay comparable.
  *
  *  (a) `engine` (the baseline, 1.00x): engine + workload + simulated transport + provider
- *      models, no router (each request sent straight to a provider through
- *      `Transport.send`): the simulator's own ceiling;
+ *      models, no router (each request sent straight to a provider through the
+ *      transport's promise-free direct send, as the router does): the simulator's ceiling;
  *  (b) `router`: the same traffic through createRouter, for a few strategies;
  *  (c) `rss`: a 1M-request run in a child process; its peak RSS (getrusage maxrss).
  *
@@ -113,9 +114,32 @@ function routerConfig(strategy: string): RouterConfigInput {
   };
 }
 
-/** (a) The simulator without a router: arrival → provider model → completion. */
+/**
+ * One request of the baseline: its own abort handle and sink for the transport's direct
+ * (promise-free) send, as the router's attempt is; nothing else per request.
+ */
+class BareCall implements UpstreamHandle, UpstreamSink {
+  aborted = false;
+  abortReason: unknown = undefined;
+  abortListener: AbortListener | null = null;
+  constructor(
+    readonly id: string,
+    private readonly done: (c: BareCall) => void,
+  ) {}
+  upstreamResponse(): void {
+    this.done(this);
+  }
+  upstreamError(): void {
+    this.done(this);
+  }
+}
+
+/**
+ * (a) The simulator without a router: arrival → provider model → completion, through the
+ * same promise-free transport path and engine drain ('auto') the router uses in runSim.
+ */
 export async function engineOnly(requests: number, quantumMs = 0): Promise<SimBenchCase> {
-  const engine = new Engine({ quantumMs });
+  const engine = new Engine({ quantumMs, drain: 'auto' });
   const models: ProviderModel[] = PROFILES.map((p) => createProviderModel(p, 1));
   const live = new Map<string, SimRequest>();
   const transport = createSimTransport({
@@ -125,10 +149,12 @@ export async function engineOnly(requests: number, quantumMs = 0): Promise<SimBe
   });
   const endpoints = PROFILES.map((p) => ({ id: p.id }) as Endpoint);
   const wl = createWorkload(workload(requests), 1);
-  const controller = new AbortController();
-  const signal = controller.signal; // one shared signal: this case measures the simulator, not AbortSignal
   let done = 0;
   let rr = 0;
+  const finished = (c: BareCall): void => {
+    live.delete(c.id);
+    done++;
+  };
   const next = (): void => {
     const sim = wl.next();
     if (!sim) return;
@@ -137,16 +163,8 @@ export async function engineOnly(requests: number, quantumMs = 0): Promise<SimBe
       const id = String(sim.id);
       live.set(id, sim);
       const req: RouteRequest = { id, model: 'chat', inputTokens: sim.inputTokens, maxTokens: sim.outputTokens };
-      transport.send(endpoints[rr++ % endpoints.length]!, req, { signal }).then(
-        () => {
-          live.delete(id);
-          done++;
-        },
-        () => {
-          live.delete(id);
-          done++;
-        },
-      );
+      const call = new BareCall(id, finished);
+      if (!transport[SEND_DIRECT](endpoints[rr++ % endpoints.length]!, req, call, call)) finished(call);
     });
   };
   const m = measure();
