@@ -1,4 +1,5 @@
-import * as hdr from 'hdr-histogram-js';
+import type * as hdr from 'hdr-histogram-js';
+import { histogram, HistogramSet } from './histogram.js';
 import type { Quantiles, StrategySummary, TimelinePoint } from '../reports/contract.js';
 
 /**
@@ -70,41 +71,6 @@ export const FAILOVER_SHARE = 0.05;
 export const FAILOVER_WINDOWS = 3;
 
 const US = 1000; // histogram unit: µs
-
-function histogram(digits: 2 | 3, useWebAssembly = false): hdr.Histogram {
-  return hdr.build({
-    bitBucketSize: 32,
-    autoResize: true,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 2,
-    numberOfSignificantValueDigits: digits,
-    useWebAssembly,
-  });
-}
-
-/**
- * The two run-wide histograms take every request (a million in a long simulation), and
- * the library's WebAssembly build records one value ~6x faster than its JS build
- * (~25 vs ~150 ns; same bucket layout, same quantiles). WebAssembly memory is not garbage
- * collected: a histogram lives until destroy(), which dispose() calls, and a
- * FinalizationRegistry calls for a collector dropped without dispose().
- */
-let wasmState: 'untried' | 'ready' | 'unavailable' = 'untried';
-function runWideHistogram(): hdr.Histogram {
-  if (wasmState === 'untried') {
-    try {
-      hdr.initWebAssemblySync();
-      wasmState = 'ready';
-    } catch {
-      wasmState = 'unavailable'; // no WebAssembly here: the JS build gives the same numbers
-    }
-  }
-  return histogram(3, wasmState === 'ready');
-}
-
-const destroyOnCollect = new FinalizationRegistry<hdr.Histogram[]>((hs) => {
-  for (const h of hs) h.destroy();
-});
 
 /** Raw latencies a window keeps before it switches to its own histogram (16 KB). */
 export const WINDOW_RAW_MAX = 2048;
@@ -217,9 +183,10 @@ export class MetricsCollector {
   private readonly windows: Window[] = [];
   private readonly endpointIndex = new Map<string, number>();
   private readonly endpointIds: string[] = [];
-  private readonly latency = runWideHistogram();
-  private readonly ttft = runWideHistogram();
-  private disposed = false;
+  /** The run-wide pair takes every request: fast (WebAssembly) histograms, freed by dispose(). */
+  private readonly owned = new HistogramSet('metrics');
+  private readonly latency = this.owned.add();
+  private readonly ttft = this.owned.add();
   private readonly errorsByKind = new Map<string, number>();
   private requests = 0;
   private ok = 0;
@@ -231,17 +198,9 @@ export class MetricsCollector {
   private inputTokens = 0;
   private outputTokens = 0;
 
-  constructor() {
-    destroyOnCollect.register(this, [this.latency, this.ttft], this);
-  }
-
   /** Free the run-wide histograms' WebAssembly memory; record/summarize throw afterwards. */
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    destroyOnCollect.unregister(this);
-    this.latency.destroy();
-    this.ttft.destroy();
+    this.owned.dispose();
   }
 
   private endpoint(id: string): number {
@@ -261,7 +220,7 @@ export class MetricsCollector {
   }
 
   record(r: MetricsRecord): void {
-    if (this.disposed) throw new Error('metrics: record() after dispose()');
+    this.owned.check('record');
     if (!(r.tMs >= 0) || !Number.isFinite(r.latencyMs)) return; // warm-up or garbage: ignore, never throw mid-run
     const w = this.window(Math.floor(r.tMs / 1000));
     const cost = r.costUsd ?? 0;
@@ -337,7 +296,7 @@ export class MetricsCollector {
   }
 
   summarize(opts: SummarizeOptions = {}): MetricsResult {
-    if (this.disposed) throw new Error('metrics: summarize() after dispose()');
+    this.owned.check('summarize');
     const durationS = opts.durationS ?? this.windows.length;
     const latencyMs: Quantiles = {
       p50: atUs(this.latency, 50),

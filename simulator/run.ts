@@ -329,6 +329,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   const { summary, timeline } = metrics.summarize({ durationS, fault: input.fault });
   metrics.dispose();
   const oracle = regret?.report();
+  regret?.dispose();
   const result: StrategyResult = { strategy: input.label ?? router.strategy.name, summary, timeline };
   if (input.params) result.params = input.params;
   if (oracle) result.regret = oracle.regret;
