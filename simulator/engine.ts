@@ -231,6 +231,8 @@ export class Engine {
   private readonly yieldEvery: number;
   private readonly drain: 'tick' | 'auto' | 'immediate';
   private running = false;
+  /** Set by fail(): run() rejects with it before the next step. */
+  private failure: { err: unknown } | null = null;
   /** Events fired so far (live ones). */
   fired = 0;
   /** Steps taken (distinct event times). */
@@ -304,6 +306,14 @@ export class Engine {
     }
   }
 
+  /**
+   * Stop a run from outside an event (e.g. a promise continuation that failed): run()
+   * rejects with `err` before the next step. The first failure wins.
+   */
+  fail(err: unknown): void {
+    this.failure ??= { err };
+  }
+
   /** Run `fn` after `ms` of virtual time. */
   after(ms: number, fn: () => void): Timer {
     return this.at(this.current + ms, fn);
@@ -326,15 +336,17 @@ export class Engine {
         dirty = true;
       };
       const stopHooks = this.drain === 'auto' ? promiseHooks.createHook({ init: markDirty, settled: markDirty }) : null;
-      const end = (err?: unknown): void => {
+      const end = (failed?: { err: unknown }): void => {
         this.running = false;
+        this.failure = null;
         stopHooks?.();
-        if (err === undefined) resolve();
-        else reject(err);
+        if (failed === undefined) resolve();
+        else reject(failed.err);
       };
       const step = (): void => {
         try {
           for (;;) {
+            if (this.failure !== null) return end(this.failure);
             dirty = false;
             let top = heap.items[0];
             for (;;) {
@@ -384,7 +396,7 @@ export class Engine {
             this.syncSteps++; // nothing to drain: the next step runs at once
           }
         } catch (e) {
-          end(e);
+          end({ err: e });
         }
       };
       // A settled promise's then() queues one microtask (cheaper than queueMicrotask, which

@@ -23,7 +23,8 @@ export function histogram(digits: 2 | 3, fast = false): hdr.Histogram {
 }
 
 let wasm: boolean | undefined;
-function wasmReady(): boolean {
+/** Whether `fast` histograms really are the WebAssembly build here (else the JS build). */
+export function wasmReady(): boolean {
   if (wasm === undefined) {
     try {
       hdr.initWebAssemblySync();

@@ -61,7 +61,13 @@ export interface SimRunInput {
   classifier?: Classifier;
   /** Engine time grid (ms); 0 = exact. */
   quantumMs?: number;
-  /** Engine microtask drain (see engine.ts): default 'auto'; 'tick' and 'immediate' are the slower references. */
+  /**
+   * Engine microtask drain (see engine.ts): default 'auto'; 'tick' and 'immediate' are the
+   * slower references. 'auto' assumes that code run from events (the router, the callbacks
+   * below, a custom classifier or provider model) defers work only through promises, not
+   * queueMicrotask / process.nextTick / resolving an older promise with a thenable; pass
+   * 'tick' for callbacks that do.
+   */
   drain?: 'tick' | 'auto' | 'immediate';
   /** Pass the request's class to the router (skips the classifier). Default false. */
   revealClass?: boolean;
@@ -268,17 +274,20 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
 
   /** Drain a stream to its end; a mid-stream failure fails the request. */
   const consume = async (l: Live, res: RouteResult, firstAt: number): Promise<void> => {
+    let code: string | undefined;
     try {
       for await (const _chunk of res.stream!) {
         // chunks carry nothing the simulator needs
       }
-      finish(l, true, undefined, firstAt);
     } catch (e) {
-      finish(l, false, errorCodeOf(e), undefined);
+      code = errorCodeOf(e);
     }
+    // Outside the try: a throwing onRequest must not record the request a second time.
+    finish(l, code === undefined, code, code === undefined ? firstAt : undefined);
   };
 
   const arrive = (l: Live): void => {
+    live.add(l); // before scheduleNext: the last arrival must not see an idle run and close the router
     scheduleNext();
     const sim = l.sim;
     if (input.revealClass) l.promptClass = sim.promptClass;
@@ -294,13 +303,12 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       }
       input.onArrival?.(sim, { providerId: l.choice.index >= 0 ? providers[l.choice.index]!.id : null, choice: l.choice });
     } else input.onArrival?.(sim, undefined);
-    live.add(l);
     router[ROUTE_DIRECT](l, l);
   };
   const owner: LiveOwner = {
     arrive,
     routed(l, res) {
-      if (res.stream !== undefined) void consume(l, res, engine.now());
+      if (res.stream !== undefined) consume(l, res, engine.now()).catch((e: unknown) => engine.fail(e));
       else {
         const started = res.attempts.length > 0 ? res.attempts[res.attempts.length - 1]!.startedAt : l.sim.arrivalMs;
         finish(l, true, undefined, res.response.ttftMs !== undefined ? started + res.response.ttftMs : engine.now());
@@ -319,17 +327,22 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     }
     engine.schedule(sim.arrivalMs, new Live(sim, model, owner));
   };
-  scheduleNext();
-  await engine.run();
-  // Requests nothing will ever settle (a hang with every deadline disabled) end as errors.
-  for (const l of [...live]) finish(l, false, 'unfinished', undefined);
-  router.close();
-
-  const durationS = input.workload.durationS;
-  const { summary, timeline } = metrics.summarize({ durationS, fault: input.fault });
-  metrics.dispose();
-  const oracle = regret?.report();
-  regret?.dispose();
+  let summary: StrategyResult['summary'];
+  let timeline: StrategyResult['timeline'];
+  let oracle: OracleReport | undefined;
+  try {
+    scheduleNext();
+    await engine.run();
+    // Requests nothing will ever settle (a hang with every deadline disabled) end as errors.
+    for (const l of [...live]) finish(l, false, 'unfinished', undefined);
+    ({ summary, timeline } = metrics.summarize({ durationS: input.workload.durationS, fault: input.fault }));
+    oracle = regret?.report();
+  } finally {
+    // Also when a callback threw mid-run: stop background timers, free the histograms.
+    router.close();
+    metrics.dispose();
+    regret?.dispose();
+  }
   const result: StrategyResult = { strategy: input.label ?? router.strategy.name, summary, timeline };
   if (input.params) result.params = input.params;
   if (oracle) result.regret = oracle.regret;

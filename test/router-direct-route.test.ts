@@ -40,12 +40,12 @@ describe('router[ROUTE_DIRECT]: route without a promise', () => {
           const sink = recorder();
           router[ROUTE_DIRECT]({ model: 'm', id: `r${i}` }, sink);
           await settle(clock, sink.called);
-          await clock.advance(0);
+          await clock.advance(60_000); // nothing else may reach the sink later (timers, hedges, retries)
           expect(sink.calls).toHaveLength(1);
           const [kind, v] = sink.calls[0]!;
           out.push(kind === 'done' ? show(v) : `error:${v.code}`);
         } else out.push(await router.route({ model: 'm', id: `r${i}` }).then(show, (e: RouterError) => `error:${e.code}`));
-        clock.tick(10);
+        if (!direct) await clock.advance(60_000); // same clock history on both sides
       }
       return out;
     };
@@ -61,5 +61,29 @@ describe('router[ROUTE_DIRECT]: route without a promise', () => {
     router[ROUTE_DIRECT]({ model: 'nope' }, sink);
     expect(sink.calls.map(([k, v]) => [k, (v as RouterError).code])).toEqual([['failed', 'unknown_model']]);
     await expect(router.route({ model: 'nope' })).rejects.toMatchObject({ code: 'unknown_model' });
+  });
+});
+
+describe('router[ROUTE_DIRECT]: a sink that throws', () => {
+  it("propagates the sink's own error to the caller (never swallowed), and calls the sink once", () => {
+    const clock = new ManualClock();
+    const router = createRouter(threeEndpoints(), { transport: new FakeTransport(clock, () => ({ kind: 'ok' })), clock, random: seededRandom(1) });
+    let calls = 0;
+    const throwing: RouteSink<RouteResult> = {
+      routeDone: () => {
+        calls++;
+        throw new Error('sink bug');
+      },
+      routeFailed: () => {
+        calls++;
+        throw new Error('sink bug');
+      },
+    };
+    const aborted = new AbortController();
+    aborted.abort();
+    expect(() => router[ROUTE_DIRECT]({ model: 'm' }, throwing, { signal: aborted.signal })).toThrow('sink bug');
+    expect(calls).toBe(1);
+    expect(() => router[ROUTE_DIRECT]({ model: 'nope' }, throwing)).toThrow('sink bug');
+    expect(calls).toBe(2);
   });
 });

@@ -152,3 +152,38 @@ describe('simulator determinism', () => {
     expect(auto.results).toBe(tick.results);
   });
 });
+
+describe('runSim when a callback throws', () => {
+  it('a failure reported by engine.fail() ends the run with that error', async () => {
+    const e = new Engine({ drain: 'auto' });
+    const fired: number[] = [];
+    for (let t = 1; t <= 5; t++) e.at(t, () => fired.push(t));
+    e.at(2, () => void Promise.resolve().then(() => e.fail(new Error('late failure'))));
+    await expect(e.run()).rejects.toThrow('late failure');
+    expect(fired).toEqual([1, 2]);
+  });
+
+  it('a throwing callback on a streamed request also ends the run (no unhandled rejection)', async () => {
+    const streams = new Set<number>();
+    let thrownFor = -1;
+    const failing = input((o) => {
+      if (o.ok && streams.has(o.id)) {
+        thrownFor = o.id;
+        throw new Error('callback bug'); // from inside the stream consumer's continuation
+      }
+    });
+    failing.onArrival = (req) => void (req.stream && streams.add(req.id));
+    await expect(runSim(failing)).rejects.toThrow('callback bug');
+    expect(streams.has(thrownFor)).toBe(true);
+  });
+
+  it('rejects with that error (no hang), for either drain', async () => {
+    for (const drain of ['auto', 'tick'] as const) {
+      let n = 0;
+      const failing = input(() => {
+        if (++n === 10) throw new Error('callback bug');
+      }, drain);
+      await expect(runSim(failing)).rejects.toThrow('callback bug');
+    }
+  });
+});

@@ -28,6 +28,8 @@ export function startRequestDirect(
   try {
     run.start();
   } catch (e) {
+    // The sink may be called from inside start(); if it threw, that is the caller's error.
+    if (run.isFinished) throw e;
     run.abandon(toRouterError(e));
   }
 }
@@ -83,6 +85,10 @@ export class RequestRun extends RequestCtx implements TryOwner {
     const run = adopting!;
     run.resolve = resolve;
     run.reject = reject;
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
   }
 
   /** Start routing: total timeout, retry budget, first try. */
