@@ -22,12 +22,16 @@ export interface ScenarioArgs {
   seeds: number | undefined;
   /** A saved baseline results.json: exit 1 when a strategy is significantly worse. */
   gate: string | undefined;
+  /** sim: worker threads for the strategies (1 = this thread); undefined = automatic. */
+  workers: number | undefined;
 }
 
 export const USAGE = `usage: npm run scenario <name|file.yaml> -- [--mode http|sim] [--strategies a,b|all] [--seed N]
                      [--duration S] [--out DIR] [--speed K] [--driver autocannon|open-loop] [--no-oracle] [--quiet]
                      [--seeds K] [--gate baseline/results.json]   (sim mode; with --seeds, --duration runs the
-                     first S seconds of the timeline instead of rescaling it)`;
+                     first S seconds of the timeline instead of rescaling it)
+                     [--workers N]   (sim mode: strategies in parallel on N threads; 1 = one after another
+                     in this thread; default min(cores, strategies) for runs big enough to gain)`;
 
 function num(flag: string, v: string | undefined, check: (n: number) => boolean, expect: string): number | undefined {
   if (v === undefined) return undefined;
@@ -56,6 +60,7 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
         'no-oracle': { type: 'boolean', default: false },
         seeds: { type: 'string' },
         gate: { type: 'string' },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -94,5 +99,6 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
     oracle: !(values['no-oracle'] ?? false),
     seeds,
     gate: values.gate,
+    workers: num('workers', values.workers, (n) => Number.isInteger(n) && n >= 1 && n <= 256, 'an integer from 1 to 256'),
   };
 }

@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseScenarioArgs, type ScenarioArgs } from './args.js';
 import { loadScenario, ScenarioError } from './load.js';
-import { gateAgainstFile, runSeeds, seedList } from './multi-seed.js';
 import { installSignalHandlers, stopAll } from './procs.js';
 import { createProgress, type Progress } from './progress.js';
 import { runScenario, writeResults, type ScenarioRun } from './runner.js';
@@ -10,7 +9,8 @@ import { formatSummary } from './summary.js';
 /**
  * `npm run scenario <name|file.yaml> -- [--mode http|sim] [--strategies a,b|all]
  *  [--seed N] [--duration S] [--out DIR] [--speed K] [--driver autocannon|open-loop]
- *  [--seeds K] [--gate baseline.json]`  (--seeds/--gate: sim mode; the gate exits 1 on a significant regression)
+ *  [--seeds K] [--gate baseline.json] [--workers N]`  (--seeds/--gate: sim mode; the gate exits 1 on a
+ *  significant regression; --workers: sim strategies in parallel on worker threads, 1 = this thread)
  *
  * Exit codes: 0 done; 1 the run failed (a child died, a port was taken...); 2 bad input
  * (unknown scenario: the valid names are listed; malformed file: file and field named).
@@ -18,9 +18,11 @@ import { formatSummary } from './summary.js';
  */
 /** --seeds K (and --gate): K virtual-time replications, means with 95% CIs. */
 async function runReplications(args: ScenarioArgs, progress: Progress): Promise<ScenarioRun> {
+  const { runSeeds, seedList } = await import('./multi-seed.js');
   const { scenario } = loadScenario(args.scenario);
   const seeds = seedList(args.seed ?? scenario.seed, args.seeds ?? 1);
-  const workers = Math.max(0, Math.min(availableParallelism(), seeds.length) - 1);
+  // --workers N: N threads (1 = this one); by default one per core but one, this thread orchestrating.
+  const workers = args.workers !== undefined ? (args.workers > 1 ? args.workers : 0) : Math.max(0, Math.min(availableParallelism(), seeds.length) - 1);
   const results = await runSeeds(args.scenario, args.strategies, seeds, { durationS: args.durationS, progress, workers });
   return writeResults(results, args.out);
 }
@@ -46,6 +48,7 @@ async function main(): Promise<number> {
     process.stdout.write(`\n${formatSummary(run.results)}\n`);
     process.stdout.write(`\nwrote ${run.outDir}/ (results.json, report.html, charts) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     if (args.gate !== undefined) {
+      const { gateAgainstFile } = await import('./multi-seed.js');
       const verdict = gateAgainstFile(run.results, args.gate);
       process.stdout.write(`\ngate against ${args.gate}:\n${verdict.lines.join('\n')}\n`);
       return verdict.ok ? 0 : 1;

@@ -1,13 +1,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { strategyNames } from '../router/core/strategy.js';
 import '../router/strategies/index.js';
 import type { ResultsFile, StrategyResult } from '../reports/contract.js';
+import type { ChartRenderer } from '../reports/render.js';
 import { parseResults } from '../reports/validate.js';
 import { loadScenario, REPO_ROOT, ScenarioError } from './load.js';
+import { phase } from './phase-timer.js';
 import { createProgress, type Progress } from './progress.js';
 import { faultWindows, resolveProviders, type ResolvedProvider } from './resolve.js';
 import { strategyName, type Scenario, type StrategyRef } from './schema.js';
+import type { WorkerPool } from './worker-pool.js';
 
 /**
  * Runs a scenario end to end: load and validate the file, pick the strategies, run
@@ -34,6 +38,12 @@ export interface RunScenarioOptions {
   noReport?: boolean;
   /** Where to print notes (warm-up, ports); default stderr. */
   log?: (line: string) => void;
+  /**
+   * sim: worker threads running strategies in parallel; 1 = all in this thread.
+   * Default: min(available parallelism, strategies), or 1 when the run is too small
+   * to repay starting workers (see planWorkers).
+   */
+  workers?: number | undefined;
 }
 
 /** Everything a mode needs to run one strategy. */
@@ -50,6 +60,10 @@ export interface ModeContext {
   driver: 'autocannon' | 'open-loop' | undefined;
   /** sim: regret against the oracle (default true). */
   oracle?: boolean;
+  /** sim: worker threads to run strategies on (none: this thread). */
+  pool?: WorkerPool | undefined;
+  /** sim: called once every strategy has been handed to the pool. */
+  simJobsQueued?: (() => void) | undefined;
 }
 
 export type ModeRunner = (ctx: ModeContext, strategies: readonly StrategyRef[]) => Promise<StrategyResult[]>;
@@ -84,67 +98,135 @@ export interface ScenarioRun {
   files: string[];
 }
 
+/** Below this many simulated requests (all strategies together) starting workers (~0.5 s CPU each) costs more than it saves. */
+export const MIN_PARALLEL_REQUESTS = 50_000;
+
+export interface WorkerPlan {
+  /** Worker threads running strategies (0: they run in this thread). */
+  sim: number;
+  /** Worker threads started now to render the report later (they load vega/resvg meanwhile). */
+  report: number;
+  /** Report workers started when the first sim worker runs out of strategies (the sim's tail leaves a core idle). */
+  reportAfterSim: number;
+}
+
+/**
+ * How many worker threads a run uses. Strategies: `requested` (--workers), else
+ * min(cores, strategies); 1 = this thread. Report: rendered on warm workers when the run
+ * is big enough to hide their start-up: the sim workers take it up once they run out of
+ * strategies, and cores no strategy uses get report workers from the start (when the
+ * strategies run in this thread, the workers load vega on the other cores meanwhile).
+ */
+export function planWorkers(
+  s: Scenario,
+  durationS: number,
+  strategies: number,
+  o: { mode: 'http' | 'sim'; noReport: boolean; requested: number | undefined; cores?: number },
+): WorkerPlan {
+  if (o.mode !== 'sim') return { sim: 0, report: 0, reportAfterSim: 0 };
+  const cores = o.cores ?? availableParallelism();
+  // Trace arrivals have no rate; 50/s is typical of the shipped traces after compression.
+  const big = (s.load.rate ?? 50) * durationS * strategies >= MIN_PARALLEL_REQUESTS;
+  const threads = Math.min(o.requested ?? (big ? cores : 1), strategies);
+  const sim = threads > 1 ? threads : 0;
+  const offload = !o.noReport && big && cores >= 2;
+  const reportMax = Math.min(3, cores);
+  const report = offload ? (sim > 0 ? Math.min(reportMax, cores - sim) : reportMax) : 0;
+  return { sim, report, reportAfterSim: offload && sim > 0 ? reportMax - report : 0 };
+}
+
 export async function runScenario(o: RunScenarioOptions): Promise<ScenarioRun> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  phase('start-up done (imports)');
   const { scenario, file, where } = loadScenario(o.scenario);
+  phase('scenario loaded');
   const strategies = selectStrategies(scenario, o.strategies, where);
   const seed = o.seed ?? scenario.seed;
   const durationS = o.durationS ?? scenario.load.durationS;
-  // --duration tells the same story in a different length: phase times scale with it.
-  const f = durationS / scenario.load.durationS;
-  const providers = resolveProviders(scenario, file, where).map((p) => scaleProvider(p, f));
-  if (f !== 1) {
-    scenario.load.phases = scenario.load.phases.map((ph) => ({ ...ph, startS: ph.startS * f, endS: ph.endS * f }));
-    if (scenario.load.ramp) scenario.load.ramp = { ...scenario.load.ramp, startS: scenario.load.ramp.startS * f, endS: scenario.load.ramp.endS * f };
+  const noReport = o.noReport ?? false;
+  const plan = planWorkers(scenario, durationS, strategies.length, { mode: o.mode, noReport, requested: o.workers });
+  let pool: WorkerPool | undefined;
+  if (plan.sim + plan.report > 0) {
+    // Started first: the workers load their modules while this thread sets the run up.
+    const { WorkerPool } = await import('./worker-pool.js');
+    pool = new WorkerPool();
+    pool.spawn(plan.sim, 'sim');
+    pool.spawn(plan.report, 'report');
   }
-  const ctx: ModeContext = {
-    scenario,
-    file,
-    where,
-    providers,
-    seed,
-    durationS,
-    progress: o.progress ?? createProgress({ quiet: true }),
-    log,
-    speed: o.speed,
-    driver: o.driver,
-    oracle: o.oracle ?? true,
-  };
-  const mode: ModeRunner =
-    o.mode === 'sim' ? (await import('./sim-mode.js')).runSimMode : (await import('./http-mode.js')).runHttpMode;
-  const results = await mode(ctx, strategies);
+  try {
+    // --duration tells the same story in a different length: phase times scale with it.
+    const f = durationS / scenario.load.durationS;
+    const providers = resolveProviders(scenario, file, where).map((p) => scaleProvider(p, f));
+    if (f !== 1) {
+      scenario.load.phases = scenario.load.phases.map((ph) => ({ ...ph, startS: ph.startS * f, endS: ph.endS * f }));
+      if (scenario.load.ramp) scenario.load.ramp = { ...scenario.load.ramp, startS: scenario.load.ramp.startS * f, endS: scenario.load.ramp.endS * f };
+    }
+    const ctx: ModeContext = {
+      scenario,
+      file,
+      where,
+      providers,
+      seed,
+      durationS,
+      progress: o.progress ?? createProgress({ quiet: true }),
+      log,
+      speed: o.speed,
+      driver: o.driver,
+      oracle: o.oracle ?? true,
+      pool,
+      // Once the last strategy is handed out, a sim worker with nothing left makes room for a report worker.
+      ...(pool && plan.sim > 0 ? { simJobsQueued: () => pool.simDone(plan.reportAfterSim) } : {}),
+    };
+    const mode: ModeRunner =
+      o.mode === 'sim' ? (await import('./sim-mode.js')).runSimMode : (await import('./http-mode.js')).runHttpMode;
+    phase(`${o.mode} run starts`);
+    const results = await mode(ctx, strategies);
+    phase(`${o.mode} run done`);
 
-  const slo: NonNullable<ResultsFile['slo']> = {};
-  if (scenario.slo.p99Ms !== undefined) slo.p99Ms = scenario.slo.p99Ms;
-  if (scenario.slo.errorRate !== undefined) slo.errorRate = scenario.slo.errorRate;
-  if (scenario.slo.costPer1kOk !== undefined) slo.costPer1kOk = scenario.slo.costPer1kOk;
-  const file_: ResultsFile = {
-    scenario: scenario.name,
-    mode: o.mode,
-    seed,
-    durationS,
-    strategies: results,
-    faults: faultWindows(providers, durationS, scenario.load.phases),
-    slo,
-    generatedBy: 'llm-router scenarios/runner.ts',
-  };
-  return writeResults(file_, o.out, o.noReport ?? false);
+    const slo: NonNullable<ResultsFile['slo']> = {};
+    if (scenario.slo.p99Ms !== undefined) slo.p99Ms = scenario.slo.p99Ms;
+    if (scenario.slo.errorRate !== undefined) slo.errorRate = scenario.slo.errorRate;
+    if (scenario.slo.costPer1kOk !== undefined) slo.costPer1kOk = scenario.slo.costPer1kOk;
+    const file_: ResultsFile = {
+      scenario: scenario.name,
+      mode: o.mode,
+      seed,
+      durationS,
+      strategies: results,
+      faults: faultWindows(providers, durationS, scenario.load.phases),
+      slo,
+      generatedBy: 'llm-router scenarios/runner.ts',
+    };
+    return await writeResults(file_, o.out, noReport, pool && pool.size > 0 ? await poolRenderer(pool) : undefined);
+  } finally {
+    await pool?.close();
+  }
+}
+
+/** Render charts on the pool's workers, the costliest first (longest-job-first keeps the last one short). */
+async function poolRenderer(pool: WorkerPool): Promise<ChartRenderer> {
+  const { renderChartsOn } = await import('./report-jobs.js');
+  return (charts, dir) => renderChartsOn(pool, charts, dir);
 }
 
 /**
  * Validate a results file against the contract, write it to `out` (default
- * out/<scenario>/) as results.json, and render the report next to it.
+ * out/<scenario>/) as results.json, and render the report next to it (with `render`,
+ * e.g. on worker threads; default in this thread).
  */
-export async function writeResults(file_: ResultsFile, out: string | undefined, noReport = false): Promise<ScenarioRun> {
+export async function writeResults(file_: ResultsFile, out: string | undefined, noReport = false, render?: ChartRenderer): Promise<ScenarioRun> {
   const outDir = resolve(out ?? join(REPO_ROOT, 'out', file_.scenario));
   const validated = parseResults(JSON.parse(JSON.stringify(file_)), `results of ${file_.scenario}`);
   mkdirSync(outDir, { recursive: true });
   const resultsPath = join(outDir, 'results.json');
+  phase('results validated');
   writeFileSync(resultsPath, JSON.stringify(validated, null, 2) + '\n');
+  phase('results.json written');
   const files = [resultsPath];
   if (!noReport) {
     const { writeReport } = await import('../reports/render.js');
-    const written = await writeReport(validated, outDir);
+    const written = await writeReport(validated, outDir, render ? { render } : {});
+    phase('report written');
     files.push(written.html, ...written.svgs, ...written.pngs);
   }
   return { results: validated, outDir, files };

@@ -1,0 +1,195 @@
+import type { Worker } from 'node:worker_threads';
+import type { ChartSpec } from '../reports/specs.js';
+import type { StrategyResult } from '../reports/contract.js';
+import type { SimJobContext } from './sim-mode.js';
+import type { StrategyRef } from './schema.js';
+import { startTsWorker } from './worker-boot.js';
+
+/**
+ * The worker threads of one scenario run (scenarios/sim-worker.ts): sim-mode strategies
+ * run on them in parallel, and the report's charts are rendered on them, so a 2-core
+ * machine does both halves of the work at once. One job per worker at a time, in
+ * submission order (a plain FIFO; callers submit the most expensive jobs first).
+ * A failed job rejects with the worker's message; a crashed worker rejects its job and
+ * leaves the pool. close() terminates every worker (nothing outlives the run).
+ */
+
+export type PoolJob =
+  | { kind: 'sim'; ctx: SimJobContext; ref: StrategyRef }
+  /** Render one chart to <dir>/<id>.svg and .png; resolves to the SVG text. */
+  | { kind: 'chart'; chart: ChartSpec; dir: string };
+
+export type WorkerRole = 'sim' | 'report';
+
+/** Messages a worker posts: progress of a job, its result, or its error. */
+export type WorkerMessage =
+  | { id: number; progress: number }
+  | { id: number; result: unknown }
+  | { id: number; error: string; stack?: string };
+
+type JobResult<J extends PoolJob> = J extends { kind: 'sim' } ? StrategyResult : string;
+
+interface Pending {
+  id: number;
+  job: PoolJob;
+  label: string;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  onProgress: ((value: number) => void) | undefined;
+}
+
+interface Slot {
+  worker: Worker;
+  role: WorkerRole;
+  job: Pending | undefined;
+}
+
+export class WorkerFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerFailedError';
+  }
+}
+
+const ENTRY = new URL('./sim-worker.ts', import.meta.url);
+/** What reports/svg.ts and png.ts import: loaded before tsx in a report worker (see worker-boot.ts). */
+const REPORT_PRELOAD = ['vega', 'vega-lite', '@resvg/resvg-js'];
+
+/** Workers started by any pool and not yet gone (tests check that a run leaves none). */
+let live = 0;
+export function liveWorkers(): number {
+  return live;
+}
+
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  /** Workers retired or lost and still shutting down (close() waits for them too). */
+  private readonly leaving: Promise<unknown>[] = [];
+  private nextId = 0;
+  private closed = false;
+  /** Set by simDone(): idle sim workers are retired; the first retirement starts `reportAfter` report workers. */
+  private retireSim = false;
+  private reportAfter = 0;
+  /** Why the last worker was lost (for jobs left without any worker). */
+  private lastDeath = '';
+
+  /** Workers currently in the pool. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Workers of a role. */
+  count(role: WorkerRole): number {
+    return this.slots.filter((s) => s.role === role).length;
+  }
+
+  /**
+   * Start `n` more workers. A 'sim' worker imports the simulator at boot and a 'report'
+   * worker vega and resvg, while this thread is still busy with something else.
+   */
+  spawn(n: number, role: WorkerRole): void {
+    if (this.closed) throw new Error('worker pool is closed');
+    for (let i = 0; i < n; i++) {
+      const worker = startTsWorker(ENTRY, { role }, role === 'report' ? REPORT_PRELOAD : []);
+      live++;
+      const slot: Slot = { worker, role, job: undefined };
+      this.slots.push(slot);
+      this.attach(slot);
+    }
+    this.pump();
+  }
+
+  /**
+   * Every sim job has been submitted: a sim worker left with nothing to do is terminated
+   * (its heap, grown by the runs, goes back to the system). The first one to go makes
+   * room for `reportWorkers` fresh report workers, which load and warm up vega on the
+   * freed core while the last strategies finish. (Cheaper in memory than loading vega
+   * into the used sim workers, and about the same CPU.)
+   */
+  simDone(reportWorkers = 0): void {
+    this.retireSim = true;
+    this.reportAfter = reportWorkers;
+    this.pump();
+  }
+
+  run<J extends PoolJob>(job: J, label: string, onProgress?: (value: number) => void): Promise<JobResult<J>> {
+    if (this.closed) return Promise.reject(new Error('worker pool is closed'));
+    if (this.slots.length === 0) return Promise.reject(new WorkerFailedError(`${label}: no worker thread left${this.lastDeath ? ` (${this.lastDeath})` : ''}`));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, job, label, resolve: resolve as (v: unknown) => void, reject, onProgress });
+      this.pump();
+    });
+  }
+
+  /** Terminate every worker; jobs still queued or running reject. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const slots = this.slots.splice(0);
+    const why = new Error('worker pool closed before the job finished');
+    for (const p of this.queue.splice(0)) p.reject(why);
+    for (const s of slots) {
+      s.job?.reject(why);
+      s.job = undefined;
+    }
+    await Promise.all([...slots.map((s) => s.worker.terminate()), ...this.leaving]);
+  }
+
+  private attach(slot: Slot): void {
+    const { worker } = slot;
+    worker.on('message', (m: WorkerMessage) => {
+      const p = slot.job;
+      if (!p || p.id !== m.id) return;
+      if ('progress' in m) {
+        p.onProgress?.(m.progress);
+        return;
+      }
+      slot.job = undefined;
+      if ('error' in m) {
+        const err = new WorkerFailedError(`${p.label}: ${m.error}`);
+        if (m.stack) err.stack = `${err.name}: ${err.message}\n(in worker) ${m.stack}`;
+        p.reject(err);
+      } else p.resolve(m.result);
+      this.pump();
+    });
+    // Only a worker still in the pool can fail a job; a retired or closed one is just leaving.
+    worker.on('error', (e: Error) => this.lost(slot, e.message));
+    worker.once('exit', (code) => {
+      live--;
+      this.lost(slot, `exited with code ${code}`);
+    });
+  }
+
+  /** A worker crashed or exited on its own: its job fails; with no worker left, so do the queued ones. */
+  private lost(slot: Slot, why: string): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return;
+    this.slots.splice(i, 1);
+    this.lastDeath = why;
+    slot.job?.reject(new WorkerFailedError(`${slot.job.label}: worker thread failed: ${why}`));
+    slot.job = undefined;
+    if (this.slots.length === 0)
+      for (const p of this.queue.splice(0)) p.reject(new WorkerFailedError(`${p.label}: no worker thread left (${why})`));
+    // A worker that threw may still be running until its 'exit'; make sure it goes.
+    this.leaving.push(slot.worker.terminate());
+  }
+
+  private pump(): void {
+    for (const s of [...this.slots]) {
+      if (s.job) continue;
+      const next = this.queue.shift();
+      if (next) {
+        s.job = next;
+        s.worker.postMessage({ id: next.id, job: next.job });
+      } else if (this.retireSim && s.role === 'sim') this.retire(s);
+    }
+  }
+
+  private retire(s: Slot): void {
+    this.slots.splice(this.slots.indexOf(s), 1);
+    this.leaving.push(s.worker.terminate());
+    const n = this.reportAfter;
+    this.reportAfter = 0;
+    if (n > 0 && !this.closed) this.spawn(n, 'report');
+  }
+}
