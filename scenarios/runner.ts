@@ -149,7 +149,7 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioRun> {
   if (plan.sim + plan.report > 0) {
     // Started first: the workers load their modules while this thread sets the run up.
     const { WorkerPool } = await import('./worker-pool.js');
-    pool = new WorkerPool();
+    pool = await WorkerPool.open();
     pool.spawn(plan.sim, 'sim');
     pool.spawn(plan.report, 'report');
   }

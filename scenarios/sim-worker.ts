@@ -49,18 +49,20 @@ async function warmUp(): Promise<void> {
       import('../reports/specs.js'),
       import('./report-warmup.js'),
     ]);
+    port!.postMessage({ ready: 'loaded' } satisfies WorkerMessage);
     for (const chart of specs.buildCharts(warm.warmupResults())) {
       await new Promise((r) => setImmediate(r));
       if (busy) return;
       png.svgToPng(await svg.specToSvg(chart.spec));
     }
+    port!.postMessage({ ready: 'warm' } satisfies WorkerMessage);
   } catch {
     // not needed for correctness
   }
 }
 
 // Boot-time warm-up; a load failure resurfaces (with its message) in the first job that needs the module.
-if (role === 'sim') loadSim().catch(() => {});
+if (role === 'sim') loadSim().then(() => port.postMessage({ ready: 'loaded' } satisfies WorkerMessage), () => {});
 else void warmUp();
 
 /** Progress of one sim job, posted at most ~100 times per run. */

@@ -3,7 +3,8 @@ import type { ChartSpec } from '../reports/specs.js';
 import type { StrategyResult } from '../reports/contract.js';
 import type { SimJobContext } from './sim-mode.js';
 import type { StrategyRef } from './schema.js';
-import { startTsWorker } from './worker-boot.js';
+import { phase } from './phase-timer.js';
+import { prepareWorkerScript, startWorker, tsxScript, type WorkerScript } from './worker-boot.js';
 
 /**
  * The worker threads of one scenario run (scenarios/sim-worker.ts): sim-mode strategies
@@ -23,6 +24,8 @@ export type WorkerRole = 'sim' | 'report';
 
 /** Messages a worker posts: progress of a job, its result, or its error. */
 export type WorkerMessage =
+  /** Boot-time modules loaded ('loaded') and, for a report worker, warm-up over ('warm'); for SCENARIO_TIMING. */
+  | { ready: 'loaded' | 'warm' }
   | { id: number; progress: number }
   | { id: number; result: unknown }
   | { id: number; error: string; stack?: string };
@@ -62,6 +65,18 @@ export function liveWorkers(): number {
 }
 
 export class WorkerPool {
+  /** A pool whose workers run sim-worker.ts: bundled when esbuild is at hand (see worker-boot.ts), else through tsx (also with bundle: false). */
+  static async open(o: { bundle?: boolean } = {}): Promise<WorkerPool> {
+    const script =
+      o.bundle === false
+        ? tsxScript(ENTRY)
+        : await prepareWorkerScript(ENTRY, (why) => phase(`worker bundle unavailable (${why}); workers boot through tsx`));
+    phase(script.bundled ? 'worker bundle built' : 'workers boot through tsx');
+    return new WorkerPool(script);
+  }
+
+  private constructor(private readonly script: WorkerScript) {}
+
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   /** Workers retired or lost and still shutting down (close() waits for them too). */
@@ -91,12 +106,13 @@ export class WorkerPool {
   spawn(n: number, role: WorkerRole): void {
     if (this.closed) throw new Error('worker pool is closed');
     for (let i = 0; i < n; i++) {
-      const worker = startTsWorker(ENTRY, { role }, role === 'report' ? REPORT_PRELOAD : []);
+      const worker = startWorker(this.script, { role }, role === 'report' ? REPORT_PRELOAD : []);
       live++;
       const slot: Slot = { worker, role, job: undefined };
       this.slots.push(slot);
       this.attach(slot);
     }
+    if (n > 0) phase(`${n} ${role} worker${n > 1 ? 's' : ''} started`);
     this.pump();
   }
 
@@ -133,11 +149,13 @@ export class WorkerPool {
       s.job = undefined;
     }
     await Promise.all([...slots.map((s) => s.worker.terminate()), ...this.leaving]);
+    this.script.dispose();
   }
 
   private attach(slot: Slot): void {
     const { worker } = slot;
     worker.on('message', (m: WorkerMessage) => {
+      if ('ready' in m) return phase(`${slot.role} worker ${m.ready}`);
       const p = slot.job;
       if (!p || p.id !== m.id) return;
       if ('progress' in m) {

@@ -23,10 +23,11 @@ afterAll(() => {
 
 describe('sim mode on worker threads', () => {
   it('workers=2 writes the same results.json, byte for byte, as workers=1', async () => {
-    const opts = { scenario: 'outage-failover', mode: 'sim' as const, durationS: 12, strategies: ['round-robin', 'weighted', 'cost'], noReport: true };
+    // classifier: its model.json is found from import.meta.url, which the worker bundle must keep.
+    const opts = { scenario: 'outage-failover', mode: 'sim' as const, durationS: 12, strategies: ['round-robin', 'weighted', 'classifier'], noReport: true };
     const serial = await runScenario({ ...opts, workers: 1, out: join(out, 'w1') });
     const parallel = await runScenario({ ...opts, workers: 2, out: join(out, 'w2') });
-    expect(parallel.results.strategies.map((s) => s.strategy)).toEqual(['round-robin', 'weighted', 'cost']);
+    expect(parallel.results.strategies.map((s) => s.strategy)).toEqual(['round-robin', 'weighted', 'classifier']);
     expect(readFileSync(join(out, 'w2', 'results.json'), 'utf8')).toBe(readFileSync(join(out, 'w1', 'results.json'), 'utf8'));
     expect(liveWorkers()).toBe(0);
   });
@@ -45,26 +46,32 @@ describe('sim mode on worker threads', () => {
 });
 
 describe('report rendered on worker threads', () => {
-  it('writes the same files, byte for byte, as rendering in this thread', async () => {
-    const run = await runScenario({ scenario: 'outage-failover', mode: 'sim', durationS: 10, strategies: ['round-robin', 'latency'], workers: 1, noReport: true, out: join(out, 'rep') });
-    const inThread = join(out, 'rep-thread');
-    const onWorkers = join(out, 'rep-workers');
-    await writeReport(run.results, inThread);
-    const pool = new WorkerPool();
-    try {
-      pool.spawn(2, 'report');
-      await writeReport(run.results, onWorkers, { render: (charts, dir) => renderChartsOn(pool, charts, dir) });
-    } finally {
-      await pool.close();
-    }
-    expect(files(onWorkers)).toEqual(files(inThread));
-    expect(files(inThread).filter((f) => f.endsWith('.png')).length).toBeGreaterThanOrEqual(6);
-    for (const f of files(inThread)) expect(readFileSync(join(onWorkers, f)).equals(readFileSync(join(inThread, f))), f).toBe(true);
-    expect(liveWorkers()).toBe(0);
-  });
+  let results: Awaited<ReturnType<typeof runScenario>>['results'] | undefined;
+  const inThread = join(out, 'rep-thread');
+
+  for (const bundle of [true, false]) {
+    it(`writes the same files, byte for byte, as rendering in this thread (workers ${bundle ? 'bundled' : 'through tsx'})`, async () => {
+      if (!results) {
+        results = (await runScenario({ scenario: 'outage-failover', mode: 'sim', durationS: 10, strategies: ['round-robin', 'latency'], workers: 1, noReport: true, out: join(out, 'rep') })).results;
+        await writeReport(results, inThread);
+      }
+      const onWorkers = join(out, `rep-workers-${bundle}`);
+      const pool = await WorkerPool.open({ bundle });
+      try {
+        pool.spawn(2, 'report');
+        await writeReport(results, onWorkers, { render: (charts, dir) => renderChartsOn(pool, charts, dir) });
+      } finally {
+        await pool.close();
+      }
+      expect(files(onWorkers)).toEqual(files(inThread));
+      expect(files(inThread).filter((f) => f.endsWith('.png')).length).toBeGreaterThanOrEqual(6);
+      for (const f of files(inThread)) expect(readFileSync(join(onWorkers, f)).equals(readFileSync(join(inThread, f))), f).toBe(true);
+      expect(liveWorkers()).toBe(0);
+    });
+  }
 
   it('a chart that fails in a worker rejects with the worker\'s message; a closed pool rejects new jobs', async () => {
-    const pool = new WorkerPool();
+    const pool = await WorkerPool.open();
     try {
       pool.spawn(1, 'report');
       // A chart whose spec vega cannot compile: the job rejects with the worker's message.
