@@ -29,7 +29,8 @@ import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/procs.js';
  *      [--runtime compiled|tsx] [--cpu-prof DIR]`, or call runProxyBench(opts).
  * Diagnostics (env): BENCH_PROXY_NODE_ARGS="--optimize-for-size ..." adds node flags to the
  * proxy (e.g. memory tuning), BENCH_PROXY_ENV="K=V ..." adds env vars, BENCH_DEBUG_MEM=1
- * prints the proxy's heap breakdown mid-way through (c).
+ * prints the proxy's memory every 100 ms through (c), BENCH_PROXY_ECHO=1 echoes the proxy's output
+ * (e.g. with --trace-gc).
  *
  * Reading the numbers: the machine is shared by the three processes (2 cores), so the
  * direct figure moves with the mock's own cost; the proxy's CPU per request (printed) is
@@ -231,11 +232,22 @@ async function concurrentStreams(origin: string, n: number, pid: number): Promis
   let peak = 0;
   const kinds = new Map<string, number>();
   const sampler = setInterval(() => (peak = Math.max(peak, procMem(pid, 'VmRSS'))), 50);
-  if (process.env.BENCH_DEBUG_MEM)
-    setTimeout(() => {
-      if (process.env.BENCH_PROXY_NODE_ARGS?.includes('heapsnapshot-signal')) process.kill(pid, 'SIGUSR2');
-      void pool.request({ method: 'GET', path: '/health' }).then(async (r) => console.error('    mid-run', JSON.stringify(((await r.body.json()) as { memory: unknown }).memory)));
-    }, 2000);
+  // Diagnostics: the proxy's own memory breakdown every 100 ms (MB: rss/heapUsed/heapTotal/external, in-flight), and a heap snapshot at 2 s.
+  const memLog: string[] = [];
+  const t0 = performance.now();
+  const memPool = new Pool(origin, { connections: 1 }); // not queued behind the streams
+  const memTimer = process.env.BENCH_DEBUG_MEM
+    ? setInterval(() => {
+        void memPool.request({ method: 'GET', path: '/health' }).then(async (r) => {
+          const h = (await r.body.json()) as { inFlight: number; memory: Record<string, number> };
+          const mb = (k: string): string => (h.memory[k]! / 1048576).toFixed(0);
+          memLog.push(`${((performance.now() - t0) / 1000).toFixed(1)}s ${mb('rssBytes')}/${mb('heapUsedBytes')}/${mb('heapTotalBytes')}/${mb('externalBytes')} n=${h.inFlight}`);
+        });
+      }, 100)
+    : undefined;
+  if (process.env.BENCH_PROXY_NODE_ARGS?.includes('heapsnapshot-signal')) setTimeout(() => process.kill(pid, 'SIGUSR2'), Number(process.env.BENCH_SNAPSHOT_AT_MS ?? 2000));
+  if (process.env.BENCH_DEBUG_MEM) await (await memPool.request({ method: 'GET', path: '/health' })).body.dump(); // connected before the burst
+  const cpu0 = procCpuS(pid);
   await Promise.all(
     Array.from({ length: n }, async () => {
       try {
@@ -253,6 +265,10 @@ async function concurrentStreams(origin: string, n: number, pid: number): Promis
     }),
   );
   clearInterval(sampler);
+  clearInterval(memTimer);
+  if (process.env.BENCH_DEBUG_MEM) console.error(`    ${((performance.now() - t0) / 1000).toFixed(1)} s wall, proxy CPU ${(procCpuS(pid) - cpu0).toFixed(2)} s`);
+  if (memLog.length) console.error(`    memory MB rss/heapUsed/heapTotal/external every 100 ms: ${memLog.filter((l, i) => l.split(' ')[0] !== memLog[i - 1]?.split(' ')[0]).join('  ')}`);
+  await memPool.close();
   peak = Math.max(peak, procMem(pid, 'VmHWM'));
   for (const [k, n] of [...kinds].slice(0, 5)) console.error(`    ${n} x ${k}`);
   await pool.close();
@@ -315,7 +331,7 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
     if (process.env.BENCH_PROXY_NODE_ARGS) nodeArgs.push(...process.env.BENCH_PROXY_NODE_ARGS.split(' '));
     const proxy =
       (opts.runtime ?? 'compiled') === 'compiled'
-        ? spawnNode('proxy', [...nodeArgs, compileCli(dir), '--config', cfgFile], { env: proxyEnv() })
+        ? spawnNode('proxy', [...nodeArgs, compileCli(dir), '--config', cfgFile], { env: proxyEnv(), echo: !!process.env.BENCH_PROXY_ECHO })
         : spawnTs('proxy', 'router/http/cli.ts', ['--config', cfgFile], { nodeArgs });
     children.push(proxy);
     const proxyOrigin = (await proxy.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;

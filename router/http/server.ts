@@ -18,8 +18,9 @@ import {
   unknownModel,
 } from './errors.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
-import { rawBodyOf } from '../transport/http.js';
-import { SSE_HEADERS, pipeChunks, sseErrorEvent } from './sse.js';
+import { ROUTE_DIRECT, type RouteSink } from '../layers/direct.js';
+import { ChatCall, chatClosed, type ChatEnv } from './chat-call.js';
+import { sseErrorEvent } from './sse.js';
 import { validateChatBody } from './validate.js';
 
 /**
@@ -27,11 +28,14 @@ import { validateChatBody } from './validate.js';
  * overhead is benchmarked), body limit, JSON + schema validation, client auth, then
  * router.route() and a pass-through of the upstream answer.
  *
+ * What happens after routing (headers, JSON or stream pass-through, metrics) is
+ * chat-call.ts: one object per request, the route's sink and the stream's.
+ *
  * Streaming contract: the router returns only after the first upstream chunk arrived
  * (failover happens before that, inside the router). From the first byte we write on,
  * nothing can be retried: an upstream break becomes one SSE error event and the
- * response ends without `[DONE]`. A client disconnect aborts the upstream via the
- * AbortSignal passed to route().
+ * response ends without `[DONE]`. A client disconnect aborts the route via the
+ * AbortSignal passed to route(), and an open stream via its return().
  *
  * Nothing from the client reaches the upstream but the JSON body: no headers (Host,
  * base-URL overrides, Authorization) are forwarded; the transport builds its own.
@@ -45,18 +49,9 @@ export interface ProxyRouter {
   on(listener: RouterListener): () => void;
 }
 
-/**
- * `x-router-tried`: every endpoint this request was sent to, in order, comma-separated
- * (a scenario runner measures failover from it: the endpoint that answered is not enough).
- */
-function triedHeader(attempts: number | readonly unknown[], answered: string, endpointHeader: (id: string) => string): string {
-  if (typeof attempts === 'number' || attempts.length <= 1) return endpointHeader(answered);
-  const ids: string[] = [];
-  for (const a of attempts) {
-    const id = (a as { endpointId?: unknown }).endpointId;
-    if (typeof id === 'string' && !ids.includes(id)) ids.push(id);
-  }
-  return ids.length ? ids.map(endpointHeader).join(',') : endpointHeader(answered);
+/** A router with the promise-free route (router/core/router.ts has it). */
+interface DirectRouter {
+  [ROUTE_DIRECT](req: RouteRequest, sink: RouteSink<ProxyRouteResult>, opts: { signal: AbortSignal }): void;
 }
 
 export interface ProxyRouteResult {
@@ -98,11 +93,13 @@ type Exchange = ServerResponse & { [AC]?: AbortController };
  * controller is reused when it was never aborted and nobody still listens to it.
  */
 const freeControllers: AbortController[] = [];
+/** Enough for the requests routing at once under a closed-loop load; each kept one is ~0.8 KB for good. */
+const MAX_FREE_CONTROLLERS = 256;
 function takeController(): AbortController {
   return freeControllers.pop() ?? new AbortController();
 }
 function giveController(ac: AbortController): void {
-  if (ac.signal.aborted || freeControllers.length >= 1024 || getEventListeners(ac.signal, 'abort').length !== 0) return;
+  if (ac.signal.aborted || freeControllers.length >= MAX_FREE_CONTROLLERS || getEventListeners(ac.signal, 'abort').length !== 0) return;
   freeControllers.push(ac);
 }
 
@@ -132,6 +129,9 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     return v;
   };
 
+  const chatEnv: ChatEnv = { metrics, clock, endpointHeader, releaseController, sendError, log };
+  // The router's promise-free route when it has one (core routers do): see chat-call.ts.
+  const routeDirect = (router as Partial<DirectRouter>)[ROUTE_DIRECT];
   let active = 0;
   let draining = false;
   let idle: (() => void) | null = null;
@@ -148,7 +148,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     });
   });
 
-  /** Response closed (finished or client gone): abort the route if it is still running, recycle its controller. */
+  /** Response closed (finished or client gone): abort the route or the stream if still running, recycle the controller. */
   function onDone(this: ServerResponse): void {
     const ac = (this as Exchange)[AC];
     if (ac !== undefined) {
@@ -156,6 +156,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       if (!this.writableFinished) ac.abort(new RouterError('aborted', 'client disconnected'));
       else giveController(ac);
     }
+    chatClosed(this);
     active--;
     metrics.inFlight(-1);
     if (active === 0 && idle) idle();
@@ -220,53 +221,24 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       body: valid as Record<string, unknown>,
     };
 
-    let result: ProxyRouteResult;
+    const call = new ChatCall(chatEnv, res, rr, ac, t0);
+    if (routeDirect === undefined) return void router.route(rr, { signal: ac.signal }).then((r) => call.routeDone(r), (e: unknown) => call.routeFailed(e));
     try {
-      result = await router.route(rr, { signal: ac.signal });
+      routeDirect.call(router, rr, call, { signal: ac.signal });
     } catch (e) {
-      if (ac.signal.aborted) return void metrics.request('', 499, (clock.now() - t0) / 1000);
-      const err = toHttpError(e);
-      return finishError(res, err, (e as RouterError).endpointId ?? '', t0);
+      call.routeFailed(e);
     }
-    const id = result.endpoint.id;
-    const attempts = typeof result.attempts === 'number' ? result.attempts : result.attempts.length;
-    const tried = triedHeader(result.attempts, id, endpointHeader);
-    const resp = result.response;
-    const stream = result.stream ?? resp.stream;
+  }
 
-    if (!stream) {
-      // The upstream's own bytes when the transport kept them (no re-serialising).
-      const text = rawBodyOf(resp) ?? JSON.stringify(resp.body ?? null);
-      res.writeHead(resp.status, {
-        'content-type': 'application/json',
-        'content-length': typeof text === 'string' ? Buffer.byteLength(text) : text.length,
-        'x-router-endpoint': endpointHeader(id),
-        'x-router-attempts': attempts,
-        'x-router-tried': tried,
-      });
-      res.end(text);
-      const dt = (clock.now() - t0) / 1000;
-      metrics.ttft(id, dt);
-      metrics.request(id, resp.status, dt);
-      return;
-    }
-
-    res.writeHead(resp.status, { ...SSE_HEADERS, 'x-router-endpoint': endpointHeader(id), 'x-router-attempts': attempts, 'x-router-tried': tried });
-    res.flushHeaders();
-    metrics.ttft(id, (clock.now() - t0) / 1000);
-    try {
-      await pipeChunks(res, stream);
-    } catch (e) {
-      if (ac.signal.aborted || res.destroyed) return void metrics.request(id, 499, (clock.now() - t0) / 1000);
-      const err = toHttpError(e);
-      metrics.streamError(id, err.code);
-      metrics.request(id, err.status, (clock.now() - t0) / 1000);
-      res.end(sseErrorEvent(err));
-      return;
-    }
-    if (res.destroyed) return void metrics.request(id, 499, (clock.now() - t0) / 1000);
-    res.end();
-    metrics.request(id, resp.status, (clock.now() - t0) / 1000);
+  /**
+   * Routing is over and nobody listens to the signal any more (a push stream is aborted
+   * through its return()): back to the pool, so an open stream holds no AbortController.
+   * One that is still listened to stays, and a client disconnect aborts it as before.
+   */
+  function releaseController(res: ServerResponse, ac: AbortController): void {
+    if ((res as Exchange)[AC] !== ac || getEventListeners(ac.signal, 'abort').length !== 0) return;
+    (res as Exchange)[AC] = undefined;
+    giveController(ac);
   }
 
   function finishError(res: ServerResponse, err: HttpError, endpoint: string, t0: number): void {
@@ -374,15 +346,25 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | HttpErr
     return Promise.resolve(null);
   }
   return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
     let over = declared > limit;
-    req.on('data', (c: Buffer) => {
+    // Listeners go once the body is read: the request object lives as long as its response
+    // (a whole stream), and these closures would keep the body bytes with it.
+    const done = (v: Buffer | HttpError | null): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onGone);
+      req.off('close', onClose);
+      chunks = [];
+      resolve(v);
+    };
+    const onData = (c: Buffer): void => {
       size += c.length;
       if (over) {
         if (size > HARD_BODY_CAP) {
           req.socket.destroy();
-          resolve(null);
+          done(null);
         }
         return;
       }
@@ -392,14 +374,18 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | HttpErr
         return;
       }
       chunks.push(c);
-    });
-    req.once('end', () => {
-      if (over) resolve(bodyTooLarge(limit));
-      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    });
-    req.once('error', () => resolve(null));
-    req.once('close', () => {
-      if (!req.complete) resolve(null);
-    });
+    };
+    const onEnd = (): void => {
+      if (over) done(bodyTooLarge(limit));
+      else done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onGone = (): void => done(null);
+    const onClose = (): void => {
+      if (!req.complete) done(null);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onGone);
+    req.on('close', onClose);
   });
 }

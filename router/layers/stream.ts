@@ -8,18 +8,68 @@ import type { RecordedStreamLike } from './context.js';
 type Chunk = Uint8Array | string;
 
 /**
+ * Push delivery, an optional alternative to pulling a stream with `next()`. Pulling costs
+ * a promise, its reactions and an iterator result per chunk at every level (transport,
+ * this wrapper, the consumer), and keeps a suspended async frame per open stream; with
+ * thousands of concurrent streams that was a large share of the proxy's heap. A push
+ * source hands each chunk to its sink by a method call instead, with backpressure:
+ *
+ *   source[STREAM_PUSH](sink)   from now on chunks go to sink.pushChunk(c), in order;
+ *                               it returns false to pause, and the source then delivers
+ *                               nothing until source[STREAM_RESUME]();
+ *   then exactly one of sink.pushEnd() or sink.pushError(e), unless the consumer called
+ *   the iterator's return() first (then nothing more). Any of these calls may happen
+ *   inside [STREAM_PUSH] or [STREAM_RESUME] (e.g. a stream that already ended).
+ *
+ * Call [STREAM_PUSH] at most once, and not while a `next()` is pending.
+ */
+export const STREAM_PUSH: unique symbol = Symbol.for('llm-router.streamPush');
+export const STREAM_RESUME: unique symbol = Symbol.for('llm-router.streamResume');
+
+export interface ChunkSink {
+  /** One chunk. Return false to pause until the source's [STREAM_RESUME](). */
+  pushChunk(chunk: Chunk): boolean;
+  /** The stream ended cleanly. */
+  pushEnd(): void;
+  /** The stream failed (for a RecordedStream: a RouterError, committed). */
+  pushError(err: unknown): void;
+}
+
+export interface PushSource {
+  [STREAM_PUSH](sink: ChunkSink): void;
+  [STREAM_RESUME](): void;
+}
+
+export function isPushSource(x: unknown): x is PushSource {
+  return typeof (x as Partial<PushSource> | null)?.[STREAM_PUSH] === 'function';
+}
+
+/**
  * The stream handed to the caller after the first chunk arrived. Once bytes reached the
  * client the router can no longer fail over, so a mid-stream failure surfaces as a thrown
  * RouterError('stream_cut', {committed: true}) — never a silent clean end. The attempt's
  * outcome (latency, TTFT, usage, cost) is recorded when the stream ends, fails, hits the
  * request deadline, or is abandoned via return().
+ *
+ * Read it either as an async iterator or by push ([STREAM_PUSH], above); push passes
+ * through to the transport's own push when it has one (the undici transport does), else
+ * it pulls the transport's iterator for the sink.
  */
-export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStreamLike {
+export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStreamLike, PushSource, ChunkSink {
   onDone: ((ok: boolean, errorCode: string | undefined) => void) | null = null;
   private pendingFirst = true;
+  /** Set before anything that may call back into this stream (abort, record), so re-entrant calls see it. */
   private done = false;
   private pendingReject: ((e: RouterError) => void) | null = null;
   private timer: Timer | null = null;
+  /** The push consumer; null when pulled, after the end, or once abandoned. */
+  private sink: ChunkSink | null = null;
+  /** The transport's iterator is pushing to this stream (else the push path pulls it). */
+  private upstreamPushing = false;
+  /** The push consumer paused while this stream (not the transport) was delivering. */
+  private resumeNeeded = false;
+  /** A deadline that passed while nobody was waiting: handed to the next reader, once. */
+  private failure: RouterError | null = null;
 
   constructor(
     private readonly a: Attempt,
@@ -45,21 +95,21 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
       this.first = undefined;
       return Promise.resolve({ value, done: false });
     }
-    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    if (this.done) return this.takeFailure() ?? Promise.resolve({ value: undefined, done: true });
     return new Promise<IteratorResult<Chunk>>((resolve, reject) => {
       this.pendingReject = reject;
       this.it.next().then(
         (r) => {
           this.pendingReject = null;
           if (this.done) return resolve({ value: undefined, done: true });
-          if (r.done) this.end(true, undefined, false);
+          if (r.done) this.finish(true, undefined, false);
           resolve(r);
         },
         (e: unknown) => {
           this.pendingReject = null;
           if (this.done) return resolve({ value: undefined, done: true });
           const err = streamError(e, this.a.slot.endpoint.id, true);
-          this.end(false, err, false);
+          this.finish(false, err, false);
           reject(err);
         },
       );
@@ -68,29 +118,139 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
 
   /** The consumer stopped early: release the upstream, record the attempt as abandoned. */
   return(): Promise<IteratorResult<Chunk>> {
+    this.sink = null;
     if (!this.done) {
+      this.done = true;
       const id = this.a.slot.endpoint.id;
       this.a.abortUpstream();
-      this.end(false, new RouterError('aborted', `stream from ${id} abandoned by the consumer`, { endpointId: id }), true);
       closeQuietly(this.it);
+      this.finish(false, new RouterError('aborted', `stream from ${id} abandoned by the consumer`, { endpointId: id }), true);
     }
     return Promise.resolve({ value: undefined, done: true });
   }
 
+  // ---- push consumer side (PushSource)
+
+  [STREAM_PUSH](sink: ChunkSink): void {
+    this.sink = sink;
+    if (this.pendingFirst) {
+      this.pendingFirst = false;
+      const value = this.first!;
+      this.first = undefined;
+      if (!sink.pushChunk(value)) {
+        this.resumeNeeded = true; // paused: [STREAM_RESUME] starts the flow
+        return;
+      }
+    }
+    this.flow();
+  }
+
+  [STREAM_RESUME](): void {
+    if (this.sink === null) return;
+    if (this.upstreamPushing) (this.it as unknown as PushSource)[STREAM_RESUME]();
+    else if (this.resumeNeeded) {
+      this.resumeNeeded = false;
+      this.flow();
+    }
+  }
+
+  private flow(): void {
+    if (this.done) {
+      // Ended before the flow began (the deadline passed while the consumer was paused).
+      const s = this.sink;
+      this.sink = null;
+      const f = this.failure;
+      this.failure = null;
+      if (f !== null) s?.pushError(f);
+      return;
+    }
+    const it = this.it;
+    if (isPushSource(it)) {
+      this.upstreamPushing = true;
+      it[STREAM_PUSH](this);
+    } else this.pull();
+  }
+
+  /** Push over a pull-only transport iterator: one next() at a time, until paused or ended. */
+  private pull(): void {
+    this.next().then(
+      (r) => {
+        const s = this.sink;
+        if (s === null) return; // abandoned
+        if (r.done) {
+          this.sink = null;
+          s.pushEnd();
+        } else if (s.pushChunk(r.value)) this.pull();
+        else this.resumeNeeded = true;
+      },
+      (e: unknown) => {
+        const s = this.sink;
+        this.sink = null;
+        s?.pushError(e);
+      },
+    );
+  }
+
+  // ---- the transport's push lands here (ChunkSink)
+
+  pushChunk(chunk: Chunk): boolean {
+    const s = this.sink;
+    return this.done || s === null ? true : s.pushChunk(chunk);
+  }
+
+  pushEnd(): void {
+    if (this.done) return;
+    this.done = true;
+    this.finish(true, undefined, false);
+    const s = this.sink;
+    this.sink = null;
+    s?.pushEnd();
+  }
+
+  pushError(e: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    const err = streamError(e, this.a.slot.endpoint.id, true);
+    this.finish(false, err, false);
+    const s = this.sink;
+    this.sink = null;
+    s?.pushError(err);
+  }
+
+  // ---- shared
+
   private onDeadline(): void {
     this.timer = null;
     if (this.done) return;
+    this.done = true;
     const id = this.a.slot.endpoint.id;
     const err = new RouterError('timeout', `request deadline passed while streaming from ${id}`, { endpointId: id, committed: true });
     this.a.abortUpstream(err);
-    this.end(false, err, false);
     closeQuietly(this.it);
-    this.pendingReject?.(err);
+    this.finish(false, err, false);
+    const s = this.sink;
+    this.sink = null;
+    const reject = this.pendingReject;
+    this.pendingReject = null;
+    if (s !== null) s.pushError(err);
+    if (reject !== null) reject(err); // a pull in progress (its handler finds no sink: delivered once)
+    if (s === null && reject === null) this.failure = err; // nobody is waiting: the next reader gets it
   }
 
-  private end(ok: boolean, err: RouterError | undefined, abandoned: boolean): void {
+  private takeFailure(): Promise<never> | null {
+    const f = this.failure;
+    if (f === null) return null;
+    this.failure = null;
+    return Promise.reject(f);
+  }
+
+  /** Record the outcome (once: every caller checked and set `done` first). */
+  private finish(ok: boolean, err: RouterError | undefined, abandoned: boolean): void {
     this.done = true;
-    if (this.timer !== null) this.timer.cancel();
+    if (this.timer !== null) {
+      this.timer.cancel();
+      this.timer = null;
+    }
     const a = this.a;
     a.finishStream(
       {

@@ -2,6 +2,8 @@ import { createRequire } from 'node:module';
 import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import { RouterError, parseRetryAfter, toRouterError } from '../core/errors.js';
 import type { Endpoint, RouteRequest, SendOptions, Transport, TransportResponse, Usage } from '../core/types.js';
+import { SEND_DIRECT, type DirectTransport, type UpstreamHandle, type UpstreamSink } from '../layers/direct.js';
+import { STREAM_PUSH, STREAM_RESUME, type ChunkSink, type PushSource } from '../layers/stream.js';
 
 /**
  * The real transport: one undici Pool (keep-alive) per upstream origin, shared by
@@ -12,6 +14,9 @@ import type { Endpoint, RouteRequest, SendOptions, Transport, TransportResponse,
  * the proxy's hot path. fetch builds WHATWG streams and Response objects per call;
  * `request` builds a Readable body stream and its consume machinery. A handler gets
  * the raw header pairs and body chunks and costs neither (profiled: see bench/proxy.ts).
+ * The router sends through `[SEND_DIRECT]` (layers/direct.ts: the attempt is the abort
+ * handle and the sink, so no AbortController or promise per request), and the proxy
+ * reads streams by push (layers/stream.ts): an open stream then holds no promise.
  *
  * The upstream URL comes only from Endpoint.baseUrl (config); nothing of the client's
  * request (headers, host) is forwarded except the JSON body, whose `model` is
@@ -59,7 +64,7 @@ export interface HttpTransportOptions {
   maxBodyBytes?: number;
 }
 
-export interface HttpTransport extends Transport {
+export interface HttpTransport extends Transport, DirectTransport {
   /** Close every pool (waits for in-flight requests). */
   close(): Promise<void>;
   /** Destroy every pool now (aborts in-flight requests). */
@@ -137,9 +142,34 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): HttpTransp
       return Promise.reject(e);
     }
     return new Promise<TransportResponse>((resolve, reject) => {
-      const call = new UpstreamCall(endpoint.id, request.stream === true, signal, maxBody, resolve, reject);
+      const call = new UpstreamCall(endpoint.id, request.stream === true, maxBody, { upstreamResponse: resolve, upstreamError: reject }, signal, null);
       p.pool.dispatch({ method: 'POST', path: p.chatPath, headers: p.headers, body: payload }, call);
     });
+  }
+
+  /**
+   * The router's way in (layers/direct.ts): the attempt is the abort handle and the sink,
+   * so a request costs no AbortController (an EventTarget, ~1 KB while the stream lasts)
+   * and no promise. Declines (the router then uses `send`, which reports the error) when
+   * the endpoint or body cannot be prepared.
+   */
+  function sendDirect(endpoint: Endpoint, request: RouteRequest, handle: UpstreamHandle, sink: UpstreamSink): boolean {
+    let p: Prepared;
+    let payload: string;
+    try {
+      p = prepare(endpoint);
+      payload = buildBody(endpoint, request);
+    } catch {
+      return false;
+    }
+    const call = new UpstreamCall(endpoint.id, request.stream === true, maxBody, sink, null, handle);
+    call.dispatching = true;
+    try {
+      p.pool.dispatch({ method: 'POST', path: p.chatPath, headers: p.headers, body: payload }, call);
+    } finally {
+      call.dispatching = false;
+    }
+    return true;
   }
 
   /** Active health check: GET <baseUrl>/models answers 2xx. */
@@ -181,6 +211,7 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): HttpTransp
 
   return {
     send,
+    [SEND_DIRECT]: sendDirect,
     check,
     async close() {
       await Promise.all([...pools.values()].map((pool) => pool.close()));
@@ -227,29 +258,41 @@ export function usageOf(body: unknown): Usage | undefined {
 /** Upstream response headers the router uses (content-type: stream or JSON; Retry-After for cooldowns; request ids for traces). */
 const KEPT_HEADERS = new Set(['content-type', 'retry-after', 'retry-after-ms', 'x-request-id']);
 
+/** How many trailing bytes of a stream are kept (as a short string) to check for `[DONE]`. */
 const TAIL_BYTES = 32;
-/** Pause the upstream socket when this many bytes wait for the consumer. */
+/** Pull mode: pause the upstream socket when this many bytes wait for the consumer. */
 const HIGH_WATER = 64 * 1024;
-const EMPTY = Buffer.alloc(0);
-const DONE_MARK = Buffer.from('[DONE]');
+/** A line longer than this (no newline yet) is not kept for the usage scan. */
+const MAX_CARRY = 64 * 1024;
 
 type Waiter = { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void };
 
 /**
  * One upstream request, as an undici (legacy, allocation-free) dispatch handler.
- * Resolves `resolve` with the TransportResponse at the response head (streams) or at
- * its end (JSON); is its own async iterator for streams.
+ * Reports to `head` with the TransportResponse at the response head (streams) or at its
+ * end (JSON), or with the error; for streams it is then the response's stream, read
+ * either as an async iterator or by push (STREAM_PUSH, router/layers/stream.ts: each
+ * chunk goes straight to the sink, and a sink that cannot take more pauses the
+ * upstream socket).
+ *
+ * Aborts come from an AbortSignal (`send`) or from the router's attempt itself
+ * (`[SEND_DIRECT]`: the attempt calls handleAbort; no AbortController per request).
  *
  * Stream checks, on the side of the pass-through: usage is read only from complete
  * lines of chunks that contain `"usage"`; a clean SSE stream ends with `data: [DONE]`,
  * so its last 32 bytes must contain `[DONE]`: an upstream that closes without it has
  * cut the stream and the consumer gets stream_cut instead of a silent clean end.
+ * No chunk is referenced after it was handed on (the tail is a 32-byte string copy, a
+ * partial line a copy): a kept chunk would pin its socket read buffer until the next
+ * full GC.
  */
-class UpstreamCall implements AsyncIterableIterator<Uint8Array> {
+class UpstreamCall implements AsyncIterableIterator<Uint8Array>, PushSource {
   private abortFn: ((err?: Error) => void) | null = null;
   private resume: (() => void) | null = null;
-  private headResolved = false;
+  private headDone = false;
   private finished = false;
+  /** Inside pool.dispatch: a direct send must not report from inside its call. */
+  dispatching = false;
   private status = 0;
   private headers: Record<string, string | undefined> = {};
   private retryAfterMs: number | undefined;
@@ -259,40 +302,71 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array> {
   private streaming = false;
   private response: TransportResponse | null = null;
   private waiter: Waiter | null = null;
+  private sink: ChunkSink | null = null;
   private error: RouterError | null = null;
   private ended = false;
+  /** The upstream socket is paused (onData returned false). */
   private paused = false;
   private carry: Buffer | null = null;
-  private tail: Buffer = EMPTY;
+  private tail = '';
+  /** The consumer called return(): nothing more is delivered. */
+  private abandoned = false;
 
   constructor(
     private readonly endpointId: string,
     private readonly wantStream: boolean,
-    private readonly signal: AbortSignal,
     private readonly maxBody: number,
-    private readonly resolveHead: (r: TransportResponse) => void,
-    private readonly rejectHead: (e: RouterError) => void,
+    private readonly head: UpstreamSink,
+    private readonly signal: AbortSignal | null,
+    private readonly handle: UpstreamHandle | null,
   ) {
-    if (signal.aborted) return;
-    signal.addEventListener('abort', this);
+    if (signal !== null && !signal.aborted) signal.addEventListener('abort', this);
+    if (handle !== null) handle.abortListener = this;
   }
 
-  // ---- AbortSignal listener (an object: no closure per request)
+  // ---- abort sources: an AbortSignal listener, or the attempt's handle (objects: no closure per request)
   handleEvent(): void {
-    const reason = this.signal.reason as unknown;
+    this.abortWith(this.signal!.reason);
+  }
+
+  handleAbort(): void {
+    this.abortWith(this.handle!.abortReason);
+  }
+
+  private abortWith(reason: unknown): void {
     const err = reason instanceof Error ? reason : new RouterError('aborted', 'request aborted', { endpointId: this.endpointId });
     if (this.abortFn) this.abortFn(err);
     else this.onError(err);
   }
 
+  private abortedReason(): unknown {
+    if (this.signal?.aborted) return this.signal.reason;
+    if (this.handle?.aborted) return this.handle.abortReason;
+    return undefined;
+  }
+
   private detach(): void {
-    this.signal.removeEventListener('abort', this);
+    this.signal?.removeEventListener('abort', this);
+    if (this.handle !== null && this.handle.abortListener === this) this.handle.abortListener = null;
+  }
+
+  /** Report the head (response or error) once; a direct send never reports from inside its own call. */
+  private reportHead(res: TransportResponse | null, err: RouterError | null): void {
+    this.headDone = true;
+    if (this.dispatching) queueMicrotask(() => this.deliverHead(res, err));
+    else this.deliverHead(res, err);
+  }
+
+  private deliverHead(res: TransportResponse | null, err: RouterError | null): void {
+    if (err !== null) this.head.upstreamError(err);
+    else this.head.upstreamResponse(res!);
   }
 
   // ---- undici handler
   onConnect(abort: (err?: Error) => void): void {
     this.abortFn = abort;
-    if (this.signal.aborted) abort(this.signal.reason instanceof Error ? this.signal.reason : undefined);
+    const reason = this.abortedReason();
+    if (reason !== undefined) abort(reason instanceof Error ? reason : undefined);
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
@@ -322,8 +396,7 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array> {
       const res: TransportResponse = { status: statusCode, headers: h, retryAfterMs: this.retryAfterMs };
       res.stream = this;
       this.response = res;
-      this.headResolved = true;
-      this.resolveHead(res);
+      this.reportHead(res, null);
     }
     return true;
   }
@@ -339,15 +412,22 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array> {
       return true;
     }
     this.watch(chunk);
+    const s = this.sink;
+    if (s !== null && !this.paused) {
+      if (s.pushChunk(chunk)) return true;
+      this.paused = true;
+      return false;
+    }
     const w = this.waiter;
     if (w) {
       this.waiter = null;
       w.resolve({ value: chunk, done: false });
       return true;
     }
+    // Nobody is reading right now (pull between next() calls, or a paused sink): keep it.
     this.chunks.push(chunk);
     this.size += chunk.length;
-    if (this.size >= HIGH_WATER) {
+    if (s !== null || this.size >= HIGH_WATER) {
       this.paused = true;
       return false;
     }
@@ -375,10 +455,7 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array> {
       }
     }
     if (ok && (body === undefined || body === MALFORMED)) {
-      this.headResolved = true;
-      this.rejectHead(
-        new RouterError('malformed_response', `upstream ${this.endpointId} sent a body that is not JSON`, { endpointId: this.endpointId }),
-      );
+      this.reportHead(null, new RouterError('malformed_response', `upstream ${this.endpointId} sent a body that is not JSON`, { endpointId: this.endpointId }));
       return;
     }
     const res: TransportResponse & { [RAW_BODY]?: Buffer } = {
@@ -389,8 +466,7 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array> {
       retryAfterMs: this.retryAfterMs,
     };
     if (ok) res[RAW_BODY] = buf;
-    this.headResolved = true;
-    this.resolveHead(res);
+    this.reportHead(res, null);
   }
 
   onError(err: Error): void {
@@ -398,11 +474,7 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array> {
     this.finished = true;
     this.detach();
     const e = toRouterError(err, this.endpointId);
-    if (!this.headResolved) {
-      this.headResolved = true;
-      this.rejectHead(e);
-      return;
-    }
+    if (!this.headDone) return this.reportHead(null, e);
     this.error =
       e.code === 'aborted' || e.code === 'timeout' || e.code === 'ttft_timeout'
         ? e
@@ -413,24 +485,82 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array> {
   // ---- stream side
   /** Usage and [DONE] bookkeeping for one chunk (see the class comment). */
   private watch(chunk: Buffer): void {
-    this.tail = chunk.length >= TAIL_BYTES ? chunk : Buffer.concat([this.tail, chunk]).subarray(-TAIL_BYTES);
+    const n = chunk.length;
+    this.tail = n >= TAIL_BYTES ? chunk.toString('latin1', n - TAIL_BYTES, n) : (this.tail + chunk.toString('latin1')).slice(-TAIL_BYTES);
     const nl = chunk.lastIndexOf(10);
     if (nl === -1) {
-      // A line longer than a chunk: keep it, bounded (a usage line is short).
+      // A line longer than a chunk: keep a copy of it, bounded (a usage line is short).
       const c = this.carry;
-      this.carry = c ? (c.length > 65_536 ? null : Buffer.concat([c, chunk])) : chunk;
+      this.carry = c ? (c.length > MAX_CARRY ? null : Buffer.concat([c, chunk])) : Buffer.from(chunk);
       return;
     }
-    const complete = this.carry ? Buffer.concat([this.carry, chunk.subarray(0, nl + 1)]) : chunk.subarray(0, nl + 1);
-    this.carry = nl + 1 < chunk.length ? chunk.subarray(nl + 1) : null;
-    if (complete.includes('"usage"')) readUsage(complete, this.response!);
+    const c = this.carry;
+    this.carry = nl + 1 < n ? Buffer.from(chunk.subarray(nl + 1)) : null;
+    if (c === null) {
+      const u = chunk.indexOf('"usage"');
+      if (u !== -1 && u < nl) readUsage(chunk.subarray(0, nl + 1), this.response!);
+    } else {
+      const complete = Buffer.concat([c, chunk.subarray(0, nl + 1)]);
+      if (complete.includes('"usage"')) readUsage(complete, this.response!);
+    }
   }
 
+  /** The stream's end as the consumer sees it: the error, stream_cut when `[DONE]` never came, or null (clean). */
+  private endError(): RouterError | null {
+    if (this.error) return this.error;
+    if (!this.tail.includes('[DONE]'))
+      return new RouterError('stream_cut', `upstream ${this.endpointId} stream ended without [DONE]`, { endpointId: this.endpointId });
+    return null;
+  }
+
+  /** The upstream ended or failed: tell whoever is reading (pull waiter, or push sink unless it paused). */
   private wake(): void {
+    const s = this.sink;
+    if (s !== null) {
+      if (!this.paused) this.flush(s);
+      return;
+    }
     const w = this.waiter;
     if (!w) return;
     this.waiter = null;
     this.next().then(w.resolve, w.reject);
+  }
+
+  /** Push mode: hand over what is buffered, then the end or error if it came (as next() does); else resume the socket. */
+  private flush(s: ChunkSink): void {
+    if (this.chunks.length > 0) {
+      const c = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+      this.chunks = [];
+      this.size = 0;
+      if (!s.pushChunk(c)) {
+        this.paused = true;
+        return;
+      }
+    }
+    if (this.ended || this.error) {
+      this.sink = null;
+      const e = this.endError();
+      if (e) s.pushError(e);
+      else s.pushEnd();
+      return;
+    }
+    if (this.paused) {
+      this.paused = false;
+      this.resume?.();
+    }
+  }
+
+  [STREAM_PUSH](sink: ChunkSink): void {
+    if (this.sink !== null || this.waiter !== null) throw new Error('UpstreamCall: already being read');
+    if (this.abandoned) return;
+    this.sink = sink;
+    this.flush(sink);
+  }
+
+  [STREAM_RESUME](): void {
+    const s = this.sink;
+    if (s === null || !this.paused) return;
+    this.flush(s);
   }
 
   next(): Promise<IteratorResult<Uint8Array>> {
@@ -447,9 +577,8 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array> {
     }
     if (this.error) return Promise.reject(this.error);
     if (this.ended) {
-      if (!this.tail.includes('[DONE]'))
-        return Promise.reject(new RouterError('stream_cut', `upstream ${this.endpointId} stream ended without [DONE]`, { endpointId: this.endpointId }));
-      return Promise.resolve({ value: undefined, done: true });
+      const e = this.endError();
+      return e ? Promise.reject(e) : Promise.resolve({ value: undefined, done: true });
     }
     return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
   }
@@ -462,8 +591,13 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array> {
       this.abortFn?.(new RouterError('aborted', 'stream abandoned by the consumer', { endpointId: this.endpointId }));
     }
     this.chunks = [];
+    this.size = 0;
+    this.carry = null;
+    this.sink = null;
+    this.abandoned = true;
     this.ended = true;
-    this.tail = DONE_MARK; // a consumer that stopped has no stream to judge
+    this.error = null;
+    this.tail = DONE_TAIL; // a consumer that stopped has no stream to judge
     const w = this.waiter;
     this.waiter = null;
     w?.resolve({ value: undefined, done: true });
@@ -474,6 +608,8 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array> {
     return this;
   }
 }
+
+const DONE_TAIL = '[DONE]';
 
 const MALFORMED = Symbol('malformed');
 

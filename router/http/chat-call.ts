@@ -1,0 +1,244 @@
+import type { ServerResponse } from 'node:http';
+import type { Clock } from '../core/clock.js';
+import type { RouterError } from '../core/errors.js';
+import type { RouteRequest } from '../core/types.js';
+import type { RouteSink } from '../layers/direct.js';
+import { STREAM_PUSH, STREAM_RESUME, isPushSource, type ChunkSink, type PushSource } from '../layers/stream.js';
+import { rawBodyOf } from '../transport/http.js';
+import { type HttpError, toHttpError } from './errors.js';
+import type { ProxyMetrics } from './metrics.js';
+import { SSE_HEADERS, pipeChunks, sseErrorEvent } from './sse.js';
+
+/**
+ * One chat completion after validation: the router's answer, then the response. It is
+ * the route's sink (the router's promise-free `[ROUTE_DIRECT]` when it has one) and, for a
+ * stream, the stream's push sink — so an open stream costs the proxy this one object,
+ * referenced from its response, instead of suspended async frames, a route promise kept
+ * by the router, and a promise chain and iterator result per chunk.
+ *
+ * Streams (push sources, router/layers/stream.ts) are written from the transport's data
+ * callback. Backpressure: when `res.write` says the socket buffer is full, pushChunk
+ * returns false (the upstream socket pauses) and the response's 'drain' resumes it.
+ * A stream ends exactly one way: the source ends (res.end(), counted with the upstream
+ * status); it fails after the first byte (one SSE error event, then end, never `[DONE]`;
+ * counted as a stream error); or the client goes away (the source's return() aborts the
+ * upstream; counted as 499). Pull-only streams (other ProxyRouters) go through sse.ts.
+ */
+
+/** What every call of one server shares. */
+export interface ChatEnv {
+  readonly metrics: ProxyMetrics;
+  readonly clock: Clock;
+  /** Header-safe value of an endpoint id. */
+  endpointHeader(id: string): string;
+  /** The route no longer needs its AbortController (the server pools it when nobody listens). */
+  releaseController(res: ServerResponse, ac: AbortController): void;
+  sendError(res: ServerResponse, err: HttpError): void;
+  log(line: string): void;
+}
+
+/** What the edge needs of a route result (core RouteResult satisfies it). */
+export interface ChatRouteResult {
+  endpoint: { id: string };
+  response: { status: number; body?: unknown; stream?: AsyncIterable<Uint8Array | string> };
+  attempts: number | readonly unknown[];
+  stream?: AsyncIterable<Uint8Array | string>;
+}
+
+type PushStream = PushSource & AsyncIterable<Uint8Array | string>;
+
+const CALL: unique symbol = Symbol('chatCall');
+type CallResponse = ServerResponse & { [CALL]?: ChatCall };
+
+export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
+  private req: RouteRequest | null;
+  private ac: AbortController | null;
+  // streaming state
+  private source: PushStream | null = null;
+  private endpointId = '';
+  private status = 0;
+  private paused = false;
+  private over = false;
+
+  constructor(
+    private readonly env: ChatEnv,
+    private readonly res: ServerResponse,
+    req: RouteRequest,
+    ac: AbortController,
+    /** Clock time the request arrived (ms). */
+    private readonly t0: number,
+  ) {
+    this.req = req;
+    this.ac = ac;
+  }
+
+  // ---- the route's outcome (RouteSink)
+
+  routeDone(result: ChatRouteResult): void {
+    try {
+      this.answer(result);
+    } catch (e) {
+      // Never throw into the router: this runs inside its callbacks.
+      this.env.log(`unhandled error: ${(e as Error)?.message ?? String(e)}`);
+      if (!this.res.headersSent) this.env.sendError(this.res, toHttpError(e));
+      else this.res.destroy();
+    }
+  }
+
+  routeFailed(e: unknown): void {
+    const { env, res } = this;
+    const ac = this.ac!;
+    this.req = null;
+    this.ac = null;
+    if (ac.signal.aborted) return env.metrics.request('', 499, this.seconds());
+    env.releaseController(res, ac);
+    const err = toHttpError(e);
+    env.sendError(res, err);
+    env.metrics.request((e as Partial<RouterError> | null)?.endpointId ?? '', err.status, this.seconds());
+  }
+
+  private answer(result: ChatRouteResult): void {
+    const { env, res } = this;
+    const rr = this.req!;
+    const ac = this.ac!;
+    this.req = null;
+    this.ac = null;
+    const id = result.endpoint.id;
+    const attempts = typeof result.attempts === 'number' ? result.attempts : result.attempts.length;
+    const tried = triedHeader(result.attempts, id, env.endpointHeader);
+    const resp = result.response;
+    const stream = result.stream ?? resp.stream;
+    // A pull-only stream may still watch the signal (a client disconnect aborts it); else routing is over.
+    if (!stream || isPushSource(stream)) env.releaseController(res, ac);
+
+    if (!stream) {
+      // The upstream's own bytes when the transport kept them (no re-serialising).
+      const text = rawBodyOf(resp as never) ?? JSON.stringify(resp.body ?? null);
+      res.writeHead(resp.status, {
+        'content-type': 'application/json',
+        'content-length': typeof text === 'string' ? Buffer.byteLength(text) : text.length,
+        'x-router-endpoint': env.endpointHeader(id),
+        'x-router-attempts': attempts,
+        'x-router-tried': tried,
+      });
+      res.end(text);
+      const dt = this.seconds();
+      env.metrics.ttft(id, dt);
+      env.metrics.request(id, resp.status, dt);
+      return;
+    }
+
+    res.writeHead(resp.status, { ...SSE_HEADERS, 'x-router-endpoint': env.endpointHeader(id), 'x-router-attempts': attempts, 'x-router-tried': tried });
+    res.flushHeaders();
+    env.metrics.ttft(id, this.seconds());
+    // No failover after the first chunk: the router keeps the request for the outcome only,
+    // so the prompt (often the largest thing a request holds) can go now.
+    rr.body = undefined;
+    rr.messages = undefined;
+    if (!isPushSource(stream)) return void this.pull(stream, ac, id, resp.status);
+
+    this.source = stream;
+    this.endpointId = id;
+    this.status = resp.status;
+    (res as CallResponse)[CALL] = this;
+    res.on('drain', onDrain);
+    // Gone already ('close' came before the route finished): abort instead of writing into nothing.
+    if (res.destroyed) return this.clientGone();
+    stream[STREAM_PUSH](this);
+  }
+
+  // ---- the stream (ChunkSink)
+
+  pushChunk(chunk: Uint8Array | string): boolean {
+    if (this.over || this.res.write(chunk)) return true;
+    this.paused = true;
+    return false;
+  }
+
+  pushEnd(): void {
+    if (!this.finish()) return;
+    if (this.res.destroyed) return this.count(499);
+    this.res.end();
+    this.count(this.status);
+  }
+
+  pushError(e: unknown): void {
+    if (!this.finish()) return;
+    if (this.res.destroyed) return this.count(499);
+    const err = toHttpError(e);
+    this.env.metrics.streamError(this.endpointId, err.code);
+    this.count(err.status);
+    this.res.end(sseErrorEvent(err));
+  }
+
+  drained(): void {
+    if (!this.paused || this.over) return;
+    this.paused = false;
+    this.source![STREAM_RESUME]();
+  }
+
+  /** The response closed before the stream ended: the client went away. */
+  clientGone(): void {
+    if (!this.finish()) return;
+    void this.source![Symbol.asyncIterator]().return?.()?.catch(() => undefined);
+    this.count(499);
+  }
+
+  private finish(): boolean {
+    if (this.over) return false;
+    this.over = true;
+    this.res.off('drain', onDrain);
+    (this.res as CallResponse)[CALL] = undefined;
+    return true;
+  }
+
+  /** A pull-only stream: iterate it (sse.ts); a client disconnect aborts it through the signal or its return(). */
+  private async pull(stream: AsyncIterable<Uint8Array | string>, ac: AbortController, id: string, status: number): Promise<void> {
+    const { env, res } = this;
+    try {
+      await pipeChunks(res, stream);
+    } catch (e) {
+      if (ac.signal.aborted || res.destroyed) return void env.metrics.request(id, 499, this.seconds());
+      const err = toHttpError(e);
+      env.metrics.streamError(id, err.code);
+      env.metrics.request(id, err.status, this.seconds());
+      res.end(sseErrorEvent(err));
+      return;
+    }
+    if (res.destroyed) return void env.metrics.request(id, 499, this.seconds());
+    res.end();
+    env.metrics.request(id, status, this.seconds());
+  }
+
+  private count(status: number): void {
+    this.env.metrics.request(this.endpointId, status, this.seconds());
+  }
+
+  private seconds(): number {
+    return (this.env.clock.now() - this.t0) / 1000;
+  }
+}
+
+/** One listener function for every response ('drain' is emitted with the response as `this`). */
+function onDrain(this: CallResponse): void {
+  this[CALL]?.drained();
+}
+
+/** Call from the response's 'close': a stream still running means the client left mid-stream. */
+export function chatClosed(res: ServerResponse): void {
+  (res as CallResponse)[CALL]?.clientGone();
+}
+
+/**
+ * `x-router-tried`: every endpoint this request was sent to, in order, comma-separated
+ * (a scenario runner measures failover from it: the endpoint that answered is not enough).
+ */
+export function triedHeader(attempts: number | readonly unknown[], answered: string, endpointHeader: (id: string) => string): string {
+  if (typeof attempts === 'number' || attempts.length <= 1) return endpointHeader(answered);
+  const ids: string[] = [];
+  for (const a of attempts) {
+    const id = (a as { endpointId?: unknown }).endpointId;
+    if (typeof id === 'string' && !ids.includes(id)) ids.push(id);
+  }
+  return ids.length ? ids.map(endpointHeader).join(',') : endpointHeader(answered);
+}

@@ -1,0 +1,290 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../router/core/clock.js';
+import { endpointSchema, normalizeEndpoint } from '../router/core/config.js';
+import { RouterError } from '../router/core/errors.js';
+import { createRouter } from '../router/core/router.js';
+import type { Endpoint, TransportResponse } from '../router/core/types.js';
+import { startProxy, type RunningProxy } from '../router/http/start.js';
+import { SEND_DIRECT, type UpstreamHandle, type UpstreamSink } from '../router/layers/direct.js';
+import { STREAM_PUSH, STREAM_RESUME, isPushSource, type ChunkSink } from '../router/layers/stream.js';
+import { createHttpTransport, type HttpTransport } from '../router/transport/http.js';
+import { FakeTransport, settle, threeEndpoints } from './helpers/fake-transport.js';
+
+/**
+ * Push delivery (router/layers/stream.ts): the transport's own push with backpressure,
+ * the promise-free [SEND_DIRECT] send, and RecordedStream's push over a pull-only
+ * transport, including the request deadline while the consumer is paused.
+ */
+
+let server: Server;
+let base: string;
+const closed: string[] = [];
+
+function sse(res: ServerResponse, chunks: string[], done: boolean): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  for (const c of chunks) res.write(`data: ${c}\n\n`);
+  if (done) res.end('data: [DONE]\n\n');
+  else res.end();
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      const model = String((JSON.parse(raw) as { model: string }).model);
+      res.on('close', () => closed.push(model));
+      if (model === 'stream') return sse(res, ['{"n":1}', '{"n":2}', '{"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":3}}'], true);
+      if (model === 'cut') return sse(res, ['{"n":1}'], false);
+      if (model === 'many') return sse(res, Array.from({ length: 50 }, (_, i) => `{"n":${i}}`), true);
+      if (model === 'hold') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: {"n":1}\n\n');
+        return; // never ends
+      }
+      res.writeHead(500).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+function ep(upstreamModel: string): Endpoint {
+  return normalizeEndpoint(endpointSchema.parse({ provider: 'stub', model: 'group', upstreamModel, baseUrl: base }));
+}
+
+/** A push sink recording what it got; `pauseEvery` > 0 pauses after that many chunks. */
+class Recorder implements ChunkSink {
+  text = '';
+  chunks = 0;
+  ended = false;
+  error: unknown = undefined;
+  paused = false;
+  done: Promise<void>;
+  private finish!: () => void;
+  constructor(private readonly pauseEvery = 0) {
+    this.done = new Promise((r) => (this.finish = r));
+  }
+  pushChunk(c: Uint8Array | string): boolean {
+    this.text += typeof c === 'string' ? c : Buffer.from(c).toString();
+    this.chunks++;
+    if (this.pauseEvery > 0 && this.chunks % this.pauseEvery === 0) {
+      this.paused = true;
+      return false;
+    }
+    return true;
+  }
+  pushEnd(): void {
+    this.ended = true;
+    this.finish();
+  }
+  pushError(e: unknown): void {
+    this.error = e;
+    this.finish();
+  }
+}
+
+const signal = (): AbortSignal => new AbortController().signal;
+
+describe('http transport: push and direct send', () => {
+  let t: HttpTransport;
+  beforeAll(() => {
+    t = createHttpTransport();
+  });
+  afterAll(() => t.destroy());
+
+  it('pushes every chunk, reads usage, and ends cleanly after [DONE]', async () => {
+    const r = await t.send(ep('stream'), { model: 'group', stream: true }, { signal: signal() });
+    expect(isPushSource(r.stream)).toBe(true);
+    const rec = new Recorder();
+    (r.stream as unknown as { [STREAM_PUSH](s: ChunkSink): void })[STREAM_PUSH](rec);
+    await rec.done;
+    expect(rec.ended).toBe(true);
+    expect(rec.text).toContain('"n":2');
+    expect(rec.text).toContain('data: [DONE]');
+    expect(r.usage).toEqual({ inputTokens: 4, outputTokens: 3 });
+  });
+
+  it('a paused sink gets nothing until resumed, then the rest in order', async () => {
+    const r = await t.send(ep('many'), { model: 'group', stream: true }, { signal: signal() });
+    const src = r.stream as unknown as { [STREAM_PUSH](s: ChunkSink): void; [STREAM_RESUME](): void };
+    const rec = new Recorder(1);
+    src[STREAM_PUSH](rec);
+    let resumes = 0;
+    while (!rec.ended && rec.error === undefined) {
+      await new Promise((res) => setTimeout(res, 1));
+      if (rec.paused) {
+        const before = rec.chunks;
+        await new Promise((res) => setTimeout(res, 2));
+        expect(rec.chunks).toBe(before); // nothing arrives while paused
+        rec.paused = false;
+        resumes++;
+        src[STREAM_RESUME]();
+      }
+    }
+    expect(rec.ended).toBe(true);
+    expect(resumes).toBeGreaterThan(0);
+    const ns = [...rec.text.matchAll(/"n":(\d+)/g)].map((m) => Number(m[1]));
+    expect(ns).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it('a stream that ends without [DONE] is pushed as stream_cut', async () => {
+    const r = await t.send(ep('cut'), { model: 'group', stream: true }, { signal: signal() });
+    const rec = new Recorder();
+    (r.stream as unknown as { [STREAM_PUSH](s: ChunkSink): void })[STREAM_PUSH](rec);
+    await rec.done;
+    expect(rec.text).toContain('"n":1');
+    expect(rec.error).toMatchObject({ code: 'stream_cut' });
+  });
+
+  it('[SEND_DIRECT]: the head goes to the sink, never from inside the call; the handle aborts the stream', async () => {
+    let head: TransportResponse | undefined;
+    let failed: unknown;
+    let sync = true;
+    const sink: UpstreamSink = {
+      upstreamResponse: (res) => {
+        expect(sync).toBe(false);
+        head = res;
+      },
+      upstreamError: (e) => {
+        expect(sync).toBe(false);
+        failed = e;
+      },
+    };
+    const handle: { -readonly [K in keyof UpstreamHandle]: UpstreamHandle[K] } & { abort(reason: unknown): void } = {
+      aborted: false,
+      abortReason: undefined,
+      abortListener: null,
+      abort(reason) {
+        this.aborted = true;
+        this.abortReason = reason;
+        this.abortListener?.handleAbort();
+      },
+    };
+    expect(t[SEND_DIRECT](ep('hold'), { model: 'group', stream: true }, handle, sink)).toBe(true);
+    sync = false;
+    while (!head && failed === undefined) await new Promise((r) => setTimeout(r, 1));
+    expect(head?.status).toBe(200);
+    const rec = new Recorder();
+    (head!.stream as unknown as { [STREAM_PUSH](s: ChunkSink): void })[STREAM_PUSH](rec);
+    while (rec.chunks === 0) await new Promise((r) => setTimeout(r, 1));
+    handle.abort(new RouterError('aborted', 'test abort'));
+    await rec.done;
+    expect(rec.error).toMatchObject({ code: 'aborted' });
+    expect(handle.abortListener).toBeNull();
+    while (!closed.includes('hold')) await new Promise((r) => setTimeout(r, 1)); // the upstream saw the abort
+  });
+});
+
+describe('RecordedStream push (router over a pull-only transport)', () => {
+  it('pushes the first chunk and the rest, records the outcome at the end', async () => {
+    const clock = new ManualClock();
+    const t = new FakeTransport(clock, () => ({ kind: 'stream', chunks: ['1', '2', '3'], chunkDelayMs: 100, usage: { inputTokens: 5, outputTokens: 3 } }));
+    const router = createRouter(threeEndpoints(), { transport: t, clock });
+    const r = await settle(clock, router.route({ model: 'm', stream: true }));
+    expect(isPushSource(r.stream)).toBe(true);
+    const rec = new Recorder();
+    (r.stream as unknown as { [STREAM_PUSH](s: ChunkSink): void })[STREAM_PUSH](rec);
+    await settle(clock, rec.done);
+    expect(rec.text).toBe('123');
+    expect(rec.ended).toBe(true);
+    expect(router.candidates('m')[0]!.stats).toMatchObject({ successes: 1, inFlight: 0, outputTokens: 3 });
+  });
+
+  it('a consumer paused at the first chunk still gets the deadline as an error, and the upstream is aborted', async () => {
+    const clock = new ManualClock();
+    const t = new FakeTransport(clock, () => ({ kind: 'stream', chunks: ['1', '2'], chunkDelayMs: 10_000 }));
+    const router = createRouter(threeEndpoints({ timeouts: { totalMs: 1000 } }), { transport: t, clock });
+    const r = await settle(clock, router.route({ model: 'm', stream: true }));
+    const rec = new Recorder(1); // pauses at once and never resumes
+    (r.stream as unknown as { [STREAM_PUSH](s: ChunkSink): void })[STREAM_PUSH](rec);
+    await settle(clock, rec.done);
+    expect(rec.text).toBe('1');
+    expect(rec.error).toMatchObject({ code: 'timeout', committed: true });
+    expect(t.calls[0]!.abortedAt).toBe(1000);
+    expect(router.candidates('m')[0]!.stats.inFlight).toBe(0);
+  });
+
+  it('a deadline passed while nobody pulled is thrown by the next next(), not a silent end', async () => {
+    const clock = new ManualClock();
+    const t = new FakeTransport(clock, () => ({ kind: 'stream', chunks: ['1', '2'], chunkDelayMs: 10_000 }));
+    const router = createRouter(threeEndpoints({ timeouts: { totalMs: 1000 } }), { transport: t, clock });
+    const r = await settle(clock, router.route({ model: 'm', stream: true }));
+    const it = r.stream![Symbol.asyncIterator]();
+    expect((await it.next()).value).toBe('1');
+    await clock.advance(1000); // the deadline fires between two next() calls
+    await expect(it.next()).rejects.toMatchObject({ code: 'timeout' });
+  });
+
+  it('return() during push stops delivery and aborts the upstream', async () => {
+    const clock = new ManualClock();
+    const t = new FakeTransport(clock, () => ({ kind: 'stream', chunks: ['1', '2', '3'], chunkDelayMs: 100 }));
+    const router = createRouter(threeEndpoints(), { transport: t, clock });
+    const r = await settle(clock, router.route({ model: 'm', stream: true }));
+    const rec = new Recorder();
+    (r.stream as unknown as { [STREAM_PUSH](s: ChunkSink): void })[STREAM_PUSH](rec);
+    await r.stream![Symbol.asyncIterator]().return!();
+    await clock.advance(1000);
+    expect(rec.text).toBe('1');
+    expect(rec.ended).toBe(false);
+    expect(rec.error).toBeUndefined();
+    expect(t.calls[0]!.abortedAt).toBe(0);
+  });
+});
+
+describe('proxy streaming through the real transport (push path)', () => {
+  let proxy: RunningProxy;
+  beforeAll(async () => {
+    proxy = await startProxy(
+      {
+        server: { port: 0 },
+        endpoints: [
+          { id: 'held', provider: 'stub', model: 'held', upstream_model: 'hold', base_url: base },
+          { id: 'many', provider: 'stub', model: 'many', upstream_model: 'many', base_url: base },
+        ],
+        strategy: 'round-robin',
+      },
+      { port: 0, host: '127.0.0.1' },
+    );
+  });
+  afterAll(() => proxy.close());
+
+  const post = (model: string, signal?: AbortSignal) =>
+    request(`${proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      signal,
+    });
+
+  it('passes every chunk and [DONE] through, counted as 200', async () => {
+    const res = await post('many');
+    const text = await res.body.text();
+    expect(res.statusCode).toBe(200);
+    expect([...text.matchAll(/"n":(\d+)/g)]).toHaveLength(50);
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+  });
+
+  it('a client that leaves mid-stream aborts the upstream request and is counted as 499', async () => {
+    const before = closed.filter((m) => m === 'hold').length;
+    const ac = new AbortController();
+    const res = await post('held', ac.signal);
+    for await (const _ of res.body) break; // the first chunk arrived
+    ac.abort();
+    while (closed.filter((m) => m === 'hold').length === before) await new Promise((r) => setTimeout(r, 1));
+    let text = '';
+    while (!/llm_router_requests_total\{endpoint="held",status="499"\} 1/.test(text)) {
+      text = await (await request(`${proxy.url}/metrics`)).body.text();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(proxy.server.inFlight()).toBe(0);
+  });
+});
