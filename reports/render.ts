@@ -16,7 +16,7 @@ export interface WrittenReport {
 /**
  * Renders charts to <dir>/<id>.svg and <dir>/<id>.png and resolves to each chart's SVG
  * text, in the order given. The default renders in this thread one after another; the
- * scenario runner passes one that spreads charts over warm worker threads. Either way
+ * scenario runner passes one that spreads charts over worker threads that loaded vega meanwhile. Either way
  * each chart goes through renderChartFiles, so the files are the same byte for byte.
  */
 export type ChartRenderer = (charts: readonly ChartSpec[], dir: string) => Promise<string[]>;

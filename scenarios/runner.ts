@@ -106,16 +106,17 @@ export interface WorkerPlan {
   sim: number;
   /** Worker threads started now to render the report later (they load vega/resvg meanwhile). */
   report: number;
-  /** Report workers started when the first sim worker runs out of strategies (the sim's tail leaves a core idle). */
+  /** Report workers started once the last strategy is handed out (they load vega while the last runs finish). */
   reportAfterSim: number;
 }
 
 /**
  * How many worker threads a run uses. Strategies: `requested` (--workers), else
- * min(cores, strategies); 1 = this thread. Report: rendered on warm workers when the run
- * is big enough to hide their start-up: the sim workers take it up once they run out of
- * strategies, and cores no strategy uses get report workers from the start (when the
- * strategies run in this thread, the workers load vega on the other cores meanwhile).
+ * min(cores, strategies); 1 = this thread. Report: rendered in parallel on workers that
+ * loaded vega beforehand, when the run is big enough to hide their start-up. Cores no
+ * strategy uses get report workers from the start (one strategy: it runs in this thread
+ * while they load); otherwise they start when the last strategy is handed out and the
+ * sim workers leave as they run out of work (their grown heaps freed).
  */
 export function planWorkers(
   s: Scenario,

@@ -30,40 +30,10 @@ const loadRender = (): Promise<typeof import('../reports/render.js')> =>
     },
   ));
 
-/** A real job has arrived: the warm-up gives way. */
-let busy = false;
-
-/**
- * Render a synthetic report in memory (report-warmup.ts) so vega's and resvg's code is
- * compiled before the real charts arrive (~1/3 faster first renders). Chart by chart,
- * yielding to the event loop in between, and it stops as soon as a real job is here:
- * a worker started late goes straight to real work. Best effort: errors are ignored
- * (a real problem shows in the real job).
- */
-async function warmUp(): Promise<void> {
-  try {
-    await loadRender();
-    const [svg, png, specs, warm] = await Promise.all([
-      import('../reports/svg.js'),
-      import('../reports/png.js'),
-      import('../reports/specs.js'),
-      import('./report-warmup.js'),
-    ]);
-    port!.postMessage({ ready: 'loaded' } satisfies WorkerMessage);
-    for (const chart of specs.buildCharts(warm.warmupResults())) {
-      await new Promise((r) => setImmediate(r));
-      if (busy) return;
-      png.svgToPng(await svg.specToSvg(chart.spec));
-    }
-    port!.postMessage({ ready: 'warm' } satisfies WorkerMessage);
-  } catch {
-    // not needed for correctness
-  }
-}
-
-// Boot-time warm-up; a load failure resurfaces (with its message) in the first job that needs the module.
-if (role === 'sim') loadSim().then(() => port.postMessage({ ready: 'loaded' } satisfies WorkerMessage), () => {});
-else void warmUp();
+// Boot-time loading; a failure resurfaces (with its message) in the first job that needs the module.
+const loaded = (): void => port.postMessage({ ready: 'loaded' } satisfies WorkerMessage);
+if (role === 'sim') loadSim().then(loaded, () => {});
+else loadRender().then(loaded, () => {});
 
 /** Progress of one sim job, posted at most ~100 times per run. */
 function progressFor(id: number, durationS: number): Progress {
@@ -96,7 +66,6 @@ async function runJob(id: number, job: PoolJob): Promise<unknown> {
 }
 
 port.on('message', (msg: { id: number; job: PoolJob }) => {
-  busy = true;
   runJob(msg.id, msg.job).then(
     (result) => port.postMessage({ id: msg.id, result } satisfies WorkerMessage),
     (e: unknown) =>

@@ -24,8 +24,8 @@ export type WorkerRole = 'sim' | 'report';
 
 /** Messages a worker posts: progress of a job, its result, or its error. */
 export type WorkerMessage =
-  /** Boot-time modules loaded ('loaded') and, for a report worker, warm-up over ('warm'); for SCENARIO_TIMING. */
-  | { ready: 'loaded' | 'warm' }
+  /** Boot-time modules loaded; for SCENARIO_TIMING. */
+  | { ready: 'loaded' }
   | { id: number; progress: number }
   | { id: number; result: unknown }
   | { id: number; error: string; stack?: string };
@@ -101,7 +101,9 @@ export class WorkerPool {
 
   /**
    * Start `n` more workers. A 'sim' worker imports the simulator at boot and a 'report'
-   * worker vega and resvg, while this thread is still busy with something else.
+   * worker vega and resvg, while this thread is still busy with something else. (A
+   * warm-up render of a synthetic report was tried: it cost the sim on the main thread
+   * more than it saved the charts, ~1 s slower end to end.)
    */
   spawn(n: number, role: WorkerRole): void {
     if (this.closed) throw new Error('worker pool is closed');
@@ -117,11 +119,11 @@ export class WorkerPool {
   }
 
   /**
-   * Every sim job has been submitted: a sim worker left with nothing to do is terminated
-   * (its heap, grown by the runs, goes back to the system). The first one to go makes
-   * room for `reportWorkers` fresh report workers, which load and warm up vega on the
-   * freed core while the last strategies finish. (Cheaper in memory than loading vega
-   * into the used sim workers, and about the same CPU.)
+   * Every sim job has been submitted. When the last one has been handed to a worker,
+   * `reportWorkers` fresh report workers start, so they have loaded vega by the time the
+   * last strategies finish (no start-up left on the report's path); and a sim worker left
+   * with nothing to do is terminated (its heap, grown by the runs, goes back to the
+   * system). Cheaper in memory than loading vega into the used sim workers, same CPU.
    */
   simDone(reportWorkers = 0): void {
     this.retireSim = true;
@@ -199,15 +201,15 @@ export class WorkerPool {
       if (next) {
         s.job = next;
         s.worker.postMessage({ id: next.id, job: next.job });
-      } else if (this.retireSim && s.role === 'sim') this.retire(s);
+      } else if (this.retireSim && s.role === 'sim') {
+        this.slots.splice(this.slots.indexOf(s), 1);
+        this.leaving.push(s.worker.terminate());
+      }
     }
-  }
-
-  private retire(s: Slot): void {
-    this.slots.splice(this.slots.indexOf(s), 1);
-    this.leaving.push(s.worker.terminate());
-    const n = this.reportAfter;
-    this.reportAfter = 0;
-    if (n > 0 && !this.closed) this.spawn(n, 'report');
+    if (this.retireSim && this.reportAfter > 0 && this.queue.length === 0 && !this.closed) {
+      const n = this.reportAfter;
+      this.reportAfter = 0;
+      this.spawn(n, 'report');
+    }
   }
 }
