@@ -18,7 +18,7 @@ import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/procs.js';
  *      t_i = t0 + i / rate and its latency is end - t_i (from the intended send
  *      time, so a stall is charged to every request queued behind it: no
  *      coordinated omission); added p50/p99 = proxy - direct;
- *  (c) the proxy's peak RSS (VmHWM) while it carries N concurrent streams.
+ *  (c) the proxy's peak RSS (VmHWM, reset just before) while it carries N concurrent streams.
  *
  * Process layout (the load generator must not share a CPU budget with what it
  * measures): this process = load generator; child 1 = mock providers (4 servers:
@@ -199,6 +199,19 @@ function procMem(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   }
 }
 
+/**
+ * Start VmHWM afresh (Linux: write 5 to clear_refs), so (c) reports the peak while the
+ * streams run, not one left from (a) or (b) in the same process. The baseline printed
+ * as "before" still shows what (a)/(b) left behind.
+ */
+function resetPeakRss(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // not Linux or not allowed: VmHWM then covers the whole run (an upper bound)
+  }
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (Linux, 100 Hz ticks). */
 function procCpuS(pid: number): number {
   try {
@@ -247,6 +260,7 @@ async function concurrentStreams(origin: string, n: number, pid: number): Promis
     : undefined;
   if (process.env.BENCH_PROXY_NODE_ARGS?.includes('heapsnapshot-signal')) setTimeout(() => process.kill(pid, 'SIGUSR2'), Number(process.env.BENCH_SNAPSHOT_AT_MS ?? 2000));
   if (process.env.BENCH_DEBUG_MEM) await (await memPool.request({ method: 'GET', path: '/health' })).body.dump(); // connected before the burst
+  resetPeakRss(pid);
   const cpu0 = procCpuS(pid);
   await Promise.all(
     Array.from({ length: n }, async () => {
