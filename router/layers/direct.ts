@@ -3,12 +3,12 @@ import type { RouterError } from '../core/errors.js';
 import type { Endpoint, RouteRequest, TransportResponse } from '../core/types.js';
 
 /**
- * An optional, promise-free way to send an attempt, for in-process transports (the
- * virtual-time simulator). `Transport.send` costs a promise, its reactions, and an
+ * An optional, promise-free way to send an attempt (the virtual-time simulator's transport
+ * and the undici transport implement it). `Transport.send` costs a promise, its reactions, and an
  * AbortController per attempt; at a million simulated requests that allocation is most of
  * the router's cost (the GC copies every in-flight attempt). A transport that implements
  * `[SEND_DIRECT]` is handed the attempt itself as both the abort handle and the sink.
- * Real transports (undici) do not implement it and keep the ordinary `send`.
+ * A transport without it keeps the ordinary `send`.
  *
  * Contract: return false to decline (the router then calls `send`). When it returns
  * true, exactly one of the sink's methods is called later, never from inside the call.
