@@ -6,6 +6,7 @@ import { defaultClassifier } from '../router/classifier/index.js';
 import type { Classifier } from '../router/core/strategy.js';
 import type { RouteRequest } from '../router/core/types.js';
 import { ROUTE_DIRECT, type RouteSink } from '../router/layers/direct.js';
+import { isPushSource, STREAM_PUSH, type ChunkSink } from '../router/layers/stream.js';
 import type { StrategyResult } from '../reports/contract.js';
 import { Engine, type Task } from './engine.js';
 import { createMetrics, type FaultSpec } from './metrics.js';
@@ -89,7 +90,7 @@ export interface SimRunResult {
  * sees the same object, so no id → request map is needed) and the engine task of its
  * arrival: one object per request instead of a request, a record and a closure.
  */
-class Live implements RouteRequest, Task, RouteSink<RouteResult> {
+class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
   readonly id: string;
   readonly model: string;
   readonly prompt: string;
@@ -105,6 +106,8 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult> {
   tried: string[] | null = null;
   okOutcome: ProviderOutcome | undefined = undefined;
   choice: OracleChoice | undefined = undefined;
+  /** Clock time of a stream's first chunk (its client TTFT). */
+  firstAt = 0;
 
   constructor(
     readonly sim: SimRequest,
@@ -133,12 +136,27 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult> {
   routeFailed(err: RouterError): void {
     this.owner.failed(this, err);
   }
+
+  /** ChunkSink: a pushed stream (router/layers/stream.ts); chunks carry nothing the simulator needs. */
+  pushChunk(): boolean {
+    return true;
+  }
+
+  pushEnd(): void {
+    this.owner.streamEnded(this, undefined);
+  }
+
+  pushError(err: unknown): void {
+    this.owner.streamEnded(this, err);
+  }
 }
 
 interface LiveOwner {
   arrive(l: Live): void;
   routed(l: Live, res: RouteResult): void;
   failed(l: Live, err: unknown): void;
+  /** A pushed stream ended: cleanly (err undefined) or with an error. */
+  streamEnded(l: Live, err: unknown): void;
 }
 
 /**
@@ -308,13 +326,19 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   const owner: LiveOwner = {
     arrive,
     routed(l, res) {
-      if (res.stream !== undefined) consume(l, res, engine.now()).catch((e: unknown) => engine.fail(e));
-      else {
+      if (res.stream !== undefined) {
+        if (isPushSource(res.stream)) {
+          // Push: no promise per chunk; pushEnd/pushError may come before this returns.
+          l.firstAt = engine.now();
+          res.stream[STREAM_PUSH](l);
+        } else consume(l, res, engine.now()).catch((e: unknown) => engine.fail(e));
+      } else {
         const started = res.attempts.length > 0 ? res.attempts[res.attempts.length - 1]!.startedAt : l.sim.arrivalMs;
         finish(l, true, undefined, res.response.ttftMs !== undefined ? started + res.response.ttftMs : engine.now());
       }
     },
     failed: (l, e) => finish(l, false, errorCodeOf(e), undefined),
+    streamEnded: (l, e) => (e === undefined ? finish(l, true, undefined, l.firstAt) : finish(l, false, errorCodeOf(e), undefined)),
   };
 
   // Keep exactly one future arrival in the heap: the workload is pulled lazily.

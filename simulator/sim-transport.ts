@@ -2,6 +2,7 @@ import { type ErrorCode, RouterError } from '../router/core/errors.js';
 import type { Timer } from '../router/core/clock.js';
 import type { Endpoint, RouteRequest, SendOptions, Transport, TransportResponse } from '../router/core/types.js';
 import { SEND_DIRECT, type DirectTransport, type UpstreamHandle, type UpstreamSink } from '../router/layers/direct.js';
+import { STREAM_PUSH, STREAM_RESUME, type ChunkSink, type PushSource } from '../router/layers/stream.js';
 import type { Engine, Task } from './engine.js';
 import { createProviderState, type ProviderModel, type ProviderState } from './model.js';
 import type { ProviderOutcome, SimRequest } from './types.js';
@@ -335,12 +336,19 @@ class Call implements Task, AttemptInfo {
 /**
  * A two-chunk stream: the first chunk is there at TTFT; the second (usage, [DONE]) or
  * the cut arrives when the transport calls finish() at totalMs; fail() ends it early
- * (abort). A next() waiting for the end is settled then.
+ * (abort). Read it by pull (a next() waiting for the end is settled then) or by push
+ * (STREAM_PUSH, router/layers/stream.ts: no promise per chunk, so the engine step that
+ * ends the stream needs no microtask drain).
+ *
+ * step: 0 = first chunk not read, 1 = read, 2 = last chunk pushed (end pending a resume),
+ * 3 = over.
  */
-class SimStream implements AsyncIterableIterator<string> {
+class SimStream implements AsyncIterableIterator<string>, PushSource {
   private step = 0;
   private ended: { ok: true } | { ok: false; err: unknown } | null = null;
   private waiter: { resolve: (r: IteratorResult<string>) => void; reject: (e: unknown) => void } | null = null;
+  private sink: ChunkSink | null = null;
+  private paused = false;
 
   constructor(
     private readonly o: ProviderOutcome,
@@ -369,6 +377,7 @@ class SimStream implements AsyncIterableIterator<string> {
   }
 
   private settle(): void {
+    if (this.sink !== null) return this.deliver();
     const w = this.waiter;
     if (!w || !this.ended) return;
     this.waiter = null;
@@ -383,7 +392,7 @@ class SimStream implements AsyncIterableIterator<string> {
       this.step = 1;
       return Promise.resolve({ value: FIRST_CHUNK, done: false });
     }
-    if (s >= 2 || this.waiter) return Promise.resolve({ value: undefined, done: true });
+    if (s >= 2 || this.waiter || this.sink) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {
       this.waiter = { resolve, reject };
       this.settle();
@@ -391,7 +400,49 @@ class SimStream implements AsyncIterableIterator<string> {
   }
 
   return(): Promise<IteratorResult<string>> {
-    this.step = 2;
+    this.step = 3;
+    this.sink = null;
     return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [STREAM_PUSH](sink: ChunkSink): void {
+    if (this.step >= 2) return; // already read to the end
+    this.sink = sink;
+    if (this.step === 0) {
+      this.step = 1;
+      if (!sink.pushChunk(FIRST_CHUNK)) {
+        this.paused = true;
+        return;
+      }
+    }
+    this.deliver();
+  }
+
+  [STREAM_RESUME](): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.deliver();
+  }
+
+  /** Push what is due: the last chunk then the end, or the error; stop while paused. */
+  private deliver(): void {
+    const s = this.sink;
+    const e = this.ended;
+    if (s === null || e === null || this.paused) return;
+    if (!e.ok) {
+      this.step = 3;
+      this.sink = null;
+      return s.pushError(e.err);
+    }
+    if (this.step < 2) {
+      this.step = 2;
+      if (!s.pushChunk(LAST_CHUNK)) {
+        this.paused = true;
+        return;
+      }
+    }
+    this.step = 3;
+    this.sink = null;
+    s.pushEnd();
   }
 }
