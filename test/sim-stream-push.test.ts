@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Endpoint } from '../router/core/types.js';
 import { STREAM_PUSH, STREAM_RESUME, isPushSource, type ChunkSink } from '../router/layers/stream.js';
 import { Engine } from '../simulator/engine.js';
-import type { ProviderModel } from '../simulator/model.js';
+import type { ProviderModel, ProviderState } from '../simulator/model.js';
 import { createSimTransport } from '../simulator/sim-transport.js';
 import type { ProviderOutcome, SimRequest } from '../simulator/types.js';
 
@@ -11,8 +11,8 @@ function fixedModel(o: ProviderOutcome): ProviderModel {
   return {
     id: 'p',
     outcome: () => o,
-    admit: (st) => void st.inFlight++,
-    release: (st) => void (st.inFlight > 0 && st.inFlight--),
+    admit: (st: ProviderState) => void st.inFlight++,
+    release: (st: ProviderState) => void (st.inFlight > 0 && st.inFlight--),
   } as unknown as ProviderModel;
 }
 
@@ -28,7 +28,7 @@ async function pushRun(o: ProviderOutcome, pauseAt: Set<number>, resumeAt?: numb
   let n = 0;
   const sink: ChunkSink = {
     pushChunk: (c) => {
-      log.push(`chunk${++n}@${engine.now()}${c.includes('[DONE]') ? ':done-marker' : ''}`);
+      log.push(`chunk${++n}@${engine.now()}${String(c).includes('[DONE]') ? ':done-marker' : ''}`);
       return !pauseAt.has(n);
     },
     pushEnd: () => void log.push(`end@${engine.now()}`),
