@@ -290,20 +290,6 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     if (arrivalsDone && live.size === 0) router.close();
   };
 
-  /** Drain a stream to its end; a mid-stream failure fails the request. */
-  const consume = async (l: Live, res: RouteResult, firstAt: number): Promise<void> => {
-    let code: string | undefined;
-    try {
-      for await (const _chunk of res.stream!) {
-        // chunks carry nothing the simulator needs
-      }
-    } catch (e) {
-      code = errorCodeOf(e);
-    }
-    // Outside the try: a throwing onRequest must not record the request a second time.
-    finish(l, code === undefined, code, code === undefined ? firstAt : undefined);
-  };
-
   const arrive = (l: Live): void => {
     live.add(l); // before scheduleNext: the last arrival must not see an idle run and close the router
     scheduleNext();
@@ -327,11 +313,11 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     arrive,
     routed(l, res) {
       if (res.stream !== undefined) {
-        if (isPushSource(res.stream)) {
-          // Push: no promise per chunk; pushEnd/pushError may come before this returns.
-          l.firstAt = engine.now();
-          res.stream[STREAM_PUSH](l);
-        } else consume(l, res, engine.now()).catch((e: unknown) => engine.fail(e));
+        // The router's streams are push sources (router/layers/stream.ts): no promise per
+        // chunk; pushEnd/pushError may come before this returns.
+        if (!isPushSource(res.stream)) throw new Error('sim: expected the router to return a push stream');
+        l.firstAt = engine.now();
+        res.stream[STREAM_PUSH](l);
       } else {
         const started = res.attempts.length > 0 ? res.attempts[res.attempts.length - 1]!.startedAt : l.sim.arrivalMs;
         finish(l, true, undefined, res.response.ttftMs !== undefined ? started + res.response.ttftMs : engine.now());

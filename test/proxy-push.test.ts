@@ -1,5 +1,3 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../router/core/clock.js';
@@ -12,6 +10,7 @@ import { SEND_DIRECT, type UpstreamHandle, type UpstreamSink } from '../router/l
 import { STREAM_PUSH, STREAM_RESUME, isPushSource, type ChunkSink } from '../router/layers/stream.js';
 import { createHttpTransport, type HttpTransport } from '../router/transport/http.js';
 import { FakeTransport, settle, threeEndpoints } from './helpers/fake-transport.js';
+import { sse, startStubUpstream, type StubUpstream } from './helpers/stub-upstream.js';
 
 /**
  * Push delivery (router/layers/stream.ts): the transport's own push with backpressure,
@@ -19,43 +18,28 @@ import { FakeTransport, settle, threeEndpoints } from './helpers/fake-transport.
  * transport, including the request deadline while the consumer is paused.
  */
 
-let server: Server;
+let stub: StubUpstream;
 let base: string;
 const closed: string[] = [];
 
-function sse(res: ServerResponse, chunks: string[], done: boolean): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-  for (const c of chunks) res.write(`data: ${c}\n\n`);
-  if (done) res.end('data: [DONE]\n\n');
-  else res.end();
-}
-
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      const model = String((JSON.parse(raw) as { model: string }).model);
-      res.on('close', () => closed.push(model));
-      if (model === 'stream') return sse(res, ['{"n":1}', '{"n":2}', '{"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":3}}'], true);
-      if (model === 'cut') return sse(res, ['{"n":1}'], false);
-      if (model === 'many') return sse(res, Array.from({ length: 50 }, (_, i) => `{"n":${i}}`), true);
-      if (model === 'hold') {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write('data: {"n":1}\n\n');
-        return; // never ends
-      }
-      res.writeHead(500).end();
-    });
+  stub = await startStubUpstream((_req, res, raw) => {
+    const model = String((JSON.parse(raw) as { model: string }).model);
+    res.on('close', () => closed.push(model));
+    if (model === 'stream') return sse(res, ['{"n":1}', '{"n":2}', '{"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":3}}'], true);
+    if (model === 'cut') return sse(res, ['{"n":1}'], false);
+    if (model === 'many') return sse(res, Array.from({ length: 50 }, (_, i) => `{"n":${i}}`), true);
+    if (model === 'hold') {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"n":1}\n\n');
+      return; // never ends
+    }
+    res.writeHead(500).end();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  base = stub.base;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+afterAll(() => stub.close());
 
 function ep(upstreamModel: string): Endpoint {
   return normalizeEndpoint(endpointSchema.parse({ provider: 'stub', model: 'group', upstreamModel, baseUrl: base }));

@@ -1,10 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeEndpoint, endpointSchema } from '../router/core/config.js';
 import { RouterError } from '../router/core/errors.js';
 import type { Endpoint } from '../router/core/types.js';
 import { createHttpTransport, type HttpTransport } from '../router/transport/http.js';
+import { sse, startStubUpstream, type StubUpstream } from './helpers/stub-upstream.js';
 
 /** A tiny upstream stub whose behaviour each test picks via the request's model name. */
 interface Seen {
@@ -13,53 +13,38 @@ interface Seen {
   url: string;
 }
 
-let server: Server;
+let stub: StubUpstream;
 let base: string;
 const seen: Seen[] = [];
 
-function sse(res: ServerResponse, chunks: string[], done: boolean): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-  for (const c of chunks) res.write(`data: ${c}\n\n`);
-  if (done) res.end('data: [DONE]\n\n');
-  else res.end();
-}
-
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      if (req.method === 'GET') return void res.writeHead(200).end('{"data":[]}');
-      const body = JSON.parse(raw) as Record<string, unknown>;
-      seen.push({ headers: req.headers, body, url: req.url ?? '' });
-      const model = String(body.model);
-      if (model === 'json')
-        return void res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ id: 'x', choices: [], usage: { prompt_tokens: 3, completion_tokens: 5 } }));
-      if (model === 'limited') return void res.writeHead(429, { 'retry-after': '2' }).end('{"error":{"message":"slow down"}}');
-      if (model === 'malformed') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"oops');
-      if (model === 'stream')
-        return sse(res, ['{"choices":[{"delta":{"content":"a"}}]}', '{"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":2}}'], true);
-      if (model === 'cut') return sse(res, ['{"choices":[{"delta":{"content":"a"}}]}'], false);
-      if (model === 'reset') {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write('data: {"choices":[{"delta":{"content":"a"}}]}\n\n');
-        setImmediate(() => res.socket?.destroy());
-        return;
-      }
-      if (model === 'hang') return; // never answers
-      res.writeHead(500).end();
-    });
+  stub = await startStubUpstream((req, res, raw) => {
+    if (req.method === 'GET') return void res.writeHead(200).end('{"data":[]}');
+    const body = JSON.parse(raw) as Record<string, unknown>;
+    seen.push({ headers: req.headers, body, url: req.url ?? '' });
+    const model = String(body.model);
+    if (model === 'json')
+      return void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ id: 'x', choices: [], usage: { prompt_tokens: 3, completion_tokens: 5 } }));
+    if (model === 'limited') return void res.writeHead(429, { 'retry-after': '2' }).end('{"error":{"message":"slow down"}}');
+    if (model === 'malformed') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"oops');
+    if (model === 'stream')
+      return sse(res, ['{"choices":[{"delta":{"content":"a"}}]}', '{"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":2}}'], true);
+    if (model === 'cut') return sse(res, ['{"choices":[{"delta":{"content":"a"}}]}'], false);
+    if (model === 'reset') {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"choices":[{"delta":{"content":"a"}}]}\n\n');
+      setImmediate(() => res.socket?.destroy());
+      return;
+    }
+    if (model === 'hang') return; // never answers
+    res.writeHead(500).end();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  base = stub.base;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+afterAll(() => stub.close());
 
 function ep(upstreamModel: string, extra: Record<string, unknown> = {}): Endpoint {
   return normalizeEndpoint(

@@ -5,7 +5,7 @@ import { AbortPool } from '../layers/abort-pool.js';
 import type { Runtime } from '../layers/context.js';
 import { hasDirectSend, ROUTE_DIRECT, type RouteSink } from '../layers/direct.js';
 import { Admission, estimateTokens } from '../layers/rate-limit.js';
-import { startRequest, startRequestDirect } from '../layers/request.js';
+import { startRequest } from '../layers/request.js';
 import { RetryBudget } from '../layers/retry-budget.js';
 import { createHttpTransport } from '../transport/http.js';
 import { type Clock, systemClock } from './clock.js';
@@ -143,25 +143,21 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps = {}): 
     return new RouterError('unknown_model', `no endpoint serves model "${m}"; known models: ${[...groups.keys()].sort().join(', ')}`);
   }
 
+  function routeDirect(req: RouteRequest, sink: RouteSink<RouteResult>, opts?: { signal?: AbortSignal }): void {
+    let models: readonly string[];
+    try {
+      models = resolveModels(req);
+    } catch (e) {
+      return sink.routeFailed(toRouterError(e));
+    }
+    startRequest(rt, req, models, opts?.signal, estimateTokens(req), sink);
+  }
+
   return {
     route(req, opts) {
-      let models: readonly string[];
-      try {
-        models = resolveModels(req);
-      } catch (e) {
-        return Promise.reject(toRouterError(e));
-      }
-      return startRequest(rt, req, models, opts?.signal, estimateTokens(req));
+      return new Promise((resolve, reject) => routeDirect(req, { routeDone: resolve, routeFailed: reject }, opts));
     },
-    [ROUTE_DIRECT](req: RouteRequest, sink: RouteSink<RouteResult>, opts?: { signal?: AbortSignal }): void {
-      let models: readonly string[];
-      try {
-        models = resolveModels(req);
-      } catch (e) {
-        return sink.routeFailed(toRouterError(e));
-      }
-      startRequestDirect(rt, req, models, opts?.signal, estimateTokens(req), sink);
-    },
+    [ROUTE_DIRECT]: routeDirect,
     candidates(model) {
       const now = clock.now();
       if (model !== undefined) {

@@ -10,12 +10,11 @@ import { requestFailed, requestWon } from './metrics.js';
 import { GIVE_UP, planRetry } from './retry.js';
 import { setRequestDeadline } from './timeout.js';
 
-const noop = (): void => undefined;
-/** The run whose promise is being created (one shared executor instead of a closure per request). */
-let adopting: RequestRun | null = null;
-
-/** Route one request, reporting to `sink` instead of a promise (direct.ts ROUTE_DIRECT). */
-export function startRequestDirect(
+/**
+ * Route one request, reporting to `sink` exactly once (direct.ts ROUTE_DIRECT; `route()`'s
+ * promise is a sink too). The sink may be called before this returns.
+ */
+export function startRequest(
   rt: Runtime,
   req: RouteRequest,
   models: readonly string[],
@@ -23,8 +22,7 @@ export function startRequestDirect(
   tokens: number,
   sink: RouteSink<RouteResult>,
 ): void {
-  const run = new RequestRun(rt, req, models, signal, tokens);
-  run.sink = sink;
+  const run = new RequestRun(rt, req, models, signal, tokens, sink);
   try {
     run.start();
   } catch (e) {
@@ -34,41 +32,16 @@ export function startRequestDirect(
   }
 }
 
-/** Route one request: its promise, settled once with the result or a RouterError. */
-export function startRequest(
-  rt: Runtime,
-  req: RouteRequest,
-  models: readonly string[],
-  signal: AbortSignal | undefined,
-  tokens: number,
-): Promise<RouteResult> {
-  const run = new RequestRun(rt, req, models, signal, tokens);
-  adopting = run;
-  const promise = new Promise<RouteResult>(RequestRun.adopt);
-  adopting = null;
-  try {
-    run.start();
-  } catch (e) {
-    run.abandon(toRouterError(e));
-  }
-  return promise;
-}
-
 /**
  * One request in flight: the driver of the layers (context.ts). It sets the deadline,
  * starts a try, and on each failed try asks the retry policy what follows: give up, try
- * again at once (failover, fallback model) or after a backoff on the clock. The request's
- * promise is the only promise on the common path; attempts and hedges report back by
+ * again at once (failover, fallback model) or after a backoff on the clock. No promise on
+ * the common path (route()'s own promise aside); attempts and hedges report back by
  * method calls, so a request that succeeds at the first attempt allocates little beyond
  * its context, its attempt and the result.
  */
 export class RequestRun extends RequestCtx implements TryOwner {
   private finished = false;
-  /** The request promise's resolving functions (set by startRequest). */
-  private resolve: (r: RouteResult) => void = noop;
-  private reject: (err: RouterError) => void = noop;
-  /** Set instead of resolve/reject for a direct route (startRequestDirect). */
-  sink: RouteSink<RouteResult> | null = null;
 
   constructor(
     private readonly rt: Runtime,
@@ -76,15 +49,10 @@ export class RequestRun extends RequestCtx implements TryOwner {
     models: readonly string[],
     signal: AbortSignal | undefined,
     tokens: number,
+    /** Hears the outcome, once. */
+    private readonly sink: RouteSink<RouteResult>,
   ) {
     super(req, req.id, models, rt.clock.now(), signal, tokens);
-  }
-
-  /** @internal The executor of the request's promise (see startRequest). */
-  static adopt(resolve: (r: RouteResult) => void, reject: (err: RouterError) => void): void {
-    const run = adopting!;
-    run.resolve = resolve;
-    run.reject = reject;
   }
 
   get isFinished(): boolean {
@@ -120,8 +88,7 @@ export class RequestRun extends RequestCtx implements TryOwner {
       trace: buildTrace(this.id, this.rt.env.strategy.name, this.picks, this.attempts),
     };
     if (win.stream !== undefined) result.stream = win.stream;
-    if (this.sink !== null) this.sink.routeDone(result);
-    else this.resolve(result);
+    this.sink.routeDone(result);
   }
 
   tryFailed(e: unknown): void {
@@ -140,17 +107,12 @@ export class RequestRun extends RequestCtx implements TryOwner {
   abandon(err: RouterError): void {
     if (this.finished) return;
     this.finished = true;
-    this.settleFailed(err);
-  }
-
-  private settleFailed(err: RouterError): void {
-    if (this.sink !== null) this.sink.routeFailed(err);
-    else this.reject(err);
+    this.sink.routeFailed(err);
   }
 
   private fail(err: RouterError): void {
     this.finished = true;
     requestFailed(this.rt, this, err);
-    this.settleFailed(err);
+    this.sink.routeFailed(err);
   }
 }

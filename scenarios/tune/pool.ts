@@ -1,16 +1,13 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { StrategyResult } from '../../reports/contract.js';
+import { startWorker, tsxScript } from '../worker-boot.js';
 import { evaluate, loadEvalContext, type EvalContext, type EvalTask } from './evaluate.js';
 
 /**
- * Spreads evaluations over cores with node:worker_threads. Each worker runs TypeScript:
- * `execArgv: ['--import', 'tsx']` does not reach a worker's entry module on Node 20, so
- * the worker boots from a tiny ESM snippet that registers tsx's loader (tsx/esm/api
- * `register()`) and then imports worker.ts. When workers cannot start (no tsx, a sandbox
+ * Spreads evaluations over cores with node:worker_threads. Each worker runs worker.ts
+ * through tsx (scenarios/worker-boot.ts: `execArgv: ['--import', 'tsx']` does not reach a
+ * worker's entry module on Node 20). When workers cannot start (no tsx, a sandbox
  * without threads) the pool says why and evaluates in this thread instead: slower, same
  * results (an evaluation is a pure function of its task).
  */
@@ -30,26 +27,6 @@ export interface PoolOptions {
   log?: (line: string) => void;
   /** Max wait for a worker to load (ms). */
   startTimeoutMs?: number;
-}
-
-/** The ESM entry of tsx's API (import.meta.resolve is missing under some runners; fall back to the CJS path's sibling). */
-function tsxApiUrl(): string {
-  const resolver = (import.meta as { resolve?: (s: string) => string }).resolve;
-  if (typeof resolver === 'function') {
-    try {
-      return resolver('tsx/esm/api');
-    } catch {
-      // fall through
-    }
-  }
-  const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
-  const mjs = cjs.replace(/\.cjs$/, '.mjs');
-  return pathToFileURL(existsSync(mjs) ? mjs : cjs).href;
-}
-
-function bootCode(entry: string): string {
-  const api = tsxApiUrl();
-  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
 }
 
 class InThread implements Evaluator {
@@ -147,12 +124,12 @@ class Pool implements Evaluator {
 }
 
 /** Start one worker and wait until it has loaded the scenario. */
-function startWorker(scenario: string, timeoutMs: number): Promise<Worker> {
-  const entry = new URL('./worker.ts', import.meta.url).href;
+function startEvalWorker(scenario: string, timeoutMs: number): Promise<Worker> {
+  const script = tsxScript(new URL('./worker.ts', import.meta.url));
   return new Promise((resolve, reject) => {
     let worker: Worker;
     try {
-      worker = new Worker(bootCode(entry), { eval: true, workerData: { scenarioPath: scenario } });
+      worker = startWorker(script, { scenarioPath: scenario });
     } catch (e) {
       reject(e as Error);
       return;
@@ -195,7 +172,7 @@ export async function createEvaluator(o: PoolOptions): Promise<Evaluator> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const n = o.workers ?? availableParallelism();
   if (n <= 0) return new InThread(loadEvalContext(o.scenario));
-  const started = await Promise.allSettled(Array.from({ length: n }, () => startWorker(o.scenario, o.startTimeoutMs ?? 60_000)));
+  const started = await Promise.allSettled(Array.from({ length: n }, () => startEvalWorker(o.scenario, o.startTimeoutMs ?? 60_000)));
   const workers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   if (workers.length === 0) {
     const why = started.find((s): s is PromiseRejectedResult => s.status === 'rejected')?.reason as Error | undefined;
