@@ -21,11 +21,28 @@ import { sse, startStubUpstream, type StubUpstream } from './helpers/stub-upstre
 let stub: StubUpstream;
 let base: string;
 const closed: string[] = [];
+const onClosed: Array<() => void> = [];
+
+/** Resolves once the stub has seen `n` closed responses for `model` (no polling). */
+function closedAtLeast(model: string, n: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (closed.filter((m) => m === model).length < n) return;
+      onClosed.splice(onClosed.indexOf(check), 1);
+      resolve();
+    };
+    onClosed.push(check);
+    check();
+  });
+}
 
 beforeAll(async () => {
   stub = await startStubUpstream((_req, res, raw) => {
     const model = String((JSON.parse(raw) as { model: string }).model);
-    res.on('close', () => closed.push(model));
+    res.on('close', () => {
+      closed.push(model);
+      for (const f of [...onClosed]) f();
+    });
     if (model === 'stream') return sse(res, ['{"n":1}', '{"n":2}', '{"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":3}}'], true);
     if (model === 'cut') return sse(res, ['{"n":1}'], false);
     if (model === 'many') return sse(res, Array.from({ length: 50 }, (_, i) => `{"n":${i}}`), true);
@@ -52,27 +69,47 @@ class Recorder implements ChunkSink {
   ended = false;
   error: unknown = undefined;
   paused = false;
+  /** Chunks pushed while paused (a backpressure violation). */
+  pushedWhilePaused = 0;
   done: Promise<void>;
   private finish!: () => void;
+  private waiters: Array<() => void> = [];
   constructor(private readonly pauseEvery = 0) {
     this.done = new Promise((r) => (this.finish = r));
   }
+  /** Resolves at the first sink event after which `pred()` holds (at once if it holds now). */
+  waitFor(pred: () => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!pred()) return;
+        this.waiters.splice(this.waiters.indexOf(check), 1);
+        resolve();
+      };
+      this.waiters.push(check);
+      check();
+    });
+  }
+  private notify(): void {
+    for (const f of [...this.waiters]) f();
+  }
   pushChunk(c: Uint8Array | string): boolean {
+    if (this.paused) this.pushedWhilePaused++;
     this.text += typeof c === 'string' ? c : Buffer.from(c).toString();
     this.chunks++;
-    if (this.pauseEvery > 0 && this.chunks % this.pauseEvery === 0) {
-      this.paused = true;
-      return false;
-    }
-    return true;
+    const pause = this.pauseEvery > 0 && this.chunks % this.pauseEvery === 0;
+    if (pause) this.paused = true;
+    this.notify();
+    return !pause;
   }
   pushEnd(): void {
     this.ended = true;
     this.finish();
+    this.notify();
   }
   pushError(e: unknown): void {
     this.error = e;
     this.finish();
+    this.notify();
   }
 }
 
@@ -103,17 +140,16 @@ describe('http transport: push and direct send', () => {
     const rec = new Recorder(1);
     src[STREAM_PUSH](rec);
     let resumes = 0;
-    while (!rec.ended && rec.error === undefined) {
-      await new Promise((res) => setTimeout(res, 1));
-      if (rec.paused) {
-        const before = rec.chunks;
-        await new Promise((res) => setTimeout(res, 2));
-        expect(rec.chunks).toBe(before); // nothing arrives while paused
-        rec.paused = false;
-        resumes++;
-        src[STREAM_RESUME]();
-      }
+    for (;;) {
+      await rec.waitFor(() => rec.paused || rec.ended || rec.error !== undefined);
+      if (!rec.paused) break;
+      // Let socket data arrive while paused (one event-loop turn); the sink counts any chunk pushed now.
+      await new Promise((res) => setImmediate(res));
+      rec.paused = false;
+      resumes++;
+      src[STREAM_RESUME]();
     }
+    expect(rec.pushedWhilePaused).toBe(0); // nothing arrives while paused
     expect(rec.ended).toBe(true);
     expect(resumes).toBeGreaterThan(0);
     const ns = [...rec.text.matchAll(/"n":(\d+)/g)].map((m) => Number(m[1]));
@@ -133,14 +169,18 @@ describe('http transport: push and direct send', () => {
     let head: TransportResponse | undefined;
     let failed: unknown;
     let sync = true;
+    let answered = (): void => undefined;
+    const answer = new Promise<void>((r) => (answered = r));
     const sink: UpstreamSink = {
       upstreamResponse: (res) => {
         expect(sync).toBe(false);
         head = res;
+        answered();
       },
       upstreamError: (e) => {
         expect(sync).toBe(false);
         failed = e;
+        answered();
       },
     };
     const handle: { -readonly [K in keyof UpstreamHandle]: UpstreamHandle[K] } & { abort(reason: unknown): void } = {
@@ -155,16 +195,17 @@ describe('http transport: push and direct send', () => {
     };
     expect(t[SEND_DIRECT](ep('hold'), { model: 'group', stream: true }, handle, sink)).toBe(true);
     sync = false;
-    while (!head && failed === undefined) await new Promise((r) => setTimeout(r, 1));
+    await answer;
+    expect(failed).toBeUndefined();
     expect(head?.status).toBe(200);
     const rec = new Recorder();
     (head!.stream as unknown as { [STREAM_PUSH](s: ChunkSink): void })[STREAM_PUSH](rec);
-    while (rec.chunks === 0) await new Promise((r) => setTimeout(r, 1));
+    await rec.waitFor(() => rec.chunks > 0);
     handle.abort(new RouterError('aborted', 'test abort'));
     await rec.done;
     expect(rec.error).toMatchObject({ code: 'aborted' });
     expect(handle.abortListener).toBeNull();
-    while (!closed.includes('hold')) await new Promise((r) => setTimeout(r, 1)); // the upstream saw the abort
+    await closedAtLeast('hold', 1); // the upstream saw the abort
   });
 });
 
@@ -263,12 +304,11 @@ describe('proxy streaming through the real transport (push path)', () => {
     const res = await post('held', ac.signal);
     for await (const _ of res.body) break; // the first chunk arrived
     ac.abort();
-    while (closed.filter((m) => m === 'hold').length === before) await new Promise((r) => setTimeout(r, 1));
+    await closedAtLeast('hold', before + 1);
     let text = '';
-    while (!/llm_router_requests_total\{endpoint="held",status="499"\} 1/.test(text)) {
+    // The proxy counts the 499 when it sees the client's close: re-read /metrics (real I/O per read, no sleep).
+    while (!/llm_router_requests_total\{endpoint="held",status="499"\} 1/.test(text))
       text = await (await request(`${proxy.url}/metrics`)).body.text();
-      await new Promise((r) => setTimeout(r, 1));
-    }
     expect(proxy.server.inFlight()).toBe(0);
   });
 });
