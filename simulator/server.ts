@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { constants as h2, createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { systemClock, type Clock, type Timer } from '../router/core/clock.js';
 import type { ProviderProfile } from './profile.js';
 import { createProviderModel, createProviderState, type ProviderModel } from './model.js';
@@ -22,6 +23,12 @@ import {
  * phase and reopens it after; mode reset destroys every connection; a stream cut
  * ends the SSE stream without `[DONE]`; a hang holds the socket until the client
  * gives up; malformed sends invalid JSON.
+ *
+ * One port speaks HTTP/1.1 and cleartext HTTP/2 with prior knowledge (h2c): the first
+ * bytes of a connection pick the protocol (HTTP/2's preface starts `PRI `). Over
+ * HTTP/2 a per-request refusal is RST_STREAM REFUSED_STREAM and a per-request reset
+ * RST_STREAM INTERNAL_ERROR (the connection carries other requests); an outage still
+ * destroys whole connections.
  *
  * Time: scenario ms = (clock.now() − start) · speed; every modelled delay d waits
  * d / speed real ms. The clock is injectable so tests can drive phases with a
@@ -65,6 +72,30 @@ export interface ProviderServer {
 
 export const LOOPBACK = '127.0.0.1';
 const MAX_BODY = 1 << 20;
+/** The first bytes of HTTP/2's connection preface (RFC 9113 §3.4); no HTTP/1 method starts so. */
+const H2_PREFIX = Buffer.from('PRI * HTTP/2.0');
+
+type Req = IncomingMessage | Http2ServerRequest;
+type Res = ServerResponse | Http2ServerResponse;
+
+const isH2 = (req: Req): req is Http2ServerRequest => 'stream' in req;
+
+/** Has the response's connection (HTTP/1) or stream (HTTP/2) gone away? */
+function gone(res: Res): boolean {
+  return 'stream' in res ? res.stream.destroyed : res.destroyed;
+}
+
+/** Fail one request the way its protocol can: HTTP/1 loses its connection, HTTP/2 only its stream. */
+function dropRequest(req: Req, h2Code: number): void {
+  if (isH2(req)) req.stream.close(h2Code);
+  else req.socket.destroy();
+}
+
+/** An outage: the whole connection goes, whatever it carries. */
+function dropConnection(req: Req): void {
+  if (isH2(req)) req.stream.session?.destroy();
+  else req.socket.destroy();
+}
 
 export async function startProviderServer(profile: ProviderProfile, opts: ProviderServerOptions = {}): Promise<ProviderServer> {
   const host = opts.host ?? LOOPBACK;
@@ -88,29 +119,50 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
   let boundary: Timer | undefined;
   let transition: Promise<void> = Promise.resolve();
 
-  const server: Server = createServer((req, res) => handle(req, res));
-  server.keepAliveTimeout = 5_000;
-  server.on('connection', (s: Socket) => {
+  const http1 = createServer((req, res) => handle(req, res));
+  http1.keepAliveTimeout = 5_000;
+  const http2 = createH2Server((req, res) => handle(req, res));
+  const server: Server = createNetServer((s: Socket) => {
     if (mode === 'reset' || mode === 'refuse') {
       s.destroy();
       return;
     }
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
+    sniff(s);
   });
+
+  /** Hand the socket to the HTTP/2 server if its first bytes are the h2 preface, else to HTTP/1.1. */
+  function sniff(s: Socket): void {
+    let seen: Buffer = Buffer.alloc(0);
+    const onData = (b: Buffer): void => {
+      seen = seen.length === 0 ? b : Buffer.concat([seen, b]);
+      if (seen.length < H2_PREFIX.length && H2_PREFIX.subarray(0, seen.length).equals(seen)) return; // need more bytes
+      s.off('data', onData);
+      s.pause();
+      s.unshift(seen);
+      if (seen.subarray(0, H2_PREFIX.length).equals(H2_PREFIX)) {
+        http2.emit('connection', s); // the session reads what was unshifted from the socket's buffer
+      } else {
+        http1.emit('connection', s);
+        s.resume();
+      }
+    };
+    s.on('data', onData);
+  }
 
   const wait = (scenarioMs: number, fn: () => void): Timer => clock.setTimeout(fn, scenarioMs / speed);
 
-  function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): void {
-    if (res.headersSent || res.destroyed) return;
+  function send(res: Res, status: number, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): void {
+    if (res.headersSent || gone(res)) return;
     res.writeHead(status, headers);
     res.end(body);
   }
 
-  function handle(req: IncomingMessage, res: ServerResponse): void {
+  function handle(req: Req, res: Res): void {
     const path = (req.url ?? '/').split('?')[0];
     if (mode === 'reset' || mode === 'refuse') {
-      req.socket.destroy();
+      dropConnection(req);
       return;
     }
     if (req.method === 'GET' && path === '/health') return send(res, mode === 'http_503' ? 503 : 200, healthBody(profile, mode === null));
@@ -119,7 +171,7 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
     send(res, 404, wireErrorBody(404, `no route ${req.method} ${path}`));
   }
 
-  function readBody(req: IncomingMessage, res: ServerResponse): void {
+  function readBody(req: Req, res: Res): void {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -149,7 +201,7 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
     });
   }
 
-  function chat(req: IncomingMessage, res: ServerResponse, body: unknown): void {
+  function chat(req: Req, res: Res, body: unknown): void {
     const get = (n: string): string | undefined => {
       const v = req.headers[n];
       return Array.isArray(v) ? v[0] : v;
@@ -170,13 +222,13 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
     execute(planResponse(o, parsed.req, profile, { minChunkMs, speed }), req, res, (t) => (timer = t));
   }
 
-  function execute(plan: WirePlan, req: IncomingMessage, res: ServerResponse, setTimer: (t: Timer) => void): void {
+  function execute(plan: WirePlan, req: Req, res: Res, setTimer: (t: Timer) => void): void {
     switch (plan.type) {
       case 'refuse':
-        req.socket.destroy();
+        dropRequest(req, h2.NGHTTP2_REFUSED_STREAM);
         return;
       case 'reset':
-        setTimer(wait(plan.atMs, () => req.socket.destroy()));
+        setTimer(wait(plan.atMs, () => dropRequest(req, h2.NGHTTP2_INTERNAL_ERROR)));
         return;
       case 'hang':
         return; // hold the socket; `close` fires when the client gives up
@@ -186,15 +238,16 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
       case 'stream': {
         let i = 0;
         const next = (): void => {
-          if (res.destroyed) return;
-          if (!res.headersSent) {
-            res.writeHead(200, { ...plan.headers });
-            res.flushHeaders();
+          if (gone(res)) return;
+          const out = res as ServerResponse; // the HTTP/2 compat response has the same calls (its typings lack flushHeaders)
+          if (!out.headersSent) {
+            out.writeHead(200, { ...plan.headers });
+            out.flushHeaders();
           }
           // send every event due now, then wait for the next one
           const ev = plan.events;
           const at = i < ev.length ? ev[i]!.atMs : plan.endMs;
-          while (i < ev.length && ev[i]!.atMs <= at) res.write(sseEvent(ev[i++]!.data));
+          while (i < ev.length && ev[i]!.atMs <= at) out.write(sseEvent(ev[i++]!.data));
           if (i < ev.length) setTimer(wait(ev[i]!.atMs - at, next));
           else if (plan.endMs > at) setTimer(wait(plan.endMs - at, () => res.end()));
           else res.end();

@@ -14,3 +14,14 @@ export function baseProfile(over: Partial<ProviderProfileInput> = {}): ProviderP
     ...over,
   };
 }
+
+/** Profile override: no faults at all. */
+export const noFail = { failures: { baseErrorRate: 0, kinds: {} } };
+
+/** A chat completion body for provider-server tests (model `m`, as baseProfile serves). */
+export const chatBody = (stream: boolean, max?: number) => ({
+  model: 'm',
+  stream,
+  ...(max ? { max_tokens: max } : {}),
+  messages: [{ role: 'user', content: 'Write a haiku about the sea, please.' }],
+});

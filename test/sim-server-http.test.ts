@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../router/core/clock.js';
 import { parseProfile } from '../simulator/profile.js';
 import { startProviderServer, type ProviderServer } from '../simulator/server.js';
-import { baseProfile } from './sim-profile-fixtures.js';
+import { baseProfile, chatBody, noFail } from './sim-profile-fixtures.js';
 import { observe } from './sim-server-observe.js';
 
 const servers: ProviderServer[] = [];
@@ -14,13 +14,7 @@ async function start(over: Parameters<typeof baseProfile>[0], opts: Parameters<t
   servers.push(s);
   return s;
 }
-const noFail = { failures: { baseErrorRate: 0, kinds: {} } };
-const chat = (stream: boolean, max?: number) => ({
-  model: 'm',
-  stream,
-  ...(max ? { max_tokens: max } : {}),
-  messages: [{ role: 'user', content: 'Write a haiku about the sea, please.' }],
-});
+const chat = chatBody;
 
 describe('provider server (real node:http)', () => {
   it('binds 127.0.0.1 only', async () => {

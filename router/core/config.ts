@@ -34,6 +34,8 @@ export const endpointSchema = z.strictObject({
   tags: z.array(z.string()).default([]),
   contextWindow: posInt.optional(),
   limits: z.strictObject({ rpm: posInt.optional(), tpm: posInt.optional() }).default({}),
+  /** Speak HTTP/2 upstream: ALPN-negotiated for https, prior knowledge (h2c) for http. */
+  http2: z.boolean().default(false),
 });
 
 export const strategyRefSchema = z.union([
@@ -169,6 +171,7 @@ export function normalizeEndpoint(c: z.output<typeof endpointSchema>): Endpoint 
     tags: Object.freeze([...c.tags]),
     contextWindow: c.contextWindow,
     limits: Object.freeze({ ...c.limits }),
+    http2: c.http2,
   });
 }
 

@@ -37,6 +37,13 @@ export interface Endpoint {
   readonly tags: readonly string[];
   readonly contextWindow: number | undefined;
   readonly limits: { readonly rpm?: number; readonly tpm?: number };
+  /**
+   * Speak HTTP/2 to the upstream (HTTP transport): negotiated by ALPN for https, prior
+   * knowledge (h2c) for http, so only set it for http upstreams that speak h2c. Many
+   * concurrent requests then share a few connections (up to 100 streams each) instead
+   * of one socket per in-flight request.
+   */
+  readonly http2: boolean;
 }
 
 export interface ChatMessage {

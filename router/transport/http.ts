@@ -1,9 +1,10 @@
 import { createRequire } from 'node:module';
-import type { Dispatcher, Pool as UndiciPool } from 'undici';
+import type { Client as UndiciClient, Dispatcher, Pool as UndiciPool } from 'undici';
 import { RouterError, parseRetryAfter, toRouterError } from '../core/errors.js';
 import type { Endpoint, RouteRequest, SendOptions, Transport, TransportResponse, Usage } from '../core/types.js';
 import { SEND_DIRECT, type DirectTransport, type UpstreamHandle, type UpstreamSink } from '../layers/direct.js';
 import { STREAM_PUSH, STREAM_RESUME, type ChunkSink, type PushSource } from '../layers/stream.js';
+import { H2Pool } from './h2-pool.js';
 
 /**
  * The real transport: one undici Pool (keep-alive) per upstream origin, shared by
@@ -30,23 +31,27 @@ import { STREAM_PUSH, STREAM_RESUME, type ChunkSink, type PushSource } from '../
  */
 
 /**
- * Load only undici's Pool (and what it needs), not the package index, which also
- * loads fetch, WebSocket, caching and mocks: ~9 MB less RSS in the proxy, whose
- * memory is budgeted. undici is pinned to an exact version; if this internal path
- * ever moves we fall back to the public export.
+ * Load only undici's Pool and Client (and what they need), not the package index,
+ * which also loads fetch, WebSocket, caching and mocks: ~9 MB less RSS in the proxy,
+ * whose memory is budgeted. undici is pinned to an exact version; if an internal
+ * path ever moves we fall back to the public export.
  */
-function loadPool(): typeof UndiciPool {
+function loadUndici<T>(file: string, name: 'Pool' | 'Client'): T {
   const require = createRequire(import.meta.url);
   try {
-    const P = require('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
-    if (typeof P === 'function' && typeof P.prototype.dispatch === 'function') return P;
+    const C = require(`undici/lib/dispatcher/${file}`) as unknown;
+    if (typeof C === 'function' && typeof (C.prototype as { dispatch?: unknown }).dispatch === 'function') return C as T;
   } catch {
     // fall through
   }
-  return (require('undici') as { Pool: typeof UndiciPool }).Pool;
+  return (require('undici') as Record<typeof name, T>)[name];
 }
-const Pool = loadPool();
-type Pool = UndiciPool;
+const Pool = loadUndici<typeof UndiciPool>('pool.js', 'Pool');
+const Client = loadUndici<typeof UndiciClient>('client.js', 'Client');
+type Pool = UndiciPool | H2Pool;
+
+/** Concurrent streams per HTTP/2 connection (a server's SETTINGS may lower it). */
+const H2_STREAMS = 100;
 
 export interface HttpTransportOptions {
   /** Max sockets per origin (undici Pool `connections`); default unlimited. */
@@ -93,16 +98,21 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): HttpTransp
   const env = opts.env ?? process.env;
   const maxBody = opts.maxBodyBytes ?? 32 * 1024 * 1024;
 
-  function poolFor(origin: string): Pool {
-    let pool = pools.get(origin);
+  function poolFor(origin: string, http2: boolean): Pool {
+    const key = http2 ? `h2 ${origin}` : origin;
+    let pool = pools.get(key);
     if (!pool) {
-      pool = new Pool(origin, {
-        connections: opts.connections ?? null,
+      const common = {
         keepAliveTimeout: opts.keepAliveTimeoutMs ?? 30_000,
         headersTimeout: opts.headersTimeoutMs ?? 300_000,
         bodyTimeout: opts.bodyTimeoutMs ?? 300_000,
-      });
-      pools.set(origin, pool);
+      };
+      // HTTP/2: up to H2_STREAMS requests share one connection. Should https fall back
+      // to HTTP/1.1 in ALPN, undici never pipelines a POST, so this stays safe.
+      pool = http2
+        ? new H2Pool(Client, origin, { ...common, allowH2: true, ...{ useH2c: origin.startsWith('http:') } }, H2_STREAMS) // useH2c: in undici 7, missing from its types
+        : new Pool(origin, { ...common, connections: opts.connections ?? null });
+      pools.set(key, pool);
     }
     return pool;
   }
@@ -127,7 +137,7 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): HttpTransp
       const key = env[endpoint.apiKeyEnv];
       if (key) headers.authorization = `Bearer ${key}`;
     }
-    p = { pool: poolFor(url.origin), chatPath: `${base}/chat/completions`, modelsPath: `${base}/models`, headers };
+    p = { pool: poolFor(url.origin, endpoint.http2 === true), chatPath: `${base}/chat/completions`, modelsPath: `${base}/models`, headers };
     prepared.set(endpoint, p);
     return p;
   }

@@ -24,6 +24,7 @@ export function makeEndpoint(id: string, over: Partial<Endpoint> = {}): Endpoint
     tags: [],
     contextWindow: undefined,
     limits: {},
+    http2: false,
     ...over,
   });
 }
