@@ -18,11 +18,14 @@ import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/procs.js';
  *      t_i = t0 + i / rate and its latency is end - t_i (from the intended send
  *      time, so a stall is charged to every request queued behind it: no
  *      coordinated omission); added p50/p99 = proxy - direct;
- *  (c) the proxy's peak RSS (VmHWM, reset just before) while it carries N concurrent streams.
+ *  (c) the proxy's peak RSS (VmHWM, reset just before) while it carries N concurrent streams,
+ *      and, for scale, the peak of a bare node:http SSE server holding the same streams
+ *      (bench/floor-sse-server.mjs: no upstream, no router).
  *
  * Process layout (the load generator must not share a CPU budget with what it
  * measures): this process = load generator; child 1 = mock providers (4 servers:
- * 2 instant JSON, 2 slow streaming); child 2 = the real proxy CLI
+ * 2 instant JSON over HTTP/1.1, 2 slow streaming over HTTP/2 (h2c), as one would
+ * configure upstreams that carry many long streams); child 2 = the real proxy CLI
  * (`router/http/cli.ts`). Pass `cpuProf` to run the proxy under `node --cpu-prof`.
  *
  * Run: `npx tsx bench/proxy.ts [--quick] [--parts abc] [--streams N] [--connections N]
@@ -80,7 +83,8 @@ export interface ProxyBenchResult {
     proxyCpuUsPerRequest: number;
   } | null;
   latency: { rate: number; direct: Percentiles; proxy: Percentiles; addedP50Ms: number; addedP99Ms: number; errors: number } | null;
-  rss: { streams: number; ok: number; errors: number; baselineMb: number; peakMb: number } | null;
+  /** floorMb: peak RSS of a bare node:http SSE server (bench/floor-sse-server.mjs) holding the same streams. */
+  rss: { streams: number; ok: number; errors: number; baselineMb: number; peakMb: number; floorMb: number } | null;
   targets: { throughputRatio?: boolean; addedP99?: boolean; rss?: boolean };
 }
 
@@ -238,7 +242,7 @@ const fmtCpu = (c: Record<string, number>): string =>
     .map(([k, v]) => `${k} ${(100 * v).toFixed(0)}%`)
     .join(', ');
 
-async function concurrentStreams(origin: string, n: number, pid: number): Promise<{ ok: number; errors: number; peakMb: number }> {
+async function concurrentStreams(origin: string, n: number, pid: number, debugMem = !!process.env.BENCH_DEBUG_MEM): Promise<{ ok: number; errors: number; peakMb: number }> {
   const pool = new Pool(origin, { connections: n });
   let ok = 0;
   let errors = 0;
@@ -249,7 +253,7 @@ async function concurrentStreams(origin: string, n: number, pid: number): Promis
   const memLog: string[] = [];
   const t0 = performance.now();
   const memPool = new Pool(origin, { connections: 1 }); // not queued behind the streams
-  const memTimer = process.env.BENCH_DEBUG_MEM
+  const memTimer = debugMem
     ? setInterval(() => {
         void memPool.request({ method: 'GET', path: '/health' }).then(async (r) => {
           const h = (await r.body.json()) as { inFlight: number; memory: Record<string, number> };
@@ -259,7 +263,7 @@ async function concurrentStreams(origin: string, n: number, pid: number): Promis
       }, 100)
     : undefined;
   if (process.env.BENCH_PROXY_NODE_ARGS?.includes('heapsnapshot-signal')) setTimeout(() => process.kill(pid, 'SIGUSR2'), Number(process.env.BENCH_SNAPSHOT_AT_MS ?? 2000));
-  if (process.env.BENCH_DEBUG_MEM) await (await memPool.request({ method: 'GET', path: '/health' })).body.dump(); // connected before the burst
+  if (debugMem) await (await memPool.request({ method: 'GET', path: '/health' })).body.dump(); // connected before the burst
   resetPeakRss(pid);
   const cpu0 = procCpuS(pid);
   await Promise.all(
@@ -280,7 +284,7 @@ async function concurrentStreams(origin: string, n: number, pid: number): Promis
   );
   clearInterval(sampler);
   clearInterval(memTimer);
-  if (process.env.BENCH_DEBUG_MEM) console.error(`    ${((performance.now() - t0) / 1000).toFixed(1)} s wall, proxy CPU ${(procCpuS(pid) - cpu0).toFixed(2)} s`);
+  if (debugMem) console.error(`    ${((performance.now() - t0) / 1000).toFixed(1)} s wall, proxy CPU ${(procCpuS(pid) - cpu0).toFixed(2)} s`);
   if (memLog.length) console.error(`    memory MB rss/heapUsed/heapTotal/external every 100 ms: ${memLog.filter((l, i) => l.split(' ')[0] !== memLog[i - 1]?.split(' ')[0]).join('  ')}`);
   await memPool.close();
   peak = Math.max(peak, procMem(pid, 'VmHWM'));
@@ -334,8 +338,8 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
       endpoints: [
         { id: 'fast-a', provider: 'mock', model: 'fast', upstreamModel: 'fast-a', baseUrl: base(0) },
         { id: 'fast-b', provider: 'mock', model: 'fast', upstreamModel: 'fast-b', baseUrl: base(1) },
-        { id: 'slow-a', provider: 'mock', model: 'slow', upstreamModel: 'slow-a', baseUrl: base(2) },
-        { id: 'slow-b', provider: 'mock', model: 'slow', upstreamModel: 'slow-b', baseUrl: base(3) },
+        { id: 'slow-a', provider: 'mock', model: 'slow', upstreamModel: 'slow-a', baseUrl: base(2), http2: true },
+        { id: 'slow-b', provider: 'mock', model: 'slow', upstreamModel: 'slow-b', baseUrl: base(3), http2: true },
       ],
       strategy: 'round-robin',
     };
@@ -398,7 +402,13 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
       log(`(c) ${streams} concurrent streams through the proxy`);
       const s = await concurrentStreams(proxyOrigin, streams, proxy.pid);
       log(`    ok ${s.ok}, errors ${s.errors}, proxy peak RSS ${s.peakMb.toFixed(1)} MB (before ${baselineMb.toFixed(1)} MB)`);
-      result.rss = { streams, ok: s.ok, errors: s.errors, baselineMb, peakMb: s.peakMb };
+      // The same streams held by a bare node:http SSE server, same node flags: what node:http alone costs.
+      const floor = spawnNode('floor', [...nodeArgs, join(REPO_ROOT, 'bench', 'floor-sse-server.mjs')]);
+      children.push(floor);
+      const floorOrigin = (await floor.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
+      const f = await concurrentStreams(floorOrigin, streams, floor.pid, false);
+      log(`    floor: a bare node:http SSE server (no upstream) peaks at ${f.peakMb.toFixed(1)} MB (ok ${f.ok})`);
+      result.rss = { streams, ok: s.ok, errors: s.errors, baselineMb, peakMb: s.peakMb, floorMb: f.peakMb };
       result.targets.rss = s.peakMb <= TARGETS.rssMb && s.errors === 0;
     }
     return result;
@@ -428,6 +438,7 @@ export function formatProxyBench(r: ProxyBenchResult): string {
   if (m)
     lines.push(
       `  RSS         ${m.streams} concurrent streams: ok ${m.ok} errors ${m.errors}  peak ${f(m.peakMb, 1)} MB (before ${f(m.baselineMb, 1)} MB)  (target <= ${TARGETS.rssMb} MB) ${ok(r.targets.rss)}`,
+      `              floor: bare node:http SSE server, same streams ${f(m.floorMb, 1)} MB; proxy/floor ${f(m.peakMb / m.floorMb, 2)}x`,
     );
   return lines.join('\n');
 }
