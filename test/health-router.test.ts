@@ -62,6 +62,40 @@ describe('health through createRouter', () => {
     ]);
   });
 
+  it('panic mode never sends a request back to an ejected endpoint it already failed on (it waits for a cooled-down one instead)', async () => {
+    // a is down (refuses) and ejected; b is healthy but answers one 503 + Retry-After 1 s.
+    // Then nothing is available: panic lets the request try the ejected a once. Before the
+    // fix every later retry went back to the dead a too (the only panic-usable endpoint)
+    // until maxAttempts, a client-visible connect_failed; now it waits for b's cooldown.
+    const clock = new ManualClock();
+    let bBusy = false;
+    const t = new FakeTransport(clock, (ep) => {
+      if (ep.id === 'a') return { kind: 'refuse' };
+      if (!bBusy) return { kind: 'ok' };
+      bBusy = false;
+      return { kind: 'status', status: 503, retryAfterMs: 1000 };
+    });
+    const cfg = {
+      endpoints: [
+        { id: 'a', provider: 'pa', model: 'm', priority: 0 },
+        { id: 'b', provider: 'pb', model: 'm', priority: 1 },
+      ],
+      strategy: 'priority',
+      health: { consecutiveFailures: 2, baseEjectionMs: 60_000, panicThreshold: 0.5 },
+    };
+    const router = createRouter(cfg, { transport: t, clock, random: seededRandom(1) });
+    for (let i = 0; i < 2; i++) expect((await router.route({ model: 'm' })).attempts.map((x) => x.endpointId)).toEqual(['a', 'b']);
+    expect(router.candidates('m')[0]!.health.state).toBe('ejected');
+    bBusy = true;
+    const r = await settle(clock, router.route({ model: 'm', deadlineMs: 5000 }));
+    expect(r.attempts.map((x) => [x.endpointId, x.errorCode])).toEqual([
+      ['b', 'upstream_error'],
+      ['a', 'connect_failed'],
+      ['b', undefined],
+    ]);
+    expect(r.attempts[2]!.startedAt).toBeGreaterThanOrEqual(1000); // waited for b's cooldown
+  });
+
   it('panicThreshold 1 disables panic: ejected endpoints are skipped', async () => {
     const clock = new ManualClock();
     const t = new FakeTransport(clock, (ep) => (ep.id === 'c' ? { kind: 'ok' } : { kind: 'status', status: 500 }));

@@ -211,6 +211,8 @@ export class ModelGroup {
   /**
    * After scan: the usable candidates (and their slots), honouring panic and the tried set.
    * `requireUntried` (hedges): only endpoints this request has not tried, else nothing.
+   * When every usable endpoint was tried, the healthy tried ones are retried; ejected
+   * ones (panic) are not. Null when nothing is left: the caller waits for a recovery.
    */
   eligible(
     now: number,
@@ -227,7 +229,11 @@ export class ModelGroup {
       if (!(c === AVAILABLE || (panic && c === SOFT))) continue;
       const s = this.slots[i]!;
       if (tried !== null && tried.includes(s)) {
-        (triedUsable ??= []).push(s);
+        // Retry only on endpoints still healthy. An ejected one this request already
+        // failed on is usable in panic for other requests, never again for this one
+        // (Envoy's previous-hosts retry predicate): when it was the last option left,
+        // every retry went back to the dead host.
+        if (c === AVAILABLE) (triedUsable ??= []).push(s);
         continue;
       }
       out.push(s.candidate(now, quantumMs));
