@@ -6,7 +6,7 @@ import { startProxy, type RunningProxy } from '../router/http/start.js';
 
 const transport: Transport = {
   async send(endpoint) {
-    if (endpoint.id === 'down') throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    if (endpoint.id === 'down' || endpoint.id === 'down2') throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     return { status: 200, headers: {}, body: { choices: [] }, usage: { inputTokens: 1, outputTokens: 1 } };
   },
 };
@@ -19,6 +19,7 @@ beforeAll(async () => {
       endpoints: [
         { id: 'down', provider: 'p1', model: 'chat', base_url: 'http://127.0.0.1:9/v1' },
         { id: 'up', provider: 'p2', model: 'chat', base_url: 'http://127.0.0.1:9/v1' },
+        { id: 'down2', provider: 'p3', model: 'dead', base_url: 'http://127.0.0.1:9/v1' },
       ],
       strategy: 'priority',
       health: { consecutive_failures: 100 },
@@ -40,5 +41,19 @@ describe('x-router-tried', () => {
     expect(res.headers['x-router-endpoint']).toBe('up');
     expect(res.headers['x-router-attempts']).toBe('2');
     expect(res.headers['x-router-tried']).toBe('down,up');
+  });
+
+  it('is also set on an error response: every endpoint the failed request went to', async () => {
+    const res = await request(`${proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'dead', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const body = JSON.parse(await res.body.text()) as { error: { code: string } };
+    expect(res.statusCode).toBe(502);
+    expect(body.error.code).toBe('connect_failed');
+    expect(Number(res.headers['x-router-attempts'])).toBeGreaterThanOrEqual(2); // retried
+    expect(res.headers['x-router-tried']).toBe('down2');
+    expect(res.headers['x-router-endpoint']).toBeUndefined();
   });
 });

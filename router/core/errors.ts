@@ -1,3 +1,4 @@
+import type { AttemptRecord } from './types.js';
 /**
  * Errors with stable codes. Every failure the router can report is a RouterError
  * with a `code` (stable, for programs), a human message, the HTTP status it maps to
@@ -92,6 +93,8 @@ export class RouterError extends Error {
   readonly endpointId: string | undefined;
   readonly committed: boolean;
   readonly upstreamBody: unknown;
+  /** Set when a routed request fails: every attempt it made, in order (empty if none was sent). */
+  attempts?: readonly AttemptRecord[];
 
   constructor(code: ErrorCode, message: string, opts: RouterErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });

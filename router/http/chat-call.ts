@@ -33,7 +33,7 @@ export interface ChatEnv {
   endpointHeader(id: string): string;
   /** The route no longer needs its AbortController (the server pools it when nobody listens). */
   releaseController(res: ServerResponse, ac: AbortController): void;
-  sendError(res: ServerResponse, err: HttpError): void;
+  sendError(res: ServerResponse, err: HttpError, headers?: Record<string, string | number>): void;
   log(line: string): void;
 }
 
@@ -93,7 +93,14 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
     if (ac.signal.aborted) return env.metrics.request('', 499, this.seconds());
     env.releaseController(res, ac);
     const err = toHttpError(e);
-    env.sendError(res, err);
+    // Which endpoints a failed request went to, as on a success (debugging; failover metrics).
+    const attempts = (e as Partial<RouterError> | null)?.attempts;
+    const last = attempts?.[attempts.length - 1];
+    env.sendError(
+      res,
+      err,
+      last === undefined ? undefined : { 'x-router-attempts': attempts!.length, 'x-router-tried': triedHeader(attempts!, last.endpointId, env.endpointHeader) },
+    );
     env.metrics.request((e as Partial<RouterError> | null)?.endpointId ?? '', err.status, this.seconds());
   }
 

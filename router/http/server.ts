@@ -316,13 +316,13 @@ function sendJson(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, err: HttpError): void {
+export function sendError(res: ServerResponse, err: HttpError, extra?: Record<string, string | number>): void {
   if (res.headersSent) {
     res.end(sseErrorEvent(err));
     return;
   }
   const text = JSON.stringify(err.body());
-  const headers: Record<string, string | number> = { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text) };
+  const headers: Record<string, string | number> = { ...JSON_HEADERS, ...extra, 'content-length': Buffer.byteLength(text) };
   if (err.retryAfterS !== undefined) headers['retry-after'] = err.retryAfterS;
   res.writeHead(err.status, headers);
   res.end(text);

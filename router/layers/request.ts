@@ -107,12 +107,14 @@ export class RequestRun extends RequestCtx implements TryOwner {
   abandon(err: RouterError): void {
     if (this.finished) return;
     this.finished = true;
+    err.attempts = this.attempts;
     this.sink.routeFailed(err);
   }
 
   private fail(err: RouterError): void {
     this.finished = true;
     requestFailed(this.rt, this, err);
+    err.attempts = this.attempts;
     this.sink.routeFailed(err);
   }
 }
