@@ -74,6 +74,8 @@ export const LOOPBACK = '127.0.0.1';
 const MAX_BODY = 1 << 20;
 /** The first bytes of HTTP/2's connection preface (RFC 9113 §3.4); no HTTP/1 method starts so. */
 const H2_PREFIX = Buffer.from('PRI * HTTP/2.0');
+/** A connection that sends nothing for this long before its first bytes is closed. */
+const SNIFF_IDLE_MS = 10_000;
 
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
@@ -122,7 +124,8 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
   const http1 = createServer((req, res) => handle(req, res));
   http1.keepAliveTimeout = 5_000;
   const http2 = createH2Server((req, res) => handle(req, res));
-  const server: Server = createNetServer((s: Socket) => {
+  // noDelay and allowHalfOpen as node:http's own server sets them (SSE chunks must not wait for Nagle).
+  const server: Server = createNetServer({ noDelay: true, allowHalfOpen: true }, (s: Socket) => {
     if (mode === 'reset' || mode === 'refuse') {
       s.destroy();
       return;
@@ -132,13 +135,21 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
     sniff(s);
   });
 
-  /** Hand the socket to the HTTP/2 server if its first bytes are the h2 preface, else to HTTP/1.1. */
+  /**
+   * Hand the socket to the HTTP/2 server if its first bytes are the h2 preface, else to
+   * HTTP/1.1. Until then this owns the socket: an error (a client resetting before its
+   * first bytes) or SNIFF_IDLE_MS of silence just closes it.
+   */
   function sniff(s: Socket): void {
     let seen: Buffer = Buffer.alloc(0);
+    const drop = (): void => void s.destroy();
     const onData = (b: Buffer): void => {
       seen = seen.length === 0 ? b : Buffer.concat([seen, b]);
       if (seen.length < H2_PREFIX.length && H2_PREFIX.subarray(0, seen.length).equals(seen)) return; // need more bytes
       s.off('data', onData);
+      s.off('error', drop);
+      s.off('timeout', drop);
+      s.setTimeout(0);
       s.pause();
       s.unshift(seen);
       if (seen.subarray(0, H2_PREFIX.length).equals(H2_PREFIX)) {
@@ -149,6 +160,8 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
       }
     };
     s.on('data', onData);
+    s.on('error', drop);
+    s.setTimeout(SNIFF_IDLE_MS, drop);
   }
 
   const wait = (scenarioMs: number, fn: () => void): Timer => clock.setTimeout(fn, scenarioMs / speed);

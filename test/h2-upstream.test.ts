@@ -1,5 +1,5 @@
 import { connect, constants, createServer as createH2Server, type ClientHttp2Session, type Http2Server, type ServerHttp2Stream } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import { createConnection, type AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import type { Client as UndiciClient } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -85,6 +85,22 @@ describe('mock provider server over HTTP/2 (h2c, same port as HTTP/1.1)', () => 
       expect(r.status).toBe(200);
       expect(r.text.trimEnd().endsWith('data: [DONE]')).toBe(true);
     }
+  });
+
+  it('a client that resets before or during its first bytes does not take the server down', async () => {
+    const s = await provider(noFail);
+    for (const first of ['', 'PRI', 'GET /hea']) {
+      await new Promise<void>((resolve) => {
+        const c = createConnection({ host: '127.0.0.1', port: s.port }, () => {
+          if (first) c.write(first);
+          c.resetAndDestroy();
+        });
+        c.on('error', () => {});
+        c.on('close', () => resolve());
+      });
+    }
+    expect((await h2request(h2session(s.port), '/health')).status).toBe(200);
+    expect((await fetch(s.url.replace('/v1', '/health'))).status).toBe(200);
   });
 
   it('answers the same request identically over HTTP/1.1 and HTTP/2', async () => {
@@ -187,25 +203,26 @@ describe('HTTP transport with http2: true', () => {
     expect(r.error!.issues[0]!.path).toEqual(['http2']);
   });
 
-  it('never pipelines when the connection turns out to be HTTP/1.1 (one request per socket at a time)', async () => {
-    let open = 0;
+  it('never pipelines when ALPN may pick HTTP/1.1: one request per socket until a connection reports HTTP/2', async () => {
     let maxPerSocket = 0;
     const perSocket = new Map<unknown, number>();
+    const sockets = new Set<unknown>();
+    const held: Array<() => void> = [];
     const stub: StubUpstream = await startStubUpstream((req, res) => {
+      sockets.add(req.socket);
       const n = (perSocket.get(req.socket) ?? 0) + 1;
       perSocket.set(req.socket, n);
       maxPerSocket = Math.max(maxPerSocket, n);
-      open++;
-      setImmediate(() => {
+      held.push(() => {
         perSocket.set(req.socket, perSocket.get(req.socket)! - 1);
-        open--;
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       });
+      if (held.length === 6) for (const answer of held.splice(0)) answer(); // all 6 at once, or never
     });
     closers.push(() => stub.close());
     const Client = createRequire(import.meta.url)('undici').Client as typeof UndiciClient;
     // allowH2 false stands in for an https upstream whose ALPN picks http/1.1
-    const pool = new H2Pool(Client, new URL(stub.base).origin, { allowH2: false }, 100);
+    const pool = new H2Pool(Client, new URL(stub.base).origin, { allowH2: false }, 100, false);
     closers.push(() => pool.destroy());
     const one = (): Promise<number> =>
       new Promise((resolve, reject) => {
@@ -221,12 +238,16 @@ describe('HTTP transport with http2: true', () => {
           } as never,
         );
       });
-    await one(); // the first connection tells the pool it speaks HTTP/1.1
-    const statuses = await Promise.all(Array.from({ length: 12 }, one));
-    expect(statuses.every((s) => s === 200)).toBe(true);
+    // a cold burst: the six run side by side on six sockets, none queued behind another
+    const statuses = await Promise.all(Array.from({ length: 6 }, one));
+    expect(statuses).toEqual(Array(6).fill(200));
     expect(maxPerSocket).toBe(1);
-    expect(open).toBe(0);
-  });
+    expect(sockets.size).toBe(6);
+    // after a connection reported HTTP/1.1, still one at a time per socket
+    const again = await Promise.all(Array.from({ length: 6 }, one));
+    expect(again).toEqual(Array(6).fill(200));
+    expect(maxPerSocket).toBe(1);
+  }, 10_000);
 });
 
 describe('proxy over h2c upstreams', () => {

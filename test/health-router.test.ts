@@ -96,6 +96,23 @@ describe('health through createRouter', () => {
     expect(r.attempts[2]!.startedAt).toBeGreaterThanOrEqual(1000); // waited for b's cooldown
   });
 
+  it('a lone endpoint that failed and was ejected: the request waits for its ejection to end and probes it (within the deadline)', async () => {
+    const clock = new ManualClock();
+    let calls = 0;
+    const t = new FakeTransport(clock, () => (calls++ < 2 ? { kind: 'refuse' } : { kind: 'ok' }));
+    const router = createRouter(one({ health: { consecutiveFailures: 1, baseEjectionMs: 1000, panicThreshold: 0.5 } }), {
+      transport: t,
+      clock,
+      random: seededRandom(1),
+    });
+    const r = await settle(clock, router.route({ model: 'm', deadlineMs: 10_000 }));
+    expect(r.attempts.map((a) => [a.ok, a.startedAt])).toEqual([
+      [false, 0],
+      [false, 1000], // ejected for 1 s, then probed
+      [true, 3000], // ejected again for 2 s (doubling), then probed
+    ]);
+  });
+
   it('panicThreshold 1 disables panic: ejected endpoints are skipped', async () => {
     const clock = new ManualClock();
     const t = new FakeTransport(clock, (ep) => (ep.id === 'c' ? { kind: 'ok' } : { kind: 'status', status: 500 }));

@@ -124,6 +124,8 @@ export class ModelGroup {
   private softCount = 0;
   private hardUntil = Infinity;
   private softUntil = Infinity;
+  /** Set by eligible(): it left out an ejected endpoint because this request had tried it. */
+  private skippedTriedSoft = false;
 
   constructor(
     readonly model: string,
@@ -173,6 +175,7 @@ export class ModelGroup {
         if (until < softUntil) softUntil = until;
       }
     }
+    this.skippedTriedSoft = false;
     this.availCount = avail;
     this.softCount = soft;
     this.hardUntil = hardUntil;
@@ -194,9 +197,14 @@ export class ModelGroup {
     return false;
   }
 
-  /** After scan: the earliest time something may become usable (Infinity = unknown/never). */
+  /**
+   * After scan (and eligible()): the earliest time something may become usable
+   * (Infinity = unknown/never). In panic ejections are ignored, so only cooldowns count,
+   * unless eligible() skipped an ejected endpoint this request already tried: then its
+   * ejection end counts too (the request waits for its probe, not for nothing).
+   */
   earliestRecovery(panic: boolean): number {
-    return panic ? this.hardUntil : Math.min(this.hardUntil, this.softUntil);
+    return panic && !this.skippedTriedSoft ? this.hardUntil : Math.min(this.hardUntil, this.softUntil);
   }
 
   /** After scan: how many endpoints are not available right now. */
@@ -224,6 +232,7 @@ export class ModelGroup {
     const out: Candidate[] = [];
     const outSlots: EndpointSlot[] = [];
     let triedUsable: EndpointSlot[] | null = null;
+    this.skippedTriedSoft = false;
     for (let i = 0; i < this.slots.length; i++) {
       const c = this.cls[i]!;
       if (!(c === AVAILABLE || (panic && c === SOFT))) continue;
@@ -234,6 +243,7 @@ export class ModelGroup {
         // (Envoy's previous-hosts retry predicate): when it was the last option left,
         // every retry went back to the dead host.
         if (c === AVAILABLE) (triedUsable ??= []).push(s);
+        else this.skippedTriedSoft = true;
         continue;
       }
       out.push(s.candidate(now, quantumMs));

@@ -13,9 +13,17 @@ import type { Client as UndiciClient, Dispatcher } from 'undici';
  *
  * undici also holds back a non-idempotent request (POST) while another runs on the
  * same connection, even over HTTP/2 where nothing is at risk, so requests go out
- * marked idempotent (undici uses the flag only for that gate). Should an https
- * upstream negotiate HTTP/1.1 in ALPN instead, that client and the pool drop to one
- * request per connection, so nothing is ever pipelined over HTTP/1.1.
+ * marked idempotent (undici uses the flag only for that gate).
+ *
+ * Nothing is ever pipelined over HTTP/1.1. With prior knowledge (h2c) every connection
+ * is HTTP/2 from the start. Over https, ALPN decides: until a connection has reported
+ * HTTP/2 the pool runs one request per connection (like a plain Pool), then widens to
+ * `streams`; a connection that reports anything but HTTP/2 (or whose protocol cannot be
+ * read) stays at one request at a time.
+ *
+ * Not handled: a server whose SETTINGS_MAX_CONCURRENT_STREAMS is below `streams` makes
+ * the excess wait on that connection instead of opening another. `streams` (100) is at
+ * or below what common servers advertise.
  *
  * A client whose connection drops reconnects on its next request (undici), so the
  * list only grows to peak concurrency / `streams`.
@@ -23,13 +31,19 @@ import type { Client as UndiciClient, Dispatcher } from 'undici';
 export class H2Pool {
   private readonly clients: UndiciClient[] = [];
   private last: UndiciClient | undefined;
+  /** Requests per connection now: `streams` once HTTP/2 is known, else 1. */
+  private cap: number;
 
+  /** `h2c`: HTTP/2 by prior knowledge (http origins), so no need to wait for ALPN. */
   constructor(
     private readonly Client: typeof UndiciClient,
     private readonly origin: string,
     private readonly options: UndiciClient.Options,
-    private streams: number,
-  ) {}
+    private readonly streams: number,
+    h2c: boolean,
+  ) {
+    this.cap = h2c ? streams : 1;
+  }
 
   dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     return this.pick().dispatch({ ...opts, idempotent: true }, handler);
@@ -42,18 +56,18 @@ export class H2Pool {
   }
 
   private hasRoom(c: UndiciClient): boolean {
-    return !c.closed && !c.destroyed && c.stats.size < this.streams;
+    return !c.closed && !c.destroyed && c.stats.size < this.cap;
   }
 
   private pick(): UndiciClient {
     if (this.last !== undefined && this.hasRoom(this.last)) return this.last;
     let c = this.clients.find((x) => this.hasRoom(x));
     if (c === undefined) {
-      const client = new this.Client(this.origin, { ...this.options, pipelining: this.streams, maxConcurrentStreams: this.streams });
+      const client = new this.Client(this.origin, { ...this.options, pipelining: this.cap, maxConcurrentStreams: this.streams });
       client.on('connect', () => {
-        if (H2Pool.protocol(client) !== 'h1') return;
-        client.pipelining = 1;
-        this.streams = 1;
+        const h2 = H2Pool.protocol(client) === 'h2';
+        this.cap = h2 ? this.streams : 1;
+        client.pipelining = this.cap;
       });
       this.clients.push(client);
       c = client;

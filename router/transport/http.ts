@@ -8,8 +8,8 @@ import { H2Pool } from './h2-pool.js';
 
 /**
  * The real transport: one undici Pool (keep-alive) per upstream origin, shared by
- * every endpoint on that origin. It is the library's default transport and the
- * proxy's, so it lives outside router/http/.
+ * every endpoint on that origin (an H2Pool for endpoints with `http2: true`). It is the
+ * library's default transport and the proxy's, so it lives outside router/http/.
  *
  * Why `pool.dispatch` with our own handler and not fetch or `pool.request`: this is
  * the proxy's hot path. fetch builds WHATWG streams and Response objects per call;
@@ -107,10 +107,10 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): HttpTransp
         headersTimeout: opts.headersTimeoutMs ?? 300_000,
         bodyTimeout: opts.bodyTimeoutMs ?? 300_000,
       };
-      // HTTP/2: up to H2_STREAMS requests share one connection. Should https fall back
-      // to HTTP/1.1 in ALPN, undici never pipelines a POST, so this stays safe.
+      // HTTP/2: up to H2_STREAMS requests share one connection (h2c = prior knowledge).
+      const h2c = origin.startsWith('http:');
       pool = http2
-        ? new H2Pool(Client, origin, { ...common, allowH2: true, ...{ useH2c: origin.startsWith('http:') } }, H2_STREAMS) // useH2c: in undici 7, missing from its types
+        ? new H2Pool(Client, origin, { ...common, allowH2: true, useH2c: h2c } as UndiciClient.Options, H2_STREAMS, h2c) // useH2c: missing from undici 7's types
         : new Pool(origin, { ...common, connections: opts.connections ?? null });
       pools.set(key, pool);
     }
