@@ -66,7 +66,10 @@ export function headerOf(headers: unknown, name: string): string | undefined {
 /**
  * Judge a complete response body: ok (with token usage) or an error kind. A stream is
  * ok only when it ends with `data: [DONE]` and carries no error event; a JSON body only
- * when it has choices.
+ * when it has choices. The error kind is the router's own code when the proxy sent one
+ * (its OpenAI-shaped `error.code`, in a JSON error body or an SSE error event), so http
+ * mode reports the same kinds as sim mode (`connect_failed`, `stream_cut`, ...); else
+ * `http_<status>`, `stream_error` or `stream_incomplete`.
  */
 export function judgeBody(
   status: number,
@@ -75,10 +78,11 @@ export function judgeBody(
 ): { ok: boolean; errorKind: string | undefined; inputTokens: number; outputTokens: number } {
   let inputTokens = 0;
   let outputTokens = 0;
-  if (status !== 200) return { ok: false, errorKind: `http_${status}`, inputTokens, outputTokens };
+  if (status !== 200) return { ok: false, errorKind: errorCodeOf(body) ?? `http_${status}`, inputTokens, outputTokens };
   if (stream || body.startsWith('data:') || body.startsWith('event:')) {
     let done = false;
     let error = false;
+    let code: string | undefined;
     for (const line of body.split('\n')) {
       if (line.startsWith('event: error')) error = true;
       if (!line.startsWith('data:')) continue;
@@ -87,7 +91,10 @@ export function judgeBody(
         done = true;
         continue;
       }
-      if (data.includes('"error"')) error = true;
+      if (data.includes('"error"')) {
+        error = true;
+        code ??= errorCodeOf(data);
+      }
       if (data.includes('"usage"')) {
         try {
           const u = (JSON.parse(data) as { usage?: { prompt_tokens?: number; completion_tokens?: number } | null }).usage;
@@ -100,7 +107,7 @@ export function judgeBody(
         }
       }
     }
-    if (error) return { ok: false, errorKind: 'stream_error', inputTokens, outputTokens };
+    if (error) return { ok: false, errorKind: code ?? 'stream_error', inputTokens, outputTokens };
     if (!done) return { ok: false, errorKind: 'stream_incomplete', inputTokens, outputTokens };
     return { ok: true, errorKind: undefined, inputTokens, outputTokens };
   }
@@ -110,5 +117,15 @@ export function judgeBody(
     return { ok: true, errorKind: undefined, inputTokens: j.usage?.prompt_tokens ?? 0, outputTokens: j.usage?.completion_tokens ?? 0 };
   } catch {
     return { ok: false, errorKind: 'malformed', inputTokens, outputTokens };
+  }
+}
+
+/** The `error.code` of an OpenAI-shaped error body, when it is a plain code word. */
+function errorCodeOf(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { error?: { code?: unknown } } | null)?.error?.code;
+    return typeof code === 'string' && /^[a-z][a-z0-9_]{0,63}$/.test(code) ? code : undefined;
+  } catch {
+    return undefined;
   }
 }
