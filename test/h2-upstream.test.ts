@@ -161,10 +161,13 @@ describe('mock provider server over HTTP/2 (h2c, same port as HTTP/1.1)', () => 
  * streams have arrived, then answers them all: a client that does not really run
  * them concurrently never completes (the test then fails on its timeout).
  */
-async function holdingH2Server(burst: number): Promise<{ url: string; sessions: () => number }> {
+async function holdingH2Server(
+  burst: number,
+  maxConcurrentStreams?: number,
+): Promise<{ url: string; sessions: () => number; setBurst: (n: number) => void }> {
   let sessions = 0;
   const held: ServerHttp2Stream[] = [];
-  const server: Http2Server = createH2Server();
+  const server: Http2Server = createH2Server(maxConcurrentStreams === undefined ? {} : { settings: { maxConcurrentStreams } });
   server.on('session', () => sessions++);
   server.on('stream', (stream) => {
     stream.resume();
@@ -176,7 +179,11 @@ async function holdingH2Server(burst: number): Promise<{ url: string; sessions: 
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   closers.push(() => new Promise<void>((r) => server.close(() => r())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, sessions: () => sessions };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    sessions: () => sessions,
+    setBurst: (n) => (burst = n),
+  };
 }
 
 describe('HTTP transport with http2: true', () => {
@@ -195,6 +202,25 @@ describe('HTTP transport with http2: true', () => {
     );
     expect(texts.every((s) => s.includes('[DONE]'))).toBe(true);
     expect(up.sessions()).toBeLessThanOrEqual(3);
+  }, 10_000);
+
+  it("opens more connections for a server that allows fewer concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS 10)", async () => {
+    const up = await holdingH2Server(1, 10);
+    const t = createHttpTransport();
+    closers.push(() => t.destroy());
+    const ep = normalizeEndpoint(endpointSchema.parse({ provider: 'h2', model: 'g', baseUrl: up.url, http2: true }));
+    const ask = async (): Promise<string> => {
+      const res = await t.send(ep, { model: 'g', messages: [{ role: 'user', content: 'hi' }], stream: true }, { signal: new AbortController().signal });
+      let s = '';
+      for await (const c of res.stream!) s += Buffer.from(c as Uint8Array).toString();
+      return s;
+    };
+    // one request first, so a connection has read the server's settings (a cold burst cannot know them)
+    expect(await ask()).toContain('[DONE]');
+    up.setBurst(50); // now the server answers only once 50 streams are open at once
+    const texts = await Promise.all(Array.from({ length: 50 }, ask));
+    expect(texts.every((x) => x.includes('[DONE]'))).toBe(true);
+    expect(up.sessions()).toBeGreaterThanOrEqual(5);
   }, 10_000);
 
   it('an endpoint config rejects a non-boolean http2, naming the field', () => {

@@ -21,9 +21,10 @@ import type { Client as UndiciClient, Dispatcher } from 'undici';
  * `streams`; a connection that reports anything but HTTP/2 (or whose protocol cannot be
  * read) stays at one request at a time.
  *
- * Not handled: a server whose SETTINGS_MAX_CONCURRENT_STREAMS is below `streams` makes
- * the excess wait on that connection instead of opening another. `streams` (100) is at
- * or below what common servers advertise.
+ * A server's SETTINGS_MAX_CONCURRENT_STREAMS below `streams` lowers every connection's
+ * share once undici has read it from one (so the excess opens another connection
+ * instead of waiting); requests handed out before any settings arrived (the very first
+ * burst) may still wait on their connection.
  *
  * A client whose connection drops reconnects on its next request (undici), so the
  * list only grows to peak concurrency / `streams`.
@@ -33,6 +34,8 @@ export class H2Pool {
   private last: UndiciClient | undefined;
   /** Requests per connection now: `streams` once HTTP/2 is known, else 1. */
   private cap: number;
+  /** The lowest SETTINGS_MAX_CONCURRENT_STREAMS any connection to this origin has reported. */
+  private serverMax = Infinity;
 
   /** `h2c`: HTTP/2 by prior knowledge (http origins), so no need to wait for ALPN. */
   constructor(
@@ -49,25 +52,49 @@ export class H2Pool {
     return this.pick().dispatch({ ...opts, idempotent: true }, handler);
   }
 
-  /** Which protocol a connected client speaks ('h1' | 'h2'); undici keeps it on an internal symbol. */
+  /** undici keeps some per-client state on internal symbols; found by description, once. */
+  private static readonly keys = new Map<string, symbol | null>();
+  private static internal<T>(c: UndiciClient, description: string): T | undefined {
+    let key = H2Pool.keys.get(description);
+    if (key === undefined) {
+      key = Object.getOwnPropertySymbols(c).find((s) => s.description === description) ?? null;
+      H2Pool.keys.set(description, key);
+    }
+    return key === null ? undefined : (c as unknown as Record<symbol, T>)[key];
+  }
+
+  /** Which protocol a connected client speaks ('h1' | 'h2'). */
   private static protocol(c: UndiciClient): string | undefined {
-    const key = Object.getOwnPropertySymbols(c).find((s) => s.description === 'http context');
-    return key === undefined ? undefined : (c as unknown as Record<symbol, { version?: string } | null>)[key]?.version;
+    return H2Pool.internal<{ version?: string } | null>(c, 'http context')?.version ?? undefined;
+  }
+
+  /**
+   * Requests this client may carry at once: the pool's cap, lowered to the server's
+   * SETTINGS_MAX_CONCURRENT_STREAMS once undici has read it (so the excess opens another
+   * connection instead of waiting on this one).
+   */
+  private limitOf(c: UndiciClient): number {
+    const remote = H2Pool.internal<number>(c, 'max concurrent streams');
+    if (typeof remote === 'number' && remote >= 1 && remote < this.serverMax) this.serverMax = remote; // same origin, same settings
+    const limit = Math.min(this.cap, this.serverMax);
+    if (c.pipelining !== limit) c.pipelining = limit;
+    return limit;
   }
 
   private hasRoom(c: UndiciClient): boolean {
-    return !c.closed && !c.destroyed && c.stats.size < this.cap;
+    return !c.closed && !c.destroyed && c.stats.size < this.limitOf(c);
   }
 
   private pick(): UndiciClient {
     if (this.last !== undefined && this.hasRoom(this.last)) return this.last;
     let c = this.clients.find((x) => this.hasRoom(x));
     if (c === undefined) {
-      const client = new this.Client(this.origin, { ...this.options, pipelining: this.cap, maxConcurrentStreams: this.streams });
+      const limit = Math.min(this.cap, this.serverMax);
+      const client = new this.Client(this.origin, { ...this.options, pipelining: limit, maxConcurrentStreams: this.streams });
       client.on('connect', () => {
         const h2 = H2Pool.protocol(client) === 'h2';
         this.cap = h2 ? this.streams : 1;
-        client.pipelining = this.cap;
+        client.pipelining = Math.min(this.cap, this.serverMax);
       });
       this.clients.push(client);
       c = client;
