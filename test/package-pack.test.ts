@@ -2,7 +2,7 @@
  * The package root is the router core: build it, `npm pack` it, install the tarball
  * into a temporary project and run the README's library example there, as a user would.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,4 +49,32 @@ describe('npm pack', () => {
     expect(out).toContain('served by up');
     expect(out).not.toMatch(/error/i);
   });
+
+  it('ships the compiled proxy as the llm-router-proxy bin: a bad config exits 2 naming the field; a good one serves /health and drains on SIGTERM', async () => {
+    const bin = join(work, 'app', 'node_modules', '.bin', 'llm-router-proxy');
+    writeFileSync(join(work, 'bad.json'), JSON.stringify({ endpoints: [{ provider: 'p', model: 'm', weight: -1 }] }));
+    const bad = spawnSync(bin, ['--config', join(work, 'bad.json')], { encoding: 'utf8', timeout: 30_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/endpoints\[0\]\.weight/);
+
+    writeFileSync(join(work, 'good.json'), JSON.stringify({ endpoints: [{ provider: 'p', model: 'm', baseUrl: 'http://127.0.0.1:9/v1' }] }));
+    const child = spawn(bin, ['--config', join(work, 'good.json'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let seen = '';
+        child.stdout.on('data', (d: Buffer) => {
+          seen += d.toString();
+          const m = /listening on (http:\/\/[\d.:]+)/.exec(seen);
+          if (m) resolve(m[1]!);
+        });
+        child.on('exit', (code) => reject(new Error(`proxy exited ${code} before listening`)));
+      });
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
 });
