@@ -239,6 +239,16 @@ async function withCpu<T>(pids: Record<string, number>, fn: () => Promise<T>): P
   return { value, cpu };
 }
 
+/** Round i of an interleaved comparison: direct first in even rounds, proxy first in odd ones. */
+async function interleaved<T>(i: number, direct: () => Promise<T>, proxy: () => Promise<T>): Promise<[T, T]> {
+  if (i % 2 === 0) {
+    const d = await direct();
+    return [d, await proxy()];
+  }
+  const p = await proxy();
+  return [await direct(), p];
+}
+
 const fmtCpu = (c: Record<string, number>): string =>
   Object.entries(c)
     .map(([k, v]) => `${k} ${(100 * v).toFixed(0)}%`)
@@ -373,17 +383,11 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
       log(`(a) closed loop, ${connections} connections, ${rounds} interleaved rounds of ${roundS}s each side`);
       const rs: Array<{ d: number; p: number; ratio: number; errD: number; errP: number; cpuUs: number; cpuD: string; cpuP: string }> = [];
       for (let i = 0; i < rounds; i++) {
-        const runD = () => withCpu(pids, () => closedLoop(directOrigin + path, BODY, connections, roundS));
-        const runP = () => withCpu(pids, () => closedLoop(proxyOrigin + path, BODY, connections, roundS));
-        let dc: Awaited<ReturnType<typeof runD>>;
-        let pc: Awaited<ReturnType<typeof runP>>;
-        if (i % 2 === 0) {
-          dc = await runD();
-          pc = await runP();
-        } else {
-          pc = await runP();
-          dc = await runD();
-        }
+        const [dc, pc] = await interleaved(
+          i,
+          () => withCpu(pids, () => closedLoop(directOrigin + path, BODY, connections, roundS)),
+          () => withCpu(pids, () => closedLoop(proxyOrigin + path, BODY, connections, roundS)),
+        );
         rs.push({
           d: dc.value.rps,
           p: pc.value.rps,
@@ -425,13 +429,13 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
         into.errors += r.errors;
       };
       for (let i = 0; i < rounds; i++) {
-        if (i % 2 === 0) {
-          add(od, await openLoop(directOrigin, path, BODY, rate, roundSB));
-          add(op, await openLoop(proxyOrigin, path, BODY, rate, roundSB));
-        } else {
-          add(op, await openLoop(proxyOrigin, path, BODY, rate, roundSB));
-          add(od, await openLoop(directOrigin, path, BODY, rate, roundSB));
-        }
+        const [d, p] = await interleaved(
+          i,
+          () => openLoop(directOrigin, path, BODY, rate, roundSB),
+          () => openLoop(proxyOrigin, path, BODY, rate, roundSB),
+        );
+        add(od, d);
+        add(op, p);
       }
       const ld = percentiles(od.lat);
       const lp = percentiles(op.lat);

@@ -186,35 +186,31 @@ async function holdingH2Server(
   };
 }
 
+/** A transport and an http2 endpoint at `baseUrl`; each call streams one request and returns its text. */
+function h2Streamer(baseUrl: string): () => Promise<string> {
+  const t = createHttpTransport();
+  closers.push(() => t.destroy());
+  const ep = normalizeEndpoint(endpointSchema.parse({ provider: 'h2', model: 'g', baseUrl, http2: true }));
+  return async () => {
+    const res = await t.send(ep, { model: 'g', messages: [{ role: 'user', content: 'hi' }], stream: true }, { signal: new AbortController().signal });
+    let s = '';
+    for await (const c of res.stream!) s += Buffer.from(c as Uint8Array).toString();
+    return s;
+  };
+}
+
 describe('HTTP transport with http2: true', () => {
   it('multiplexes 250 concurrent streams over at most 3 connections (100 streams each)', async () => {
     const up = await holdingH2Server(250);
-    const t = createHttpTransport();
-    closers.push(() => t.destroy());
-    const ep = normalizeEndpoint(endpointSchema.parse({ provider: 'h2', model: 'g', baseUrl: up.url, http2: true }));
-    const texts = await Promise.all(
-      Array.from({ length: 250 }, async () => {
-        const res = await t.send(ep, { model: 'g', messages: [{ role: 'user', content: 'hi' }], stream: true }, { signal: new AbortController().signal });
-        let s = '';
-        for await (const c of res.stream!) s += Buffer.from(c as Uint8Array).toString();
-        return s;
-      }),
-    );
+    const ask = h2Streamer(up.url);
+    const texts = await Promise.all(Array.from({ length: 250 }, ask));
     expect(texts.every((s) => s.includes('[DONE]'))).toBe(true);
     expect(up.sessions()).toBeLessThanOrEqual(3);
   }, 10_000);
 
   it("opens more connections for a server that allows fewer concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS 10)", async () => {
     const up = await holdingH2Server(1, 10);
-    const t = createHttpTransport();
-    closers.push(() => t.destroy());
-    const ep = normalizeEndpoint(endpointSchema.parse({ provider: 'h2', model: 'g', baseUrl: up.url, http2: true }));
-    const ask = async (): Promise<string> => {
-      const res = await t.send(ep, { model: 'g', messages: [{ role: 'user', content: 'hi' }], stream: true }, { signal: new AbortController().signal });
-      let s = '';
-      for await (const c of res.stream!) s += Buffer.from(c as Uint8Array).toString();
-      return s;
-    };
+    const ask = h2Streamer(up.url);
     // one request first, so a connection has read the server's settings (a cold burst cannot know them)
     expect(await ask()).toContain('[DONE]');
     up.setBurst(50); // now the server answers only once 50 streams are open at once

@@ -124,7 +124,7 @@ export class ModelGroup {
   private softCount = 0;
   private hardUntil = Infinity;
   private softUntil = Infinity;
-  /** Set by eligible(): it left out an ejected endpoint because this request had tried it. */
+  /** Set by eligible() (cleared by scan()): it left out an ejected endpoint because this request had tried it. */
   private skippedTriedSoft = false;
 
   constructor(
@@ -232,7 +232,6 @@ export class ModelGroup {
     const out: Candidate[] = [];
     const outSlots: EndpointSlot[] = [];
     let triedUsable: EndpointSlot[] | null = null;
-    this.skippedTriedSoft = false;
     for (let i = 0; i < this.slots.length; i++) {
       const c = this.cls[i]!;
       if (!(c === AVAILABLE || (panic && c === SOFT))) continue;

@@ -94,12 +94,12 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
     env.releaseController(res, ac);
     const err = toHttpError(e);
     // Which endpoints a failed request went to, as on a success (debugging; failover metrics).
-    const attempts = (e as Partial<RouterError> | null)?.attempts;
-    const last = attempts?.[attempts.length - 1];
+    const attempts = (e as Partial<RouterError> | null)?.attempts ?? [];
+    const last = attempts[attempts.length - 1];
     env.sendError(
       res,
       err,
-      last === undefined ? undefined : { 'x-router-attempts': attempts!.length, 'x-router-tried': triedHeader(attempts!, last.endpointId, env.endpointHeader) },
+      last === undefined ? undefined : { 'x-router-attempts': attempts.length, 'x-router-tried': triedHeader(attempts, last.endpointId, env.endpointHeader) },
     );
     env.metrics.request((e as Partial<RouterError> | null)?.endpointId ?? '', err.status, this.seconds());
   }

@@ -65,7 +65,7 @@ export class H2Pool {
 
   /** Which protocol a connected client speaks ('h1' | 'h2'). */
   private static protocol(c: UndiciClient): string | undefined {
-    return H2Pool.internal<{ version?: string } | null>(c, 'http context')?.version ?? undefined;
+    return H2Pool.internal<{ version?: string } | null>(c, 'http context')?.version;
   }
 
   /**
@@ -76,9 +76,13 @@ export class H2Pool {
   private limitOf(c: UndiciClient): number {
     const remote = H2Pool.internal<number>(c, 'max concurrent streams');
     if (typeof remote === 'number' && remote >= 1 && remote < this.serverMax) this.serverMax = remote; // same origin, same settings
-    const limit = Math.min(this.cap, this.serverMax);
+    const limit = this.limit;
     if (c.pipelining !== limit) c.pipelining = limit;
     return limit;
+  }
+
+  private get limit(): number {
+    return Math.min(this.cap, this.serverMax);
   }
 
   private hasRoom(c: UndiciClient): boolean {
@@ -89,12 +93,11 @@ export class H2Pool {
     if (this.last !== undefined && this.hasRoom(this.last)) return this.last;
     let c = this.clients.find((x) => this.hasRoom(x));
     if (c === undefined) {
-      const limit = Math.min(this.cap, this.serverMax);
-      const client = new this.Client(this.origin, { ...this.options, pipelining: limit, maxConcurrentStreams: this.streams });
+      const client = new this.Client(this.origin, { ...this.options, pipelining: this.limit, maxConcurrentStreams: this.streams });
       client.on('connect', () => {
         const h2 = H2Pool.protocol(client) === 'h2';
         this.cap = h2 ? this.streams : 1;
-        client.pipelining = Math.min(this.cap, this.serverMax);
+        client.pipelining = this.limit;
       });
       this.clients.push(client);
       c = client;
