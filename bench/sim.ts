@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RouterConfigInput } from '../router/core/config.js';
+import { EventHeap } from '../router/core/heap.js';
+import { deriveRandom } from '../router/core/random.js';
+import { exponential, lognormal, normal } from '../simulator/arrivals.js';
 import { Engine } from '../simulator/engine.js';
+import { histogram, wasmReady } from '../simulator/histogram.js';
 import { createProviderModel, type ProviderModel } from '../simulator/model.js';
 import { parseProfile, type ProviderProfile } from '../simulator/profile.js';
 import { runSim } from '../simulator/run.js';
@@ -21,7 +25,13 @@ import { SEND_DIRECT, type AbortListener, type UpstreamHandle, type UpstreamSink
  *      models, no router (each request sent straight to a provider through the
  *      transport's promise-free direct send, as the router does): the simulator's ceiling;
  *  (b) `router`: the same traffic through createRouter, for a few strategies;
- *  (c) `rss`: a 1M-request run in a child process; its peak RSS (getrusage maxrss).
+ *  (c) `rss`: a 1M-request run in a child process; its peak RSS (getrusage maxrss);
+ *  (d) `floor`: the least any such simulator does per request, with nothing else: the
+ *      same seeded generator, samplers and HDR histograms, a binary event heap, Poisson
+ *      arrivals, lognormal tokens and TTFT, round-robin over 4 providers, an EWMA per
+ *      provider, two histogram records. No router, no provider state, no timeouts, no
+ *      metrics windows. It shows what this runtime and machine can do at most, so the
+ *      500k target can be read against it (the target's fraction of the floor).
  *
  * Traffic: 4 providers (ttft ~300 ms, ~100 tok/s, no failures, ample capacity), Poisson
  * arrivals at 2,000 req/s virtual, ~100 output tokens: ~2,500 requests in flight.
@@ -173,6 +183,80 @@ export async function engineOnly(requests: number, quantumMs = 0): Promise<SimBe
   return m.done('engine+models (no router)', done, engine.steps, engine.fired);
 }
 
+/** One event of the floor loop: an arrival (phase 0) or a completion (phase 1). */
+interface FloorEvent {
+  time: number;
+  seq: number;
+  phase: 0 | 1;
+  arrivalMs: number;
+  outputTokens: number;
+  provider: number;
+  ttftMs: number;
+}
+
+/**
+ * (d) The floor: a bare discrete-event loop over the same traffic (see the file comment).
+ * Deterministic (seeded); returns its checksum so the work cannot be optimised away.
+ */
+export function floorLoop(requests: number): SimBenchCase & { checksum: number } {
+  const arrivals = deriveRandom(1, 'arrivals');
+  const work = deriveRandom(1, 'workload');
+  const prov = PROFILES.map((p) => deriveRandom(1, `provider:${p.id}`));
+  const medians = PROFILES.map((p) => p.ttft.medianMs);
+  const ewma = new Float64Array(PROFILES.length);
+  const lastAt = new Float64Array(PROFILES.length);
+  const latency = histogram(3, wasmReady());
+  const ttft = histogram(3, wasmReady());
+  const heap = new EventHeap<FloorEvent>();
+  let seq = 0;
+  let made = 0;
+  let t = 0;
+  let done = 0;
+  let rr = 0;
+  let cost = 0;
+  const arrive = (): void => {
+    t += (exponential(arrivals) / RATE) * 1000;
+    made++;
+    const input = Math.round(lognormal(work, 200, 0.5));
+    const output = Math.min(400, Math.max(1, Math.round(lognormal(work, 100, 0.4))));
+    cost += input * 0.15e-6;
+    heap.push({ time: t, seq: seq++, phase: 0, arrivalMs: t, outputTokens: output, provider: 0, ttftMs: 0 });
+  };
+  const m = measure();
+  arrive();
+  let steps = 0;
+  for (let e = heap.pop(); e !== undefined; e = heap.pop()) {
+    steps++;
+    const now = e.time;
+    if (e.phase === 0) {
+      if (made < requests) arrive();
+      const i = rr++ % PROFILES.length;
+      const r = prov[i]!;
+      const first = lognormal(r, medians[i]!, 0.3);
+      const tps = 100 * (1 + 0.1 * normal(r));
+      e.phase = 1;
+      e.provider = i;
+      e.ttftMs = first;
+      e.time = now + first + (e.outputTokens / tps) * 1000;
+      e.seq = seq++;
+      cost += e.outputTokens * 0.6e-6;
+      heap.push(e);
+    } else {
+      const i = e.provider;
+      const a = Math.exp(-(now - lastAt[i]!) / 10_000);
+      ewma[i] = a * ewma[i]! + (1 - a) * e.ttftMs;
+      lastAt[i] = now;
+      latency.recordValue(Math.max(1, Math.round((now - e.arrivalMs) * 1000)));
+      ttft.recordValue(Math.max(1, Math.round(e.ttftMs * 1000)));
+      done++;
+    }
+  }
+  const checksum = cost + ewma.reduce((x, y) => x + y, 0) + latency.getValueAtPercentile(99) + ttft.getValueAtPercentile(50);
+  latency.destroy();
+  ttft.destroy();
+  return { ...m.done('floor: bare event loop (no router, no model)', done, steps, steps), checksum };
+}
+
 /** (b) Full router core. */
 export async function throughRouter(strategy: string, requests: number, quantumMs = 0): Promise<SimBenchCase> {
   const m = measure();
@@ -265,6 +349,10 @@ export async function runSimBench(opts: SimBenchOptions = {}): Promise<SimBenchR
   baseline.name = 'baseline: engine+models, no router';
   cases.push(baseline);
   show(baseline);
+  floorLoop(Math.min(n, 20_000)); // warm-up (JIT)
+  const floor = floorLoop(n);
+  cases.push(floor);
+  show(floor);
   for (const s of strategies) {
     await throughRouter(s, Math.min(n, 20_000), q);
     cases.push(await throughRouter(s, n, q));
@@ -298,7 +386,8 @@ export async function runSimBench(opts: SimBenchOptions = {}): Promise<SimBenchR
   };
   log(
     `  targets: >= ${fmt(TARGETS.reqPerSec)} req/s through the router: ${result.targets.reqPerSec ? 'met' : 'NOT met'} ` +
-      `(best ${fmt(best)}, ${(best / base).toFixed(2)}x the engine alone; the target is ${(TARGETS.reqPerSec / base).toFixed(1)}x it); ` +
+      `(best ${fmt(best)}, ${(best / base).toFixed(2)}x the engine alone; the target is ${(TARGETS.reqPerSec / base).toFixed(1)}x it ` +
+      `and ${(TARGETS.reqPerSec / floor.reqPerSec).toFixed(2)}x the bare event loop); ` +
       `RSS: ${result.targets.rss === null ? 'skipped' : result.targets.rss ? 'met' : 'NOT met'}`,
   );
   return result;

@@ -33,6 +33,32 @@ describe('engine far events', () => {
     expect(e.pending()).toBe(0);
   });
 
+  it('cancelling far events later, in any order, drops exactly those (bucket swap-removal)', async () => {
+    const e = new Engine();
+    let seed = 11;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const fired: number[] = [];
+    // 400 far events over three buckets (several per time), cancelled later from an event in shuffled order.
+    const timers = Array.from({ length: 400 }, (_, i) => {
+      const at = FAR_HORIZON_MS * 4 + Math.floor(rnd() * 12) * 64;
+      return { i, at, t: e.at(at, () => fired.push(i)) };
+    });
+    const cancelled = new Set<number>();
+    e.at(10, () => {
+      const order = timers.map((x) => x.i).sort(() => rnd() - 0.5);
+      for (const i of order.slice(0, 250)) {
+        timers[i]!.t.cancel();
+        timers[i]!.t.cancel(); // twice: a no-op
+        cancelled.add(i);
+      }
+      expect(e.pending()).toBe(150);
+    });
+    await e.run();
+    const expected = timers.filter((x) => !cancelled.has(x.i)).sort((a, b) => a.at - b.at || a.i - b.i);
+    expect(fired).toEqual(expected.map((x) => x.i));
+    expect(e.pending()).toBe(0);
+  });
+
   it('a far event scheduled at the same time as a near one still fires in seq order', async () => {
     const e = new Engine();
     const out: string[] = [];
