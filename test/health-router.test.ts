@@ -156,6 +156,46 @@ describe('health through createRouter', () => {
     expect((e2 as { retryAfterMs: number }).retryAfterMs).toBeLessThanOrEqual(500);
   });
 
+  it('never waits longer than health.maxRecoveryWaitMs: every endpoint ejected for 30 s fails fast with 503 + retryAfterMs', async () => {
+    const clock = new ManualClock();
+    let down = true;
+    const t = new FakeTransport(clock, () => (down ? { kind: 'refuse' } : { kind: 'ok' }));
+    const cfg = one({ health: { consecutiveFailures: 1, baseEjectionMs: 30_000, maxRecoveryWaitMs: 10_000, panicThreshold: 1 }, retry: { maxAttempts: 1 } });
+    const router = createRouter(cfg, { transport: t, clock, random: seededRandom(3) });
+    await settle(clock, router.route({ model: 'm' })).catch(() => undefined); // ejects x for 30 s
+    expect(router.candidates('m')[0]!.health.state).toBe('ejected');
+    const at = clock.now();
+    const e = await settle(clock, router.route({ model: 'm' })).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'no_healthy_endpoint', status: 503 });
+    expect(clock.now()).toBe(at); // did not wait
+    expect((e as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(29_000);
+    // Within the cap it still waits for the recovery (and the probe succeeds).
+    clock.tick(25_000);
+    down = false;
+    const r = await settle(clock, router.route({ model: 'm' }));
+    expect(r.endpoint.id).toBe('x');
+    expect(clock.now()).toBeGreaterThanOrEqual(at + 30_000);
+  });
+
+  it('a body JSON cannot encode fails as invalid_request (400) and is not held against the endpoints', async () => {
+    const router = createRouter(
+      { endpoints: ['a', 'b'].map((id) => ({ id, provider: 'p', model: 'm', baseUrl: 'http://127.0.0.1:9/v1' })), health: { consecutiveFailures: 1 } },
+      { random: seededRandom(1) },
+    );
+    const body: Record<string, unknown> = { model: 'm', messages: [{ role: 'user', content: 'x' }] };
+    body.self = body; // a cycle
+    for (let i = 0; i < 3; i++) {
+      const e = await router.route({ model: 'm', body }).catch((x: unknown) => x);
+      expect(e).toMatchObject({ code: 'invalid_request', status: 400, retryable: false });
+      expect((e as { attempts: unknown[] }).attempts).toHaveLength(1);
+    }
+    expect(router.candidates('m').map((c) => [c.health.state, c.stats.consecutiveFailures])).toEqual([
+      ['healthy', 0],
+      ['healthy', 0],
+    ]);
+    router.close();
+  });
+
   it('active health checks on the clock eject a failing endpoint and revive it; close() stops them', async () => {
     const clock = new ManualClock();
     const t = new FakeTransport(clock, () => ({ kind: 'ok' }));

@@ -48,6 +48,10 @@ describe('proxy config', () => {
     expect(message(() => parseProxyConfig({ endpoints: [ep(1, { weight: -1 })] }, 'f.yaml'))).toContain('f.yaml.endpoints[0].weight');
     expect(message(() => parseProxyConfig({ endpoints: [{ provider: 'p', model: 'm' }] }))).toContain('config.endpoints[0].baseUrl');
     expect(message(() => parseProxyConfig({ endpoints: [ep(1)], server: { port: 'x' } }))).toContain('config.server.port');
+    expect(message(() => parseProxyConfig({ endpoints: [ep(1)], server: { headers_timeout_ms: 40_000 } }))).toContain(
+      'config.server.headersTimeoutMs: headersTimeoutMs must be <= requestTimeoutMs',
+    );
+    expect(message(() => parseProxyConfig({ endpoints: [ep(1)], server: { allowedOrigins: 'https://a' } }))).toContain('config.server.allowedOrigins');
     expect(message(() => parseProxyConfig({ endpoints: [ep(1)], server: { clientKeys: [{ rpm: 1 }] } }))).toContain(
       'config.server.clientKeys[0]',
     );

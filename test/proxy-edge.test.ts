@@ -138,6 +138,8 @@ describe('proxy edge', () => {
     expectOpenAIError(r1, 401, 'invalid_api_key');
     const r2 = await post(chatBody('hi'), { authorization: 'Bearer nope' });
     expect(r2.status).toBe(401);
+    // The scheme is case-insensitive.
+    expect((await post(chatBody('hi'), { authorization: `bearer ${KEY}` })).status).toBe(200);
     const m = await pool.request({ method: 'GET', path: '/v1/models' });
     expect(m.statusCode).toBe(401);
     await m.body.dump();

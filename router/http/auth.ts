@@ -61,7 +61,8 @@ export function createAuth(
     open,
     admit(authorization) {
       if (open) return anonymous;
-      if (!authorization || !authorization.startsWith('Bearer '))
+      // The scheme is case-insensitive (RFC 9110 11.1).
+      if (!authorization || !/^bearer /i.test(authorization))
         return unauthorized('missing bearer token: send "Authorization: Bearer <key>"');
       const st = byDigest.get(sha256Hex(authorization.slice(7).trim()));
       if (!st) return unauthorized('invalid API key');

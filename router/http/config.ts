@@ -45,6 +45,26 @@ export const serverSchema = z.strictObject({
   clientKeys: z.array(clientKeySchema).default([]),
   /** On SIGTERM, wait this long for in-flight requests before closing them. */
   drainTimeoutMs: z.number().int().nonnegative().default(10_000),
+  /**
+   * A client must send its request headers within this time of connecting (or of its
+   * previous request), else 408 and the connection closes: a silent or slowloris client
+   * does not hold a socket for ever.
+   */
+  headersTimeoutMs: z.number().int().positive().default(10_000),
+  /** ... and the whole request, headers and body, within this time. Never limits the response (a long stream). */
+  requestTimeoutMs: z.number().int().positive().default(30_000),
+  /** An idle kept-alive connection is closed after this long (above a load balancer's idle timeout). */
+  keepAliveTimeoutMs: z.number().int().positive().default(65_000),
+  /**
+   * Browser origins allowed to call /v1/* (exact \`scheme://host[:port]\`). A request with
+   * any other \`Origin\` header gets 403: a web page the user visits cannot spend the
+   * provider keys through a proxy on localhost (cross-site requests, DNS rebinding).
+   * SDKs and servers send no Origin and are unaffected.
+   */
+  allowedOrigins: z.array(z.string().min(1)).default([]),
+}).refine((s) => s.headersTimeoutMs <= s.requestTimeoutMs, {
+  message: 'headersTimeoutMs must be <= requestTimeoutMs',
+  path: ['headersTimeoutMs'],
 });
 
 export type ServerConfig = z.output<typeof serverSchema>;

@@ -59,6 +59,25 @@ function isOpenAIErrorBody(b: unknown): b is OpenAIErrorBody {
   return typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string';
 }
 
+/** What the client is told when the error wraps a system/library error (whose text may name upstream hosts and ports). */
+const WRAPPED_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  connect_failed: 'could not connect to the upstream',
+  connection_reset: 'the upstream connection was reset',
+  stream_cut: 'the upstream stream broke',
+  malformed_response: 'the upstream response was malformed',
+};
+
+/**
+ * The message a client sees. A RouterError that wraps a raw error (a socket's
+ * `connect ECONNREFUSED 10.0.0.5:443`) is described by its code and endpoint id only:
+ * upstream addresses stay in the router's own logs and traces.
+ */
+export function clientMessage(e: RouterError): string {
+  if (e.cause === undefined || e.cause instanceof RouterError) return e.message;
+  const what = WRAPPED_MESSAGES[e.code] ?? 'upstream error';
+  return e.endpointId === undefined ? what : `${what} (endpoint ${e.endpointId})`;
+}
+
 export function fromRouterError(e: RouterError): HttpError {
   // An upstream 4xx (other than 429) means the request itself is bad: pass its status
   // and, when it is OpenAI-shaped, its body through so the client sees the real reason.
@@ -87,7 +106,7 @@ export function fromRouterError(e: RouterError): HttpError {
     status,
     typeFor(status),
     CODE_NAMES[e.code] ?? e.code,
-    e.message,
+    clientMessage(e),
     null,
     wantsRetryAfter ? retryAfterSeconds(e.retryAfterMs) : undefined,
   );
@@ -115,5 +134,12 @@ export const unknownModel = (model: string): HttpError =>
 export const unauthorized = (why: string): HttpError => new HttpError(401, 'authentication_error', 'invalid_api_key', why);
 export const tooManyRequests = (retryAfterS: number): HttpError =>
   new HttpError(429, 'rate_limit_error', 'rate_limit_exceeded', 'client key rate limit exceeded', null, retryAfterS);
+export const originNotAllowed = (origin: string): HttpError =>
+  new HttpError(
+    403,
+    'permission_error',
+    'origin_not_allowed',
+    `requests from the browser origin ${JSON.stringify(origin.slice(0, 200))} are not allowed (server.allowedOrigins)`,
+  );
 export const shuttingDown = (): HttpError =>
   new HttpError(503, 'server_error', 'shutting_down', 'the router is shutting down', null, 1);

@@ -11,8 +11,10 @@ import {
   HttpError,
   badJson,
   bodyTooLarge,
+  invalidField,
   methodNotAllowed,
   notFound,
+  originNotAllowed,
   shuttingDown,
   toHttpError,
   unknownModel,
@@ -103,8 +105,11 @@ function giveController(ac: AbortController): void {
   freeControllers.push(ac);
 }
 
-/** Bodies beyond this are not even read to the end: the socket is destroyed. */
+/** Bodies beyond this are not read to the end: 413, then the connection is closed. */
 const HARD_BODY_CAP = 64 * 1024 * 1024;
+
+/** Deeper JSON (arrays/objects) is refused with 400 before parsing: nothing legitimate nests this deep, and re-encoding it for the upstream would overflow the stack. */
+export const MAX_JSON_DEPTH = 128;
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 
@@ -137,7 +142,16 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   let idle: (() => void) | null = null;
   let seq = 0;
 
-  const http = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+  const allowedOrigins = new Set(cfg.allowedOrigins);
+  const http = createServer(
+    {
+      headersTimeout: cfg.headersTimeoutMs,
+      requestTimeout: cfg.requestTimeoutMs,
+      keepAliveTimeout: cfg.keepAliveTimeoutMs,
+      // How often node:http looks for requests past those timeouts (its default, 30 s, would let one overrun by that much).
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, cfg.headersTimeoutMs >> 2)),
+    },
+    (req, res) => {
     active++;
     metrics.inFlight(1);
     res.on('close', onDone);
@@ -146,7 +160,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       if (!res.headersSent) sendError(res, toHttpError(e));
       else res.destroy();
     });
-  });
+    },
+  );
 
   /** Response closed (finished or client gone): abort the route or the stream if still running, recycle the controller. */
   function onDone(this: ServerResponse): void {
@@ -170,12 +185,14 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       res.shouldKeepAlive = false;
       return sendError(res, shuttingDown());
     }
+    const origin = req.headers.origin;
+    if (origin !== undefined && path.startsWith('/v1/') && !allowedOrigins.has(origin)) return sendError(res, originNotAllowed(origin));
     if (path === '/v1/chat/completions') {
-      if (req.method !== 'POST') return sendError(res, methodNotAllowed(req.method ?? '', path));
+      if (req.method !== 'POST') return sendError(res, methodNotAllowed(req.method ?? '', path), { allow: 'POST' });
       return chat(req, res);
     }
     if (path !== '/v1/models' && path !== '/health' && path !== '/metrics') return sendError(res, notFound(`route ${path}`));
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, methodNotAllowed(req.method ?? '', path));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, methodNotAllowed(req.method ?? '', path), { allow: 'GET, HEAD' });
     if (path === '/v1/models') {
       const a = auth.admit(req.headers.authorization);
       if (a instanceof HttpError) return sendError(res, a);
@@ -194,9 +211,11 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     const t0 = clock.now();
     const a = auth.admit(req.headers.authorization);
     if (a instanceof HttpError) return finishError(res, a, '', t0);
-    const raw = await readBody(req, cfg.bodyLimitBytes);
+    const raw = await readBody(req, res, cfg.bodyLimitBytes);
     if (raw instanceof HttpError) return finishError(res, raw, '', t0);
-    if (raw === null) return; // client went away mid-body
+    if (raw === null) return void metrics.request('', 499, (clock.now() - t0) / 1000); // client went away (or timed out) mid-body
+    if (jsonDepthExceeds(raw, MAX_JSON_DEPTH))
+      return finishError(res, invalidField('(body)', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`), '', t0);
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
@@ -261,8 +280,12 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       consecutiveFailures: c.stats.consecutiveFailures,
       ejections: c.health.ejections,
     }));
-    const anyUp = cands.some((c) => c.health.available);
-    const status = draining ? 'draining' : anyUp ? 'ok' : 'degraded';
+    // Endpoints that are only cooling down (an upstream 429/503 Retry-After) are not down:
+    // requests wait the cooldown out (up to health.maxRecoveryWaitMs), and a load balancer
+    // taking this proxy out of rotation would not help. 503 only when none is up or cooling.
+    const anyAvailable = cands.some((c) => c.health.available);
+    const anyUp = anyAvailable || cands.some((c) => c.health.state === 'cooldown');
+    const status = draining ? 'draining' : anyAvailable ? 'ok' : anyUp ? 'cooling_down' : 'degraded';
     const body = {
       status,
       uptimeS: Math.round((clock.now() - started) / 1000),
@@ -337,13 +360,14 @@ function sessionKeyOf(req: IncomingMessage, user: string | undefined): string | 
 /**
  * Read the body up to `limit` bytes. Over the limit we keep reading (and dropping)
  * so the client gets its 413 on a reusable connection, up to HARD_BODY_CAP, past
- * which the socket is destroyed. Resolves null when the client went away.
+ * which (or when the declared length is past it) the 413 goes out at once and the
+ * connection closes. Resolves null when the client went away.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | HttpError | null> {
+function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer | HttpError | null> {
   const declared = Number(req.headers['content-length']);
   if (declared > HARD_BODY_CAP) {
-    req.socket.destroy();
-    return Promise.resolve(null);
+    res.shouldKeepAlive = false;
+    return Promise.resolve(bodyTooLarge(limit));
   }
   return new Promise((resolve) => {
     let chunks: Buffer[] = [];
@@ -363,8 +387,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | HttpErr
       size += c.length;
       if (over) {
         if (size > HARD_BODY_CAP) {
-          req.socket.destroy();
-          done(null);
+          res.shouldKeepAlive = false;
+          req.pause();
+          done(bodyTooLarge(limit));
         }
         return;
       }
@@ -388,4 +413,24 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | HttpErr
     req.on('error', onGone);
     req.on('close', onClose);
   });
+}
+
+/**
+ * Whether `raw` JSON nests arrays/objects deeper than `max` (a byte scan that skips
+ * strings; malformed JSON is left to JSON.parse to report).
+ */
+export function jsonDepthExceeds(raw: Buffer, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }

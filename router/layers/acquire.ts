@@ -39,6 +39,7 @@ export async function acquire(rt: Runtime, ctx: RequestCtx, reason: string, hedg
     const r = acquireNow(rt, ctx, reason, hedge);
     if (typeof r !== 'number') return r;
     if (hedge) return null;
-    await waitForRecovery(rt.clock, r, ctx.deadline, rt.config.health.waitForRecovery, ctx.models[ctx.modelIdx]!, ctx.signal);
+    const h = rt.config.health;
+    await waitForRecovery(rt.clock, r, Math.min(ctx.deadline, rt.clock.now() + h.maxRecoveryWaitMs), h.waitForRecovery, ctx.models[ctx.modelIdx]!, ctx.signal);
   }
 }

@@ -11,9 +11,9 @@ import { estimateTokens } from './rate-limit.js';
  * abort, stream end) is counted the same way.
  */
 
-/** Failures that say something about the endpoint. A bad request or a client that left does not. */
+/** Failures that say something about the endpoint. A bad request (upstream 4xx, or one that could not even be encoded) or a client that left does not. */
 export function countsForHealth(err: RouterError): boolean {
-  return err.code !== 'upstream_client_error' && err.code !== 'aborted';
+  return err.code !== 'upstream_client_error' && err.code !== 'aborted' && err.code !== 'invalid_request';
 }
 
 /** Statuses whose answer means "come back later": they start a cooldown even without Retry-After. */

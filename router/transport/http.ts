@@ -234,12 +234,20 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): HttpTransp
   };
 }
 
-/** The client's body with `model` set to the endpoint's upstream model. Without a body, a minimal one. */
+/**
+ * The client's body with `model` set to the endpoint's upstream model. Without a body, a
+ * minimal one. A body JSON cannot encode (a cycle, a BigInt, nesting deep enough to
+ * overflow the stack) is the request's fault: RouterError('invalid_request'), never
+ * retried and not held against the endpoint.
+ */
 export function buildBody(endpoint: Endpoint, request: RouteRequest): string {
   const src = request.body;
   if (src) {
-    if (src.model === endpoint.upstreamModel) return JSON.stringify(src);
-    return JSON.stringify({ ...src, model: endpoint.upstreamModel });
+    try {
+      return JSON.stringify(src.model === endpoint.upstreamModel ? src : { ...src, model: endpoint.upstreamModel });
+    } catch (e) {
+      throw new RouterError('invalid_request', `request body cannot be encoded as JSON: ${(e as Error)?.message ?? String(e)}`);
+    }
   }
   const out: Record<string, unknown> = { model: endpoint.upstreamModel, messages: request.messages ?? [] };
   if (request.maxTokens !== undefined) out.max_tokens = request.maxTokens;
