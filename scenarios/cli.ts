@@ -39,23 +39,26 @@ async function main(): Promise<number> {
     }
     throw e;
   }
-  const progress = createProgress({ quiet: args.quiet });
   const started = performance.now();
+  let progress: ReturnType<typeof createProgress> | undefined;
   try {
+    // A bad baseline is reported before anything runs, not after the whole job.
+    const baseline = args.gate !== undefined ? (await import('./multi-seed.js')).readBaseline(args.gate) : undefined;
+    progress = createProgress({ quiet: args.quiet });
     const run =
       args.seeds !== undefined || args.gate !== undefined ? await runReplications(args, progress) : await runScenario({ ...args, progress });
     progress.stop();
     process.stdout.write(`\n${formatSummary(run.results)}\n`);
     process.stdout.write(`\nwrote ${run.outDir}/ (results.json, report.html, charts) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-    if (args.gate !== undefined) {
-      const { gateAgainstFile } = await import('./multi-seed.js');
-      const verdict = gateAgainstFile(run.results, args.gate);
+    if (baseline !== undefined) {
+      const { gate } = await import('./gate.js');
+      const verdict = gate(run.results, baseline);
       process.stdout.write(`\ngate against ${args.gate}:\n${verdict.lines.join('\n')}\n`);
       return verdict.ok ? 0 : 1;
     }
     return 0;
   } catch (e) {
-    progress.stop();
+    progress?.stop();
     if (e instanceof ScenarioError) {
       process.stderr.write(`${e.message}\n`);
       return e.exitCode;

@@ -94,6 +94,11 @@ export async function runSeeds(
 
 /** Read and validate a saved baseline results.json, then gate `current` against it. */
 export function gateAgainstFile(current: ResultsFile, baselinePath: string, opts: GateOptions = {}): GateResult {
+  return gate(current, readBaseline(baselinePath), opts);
+}
+
+/** Read and validate a saved baseline results.json (a ScenarioError naming the file otherwise): the CLI does it before running anything. */
+export function readBaseline(baselinePath: string): ResultsFile {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(baselinePath, 'utf8'));
@@ -106,5 +111,5 @@ export function gateAgainstFile(current: ResultsFile, baselinePath: string, opts
   } catch (e) {
     throw new ScenarioError(`--gate: ${(e as Error).message}`);
   }
-  return gate(current, baseline, opts);
+  return baseline;
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,6 +32,16 @@ describe('npm run scenario (CLI)', () => {
     const r = cli(['outage-failover', '--mode', 'sim', '--strategies', 'fastest']);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('valid strategies');
+  });
+
+  it('--gate with a missing baseline: exit 2 naming the file, before anything runs or is written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scn-cli-gate-'));
+    const out = join(dir, 'out');
+    const r = cli(['outage-failover', '--mode', 'sim', '--gate', join(dir, 'missing.json'), '--out', out, '--quiet']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`cannot read baseline ${join(dir, 'missing.json')}`);
+    expect(r.stdout).not.toContain('wrote');
+    expect(existsSync(out)).toBe(false);
   });
 
   it('sim run prints the summary table', () => {
