@@ -164,7 +164,11 @@ async function runOne(ctx: ModeContext, ref: StrategyRef, budgetS: number): Prom
     // t=0 of the measured run is where the shifted timelines start; wait for it, or start
     // late (losing the first scenario seconds, never misaligning them) if start-up was slow.
     const lateMs = performance.now() - t0 - budgetS * 1000;
-    if (lateMs > 0) log(`note: start-up took ${((performance.now() - t0) / 1000).toFixed(1)} s; the first ${((lateMs / 1000) * speed).toFixed(1)} scenario s are not measured`);
+    if (lateMs > 0)
+      log(
+        `note: start-up (providers, router, warm-up) took ${((performance.now() - t0) / 1000).toFixed(1)} s, longer than planned: ` +
+          `the first ${((lateMs / 1000) * speed).toFixed(1)} s of the scenario's timeline ran before measuring began and are not in the results`,
+      );
     else await sleep(-lateMs);
 
     // Measured run: t=0 now, scenario time = wall x speed.

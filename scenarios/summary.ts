@@ -39,7 +39,11 @@ export function formatSummary(results: ResultsFile): string {
   const line = (row: readonly string[]): string =>
     row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   const sep = widths.map((w) => '-'.repeat(w)).join('  ');
-  const head = `${results.scenario} (${results.mode}, seed ${results.seed}, ${results.durationS} s)`;
+  const seeds = results.seeds;
+  const multi = seeds !== undefined && seeds.length > 1;
+  const head = multi
+    ? `${results.scenario} (${results.mode}, means over ${seeds.length} seeds ${seeds[0]}..${seeds[seeds.length - 1]}, ${results.durationS} s)`
+    : `${results.scenario} (${results.mode}, seed ${results.seed}, ${results.durationS} s)`;
   const slo = results.slo;
   const sloLine =
     slo && Object.keys(slo).length
@@ -51,5 +55,23 @@ export function formatSummary(results: ResultsFile): string {
           .filter(Boolean)
           .join(', ')}  ("!" = breached)`
       : '';
-  return [head, line(rows[0]!), sep, ...rows.slice(1).map(line), sloLine].filter(Boolean).join('\n');
+  return [head, line(rows[0]!), sep, ...rows.slice(1).map(line), sloLine, ...(multi ? ciLines(results) : [])].filter(Boolean).join('\n');
+}
+
+/** Several seeds: the 95% intervals of the headline figures (every metric's is in results.json). */
+function ciLines(results: ResultsFile): string[] {
+  const range = (r: StrategyResult, key: string, scale: number, digits: number): string => {
+    const ci = r.ci?.[key];
+    // These metrics are never negative: a symmetric t interval reaching below 0 is shown from 0.
+    return ci === undefined ? '-' : `${fmt(Math.max(0, ci.lo) * scale, digits)}..${fmt(ci.hi * scale, digits)}`;
+  };
+  const width = Math.max(...results.strategies.map((r) => r.strategy.length));
+  return [
+    '95% confidence intervals over the seeds (all metrics: results.json "ci"):',
+    ...results.strategies.map(
+      (r) =>
+        `  ${r.strategy.padEnd(width)}  error rate ${range(r, 'errorRate', 100, 2)} %  p99 ${range(r, 'latencyMs.p99', 1, 0)} ms  ` +
+        `$/1k ok ${range(r, 'costPer1kOk', 1, 4)}`,
+    ),
+  ];
 }

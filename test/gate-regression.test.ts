@@ -5,6 +5,7 @@ import type { Interval, ResultsFile } from '../reports/contract.js';
 import { gate, welch } from '../scenarios/gate.js';
 import { gateAgainstFile, runSeeds, seedList } from '../scenarios/multi-seed.js';
 import { runScenario } from '../scenarios/runner.js';
+import { formatSummary } from '../scenarios/summary.js';
 import { writeSlowScenario } from './tune-scenario.js';
 
 /**
@@ -28,6 +29,14 @@ afterAll(() => {
 });
 
 describe('runSeeds', () => {
+  it('the summary table says it shows means over the seeds, and prints the 95% intervals (never below 0)', () => {
+    const text = formatSummary(baseline);
+    expect(text.split('\n')[0]).toContain('means over 3 seeds 7..9');
+    const ci = text.slice(text.indexOf('95% confidence intervals'));
+    expect(ci).toMatch(/weighted +error rate [\d.]+\.\.[\d.]+ % +p99 \d+\.\.\d+ ms/);
+    expect(ci).not.toMatch(/-\d/);
+  });
+
   it('aggregates every strategy over the seeds with 95% CIs', () => {
     expect(baseline.seeds).toEqual([7, 8, 9]);
     expect(baseline.strategies.map((s) => s.strategy)).toEqual(['weighted', 'round-robin']);

@@ -15,7 +15,9 @@ import { startProxy } from './start.js';
  * signal exits at once. API keys are never printed: only the names of unset vars.
  */
 
-const USAGE = 'usage: npm run router -- --config <file.yaml|json> [--port N] [--host H]';
+const USAGE =
+  'usage: llm-router-proxy --config <file.yaml|json> [--port N] [--host H]\n' +
+  '       (from a checkout: npm run router -- --config <file> ...)';
 
 async function main(): Promise<void> {
   let values: { config?: string; port?: string; host?: string; help?: boolean };
