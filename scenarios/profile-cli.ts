@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startProviderProcesses, type ProviderProcesses } from '../simulator/processes.js';
+import type { SimRequest } from '../simulator/types.js';
 import { createWorkload } from '../simulator/workload.js';
-import { analyse, createDoctor, type DoctorAnalysis } from './doctor.js';
+import { analyse, buildProfiledProxy, catchingUncaught, checkDoctorData, createDoctor, doctorDataDir, finishProfiledChild } from './doctor.js';
 import { loadScenario, REPO_ROOT, ScenarioError } from './load.js';
 import { runOpenLoop } from './open-loop.js';
 import { installSignalHandlers, onCleanup, stopAll } from './procs.js';
@@ -23,6 +24,12 @@ import { strategyName } from './schema.js';
  * the proxy can take, so doctor sees a healthy load rather than a saturated one).
  * Writes doctor's HTML next to the report (out/<name>/doctor-<strategy>.html) and prints
  * doctor's verdict: its issue category (none / gc / event-loop / io).
+ *
+ * The proxy runs as an esbuild bundle, not through tsx (tsx's loader threads would each
+ * run doctor's sampler and corrupt its data; see doctor.ts), and is stopped through
+ * doctor's own `done()` so its sampler flushes. If doctor still fails to collect, or
+ * its data does not decode, we collect once more; if that fails too, we print one line
+ * saying what failed and where the raw data is, and exit 1.
  */
 
 const USAGE = 'usage: npm run profile -- <scenario|file.yaml> [--strategy NAME] [--duration S] [--seed N] [--out DIR]';
@@ -63,6 +70,12 @@ function parse(argv: string[]): { scenario: string; strategy?: string; durationS
   };
 }
 
+/** Doctor itself failed to collect (not our load or the proxy's startup): worth one more try. */
+class DoctorFailure extends Error {}
+
+/** One line, for an error message built from another error's message. */
+const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
+
 async function main(): Promise<number> {
   installSignalHandlers();
   const args = parse(process.argv.slice(2));
@@ -74,8 +87,12 @@ async function main(): Promise<number> {
   const durationS = args.durationS ?? scenario.load.durationS;
   const speed = scenario.http.speed;
   const outDir = resolve(args.out ?? join(REPO_ROOT, 'out', scenario.name));
+  const dest = join(outDir, '.clinic');
   mkdirSync(outDir, { recursive: true });
   const tmp = mkdtempSync(join(tmpdir(), `profile-${scenario.name}-`));
+  // The bundled proxy resolves its packages from node_modules, so it must live in the repo.
+  mkdirSync(join(REPO_ROOT, 'out'), { recursive: true });
+  const buildDir = mkdtempSync(join(REPO_ROOT, 'out', '.profile-proxy-'));
 
   let procs: ProviderProcesses | undefined;
   let proxy: ChildProcess | undefined;
@@ -83,52 +100,98 @@ async function main(): Promise<number> {
     proxy?.kill('SIGKILL');
     await procs?.stop();
   });
-  try {
+
+  /**
+   * Start the providers, run the proxy under doctor while the open loop drives it, stop
+   * everything; returns doctor's data directory. Fresh providers each time (their
+   * outage timeline starts when they do) and a fresh cwd: the child writes
+   * node_trace.*.log there, and doctor refuses to start if one is left over.
+   */
+  const collectOnce = async (proxyJs: string, requests: SimRequest[], runName: string): Promise<string> => {
+    rmSync(doctorDataDir(dest, runName), { recursive: true, force: true });
     procs = await startProviderProcesses({ profiles: providers.map((p) => p.profile), seed, speed });
-    const baseUrls = Object.fromEntries(procs.providers.map((p) => [p.id, p.url]));
-    const configFile = join(tmp, 'router.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify({ ...scenarioRouterConfig(scenario, providers, ref, { baseUrls, speed }), server: { port: 0, host: '127.0.0.1', drainTimeoutMs: 500 } }),
-    );
+    const cwd = process.cwd();
+    try {
+      const baseUrls = Object.fromEntries(procs.providers.map((p) => [p.id, p.url]));
+      const configFile = join(tmp, 'router.json');
+      writeFileSync(
+        configFile,
+        JSON.stringify({ ...scenarioRouterConfig(scenario, providers, ref, { baseUrls, speed }), server: { port: 0, host: '127.0.0.1', drainTimeoutMs: 500 } }),
+      );
+      const doctor = createDoctor({ dest, name: runName });
+      doctor.on('warning', (m) => process.stderr.write(`doctor: ${m}\n`));
+      let load: Promise<void> | undefined;
+      process.chdir(mkdtempSync(join(tmp, 'cwd-')));
+      const collected = await new Promise<string>((resolveDir, reject) => {
+        doctor.on('port', (port, proc, done) => {
+          proxy = proc;
+          load = runOpenLoop({
+            origin: `http://127.0.0.1:${port}`,
+            model: scenario.model,
+            requests,
+            speed,
+            endMs: durationS * 1000,
+            connections: 256,
+            timeoutMs: 30_000,
+            onSample: () => {},
+          })
+            .then(() => undefined)
+            .finally(() => finishProfiledChild(proc, done));
+          load.catch(() => {}); // awaited below
+        });
+        doctor.collect([process.execPath, proxyJs, '--config', configFile, '--port', '0'], (err, dir) =>
+          err ? reject(new DoctorFailure(`clinic doctor: ${err.message}`)) : resolveDir(dir),
+        );
+      }).then(
+        (dir) => ({ dir }),
+        (e: unknown) => ({ error: e as Error }),
+      );
+      if (load) await load; // a load error is ours, not doctor's: no retry
+      if ('error' in collected) throw collected.error;
+      if (!load) throw new Error('the proxy exited under clinic doctor before it listened (its output is above)');
+      return collected.dir;
+    } finally {
+      process.chdir(cwd);
+      proxy = undefined;
+      await procs.stop();
+      procs = undefined;
+    }
+  };
+
+  try {
+    const proxyJs = await buildProfiledProxy(buildDir);
     const requests = [...createWorkload(workloadSpec(scenario, durationS), seed)];
     process.stderr.write(
       `profiling the proxy (strategy ${name}) under clinic doctor: ${requests.length} requests over ${(durationS / speed).toFixed(1)} s...\n`,
     );
-    const doctor = createDoctor({ dest: join(outDir, '.clinic'), name: `doctor-${name}` });
-    doctor.on('warning', (m) => process.stderr.write(`doctor: ${m}\n`));
-    const dataDir = await new Promise<string>((resolveDir, reject) => {
-      doctor.on('port', (port, proc, done) => {
-        proxy = proc;
-        runOpenLoop({
-          origin: `http://127.0.0.1:${port}`,
-          model: scenario.model,
-          requests,
-          speed,
-          endMs: durationS * 1000,
-          connections: 256,
-          timeoutMs: 30_000,
-          onSample: () => {},
-        }).then(
-          () => {
-            done();
-            proc.kill('SIGINT'); // the proxy drains and exits; doctor then writes its data
-          },
-          (e: unknown) => {
-            proc.kill('SIGINT');
-            reject(e as Error);
-          },
-        );
-      });
-      doctor.collect(
-        [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'router/http/cli.ts'), '--config', configFile, '--port', '0'],
-        (err, dir) => (err ? reject(err) : resolveDir(dir)),
-      );
-    });
-    proxy = undefined;
+    // Doctor can fail to collect, or write files its own decoders cannot read: check
+    // the data before its report and analysis read it, and collect once more if so.
+    let dataDir = '';
+    rmSync(doctorDataDir(dest, `doctor-${name}-retry`), { recursive: true, force: true }); // an earlier run's
+    for (let attempt = 1; ; attempt++) {
+      const runName = attempt === 1 ? `doctor-${name}` : `doctor-${name}-retry`;
+      let problem: string | undefined;
+      try {
+        dataDir = await collectOnce(proxyJs, requests, runName);
+        problem = checkDoctorData(dataDir);
+      } catch (e) {
+        if (!(e instanceof DoctorFailure)) throw e;
+        dataDir = doctorDataDir(dest, runName);
+        problem = e.message;
+      }
+      if (!problem) break;
+      problem = oneLine(problem);
+      if (attempt === 2) throw new Error(`clinic doctor failed twice, last with: ${problem}; raw data: ${dataDir}`);
+      process.stderr.write(`doctor: unusable data (${problem}) in ${dataDir}; collecting once more\n`);
+    }
+
     const html = join(outDir, `doctor-${name}.html`);
-    await new Promise<void>((res, rej) => doctor.visualize(dataDir, html, (e) => (e ? rej(e) : res())));
-    const analysis: DoctorAnalysis = await analyse(dataDir);
+    const analysis = await catchingUncaught(async () => {
+      await new Promise<void>((res, rej) => createDoctor({ dest, name: `doctor-${name}` }).visualize(dataDir, html, (e) => (e ? rej(e) : res())));
+      return analyse(dataDir);
+    }).catch((e: unknown) => {
+      throw new Error(`clinic doctor could not analyse its data: ${oneLine(e instanceof Error ? e.message : String(e))}; raw data: ${dataDir}`);
+    });
     process.stdout.write(`\nclinic doctor verdict: ${VERDICT[analysis.issueCategory] ?? analysis.issueCategory}\n`);
     process.stdout.write(`details: ${JSON.stringify(analysis.issues)}\n`);
     process.stdout.write(`doctor report: ${html}\n`);
@@ -137,6 +200,7 @@ async function main(): Promise<number> {
     await procs?.stop();
     dropCleanup();
     rmSync(tmp, { recursive: true, force: true });
+    rmSync(buildDir, { recursive: true, force: true });
   }
 }
 
