@@ -254,7 +254,7 @@ export function floorLoop(requests: number): SimBenchCase & { checksum: number }
   const checksum = cost + ewma.reduce((x, y) => x + y, 0) + latency.getValueAtPercentile(99) + ttft.getValueAtPercentile(50);
   latency.destroy();
   ttft.destroy();
-  return { ...m.done('floor: bare event loop (no router, no model)', done, steps, steps), checksum };
+  return { ...m.done('floor: bare event loop, no router', done, steps, steps), checksum };
 }
 
 /** (b) Full router core. */
