@@ -10,7 +10,9 @@ import type { Endpoint } from './types.js';
 
 const nonNeg = z.number().finite().nonnegative();
 const posInt = z.number().int().positive();
-const ms = z.number().finite().nonnegative();
+/** The longest delay a Node timer supports (2^31 - 1 ms, ~24.8 days); a longer one would fire at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+const ms = z.number().finite().nonnegative().max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (~24.8 days, the longest timer Node supports)`);
 
 export const priceSchema = z.strictObject({ input: nonNeg, output: nonNeg });
 
@@ -19,7 +21,7 @@ export const endpointSchema = z.strictObject({
   provider: z.string().min(1),
   model: z.string().min(1),
   upstreamModel: z.string().min(1).optional(),
-  baseUrl: z.url().optional(),
+  baseUrl: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
   apiKeyEnv: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
@@ -106,7 +108,7 @@ export const statsSchema = z.strictObject({
   ewmaTauMs: z.number().positive().default(10_000),
   /** Sliding window for success rate. */
   windowMs: z.number().positive().default(30_000),
-  windowBuckets: posInt.default(10),
+  windowBuckets: posInt.max(10_000).default(10),
   /** An observed price change (billed vs list price) fades back to the list price over this time, so the endpoint is tried again. */
   priceMemoryMs: z.number().positive().default(300_000),
 });

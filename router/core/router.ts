@@ -56,7 +56,9 @@ export interface RouteResult {
    * Streams: first chunk already received (failover only happens before it); iterate to
    * the end; the outcome (ttft, latency, usage, cost) is recorded when it ends, errors, or
    * is abandoned via return(). A mid-stream upstream failure surfaces as a thrown
-   * RouterError('stream_cut', {committed:true}).
+   * RouterError('stream_cut', {committed:true}). `opts.signal` governs routing only: once
+   * route() has resolved, stop a stream by leaving the loop (`break` calls return()),
+   * which also closes the upstream.
    */
   stream?: AsyncIterable<Uint8Array | string>;
 }
@@ -78,8 +80,11 @@ export interface Router {
   [ROUTE_DIRECT](req: RouteRequest, sink: RouteSink<RouteResult>, opts?: { signal?: AbortSignal }): void;
 }
 
-export function createRouter(config: RouterConfigInput, deps: RouterDeps = {}): Router {
+export function createRouter(config: RouterConfigInput, deps: RouterDeps | null = {}): Router {
+  deps ??= {};
   const { config: cfg, endpoints } = parseRouterConfig(config);
+  if (deps.transport !== undefined && typeof deps.transport?.send !== 'function')
+    throw new RouterError('invalid_config', 'deps.transport: expected a Transport (an object with a send() method)');
   const strategy = createStrategy(cfg.strategy, { classifier: deps.classifier });
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? systemRandom;
@@ -147,6 +152,7 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps = {}): 
     let models: readonly string[];
     try {
       models = resolveModels(req);
+      checkRequest(req, opts?.signal);
     } catch (e) {
       return sink.routeFailed(toRouterError(e));
     }
@@ -176,4 +182,33 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps = {}): 
       checks = null;
     },
   };
+}
+
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * The request's optional fields, checked once at route(): a wrong type would not fail
+ * loudly later but route wrongly (a numeric sessionKey pins every session to one
+ * endpoint; NaN inputTokens turns a TPM limit off; a string deadline is concatenated).
+ */
+function checkRequest(req: RouteRequest, signal: unknown): void {
+  const bad = (field: string, want: string): never => {
+    throw new RouterError('invalid_request', `request.${field}: expected ${want}`);
+  };
+  if (req.sessionKey !== undefined && typeof req.sessionKey !== 'string') bad('sessionKey', 'a string');
+  if (req.inputTokens !== undefined && !(isNum(req.inputTokens) && req.inputTokens >= 0)) bad('inputTokens', 'a finite number >= 0');
+  if (req.maxTokens !== undefined && !(isNum(req.maxTokens) && req.maxTokens >= 0)) bad('maxTokens', 'a finite number >= 0');
+  if (req.deadlineMs !== undefined && !(isNum(req.deadlineMs) && req.deadlineMs > 0)) bad('deadlineMs', 'a finite number of ms > 0');
+  if (req.minTier !== undefined && !isNum(req.minTier)) bad('minTier', 'a finite number');
+  if (req.maxPrice !== undefined && !isNum(req.maxPrice)) bad('maxPrice', 'a finite number');
+  if (req.messages !== undefined && !Array.isArray(req.messages)) bad('messages', 'an array of messages');
+  if (req.prompt !== undefined && typeof req.prompt !== 'string') bad('prompt', 'a string');
+  if (req.promptClass !== undefined && typeof req.promptClass !== 'string') bad('promptClass', 'a string');
+  if (req.stream !== undefined && typeof req.stream !== 'boolean') bad('stream', 'a boolean');
+  if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) bad('body', 'an object');
+  if (signal !== undefined) {
+    const s = signal as Partial<AbortSignal> | null;
+    if (typeof s?.addEventListener !== 'function' || typeof s.removeEventListener !== 'function' || typeof s.aborted !== 'boolean')
+      throw new RouterError('invalid_request', 'opts.signal: expected an AbortSignal');
+  }
 }

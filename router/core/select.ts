@@ -302,9 +302,15 @@ export function selectEndpoint(
     env.bus.emit({ type: 'panic', at: now, model: group.model, unavailable: group.unavailable, total: group.slots.length });
   const ctx = env.pickCtx;
   ctx.now = now;
-  const pick = env.strategy.pick(cands, req, ctx as PickContext);
-  const index = pick.index;
-  if (!Number.isInteger(index) || index < 0 || index >= cands.length)
+  let pick: ReturnType<Strategy['pick']>;
+  try {
+    pick = env.strategy.pick(cands, req, ctx as PickContext);
+  } catch (e) {
+    // A strategy (or its classifier) that throws is a router bug, not a network failure: never retried.
+    throw new RouterError('no_candidates', `strategy "${env.strategy.name}" failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+  }
+  const index = pick?.index;
+  if (index === undefined || !Number.isInteger(index) || index < 0 || index >= cands.length)
     throw new RouterError(
       'no_candidates',
       `strategy "${env.strategy.name}" returned index ${String(index)} for ${cands.length} candidates`,

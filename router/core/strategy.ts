@@ -56,6 +56,11 @@ const registry = new Map<string, StrategyDefinition>();
 
 /** Register a strategy under its name. Re-registering a name replaces it. */
 export function registerStrategy<S extends z.ZodType>(def: StrategyDefinition<S>): void {
+  const d = def as Partial<StrategyDefinition> | null;
+  if (typeof d?.name !== 'string' || d.name === '') throw new RouterError('invalid_config', 'registerStrategy: expected a definition with a non-empty name');
+  if (typeof d.params?.safeParse !== 'function')
+    throw new RouterError('invalid_config', `registerStrategy("${d.name}"): params must be a zod schema (z.strictObject({}) for none)`);
+  if (typeof d.create !== 'function') throw new RouterError('invalid_config', `registerStrategy("${d.name}"): create must be a function`);
   registry.set(def.name, def as unknown as StrategyDefinition);
 }
 

@@ -73,8 +73,8 @@ const WRAPPED_MESSAGES: Partial<Record<ErrorCode, string>> = {
  * upstream addresses stay in the router's own logs and traces.
  */
 export function clientMessage(e: RouterError): string {
-  if (e.cause === undefined || e.cause instanceof RouterError) return e.message;
-  const what = WRAPPED_MESSAGES[e.code] ?? 'upstream error';
+  const what = WRAPPED_MESSAGES[e.code];
+  if (what === undefined || e.cause === undefined || e.cause instanceof RouterError) return e.message;
   return e.endpointId === undefined ? what : `${what} (endpoint ${e.endpointId})`;
 }
 

@@ -131,7 +131,14 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
       return;
     }
     sent.then(
-      (res) => this.upstreamResponse(res),
+      (res) => {
+        try {
+          this.upstreamResponse(res);
+        } catch (e) {
+          // Never an unhandled rejection: whatever went wrong fails this attempt.
+          this.upstreamError(e);
+        }
+      },
       (e: unknown) => this.upstreamError(e),
     );
   }
@@ -144,6 +151,11 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
 
   /** UpstreamSink: the response (headers; a stream not yet read) arrived. */
   upstreamResponse(res: TransportResponse): void {
+    const invalid = invalidResponse(res);
+    if (invalid !== null) {
+      const id = this.slot.endpoint.id;
+      return this.upstreamError(new RouterError('malformed_response', `transport returned an invalid response for ${id}: ${invalid}`, { endpointId: id }));
+    }
     if (this.settled) return closeQuietly(res.stream?.[Symbol.asyncIterator]());
     if (res.stream === undefined) this.upstreamDone = true;
     if (res.status < 200 || res.status > 299) {
@@ -249,6 +261,21 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
     recordOutcome(this, d);
     if (this.upstreamDone) this.release();
   }
+}
+
+/**
+ * Why `res` is not a TransportResponse (null when it is). A custom transport that resolves
+ * with garbage fails the attempt as malformed_response instead of being taken for a
+ * success (status missing) or crashing the router (a stream that is not iterable).
+ */
+function invalidResponse(res: TransportResponse): string | null {
+  if (typeof res !== 'object' || res === null) return `expected an object, got ${res === null ? 'null' : typeof res}`;
+  if (!Number.isInteger(res.status) || res.status < 100 || res.status > 599) return `status ${String(res.status)} is not an HTTP status`;
+  if (typeof res.headers !== 'object' || res.headers === null) return 'headers is not an object';
+  const st = res.stream as unknown;
+  if (st !== undefined && typeof (st as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] !== 'function')
+    return 'stream is not an async iterable';
+  return null;
 }
 
 /** Stream errors: before the first chunk they are retryable; after it they are committed. */
