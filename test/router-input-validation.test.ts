@@ -120,6 +120,18 @@ describe('strategies and dependencies', () => {
     expect(() => createRouter(threeEndpoints(), null).close()).not.toThrow();
   });
 
+  it('strategy params naming an endpoint that does not exist are refused (they were ignored in silence)', () => {
+    const cases: Array<[unknown, string]> = [
+      [{ name: 'weighted', params: { weights: { a: 1, Coder: 100 } } }, 'strategy "weighted" params.weights.Coder: no endpoint has id "Coder"; endpoint ids: a, b, c'],
+      [{ name: 'weighted-random', params: { weights: { x: 2 } } }, 'params.weights.x: no endpoint has id "x"'],
+      [{ name: 'priority', params: { order: ['b', 'z'] } }, 'strategy "priority" params.order[1]: no endpoint has id "z"'],
+      [{ name: 'classifier', params: { classes: { coding: ['a', 'q'] } } }, 'params.classes.coding[1]: no endpoint has id "q"'],
+    ];
+    for (const [strategy, message] of cases)
+      expect(() => createRouter(threeEndpoints({ strategy: strategy as never }), { transport: okTransport() })).toThrow(message);
+    expect(() => createRouter(threeEndpoints({ strategy: { name: 'weighted', params: { weights: { a: 3 } } } }), { transport: okTransport() })).not.toThrow();
+  });
+
   it('config: timers past what Node supports, non-http base URLs and absurd bucket counts are refused naming the field', () => {
     const msg = (c: unknown): string => {
       try {

@@ -85,7 +85,7 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
   const { config: cfg, endpoints } = parseRouterConfig(config);
   if (deps.transport !== undefined && typeof deps.transport?.send !== 'function')
     throw new RouterError('invalid_config', 'deps.transport: expected a Transport (an object with a send() method)');
-  const strategy = createStrategy(cfg.strategy, { classifier: deps.classifier });
+  const strategy = createStrategy(cfg.strategy, { classifier: deps.classifier, endpointIds: endpoints.map((e) => e.id) });
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? systemRandom;
   const transport = deps.transport ?? createHttpTransport();

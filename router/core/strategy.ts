@@ -39,6 +39,8 @@ export interface Strategy {
 export interface StrategyDeps {
   /** The prompt classifier (classifier strategy); the shipped default when absent. */
   classifier?: Classifier;
+  /** The router's endpoint ids: params naming an endpoint (endpointRefs) must name one of these. */
+  endpointIds?: readonly string[];
 }
 
 export interface StrategyDefinition<S extends z.ZodType = z.ZodType> {
@@ -50,6 +52,8 @@ export interface StrategyDefinition<S extends z.ZodType = z.ZodType> {
   /** Validates `params` (plain JSON). */
   readonly params: S;
   create(params: z.output<S>, deps: StrategyDeps): Strategy;
+  /** The endpoint ids the params name, with their paths (e.g. ['weights.gpt', 'gpt']): checked against the router's endpoints. */
+  endpointRefs?(params: z.output<S>): Array<readonly [path: string, id: string]>;
 }
 
 const registry = new Map<string, StrategyDefinition>();
@@ -86,6 +90,12 @@ export function createStrategy(
   if (!def)
     throw new RouterError('unknown_strategy', `unknown strategy "${name}"; valid strategies: ${strategyNames().join(', ')}`);
   const parsed = parseOrThrow(def.params, params, `strategy "${name}" params`);
+  const ids = deps.endpointIds;
+  // A misspelt id would otherwise be ignored in silence (weights of 100 that change nothing).
+  if (ids !== undefined && def.endpointRefs !== undefined)
+    for (const [path, id] of def.endpointRefs(parsed))
+      if (!ids.includes(id))
+        throw new RouterError('invalid_config', `strategy "${name}" params.${path}: no endpoint has id "${id}"; endpoint ids: ${ids.join(', ')}`);
   return def.create(parsed, deps);
 }
 

@@ -123,6 +123,7 @@ export const classifierStrategy: StrategyDefinition<typeof paramsSchema> = {
   needs: 'endpoint.classes (or params.classes) and the prompt text (or request.promptClass); the shipped classifier model',
   params: paramsSchema,
   create: (params, deps) => createClassifierStrategy(params, deps),
+  endpointRefs: (p) => Object.entries(p.classes ?? {}).flatMap(([c, ids]) => ids.map((id, i) => [`classes.${c}[${i}]`, id] as const)),
 };
 
 registerStrategy(classifierStrategy);

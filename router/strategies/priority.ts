@@ -54,6 +54,7 @@ export const priorityStrategy: StrategyDefinition<typeof params> = {
   needs: 'endpoint.priority or params.order',
   params,
   create: (p) => new Priority(p.order),
+  endpointRefs: (p) => p.order.map((id, i) => [`order[${i}]`, id] as const),
 };
 
 registerStrategy(priorityStrategy);

@@ -30,6 +30,7 @@ export const weightedRandomStrategy: StrategyDefinition<typeof params> = {
   needs: 'endpoint weights (or params.weights by endpoint id)',
   params,
   create: (p) => new WeightedRandom(overrideWeightOf(p.weights)),
+  endpointRefs: (p) => Object.keys(p.weights).map((id) => [`weights.${id}`, id] as const),
 };
 
 registerStrategy(weightedRandomStrategy);

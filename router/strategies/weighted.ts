@@ -40,6 +40,7 @@ export const weightedStrategy: StrategyDefinition<typeof params> = {
   needs: 'endpoint weights (or params.weights by endpoint id)',
   params,
   create: (p) => new Weighted(overrideWeightOf(p.weights)),
+  endpointRefs: (p) => Object.keys(p.weights).map((id) => [`weights.${id}`, id] as const),
 };
 
 registerStrategy(weightedStrategy);
