@@ -149,19 +149,41 @@ function check(cond: boolean, field: string, msg: string): void {
   if (!cond) throw new Error(`workload.${field}: ${msg}`);
 }
 
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A finite, non-negative number of seconds. */
+function isTime(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0;
+}
+
+/** A value for an error message: `a string ("x")`, `a list`, `null`, or the number. */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v)})`;
+  if (Array.isArray(v)) return 'a list';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+}
+
 /** Validate an arrival spec; errors name the field. */
 export function validateArrivals(spec: ArrivalSpec): void {
   check(Number.isFinite(spec.rate) && spec.rate > 0, 'rate', `expected a positive number of arrivals per second, got ${spec.rate}`);
-  check(['constant', 'poisson', 'gamma'].includes(spec.process), 'arrivals', `unknown arrival process "${spec.process}"`);
+  check(['constant', 'poisson', 'gamma'].includes(spec.process), 'arrivals', `unknown arrival process "${spec.process}"; expected constant, poisson or gamma`);
   if (spec.process === 'gamma')
     check(spec.shape !== undefined && Number.isFinite(spec.shape) && spec.shape > 0, 'shape', 'gamma arrivals need a positive shape k');
-  (spec.phases ?? []).forEach((p, i) => {
-    check(p.startS >= 0 && p.endS > p.startS, `phases[${i}]`, `expected 0 <= startS < endS, got ${p.startS}..${p.endS}`);
+  const phases: unknown = spec.phases ?? [];
+  check(Array.isArray(phases), 'phases', `expected a list of {startS, endS, multiplier}, got ${describeValue(phases)}`);
+  (phases as readonly RatePhase[]).forEach((p, i) => {
+    check(isObject(p), `phases[${i}]`, `expected {startS, endS, multiplier}, got ${describeValue(p)}`);
+    check(isTime(p.startS) && isTime(p.endS) && p.endS > p.startS, `phases[${i}]`, `expected 0 <= startS < endS, got ${p.startS}..${p.endS}`);
     check(Number.isFinite(p.multiplier) && p.multiplier > 0, `phases[${i}].multiplier`, 'expected a positive number');
   });
-  if (spec.ramp) {
+  if (spec.ramp !== undefined) {
     const r = spec.ramp;
-    check(r.startS >= 0 && r.endS > r.startS, 'ramp', `expected 0 <= startS < endS, got ${r.startS}..${r.endS}`);
+    check(isObject(r), 'ramp', `expected {startS, endS, toMultiplier}, got ${describeValue(r)}`);
+    check(isTime(r.startS) && isTime(r.endS) && r.endS > r.startS, 'ramp', `expected 0 <= startS < endS, got ${r.startS}..${r.endS}`);
     check(Number.isFinite(r.toMultiplier) && r.toMultiplier > 0, 'ramp.toMultiplier', 'expected a positive number');
   }
 }

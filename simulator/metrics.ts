@@ -1,6 +1,7 @@
 import type * as hdr from 'hdr-histogram-js';
 import { histogram, HistogramSet } from './histogram.js';
 import type { Quantiles, StrategySummary, TimelinePoint } from '../reports/contract.js';
+import { MAX_DURATION_S } from './types.js';
 
 /**
  * The metrics collector shared by both modes: the virtual-time engine feeds it simulated
@@ -17,7 +18,8 @@ import type { Quantiles, StrategySummary, TimelinePoint } from '../reports/contr
  *
  * Definitions:
  *  - a record belongs to the window floor(tMs / 1000); tMs is the request's start in ms
- *    since the start of the measured run (records with tMs < 0 are warm-up and ignored);
+ *    since the start of the measured run (records with tMs < 0 are warm-up and ignored, and
+ *    so are records at or after MAX_DURATION_S: the timeline, one point per window, stays bounded);
  *  - latency = what the client waited, for every finished request, ok or not;
  *    TTFT only where one was observed;
  *  - providerShare and timeline `share` = share of *successful* requests per endpoint;
@@ -56,7 +58,7 @@ export interface FaultSpec {
 }
 
 export interface SummarizeOptions {
-  /** Run length for throughput; default: the last window with a record + 1. */
+  /** Run length for throughput; default: the last window with a record + 1. At most MAX_DURATION_S. */
   durationS?: number;
   fault?: FaultSpec | undefined;
 }
@@ -227,7 +229,8 @@ export class MetricsCollector {
 
   record(r: MetricsRecord): void {
     this.owned.check('record');
-    if (!(r.tMs >= 0) || !Number.isFinite(r.latencyMs)) return; // warm-up or garbage: ignore, never throw mid-run
+    // Warm-up, beyond the longest run (MAX_DURATION_S) or garbage: ignore, never throw mid-run.
+    if (!(r.tMs >= 0 && r.tMs < MAX_DURATION_S * 1000) || !Number.isFinite(r.latencyMs)) return;
     const w = this.window(Math.floor(r.tMs / 1000));
     const cost = r.costUsd ?? 0;
     const attempts = r.attempts ?? 1;
@@ -303,7 +306,11 @@ export class MetricsCollector {
 
   summarize(opts: SummarizeOptions = {}): MetricsResult {
     this.owned.check('summarize');
-    const durationS = opts.durationS ?? this.windows.length;
+    // One timeline point per second of durationS: bounded, so a huge or infinite one cannot exhaust memory.
+    const d = opts.durationS;
+    if (d !== undefined && !(typeof d === 'number' && d >= 0 && d <= MAX_DURATION_S))
+      throw new Error(`metrics.summarize: durationS: expected a finite number of seconds in [0, ${MAX_DURATION_S}] (7 days), got ${d}`);
+    const durationS = d ?? this.windows.length;
     const latencyMs: Quantiles = {
       p50: atUs(this.latency, 50),
       p90: atUs(this.latency, 90),

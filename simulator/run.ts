@@ -4,7 +4,7 @@ import { deriveRandom } from '../router/core/random.js';
 import { createRouter, type RouteResult } from '../router/core/router.js';
 import { defaultClassifier } from '../router/classifier/index.js';
 import type { Classifier } from '../router/core/strategy.js';
-import type { RouteRequest } from '../router/core/types.js';
+import type { Endpoint, RouteRequest } from '../router/core/types.js';
 import { ROUTE_DIRECT, type RouteSink } from '../router/layers/direct.js';
 import { isPushSource, STREAM_PUSH, type ChunkSink } from '../router/layers/stream.js';
 import type { StrategyResult } from '../reports/contract.js';
@@ -191,8 +191,58 @@ function errorCodeOf(e: unknown): string {
   return 'internal_error';
 }
 
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function runError(field: string, msg: string): Error {
+  return new Error(`runSim: ${field}: ${msg}`);
+}
+
+/** The providers list on its own: a non-empty list of {id, profile} or {id, model}, unique ids. */
+function checkProviders(providers: unknown): void {
+  if (!Array.isArray(providers) || providers.length === 0)
+    throw runError('providers', 'expected a non-empty list of {id, profile} or {id, model} (one per router endpoint, same ids)');
+  const seen = new Map<string, number>();
+  providers.forEach((p: unknown, i) => {
+    if (!isObject(p)) throw runError(`providers[${i}]`, 'expected {id, profile} or {id, model}');
+    if (typeof p.id !== 'string' || p.id === '') throw runError(`providers[${i}].id`, 'expected a non-empty string (the endpoint id it serves)');
+    const prev = seen.get(p.id);
+    if (prev !== undefined) throw runError(`providers[${i}].id`, `duplicate provider id "${p.id}" (also providers[${prev}])`);
+    seen.set(p.id, i);
+    if ('model' in p) {
+      if (!isObject(p.model) || typeof p.model.outcome !== 'function') throw runError(`providers[${i}].model`, 'expected a ProviderModel (createProviderModel)');
+    } else if (!isObject(p.profile)) throw runError(`providers[${i}].profile`, 'expected a provider profile (parseProfile / loadProfile)');
+  });
+}
+
+/**
+ * Providers against the router: endpoint ids = provider ids, both ways (an endpoint without a
+ * provider, or a provider no endpoint names, would only show up as errors or idle capacity),
+ * and the requested model must be one the endpoints serve.
+ */
+function checkAgainstRouter(endpoints: readonly Endpoint[], models: readonly string[], providers: readonly RunProvider[], model: unknown): void {
+  const endpointIds = new Set(endpoints.map((e) => e.id));
+  const providerIds = new Set(providers.map((p) => p.id));
+  const list = (ids: Iterable<string>): string => [...ids].map((id) => `"${id}"`).join(', ');
+  providers.forEach((p, i) => {
+    if (!endpointIds.has(p.id))
+      throw runError(`providers[${i}].id`, `"${p.id}" matches no router endpoint id; endpoint ids: ${list(endpointIds)}`);
+  });
+  endpoints.forEach((e, i) => {
+    if (!providerIds.has(e.id))
+      throw runError(`router.endpoints[${i}].id`, `endpoint "${e.id}" has no provider with that id; provider ids: ${list(providerIds)}`);
+  });
+  if (model !== undefined && (typeof model !== 'string' || !models.includes(model)))
+    throw runError('model', `no router endpoint serves model ${JSON.stringify(model)}; known models: ${list(models)}`);
+}
+
 export async function runSim(input: SimRunInput): Promise<SimRunResult> {
+  // Validate every input before anything is built or run (errors name the field).
+  if (!isObject(input)) throw new Error('runSim: expected an input object {router, providers, workload, seed}');
+  checkProviders(input.providers);
   const seed = input.seed;
+  const workload = createWorkload(input.workload, seed);
   const engine = new Engine({ quantumMs: input.quantumMs ?? 0, drain: input.drain ?? 'auto' });
   const providers = input.providers.map((p) => ({
     id: p.id,
@@ -246,8 +296,13 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     random: deriveRandom(seed, 'router'),
     classifier: input.classifier ?? memoClassifier(defaultClassifier),
   });
+  try {
+    checkAgainstRouter(router.endpoints, router.models(), input.providers, input.model);
+  } catch (e) {
+    router.close();
+    throw e;
+  }
   const model = input.model ?? router.endpoints[0]!.model;
-  const workload = createWorkload(input.workload, seed);
   let finished = 0;
   let arrivalsDone = false;
 

@@ -59,6 +59,17 @@ function azureTime(raw: string, file: string, line: number): number {
   if (!m) throw new Error(`${file}:${line}: TIMESTAMP must look like "2023-11-16 18:17:03.9799600", got ${JSON.stringify(raw)}`);
   const [, y, mo, d, h, mi, s, frac] = m;
   const whole = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!);
+  // Date.UTC rolls over (month 13, day 45, hour 99 are accepted): a real time round-trips.
+  const t = new Date(whole);
+  if (
+    t.getUTCFullYear() !== +y! ||
+    t.getUTCMonth() !== +mo! - 1 ||
+    t.getUTCDate() !== +d! ||
+    t.getUTCHours() !== +h! ||
+    t.getUTCMinutes() !== +mi! ||
+    t.getUTCSeconds() !== +s!
+  )
+    throw new Error(`${file}:${line}: TIMESTAMP is not a valid date and time (month 01-12, day of that month, 00:00:00-23:59:59), got ${JSON.stringify(raw)}`);
   return whole + (frac ? Number(`0.${frac}`) * 1000 : 0);
 }
 

@@ -47,3 +47,10 @@ export interface ProviderOutcome {
   /** USD billed (0 when nothing was produced). */
   readonly costUsd: number;
 }
+
+/**
+ * Longest scenario the simulator accepts: 7 days of scenario time. The metrics timeline
+ * has one point per second (604,800 points at this bound, ~90 MB while summarizing, ~43 MB
+ * of JSON), so a longer (or infinite) durationS is rejected up front instead of exhausting memory.
+ */
+export const MAX_DURATION_S = 7 * 24 * 3600;

@@ -1,8 +1,8 @@
 import { loadPromptCorpus } from '../router/classifier/corpus.js';
 import { deriveRandom, type Random } from '../router/core/random.js';
-import { createArrivals, normal, type RatePhase, type RateRamp } from './arrivals.js';
+import { createArrivals, describeValue, normal, type RatePhase, type RateRamp } from './arrivals.js';
 import { loadTrace, type Trace, type TraceFormat } from './trace.js';
-import type { SimRequest } from './types.js';
+import { MAX_DURATION_S, type SimRequest } from './types.js';
 
 /**
  * The workload generator: a lazy sequence of SimRequests (arrival time, prompt class,
@@ -44,8 +44,15 @@ export interface TraceRef {
  * crowds) | ramp (Poisson with `ramp`) | trace. `phases` and `ramp` also bend constant
  * and gamma arrivals.
  */
+/** The `arrivals` kinds a workload accepts. */
+export const ARRIVAL_KINDS = ['constant', 'poisson', 'gamma', 'spike', 'ramp', 'trace'] as const;
+export type ArrivalKind = (typeof ARRIVAL_KINDS)[number];
+
+/** Largest session-key pool: the keys and the Zipf table are built up front (~70 MB, ~0.4 s at this bound). */
+export const MAX_SESSIONS = 1_000_000;
+
 export interface WorkloadSpec {
-  arrivals?: 'constant' | 'poisson' | 'gamma' | 'spike' | 'ramp' | 'trace';
+  arrivals?: ArrivalKind;
   /** Mean arrivals per second (not for trace). */
   rate?: number;
   shape?: number;
@@ -97,14 +104,92 @@ function fail(field: string, msg: string): never {
   throw new Error(`workload.${field}: ${msg}`);
 }
 
-function checkTokens(t: TokenSpec, field: string): void {
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function checkTokens(t: unknown, field: string): void {
   if (typeof t === 'number') {
     if (!Number.isInteger(t) || t < 0) fail(field, `expected a non-negative integer, got ${t}`);
     return;
   }
-  if (!(t.median > 0)) fail(`${field}.median`, `expected a positive number, got ${t.median}`);
-  if (t.sigma !== undefined && !(t.sigma >= 0)) fail(`${field}.sigma`, `expected >= 0, got ${t.sigma}`);
-  if (t.min !== undefined && t.max !== undefined && t.max < t.min) fail(`${field}.max`, `expected >= min (${t.min})`);
+  if (!isObject(t)) fail(field, `expected a token count or {median, sigma?, min?, max?}, got ${describeValue(t)}`);
+  if (!(isNumber(t.median) && t.median > 0)) fail(`${field}.median`, `expected a positive number, got ${describeValue(t.median)}`);
+  if (t.sigma !== undefined && !(isNumber(t.sigma) && t.sigma >= 0)) fail(`${field}.sigma`, `expected >= 0, got ${describeValue(t.sigma)}`);
+  for (const k of ['min', 'max'] as const)
+    if (t[k] !== undefined && !(isNumber(t[k]) && t[k] >= 0)) fail(`${field}.${k}`, `expected a non-negative number, got ${describeValue(t[k])}`);
+  if (t.min !== undefined && t.max !== undefined && (t.max as number) < (t.min as number)) fail(`${field}.max`, `expected >= min (${t.min})`);
+}
+
+function checkMix(mix: unknown): void {
+  if (mix === undefined) return;
+  if (!Array.isArray(mix)) fail('mix', `expected a list of {class, weight?, inputTokens, outputTokens}, got ${describeValue(mix)}`);
+  mix.forEach((m: unknown, i) => {
+    if (!isObject(m)) fail(`mix[${i}]`, `expected {class, weight?, inputTokens, outputTokens}, got ${describeValue(m)}`);
+    if (typeof m.class !== 'string' || m.class === '') fail(`mix[${i}].class`, 'expected a class name');
+    if (m.weight !== undefined && !(isNumber(m.weight) && m.weight > 0)) fail(`mix[${i}].weight`, `expected a positive number, got ${describeValue(m.weight)}`);
+    checkTokens(m.inputTokens, `mix[${i}].inputTokens`);
+    checkTokens(m.outputTokens, `mix[${i}].outputTokens`);
+  });
+}
+
+/** A trace reference {file, format?, speed?, offsetS?} or an already parsed trace (with optional speed/offsetS). */
+function checkTrace(ref: unknown): void {
+  if (ref === undefined) return;
+  if (!isObject(ref))
+    fail('trace', `expected {file, format?, speed?, offsetS?} (or a parsed trace), got ${describeValue(ref)}`);
+  if ('arrivalMs' in ref) {
+    const n = ref.count;
+    if (!(Number.isInteger(n) && (n as number) >= 0)) fail('trace.count', `expected a row count, got ${describeValue(n)}`);
+    if (!(ref.arrivalMs instanceof Float64Array) || ref.arrivalMs.length < (n as number))
+      fail('trace.arrivalMs', `expected a Float64Array of ${n} arrival times (a parsed trace, see trace.ts)`);
+    for (const k of ['inputTokens', 'outputTokens'] as const) {
+      const a = ref[k];
+      if (!(a instanceof Int32Array) || a.length < (n as number)) fail(`trace.${k}`, `expected an Int32Array of ${n} token counts (a parsed trace, see trace.ts)`);
+    }
+  } else {
+    if (typeof ref.file !== 'string' || ref.file === '') fail('trace.file', `expected a trace file path, got ${describeValue(ref.file)}`);
+    if (ref.format !== undefined && ref.format !== 'azure' && ref.format !== 'mooncake')
+      fail('trace.format', `unknown trace format ${JSON.stringify(ref.format)}; expected azure or mooncake`);
+  }
+  if (ref.speed !== undefined && !(isNumber(ref.speed) && ref.speed > 0)) fail('trace.speed', `expected a positive number, got ${describeValue(ref.speed)}`);
+  if (ref.offsetS !== undefined && !(isNumber(ref.offsetS) && ref.offsetS >= 0)) fail('trace.offsetS', `expected >= 0, got ${describeValue(ref.offsetS)}`);
+}
+
+/**
+ * Validate a workload spec once, before anything is built or drawn: types, ranges and the
+ * bounds that keep memory in check (durationS <= MAX_DURATION_S, sessions <= MAX_SESSIONS).
+ * Errors name the field (`workload.durationS: ...`). The arrival process itself (rate, shape,
+ * phases, ramp) is checked by validateArrivals when it is created, also before any draw.
+ */
+export function validateWorkload(spec: unknown): asserts spec is WorkloadSpec {
+  if (!isObject(spec)) throw new Error(`workload: expected an object {durationS, rate, ...}, got ${describeValue(spec)}`);
+  if (spec.arrivals !== undefined && !(ARRIVAL_KINDS as readonly unknown[]).includes(spec.arrivals))
+    fail('arrivals', `unknown arrival kind ${JSON.stringify(spec.arrivals)}; expected one of ${ARRIVAL_KINDS.join(', ')}`);
+  const d = spec.durationS;
+  if (!(isNumber(d) && d > 0 && d <= MAX_DURATION_S))
+    fail('durationS', `expected a finite, positive number of seconds, at most ${MAX_DURATION_S} (7 days), got ${describeValue(d)}`);
+  const max = spec.maxRequests;
+  if (max !== undefined && !(typeof max === 'number' && max >= 0)) fail('maxRequests', `expected >= 0, got ${describeValue(max)}`);
+  if (spec.rate !== undefined && typeof spec.rate !== 'number') fail('rate', `expected arrivals per second, got ${describeValue(spec.rate)}`);
+  if (spec.shape !== undefined && typeof spec.shape !== 'number') fail('shape', `expected a positive number, got ${describeValue(spec.shape)}`);
+  if (spec.phases !== undefined && !Array.isArray(spec.phases))
+    fail('phases', `expected a list of {startS, endS, multiplier}, got ${describeValue(spec.phases)}`);
+  if (spec.ramp !== undefined && !isObject(spec.ramp)) fail('ramp', `expected {startS, endS, toMultiplier}, got ${describeValue(spec.ramp)}`);
+  checkTrace(spec.trace);
+  checkMix(spec.mix);
+  const stream = spec.stream;
+  if (stream !== undefined && !(typeof stream === 'number' && stream >= 0 && stream <= 1))
+    fail('stream', `expected a share in [0, 1], got ${describeValue(stream)}`);
+  const n = spec.sessions;
+  if (n !== undefined && !(Number.isInteger(n) && (n as number) > 0 && (n as number) <= MAX_SESSIONS))
+    fail('sessions', `expected a positive integer, at most ${MAX_SESSIONS}, got ${describeValue(n)}`);
+  const skew = spec.sessionSkew;
+  if (skew !== undefined && !(isNumber(skew) && skew >= 0)) fail('sessionSkew', `expected a finite number >= 0, got ${describeValue(skew)}`);
 }
 
 /** Token count from two uniforms' worth of normal: round(median·e^{σZ}) clamped to [min ?? 1, max]. */
@@ -141,11 +226,7 @@ function compileClasses(mix: readonly ClassMix[], corpus: ReadonlyArray<{ text: 
     if (!list) byLabel.set(p.label, (list = []));
     list.push(p.text);
   }
-  return mix.map((m, i) => {
-    if (typeof m.class !== 'string' || m.class === '') fail(`mix[${i}].class`, 'expected a class name');
-    if (m.weight !== undefined && !(m.weight > 0)) fail(`mix[${i}].weight`, `expected a positive number, got ${m.weight}`);
-    checkTokens(m.inputTokens, `mix[${i}].inputTokens`);
-    checkTokens(m.outputTokens, `mix[${i}].outputTokens`);
+  return mix.map((m) => {
     // Classes the corpus does not know (e.g. "chat") read general prompts.
     const texts = byLabel.get(m.class) ?? byLabel.get('general') ?? [`A ${m.class} request.`];
     return { name: m.class, texts, input: m.inputTokens, output: m.outputTokens };
@@ -170,11 +251,10 @@ interface ArrivalSource {
 function traceSource(spec: WorkloadSpec): ArrivalSource {
   const ref = spec.trace;
   if (!ref) fail('trace', 'arrivals "trace" needs a trace (file and format)');
+  // speed and offsetS were checked by validateWorkload.
   const trace: Trace = 'arrivalMs' in ref ? ref : loadTrace(ref.file, ref.format);
   const speed = ref.speed ?? 1;
   const offsetMs = (ref.offsetS ?? 0) * 1000;
-  if (!(speed > 0)) fail('trace.speed', `expected a positive number, got ${speed}`);
-  if (!(offsetMs >= 0)) fail('trace.offsetS', `expected >= 0, got ${ref.offsetS}`);
   let row = 0;
   while (row < trace.count && trace.arrivalMs[row]! < offsetMs) row++;
   const src: ArrivalSource = {
@@ -205,14 +285,10 @@ function processSource(spec: WorkloadSpec, random: Random): ArrivalSource {
 
 /** Create a lazy workload. Same spec + seed → the same requests, always. */
 export function createWorkload(spec: WorkloadSpec, seed: string | number, opts: WorkloadOptions = {}): Workload {
-  if (!(spec.durationS > 0)) fail('durationS', `expected a positive number of seconds, got ${spec.durationS}`);
-  if (spec.maxRequests !== undefined && !(spec.maxRequests >= 0)) fail('maxRequests', `expected >= 0, got ${spec.maxRequests}`);
+  validateWorkload(spec);
   const streamShare = spec.stream ?? 0;
-  if (!(streamShare >= 0 && streamShare <= 1)) fail('stream', `expected a share in [0, 1], got ${streamShare}`);
   const nSessions = spec.sessions ?? 1000;
-  if (!(Number.isInteger(nSessions) && nSessions > 0)) fail('sessions', `expected a positive integer, got ${nSessions}`);
   const skew = spec.sessionSkew ?? 1;
-  if (!(skew >= 0)) fail('sessionSkew', `expected >= 0, got ${skew}`);
   const mix = spec.mix && spec.mix.length > 0 ? spec.mix : DEFAULT_MIX;
 
   const classes = compileClasses(mix, opts.corpus ?? loadPromptCorpus());

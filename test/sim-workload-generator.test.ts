@@ -3,7 +3,7 @@ import { seededRandom } from '../router/core/random.js';
 import { createArrivals, gamma } from '../simulator/arrivals.js';
 import { loadTrace, parseTrace, TRACE_FILES, traceTotals } from '../simulator/trace.js';
 import { createWorkload, type WorkloadSpec } from '../simulator/workload.js';
-import type { SimRequest } from '../simulator/types.js';
+import { MAX_DURATION_S, type SimRequest } from '../simulator/types.js';
 
 const corpus = [
   { text: 'Write a function that reverses a list.', label: 'coding' },
@@ -115,7 +115,7 @@ describe('workload generator', () => {
   });
 
   it('is lazy: next() hands out one request at a time and honours maxRequests', () => {
-    const w = createWorkload({ ...spec, durationS: 1e9, maxRequests: 1_000_000 }, 1, { corpus });
+    const w = createWorkload({ ...spec, durationS: MAX_DURATION_S, maxRequests: 1_000_000 }, 1, { corpus });
     let n = 0;
     let last = -1;
     let ordered = true;
@@ -145,7 +145,7 @@ describe('trace replay', () => {
     const trace = loadTrace(TRACE_FILES.azureCode);
     const totals = traceTotals(trace);
     expect(totals).toEqual({ count: 8819, inputTokens: 18_059_974, outputTokens: 245_896 });
-    const reqs = all({ arrivals: 'trace', trace: { file: TRACE_FILES.azureCode, speed: 10 }, durationS: 1e6 });
+    const reqs = all({ arrivals: 'trace', trace: { file: TRACE_FILES.azureCode, speed: 10 }, durationS: MAX_DURATION_S });
     expect(reqs.length).toBe(totals.count);
     expect(reqs.reduce((s, r) => s + r.inputTokens, 0)).toBe(totals.inputTokens);
     expect(reqs.reduce((s, r) => s + r.outputTokens, 0)).toBe(totals.outputTokens);
@@ -158,7 +158,7 @@ describe('trace replay', () => {
     const trace = loadTrace(TRACE_FILES.mooncake);
     const totals = traceTotals(trace);
     expect(totals.count).toBe(3993);
-    const reqs = all({ arrivals: 'trace', trace: { file: TRACE_FILES.mooncake, format: 'mooncake' }, durationS: 1e6 });
+    const reqs = all({ arrivals: 'trace', trace: { file: TRACE_FILES.mooncake, format: 'mooncake' }, durationS: MAX_DURATION_S });
     expect(reqs.length).toBe(totals.count);
     expect(reqs.reduce((s, r) => s + r.inputTokens, 0)).toBe(totals.inputTokens);
     expect(reqs.reduce((s, r) => s + r.outputTokens, 0)).toBe(totals.outputTokens);
