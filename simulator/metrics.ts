@@ -124,7 +124,6 @@ function recordWindowLatency(w: Window, us: number): void {
  * report them. A raw window is sorted instead of histogrammed: HDR's value at percentile
  * p is the highest value equivalent (same bucket) to the k-th smallest recorded value,
  *   k = max(1, ceil(p/100 · n − ulp(p/100 · n)))
- * (clamped to the largest value, as atUs does)
  * (JsHistogram.getValueAtPercentile, which walks the whole counts array: ~3,000 slots per
  * call, for every one of 25,000 windows in a long run). `shape` only lends its bucket layout.
  */
@@ -140,7 +139,7 @@ function windowQuantiles(w: Window | undefined, shape: () => Shape): { p50: numb
   const at = (p: number): number => {
     const fp = (p / 100) * n;
     const k = Math.max(Math.ceil(fp - ulp(fp)), 1);
-    return Math.min(h.highestEquivalentValue(sorted[Math.min(k, n) - 1]!), sorted[n - 1]!) / US;
+    return h.highestEquivalentValue(sorted[Math.min(k, n) - 1]!) / US;
   };
   return { p50: at(50), p99: at(99) };
 }
@@ -153,7 +152,9 @@ function ulp(x: number): number {
 /**
  * Value at percentile p, in ms. HDR reports the highest value of the bucket, which may be
  * above the largest value recorded (a p99.9 of 20,004.9 ms with a max of 20,000): clamped
- * to the max, so no quantile ever exceeds it.
+ * to the histogram's max, so a run's quantiles never exceed its max. (The JS build's
+ * maxValue is itself a bucket top, so its 2-digit window histograms are unaffected, and
+ * raw windows, which mirror them, stay identical.)
  */
 function atUs(h: hdr.Histogram | undefined, p: number): number {
   return h && h.totalCount > 0 ? Math.min(h.getValueAtPercentile(p), h.maxValue) / US : 0;
