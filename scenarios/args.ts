@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ScenarioError } from './load.js';
+import { MAX_DURATION_S } from '../simulator/types.js';
 
 /**
  * Command-line options of `npm run scenario <name> -- [...]`. Parsing is strict:
@@ -91,7 +92,7 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
     mode,
     strategies,
     seed: num('seed', values.seed, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
-    durationS: num('duration', values.duration, (n) => n > 0, 'seconds > 0'),
+    durationS: num('duration', values.duration, (n) => n > 0 && n <= MAX_DURATION_S, `seconds > 0, at most ${MAX_DURATION_S} (7 days)`),
     out: values.out,
     speed: num('speed', values.speed, (n) => n > 0, 'a number > 0'),
     driver,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { routerConfigSchema, strategyRefSchema } from '../router/core/config.js';
 import { phaseSchema as profilePhaseSchema } from '../simulator/profile.js';
+import { MAX_DURATION_S } from '../simulator/types.js';
 
 /**
  * The scenario file format (YAML), the single source of truth for scenarios/*.yaml.
@@ -100,8 +101,8 @@ export const loadSchema = z.strictObject({
   /** A linear ramp of the rate multiplier from 1 at startS to toMultiplier at endS (held after). */
   ramp: z.strictObject({ startS: seconds, endS: seconds, toMultiplier: positive }).optional(),
   trace: traceSchema.optional(),
-  /** Scenario length in seconds (CLI --duration overrides). */
-  durationS: positive,
+  /** Scenario length in seconds (CLI --duration overrides); at most 7 days (the simulator's bound). */
+  durationS: positive.max(MAX_DURATION_S, `at most ${MAX_DURATION_S} s (7 days)`),
   /** Prompt classes and their token lengths. */
   mix: z.array(promptClassSchema).min(1, 'at least one prompt class'),
   /** Share of requests sent with stream: true. */

@@ -28,6 +28,22 @@ describe('npm run scenario (CLI)', () => {
     expect(r.stderr).toContain(`${file}.load.mix`);
   });
 
+  it('a duration past 7 days (flag or file) is refused before anything runs, exit 2', () => {
+    const r = cli(['outage-failover', '--mode', 'sim', '--duration', '1e7']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--duration');
+    expect(r.stderr).toContain('at most 604800');
+    const dir = mkdtempSync(join(tmpdir(), 'scn-cli-long-'));
+    const file = join(dir, 'long.yaml');
+    writeFileSync(
+      file,
+      'name: long\nproviders: [{ id: a, profile: openai-gpt-4o-mini }]\nload: { rate: 1, durationS: 1e9, mix: [{ class: general }] }\nstrategies: [round-robin]\n',
+    );
+    const f = cli([file, '--mode', 'sim']);
+    expect(f.status).toBe(2);
+    expect(f.stderr).toContain(`${file}.load.durationS: at most 604800 s (7 days)`);
+  });
+
   it('unknown strategy: lists the valid ones, exit 2', () => {
     const r = cli(['outage-failover', '--mode', 'sim', '--strategies', 'fastest']);
     expect(r.status).toBe(2);
