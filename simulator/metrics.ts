@@ -139,7 +139,7 @@ function windowQuantiles(w: Window | undefined, shape: () => Shape): { p50: numb
   const at = (p: number): number => {
     const fp = (p / 100) * n;
     const k = Math.max(Math.ceil(fp - ulp(fp)), 1);
-    return h.highestEquivalentValue(sorted[Math.min(k, n) - 1]!) / US;
+    return Math.min(h.highestEquivalentValue(sorted[Math.min(k, n) - 1]!), sorted[n - 1]!) / US;
   };
   return { p50: at(50), p99: at(99) };
 }
@@ -152,9 +152,8 @@ function ulp(x: number): number {
 /**
  * Value at percentile p, in ms. HDR reports the highest value of the bucket, which may be
  * above the largest value recorded (a p99.9 of 20,004.9 ms with a max of 20,000): clamped
- * to the histogram's max, so a run's quantiles never exceed its max. (The JS build's
- * maxValue is itself a bucket top, so its 2-digit window histograms are unaffected, and
- * raw windows, which mirror them, stay identical.)
+ * to the largest value recorded (maxValue), so no quantile, run-wide or per window, ever
+ * exceeds it. Raw windows clamp the same way.
  */
 function atUs(h: hdr.Histogram | undefined, p: number): number {
   return h && h.totalCount > 0 ? Math.min(h.getValueAtPercentile(p), h.maxValue) / US : 0;

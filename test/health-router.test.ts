@@ -177,6 +177,18 @@ describe('health through createRouter', () => {
     expect(clock.now()).toBeGreaterThanOrEqual(at + 30_000);
   });
 
+  it('health.maxRecoveryWaitMs bounds the waiting of a request in all, not each wait', async () => {
+    const clock = new ManualClock();
+    const t = new FakeTransport(clock, () => ({ kind: 'status', status: 429, retryAfterMs: 4000 }));
+    const cfg = one({ health: { maxRecoveryWaitMs: 10_000, panicThreshold: 1 }, retry: { maxAttempts: 20, budgetRatio: 1 } });
+    const router = createRouter(cfg, { transport: t, clock, random: seededRandom(3) });
+    const e = await settle(clock, router.route({ model: 'm' })).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'no_healthy_endpoint' });
+    // Two 4 s waits fit in 10 s, a third does not: 3 attempts, about 8 s (plus backoff jitter), not 20 attempts.
+    expect(t.calls).toHaveLength(3);
+    expect(clock.now()).toBeLessThan(10_000);
+  });
+
   it('a body JSON cannot encode fails as invalid_request (400) and is not held against the endpoints', async () => {
     const router = createRouter(
       { endpoints: ['a', 'b'].map((id) => ({ id, provider: 'p', model: 'm', baseUrl: 'http://127.0.0.1:9/v1' })), health: { consecutiveFailures: 1 } },

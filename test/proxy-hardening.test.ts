@@ -2,11 +2,11 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool } from 'undici';
 import { parseRouterConfig } from '../router/core/config.js';
-import { toRouterError } from '../router/core/errors.js';
+import { RouterError, toRouterError } from '../router/core/errors.js';
 import type { Candidate, RouteRequest } from '../router/core/types.js';
-import { parseProxyConfig } from '../router/http/config.js';
+import { normaliseOrigin, parseProxyConfig } from '../router/http/config.js';
 import { fromRouterError } from '../router/http/errors.js';
-import { createProxyServer, jsonDepthExceeds, MAX_JSON_DEPTH, type ProxyRouter, type ProxyServer } from '../router/http/server.js';
+import { createProxyServer, MAX_JSON_DEPTH, nestedDeeperThan, type ProxyRouter, type ProxyServer } from '../router/http/server.js';
 
 /**
  * The edge against hostile or broken clients (found by a robustness review): clients that
@@ -34,20 +34,30 @@ const fake: ProxyRouter = {
 let server: ProxyServer;
 let pool: Pool;
 let port = 0;
+/** A second server with short client timeouts, used only by the 408 test (so a slow machine cannot time out the others' requests). */
+let strict: ProxyServer;
+let strictPort = 0;
 
 beforeAll(async () => {
   const cfg = parseProxyConfig({
     endpoints: [{ provider: 'x', model: 'm', baseUrl: 'http://127.0.0.1:1/v1' }],
-    server: { headersTimeoutMs: 200, requestTimeoutMs: 400, allowedOrigins: ['https://app.example'] },
+    server: { allowedOrigins: ['https://App.example/'] },
   });
   server = createProxyServer({ router: fake, server: cfg.server });
   port = (await server.listen(0, '127.0.0.1')).port;
   pool = new Pool(`http://127.0.0.1:${port}`, { connections: 4 });
+  const strictCfg = parseProxyConfig({
+    endpoints: [{ provider: 'x', model: 'm', baseUrl: 'http://127.0.0.1:1/v1' }],
+    server: { headersTimeoutMs: 200, requestTimeoutMs: 400 },
+  });
+  strict = createProxyServer({ router: fake, server: strictCfg.server });
+  strictPort = (await strict.listen(0, '127.0.0.1')).port;
 });
 
 afterAll(async () => {
   await pool.destroy();
   await server.drain(100);
+  await strict.drain(100);
 });
 
 const chatBody = (extra: Record<string, unknown> = {}): string => JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...extra });
@@ -59,9 +69,9 @@ async function post(body: string, headers: Record<string, string> = {}) {
 }
 
 /** Write `bytes` on a raw connection and collect everything until the server closes it. */
-function rawExchange(bytes: string): Promise<string> {
+function rawExchange(bytes: string, to = port): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1');
+    const s = connect(to, '127.0.0.1');
     let out = '';
     s.setEncoding('latin1');
     s.on('data', (d: string) => (out += d));
@@ -75,15 +85,17 @@ describe('proxy hardening', () => {
   it('a client that sends nothing, trickles headers or never finishes its body gets 408 and its connection is closed', async () => {
     const before = routed.length;
     const outs = await Promise.all([
-      rawExchange(''),
-      rawExchange('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n'),
-      rawExchange('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"model"'),
-      rawExchange('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"mod\r\n'),
+      rawExchange('', strictPort),
+      rawExchange('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n', strictPort),
+      rawExchange('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"model"', strictPort),
+      rawExchange('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"mod\r\n', strictPort),
     ]);
     for (const o of outs) expect(o.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
     expect(routed.length).toBe(before);
-    expect(server.inFlight()).toBe(0);
-    expect((await post(chatBody())).status).toBe(200); // still serving
+    expect(strict.inFlight()).toBe(0);
+    // Still serving: a complete request is answered.
+    const ok = await rawExchange(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(chatBody())}\r\n\r\n${chatBody()}`, strictPort);
+    expect(ok.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
   });
 
   it(`refuses JSON nested deeper than ${MAX_JSON_DEPTH} levels with 400 before routing`, async () => {
@@ -99,12 +111,12 @@ describe('proxy hardening', () => {
     expect(ok.status).toBe(200);
   });
 
-  it('jsonDepthExceeds counts only structural brackets', () => {
-    const b = (s: string): Buffer => Buffer.from(s);
-    expect(jsonDepthExceeds(b('[[[]]]'), 3)).toBe(false);
-    expect(jsonDepthExceeds(b('[[[[]]]]'), 3)).toBe(true);
-    expect(jsonDepthExceeds(b('{"a":"[[[[\\"[[[["}'), 1)).toBe(false);
-    expect(jsonDepthExceeds(b('{"a":{"b":{}}}'), 2)).toBe(true);
+  it('nestedDeeperThan counts container levels only', () => {
+    expect(nestedDeeperThan(JSON.parse('[[[]]]'), 3)).toBe(false);
+    expect(nestedDeeperThan(JSON.parse('[[[[]]]]'), 3)).toBe(true);
+    expect(nestedDeeperThan({ a: '[[[[{{{{' }, 1)).toBe(false);
+    expect(nestedDeeperThan(JSON.parse('{"a":{"b":{}}}'), 2)).toBe(true);
+    expect(nestedDeeperThan('x', 0)).toBe(false);
   });
 
   it('a browser Origin not in server.allowedOrigins gets 403 on /v1/*; allowed origins and clients without Origin pass', async () => {
@@ -116,8 +128,20 @@ describe('proxy hardening', () => {
     expect(models.statusCode).toBe(403);
     await models.body.dump();
     expect(routed.length).toBe(before);
+    // The configured 'https://App.example/' is normalised; the header must be that exact origin.
     expect((await post(chatBody(), { origin: 'https://app.example' })).status).toBe(200);
+    expect((await post(chatBody(), { origin: 'https://app.example.evil.example' })).status).toBe(403);
     expect((await post(chatBody())).status).toBe(200);
+  });
+
+  it('server.allowedOrigins entries are normalised origins; anything else is a config error naming the field', () => {
+    expect(normaliseOrigin('https://App.example:443/')).toBe('https://app.example');
+    expect(normaliseOrigin('http://localhost:3000')).toBe('http://localhost:3000');
+    for (const bad of ['https://app.example/path', 'app.example', 'ftp://x', 'null', 'https://u@app.example'])
+      expect(normaliseOrigin(bad), bad).toBeNull();
+    expect(() => parseProxyConfig({ endpoints: [{ provider: 'x', model: 'm', baseUrl: 'http://127.0.0.1:1/v1' }], server: { allowedOrigins: ['https://a.example/x'] } })).toThrow(
+      /config\.server\.allowedOrigins\[0\]: an origin/,
+    );
   });
 
   it('405 says which methods are allowed', async () => {
@@ -162,5 +186,13 @@ describe('proxy hardening', () => {
     expect(e.message).toBe('could not connect to the upstream (endpoint ep-a)');
     const reset = fromRouterError(toRouterError(Object.assign(new Error('read ECONNRESET 10.1.2.3:8443'), { code: 'ECONNRESET' }), 'ep-a'));
     expect(reset.message).not.toContain('10.1.2.3');
+    // Wrapped twice (a stream error around a connect error): still no address.
+    const wrapped = new RouterError('stream_cut', 'stream from ep-a failed: connect failed: connect ECONNREFUSED 10.1.2.3:8443', {
+      endpointId: 'ep-a',
+      cause: toRouterError(sys, 'ep-a'),
+    });
+    expect(fromRouterError(wrapped).message).toBe('the upstream stream broke (endpoint ep-a)');
+    // Errors that wrap nothing keep their own (address-free) message.
+    expect(fromRouterError(new RouterError('no_healthy_endpoint', 'no endpoint of "m" is available')).message).toBe('no endpoint of "m" is available');
   });
 });

@@ -109,10 +109,11 @@ describe('quantiles never exceed the largest value recorded', () => {
   it('many requests ending exactly at a 20 s deadline: p99/p99.9 = max = 20,000 ms (not the bucket top, ~20,004.9)', () => {
     const m = createMetrics();
     for (let i = 0; i < 3000; i++) m.record({ tMs: i % 2000, ok: i % 10 !== 0, latencyMs: i % 10 === 0 ? 20_000 : 100 + (i % 50) });
-    const { summary } = m.summarize({ durationS: 2 });
+    const { summary, timeline } = m.summarize({ durationS: 2 });
     expect(summary.latencyMs.max).toBe(20_000);
     expect(summary.latencyMs.p99).toBe(20_000);
     expect(summary.latencyMs.p999).toBe(20_000);
+    for (const w of timeline) expect(w.p99).toBe(20_000); // per-second windows too (1,500 requests each, 10% at 20 s)
     m.dispose();
   });
 });

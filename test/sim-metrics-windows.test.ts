@@ -4,12 +4,14 @@ import { createMetrics, WINDOW_RAW_MAX } from '../simulator/metrics.js';
 
 /**
  * Per-second windows keep raw latencies (sorted at summarize time) until they are large;
- * their p50/p99 must be exactly what a 2-digit HDR histogram of the same values reports.
+ * their p50/p99 must be exactly what a 2-digit HDR histogram of the same values reports
+ * (clamped to the largest value).
  */
 function reference(latenciesMs: number[]): { p50: number; p99: number } {
   const h = hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: 2 });
   for (const ms of latenciesMs) h.recordValue(Math.max(1, Math.round(ms * 1000)));
-  return { p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000 };
+  // Clamped to the largest value recorded, as the collector does.
+  return { p50: Math.min(h.getValueAtPercentile(50), h.maxValue) / 1000, p99: Math.min(h.getValueAtPercentile(99), h.maxValue) / 1000 };
 }
 
 describe('metrics windows', () => {

@@ -68,9 +68,9 @@ export const healthSchema = z.strictObject({
   /** When every candidate is cooling down, wait for the earliest recovery (within the deadline). */
   waitForRecovery: z.boolean().default(true),
   /**
-   * ... but never longer than this: a recovery further away fails fast with
-   * no_healthy_endpoint (503 + Retry-After) instead of holding the caller (e.g. every
-   * endpoint ejected for 30 s). Short 429 cooldowns are still waited out.
+   * ... but never longer than this in all (per request): a recovery further away fails
+   * fast with no_healthy_endpoint (503 + Retry-After) instead of holding the caller (e.g.
+   * every endpoint ejected for 30 s). Short 429 cooldowns are still waited out.
    */
   maxRecoveryWaitMs: ms.default(10_000),
   /** Active checks via transport.check every intervalMs (0 = off). */

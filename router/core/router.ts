@@ -9,7 +9,7 @@ import { startRequest } from '../layers/request.js';
 import { RetryBudget } from '../layers/retry-budget.js';
 import { createHttpTransport } from '../transport/http.js';
 import { type Clock, systemClock } from './clock.js';
-import { type RouterConfigInput, parseRouterConfig } from './config.js';
+import { MAX_TIMER_MS, type RouterConfigInput, parseRouterConfig } from './config.js';
 import { RouterError, toRouterError } from './errors.js';
 import { EventBus, type RouterEvent } from './events.js';
 import { type Random, systemRandom } from './random.js';
@@ -198,9 +198,10 @@ function checkRequest(req: RouteRequest, signal: unknown): void {
   if (req.sessionKey !== undefined && typeof req.sessionKey !== 'string') bad('sessionKey', 'a string');
   if (req.inputTokens !== undefined && !(isNum(req.inputTokens) && req.inputTokens >= 0)) bad('inputTokens', 'a finite number >= 0');
   if (req.maxTokens !== undefined && !(isNum(req.maxTokens) && req.maxTokens >= 0)) bad('maxTokens', 'a finite number >= 0');
-  if (req.deadlineMs !== undefined && !(isNum(req.deadlineMs) && req.deadlineMs > 0)) bad('deadlineMs', 'a finite number of ms > 0');
+  if (req.deadlineMs !== undefined && !(isNum(req.deadlineMs) && req.deadlineMs > 0 && req.deadlineMs <= MAX_TIMER_MS))
+    bad('deadlineMs', `a number of ms in (0, ${MAX_TIMER_MS}]`);
   if (req.minTier !== undefined && !isNum(req.minTier)) bad('minTier', 'a finite number');
-  if (req.maxPrice !== undefined && !isNum(req.maxPrice)) bad('maxPrice', 'a finite number');
+  if (req.maxPrice !== undefined && !(req.maxPrice >= 0)) bad('maxPrice', 'a number >= 0 (Infinity: no limit)');
   if (req.messages !== undefined && !Array.isArray(req.messages)) bad('messages', 'an array of messages');
   if (req.prompt !== undefined && typeof req.prompt !== 'string') bad('prompt', 'a string');
   if (req.promptClass !== undefined && typeof req.promptClass !== 'string') bad('promptClass', 'a string');

@@ -306,7 +306,9 @@ export function selectEndpoint(
   try {
     pick = env.strategy.pick(cands, req, ctx as PickContext);
   } catch (e) {
-    // A strategy (or its classifier) that throws is a router bug, not a network failure: never retried.
+    // A strategy (or its classifier) that throws is a router bug, not a network failure: never
+    // retried. A RouterError it throws on purpose (classifier fallback 'error') stays as it is.
+    if (e instanceof RouterError) throw e;
     throw new RouterError('no_candidates', `strategy "${env.strategy.name}" failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
   }
   const index = pick?.index;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
-import { formatZodError, parseRouterConfig, routerConfigSchema, type RouterConfigInput } from '../core/config.js';
+import { formatZodError, MAX_TIMER_MS, parseRouterConfig, routerConfigSchema, type RouterConfigInput } from '../core/config.js';
 import { RouterError } from '../core/errors.js';
 import type { Endpoint } from '../core/types.js';
 
@@ -15,6 +15,8 @@ import type { Endpoint } from '../core/types.js';
  * keys are normalised to camelCase before validation, never inside user-named maps
  * (fallbacks, quality, strategy params).
  */
+
+const timerMs = z.number().int().max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (~24.8 days, the longest timer Node supports)`);
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
 
@@ -44,30 +46,53 @@ export const serverSchema = z.strictObject({
   /** When non-empty, every request needs `Authorization: Bearer <one of these keys>`. */
   clientKeys: z.array(clientKeySchema).default([]),
   /** On SIGTERM, wait this long for in-flight requests before closing them. */
-  drainTimeoutMs: z.number().int().nonnegative().default(10_000),
+  drainTimeoutMs: timerMs.nonnegative().default(10_000),
   /**
-   * A client must send its request headers within this time of connecting (or of its
-   * previous request), else 408 and the connection closes: a silent or slowloris client
-   * does not hold a socket for ever.
+   * A client must send its request headers within this time of connecting (or of the
+   * first byte of its next request on a kept-alive connection), else a plain-text 408 and
+   * the connection closes: a silent or slowloris client does not hold a socket for ever.
    */
-  headersTimeoutMs: z.number().int().positive().default(10_000),
-  /** ... and the whole request, headers and body, within this time. Never limits the response (a long stream). */
-  requestTimeoutMs: z.number().int().positive().default(30_000),
+  headersTimeoutMs: timerMs.positive().default(10_000),
+  /**
+   * ... and the whole request, headers and body, within this time. Never limits the
+   * response (a long stream). Raise it with bodyLimitBytes for large uploads on slow links.
+   */
+  requestTimeoutMs: timerMs.positive().default(30_000),
   /** An idle kept-alive connection is closed after this long (above a load balancer's idle timeout). */
-  keepAliveTimeoutMs: z.number().int().positive().default(65_000),
+  keepAliveTimeoutMs: timerMs.positive().default(65_000),
   /**
-   * Browser origins allowed to call /v1/* (exact \`scheme://host[:port]\`). A request with
-   * any other \`Origin\` header gets 403: a web page the user visits cannot spend the
-   * provider keys through a proxy on localhost (cross-site requests, DNS rebinding).
-   * SDKs and servers send no Origin and are unaffected.
+   * Browser origins allowed to call /v1/* (`scheme://host[:port]`, compared after URL
+   * normalisation). A request with any other `Origin` header gets 403: a web page the
+   * user visits cannot spend the provider keys through a proxy on localhost (cross-site
+   * requests, DNS rebinding). SDKs and servers send no Origin and are unaffected. The
+   * proxy sends no CORS headers: an allowed browser app calls it through a same-origin
+   * reverse proxy.
    */
-  allowedOrigins: z.array(z.string().min(1)).default([]),
+  allowedOrigins: z
+    .array(
+      z.string().refine((o) => normaliseOrigin(o) !== null, 'an origin: scheme://host[:port], no path (e.g. https://app.example)'),
+    )
+    .default([])
+    .transform((list) => list.map((o) => normaliseOrigin(o)!)),
 }).refine((s) => s.headersTimeoutMs <= s.requestTimeoutMs, {
   message: 'headersTimeoutMs must be <= requestTimeoutMs',
   path: ['headersTimeoutMs'],
 });
 
 export type ServerConfig = z.output<typeof serverSchema>;
+
+/** `https://App.example:443/` -> `https://app.example`; null when it is not a bare http(s) origin. */
+export function normaliseOrigin(o: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(o);
+  } catch {
+    return null;
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash || u.username)
+    return null;
+  return u.origin;
+}
 export type ServerConfigInput = z.input<typeof serverSchema>;
 export type ClientKeyConfig = z.output<typeof clientKeySchema>;
 

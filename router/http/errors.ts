@@ -68,13 +68,17 @@ const WRAPPED_MESSAGES: Partial<Record<ErrorCode, string>> = {
 };
 
 /**
- * The message a client sees. A RouterError that wraps a raw error (a socket's
- * `connect ECONNREFUSED 10.0.0.5:443`) is described by its code and endpoint id only:
+ * The message a client sees. An upstream-failure RouterError whose cause chain ends in a
+ * raw error (a socket's `connect ECONNREFUSED 10.0.0.5:443`, possibly wrapped again, as a
+ * stream error wraps a connect error) is described by its code and endpoint id only:
  * upstream addresses stay in the router's own logs and traces.
  */
 export function clientMessage(e: RouterError): string {
   const what = WRAPPED_MESSAGES[e.code];
-  if (what === undefined || e.cause === undefined || e.cause instanceof RouterError) return e.message;
+  if (what === undefined) return e.message;
+  let c: unknown = e.cause;
+  while (c instanceof RouterError) c = c.cause;
+  if (c === undefined) return e.message;
   return e.endpointId === undefined ? what : `${what} (endpoint ${e.endpointId})`;
 }
 

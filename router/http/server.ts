@@ -108,7 +108,7 @@ function giveController(ac: AbortController): void {
 /** Bodies beyond this are not read to the end: 413, then the connection is closed. */
 const HARD_BODY_CAP = 64 * 1024 * 1024;
 
-/** Deeper JSON (arrays/objects) is refused with 400 before parsing: nothing legitimate nests this deep, and re-encoding it for the upstream would overflow the stack. */
+/** Deeper JSON (arrays/objects) is refused with 400 before routing: nothing legitimate nests this deep, and re-encoding it for the upstream would overflow the stack. */
 export const MAX_JSON_DEPTH = 128;
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
@@ -214,14 +214,14 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     const raw = await readBody(req, res, cfg.bodyLimitBytes);
     if (raw instanceof HttpError) return finishError(res, raw, '', t0);
     if (raw === null) return void metrics.request('', 499, (clock.now() - t0) / 1000); // client went away (or timed out) mid-body
-    if (jsonDepthExceeds(raw, MAX_JSON_DEPTH))
-      return finishError(res, invalidField('(body)', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`), '', t0);
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch (e) {
       return finishError(res, badJson((e as Error).message), '', t0);
     }
+    if (nestedDeeperThan(body, MAX_JSON_DEPTH))
+      return finishError(res, invalidField('(body)', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`), '', t0);
     const valid = validateChatBody(body);
     if (valid instanceof HttpError) return finishError(res, valid, '', t0);
     if (!models.has(valid.model)) return finishError(res, unknownModel(valid.model), '', t0);
@@ -416,21 +416,17 @@ function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Pro
 }
 
 /**
- * Whether `raw` JSON nests arrays/objects deeper than `max` (a byte scan that skips
- * strings; malformed JSON is left to JSON.parse to report).
+ * Whether a parsed JSON value nests arrays/objects deeper than `max` levels. Visits
+ * containers only (strings, the bulk of a chat body, are not looked into), and never
+ * recurses more than `max` + 1 deep.
  */
-export function jsonDepthExceeds(raw: Buffer, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) return true;
-    } else if (c === 0x7d || c === 0x5d) depth--;
+export function nestedDeeperThan(v: unknown, max: number): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (max === 0) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (nestedDeeperThan(v[i], max - 1)) return true;
+  } else {
+    for (const k in v) if (nestedDeeperThan((v as Record<string, unknown>)[k], max - 1)) return true;
   }
   return false;
 }

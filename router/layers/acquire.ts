@@ -40,6 +40,13 @@ export async function acquire(rt: Runtime, ctx: RequestCtx, reason: string, hedg
     if (typeof r !== 'number') return r;
     if (hedge) return null;
     const h = rt.config.health;
-    await waitForRecovery(rt.clock, r, Math.min(ctx.deadline, rt.clock.now() + h.maxRecoveryWaitMs), h.waitForRecovery, ctx.models[ctx.modelIdx]!, ctx.signal);
+    const from = rt.clock.now();
+    // The cap is on the request's waiting in all, not per wait.
+    const until = Math.min(ctx.deadline, from + h.maxRecoveryWaitMs - ctx.recoveryWaitedMs);
+    try {
+      await waitForRecovery(rt.clock, r, until, h.waitForRecovery, ctx.models[ctx.modelIdx]!, ctx.signal);
+    } finally {
+      ctx.recoveryWaitedMs += rt.clock.now() - from;
+    }
   }
 }

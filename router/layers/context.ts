@@ -75,6 +75,8 @@ export class RequestCtx {
   observed = false;
   /** Backoff retries so far (re-tries of an endpoint already tried; drives the backoff). */
   retries = 0;
+  /** Time spent waiting for a recovery so far, ms (bounded by health.maxRecoveryWaitMs in all). */
+  recoveryWaitedMs = 0;
 
   /** Append an attempt record; returns its index. */
   addAttempt(r: AttemptRecord): number {
