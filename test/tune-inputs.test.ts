@@ -51,6 +51,7 @@ describe('bad input', () => {
   it('flags are validated', () => {
     expect(() => parseTuneArgs(['x', '--objective', 'speed'])).toThrow(/valid objectives: cost, p99, errors, score/);
     expect(() => parseTuneArgs(['x', '--budget', '0'])).toThrow(/--budget/);
+    expect(() => parseTuneArgs(['x', '--duration', '1e7'])).toThrow(/--duration: expected seconds > 0, at most 604800/);
     expect(() => parseTuneArgs([])).toThrow(/missing the scenario/);
     expect(() => parseTuneArgs(['x', '--bogus'])).toThrow(/bogus/);
     const a = parseTuneArgs(['x', '--strategy', 'adaptive', '--param', 'params.floor=0.1', '--param', 'hedging.enabled=true', '--only', 'params.intervalMs, stats.ewmaTauMs']);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { OBJECTIVES, type ObjectiveName } from './objective.js';
 import { TuneInputError } from './space.js';
+import { MAX_DURATION_S } from '../../simulator/types.js';
 import type { TuneOptions } from './tune.js';
 
 /**
@@ -79,7 +80,7 @@ export function parseTuneArgs(argv: readonly string[]): TuneArgs {
     holdout: num('holdout', v.holdout, int(0), 'an integer >= 0'),
     seed: num('seed', v.seed, int(0), 'a non-negative integer'),
     eta: num('eta', v.eta, int(2), 'an integer >= 2'),
-    durationS: num('duration', v.duration, (n) => n > 0, 'seconds > 0'),
+    durationS: num('duration', v.duration, (n) => n > 0 && n <= MAX_DURATION_S, `seconds > 0, at most ${MAX_DURATION_S} (7 days)`),
     out: v.out,
     params: v.param,
     only: v.only?.split(',').map((s) => s.trim()).filter(Boolean),
