@@ -149,7 +149,8 @@ function check(cond: boolean, field: string, msg: string): void {
   if (!cond) throw new Error(`workload.${field}: ${msg}`);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+/** A plain object (not null, not an array): for validating inputs. */
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

@@ -49,9 +49,9 @@ import { SET_TIMEOUT_TASK, type TaskClock } from '../router/layers/direct.js';
  * overflow list); a bucket moves into the heap only when the next event to fire is at or
  * past the bucket's start. The heap stays the size of what is really near (with 2,500
  * requests in flight, ~2,500 instead of ~10,000), and a cancelled far timer leaves its
- * bucket at once (O(1), so it is garbage as soon as its owner drops it). Order is unchanged: the heap still
- * orders by (time, seq), and a bucket is in the heap before any of its events could be
- * next. Cancelled events in the heap stay there (lazy deletion) until they surface, or
+ * bucket at once (O(1), so it is garbage as soon as its owner drops it). Order is
+ * unchanged: the heap still orders by (time, seq), and a bucket is in the heap before any
+ * of its events could be next. Cancelled events in the heap stay there (lazy deletion) until they surface, or
  * until they outnumber live events, when the heap is rebuilt in O(n).
  */
 

@@ -8,6 +8,7 @@ import type { Endpoint, RouteRequest } from '../router/core/types.js';
 import { ROUTE_DIRECT, type RouteSink } from '../router/layers/direct.js';
 import { isPushSource, STREAM_PUSH, type ChunkSink } from '../router/layers/stream.js';
 import type { StrategyResult } from '../reports/contract.js';
+import { isObject } from './arrivals.js';
 import { Engine, type Task } from './engine.js';
 import { createMetrics, type FaultSpec } from './metrics.js';
 import { createProviderModel, createProviderState, type ProviderModel, type ProviderState } from './model.js';
@@ -189,10 +190,6 @@ function errorCodeOf(e: unknown): string {
     return e.code;
   }
   return 'internal_error';
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function runError(field: string, msg: string): Error {

@@ -1,6 +1,6 @@
 import { loadPromptCorpus } from '../router/classifier/corpus.js';
 import { deriveRandom, type Random } from '../router/core/random.js';
-import { createArrivals, describeValue, normal, type RatePhase, type RateRamp } from './arrivals.js';
+import { createArrivals, describeValue, isObject, normal, type RatePhase, type RateRamp } from './arrivals.js';
 import { loadTrace, type Trace, type TraceFormat } from './trace.js';
 import { MAX_DURATION_S, type SimRequest } from './types.js';
 
@@ -102,10 +102,6 @@ interface CompiledClass {
 
 function fail(field: string, msg: string): never {
   throw new Error(`workload.${field}: ${msg}`);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function isNumber(v: unknown): v is number {

@@ -7,6 +7,7 @@ import { parseProfile, type ProviderProfile } from '../simulator/profile.js';
 import { runSim, type SimRunInput } from '../simulator/run.js';
 import { loadTrace, parseTrace } from '../simulator/trace.js';
 import { MAX_DURATION_S } from '../simulator/types.js';
+import { baseProfile, noFail } from './sim-profile-fixtures.js';
 import { createWorkload, MAX_SESSIONS, type WorkloadSpec } from '../simulator/workload.js';
 
 /**
@@ -27,19 +28,7 @@ const spec: WorkloadSpec = { arrivals: 'poisson', rate: 5, durationS: 10 };
 const workload = (s: unknown): unknown => createWorkload(s as WorkloadSpec, 1, { corpus });
 
 function profile(id: string): ProviderProfile {
-  return parseProfile(
-    {
-      id,
-      model: 'm',
-      ttft: { medianMs: 300, sigma: 0.3 },
-      throughput: { tokensPerSecond: 100, jitter: 0.1 },
-      capacity: { maxConcurrent: 10, queue: 10 },
-      failures: { baseErrorRate: 0, kinds: {} },
-      price: { input: 1, output: 2 },
-      quality: { coding: 0.9, math: 0.9, reasoning: 0.9, writing: 0.9, general: 0.9 },
-    },
-    `test profile ${id}`,
-  );
+  return parseProfile(baseProfile({ id, ...noFail }), `test profile ${id}`);
 }
 
 const a = profile('a');

@@ -12,7 +12,9 @@ const nonNeg = z.number().finite().nonnegative();
 const posInt = z.number().int().positive();
 /** The longest delay a Node timer supports (2^31 - 1 ms, ~24.8 days); a longer one would fire at once. */
 export const MAX_TIMER_MS = 2_147_483_647;
-const ms = z.number().finite().nonnegative().max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (~24.8 days, the longest timer Node supports)`);
+/** A delay in ms a Node timer can hold: >= 0 and at most MAX_TIMER_MS. */
+export const msSchema = z.number().finite().nonnegative().max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (~24.8 days, the longest timer Node supports)`);
+const ms = msSchema;
 
 export const priceSchema = z.strictObject({ input: nonNeg, output: nonNeg });
 

@@ -186,15 +186,16 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+function bad(field: string, want: string): never {
+  throw new RouterError('invalid_request', `request.${field}: expected ${want}`);
+}
+
 /**
  * The request's optional fields, checked once at route(): a wrong type would not fail
  * loudly later but route wrongly (a numeric sessionKey pins every session to one
  * endpoint; NaN inputTokens turns a TPM limit off; a string deadline is concatenated).
  */
 function checkRequest(req: RouteRequest, signal: unknown): void {
-  const bad = (field: string, want: string): never => {
-    throw new RouterError('invalid_request', `request.${field}: expected ${want}`);
-  };
   if (req.sessionKey !== undefined && typeof req.sessionKey !== 'string') bad('sessionKey', 'a string');
   if (req.inputTokens !== undefined && !(isNum(req.inputTokens) && req.inputTokens >= 0)) bad('inputTokens', 'a finite number >= 0');
   if (req.maxTokens !== undefined && !(isNum(req.maxTokens) && req.maxTokens >= 0)) bad('maxTokens', 'a finite number >= 0');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
-import { formatZodError, MAX_TIMER_MS, parseRouterConfig, routerConfigSchema, type RouterConfigInput } from '../core/config.js';
+import { formatZodError, msSchema, parseRouterConfig, routerConfigSchema, type RouterConfigInput } from '../core/config.js';
 import { RouterError } from '../core/errors.js';
 import type { Endpoint } from '../core/types.js';
 
@@ -15,8 +15,6 @@ import type { Endpoint } from '../core/types.js';
  * keys are normalised to camelCase before validation, never inside user-named maps
  * (fallbacks, quality, strategy params).
  */
-
-const timerMs = z.number().int().max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (~24.8 days, the longest timer Node supports)`);
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
 
@@ -46,20 +44,20 @@ export const serverSchema = z.strictObject({
   /** When non-empty, every request needs `Authorization: Bearer <one of these keys>`. */
   clientKeys: z.array(clientKeySchema).default([]),
   /** On SIGTERM, wait this long for in-flight requests before closing them. */
-  drainTimeoutMs: timerMs.nonnegative().default(10_000),
+  drainTimeoutMs: msSchema.int().default(10_000),
   /**
    * A client must send its request headers within this time of connecting (or of the
    * first byte of its next request on a kept-alive connection), else a plain-text 408 and
    * the connection closes: a silent or slowloris client does not hold a socket for ever.
    */
-  headersTimeoutMs: timerMs.positive().default(10_000),
+  headersTimeoutMs: msSchema.int().positive().default(10_000),
   /**
    * ... and the whole request, headers and body, within this time. Never limits the
    * response (a long stream). Raise it with bodyLimitBytes for large uploads on slow links.
    */
-  requestTimeoutMs: timerMs.positive().default(30_000),
+  requestTimeoutMs: msSchema.int().positive().default(30_000),
   /** An idle kept-alive connection is closed after this long (above a load balancer's idle timeout). */
-  keepAliveTimeoutMs: timerMs.positive().default(65_000),
+  keepAliveTimeoutMs: msSchema.int().positive().default(65_000),
   /**
    * Browser origins allowed to call /v1/* (`scheme://host[:port]`, compared after URL
    * normalisation). A request with any other `Origin` header gets 403: a web page the
@@ -80,6 +78,8 @@ export const serverSchema = z.strictObject({
 });
 
 export type ServerConfig = z.output<typeof serverSchema>;
+export type ServerConfigInput = z.input<typeof serverSchema>;
+export type ClientKeyConfig = z.output<typeof clientKeySchema>;
 
 /** `https://App.example:443/` -> `https://app.example`; null when it is not a bare http(s) origin. */
 export function normaliseOrigin(o: string): string | null {
@@ -93,8 +93,6 @@ export function normaliseOrigin(o: string): string | null {
     return null;
   return u.origin;
 }
-export type ServerConfigInput = z.input<typeof serverSchema>;
-export type ClientKeyConfig = z.output<typeof clientKeySchema>;
 
 export interface ProxyConfig {
   /** Validated and normalised router config input, ready for createRouter. */

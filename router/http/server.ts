@@ -143,15 +143,14 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   let seq = 0;
 
   const allowedOrigins = new Set(cfg.allowedOrigins);
-  const http = createServer(
-    {
-      headersTimeout: cfg.headersTimeoutMs,
-      requestTimeout: cfg.requestTimeoutMs,
-      keepAliveTimeout: cfg.keepAliveTimeoutMs,
-      // How often node:http looks for requests past those timeouts (its default, 30 s, would let one overrun by that much).
-      connectionsCheckingInterval: Math.max(50, Math.min(1_000, cfg.headersTimeoutMs >> 2)),
-    },
-    (req, res) => {
+  const serverOptions = {
+    headersTimeout: cfg.headersTimeoutMs,
+    requestTimeout: cfg.requestTimeoutMs,
+    keepAliveTimeout: cfg.keepAliveTimeoutMs,
+    // How often node:http looks for requests past those timeouts (its default, 30 s, would let one overrun by that much).
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, cfg.headersTimeoutMs >> 2)),
+  };
+  const http = createServer(serverOptions, (req, res) => {
     active++;
     metrics.inFlight(1);
     res.on('close', onDone);
@@ -160,8 +159,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       if (!res.headersSent) sendError(res, toHttpError(e));
       else res.destroy();
     });
-    },
-  );
+  });
 
   /** Response closed (finished or client gone): abort the route or the stream if still running, recycle the controller. */
   function onDone(this: ServerResponse): void {

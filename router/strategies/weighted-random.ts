@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { assertCandidates, registerStrategy, type Pick, type PickContext, type Strategy, type StrategyDefinition } from '../core/strategy.js';
 import type { Candidate, RouteRequest } from '../core/types.js';
-import { overrideWeightOf } from './weighted.js';
+import { overrideWeightOf, weightRefs } from './weighted.js';
 import { weightedIndex, type WeightOf } from './weights.js';
 
 const params = z.strictObject({
@@ -30,7 +30,7 @@ export const weightedRandomStrategy: StrategyDefinition<typeof params> = {
   needs: 'endpoint weights (or params.weights by endpoint id)',
   params,
   create: (p) => new WeightedRandom(overrideWeightOf(p.weights)),
-  endpointRefs: (p) => Object.keys(p.weights).map((id) => [`weights.${id}`, id] as const),
+  endpointRefs: (p) => weightRefs(p.weights),
 };
 
 registerStrategy(weightedRandomStrategy);

@@ -21,6 +21,11 @@ export function overrideWeightOf(overrides: Readonly<Record<string, number>>): W
   return (c) => (map.get(c.endpoint.id) ?? c.endpoint.weight) * c.health.slowStart;
 }
 
+/** The endpoint ids a weights override names (checked against the router's endpoints). */
+export function weightRefs(overrides: Readonly<Record<string, number>>): Array<readonly [string, string]> {
+  return Object.keys(overrides).map((id) => [`weights.${id}`, id] as const);
+}
+
 class Weighted implements Strategy {
   readonly name = 'weighted';
   private readonly swrr = new SmoothWeightedRoundRobin();
@@ -40,7 +45,7 @@ export const weightedStrategy: StrategyDefinition<typeof params> = {
   needs: 'endpoint weights (or params.weights by endpoint id)',
   params,
   create: (p) => new Weighted(overrideWeightOf(p.weights)),
-  endpointRefs: (p) => Object.keys(p.weights).map((id) => [`weights.${id}`, id] as const),
+  endpointRefs: (p) => weightRefs(p.weights),
 };
 
 registerStrategy(weightedStrategy);
