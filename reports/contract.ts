@@ -32,6 +32,14 @@ export interface StrategySummary {
   errorsByKind?: Record<string, number>;
   /** Share of successful answers that were acceptable for their class (quality). */
   qualityOk?: number;
+  /**
+   * Prompt caching (requests with a prefix only): share of their input tokens served from a
+   * provider's prompt cache (failed requests count 0), and the USD it saved vs list input price.
+   */
+  cachedTokenShare?: number;
+  cacheSavingsUsd?: number;
+  /** The same share for the oracle placement: all traffic on one cache with every provider's capacity (the best any placement could reach). */
+  oracleCachedTokenShare?: number;
 }
 
 export interface TimelinePoint {

@@ -32,6 +32,10 @@ const summary = z.looseObject({
   recoverS: nullableNonNeg,
   errorsByKind: z.record(z.string(), nonNeg).optional(),
   qualityOk: frac.optional(),
+  cachedTokenShare: frac.optional(),
+  // Negative when cache writes billed at a premium outweigh the reads.
+  cacheSavingsUsd: num.optional(),
+  oracleCachedTokenShare: frac.optional(),
 });
 
 const timelinePoint = z.looseObject({

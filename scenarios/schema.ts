@@ -89,6 +89,20 @@ export const traceSchema = z.strictObject({
   speed: positive.default(1),
   /** Start this many trace seconds into the trace. */
   offsetS: seconds.default(0),
+  /** Replay the rows' prefix blocks (mooncake `hash_ids`) for prompt caching; every row must have them. */
+  prefixes: z.boolean().optional(),
+});
+
+/** Multi-turn conversations with shared system prompts (simulator/conversations.ts); requests then carry prefixes. */
+export const conversationsSchema = z.strictObject({
+  /** Mean turns per conversation; turn k re-sends turns 1..k-1. */
+  meanTurns: z.number().finite().min(1).default(6),
+  /** Distinct system prompts shared across conversations. */
+  systemPrompts: z.number().int().min(1).max(100_000).default(4),
+  systemTokens: z.number().int().nonnegative().default(2048),
+  /** Tokens per prefix block (match the providers' cache blockTokens). */
+  blockTokens: z.number().int().positive().default(512),
+  maxContextTokens: z.number().int().positive().default(100_000),
 });
 
 export const loadSchema = z.strictObject({
@@ -109,6 +123,8 @@ export const loadSchema = z.strictObject({
   stream: share.default(0),
   /** Distinct session keys (sticky routing). */
   sessions: z.number().int().positive().default(1000),
+  /** Multi-turn conversations: each session key is a conversation slot. */
+  conversations: conversationsSchema.optional(),
 });
 
 export const sloSchema = z.strictObject({

@@ -34,6 +34,7 @@ export function workloadSpec(s: Scenario, durationS: number): WorkloadSpec {
     mix: l.mix,
     stream: l.stream,
     sessions: l.sessions,
+    ...(l.conversations ? { conversations: l.conversations } : {}),
   };
 }
 

@@ -46,6 +46,10 @@ export interface MetricsRecord {
   acceptable?: boolean | undefined;
   inputTokens?: number;
   outputTokens?: number;
+  /** Input tokens the serving attempt read from the provider's prompt cache (requests with a prefix only; 0 for a failure). */
+  cachedTokens?: number | undefined;
+  /** USD the prompt caches saved over all of the request's attempts. */
+  cacheSavingsUsd?: number | undefined;
 }
 
 /** A fault on one provider, in seconds since the start of the measured run. */
@@ -205,6 +209,11 @@ export class MetricsCollector {
   private judged = 0;
   private inputTokens = 0;
   private outputTokens = 0;
+  /** Requests that reported cachedTokens, their input tokens, cached tokens and savings. */
+  private prefixed = 0;
+  private prefixInput = 0;
+  private cached = 0;
+  private cacheSaved = 0;
 
   /** Free the run-wide histograms' WebAssembly memory; record/summarize throw afterwards. */
   dispose(): void {
@@ -241,6 +250,12 @@ export class MetricsCollector {
     this.attempts += attempts;
     this.inputTokens += r.inputTokens ?? 0;
     this.outputTokens += r.outputTokens ?? 0;
+    if (r.cachedTokens !== undefined) {
+      this.prefixed++;
+      this.prefixInput += r.inputTokens ?? 0;
+      this.cached += r.cachedTokens;
+      this.cacheSaved += r.cacheSavingsUsd ?? 0;
+    }
     const lat = toUs(r.latencyMs);
     this.latency.recordValue(lat);
     recordWindowLatency(w, lat);
@@ -342,6 +357,10 @@ export class MetricsCollector {
       errorsByKind,
     };
     if (this.judged > 0) summary.qualityOk = this.acceptable / this.judged;
+    if (this.prefixed > 0) {
+      summary.cachedTokenShare = this.prefixInput > 0 ? this.cached / this.prefixInput : 0;
+      summary.cacheSavingsUsd = this.cacheSaved;
+    }
     const windows = Math.max(this.windows.length, Math.ceil(opts.durationS ?? 0));
     const timeline: TimelinePoint[] = [];
     let shape: Shape | undefined;

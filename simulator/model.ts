@@ -3,6 +3,8 @@ import type { FailureKind, ProviderProfile } from './profile.js';
 import { BurstChain, kindTable, pickKind, type KindTable } from './faults.js';
 import { Timeline, type Effects } from './timeline.js';
 import { baseKey, draw, requestKey } from './keyed-random.js';
+import { cacheAdmit, cacheInputCost, cacheUse, type CacheUse } from './prompt-cache.js';
+import type { BlockLru } from '../router/strategies/prefix-blocks.js';
 
 /**
  * The pure provider model: what one provider does with one request at scenario time
@@ -28,6 +30,10 @@ import { baseKey, draw, requestKey } from './keyed-random.js';
  *   ttft = ttftMedian · e^(σ·z1) · slow + wait
  *   perToken = 1000 / tps · e^(jitter·z2) · slow
  *   total = ttft + out · perToken
+ *
+ * Prompt cache (profile.cache, prompt-cache.ts): a request with a prefix has its cached
+ * share of prefill skipped, ttft = ttftMedian · e^(σ·z1) · slow · (1 − prefillShare ·
+ * cached/input) + wait, and its cached input billed at the cache-read price.
  */
 
 /** Latency of an immediate rejection (429 / full queue / 503 during an outage), ms. */
@@ -60,6 +66,8 @@ export interface ProviderState {
   tokSum: number;
   /** Last second (floor(ms/1000)) the window was advanced to. */
   sec: number;
+  /** The provider's prompt cache (created on first use when the profile has `cache`; prompt-cache.ts). */
+  promptCache?: BlockLru;
 }
 
 export function createProviderState(): ProviderState {
@@ -170,6 +178,25 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
   const qualities = new Map<string, number>(Object.entries(profile.quality));
   const general = profile.quality.general;
   const quality = (cls: string): number => qualities.get(cls) ?? general;
+  const cacheCfg = profile.cache;
+  const listIn = profile.price.input;
+
+  /** An outcome whose input may have been (partly) cached: its cost with cache prices and the cache fields. */
+  function billed(
+    kind: OutcomeKind,
+    ttftMs: number,
+    totalMs: number,
+    inTok: number,
+    outTok: number,
+    acceptable: boolean,
+    use: CacheUse | undefined,
+    pIn: number,
+    pOut: number,
+  ): ProviderOutcome {
+    if (use === undefined) return mk(kind, 200, ttftMs, totalMs, inTok, outTok, acceptable, (inTok * pIn + outTok * pOut) / 1e6);
+    const c = cacheInputCost(cacheCfg!, use, inTok, pIn, listIn);
+    return { ...mk(kind, 200, ttftMs, totalMs, inTok, outTok, acceptable, (c.input + outTok * pOut) / 1e6), cachedTokens: use.cached, cacheSavingsUsd: c.savedUsd };
+  }
 
   function outcome(req: SimRequest, nowMs: number, load: number, state?: ProviderState): ProviderOutcome {
     const fx = timeline.at(nowMs);
@@ -206,7 +233,8 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
     const slow = (1 + slowdown * busy * busy) * fx.latencyX;
     const queued = load >= c ? load - c + 1 : 0;
     const wait = queued > 0 ? (queued * (ttftMedian + out * msPerToken)) / c : 0;
-    const ttft = ttftMedian * Math.exp(sigma * z1) * slow + wait;
+    const use = cacheUse(cacheCfg, state, req, nowMs);
+    const ttft = use === undefined ? ttftMedian * Math.exp(sigma * z1) * slow + wait : ttftMedian * Math.exp(sigma * z1) * slow * use.ttftFactor + wait;
     const perToken = msPerToken * Math.exp(jitter * z2) * slow;
 
     // Failure: base or bad-state rate, combined with any error burst: 1 − (1−p)(1−b).
@@ -234,14 +262,14 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
           // Cut after k in [0, out-1] tokens; a non-streamed body cut mid-way is a reset.
           const k = Math.floor(draw(key, D_CUT) * out);
           const at = ttft + k * perToken;
-          const cost = k > 0 ? (inTok * pIn + k * pOut) / 1e6 : 0;
-          return req.stream
-            ? mk('stream_cut', 200, k > 0 ? ttft : at, at, inTok, k, false, cost)
-            : mk('reset', 0, at, at, inTok, 0, false, 0);
+          if (!req.stream) return mk('reset', 0, at, at, inTok, 0, false, 0);
+          return k > 0
+            ? billed('stream_cut', ttft, at, inTok, k, false, use, pIn, pOut)
+            : mk('stream_cut', 200, at, at, inTok, k, false, 0);
         }
         case 'malformed': {
           const total = ttft + out * perToken;
-          return mk('malformed', 200, ttft, total, inTok, out, false, (inTok * pIn + out * pOut) / 1e6);
+          return billed('malformed', ttft, total, inTok, out, false, use, pIn, pOut);
         }
         default:
           return mk('http_error', STATUS[kind], errAt, errAt, inTok, 0, false, 0);
@@ -250,7 +278,7 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
 
     const total = ttft + out * perToken;
     const acceptable = draw(key, D_QUALITY) < quality(req.promptClass);
-    return mk('ok', 200, ttft, total, inTok, out, acceptable, (inTok * fx.priceInput + out * fx.priceOutput) / 1e6);
+    return billed('ok', ttft, total, inTok, out, acceptable, use, fx.priceInput, fx.priceOutput);
   }
 
   function admit(state: ProviderState, nowMs: number, req: SimRequest, o: ProviderOutcome): void {
@@ -264,6 +292,8 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
     state.toks[i] = state.toks[i]! + tokens;
     state.reqSum += 1;
     state.tokSum += tokens;
+    // The prefill ran (an answer, even a cut or garbled one): its prefix blocks are cached now.
+    if (o.kind === 'ok' || o.kind === 'stream_cut' || o.kind === 'malformed') cacheAdmit(cacheCfg, state, req, nowMs);
   }
 
   function release(state: ProviderState): void {

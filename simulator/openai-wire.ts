@@ -1,6 +1,8 @@
 import type { ProviderProfile } from './profile.js';
 import type { ProviderOutcome, SimRequest } from './types.js';
 import { baseKey, draw, requestKey } from './keyed-random.js';
+import { contentText, prefixBlockHashes } from '../router/strategies/prefix-blocks.js';
+import type { ChatMessage } from '../router/core/types.js';
 
 /**
  * The OpenAI chat-completions wire format for the mock providers, shared by the real
@@ -26,15 +28,6 @@ export class WireError extends Error {
 /** ~4 characters per token, the usual rule of thumb for English text. */
 export function approxTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
-}
-
-function messageText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content))
-    return content
-      .map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : ''))
-      .join(' ');
-  return '';
 }
 
 export type HeaderGetter = (name: string) => string | null | undefined;
@@ -70,7 +63,7 @@ export function simRequestFromChat(
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new WireError(400, 'body: expected a JSON object');
   const b = body as Record<string, unknown>;
   if (!Array.isArray(b.messages) || b.messages.length === 0) throw new WireError(400, 'messages: expected a non-empty array');
-  const texts = b.messages.map((m) => messageText((m as { content?: unknown } | null)?.content));
+  const texts = b.messages.map((m) => contentText((m as { content?: unknown } | null)?.content));
   const prompt = texts[texts.length - 1] ?? '';
   const inputTokens = approxTokens(texts.join('\n'));
   const maxRaw = b.max_completion_tokens ?? b.max_tokens;
@@ -94,6 +87,8 @@ export function simRequestFromChat(
     outputTokens,
     stream: b.stream === true,
     sessionKey: typeof b.user === 'string' ? b.user : '',
+    // A provider with a prompt cache hashes the messages by blocks, as the router's prefix-affinity does.
+    ...(profile.cache ? { prefix: prefixBlockHashes(b.messages as ChatMessage[], profile.cache.blockTokens) } : {}),
   };
   return { req, nowMs: intHeader(get, 'x-sim-now-ms'), model: typeof b.model === 'string' ? b.model : profile.model };
 }
@@ -186,6 +181,8 @@ export function planResponse(o: ProviderOutcome, req: SimRequest, profile: Provi
     // What this response was billed, in USD (OpenRouter reports `usage.cost` the same way):
     // the timeline's price changes reach the router through it.
     cost: o.costUsd,
+    // Prompt caching, as OpenAI reports it (only from a provider with a cache).
+    ...(profile.cache ? { prompt_tokens_details: { cached_tokens: o.cachedTokens ?? 0 } } : {}),
   };
   if (!req.stream) {
     const full = JSON.stringify({

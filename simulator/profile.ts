@@ -94,6 +94,26 @@ export const phaseSchema = z.discriminatedUnion('kind', [
   z.strictObject({ at: seconds, kind: z.literal('recovery') }),
 ]);
 
+/**
+ * A provider's prompt (prefix) cache, one per endpoint (simulator/prompt-cache.ts): blocks of
+ * `blockTokens` in an LRU of `capacityBlocks` that expire `ttlS` after their last use.
+ * Cached input tokens are billed at `readPrice` and skip their share of prefill:
+ *   ttft = base · (1 − prefillShare · cached / input) + queue wait
+ * (prefillShare = the part of the zero-load TTFT that is prefill, the rest being network
+ * and scheduling). Tokens newly written to the cache are billed at `writePrice` where the
+ * price list has one (Anthropic: 1.25 × input), else at the input price.
+ */
+export const cacheSchema = z.strictObject({
+  blockTokens: posInt.default(512),
+  capacityBlocks: posInt,
+  ttlS: pos.default(300),
+  prefillShare: prob.default(0.8),
+  /** USD per 1M cached input tokens (LiteLLM cache_read_input_token_cost × 1e6); default: the input price. */
+  readPrice: nonNeg.optional(),
+  /** USD per 1M tokens written to the cache (LiteLLM cache_creation_input_token_cost × 1e6); default: the input price. */
+  writePrice: nonNeg.optional(),
+});
+
 export const profileSchema = z
   .strictObject({
     id: z.string().regex(/^[A-Za-z0-9._:\/-]+$/, 'letters, digits and . _ : / - only'),
@@ -137,6 +157,8 @@ export const profileSchema = z
     limits: z.strictObject({ rpm: posInt.optional(), tpm: posInt.optional() }).default({}),
     contextWindow: posInt.optional(),
     timeline: z.array(phaseSchema).default([]),
+    /** Prompt (prefix) cache; absent = no cache. */
+    cache: cacheSchema.optional(),
   })
   .superRefine((p, ctx) => {
     p.timeline.forEach((ph, i) => {

@@ -17,6 +17,7 @@ import type { ProviderProfile } from './profile.js';
 import { createSimTransport, type AttemptInfo } from './sim-transport.js';
 import type { ProviderOutcome, SimRequest } from './types.js';
 import { createWorkload, type WorkloadSpec } from './workload.js';
+import { createCacheOracle } from './prompt-cache.js';
 
 /**
  * Run one strategy on one workload in virtual time: engine + simulated transport +
@@ -99,6 +100,7 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
   readonly maxTokens: number;
   readonly stream: boolean;
   readonly sessionKey: string | undefined;
+  readonly prefixHashes: ArrayLike<number> | undefined;
   promptClass: string | undefined = undefined;
   cost = 0;
   attempts = 0;
@@ -106,6 +108,8 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
   /** Endpoints tried, in order; only built from the second attempt on (lastEndpoint covers one). */
   tried: string[] | null = null;
   okOutcome: ProviderOutcome | undefined = undefined;
+  /** USD the prompt caches saved over this request's billed attempts. */
+  cacheSaved = 0;
   choice: OracleChoice | undefined = undefined;
   /** Clock time of a stream's first chunk (its client TTFT). */
   firstAt = 0;
@@ -122,6 +126,7 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
     this.maxTokens = sim.outputTokens;
     this.stream = sim.stream;
     this.sessionKey = sim.sessionKey;
+    this.prefixHashes = sim.prefix;
   }
 
   /** Task: the arrival event. */
@@ -259,6 +264,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   const hintLoad = new Float64Array(providers.length);
   const hintReqSum = new Float64Array(providers.length);
   const hintTokSum = new Float64Array(providers.length);
+  const hintCache = new Float64Array(providers.length);
   const providerIndex = new Map(providers.map((p, i) => [p.id, i] as const));
   const liveOf = (r: RouteRequest): Live | undefined => (r instanceof Live && live.has(r) ? r : undefined);
 
@@ -277,13 +283,14 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     outcomeHint: (route, providerId, nowMs, load, state) => {
       if (route !== hintFor || nowMs !== hintAt) return undefined;
       const i = providerIndex.get(providerId);
-      if (i === undefined || hintLoad[i] !== load || hintReqSum[i] !== state.reqSum || hintTokSum[i] !== state.tokSum) return undefined;
+      if (i === undefined || hintLoad[i] !== load || hintReqSum[i] !== state.reqSum || hintTokSum[i] !== state.tokSum || hintCache[i] !== (state.promptCache?.version ?? 0)) return undefined;
       return scratch[i];
     },
     onAttemptEnd: (a: AttemptInfo, completed: boolean) => {
       const l = liveOf(a.route);
       if (!l || !completed) return;
       l.cost += a.outcome.costUsd;
+      if (a.outcome.cacheSavingsUsd !== undefined) l.cacheSaved += a.outcome.cacheSavingsUsd;
       if (a.outcome.kind === 'ok') l.okOutcome = a.outcome;
     },
   });
@@ -302,6 +309,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   const model = input.model ?? router.endpoints[0]!.model;
   let finished = 0;
   let arrivalsDone = false;
+  const cacheOracle = createCacheOracle(providers.map((p) => p.model.profile));
 
   const finish = (l: Live, ok: boolean, errorCode: string | undefined, ttftAt: number | undefined): void => {
     const now = engine.now();
@@ -323,6 +331,9 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       acceptable,
       inputTokens: sim.inputTokens,
       outputTokens: ok ? (l.okOutcome?.outputTokens ?? sim.outputTokens) : 0,
+      ...(sim.prefix !== undefined && cacheOracle !== undefined
+        ? { cachedTokens: ok ? (l.okOutcome?.cachedTokens ?? 0) : 0, cacheSavingsUsd: l.cacheSaved }
+        : {}),
     });
     if (regret && l.choice) regret.observe(l.choice, { ok, costUsd: l.cost, latencyMs });
     if (input.onRequest)
@@ -346,6 +357,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     live.add(l); // before scheduleNext: the last arrival must not see an idle run and close the router
     scheduleNext();
     const sim = l.sim;
+    cacheOracle?.observe(sim, engine.now());
     if (input.revealClass) l.promptClass = sim.promptClass;
     if (oracleOn) {
       l.choice = oracleChoice(providers, sim, engine.now(), oracleOn, scratch);
@@ -356,6 +368,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
         hintLoad[i] = st.inFlight;
         hintReqSum[i] = st.reqSum;
         hintTokSum[i] = st.tokSum;
+        hintCache[i] = st.promptCache?.version ?? 0;
       }
       input.onArrival?.(sim, { providerId: l.choice.index >= 0 ? providers[l.choice.index]!.id : null, choice: l.choice });
     } else input.onArrival?.(sim, undefined);
@@ -398,6 +411,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     // Requests nothing will ever settle (a hang with every deadline disabled) end as errors.
     for (const l of [...live]) finish(l, false, 'unfinished', undefined);
     ({ summary, timeline } = metrics.summarize({ durationS: input.workload.durationS, fault: input.fault }));
+    if (summary.cachedTokenShare !== undefined && cacheOracle !== undefined) summary.oracleCachedTokenShare = cacheOracle.share();
     oracle = regret?.report();
   } finally {
     // Also when a callback threw mid-run: stop background timers, free the histograms.

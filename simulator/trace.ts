@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
  * replay allocates nothing per row. Two public formats (see data/traces/SOURCE.md):
  *
  *   azure    CSV  `TIMESTAMP,ContextTokens,GeneratedTokens`, TIMESTAMP = `YYYY-MM-DD HH:MM:SS.fffffff` (UTC)
- *   mooncake JSONL `{"timestamp": <ms since start>, "input_length": n, "output_length": n, ...}`
+ *   mooncake JSONL `{"timestamp": <ms since start>, "input_length": n, "output_length": n, "hash_ids": [..]}`
+ *            (`hash_ids`: the 512-token prefix blocks' hashes, kept for prefix-cache replay;
+ *            optional per row, but when present a list of non-negative integers)
  *
  * Arrival times are made relative to the first row. A malformed row is an error that
  * names the file and the 1-based line, before anything runs.
@@ -24,6 +26,14 @@ export interface Trace {
   readonly arrivalMs: Float64Array;
   readonly inputTokens: Int32Array;
   readonly outputTokens: Int32Array;
+  /**
+   * Prefix blocks (mooncake `hash_ids`): row i's are prefixIds[prefixStart[i] .. prefixStart[i+1]);
+   * a row without hash_ids has none. Absent for formats without prefixes.
+   */
+  readonly prefixStart?: Int32Array;
+  readonly prefixIds?: Int32Array;
+  /** 1-based line of the first row without hash_ids (prefix replay refuses such a trace). */
+  readonly missingPrefixLine?: number;
 }
 
 /** The traces shipped in data/traces, relative to the repository root. */
@@ -77,6 +87,21 @@ interface Rows {
   t: number[];
   inp: number[];
   out: number[];
+  /** mooncake: each row's hash_ids (null when the row has none). */
+  ids?: Array<number[] | null>;
+  missingLine?: number;
+}
+
+/** A row's `hash_ids`: a list of non-negative integers, or null when the row has none. */
+function hashIds(v: unknown, file: string, line: number): number[] | null {
+  if (v === undefined) return null;
+  if (!Array.isArray(v)) throw new Error(`${file}:${line}: hash_ids must be a list of non-negative integers (prefix-block hashes), got ${JSON.stringify(v)}`);
+  for (let k = 0; k < v.length; k++) {
+    const x: unknown = v[k];
+    if (!(typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 0x7fffffff))
+      throw new Error(`${file}:${line}: hash_ids[${k}] must be a non-negative integer below 2^31, got ${JSON.stringify(x)}`);
+  }
+  return v as number[];
 }
 
 function parseAzure(text: string, file: string, rows: Rows): void {
@@ -114,7 +139,29 @@ function parseMooncake(text: string, file: string, rows: Rows): void {
     rows.t.push(t);
     rows.inp.push(tokenCount(o.input_length, file, i + 1, 'input_length'));
     rows.out.push(tokenCount(o.output_length, file, i + 1, 'output_length'));
+    const ids = hashIds(o.hash_ids, file, i + 1);
+    if (ids === null) rows.missingLine ??= i + 1;
+    (rows.ids ??= []).push(ids);
   }
+}
+
+/** Flatten the rows' hash_ids in `order` into (start offsets, ids). */
+function flattenIds(ids: ReadonlyArray<number[] | null>, order: readonly number[]): { prefixStart: Int32Array; prefixIds: Int32Array } {
+  let total = 0;
+  for (const r of ids) total += r?.length ?? 0;
+  const prefixStart = new Int32Array(order.length + 1);
+  const prefixIds = new Int32Array(total);
+  let at = 0;
+  order.forEach((j, i) => {
+    prefixStart[i] = at;
+    const r = ids[j];
+    if (r) {
+      prefixIds.set(r, at);
+      at += r.length;
+    }
+  });
+  prefixStart[order.length] = at;
+  return { prefixStart, prefixIds };
 }
 
 /** Parse trace text; `file` is only used in error messages. */
@@ -140,7 +187,9 @@ export function parseTrace(text: string, file: string, format: TraceFormat = for
     inputTokens[i] = rows.inp[j]!;
     outputTokens[i] = rows.out[j]!;
   }
-  return { file, format, count: n, arrivalMs, inputTokens, outputTokens };
+  const base = { file, format, count: n, arrivalMs, inputTokens, outputTokens };
+  if (rows.ids === undefined) return base;
+  return { ...base, ...flattenIds(rows.ids, order), ...(rows.missingLine !== undefined ? { missingPrefixLine: rows.missingLine } : {}) };
 }
 
 const cache = new Map<string, Trace>();

@@ -17,6 +17,11 @@ export interface SimRequest {
   readonly outputTokens: number;
   readonly stream: boolean;
   readonly sessionKey: string;
+  /**
+   * Prompt prefix as chained block hashes (Mooncake `hash_ids`, the conversation generator,
+   * or hashed message text on the wire); absent = no reusable prefix. See prompt-cache.ts.
+   */
+  readonly prefix?: ArrayLike<number>;
 }
 
 export type OutcomeKind =
@@ -46,6 +51,10 @@ export interface ProviderOutcome {
   readonly acceptable: boolean;
   /** USD billed (0 when nothing was produced). */
   readonly costUsd: number;
+  /** Input tokens served from the provider's prompt cache (set only when the provider has one and the request a prefix). */
+  readonly cachedTokens?: number;
+  /** USD the cache saved against list input price (cache writes at a premium count negative). */
+  readonly cacheSavingsUsd?: number;
 }
 
 /**

@@ -2,6 +2,7 @@ import { loadPromptCorpus } from '../router/classifier/corpus.js';
 import { deriveRandom, type Random } from '../router/core/random.js';
 import { createArrivals, describeValue, isObject, normal, type RatePhase, type RateRamp } from './arrivals.js';
 import { loadTrace, type Trace, type TraceFormat } from './trace.js';
+import { Conversations, validateConversations, type ConversationSpec } from './conversations.js';
 import { MAX_DURATION_S, type SimRequest } from './types.js';
 
 /**
@@ -34,6 +35,8 @@ export interface TraceRef {
   speed?: number;
   /** Skip this many trace seconds. */
   offsetS?: number;
+  /** Replay the trace's prefix blocks (mooncake `hash_ids`) as request prefixes; every row must have them. */
+  prefixes?: boolean;
 }
 
 /**
@@ -59,7 +62,7 @@ export interface WorkloadSpec {
   phases?: readonly RatePhase[];
   ramp?: RateRamp;
   /** A trace reference, or an already parsed trace. */
-  trace?: TraceRef | (Trace & { speed?: number; offsetS?: number });
+  trace?: TraceRef | (Trace & { speed?: number; offsetS?: number; prefixes?: boolean });
   /** Scenario length: no arrival at or after durationS. */
   durationS: number;
   /** Stop after this many requests. */
@@ -72,6 +75,11 @@ export interface WorkloadSpec {
   sessions?: number;
   /** Zipf exponent s of session popularity, P(rank r) ∝ 1/r^s (default 1). */
   sessionSkew?: number;
+  /**
+   * Multi-turn conversations with shared system prompts (conversations.ts): each session
+   * key is a conversation slot, turn k re-sends turns 1..k-1, requests carry prefixes.
+   */
+  conversations?: ConversationSpec;
 }
 
 /** A generic chat mix, loosely after published prompt/answer length studies (tokens). */
@@ -154,6 +162,7 @@ function checkTrace(ref: unknown): void {
   }
   if (ref.speed !== undefined && !(isNumber(ref.speed) && ref.speed > 0)) fail('trace.speed', `expected a positive number, got ${describeValue(ref.speed)}`);
   if (ref.offsetS !== undefined && !(isNumber(ref.offsetS) && ref.offsetS >= 0)) fail('trace.offsetS', `expected >= 0, got ${describeValue(ref.offsetS)}`);
+  if (ref.prefixes !== undefined && typeof ref.prefixes !== 'boolean') fail('trace.prefixes', `expected true or false, got ${describeValue(ref.prefixes)}`);
 }
 
 /**
@@ -178,6 +187,9 @@ export function validateWorkload(spec: unknown): asserts spec is WorkloadSpec {
   if (spec.ramp !== undefined && !isObject(spec.ramp)) fail('ramp', `expected {startS, endS, toMultiplier}, got ${describeValue(spec.ramp)}`);
   checkTrace(spec.trace);
   checkMix(spec.mix);
+  validateConversations(spec.conversations);
+  if (spec.conversations !== undefined && spec.arrivals === 'trace' && isObject(spec.trace) && spec.trace.prefixes === true)
+    fail('conversations', 'a trace replaying its own prefixes (trace.prefixes) cannot also be given conversations');
   const stream = spec.stream;
   if (stream !== undefined && !(typeof stream === 'number' && stream >= 0 && stream <= 1))
     fail('stream', `expected a share in [0, 1], got ${describeValue(stream)}`);
@@ -242,6 +254,8 @@ interface ArrivalSource {
   /** Token counts of the trace row just returned (trace only). */
   traceRow: number;
   trace: Trace | undefined;
+  /** Replay the trace rows' prefix blocks. */
+  prefixes: boolean;
 }
 
 function traceSource(spec: WorkloadSpec): ArrivalSource {
@@ -251,11 +265,17 @@ function traceSource(spec: WorkloadSpec): ArrivalSource {
   const trace: Trace = 'arrivalMs' in ref ? ref : loadTrace(ref.file, ref.format);
   const speed = ref.speed ?? 1;
   const offsetMs = (ref.offsetS ?? 0) * 1000;
+  const prefixes = ref.prefixes === true;
+  if (prefixes && trace.prefixIds === undefined)
+    fail('trace.prefixes', `${trace.file}: a ${trace.format} trace has no prefix blocks (hash_ids); only mooncake traces do`);
+  if (prefixes && trace.missingPrefixLine !== undefined)
+    fail('trace.prefixes', `${trace.file}:${trace.missingPrefixLine}: hash_ids: missing (prefix replay needs them on every row)`);
   let row = 0;
   while (row < trace.count && trace.arrivalMs[row]! < offsetMs) row++;
   const src: ArrivalSource = {
     trace,
     traceRow: -1,
+    prefixes,
     next() {
       if (row >= trace.count) return undefined;
       src.traceRow = row;
@@ -276,7 +296,7 @@ function processSource(spec: WorkloadSpec, random: Random): ArrivalSource {
     { process, rate: spec.rate, shape: spec.shape, phases: spec.phases ?? [], ramp: spec.ramp },
     random,
   );
-  return { trace: undefined, traceRow: -1, next: () => arrivals.next() };
+  return { trace: undefined, traceRow: -1, prefixes: false, next: () => arrivals.next() };
 }
 
 /** Create a lazy workload. Same spec + seed → the same requests, always. */
@@ -296,6 +316,7 @@ export function createWorkload(spec: WorkloadSpec, seed: string | number, opts: 
   const source = spec.arrivals === 'trace' ? traceSource(spec) : processSource(spec, arrivalsRandom);
   const endMs = spec.durationS * 1000;
   const limit = spec.maxRequests ?? Infinity;
+  const conversations = spec.conversations !== undefined ? new Conversations(spec.conversations) : undefined;
   let id = 0;
   let done = false;
 
@@ -313,10 +334,11 @@ export function createWorkload(spec: WorkloadSpec, seed: string | number, opts: 
     const uPrompt = r.next();
     const uStream = r.next();
     const uSession = r.next();
-    r.next(); // spare: keeps 8 draws per request if a field is added later
+    const uSpare = r.next(); // spare: keeps 8 draws per request; a conversation's length when conversations are on
     const tr = source.trace;
     const row = source.traceRow;
-    return {
+    const slot = pickIndex(sessionCdf, uSession);
+    const base = {
       id: id++,
       arrivalMs: t,
       promptClass: cls.name,
@@ -324,8 +346,12 @@ export function createWorkload(spec: WorkloadSpec, seed: string | number, opts: 
       inputTokens: tr ? tr.inputTokens[row]! : tokens(cls.input, zIn),
       outputTokens: tr ? tr.outputTokens[row]! : tokens(cls.output, zOut),
       stream: uStream < streamShare,
-      sessionKey: sessionKeys[pickIndex(sessionCdf, uSession)]!,
+      sessionKey: sessionKeys[slot]!,
     };
+    if (source.prefixes) return { ...base, prefix: tr!.prefixIds!.subarray(tr!.prefixStart![row]!, tr!.prefixStart![row + 1]!) };
+    if (conversations === undefined) return base;
+    const turn = conversations.turn(slot, base.inputTokens, base.outputTokens, uSpare);
+    return { ...base, inputTokens: turn.inputTokens, prefix: turn.prefix };
   };
   return {
     next,

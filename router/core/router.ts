@@ -197,6 +197,8 @@ function bad(field: string, want: string): never {
  */
 function checkRequest(req: RouteRequest, signal: unknown): void {
   if (req.sessionKey !== undefined && typeof req.sessionKey !== 'string') bad('sessionKey', 'a string');
+  if (req.prefixHashes !== undefined && !(typeof req.prefixHashes === 'object' && req.prefixHashes !== null && Number.isInteger(req.prefixHashes.length)))
+    bad('prefixHashes', 'an array of block hashes');
   if (req.inputTokens !== undefined && !(isNum(req.inputTokens) && req.inputTokens >= 0)) bad('inputTokens', 'a finite number >= 0');
   if (req.maxTokens !== undefined && !(isNum(req.maxTokens) && req.maxTokens >= 0)) bad('maxTokens', 'a finite number >= 0');
   if (req.deadlineMs !== undefined && !(isNum(req.deadlineMs) && req.deadlineMs > 0 && req.deadlineMs <= MAX_TIMER_MS))

@@ -70,6 +70,11 @@ export interface RouteRequest {
   stream?: boolean;
   /** Session/user key for sticky routing. */
   sessionKey?: string;
+  /**
+   * The prompt prefix as chained block hashes (router/strategies/prefix-blocks.ts), for the
+   * prefix-affinity strategy; derived from `messages` when absent. No prompt text.
+   */
+  prefixHashes?: ArrayLike<number>;
   /** Minimum quality tier. */
   minTier?: number;
   /** Maximum blended price (USD per 1M tokens, input+output average). */

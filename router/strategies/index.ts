@@ -17,6 +17,7 @@ import './classifier.js';
 import './baseline-litellm-latency.js';
 import './baseline-envoy-least-request.js';
 import './baseline-openrouter-price.js';
+import './prefix-affinity.js';
 
 export { roundRobinStrategy } from './round-robin.js';
 export { weightedStrategy } from './weighted.js';
@@ -32,6 +33,8 @@ export { scoreStrategy } from './score.js';
 export { litellmLatencyStrategy, meanRecentLatency } from './baseline-litellm-latency.js';
 export { envoyLeastRequestStrategy } from './baseline-envoy-least-request.js';
 export { openrouterPriceStrategy } from './baseline-openrouter-price.js';
+export { prefixAffinityStrategy } from './prefix-affinity.js';
+export { BlockLru, prefixBlockHashes } from './prefix-blocks.js';
 export { SmoothWeightedRoundRobin } from './swrr.js';
 export { weightedIndex, type WeightOf } from './weights.js';
 export { p2cIndex, type LoadOf } from './p2c.js';

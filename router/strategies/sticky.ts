@@ -11,10 +11,8 @@
  */
 import { z } from 'zod';
 import { strategyRefSchema } from '../core/config.js';
-import { RouterError, isRouterError } from '../core/errors.js';
 import {
   assertCandidates,
-  createStrategy,
   registerStrategy,
   type Pick,
   type PickContext,
@@ -25,6 +23,7 @@ import {
 import type { Candidate, RouteRequest } from '../core/types.js';
 import { fnv1a32, pairUnit } from './hash.js';
 import { effectiveWeight } from './util.js';
+import { createFallback } from './fallback.js';
 
 const params = z.strictObject({
   /** Strategy for requests without a session key. */
@@ -72,14 +71,7 @@ class Sticky implements Strategy {
 }
 
 function createSticky(p: Params, deps: StrategyDeps): Strategy {
-  let inner: Strategy;
-  try {
-    inner = createStrategy(p.fallback, deps);
-  } catch (e) {
-    if (isRouterError(e)) throw new RouterError(e.code, `strategy "sticky" params.fallback: ${e.message}`);
-    throw e;
-  }
-  return new Sticky(inner);
+  return new Sticky(createFallback('sticky', p.fallback, deps));
 }
 
 export const stickyStrategy: StrategyDefinition<typeof params> = {
