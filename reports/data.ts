@@ -25,6 +25,9 @@ export const CI_KEYS = {
   regretCostUsd: 'regret.costUsd',
   regretP99Ms: 'regret.p99Ms',
   regretErrors: 'regret.errors',
+  ttftP50: 'ttftMs.p50',
+  cachedTokenShare: 'cachedTokenShare',
+  cacheSavingsUsd: 'cacheSavingsUsd',
 } as const;
 
 /** The CI for a metric, accepting "latencyMs.p99" or "summary.latencyMs.p99". */

@@ -53,6 +53,14 @@ export function summaryRows(r: ResultsFile): SummaryTable {
   ];
   const hasQuality = r.strategies.some((s) => s.summary.qualityOk !== undefined);
   if (hasQuality) columns.push({ key: 'quality', label: 'quality ok %', better: 'max' });
+  // Prompt caching (scenarios with prefixes): TTFT p50, cached-token share and USD saved.
+  const hasCache = r.strategies.some((s) => s.summary.cachedTokenShare !== undefined);
+  if (hasCache)
+    columns.push(
+      { key: 'ttftP50', label: 'TTFT p50 ms', better: 'min' },
+      { key: 'cached', label: 'cached tokens %', better: 'max' },
+      { key: 'cacheSaved', label: 'cache saved USD', better: 'max' },
+    );
   if (hasRegret)
     columns.push(
       { key: 'regretCost', label: 'regret USD', better: 'min' },
@@ -76,6 +84,12 @@ export function summaryRows(r: ResultsFile): SummaryTable {
       cell(m.attemptsPerRequest, 2),
     ];
     if (hasQuality) cells.push(cell(m.qualityOk === undefined ? null : 100 * m.qualityOk, 1));
+    if (hasCache)
+      cells.push(
+        withCi(cell(m.ttftMs.p50, 0), s, CI_KEYS.ttftP50, 0),
+        withCi(cell(m.cachedTokenShare === undefined ? null : 100 * m.cachedTokenShare, 1), s, CI_KEYS.cachedTokenShare, 1, 100),
+        withCi(cell(m.cacheSavingsUsd ?? null, 4), s, CI_KEYS.cacheSavingsUsd, 4),
+      );
     if (hasRegret)
       cells.push(cell(s.regret?.costUsd ?? null, 4), cell(s.regret?.p99Ms ?? null, 0), cell(s.regret?.errors ?? null, 0));
     return { strategy: s.strategy, cells };

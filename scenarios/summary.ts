@@ -55,7 +55,23 @@ export function formatSummary(results: ResultsFile): string {
           .filter(Boolean)
           .join(', ')}  ("!" = breached)`
       : '';
-  return [head, line(rows[0]!), sep, ...rows.slice(1).map(line), sloLine, ...(multi ? ciLines(results) : [])].filter(Boolean).join('\n');
+  return [head, line(rows[0]!), sep, ...rows.slice(1).map(line), sloLine, ...cacheLines(results), ...(multi ? ciLines(results) : [])].filter(Boolean).join('\n');
+}
+
+/** Scenarios with prompt prefixes: TTFT p50, cached-token share and USD saved per strategy, against the oracle's share. */
+function cacheLines(results: ResultsFile): string[] {
+  const withCache = results.strategies.filter((r) => r.summary.cachedTokenShare !== undefined);
+  if (withCache.length === 0) return [];
+  const width = Math.max(...withCache.map((r) => r.strategy.length));
+  const oracle = withCache[0]!.summary.oracleCachedTokenShare;
+  return [
+    `prompt cache (oracle placement: ${fmt(oracle === undefined ? undefined : 100 * oracle, 1)}% of input tokens cached):`,
+    ...withCache.map(
+      (r) =>
+        `  ${r.strategy.padEnd(width)}  TTFT p50 ${fmt(r.summary.ttftMs.p50).padStart(5)} ms  cached ${fmt(100 * r.summary.cachedTokenShare!, 1).padStart(5)}%  ` +
+        `saved $${fmt(r.summary.cacheSavingsUsd, 4)}`,
+    ),
+  ];
 }
 
 /** Several seeds: the 95% intervals of the headline figures (every metric's is in results.json). */
