@@ -1,4 +1,5 @@
 import type { SimRequest } from '../simulator/types.js';
+import { prefixText } from './prefix-text.js';
 
 /**
  * One measured response in http mode, whatever drove it (autocannon or the open-loop
@@ -32,7 +33,10 @@ export function chatBody(model: string, r: SimRequest): string {
   // system message up to the request's token count (capped: bodies stay < 128 KB).
   const want = Math.min(r.inputTokens, 32_000) * 4 - r.prompt.length;
   const messages: Array<{ role: string; content: string }> = [];
-  if (want > 16) messages.push({ role: 'system', content: PAD.repeat(Math.ceil(want / PAD.length)).slice(0, want) });
+  // A request with prompt-cache prefix blocks: the blocks as text first (prefix-text.ts), padding after.
+  const head = r.prefix !== undefined && r.prefix.length > 0 ? prefixText(r.prefix, Math.max(0, want)) : '';
+  const rest = want - head.length;
+  if (want > 16) messages.push({ role: 'system', content: head + (rest > 0 ? PAD.repeat(Math.ceil(rest / PAD.length)).slice(0, rest) : '') });
   messages.push({ role: 'user', content: r.prompt });
   const body: Record<string, unknown> = { model, messages, max_tokens: Math.max(1, r.outputTokens), user: r.sessionKey };
   if (r.stream) {
