@@ -98,3 +98,31 @@ describe('multi-turn conversations with shared system prompts', () => {
     expect(() => all(spec({ turns: 3 }))).toThrow(/^workload\.conversations\.turns: unknown field/);
   });
 });
+
+describe('Mooncake hash_ids replay through the simulator', () => {
+  it('prefix-affinity reads more of the trace from cache than round-robin, and every run is deterministic', async () => {
+    const { runSim } = await import('../simulator/run.js');
+    const { parseProfile } = await import('../simulator/profile.js');
+    const { baseProfile, noFail } = await import('./sim-profile-fixtures.js');
+    const profiles = ['a', 'b', 'c'].map((id) =>
+      parseProfile(baseProfile({ ...noFail, id, capacity: { maxConcurrent: 200, queue: 200 }, cache: { capacityBlocks: 20_000, readPrice: 0.1 } }), id),
+    );
+    const run = async (strategy: string) =>
+      (
+        await runSim({
+          router: { endpoints: profiles.map((p) => ({ id: p.id, provider: p.id, model: 'chat', price: p.price })), strategy },
+          providers: profiles.map((p) => ({ id: p.id, profile: p })),
+          workload: { arrivals: 'trace', trace: { file: TRACE_FILES.mooncake, format: 'mooncake', prefixes: true, speed: 10 }, durationS: 40, mix: MIX },
+          seed: 1,
+          oracle: false,
+        })
+      ).result.summary;
+    const rr = await run('round-robin');
+    const pa = await run('prefix-affinity');
+    expect(rr.requests).toBeGreaterThan(1000);
+    expect(pa.cachedTokenShare!).toBeGreaterThan(rr.cachedTokenShare! + 0.05);
+    expect(pa.cachedTokenShare!).toBeLessThanOrEqual(pa.oracleCachedTokenShare! + 0.02);
+    expect(pa.costPer1kOk).toBeLessThan(rr.costPer1kOk);
+    expect(JSON.stringify(await run('prefix-affinity'))).toBe(JSON.stringify(pa));
+  });
+});
