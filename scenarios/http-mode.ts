@@ -16,6 +16,7 @@ import { scenarioRouterConfig } from './router-config.js';
 import type { ModeContext } from './runner.js';
 import type { Sample } from './samples.js';
 import { workloadSpec } from './sim-mode.js';
+import { createCacheOracle } from '../simulator/prompt-cache.js';
 import { strategyName, type StrategyRef } from './schema.js';
 
 /**
@@ -181,7 +182,9 @@ async function runOne(ctx: ModeContext, ref: StrategyRef, budgetS: number): Prom
       const tMs = (s.sentMs + skewMs) * speed;
       const tl = s.endpoint ? priceAt.get(s.endpoint) : undefined;
       const eff = tl?.at(tMs);
-      const costUsd = eff ? (s.inputTokens * eff.priceInput + s.outputTokens * eff.priceOutput) / 1e6 : 0;
+      const listUsd = eff ? (s.inputTokens * eff.priceInput + s.outputTokens * eff.priceOutput) / 1e6 : 0;
+      // A response from a prompt-caching upstream: its billed cost, and the savings vs list price (as sim mode counts them).
+      const costUsd = s.cachedTokens !== undefined && s.billedUsd !== undefined ? s.billedUsd : listUsd;
       metrics.record({
         tMs,
         ok: s.ok,
@@ -194,6 +197,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef, budgetS: number): Prom
         attemptEndpoints: s.tried,
         inputTokens: s.inputTokens,
         outputTokens: s.outputTokens,
+        ...(s.cachedTokens !== undefined ? { cachedTokens: s.cachedTokens, cacheSavingsUsd: listUsd - costUsd } : {}),
       });
     };
     try {
@@ -229,6 +233,12 @@ async function runOne(ctx: ModeContext, ref: StrategyRef, budgetS: number): Prom
     if (abort.signal.aborted) throw abort.signal.reason;
     const fault = primaryFault(ctx.providers, durationS);
     const { summary, timeline } = metrics.summarize({ durationS, ...(fault ? { fault } : {}) });
+    if (summary.cachedTokenShare !== undefined) {
+      // The oracle placement's share over the same workload (scenario time), as sim mode reports it.
+      const oracle = createCacheOracle(ctx.providers.map((p) => p.profile));
+      for (const r of requests) oracle?.observe(r, r.arrivalMs);
+      if (oracle) summary.oracleCachedTokenShare = oracle.share();
+    }
     progress.update(durationS, `ok ${(100 * (1 - summary.errorRate)).toFixed(1)}%`);
     const result: StrategyResult = { strategy: name, summary, timeline };
     if (typeof ref !== 'string' && Object.keys(ref.params).length) result.params = ref.params;

@@ -25,6 +25,19 @@ export interface Sample {
   outputTokens: number;
   /** Error class when !ok: http_<status>, stream_error, stream_incomplete, connect, timeout... */
   errorKind: string | undefined;
+  /** usage.prompt_tokens_details.cached_tokens, when the upstream has a prompt cache. */
+  cachedTokens?: number;
+  /** usage.cost (USD billed) of a response that reported cached tokens. */
+  billedUsd?: number;
+}
+
+type Usage = { prompt_tokens?: number; completion_tokens?: number; cost?: unknown; prompt_tokens_details?: { cached_tokens?: unknown } | null };
+
+/** The prompt-cache part of a usage object: cached tokens (and the billed cost) when it reports them, else nothing. */
+function cacheUsage(u: Usage | null | undefined): { cachedTokens?: number; billedUsd?: number } {
+  const c = u?.prompt_tokens_details?.cached_tokens;
+  if (typeof c !== 'number' || !(c >= 0)) return {};
+  return typeof u?.cost === 'number' && u.cost >= 0 ? { cachedTokens: c, billedUsd: u.cost } : { cachedTokens: c };
 }
 
 /** The chat request body sent for a workload request. */
@@ -79,9 +92,10 @@ export function judgeBody(
   status: number,
   body: string,
   stream: boolean,
-): { ok: boolean; errorKind: string | undefined; inputTokens: number; outputTokens: number } {
+): { ok: boolean; errorKind: string | undefined; inputTokens: number; outputTokens: number; cachedTokens?: number; billedUsd?: number } {
   let inputTokens = 0;
   let outputTokens = 0;
+  let cache: ReturnType<typeof cacheUsage> = {};
   if (status !== 200) return { ok: false, errorKind: errorCodeOf(body) ?? `http_${status}`, inputTokens, outputTokens };
   if (stream || body.startsWith('data:') || body.startsWith('event:')) {
     let done = false;
@@ -101,10 +115,11 @@ export function judgeBody(
       }
       if (data.includes('"usage"')) {
         try {
-          const u = (JSON.parse(data) as { usage?: { prompt_tokens?: number; completion_tokens?: number } | null }).usage;
+          const u = (JSON.parse(data) as { usage?: Usage | null }).usage;
           if (u) {
             inputTokens = u.prompt_tokens ?? inputTokens;
             outputTokens = u.completion_tokens ?? outputTokens;
+            cache = cacheUsage(u);
           }
         } catch {
           error = true;
@@ -113,12 +128,12 @@ export function judgeBody(
     }
     if (error) return { ok: false, errorKind: code ?? 'stream_error', inputTokens, outputTokens };
     if (!done) return { ok: false, errorKind: 'stream_incomplete', inputTokens, outputTokens };
-    return { ok: true, errorKind: undefined, inputTokens, outputTokens };
+    return { ok: true, errorKind: undefined, inputTokens, outputTokens, ...cache };
   }
   try {
-    const j = JSON.parse(body) as { choices?: unknown[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
+    const j = JSON.parse(body) as { choices?: unknown[]; usage?: Usage };
     if (!Array.isArray(j.choices)) return { ok: false, errorKind: 'malformed', inputTokens, outputTokens };
-    return { ok: true, errorKind: undefined, inputTokens: j.usage?.prompt_tokens ?? 0, outputTokens: j.usage?.completion_tokens ?? 0 };
+    return { ok: true, errorKind: undefined, inputTokens: j.usage?.prompt_tokens ?? 0, outputTokens: j.usage?.completion_tokens ?? 0, ...cacheUsage(j.usage) };
   } catch {
     return { ok: false, errorKind: 'malformed', inputTokens, outputTokens };
   }
