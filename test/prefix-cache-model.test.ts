@@ -6,7 +6,8 @@ import { createProviderHandlers } from '../simulator/msw.js';
 import { createProviderModel, createProviderState } from '../simulator/model.js';
 import { parseProfile, ProfileError } from '../simulator/profile.js';
 import { startProviderServer, type ProviderServer } from '../simulator/server.js';
-import { loadScenario } from '../scenarios/load.js';
+import { loadScenario, parseScenario } from '../scenarios/load.js';
+import { resolveProviders } from '../scenarios/resolve.js';
 import type { SimRequest } from '../simulator/types.js';
 import { baseProfile, noFail } from './sim-profile-fixtures.js';
 
@@ -146,6 +147,12 @@ describe('the wire: real server and msw report usage.prompt_tokens_details.cache
 });
 
 describe('scenario prefix-cache', () => {
+  it('a scenario giving a provider cache capacity 0 is an error naming the file, the provider and the field', () => {
+    const text = readFileSync('scenarios/prefix-cache.yaml', 'utf8').replace('capacityBlocks: 2048', 'capacityBlocks: 0');
+    const scenario = parseScenario(text, 'bad.yaml');
+    expect(() => resolveProviders(scenario, 'scenarios/bad.yaml', 'bad.yaml')).toThrow(/bad\.yaml: providers\[0\].*cache\.capacityBlocks/);
+  });
+
   it('takes its cache prices from data/pricing/litellm_cache_prices.json (USD per token × 1e6)', () => {
     const prices = JSON.parse(readFileSync('data/pricing/litellm_cache_prices.json', 'utf8')) as Record<string, Record<string, number>>;
     const byProfile: Record<string, string> = {
