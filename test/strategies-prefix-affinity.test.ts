@@ -105,3 +105,11 @@ describe('prefix-affinity', () => {
     expect(() => createStrategy({ name: 'prefix-affinity', params: { fallback: 'nope' } })).toThrow(/params\.fallback: unknown strategy "nope"/);
   });
 });
+
+describe('prefix-affinity in npm run tune', () => {
+  it('exposes its load trade-off and match threshold as tunable params', async () => {
+    const { searchSpace } = await import('../scenarios/tune/space.js');
+    const names = searchSpace('prefix-affinity', ['a', 'b']).map((p) => p.name);
+    expect(names).toEqual(expect.arrayContaining(['params.maxLoadGap', 'params.minMatchBlocks']));
+  });
+});

@@ -112,6 +112,11 @@ function strategyParams(strategy: string, endpointIds: readonly string[]): Param
         param('params', ['exponents', 'cost'], 'linear', 0, 4, 'exponent c of price'),
         param('params', ['smoothing'], 'linear', 0, 0.9, 'EWMA factor per re-derivation'),
       ];
+    case 'prefix-affinity':
+      return [
+        param('params', ['maxLoadGap'], 'log', 0.25, 64, 'in-flight per unit weight above the least loaded before leaving a warm cache'),
+        param('params', ['minMatchBlocks'], 'int', 1, 16, 'fewest matched prefix blocks that count as affinity'),
+      ];
     default:
       return [];
   }
