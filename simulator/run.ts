@@ -331,9 +331,9 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       acceptable,
       inputTokens: sim.inputTokens,
       outputTokens: ok ? (l.okOutcome?.outputTokens ?? sim.outputTokens) : 0,
-      ...(sim.prefix !== undefined && cacheOracle !== undefined
-        ? { cachedTokens: ok ? (l.okOutcome?.cachedTokens ?? 0) : 0, cacheSavingsUsd: l.cacheSaved }
-        : {}),
+      // Prompt caching: only requests with a prefix, on providers with a cache, count.
+      cachedTokens: sim.prefix !== undefined && cacheOracle !== undefined ? (ok ? (l.okOutcome?.cachedTokens ?? 0) : 0) : undefined,
+      cacheSavingsUsd: sim.prefix !== undefined && cacheOracle !== undefined ? l.cacheSaved : undefined,
     });
     if (regret && l.choice) regret.observe(l.choice, { ok, costUsd: l.cost, latencyMs });
     if (input.onRequest)
