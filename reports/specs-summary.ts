@@ -140,6 +140,20 @@ function sloRule(axis: 'x' | 'y', v: number, label: string, width = 560): Json {
 export function regretChart(r: ResultsFile, strategies: ColourScale): ChartSpec | null {
   const rows = regretRows(r);
   if (rows.length === 0) return null;
+  return facetBarChart(rows, strategies, {
+    id: 'regret',
+    title: 'Regret vs hindsight oracle',
+    subtitle: `how much worse than picking the best endpoint for every request in hindsight (lower is better)${hasCi(rows) ? ' · whiskers: 95% CI' : ''}`,
+    panels: ['extra cost (USD)', 'extra p99 (ms)', 'extra errors (count)'],
+  });
+}
+
+/** One bar per strategy in a panel per `metric` (independent y scales), with CI whiskers when rows have them. */
+export function facetBarChart(
+  rows: ReadonlyArray<{ strategy: string; metric: string; value: number; lo?: number }>,
+  strategies: ColourScale,
+  o: { id: string; title: string; subtitle: string; panels: readonly string[] },
+): ChartSpec {
   const x = { x: { field: 'strategy', type: 'nominal', sort: strategies.domain, title: null, axis: { labelAngle: -30 } } };
   const layer: Json[] = [
     {
@@ -154,15 +168,12 @@ export function regretChart(r: ResultsFile, strategies: ColourScale): ChartSpec 
   ];
   if (hasCi(rows)) layer.push(ciRule(x, 'lo', 'hi'));
   const spec = top({
-    title: {
-      text: 'Regret vs hindsight oracle',
-      subtitle: `how much worse than picking the best endpoint for every request in hindsight (lower is better)${hasCi(rows) ? ' · whiskers: 95% CI' : ''}`,
-    },
+    title: { text: o.title, subtitle: o.subtitle },
     data: { values: rows },
-    facet: { field: 'metric', type: 'nominal', title: null, sort: ['extra cost (USD)', 'extra p99 (ms)', 'extra errors (count)'], header: { labelFontWeight: 'bold', labelFontSize: 12 } },
+    facet: { field: 'metric', type: 'nominal', title: null, sort: [...o.panels], header: { labelFontWeight: 'bold', labelFontSize: 12 } },
     columns: 3,
     spec: { width: 190, height: 200, layer },
     resolve: { scale: { y: 'independent' } },
   });
-  return { id: 'regret', title: 'Regret vs hindsight oracle', spec };
+  return { id: o.id, title: o.title, spec };
 }

@@ -4,13 +4,15 @@ import { providerScale, strategyScale } from './palette.js';
 import type { ChartSpec } from './specs-common.js';
 import { paretoChart, quantilesChart, regretChart } from './specs-summary.js';
 import { errorsChart, latencyChart, shareChart, throughputChart } from './specs-time.js';
+import { cacheChart } from './specs-cache.js';
 
 export type { ChartSpec } from './specs-common.js';
 
 /**
  * results.json -> the report's Vega-Lite charts, in reading order. Pure: same results, same
  * specs (data embedded as inline values; nothing is ever loaded from a URL).
- * The regret chart is present only when some strategy has `regret` (sim mode).
+ * The regret chart is present only when some strategy has `regret` (sim mode); the prompt-cache
+ * chart only when some strategy reports `cachedTokenShare`.
  */
 export function buildCharts(r: ResultsFile): ChartSpec[] {
   const strategies = strategyScale(r.strategies.map((s) => s.strategy));
@@ -23,6 +25,7 @@ export function buildCharts(r: ResultsFile): ChartSpec[] {
     quantilesChart(r, strategies),
     paretoChart(r, strategies),
     regretChart(r, strategies),
+    cacheChart(r, strategies),
   ];
   return charts.filter((c): c is ChartSpec => c !== null);
 }

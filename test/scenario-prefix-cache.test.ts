@@ -3,6 +3,8 @@ import { pairedCompare, pairedRows, verdictOf } from '../scenarios/paired.js';
 import type { ResultsFile } from '../reports/contract.js';
 import { formatSummary } from '../scenarios/summary.js';
 import { summaryRows } from '../reports/table.js';
+import { buildCharts } from '../reports/specs.js';
+import { cacheRows } from '../reports/specs-cache.js';
 
 /**
  * Scenario prefix-cache, paired over fixed seeds (1..3), 40 s each (about 800 requests a
@@ -32,6 +34,11 @@ describe('prefix-cache: prefix-affinity against round-robin and sticky (paired s
     const table = summaryRows(report.perSeed[0]!);
     expect(table.columns.map((c) => c.label)).toEqual(expect.arrayContaining(['TTFT p50 ms', 'cached tokens %', 'cache saved USD']));
     expect(formatSummary(report.perSeed[0]!)).toMatch(/prompt cache \(oracle placement: \d+\.\d% of input tokens cached\)/);
+    // ... and a prompt-cache chart (3 panels per strategy), which results without prefixes do not get
+    expect(buildCharts(report.perSeed[0]!).map((c) => c.id)).toContain('prompt-cache');
+    expect(cacheRows(report.perSeed[0]!)).toHaveLength(3 * 3);
+    const plain = { ...report.perSeed[0]!, strategies: report.perSeed[0]!.strategies.map((x) => ({ ...x, summary: { ...x.summary, cachedTokenShare: undefined } })) };
+    expect(buildCharts(plain).map((c) => c.id)).not.toContain('prompt-cache');
   });
 });
 
