@@ -17,6 +17,7 @@ import './classifier.js';
 import './baseline-litellm-latency.js';
 import './baseline-envoy-least-request.js';
 import './baseline-openrouter-price.js';
+import './learned.js';
 
 export { roundRobinStrategy } from './round-robin.js';
 export { weightedStrategy } from './weighted.js';
@@ -32,6 +33,7 @@ export { scoreStrategy } from './score.js';
 export { litellmLatencyStrategy, meanRecentLatency } from './baseline-litellm-latency.js';
 export { envoyLeastRequestStrategy } from './baseline-envoy-least-request.js';
 export { openrouterPriceStrategy } from './baseline-openrouter-price.js';
+export { learnedStrategy, createLearnedStrategy } from './learned.js';
 export { SmoothWeightedRoundRobin } from './swrr.js';
 export { weightedIndex, type WeightOf } from './weights.js';
 export { p2cIndex, type LoadOf } from './p2c.js';
