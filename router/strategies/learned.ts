@@ -10,8 +10,9 @@ import { currentPrice } from './util.js';
  * predicts P(acceptable) for the cheap tier and for the strong tier, then picks
  *   the cheapest candidate whose predicted quality clears the bar:
  *     predicted(c) = P(strong ok) if c.tier >= strongTier, else P(cheap ok)
- *     clears(c)    ⇔ predicted(c) >= P(strong ok) − threshold
- * i.e. the cheap endpoint unless the strong tier's expected gain exceeds `threshold`.
+ *     clears(c)    ⇔ c is in the strong tier, or predicted(c) >= P(strong ok) − threshold
+ * i.e. the cheap endpoint unless the strong tier's expected gain exceeds `threshold`
+ * (threshold −1: always the strong tier; 1: always the cheapest).
  * strongTier defaults to the highest tier among the candidates (so with the strong
  * endpoint ejected, the cheap one is the strong tier and is picked). Ties in price go to
  * config order. `threshold` trades quality for cost (`npm run tune`); its default is the
@@ -60,18 +61,24 @@ export function createLearnedStrategy(params: Params, predictor?: QualityPredict
         for (const c of candidates) if (c.endpoint.tier > strongTier) strongTier = c.endpoint.tier;
       }
       const need = q.strong - bar;
-      const scores = candidates.map((c) => (c.endpoint.tier >= strongTier ? q.strong : q.cheap));
+      const isStrong = (c: Candidate): boolean => c.endpoint.tier >= strongTier;
+      const scores = candidates.map((c) => (isStrong(c) ? q.strong : q.cheap));
       let best = -1;
       let bestPrice = Infinity;
       candidates.forEach((c, i) => {
         const price = currentPrice(c);
-        if (scores[i]! >= need && price < bestPrice) {
+        if ((isStrong(c) || scores[i]! >= need) && price < bestPrice) {
           best = i;
           bestPrice = price;
         }
       });
       // Nothing clears (strongTier above every candidate): the best predicted, cheapest first.
-      if (best < 0) best = scores.indexOf(Math.max(...scores));
+      if (best < 0) {
+        const top = Math.max(...scores);
+        candidates.forEach((c, i) => {
+          if (scores[i] === top && (best < 0 || currentPrice(c) < currentPrice(candidates[best]!))) best = i;
+        });
+      }
       const gain = q.strong - q.cheap;
       const reason = `P(cheap ok) ${q.cheap.toFixed(3)}, P(strong ok) ${q.strong.toFixed(3)}, gain ${gain.toFixed(3)} ${gain > bar ? '>' : '<='} threshold ${bar}; cheapest that clears: ${candidates[best]!.endpoint.id}`;
       return { index: best, scores, reason };
