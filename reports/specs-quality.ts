@@ -1,5 +1,8 @@
 import type { CurvePoint } from '../simulator/apgr.js';
-import { HEIGHT, top, WIDTH, type ChartSpec } from './specs-common.js';
+import type { ResultsFile } from './contract.js';
+import type { ColourScale } from './palette.js';
+import { paretoFront } from './pareto.js';
+import { colourEncoding, HEIGHT, top, WIDTH, type ChartSpec } from './specs-common.js';
 
 /**
  * Quality vs the share of prompts sent to the strong model, one line per router (the
@@ -32,4 +35,54 @@ export function qualityCurveChart(
       },
     }),
   };
+}
+
+/**
+ * Quality (share of acceptable answers) vs cost per 1k ok requests, one point per
+ * strategy: up-left is better. Pareto-optimal strategies (nothing else is both cheaper
+ * and better) are ringed and joined. Only when every strategy has a quality figure
+ * (prompt classes with quality, or outcome replay); null otherwise.
+ */
+export function qualityCostChart(r: ResultsFile, strategies: ColourScale): ChartSpec | null {
+  if (r.strategies.length === 0 || r.strategies.some((s) => s.summary.qualityOk === undefined)) return null;
+  const pts = r.strategies.map((s) => ({ x: s.summary.costPer1kOk, y: -s.summary.qualityOk! }));
+  const front = paretoFront(pts);
+  const rows = r.strategies.map((s, i) => ({
+    strategy: s.strategy,
+    cost: s.summary.costPer1kOk,
+    quality: s.summary.qualityOk!,
+    pareto: front.includes(i),
+    order: front.indexOf(i),
+  }));
+  const x = { field: 'cost', type: 'quantitative', title: 'cost per 1k ok requests (USD)', scale: { zero: false, nice: true } };
+  const y = { field: 'quality', type: 'quantitative', title: 'acceptable answers', scale: { zero: false, nice: true }, axis: { format: '%' } };
+  const spec = top({
+    title: { text: 'Quality vs cost', subtitle: 'upper-left is better · ringed ★ points (joined) are Pareto-optimal: nothing is both cheaper and better' },
+    width: 560,
+    height: 340,
+    data: { values: rows },
+    layer: [
+      {
+        transform: [{ filter: 'datum.pareto' }],
+        mark: { type: 'line', color: '#888', strokeDash: [5, 3], strokeWidth: 1.5 },
+        encoding: { x, y, order: { field: 'order', type: 'quantitative' } },
+      },
+      { transform: [{ filter: 'datum.pareto' }], mark: { type: 'point', shape: 'circle', size: 420, filled: false, color: '#111', strokeWidth: 1.5 }, encoding: { x, y } },
+      {
+        mark: { type: 'point', shape: 'circle', size: 140, filled: true, opacity: 1 },
+        encoding: {
+          x,
+          y,
+          color: colourEncoding('strategy', strategies, 'strategy'),
+          tooltip: [{ field: 'strategy' }, { field: 'quality', title: 'acceptable', format: '.1%' }, { field: 'cost', title: 'USD per 1k ok', format: '$.4f' }],
+        },
+      },
+      {
+        transform: [{ calculate: "datum.strategy + (datum.pareto ? ' ★' : '')", as: 'label' }],
+        mark: { type: 'text', align: 'left', dx: 12, dy: -8, fontSize: 11 },
+        encoding: { x, y, text: { field: 'label' }, color: { value: '#222' } },
+      },
+    ],
+  });
+  return { id: 'quality-vs-cost', title: 'Quality vs cost', spec };
 }

@@ -91,6 +91,18 @@ export const traceSchema = z.strictObject({
   offsetS: seconds.default(0),
 });
 
+/** Outcome replay (simulator/outcome-replay.ts): real prompts with each provider's judged outcome. */
+export const outcomesSchema = z.strictObject({
+  /** Outcome CSV relative to the repository root (data/routing_eval/...). */
+  file: z.string().min(1),
+  /** Provider id → model name in the file (its `<model>_correct` or `<model>_score` column). */
+  models: z.record(id, z.string().min(1)),
+  /** Which records: the held-out subjects of the seeded split (default), the training ones, or all. */
+  subjects: z.enum(['all', 'train', 'held-out']).default('held-out'),
+  /** Models of the file that no provider stands for, left out on purpose. */
+  ignoreModels: z.array(z.string()).default([]),
+});
+
 export const loadSchema = z.strictObject({
   arrivals: z.enum(['constant', 'poisson', 'gamma', 'spike', 'ramp', 'trace']).default('poisson'),
   /** Mean arrivals per scenario second (trace: ignored). */
@@ -109,6 +121,8 @@ export const loadSchema = z.strictObject({
   stream: share.default(0),
   /** Distinct session keys (sticky routing). */
   sessions: z.number().int().positive().default(1000),
+  /** Replay real prompts and outcomes (sim mode): quality comes from the records, not the profiles. */
+  outcomes: outcomesSchema.optional(),
 });
 
 export const sloSchema = z.strictObject({
@@ -156,6 +170,7 @@ export type PromptClassSpec = z.output<typeof promptClassSchema>;
 export type Tokens = z.output<typeof tokensSchema>;
 export type Slo = z.output<typeof sloSchema>;
 export type HttpSpec = z.output<typeof httpSchema>;
+export type OutcomesSpec = z.output<typeof outcomesSchema>;
 export type StrategyRef = z.output<typeof strategyRefSchema>;
 
 /** The provider id of a reference (its `id`, else its profile name without directories or extension). */
@@ -193,6 +208,12 @@ export function crossCheck(s: Scenario): string[] {
   if (s.load.arrivals === 'trace' && !s.load.trace) problems.push('load.trace: arrivals "trace" needs a trace file');
   if (s.load.arrivals !== 'trace' && s.load.rate === undefined) problems.push(`load.rate: arrivals "${s.load.arrivals}" need a rate`);
   if (s.load.arrivals === 'gamma' && s.load.shape === undefined) problems.push('load.shape: gamma arrivals need a shape');
+  const o = s.load.outcomes;
+  if (o) {
+    for (const pid of ids.keys()) if (!(pid in o.models)) problems.push(`load.outcomes.models: provider "${pid}" stands for no model of ${o.file}`);
+    for (const pid of Object.keys(o.models))
+      if (!ids.has(pid)) problems.push(`load.outcomes.models.${pid}: unknown provider "${pid}"; known: ${[...ids.keys()].join(', ')}`);
+  }
   const names = new Set<string>();
   s.strategies.forEach((r, i) => {
     const n = strategyName(r);

@@ -17,6 +17,8 @@ export interface SimRequest {
   readonly outputTokens: number;
   readonly stream: boolean;
   readonly sessionKey: string;
+  /** Outcome replay: provider id → the judged score of its answer to this prompt (>= 0.5 = acceptable). */
+  readonly outcomes?: Readonly<Record<string, number>>;
 }
 
 export type OutcomeKind =

@@ -1,6 +1,7 @@
 import { loadPromptCorpus } from '../router/classifier/corpus.js';
 import { deriveRandom, type Random } from '../router/core/random.js';
 import { createArrivals, describeValue, isObject, normal, type RatePhase, type RateRamp } from './arrivals.js';
+import { compileReplay, OUTCOME_SUBJECTS, type OutcomeReplaySpec } from './outcome-replay.js';
 import { loadTrace, type Trace, type TraceFormat } from './trace.js';
 import { MAX_DURATION_S, type SimRequest } from './types.js';
 
@@ -72,6 +73,8 @@ export interface WorkloadSpec {
   sessions?: number;
   /** Zipf exponent s of session popularity, P(rank r) ∝ 1/r^s (default 1). */
   sessionSkew?: number;
+  /** Outcome replay: prompts and per-provider outcomes from a record file (outcome-replay.ts). */
+  outcomes?: OutcomeReplaySpec;
 }
 
 /** A generic chat mix, loosely after published prompt/answer length studies (tokens). */
@@ -156,6 +159,19 @@ function checkTrace(ref: unknown): void {
   if (ref.offsetS !== undefined && !(isNumber(ref.offsetS) && ref.offsetS >= 0)) fail('trace.offsetS', `expected >= 0, got ${describeValue(ref.offsetS)}`);
 }
 
+function checkOutcomes(o: unknown): void {
+  if (o === undefined) return;
+  if (!isObject(o)) fail('outcomes', `expected {file, models, subjects?, ignoreModels?}, got ${describeValue(o)}`);
+  if (typeof o.file !== 'string' || o.file === '') fail('outcomes.file', `expected an outcome file path, got ${describeValue(o.file)}`);
+  if (!isObject(o.models) || Object.keys(o.models).length === 0)
+    fail('outcomes.models', `expected provider id -> model name, got ${describeValue(o.models)}`);
+  for (const [k, v] of Object.entries(o.models)) if (typeof v !== 'string' || v === '') fail(`outcomes.models.${k}`, `expected a model name, got ${describeValue(v)}`);
+  if (o.subjects !== undefined && !(OUTCOME_SUBJECTS as readonly unknown[]).includes(o.subjects))
+    fail('outcomes.subjects', `expected one of ${OUTCOME_SUBJECTS.join(', ')}, got ${describeValue(o.subjects)}`);
+  if (o.ignoreModels !== undefined && !(Array.isArray(o.ignoreModels) && o.ignoreModels.every((m) => typeof m === 'string')))
+    fail('outcomes.ignoreModels', `expected a list of model names, got ${describeValue(o.ignoreModels)}`);
+}
+
 /**
  * Validate a workload spec once, before anything is built or drawn: types, ranges and the
  * bounds that keep memory in check (durationS <= MAX_DURATION_S, sessions <= MAX_SESSIONS).
@@ -178,6 +194,7 @@ export function validateWorkload(spec: unknown): asserts spec is WorkloadSpec {
   if (spec.ramp !== undefined && !isObject(spec.ramp)) fail('ramp', `expected {startS, endS, toMultiplier}, got ${describeValue(spec.ramp)}`);
   checkTrace(spec.trace);
   checkMix(spec.mix);
+  checkOutcomes(spec.outcomes);
   const stream = spec.stream;
   if (stream !== undefined && !(typeof stream === 'number' && stream >= 0 && stream <= 1))
     fail('stream', `expected a share in [0, 1], got ${describeValue(stream)}`);
@@ -294,6 +311,7 @@ export function createWorkload(spec: WorkloadSpec, seed: string | number, opts: 
   const arrivalsRandom = deriveRandom(seed, 'arrivals');
   const mixRandom = deriveRandom(seed, 'workload');
   const source = spec.arrivals === 'trace' ? traceSource(spec) : processSource(spec, arrivalsRandom);
+  const replay = spec.outcomes ? compileReplay(spec.outcomes, 'workload.outcomes') : undefined;
   const endMs = spec.durationS * 1000;
   const limit = spec.maxRequests ?? Infinity;
   let id = 0;
@@ -316,7 +334,7 @@ export function createWorkload(spec: WorkloadSpec, seed: string | number, opts: 
     r.next(); // spare: keeps 8 draws per request if a field is added later
     const tr = source.trace;
     const row = source.traceRow;
-    return {
+    const req: SimRequest = {
       id: id++,
       arrivalMs: t,
       promptClass: cls.name,
@@ -326,6 +344,10 @@ export function createWorkload(spec: WorkloadSpec, seed: string | number, opts: 
       stream: uStream < streamShare,
       sessionKey: sessionKeys[pickIndex(sessionCdf, uSession)]!,
     };
+    if (!replay) return req;
+    // Outcome replay: the same uniform picks a record instead of a corpus prompt.
+    const k = Math.floor(uPrompt * replay.count);
+    return { ...req, prompt: replay.prompts[k]!, inputTokens: tr ? req.inputTokens : replay.inputTokens[k]!, outcomes: replay.outcomes[k]! };
   };
   return {
     next,
