@@ -15,8 +15,8 @@ export function qualityCurveChart(
 ): ChartSpec {
   const rows = curves.flatMap((c) => {
     const label = `${c.router} (APGR ${c.apgr.toFixed(3)})`;
-    // At most ~200 points per line: the shape, not every prompt.
-    const step = Math.max(1, Math.floor(c.curve.length / 200));
+    // At most ~100 points per line: the shape, not every prompt.
+    const step = Math.max(1, Math.floor(c.curve.length / 100));
     return c.curve.filter((_, i) => i % step === 0 || i === c.curve.length - 1).map((p) => ({ router: label, share: p.share, quality: p.quality }));
   });
   return {
@@ -31,7 +31,7 @@ export function qualityCurveChart(
       encoding: {
         x: { field: 'share', type: 'quantitative', title: 'share of prompts sent to the strong model', axis: { format: '%' } },
         y: { field: 'quality', type: 'quantitative', title: 'share of correct answers', scale: { zero: false }, axis: { format: '%' } },
-        color: { field: 'router', type: 'nominal', title: 'router' },
+        color: { field: 'router', type: 'nominal', title: 'router', legend: { labelLimit: 320 } },
       },
     }),
   };

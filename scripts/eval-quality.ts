@@ -4,29 +4,31 @@
  * with a 95% interval from a bootstrap over whole held-out subjects; plus the learned
  * router's pick cost per prompt. Writes the quality-vs-strong-share chart.
  *
- *   npm run eval-quality [-- --out docs/quality] [--boot 1000]
+ *   npm run eval-quality [-- --out docs/quality] [--boot 1000] [--splits 5]
+ *
+ * --splits N also retrains the same pipeline on the splits with seeds 2..N and prints
+ * each one's held-out APGR (how much the figure depends on which subjects are held out).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { defaultClassifier } from '../router/classifier/index.js';
-import { defaultQualityModel, defaultQualityPredictor } from '../router/quality/index.js';
+import { createQualityPredictor, defaultQualityModel, defaultQualityPredictor, type QualityPredictor } from '../router/quality/index.js';
 import { seededRandom, randomInt } from '../router/core/random.js';
 import { specToSvg } from '../reports/svg.js';
 import { qualityCurveChart } from '../reports/specs-quality.js';
 import { oracleScores, routingMetrics, type OutcomePair, type RoutingMetrics } from '../simulator/apgr.js';
 import type { OutcomeRecord } from '../simulator/outcomes.js';
-import { pairsOf, prepare } from './quality/training.js';
+import { pairsOf, prepare, trainQualityModel } from './quality/training.js';
 
 /** Classes the class-based router sends to the strong model (as in scenarios/quality-cost.yaml). */
 export const HARD_CLASSES = ['math', 'reasoning', 'coding'];
 
 type Router = { router: string; scores: number[] };
 
-function routers(records: readonly OutcomeRecord[], pairs: readonly OutcomePair[]): { list: Router[]; usPerPrompt: number } {
-  const predictor = defaultQualityPredictor();
-  predictor.predict(records[0]!.prompt); // warm up
+function routers(records: readonly OutcomeRecord[], pairs: readonly OutcomePair[], predictor: QualityPredictor = defaultQualityPredictor()): { list: Router[]; usPerPrompt: number } {
+  for (const r of records) predictor.predict(r.prompt); // warm up (JIT), then time a second pass
   const t0 = performance.now();
   const learned = records.map((r) => {
     const q = predictor.predict(r.prompt);
@@ -70,9 +72,13 @@ function subjectBootstrap(records: readonly OutcomeRecord[], pairs: readonly Out
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: 'docs/quality' }, boot: { type: 'string', default: '1000' } } });
+  const { values } = parseArgs({
+    options: { out: { type: 'string', default: 'docs/quality' }, boot: { type: 'string', default: '1000' }, splits: { type: 'string', default: '1' } },
+  });
   const boot = Number(values.boot);
   if (!Number.isInteger(boot) || boot < 0) throw new Error(`--boot: expected a non-negative integer, got "${values.boot}"`);
+  const splits = Number(values.splits);
+  if (!Number.isInteger(splits) || splits < 1) throw new Error(`--splits: expected a positive integer, got "${values.splits}"`);
   const p = prepare();
   const heldOutModel = defaultQualityModel().meta?.split.heldOutSubjects.join(',');
   if (heldOutModel !== undefined && heldOutModel !== p.heldOutSubjects.join(','))
@@ -93,12 +99,29 @@ async function main(): Promise<void> {
   }
   const m0 = routingMetrics(pairs, list[0]!.scores);
   console.log(`\nall-weak quality ${pct(m0.qualityWeak)}, all-strong ${pct(m0.qualityStrong)} (95% of strong = ${pct(0.95 * m0.qualityStrong)})`);
-  console.log(`learned router pick cost: ${usPerPrompt.toFixed(1)} µs per prompt (features + 2 dot products, this machine, mean over ${records.length} prompts)`);
+  console.log(`learned router pick cost: ${usPerPrompt.toFixed(1)} µs per prompt (features + 2 dot products, mean over ${records.length} prompts of ${Math.round(records.reduce((a, r) => a + r.prompt.length, 0) / records.length)} characters on average, after a warm-up pass)`);
   const chart = qualityCurveChart(curves, `held-out MMLU subjects (${records.length} prompts), Mixtral-8x7B (weak) vs GPT-4-1106 (strong)`);
   mkdirSync(values.out!, { recursive: true });
   writeFileSync(join(values.out!, `${chart.id}.vl.json`), JSON.stringify(chart.spec, null, 2) + '\n');
   writeFileSync(join(values.out!, `${chart.id}.svg`), await specToSvg(chart.spec));
   console.log(`wrote ${values.out}/${chart.id}.svg and .vl.json`);
+  if (splits > 1) otherSplits(splits, list[0]!.scores, list[1]!.scores, pairs);
+}
+
+/** Held-out APGR of the learned router (retrained per split) and the classifier on the splits with seeds 1..n. */
+function otherSplits(n: number, learned1: number[], classifier1: number[], pairs1: OutcomePair[]): void {
+  const rows: Array<[number, number, number]> = [[1, routingMetrics(pairs1, learned1).apgr, routingMetrics(pairs1, classifier1).apgr]];
+  for (let seed = 2; seed <= n; seed++) {
+    const p = prepare(seed);
+    const predictor = createQualityPredictor(trainQualityModel(p).model);
+    const pairs = pairsOf(p, p.heldOut);
+    const { list } = routers(p.heldOut, pairs, predictor);
+    rows.push([seed, routingMetrics(pairs, list[0]!.scores).apgr, routingMetrics(pairs, list[1]!.scores).apgr]);
+  }
+  console.log(`\nheld-out APGR by split seed (the learned router retrained on each split's training subjects):`);
+  for (const [seed, l, c] of rows) console.log(`  seed ${seed}: learned ${l.toFixed(3)}, classifier (classes) ${c.toFixed(3)}`);
+  const mean = (i: 1 | 2): number => rows.reduce((a, r) => a + r[i], 0) / rows.length;
+  console.log(`  mean over ${rows.length} splits: learned ${mean(1).toFixed(3)}, classifier (classes) ${mean(2).toFixed(3)}`);
 }
 
 main().catch((e: Error) => {

@@ -37,6 +37,7 @@ export const QUALITY_TRAINING = {
 
 export interface Prepared {
   set: OutcomeSet;
+  splitSeed: number;
   train: OutcomeRecord[];
   heldOut: OutcomeRecord[];
   heldOutSubjects: string[];
@@ -44,12 +45,12 @@ export interface Prepared {
   strong: number;
 }
 
-export function prepare(file = join(REPO, QUALITY_TRAINING.data)): Prepared {
+export function prepare(splitSeed: number = QUALITY_TRAINING.split.seed, file = join(REPO, QUALITY_TRAINING.data)): Prepared {
   const set = loadOutcomes(file);
   const weak = modelIndex(set, QUALITY_TRAINING.weakModel, 'weak model');
   const strong = modelIndex(set, QUALITY_TRAINING.strongModel, 'strong model');
-  const s = splitBySubject(set.records, QUALITY_TRAINING.split.seed, QUALITY_TRAINING.split.heldOutShare);
-  return { set, train: s.train, heldOut: s.heldOut, heldOutSubjects: s.heldOutSubjects, weak, strong };
+  const s = splitBySubject(set.records, splitSeed, QUALITY_TRAINING.split.heldOutShare);
+  return { set, splitSeed, train: s.train, heldOut: s.heldOut, heldOutSubjects: s.heldOutSubjects, weak, strong };
 }
 
 export const pairsOf = (p: Prepared, records: readonly OutcomeRecord[]): OutcomePair[] =>
@@ -69,7 +70,7 @@ const gain = (m: { cheap: LogisticModel; strong: LogisticModel }, x: SparseVecto
 export function outOfFold(p: Prepared, x: readonly SparseVector[]): number[] {
   const index = new Map(p.train.map((r, i) => [r, i]));
   const scores = new Array<number>(p.train.length);
-  const folds = subjectFolds(p.train, QUALITY_TRAINING.folds, QUALITY_TRAINING.split.seed);
+  const folds = subjectFolds(p.train, QUALITY_TRAINING.folds, p.splitSeed);
   folds.forEach((test, f) => {
     const rest = folds.filter((_, j) => j !== f).flat();
     const m = fit(p, rest, rest.map((r) => x[index.get(r)!]!));
@@ -113,7 +114,7 @@ export function trainQualityModel(p: Prepared = prepare()): TrainedQuality {
       data: QUALITY_TRAINING.data,
       weakModel: QUALITY_TRAINING.weakModel,
       strongModel: QUALITY_TRAINING.strongModel,
-      split: { ...QUALITY_TRAINING.split, heldOutSubjects: p.heldOutSubjects },
+      split: { seed: p.splitSeed, heldOutShare: QUALITY_TRAINING.split.heldOutShare, heldOutSubjects: p.heldOutSubjects },
       trainSize: p.train.length,
       options: QUALITY_TRAINING.options,
       cv: { folds: QUALITY_TRAINING.folds, apgr: Number(cvApgr.toFixed(4)) },
