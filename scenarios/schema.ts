@@ -130,6 +130,8 @@ export const sloSchema = z.strictObject({
   errorRate: share.optional(),
   /** Budget: USD per 1k successful requests. */
   costPer1kOk: positive.optional(),
+  /** Minimum share of acceptable answers (prompt-class quality or outcome replay); a constraint for npm run tune. */
+  quality: share.optional(),
 });
 
 /** Router settings for the scenario (everything of a router config except endpoints and strategy). */

@@ -33,7 +33,7 @@ export { scoreStrategy } from './score.js';
 export { litellmLatencyStrategy, meanRecentLatency } from './baseline-litellm-latency.js';
 export { envoyLeastRequestStrategy } from './baseline-envoy-least-request.js';
 export { openrouterPriceStrategy } from './baseline-openrouter-price.js';
-export { learnedStrategy, createLearnedStrategy } from './learned.js';
+export { learnedStrategy, createLearnedStrategy, defaultLearnedThreshold } from './learned.js';
 export { SmoothWeightedRoundRobin } from './swrr.js';
 export { weightedIndex, type WeightOf } from './weights.js';
 export { p2cIndex, type LoadOf } from './p2c.js';

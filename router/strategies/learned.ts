@@ -33,16 +33,15 @@ type Params = z.output<typeof paramsSchema>;
 /** Default threshold when neither params nor the model's meta give one (gain of 10 points). */
 const FALLBACK_THRESHOLD = 0.1;
 
-export function createLearnedStrategy(params: Params, predictor?: QualityPredictor, defaultThreshold?: number): Strategy {
-  let model = predictor;
-  let threshold = params.threshold ?? defaultThreshold;
-  if (!model) {
-    const m = defaultQualityModel();
-    model = createQualityPredictor(m);
-    threshold ??= m.meta?.thresholds['0.95'];
-  }
-  const bar = threshold ?? FALLBACK_THRESHOLD;
-  const p = model;
+/** The shipped model's threshold for 95% of the strong model's quality (its training subjects, out of fold). */
+export function defaultLearnedThreshold(): number {
+  return defaultQualityModel().meta?.thresholds['0.95'] ?? FALLBACK_THRESHOLD;
+}
+
+/** `predictor` replaces the shipped model (tests, a model of your own); its threshold default is then FALLBACK_THRESHOLD. */
+export function createLearnedStrategy(params: Params, predictor?: QualityPredictor): Strategy {
+  const p = predictor ?? createQualityPredictor(defaultQualityModel());
+  const bar = params.threshold ?? (predictor ? FALLBACK_THRESHOLD : defaultLearnedThreshold());
   // Retries and failovers pick again for the same request: predict once.
   const seen = new WeakMap<RouteRequest, QualityPrediction>();
   const predictFor = (request: RouteRequest): QualityPrediction => {

@@ -33,6 +33,8 @@ export interface EvalContext {
 
 export function loadEvalContext(scenarioPath: string): EvalContext {
   const { scenario, file, where } = loadScenario(scenarioPath);
+  // Never tune on the evaluation split: outcome replay switches to the training subjects.
+  if (scenario.load.outcomes) scenario.load.outcomes = { ...scenario.load.outcomes, subjects: 'train' };
   return { scenario, file, where, providers: resolveProviders(scenario, file, where) };
 }
 

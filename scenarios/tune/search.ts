@@ -84,6 +84,7 @@ function meanMetrics(runs: readonly StrategyResult[]): TuneMetrics {
     costPer1kOk: mean(ms.map((m) => m.costPer1kOk)),
     p99Ms: mean(ms.map((m) => m.p99Ms)),
     errorRate: mean(ms.map((m) => m.errorRate)),
+    qualityOk: ms.every((m) => m.qualityOk !== undefined) ? mean(ms.map((m) => m.qualityOk!)) : undefined,
   };
 }
 

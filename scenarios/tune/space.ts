@@ -1,6 +1,7 @@
 import { routerConfigSchema } from '../../router/core/config.js';
 import { strategyDefinitions, strategyNames } from '../../router/core/strategy.js';
 import '../../router/strategies/index.js';
+import { defaultLearnedThreshold } from '../../router/strategies/learned.js';
 import type { ResolvedProvider } from '../resolve.js';
 import { strategyName, type Scenario, type StrategyRef } from '../schema.js';
 
@@ -112,6 +113,8 @@ function strategyParams(strategy: string, endpointIds: readonly string[]): Param
         param('params', ['exponents', 'cost'], 'linear', 0, 4, 'exponent c of price'),
         param('params', ['smoothing'], 'linear', 0, 0.9, 'EWMA factor per re-derivation'),
       ];
+    case 'learned':
+      return [param('params', ['threshold'], 'linear', -0.1, 0.4, 'largest predicted quality gain of the strong tier that still goes to the cheap one')];
     default:
       return [];
   }
@@ -152,6 +155,8 @@ export function defaultConfig(s: Scenario, providers: readonly ResolvedProvider[
     const w = params.weights as Record<string, number>;
     for (const p of providers) w[p.id] ??= p.endpoint.weight ?? 1;
   }
+  // The learned router's default threshold comes from its model file: explicit, so it is a point of the space.
+  if (strategy === 'learned') params.threshold ??= defaultLearnedThreshold();
   const full = routerConfigSchema.parse({ ...structuredClone(s.router), endpoints: [{ provider: 'x', model: 'x' }] });
   const { endpoints: _e, strategy: _s, ...router } = full;
   return { strategy: { name: strategy, params }, router: router as Obj };
