@@ -71,14 +71,28 @@ function subjectBootstrap(records: readonly OutcomeRecord[], pairs: readonly Out
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { out: { type: 'string', default: 'docs/quality' }, boot: { type: 'string', default: '1000' }, splits: { type: 'string', default: '1' } },
-  });
+/** Bad command-line input: exit code 2. */
+class UsageError extends Error {}
+
+function args(): { out: string; boot: number; splits: number } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: { out: { type: 'string', default: 'docs/quality' }, boot: { type: 'string', default: '1000' }, splits: { type: 'string', default: '1' } },
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const boot = Number(values.boot);
-  if (!Number.isInteger(boot) || boot < 0) throw new Error(`--boot: expected a non-negative integer, got "${values.boot}"`);
+  if (!Number.isInteger(boot) || boot < 0) throw new UsageError(`--boot: expected a non-negative integer, got "${values.boot}"`);
   const splits = Number(values.splits);
-  if (!Number.isInteger(splits) || splits < 1) throw new Error(`--splits: expected a positive integer, got "${values.splits}"`);
+  if (!Number.isInteger(splits) || splits < 1) throw new UsageError(`--splits: expected a positive integer, got "${values.splits}"`);
+  return { out: values.out!, boot, splits };
+}
+
+async function main(): Promise<void> {
+  const values = args();
+  const { boot, splits } = values;
   const p = prepare();
   const heldOutModel = defaultQualityModel().meta?.split.heldOutSubjects.join(',');
   if (heldOutModel !== undefined && heldOutModel !== p.heldOutSubjects.join(','))
@@ -101,9 +115,9 @@ async function main(): Promise<void> {
   console.log(`\nall-weak quality ${pct(m0.qualityWeak)}, all-strong ${pct(m0.qualityStrong)} (95% of strong = ${pct(0.95 * m0.qualityStrong)})`);
   console.log(`learned router pick cost: ${usPerPrompt.toFixed(1)} µs per prompt (features + 2 dot products, mean over ${records.length} prompts of ${Math.round(records.reduce((a, r) => a + r.prompt.length, 0) / records.length)} characters on average, after a warm-up pass)`);
   const chart = qualityCurveChart(curves, `held-out MMLU subjects (${records.length} prompts), Mixtral-8x7B (weak) vs GPT-4-1106 (strong)`);
-  mkdirSync(values.out!, { recursive: true });
-  writeFileSync(join(values.out!, `${chart.id}.vl.json`), JSON.stringify(chart.spec, null, 2) + '\n');
-  writeFileSync(join(values.out!, `${chart.id}.svg`), await specToSvg(chart.spec));
+  mkdirSync(values.out, { recursive: true });
+  writeFileSync(join(values.out, `${chart.id}.vl.json`), JSON.stringify(chart.spec, null, 2) + '\n');
+  writeFileSync(join(values.out, `${chart.id}.svg`), await specToSvg(chart.spec));
   console.log(`wrote ${values.out}/${chart.id}.svg and .vl.json`);
   if (splits > 1) otherSplits(splits, list[0]!.scores, list[1]!.scores, pairs);
 }
@@ -126,5 +140,5 @@ function otherSplits(n: number, learned1: number[], classifier1: number[], pairs
 
 main().catch((e: Error) => {
   console.error(`eval-quality: ${e.message}`);
-  process.exitCode = 1;
+  process.exitCode = e instanceof UsageError ? 2 : 1;
 });

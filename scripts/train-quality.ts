@@ -12,8 +12,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { QUALITY_TRAINING, trainQualityModel } from './quality/training.js';
 
+/** Bad command-line input: exit code 2. */
+class UsageError extends Error {}
+
 function main(): void {
-  const { values } = parseArgs({ options: { out: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } } });
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { out: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } } }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const out = values.out ?? fileURLToPath(new URL('../router/quality/quality-model.json', import.meta.url));
   const t = trainQualityModel();
   const p = t.prepared;
@@ -33,5 +41,5 @@ try {
   main();
 } catch (e) {
   console.error(`train-quality: ${(e as Error).message}`);
-  process.exitCode = 1;
+  process.exitCode = e instanceof UsageError ? 2 : 1;
 }

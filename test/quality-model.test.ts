@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultQualityModelPath, parseQualityModel, readQualityModel } from '../router/quality/index.js';
@@ -44,4 +45,15 @@ describe('learned quality model', () => {
     expect(predict(m, features('dogs bark', 16))).toBeLessThan(0.1);
     expect([...trainLogistic(ex, width, o).weights]).toEqual([...m.weights]);
   });
+
+  it('the train and eval CLIs exit 2 naming the flag on bad input', () => {
+    const cli = (script: string, ...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8', timeout: 60_000 });
+    const a = cli('scripts/eval-quality.ts', '--splits', '0');
+    expect(a.status).toBe(2);
+    expect(a.stderr).toContain('--splits: expected a positive integer, got "0"');
+    const b = cli('scripts/train-quality.ts', '--bogus');
+    expect(b.status).toBe(2);
+    expect(b.stderr).toMatch(/--bogus/);
+  }, 60_000);
 });
