@@ -104,7 +104,7 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
     await Promise.all(
       ids.flatMap((id) =>
         seeds.map(async (seed, k) => {
-          const task: EvalTask = { config: candidates[id]!.config, seed, durationS: rung.durationS, label: `#${id}`, noTimeline: true };
+          const task: EvalTask = { config: candidates[id]!.config, seed, durationS: rung.durationS, label: `#${id}`, noTimeline: true, outcomeSubjects: 'train' };
           const r = await o.evaluator.run(task);
           const list = runs.get(id) ?? runs.set(id, new Array<StrategyResult>(seeds.length)).get(id)!;
           list[k] = r;

@@ -162,7 +162,8 @@ export async function runTune(o: TuneOptions): Promise<TuneOutcome> {
     const runAll = (config: TuneConfig, seeds: readonly number[], label: string): Promise<StrategyResult[]> =>
       Promise.all(
         seeds.map((s) => {
-          const task: EvalTask = { config, seed: s, durationS, label };
+          // Outcome replay: tuning and its checks replay the training subjects, never the evaluation split.
+          const task: EvalTask = { config, seed: s, durationS, label, outcomeSubjects: 'train' };
           return evaluator.run(task).then((r) => (bump(), r));
         }),
       );
