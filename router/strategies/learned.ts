@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { assertCandidates, registerStrategy, type Pick, type Strategy, type StrategyDefinition } from '../core/strategy.js';
 import type { Candidate, RouteRequest } from '../core/types.js';
 import { promptText } from '../classifier/prompt-text.js';
-import { createQualityPredictor, defaultQualityModel, type QualityPrediction, type QualityPredictor } from '../quality/index.js';
+import { defaultQualityModel, defaultQualityPredictor, type QualityPrediction, type QualityPredictor } from '../quality/index.js';
 import { currentPrice } from './util.js';
 
 /**
@@ -40,7 +40,7 @@ export function defaultLearnedThreshold(): number {
 
 /** `predictor` replaces the shipped model (tests, a model of your own); its threshold default is then FALLBACK_THRESHOLD. */
 export function createLearnedStrategy(params: Params, predictor?: QualityPredictor): Strategy {
-  const p = predictor ?? createQualityPredictor(defaultQualityModel());
+  const p = predictor ?? defaultQualityPredictor();
   const bar = params.threshold ?? (predictor ? FALLBACK_THRESHOLD : defaultLearnedThreshold());
   // Retries and failovers pick again for the same request: predict once.
   const seen = new WeakMap<RouteRequest, QualityPrediction>();
