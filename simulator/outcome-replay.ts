@@ -54,11 +54,13 @@ export function compileReplay(spec: OutcomeReplaySpec, field: string, providerId
   const columns = entries.map(([pid, model]) => [pid, modelIndex(shown, model, `${field}.models.${pid}`)] as const);
   const mapped = new Set(entries.map(([, m]) => m));
   const ignored = new Set(spec.ignoreModels ?? []);
-  const stray = set.models.find((m) => !mapped.has(m) && !ignored.has(m));
-  if (stray !== undefined)
+  const stray = set.models.findIndex((m) => !mapped.has(m) && !ignored.has(m));
+  if (stray >= 0) {
+    const col = set.columns[stray]!;
     throw new OutcomeFileError(
-      `${spec.file}:1: outcomes of model "${stray}", which no provider of the scenario stands for; map a provider to it in ${field}.models or list it in ${field}.ignoreModels`,
+      `${spec.file}:1: column ${col.number} "${col.name}": outcomes of model "${set.models[stray]}", which no provider of the scenario stands for; map a provider to it in ${field}.models or list it in ${field}.ignoreModels`,
     );
+  }
   const subjects = spec.subjects ?? 'held-out';
   let records = set.records;
   if (subjects !== 'all') {

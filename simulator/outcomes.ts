@@ -30,6 +30,8 @@ export interface OutcomeSet {
   readonly file: string;
   /** Model names, from the `<model>_correct` / `<model>_score` headers, in column order. */
   readonly models: readonly string[];
+  /** Header of each model's column ("<model>_correct"), and its 1-based column number, in models order. */
+  readonly columns: ReadonlyArray<{ readonly name: string; readonly number: number }>;
   readonly records: readonly OutcomeRecord[];
 }
 
@@ -116,7 +118,7 @@ export function parseOutcomes(text: string, file: string): OutcomeSet {
     });
   }
   if (records.length === 0) throw new OutcomeFileError(`${file}: no records after the header`);
-  return { file, models: cols.map((c) => c.model), records };
+  return { file, models: cols.map((c) => c.model), columns: cols.map((c) => ({ name: c.name, number: c.index + 1 })), records };
 }
 
 const cache = new Map<string, OutcomeSet>();

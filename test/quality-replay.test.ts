@@ -94,10 +94,15 @@ describe('outcome replay', () => {
     ['a provider that stands for no model', (s: string) => s.replace(', strong: big }', ' }'), /load\.outcomes\.models: provider "strong" stands for no model/],
     ['an unknown provider', (s: string) => s.replace('strong: big', 'strong: big, other: big'), /load\.outcomes\.models\.other: unknown provider "other"/],
     ['a model the file does not have', (s: string) => s.replace('strong: big', 'strong: huge'), /load\.outcomes\.models\.strong: model "huge" has no column "huge_correct" or "huge_score" in .*outcomes\.csv:1 \(models there: small, big\)/],
-    ['a model of the file no provider stands for', (s: string) => s.replace('strong: big', 'strong: small'), /outcomes\.csv:1: outcomes of model "big", which no provider of the scenario stands for/],
+    ['a model of the file no provider stands for', (s: string) => s.replace('strong: big', 'strong: small'), /outcomes\.csv:1: column 4 "big_correct": outcomes of model "big", which no provider of the scenario stands for/],
     ['a missing file', (s: string) => s.replace(csv, join(dir, 'nope.csv')), /cannot read outcome file .*nope\.csv/],
   ])('rejects %s before anything runs, naming the field or file', (_, edit, msg) => {
     expect(errorOf(() => loadScenario(scenarioFile(edit(SCENARIO))))).toMatch(msg);
+  });
+
+  it('a model left out on purpose (ignoreModels) is fine', () => {
+    const text = SCENARIO.replace('strong: big }', 'strong: small }, ignoreModels: [big]');
+    expect(loadScenario(scenarioFile(text)).scenario.load.outcomes?.ignoreModels).toEqual(['big']);
   });
 
   it('names the line and column of a bad outcome in the file', () => {
