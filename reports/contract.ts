@@ -78,8 +78,29 @@ export interface StrategyResult {
   summary: StrategySummary;
   timeline: TimelinePoint[];
   regret?: Regret;
+  /** Outcome replay with a cheap and a strong provider: quality against the baselines on the same requests. */
+  routing?: RoutingVsBaselines;
   /** Per-metric confidence intervals when run over several seeds. */
   ci?: Record<string, Interval>;
+}
+
+/**
+ * A strategy's quality next to the baselines on the same replayed requests (outcome
+ * replay, sim mode): all-weak, all-strong, the oracle (the strong model only where it
+ * alone is right), and random routing at the same strong share,
+ *   qualityRandomAtShare = qualityWeak + strongShare · (qualityStrong − qualityWeak)
+ *   pgr = (quality − qualityWeak) / (qualityStrong − qualityWeak)   (random: pgr = strongShare)
+ */
+export interface RoutingVsBaselines {
+  weak: string;
+  strong: string;
+  strongShare: number;
+  quality: number;
+  qualityWeak: number;
+  qualityStrong: number;
+  qualityOracle: number;
+  qualityRandomAtShare: number;
+  pgr: number;
 }
 
 export interface FaultWindow {

@@ -3,6 +3,7 @@ import { providersOf } from './data.js';
 import { providerScale, strategyScale } from './palette.js';
 import type { ChartSpec } from './specs-common.js';
 import { paretoChart, quantilesChart, regretChart } from './specs-summary.js';
+import { qualityCostChart } from './specs-quality.js';
 import { errorsChart, latencyChart, shareChart, throughputChart } from './specs-time.js';
 import { cacheChart } from './specs-cache.js';
 
@@ -12,7 +13,8 @@ export type { ChartSpec } from './specs-common.js';
  * results.json -> the report's Vega-Lite charts, in reading order. Pure: same results, same
  * specs (data embedded as inline values; nothing is ever loaded from a URL).
  * The regret chart is present only when some strategy has `regret` (sim mode); the prompt-cache
- * chart only when some strategy reports `cachedTokenShare`.
+ * chart only when some strategy reports `cachedTokenShare`; the quality-vs-cost chart only when
+ * every strategy has a quality figure.
  */
 export function buildCharts(r: ResultsFile): ChartSpec[] {
   const strategies = strategyScale(r.strategies.map((s) => s.strategy));
@@ -26,6 +28,7 @@ export function buildCharts(r: ResultsFile): ChartSpec[] {
     paretoChart(r, strategies),
     regretChart(r, strategies),
     cacheChart(r, strategies),
+    qualityCostChart(r, strategies),
   ];
   return charts.filter((c): c is ChartSpec => c !== null);
 }

@@ -51,6 +51,18 @@ const timelinePoint = z.looseObject({
 // Regret may be negative (a heuristic can beat a per-request oracle on p99 by luck).
 const regret = z.looseObject({ costUsd: num, p99Ms: num, errors: num });
 
+const routing = z.looseObject({
+  weak: z.string(),
+  strong: z.string(),
+  strongShare: frac,
+  quality: frac,
+  qualityWeak: frac,
+  qualityStrong: frac,
+  qualityOracle: frac,
+  qualityRandomAtShare: frac,
+  pgr: num,
+});
+
 const interval = z
   .looseObject({ mean: num, lo: num, hi: num, n: z.number().int().positive() })
   .refine((i) => i.lo <= i.hi, { message: 'lo must be <= hi' });
@@ -61,6 +73,7 @@ const strategyResult = z.looseObject({
   summary,
   timeline: z.array(timelinePoint),
   regret: regret.optional(),
+  routing: routing.optional(),
   ci: z.record(z.string(), interval).optional(),
 });
 

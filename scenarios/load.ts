@@ -3,7 +3,8 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { formatZodError } from '../router/core/config.js';
-import { crossCheck, scenarioSchema, type Scenario } from './schema.js';
+import { compileReplay } from '../simulator/outcome-replay.js';
+import { crossCheck, providerId, scenarioSchema, type Scenario } from './schema.js';
 
 /**
  * Finds and validates scenario files. A scenario is named by its file name in
@@ -75,10 +76,23 @@ export interface LoadedScenario {
   where: string;
 }
 
+/** Outcome replay: the file exists, parses and has the models the providers stand for (before anything runs). */
+function checkOutcomeFile(s: Scenario, where: string): void {
+  const o = s.load.outcomes;
+  if (!o) return;
+  try {
+    compileReplay(o, 'load.outcomes', s.providers.map(providerId), REPO_ROOT);
+  } catch (e) {
+    throw new ScenarioError(`invalid scenario:\n${where}: ${(e as Error).message}`);
+  }
+}
+
 /** Load a scenario by name or path. */
 export function loadScenario(nameOrPath: string, dir = SCENARIO_DIR): LoadedScenario {
   const file = resolveScenarioPath(nameOrPath, dir);
   const text = readFileSync(file, 'utf8');
   const where = resolve(dirname(file)) === resolve(dir) ? `scenarios/${basename(file)}` : file;
-  return { scenario: parseScenario(text, where), file, where };
+  const scenario = parseScenario(text, where);
+  checkOutcomeFile(scenario, where);
+  return { scenario, file, where };
 }

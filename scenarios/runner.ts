@@ -142,6 +142,8 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioRun> {
   const { scenario, file, where } = loadScenario(o.scenario);
   phase('scenario loaded');
   const strategies = selectStrategies(scenario, o.strategies, where);
+  if (o.mode === 'http' && scenario.load.outcomes)
+    throw new ScenarioError(`${where}: load.outcomes: outcome replay runs in sim mode only (--mode sim); the mock provider servers do not read outcome records yet`);
   const seed = o.seed ?? scenario.seed;
   const durationS = o.durationS ?? scenario.load.durationS;
   const noReport = o.noReport ?? false;

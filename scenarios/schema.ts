@@ -105,6 +105,18 @@ export const conversationsSchema = z.strictObject({
   maxContextTokens: z.number().int().positive().default(100_000),
 });
 
+/** Outcome replay (simulator/outcome-replay.ts): real prompts with each provider's judged outcome. */
+export const outcomesSchema = z.strictObject({
+  /** Outcome CSV relative to the repository root (data/routing_eval/...). */
+  file: z.string().min(1),
+  /** Provider id → model name in the file (its `<model>_correct` or `<model>_score` column). */
+  models: z.record(id, z.string().min(1)),
+  /** Which records: the held-out subjects of the seeded split (default), the training ones, or all. */
+  subjects: z.enum(['all', 'train', 'held-out']).default('held-out'),
+  /** Models of the file that no provider stands for, left out on purpose. */
+  ignoreModels: z.array(z.string()).default([]),
+});
+
 export const loadSchema = z.strictObject({
   arrivals: z.enum(['constant', 'poisson', 'gamma', 'spike', 'ramp', 'trace']).default('poisson'),
   /** Mean arrivals per scenario second (trace: ignored). */
@@ -125,6 +137,8 @@ export const loadSchema = z.strictObject({
   sessions: z.number().int().positive().default(1000),
   /** Multi-turn conversations: each session key is a conversation slot. */
   conversations: conversationsSchema.optional(),
+  /** Replay real prompts and outcomes (sim mode): quality comes from the records, not the profiles. */
+  outcomes: outcomesSchema.optional(),
 });
 
 export const sloSchema = z.strictObject({
@@ -132,6 +146,8 @@ export const sloSchema = z.strictObject({
   errorRate: share.optional(),
   /** Budget: USD per 1k successful requests. */
   costPer1kOk: positive.optional(),
+  /** Minimum share of acceptable answers (prompt-class quality or outcome replay); a constraint for npm run tune. */
+  quality: share.optional(),
 });
 
 /** Router settings for the scenario (everything of a router config except endpoints and strategy). */
@@ -172,6 +188,7 @@ export type PromptClassSpec = z.output<typeof promptClassSchema>;
 export type Tokens = z.output<typeof tokensSchema>;
 export type Slo = z.output<typeof sloSchema>;
 export type HttpSpec = z.output<typeof httpSchema>;
+export type OutcomesSpec = z.output<typeof outcomesSchema>;
 export type StrategyRef = z.output<typeof strategyRefSchema>;
 
 /** The provider id of a reference (its `id`, else its profile name without directories or extension). */
@@ -209,6 +226,12 @@ export function crossCheck(s: Scenario): string[] {
   if (s.load.arrivals === 'trace' && !s.load.trace) problems.push('load.trace: arrivals "trace" needs a trace file');
   if (s.load.arrivals !== 'trace' && s.load.rate === undefined) problems.push(`load.rate: arrivals "${s.load.arrivals}" need a rate`);
   if (s.load.arrivals === 'gamma' && s.load.shape === undefined) problems.push('load.shape: gamma arrivals need a shape');
+  const o = s.load.outcomes;
+  if (o) {
+    for (const pid of ids.keys()) if (!(pid in o.models)) problems.push(`load.outcomes.models: provider "${pid}" stands for no model of ${o.file}`);
+    for (const pid of Object.keys(o.models))
+      if (!ids.has(pid)) problems.push(`load.outcomes.models.${pid}: unknown provider "${pid}"; known: ${[...ids.keys()].join(', ')}`);
+  }
   const names = new Set<string>();
   s.strategies.forEach((r, i) => {
     const n = strategyName(r);

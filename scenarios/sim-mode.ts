@@ -1,6 +1,7 @@
 import type { StrategyResult } from '../reports/contract.js';
 import type { WorkloadSpec } from '../simulator/workload.js';
 import { primaryFault } from './faults.js';
+import { outcomeBaselines, routingVsBaselines } from './outcome-baselines.js';
 import { scenarioRouterConfig } from './router-config.js';
 import type { ModeContext } from './runner.js';
 import { strategyName, type Scenario, type StrategyRef } from './schema.js';
@@ -35,15 +36,29 @@ export function workloadSpec(s: Scenario, durationS: number): WorkloadSpec {
     stream: l.stream,
     sessions: l.sessions,
     ...(l.conversations ? { conversations: l.conversations } : {}),
+    ...(l.outcomes ? { outcomes: l.outcomes } : {}),
   };
 }
 
 export async function runSimMode(ctx: ModeContext, strategies: readonly StrategyRef[]): Promise<StrategyResult[]> {
   const pool = ctx.pool;
-  if (pool && pool.count('sim') > 0 && strategies.length > 1) return runOnWorkers(ctx, pool, strategies);
-  const out: StrategyResult[] = [];
-  for (const ref of strategies) out.push(await runOne(ctx, ref));
-  return out;
+  let out: StrategyResult[];
+  if (pool && pool.count('sim') > 0 && strategies.length > 1) out = await runOnWorkers(ctx, pool, strategies);
+  else {
+    out = [];
+    for (const ref of strategies) out.push(await runOne(ctx, ref));
+  }
+  return withOutcomeBaselines(ctx, out);
+}
+
+/** Outcome replay: each result gains its quality next to all-weak, all-strong, the oracle and random at its share. */
+function withOutcomeBaselines(ctx: ModeContext, results: StrategyResult[]): StrategyResult[] {
+  const b = outcomeBaselines(workloadSpec(ctx.scenario, ctx.durationS), ctx.providers, ctx.seed);
+  if (!b) return results;
+  return results.map((r) => {
+    const routing = routingVsBaselines(r, b);
+    return routing ? { ...r, routing } : r;
+  });
 }
 
 /** One strategy in this thread (also what each worker runs). */

@@ -55,7 +55,7 @@ export function formatSummary(results: ResultsFile): string {
           .filter(Boolean)
           .join(', ')}  ("!" = breached)`
       : '';
-  return [head, line(rows[0]!), sep, ...rows.slice(1).map(line), sloLine, ...cacheLines(results), ...(multi ? ciLines(results) : [])].filter(Boolean).join('\n');
+  return [head, line(rows[0]!), sep, ...rows.slice(1).map(line), sloLine, ...cacheLines(results), ...routingLines(results), ...(multi ? ciLines(results) : [])].filter(Boolean).join('\n');
 }
 
 /** Scenarios with prompt prefixes: TTFT p50, cached-token share and USD saved per strategy, against the oracle's share. */
@@ -89,5 +89,21 @@ function ciLines(results: ResultsFile): string[] {
         `  ${r.strategy.padEnd(width)}  error rate ${range(r, 'errorRate', 100, 2)} %  p99 ${range(r, 'latencyMs.p99', 1, 0)} ms  ` +
         `$/1k ok ${range(r, 'costPer1kOk', 1, 4)}`,
     ),
+  ];
+}
+
+/** Outcome replay: each strategy's quality against random routing at the same strong share (results' `routing`). */
+function routingLines(results: ResultsFile): string[] {
+  const rs = results.strategies.filter((r) => r.routing !== undefined);
+  const b = rs[0]?.routing;
+  if (!b) return [];
+  const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+  const w = Math.max(...rs.map((r) => r.strategy.length));
+  return [
+    `same requests: all-${b.weak} ${pct(b.qualityWeak)}, all-${b.strong} ${pct(b.qualityStrong)}, oracle ${pct(b.qualityOracle)}`,
+    ...rs.map((r) => {
+      const x = r.routing!;
+      return `  ${r.strategy.padEnd(w)}  ${b.strong} share ${pct(x.strongShare).padStart(6)}  quality ${pct(x.quality).padStart(6)}  random at that share ${pct(x.qualityRandomAtShare).padStart(6)}  PGR ${x.pgr.toFixed(3)}`;
+    }),
   ];
 }

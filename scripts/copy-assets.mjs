@@ -2,7 +2,7 @@
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-const assets = ['router/classifier/model.json'];
+const assets = ['router/classifier/model.json', 'router/quality/quality-model.json'];
 for (const rel of assets) {
   if (!existsSync(rel)) continue;
   const dest = `dist/${rel}`;

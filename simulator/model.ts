@@ -277,7 +277,9 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
     }
 
     const total = ttft + out * perToken;
-    const acceptable = draw(key, D_QUALITY) < quality(req.promptClass);
+    // Outcome replay: what this provider's model really did with this prompt; else a draw per class.
+    const replayed = req.outcomes?.[id];
+    const acceptable = replayed !== undefined ? replayed >= 0.5 : draw(key, D_QUALITY) < quality(req.promptClass);
     return billed('ok', ttft, total, inTok, out, acceptable, use, fx.priceInput, fx.priceOutput);
   }
 

@@ -22,6 +22,8 @@ export interface SimRequest {
    * or hashed message text on the wire); absent = no reusable prefix. See prompt-cache.ts.
    */
   readonly prefix?: ArrayLike<number>;
+  /** Outcome replay: provider id → the judged score of its answer to this prompt (>= 0.5 = acceptable). */
+  readonly outcomes?: Readonly<Record<string, number>>;
 }
 
 export type OutcomeKind =

@@ -1,6 +1,7 @@
 import { loadPromptCorpus } from '../router/classifier/corpus.js';
 import { deriveRandom, type Random } from '../router/core/random.js';
 import { createArrivals, describeValue, isObject, normal, type RatePhase, type RateRamp } from './arrivals.js';
+import { compileReplay, OUTCOME_SUBJECTS, type OutcomeReplaySpec } from './outcome-replay.js';
 import { loadTrace, type Trace, type TraceFormat } from './trace.js';
 import { Conversations, validateConversations, type ConversationSpec } from './conversations.js';
 import { MAX_DURATION_S, type SimRequest } from './types.js';
@@ -80,6 +81,8 @@ export interface WorkloadSpec {
    * key is a conversation slot, turn k re-sends turns 1..k-1, requests carry prefixes.
    */
   conversations?: ConversationSpec;
+  /** Outcome replay: prompts and per-provider outcomes from a record file (outcome-replay.ts). */
+  outcomes?: OutcomeReplaySpec;
 }
 
 /** A generic chat mix, loosely after published prompt/answer length studies (tokens). */
@@ -165,6 +168,19 @@ function checkTrace(ref: unknown): void {
   if (ref.prefixes !== undefined && typeof ref.prefixes !== 'boolean') fail('trace.prefixes', `expected true or false, got ${describeValue(ref.prefixes)}`);
 }
 
+function checkOutcomes(o: unknown): void {
+  if (o === undefined) return;
+  if (!isObject(o)) fail('outcomes', `expected {file, models, subjects?, ignoreModels?}, got ${describeValue(o)}`);
+  if (typeof o.file !== 'string' || o.file === '') fail('outcomes.file', `expected an outcome file path, got ${describeValue(o.file)}`);
+  if (!isObject(o.models) || Object.keys(o.models).length === 0)
+    fail('outcomes.models', `expected provider id -> model name, got ${describeValue(o.models)}`);
+  for (const [k, v] of Object.entries(o.models)) if (typeof v !== 'string' || v === '') fail(`outcomes.models.${k}`, `expected a model name, got ${describeValue(v)}`);
+  if (o.subjects !== undefined && !(OUTCOME_SUBJECTS as readonly unknown[]).includes(o.subjects))
+    fail('outcomes.subjects', `expected one of ${OUTCOME_SUBJECTS.join(', ')}, got ${describeValue(o.subjects)}`);
+  if (o.ignoreModels !== undefined && !(Array.isArray(o.ignoreModels) && o.ignoreModels.every((m) => typeof m === 'string')))
+    fail('outcomes.ignoreModels', `expected a list of model names, got ${describeValue(o.ignoreModels)}`);
+}
+
 /**
  * Validate a workload spec once, before anything is built or drawn: types, ranges and the
  * bounds that keep memory in check (durationS <= MAX_DURATION_S, sessions <= MAX_SESSIONS).
@@ -190,6 +206,7 @@ export function validateWorkload(spec: unknown): asserts spec is WorkloadSpec {
   validateConversations(spec.conversations);
   if (spec.conversations !== undefined && spec.arrivals === 'trace' && isObject(spec.trace) && spec.trace.prefixes === true)
     fail('conversations', 'a trace replaying its own prefixes (trace.prefixes) cannot also be given conversations');
+  checkOutcomes(spec.outcomes);
   const stream = spec.stream;
   if (stream !== undefined && !(typeof stream === 'number' && stream >= 0 && stream <= 1))
     fail('stream', `expected a share in [0, 1], got ${describeValue(stream)}`);
@@ -314,6 +331,7 @@ export function createWorkload(spec: WorkloadSpec, seed: string | number, opts: 
   const arrivalsRandom = deriveRandom(seed, 'arrivals');
   const mixRandom = deriveRandom(seed, 'workload');
   const source = spec.arrivals === 'trace' ? traceSource(spec) : processSource(spec, arrivalsRandom);
+  const replay = spec.outcomes ? compileReplay(spec.outcomes, 'workload.outcomes') : undefined;
   const endMs = spec.durationS * 1000;
   const limit = spec.maxRequests ?? Infinity;
   const conversations = spec.conversations !== undefined ? new Conversations(spec.conversations) : undefined;
@@ -338,7 +356,7 @@ export function createWorkload(spec: WorkloadSpec, seed: string | number, opts: 
     const tr = source.trace;
     const row = source.traceRow;
     const slot = pickIndex(sessionCdf, uSession);
-    const base = {
+    const base: SimRequest = {
       id: id++,
       arrivalMs: t,
       promptClass: cls.name,
@@ -348,10 +366,16 @@ export function createWorkload(spec: WorkloadSpec, seed: string | number, opts: 
       stream: uStream < streamShare,
       sessionKey: sessionKeys[slot]!,
     };
-    if (source.prefixes) return { ...base, prefix: tr!.prefixIds!.subarray(tr!.prefixStart![row]!, tr!.prefixStart![row + 1]!) };
-    if (conversations === undefined) return base;
-    const turn = conversations.turn(slot, base.inputTokens, base.outputTokens, uSpare);
-    return { ...base, inputTokens: turn.inputTokens, prefix: turn.prefix };
+    let req: SimRequest = base;
+    if (source.prefixes) req = { ...base, prefix: tr!.prefixIds!.subarray(tr!.prefixStart![row]!, tr!.prefixStart![row + 1]!) };
+    else if (conversations !== undefined) {
+      const turn = conversations.turn(slot, base.inputTokens, base.outputTokens, uSpare);
+      req = { ...base, inputTokens: turn.inputTokens, prefix: turn.prefix };
+    }
+    if (!replay) return req;
+    // Outcome replay: the same uniform picks a record instead of a corpus prompt.
+    const k = Math.floor(uPrompt * replay.count);
+    return { ...req, prompt: replay.prompts[k]!, inputTokens: tr || conversations ? req.inputTokens : replay.inputTokens[k]!, outcomes: replay.outcomes[k]! };
   };
   return {
     next,

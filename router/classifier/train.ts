@@ -3,17 +3,21 @@
  *
  *   npx tsx router/classifier/train.ts [--seed 1] [--test-share 0.2] [--folds 5] [--out PATH] [--dry-run]
  *
- * Prints the held-out accuracy, per-class precision/recall and the confusion matrix of
- * the seeded stratified split, plus k-fold cross-validated accuracy (--folds 0 skips it).
+ * Prints leave-one-source-out accuracy (each benchmark classified by a model trained on the
+ * others: the figure that predicts new traffic), then the held-out accuracy, per-class
+ * precision/recall and the confusion matrix of the seeded stratified split, plus k-fold
+ * cross-validated accuracy (--folds 0 skips it). Trains with the extra MMLU prompts
+ * (router/classifier/extra-prompts.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PROMPT_CLASSES } from './classes.js';
 import { loadPromptCorpus } from './corpus.js';
-import { formatEvaluation } from './metrics.js';
+import { formatEvaluation, type Evaluation } from './metrics.js';
 import { serializeModel } from './model-file.js';
-import { crossValidate, trainOnSplit, TRAINING_DEFAULTS } from './training.js';
+import { crossValidate, evaluateBySource, trainOnSplit, TRAINING_DEFAULTS } from './training.js';
+import { classifierExtras } from '../../scripts/classifier-extras.js';
 
 function numberArg(name: string, value: string | undefined, fallback: number, ok: (n: number) => boolean, expected: string): number {
   if (value === undefined) return fallback;
@@ -40,12 +44,25 @@ function main(): void {
   const corpus = loadPromptCorpus();
   const perClass = PROMPT_CLASSES.map((c) => `${c} ${corpus.filter((p) => p.label === c).length}`).join(', ');
   console.log(`corpus: ${corpus.length} labelled prompts (${perClass})`);
-  const r = trainOnSplit(corpus, seed, testShare);
-  console.log(`split: seed ${seed}, ${r.train.length} train / ${r.heldOut.length} held out (stratified ${testShare * 100}%)`);
+  const extra = classifierExtras();
+  const extraPerClass = PROMPT_CLASSES.map((c) => `${c} ${extra.filter((p) => p.label === c).length}`).join(', ');
+  console.log(`extra: ${extra.length} MMLU questions of the training subjects, always in training (${extraPerClass})\n`);
+  // The figure that predicts new traffic: each benchmark classified by a model that never saw it.
+  const bySource = evaluateBySource(corpus, TRAINING_DEFAULTS.options, extra);
+  const base = evaluateBySource(corpus, TRAINING_DEFAULTS.options);
+  const recall = (e: Evaluation): string => e.perClass.map((c) => `${c.label} ${(c.recall * 100).toFixed(0)}%`).join(', ');
+  console.log('leave-one-source-out accuracy (train on the other sources + extra; without extra in brackets):');
+  bySource.bySource.forEach(({ source, evaluation: e }, i) =>
+    console.log(`  ${source.padEnd(10)} ${(e.accuracy * 100).toFixed(1)}% [${(base.bySource[i]!.evaluation.accuracy * 100).toFixed(1)}%] of ${e.total}; recall ${recall(e)}`),
+  );
+  console.log(`  pooled     ${(bySource.pooled.accuracy * 100).toFixed(1)}% [${(base.pooled.accuracy * 100).toFixed(1)}%] of ${bySource.pooled.total}; recall ${recall(bySource.pooled)}`);
+  console.log(`  pooled without extra: recall ${recall(base.pooled)}\n`);
+  const r = trainOnSplit(corpus, seed, testShare, TRAINING_DEFAULTS.options, extra);
+  console.log(`random split (flatters: same benchmarks on both sides): seed ${seed}, ${r.train.length} train (with extra) / ${r.heldOut.length} held out (stratified ${testShare * 100}%)`);
   console.log(`model: naive Bayes ${JSON.stringify(r.model.options)}, vocabulary ${Object.keys(r.model.vocabulary).length} tokens\n`);
   console.log(formatEvaluation(r.evaluation, 'held-out'));
   if (folds > 0) {
-    const cv = crossValidate(corpus, folds, seed);
+    const cv = crossValidate(corpus, folds, seed, TRAINING_DEFAULTS.options, extra);
     console.log(`\n${folds}-fold cross-validated accuracy: ${(cv.mean * 100).toFixed(1)}% (folds: ${cv.folds.map((a) => (a * 100).toFixed(1)).join(', ')})`);
   }
   if (values['dry-run']) console.log('\n--dry-run: model not written');

@@ -18,6 +18,7 @@ import './baseline-litellm-latency.js';
 import './baseline-envoy-least-request.js';
 import './baseline-openrouter-price.js';
 import './prefix-affinity.js';
+import './learned.js';
 
 export { roundRobinStrategy } from './round-robin.js';
 export { weightedStrategy } from './weighted.js';
@@ -35,6 +36,7 @@ export { envoyLeastRequestStrategy } from './baseline-envoy-least-request.js';
 export { openrouterPriceStrategy } from './baseline-openrouter-price.js';
 export { prefixAffinityStrategy } from './prefix-affinity.js';
 export { BlockLru, prefixBlockHashes } from './prefix-blocks.js';
+export { learnedStrategy, createLearnedStrategy, defaultLearnedThreshold } from './learned.js';
 export { SmoothWeightedRoundRobin } from './swrr.js';
 export { weightedIndex, type WeightOf } from './weights.js';
 export { p2cIndex, type LoadOf } from './p2c.js';

@@ -11,7 +11,7 @@ import type { TuneOptions } from './tune.js';
 
 export const TUNE_USAGE = `usage: npm run tune <scenario|file.yaml> -- [--strategy s] [--objective cost|p99|errors|score]
          [--budget N] [--seeds K] [--holdout H] [--seed N] [--eta 3] [--duration S] [--out DIR]
-         [--param name=value ...] [--only name,name] [--max-p99 MS] [--max-error-rate R] [--max-cost USD]
+         [--param name=value ...] [--only name,name] [--max-p99 MS] [--max-error-rate R] [--max-cost USD] [--min-quality Q]
          [--workers N] [--list-params] [--quiet]`;
 
 export interface TuneArgs extends TuneOptions {
@@ -50,6 +50,7 @@ export function parseTuneArgs(argv: readonly string[]): TuneArgs {
         'max-p99': { type: 'string' },
         'max-error-rate': { type: 'string' },
         'max-cost': { type: 'string' },
+        'min-quality': { type: 'string' },
         workers: { type: 'string' },
         'list-params': { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
@@ -70,6 +71,7 @@ export function parseTuneArgs(argv: readonly string[]): TuneArgs {
     p99Ms: num('max-p99', v['max-p99'], (n) => n > 0, 'milliseconds > 0'),
     errorRate: num('max-error-rate', v['max-error-rate'], (n) => n >= 0 && n <= 1, 'a rate in 0..1'),
     costPer1kOk: num('max-cost', v['max-cost'], (n) => n > 0, 'USD per 1k ok > 0'),
+    minQuality: num('min-quality', v['min-quality'], (n) => n >= 0 && n <= 1, 'a share of acceptable answers in 0..1'),
   };
   return {
     scenario: positionals[0]!,

@@ -1,5 +1,6 @@
 import type { StrategyResult } from '../../reports/contract.js';
 import { loadScenario } from '../load.js';
+import type { OutcomeSubjects } from '../../simulator/outcome-replay.js';
 import { createProgress } from '../progress.js';
 import { resolveProviders, type ResolvedProvider } from '../resolve.js';
 import type { Scenario } from '../schema.js';
@@ -22,6 +23,8 @@ export interface EvalTask {
   label: string;
   /** Drop the per-second timeline (search runs do not need it; keeps messages small). */
   noTimeline?: boolean;
+  /** Outcome replay: which records to replay instead of the scenario's (tune: 'train', never the evaluation split). */
+  outcomeSubjects?: OutcomeSubjects;
 }
 
 export interface EvalContext {
@@ -39,7 +42,9 @@ export function loadEvalContext(scenarioPath: string): EvalContext {
 const quiet = createProgress({ quiet: true });
 
 export async function evaluate(ctx: EvalContext, task: EvalTask): Promise<StrategyResult> {
-  const scenario: Scenario = { ...ctx.scenario, router: task.config.router as Scenario['router'] };
+  let scenario: Scenario = { ...ctx.scenario, router: task.config.router as Scenario['router'] };
+  const outcomes = scenario.load.outcomes;
+  if (outcomes && task.outcomeSubjects) scenario = { ...scenario, load: { ...scenario.load, outcomes: { ...outcomes, subjects: task.outcomeSubjects } } };
   const [result] = await runSimMode(
     {
       scenario,

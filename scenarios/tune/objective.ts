@@ -19,6 +19,8 @@ export interface Limits {
   p99Ms?: number | undefined;
   errorRate?: number | undefined;
   costPer1kOk?: number | undefined;
+  /** Minimum share of acceptable answers: a constraint of every objective but score. */
+  minQuality?: number | undefined;
 }
 
 /** The three metrics an objective reads (means across seeds). */
@@ -26,6 +28,8 @@ export interface TuneMetrics {
   costPer1kOk: number;
   p99Ms: number;
   errorRate: number;
+  /** Share of acceptable answers (absent when the scenario has no quality figures). */
+  qualityOk?: number | undefined;
 }
 
 export interface Verdict {
@@ -35,18 +39,18 @@ export interface Verdict {
 }
 
 export function metricsOf(r: StrategyResult): TuneMetrics {
-  return { costPer1kOk: r.summary.costPer1kOk, p99Ms: r.summary.latencyMs.p99, errorRate: r.summary.errorRate };
+  return { costPer1kOk: r.summary.costPer1kOk, p99Ms: r.summary.latencyMs.p99, errorRate: r.summary.errorRate, qualityOk: r.summary.qualityOk };
 }
 
 /** Which limits constrain an objective (its own metric is minimised, not constrained). */
 export function constraintsFor(objective: ObjectiveName, limits: Limits): Limits {
   switch (objective) {
     case 'cost':
-      return { p99Ms: limits.p99Ms, errorRate: limits.errorRate };
+      return { p99Ms: limits.p99Ms, errorRate: limits.errorRate, minQuality: limits.minQuality };
     case 'p99':
-      return { errorRate: limits.errorRate, costPer1kOk: limits.costPer1kOk };
+      return { errorRate: limits.errorRate, costPer1kOk: limits.costPer1kOk, minQuality: limits.minQuality };
     case 'errors':
-      return { p99Ms: limits.p99Ms, costPer1kOk: limits.costPer1kOk };
+      return { p99Ms: limits.p99Ms, costPer1kOk: limits.costPer1kOk, minQuality: limits.minQuality };
     case 'score':
       return {};
   }
@@ -56,10 +60,14 @@ export function constraintsFor(objective: ObjectiveName, limits: Limits): Limits
 const excess = (v: number, limit: number | undefined, floor: number): number =>
   limit === undefined ? 0 : Math.max(0, v / Math.max(limit, floor) - 1);
 
+/** Relative shortfall under a minimum quality, 1 − q / min (no quality figure counts as 0). */
+const shortfall = (q: number | undefined, min: number | undefined): number =>
+  min === undefined || min <= 0 ? 0 : Math.max(0, 1 - (q !== undefined && Number.isFinite(q) ? q : 0) / min);
+
 export function judge(objective: ObjectiveName, limits: Limits, m: TuneMetrics): Verdict {
   const c = constraintsFor(objective, limits);
   const violation =
-    excess(m.p99Ms, c.p99Ms, 1) + excess(m.errorRate, c.errorRate, 1e-4) + excess(m.costPer1kOk, c.costPer1kOk, 1e-9);
+    excess(m.p99Ms, c.p99Ms, 1) + excess(m.errorRate, c.errorRate, 1e-4) + excess(m.costPer1kOk, c.costPer1kOk, 1e-9) + shortfall(m.qualityOk, c.minQuality);
   let value: number;
   switch (objective) {
     case 'cost':
@@ -97,6 +105,7 @@ export function describeObjective(objective: ObjectiveName, limits: Limits): str
     c.p99Ms !== undefined ? `p99 <= ${c.p99Ms} ms` : '',
     c.errorRate !== undefined ? `error rate <= ${(c.errorRate * 100).toPrecision(3)}%` : '',
     c.costPer1kOk !== undefined ? `cost <= $${c.costPer1kOk}/1k ok` : '',
+    c.minQuality !== undefined ? `quality >= ${(c.minQuality * 100).toPrecision(3)}%` : '',
   ].filter(Boolean);
   const what = {
     cost: 'minimise cost per 1k ok requests',

@@ -84,6 +84,7 @@ function meanMetrics(runs: readonly StrategyResult[]): TuneMetrics {
     costPer1kOk: mean(ms.map((m) => m.costPer1kOk)),
     p99Ms: mean(ms.map((m) => m.p99Ms)),
     errorRate: mean(ms.map((m) => m.errorRate)),
+    qualityOk: ms.every((m) => m.qualityOk !== undefined) ? mean(ms.map((m) => m.qualityOk!)) : undefined,
   };
 }
 
@@ -103,7 +104,7 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
     await Promise.all(
       ids.flatMap((id) =>
         seeds.map(async (seed, k) => {
-          const task: EvalTask = { config: candidates[id]!.config, seed, durationS: rung.durationS, label: `#${id}`, noTimeline: true };
+          const task: EvalTask = { config: candidates[id]!.config, seed, durationS: rung.durationS, label: `#${id}`, noTimeline: true, outcomeSubjects: 'train' };
           const r = await o.evaluator.run(task);
           const list = runs.get(id) ?? runs.set(id, new Array<StrategyResult>(seeds.length)).get(id)!;
           list[k] = r;

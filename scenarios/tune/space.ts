@@ -1,6 +1,7 @@
 import { routerConfigSchema } from '../../router/core/config.js';
 import { strategyDefinitions, strategyNames } from '../../router/core/strategy.js';
 import '../../router/strategies/index.js';
+import { defaultLearnedThreshold } from '../../router/strategies/learned.js';
 import type { ResolvedProvider } from '../resolve.js';
 import { strategyName, type Scenario, type StrategyRef } from '../schema.js';
 
@@ -117,6 +118,8 @@ function strategyParams(strategy: string, endpointIds: readonly string[]): Param
         param('params', ['maxLoadGap'], 'log', 0.25, 64, 'in-flight per unit weight above the least loaded before leaving a warm cache'),
         param('params', ['minMatchBlocks'], 'int', 1, 16, 'fewest matched prefix blocks that count as affinity'),
       ];
+    case 'learned':
+      return [param('params', ['threshold'], 'linear', -0.1, 0.4, 'largest predicted quality gain of the strong tier that still goes to the cheap one')];
     default:
       return [];
   }
@@ -157,6 +160,8 @@ export function defaultConfig(s: Scenario, providers: readonly ResolvedProvider[
     const w = params.weights as Record<string, number>;
     for (const p of providers) w[p.id] ??= p.endpoint.weight ?? 1;
   }
+  // The learned router's default threshold comes from its model file: explicit, so it is a point of the space.
+  if (strategy === 'learned') params.threshold ??= defaultLearnedThreshold();
   const full = routerConfigSchema.parse({ ...structuredClone(s.router), endpoints: [{ provider: 'x', model: 'x' }] });
   const { endpoints: _e, strategy: _s, ...router } = full;
   return { strategy: { name: strategy, params }, router: router as Obj };

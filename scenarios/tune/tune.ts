@@ -107,7 +107,9 @@ export async function runTune(o: TuneOptions): Promise<TuneOutcome> {
     p99Ms: o.limits?.p99Ms ?? scenario.slo.p99Ms,
     errorRate: o.limits?.errorRate ?? scenario.slo.errorRate,
     costPer1kOk: o.limits?.costPer1kOk ?? scenario.slo.costPer1kOk,
+    minQuality: o.limits?.minQuality ?? scenario.slo.quality,
   };
+  if (scenario.load.outcomes) log('tune: outcome replay uses the training subjects only (never the held-out ones the scenario reports on)');
   const budget = o.budget ?? DEFAULTS.budget;
   const K = o.seeds ?? DEFAULTS.seeds;
   const H = o.holdout ?? DEFAULTS.holdout;
@@ -160,7 +162,8 @@ export async function runTune(o: TuneOptions): Promise<TuneOutcome> {
     const runAll = (config: TuneConfig, seeds: readonly number[], label: string): Promise<StrategyResult[]> =>
       Promise.all(
         seeds.map((s) => {
-          const task: EvalTask = { config, seed: s, durationS, label };
+          // Outcome replay: tuning and its checks replay the training subjects, never the evaluation split.
+          const task: EvalTask = { config, seed: s, durationS, label, outcomeSubjects: 'train' };
           return evaluator.run(task).then((r) => (bump(), r));
         }),
       );
@@ -202,7 +205,8 @@ export async function runTune(o: TuneOptions): Promise<TuneOutcome> {
       if (runs.length === 0) return judge(objective, limits, { costPer1kOk: NaN, p99Ms: NaN, errorRate: NaN });
       const ms = runs.map(metricsOf);
       const avg = (f: (m: (typeof ms)[number]) => number) => ms.reduce((s, m) => s + f(m), 0) / ms.length;
-      return judge(objective, limits, { costPer1kOk: avg((m) => m.costPer1kOk), p99Ms: avg((m) => m.p99Ms), errorRate: avg((m) => m.errorRate) });
+      const qualityOk = ms.every((m) => m.qualityOk !== undefined) ? avg((m) => m.qualityOk!) : undefined;
+      return judge(objective, limits, { costPer1kOk: avg((m) => m.costPer1kOk), p99Ms: avg((m) => m.p99Ms), errorRate: avg((m) => m.errorRate), qualityOk });
     };
     const pins: Record<string, number | boolean> = {};
     for (const [p, v] of pinsList) pins[p.name] = v;
