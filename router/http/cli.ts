@@ -16,14 +16,22 @@ import { startProxy } from './start.js';
  */
 
 const USAGE =
-  'usage: llm-router-proxy --config <file.yaml|json> [--port N] [--host H]\n' +
-  '       (from a checkout: npm run router -- --config <file> ...)';
+  'usage: llm-router-proxy --config <file.yaml|json> [--port N] [--host H] [--check]\n' +
+  '       (from a checkout: npm run router -- --config <file> ...)\n' +
+  '  --check  validate the config and exit (0 valid, 2 invalid) without listening\n' +
+  '  SIGHUP   reload the config file (validated first; a bad file keeps the running config)';
 
 async function main(): Promise<void> {
-  let values: { config?: string; port?: string; host?: string; help?: boolean };
+  let values: { config?: string; port?: string; host?: string; help?: boolean; check?: boolean };
   try {
     ({ values } = parseArgs({
-      options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+        check: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (e) {
     fail(`${(e as Error).message}\n${USAGE}`);
@@ -46,6 +54,10 @@ async function main(): Promise<void> {
     fail(e instanceof RouterError ? e.message : String(e));
   }
   for (const w of missingKeyEnvs(config.endpoints)) console.error(`warning: ${w} (requests to it go without Authorization)`);
+  if (values.check) {
+    console.log(`${values.config}: valid (${config.endpoints.length} endpoints, models ${[...new Set(config.endpoints.map((e) => e.model))].join(', ')})`);
+    return;
+  }
 
   const log = (line: string): void => console.error(line);
   const proxy = await startProxy(config, { port, host: values.host, log }).catch((e: unknown) => {
