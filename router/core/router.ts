@@ -44,6 +44,29 @@ export interface RouterDeps {
   clock?: Clock;
   random?: Random;
   classifier?: Classifier;
+  /**
+   * A router this one replaces (a config reload): endpoints whose definition is unchanged
+   * keep its stats, health and rate-limit state, when the health and stats settings are
+   * unchanged too. Requests in flight on it finish there, with its config.
+   */
+  carryFrom?: Router;
+}
+
+/** Per router: its slots and the settings they were built with (for deps.carryFrom). */
+const routerSlots = new WeakMap<object, { slots: readonly EndpointSlot[]; settings: string; carried: string[] }>();
+/** Which router's event bus a slot reports health transitions to (a carried slot reports to its new router). */
+const slotBus = new WeakMap<EndpointSlot, { bus: EventBus }>();
+
+/** Ids of the endpoints whose stats and health a router took over from deps.carryFrom. */
+export function carriedEndpoints(router: Router): string[] {
+  return [...(routerSlots.get(router)?.carried ?? [])];
+}
+
+/** The old router's slots that can serve unchanged endpoints as they are, by endpoint id. */
+function carriedSlots(from: Router | undefined, settings: string): Map<string, EndpointSlot> {
+  const old = from === undefined ? undefined : routerSlots.get(from);
+  if (old === undefined || old.settings !== settings) return new Map();
+  return new Map(old.slots.map((s) => [s.endpoint.id, s]));
 }
 
 export interface RouteResult {
@@ -91,12 +114,24 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
   const transport = deps.transport ?? createHttpTransport();
   const bus = new EventBus();
 
+  const settings = JSON.stringify([cfg.health, cfg.stats]);
+  const carried = carriedSlots(deps.carryFrom, settings);
+  const carriedIds: string[] = [];
   const slots = endpoints.map((ep) => {
+    const old = carried.get(ep.id);
+    if (old !== undefined && JSON.stringify(old.endpoint) === JSON.stringify(ep)) {
+      slotBus.get(old)!.bus = bus;
+      carriedIds.push(ep.id);
+      return old;
+    }
+    const owner = { bus };
     const onHealth = (from: HealthState, to: HealthState, at: number): void => {
-      if (bus.active) bus.emit({ type: 'health', at, endpointId: ep.id, from, to });
+      if (owner.bus.active) owner.bus.emit({ type: 'health', at, endpointId: ep.id, from, to });
     };
     const health = new EndpointHealth(cfg.health, cfg.stats, onHealth);
-    return new EndpointSlot(ep, new EndpointStats(ep, cfg.stats), health, Admission.for(ep, clock.now()));
+    const slot = new EndpointSlot(ep, new EndpointStats(ep, cfg.stats), health, Admission.for(ep, clock.now()));
+    slotBus.set(slot, owner);
+    return slot;
   });
 
   const groups = new Map<string, ModelGroup>();
@@ -159,7 +194,7 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
     startRequest(rt, req, models, opts?.signal, estimateTokens(req), sink);
   }
 
-  return {
+  const router: Router = {
     route(req, opts) {
       return new Promise((resolve, reject) => routeDirect(req, { routeDone: resolve, routeFailed: reject }, opts));
     },
@@ -182,6 +217,8 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
       checks = null;
     },
   };
+  routerSlots.set(router, { slots, settings, carried: carriedIds });
+  return router;
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);

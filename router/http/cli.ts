@@ -12,7 +12,10 @@ import { startProxy } from './start.js';
  * Starts the OpenAI-compatible proxy. The config is validated before anything
  * listens; a bad file prints every bad field and exits with status 2. SIGTERM /
  * SIGINT drain in-flight requests (server.drainTimeoutMs), then exit 0; a second
- * signal exits at once. API keys are never printed: only the names of unset vars.
+ * signal exits at once. SIGHUP re-reads the config file: validated first (a bad file keeps
+ * the running config and logs why), requests in flight finish where they started, and
+ * unchanged endpoints keep their stats and health. API keys are never printed: only the
+ * names of unset vars.
  */
 
 const USAGE =
@@ -63,8 +66,6 @@ async function main(): Promise<void> {
   const proxy = await startProxy(config, { port, host: values.host, log }).catch((e: unknown) => {
     fail(e instanceof RouterError ? e.message : `cannot start: ${(e as Error).message}`);
   });
-  const strategy = typeof config.router.strategy === 'object' ? config.router.strategy.name : (config.router.strategy ?? 'round-robin');
-  console.log(`llm-router listening on ${proxy.url}/v1 (${config.endpoints.length} endpoints, strategy ${strategy})`);
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -79,8 +80,27 @@ async function main(): Promise<void> {
       },
     );
   };
+  const file = values.config;
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    let next, r;
+    try {
+      next = loadProxyConfig(file);
+      r = proxy.reload(next); // builds the new router first: a bad strategy param throws here, nothing swapped
+    } catch (e) {
+      return void console.error(`SIGHUP: kept the running config; ${file} is not valid:\n${e instanceof RouterError ? e.message : String(e)}`);
+    }
+    for (const w of missingKeyEnvs(next.endpoints)) console.error(`warning: ${w} (requests to it go without Authorization)`);
+    console.error(
+      `SIGHUP: reloaded ${file} (${next.endpoints.length} endpoints; kept stats of ${r.kept.length}, fresh ${r.fresh.join(', ') || 'none'}, removed ${r.removed.join(', ') || 'none'})` +
+        (r.serverChanged ? '; the server section changed: restart to apply it' : ''),
+    );
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Only now: whoever waits for this line may signal at once, and the handlers must be there.
+  const strategy = typeof config.router.strategy === 'object' ? config.router.strategy.name : (config.router.strategy ?? 'round-robin');
+  console.log(`llm-router listening on ${proxy.url}/v1 (${config.endpoints.length} endpoints, strategy ${strategy})`);
 }
 
 function fail(msg: string): never {
