@@ -13,6 +13,7 @@ import { MAX_TIMER_MS, type RouterConfigInput, parseRouterConfig } from './confi
 import { RouterError, toRouterError } from './errors.js';
 import { EventBus, type RouterEvent } from './events.js';
 import { type Random, systemRandom } from './random.js';
+import { GroupRefiner } from './refine.js';
 import { EndpointSlot, ModelGroup } from './select.js';
 import { EndpointStats } from './stats.js';
 import { type Classifier, type Strategy, createStrategy } from './strategy.js';
@@ -138,6 +139,9 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
   for (const model of new Set(endpoints.map((e) => e.model)))
     groups.set(model, new ModelGroup(model, slots.filter((s) => s.endpoint.model === model)));
 
+  const baseModels = [...groups.keys()].sort();
+  // Context-window and region routing: derived groups, added to `groups` on first use.
+  const refiner = new GroupRefiner(groups);
   // Per model: the model followed by its configured fallbacks (computed once; no per-request arrays).
   const modelLists = new Map<string, readonly string[]>();
   for (const model of groups.keys()) modelLists.set(model, Object.freeze([...new Set([model, ...(cfg.fallbacks[model] ?? [])])]));
@@ -175,12 +179,12 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
     }
     if (!Array.isArray(m) || m.length === 0 || !m.every((x) => typeof x === 'string'))
       throw new RouterError('invalid_request', 'request.model: expected a model name or a non-empty list of model names');
-    for (const x of m as string[]) if (!groups.has(x)) throw unknownModel(x);
+    for (const x of m as string[]) if (!modelLists.has(x)) throw unknownModel(x);
     return m as string[];
   }
 
   function unknownModel(m: string): RouterError {
-    return new RouterError('unknown_model', `no endpoint serves model "${m}"; known models: ${[...groups.keys()].sort().join(', ')}`);
+    return new RouterError('unknown_model', `no endpoint serves model "${m}"; known models: ${baseModels.join(', ')}`);
   }
 
   function routeDirect(req: RouteRequest, sink: RouteSink<RouteResult>, opts?: { signal?: AbortSignal }): void {
@@ -188,6 +192,7 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
     try {
       models = resolveModels(req);
       checkRequest(req, opts?.signal);
+      models = refiner.refine(models, req);
     } catch (e) {
       return sink.routeFailed(toRouterError(e));
     }
@@ -202,14 +207,14 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
     candidates(model) {
       const now = clock.now();
       if (model !== undefined) {
-        const g = groups.get(model);
+        const g = modelLists.has(model) ? groups.get(model) : undefined;
         if (g === undefined) throw unknownModel(model);
         return g.slots.map((s) => s.snapshot(now));
       }
       return slots.map((s) => s.snapshot(now));
     },
     endpoints: Object.freeze(endpoints),
-    models: () => [...groups.keys()].sort(),
+    models: () => [...baseModels],
     strategy,
     on: (listener) => bus.on(listener),
     close() {
@@ -243,6 +248,7 @@ function checkRequest(req: RouteRequest, signal: unknown): void {
   if (req.messages !== undefined && !Array.isArray(req.messages)) bad('messages', 'an array of messages');
   if (req.prompt !== undefined && typeof req.prompt !== 'string') bad('prompt', 'a string');
   if (req.promptClass !== undefined && typeof req.promptClass !== 'string') bad('promptClass', 'a string');
+  if (req.region !== undefined && typeof req.region !== 'string') bad('region', 'a string');
   if (req.stream !== undefined && typeof req.stream !== 'boolean') bad('stream', 'a boolean');
   if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) bad('body', 'an object');
   if (signal !== undefined) {

@@ -31,6 +31,8 @@ export const clientKeySchema = z
       .optional(),
     /** Requests per minute allowed for this key (token bucket); unlimited when absent. */
     rpm: z.number().int().positive().optional(),
+    /** Requests with this key prefer endpoints in this region (an `x-router-region` header overrides it). */
+    region: z.string().min(1).optional(),
   })
   .refine((k) => (k.keyEnv === undefined) !== (k.keySha256 === undefined), {
     message: 'set exactly one of keyEnv (key_env) or keySha256 (key_sha256)',

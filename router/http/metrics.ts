@@ -117,6 +117,13 @@ export function createMetrics(candidates: () => readonly Candidate[], prefix = '
     },
   });
 
+  const fallbacks = new Counter({
+    name: `${prefix}fallback_attempts_total`,
+    help: 'Attempts that moved down the request\'s model list: to a fallback model, or out of the preferred region to the rest of the group (by the group moved to).',
+    labelNames: ['model'] as const,
+    registers: [registry],
+  });
+
   const ep = (e: string): string => (e === '' ? 'none' : e);
   // Per endpoint id: its series, looked up once (the hot path is then a Map get and adds).
   const perEndpoint = new Map<string, { lat: HistogramSeries; ttft: HistogramSeries; byStatus: Map<number, CounterSeries> }>();
@@ -157,6 +164,9 @@ export function createMetrics(candidates: () => readonly Candidate[], prefix = '
             }
             if (e.costUsd > 0) cost.child(id).value += e.costUsd;
           }
+          break;
+        case 'attempt-start':
+          if (e.reason === 'fallback-model') fallbacks.labels(e.model).inc();
           break;
         case 'retry':
           retries.labels(e.kind).inc();

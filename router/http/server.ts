@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { RouterError } from '../core/errors.js';
 import type { RouterListener } from '../core/events.js';
 import type { Candidate, Endpoint, RouteRequest, TransportResponse } from '../core/types.js';
-import { createAuth, type Auth } from './auth.js';
+import { createAuth, type Auth, type ClientKey } from './auth.js';
 import type { ServerConfig } from './config.js';
 import {
   HttpError,
@@ -117,6 +117,12 @@ const HARD_BODY_CAP = 64 * 1024 * 1024;
 export const MAX_JSON_DEPTH = 128;
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+/** The region a request prefers: the `x-router-region` header (up to 64 characters), else its client key's. */
+function regionOf(req: IncomingMessage, key: ClientKey): string | undefined {
+  const h = req.headers['x-router-region'];
+  return typeof h === 'string' && h !== '' && h.length <= 64 ? h : key.region;
+}
 
 export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   const cfg = opts.server;
@@ -241,6 +247,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       maxTokens: valid.max_tokens ?? valid.max_completion_tokens ?? undefined,
       sessionKey: sessionKeyOf(req, valid.user),
       body: valid as Record<string, unknown>,
+      region: regionOf(req, a),
     };
 
     const call = new ChatCall(chatEnv, res, rr, ac, t0);

@@ -1,6 +1,6 @@
 /**
- * Config reload (SIGHUP): validated first, requests in flight finish on the router that took
- * them, unchanged endpoints keep their stats; plus --check and the default process metrics.
+ * Operator ergonomics. Config reload (SIGHUP): validated first, requests in flight finish on the router that took
+ * them, unchanged endpoints keep their stats; --check; the default process metrics; region preference.
  * Loopback only, bounded: requests are held at the stub upstream until released (no sleeps).
  */
 import { spawn } from 'node:child_process';
@@ -45,10 +45,10 @@ afterAll(() => stub.close());
 const ep = (id: string, upstream: string) => ({ id, provider: 'stub', model: 'chat', upstream_model: upstream, base_url: stub.base });
 const config = (endpoints: object[], strategy = 'round-robin') => ({ server: { port: 0 }, endpoints, strategy, retry: { max_attempts: 1 } });
 
-async function ask(url: string): Promise<{ status: number; content: string }> {
+async function ask(url: string, headers: Record<string, string> = {}): Promise<{ status: number; content: string }> {
   const r = await fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }),
   });
   const j = (await r.json()) as { choices?: Array<{ message: { content: string } }> };
@@ -94,6 +94,33 @@ describe('proxy reload under load', () => {
     expect(text).toMatch(/^process_resident_memory_bytes \d/m);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
     expect(text).toMatch(/^llm_router_requests_total\{/m);
+  });
+});
+
+describe('proxy region preference', () => {
+  it('x-router-region, else the client key region, picks the endpoints of that region first', async () => {
+    process.env.OPS_TEST_KEY = 'k-eu';
+    const proxy = await startProxy({
+      server: { port: 0, client_keys: [{ name: 'eu-team', key_env: 'OPS_TEST_KEY', region: 'eu-west' }] },
+      endpoints: [
+        { ...ep('us', 'm-us'), region: 'us-east' },
+        { ...ep('eu', 'm-eu'), region: 'eu-west' },
+      ],
+      strategy: 'priority', // without a region, always "us" (first in order)
+    });
+    try {
+      const via = async (headers: Record<string, string>) => {
+        const p = ask(proxy.url, { authorization: 'Bearer k-eu', ...headers });
+        await waitHeld(1);
+        releaseAll();
+        return (await p).content;
+      };
+      expect(await via({})).toBe('m-eu'); // the key's region
+      expect(await via({ 'x-router-region': 'us-east' })).toBe('m-us'); // the header wins
+    } finally {
+      await proxy.close(1000);
+      delete process.env.OPS_TEST_KEY;
+    }
   });
 });
 
