@@ -53,6 +53,9 @@ export function summaryRows(r: ResultsFile): SummaryTable {
   ];
   const hasQuality = r.strategies.some((s) => s.summary.qualityOk !== undefined);
   if (hasQuality) columns.push({ key: 'quality', label: 'quality ok %', better: 'max' });
+  // Sim runs: spend on every upstream attempt, and the part of it the client got nothing from.
+  const hasSpend = r.strategies.some((s) => s.summary.attemptCostPer1kOk !== undefined);
+  if (hasSpend) columns.push({ key: 'attemptCost', label: 'USD / 1k ok, all attempts', better: 'min' }, { key: 'wasted', label: 'wasted USD', better: 'min' });
   if (hasRegret)
     columns.push(
       { key: 'regretCost', label: 'regret USD', better: 'min' },
@@ -76,6 +79,7 @@ export function summaryRows(r: ResultsFile): SummaryTable {
       cell(m.attemptsPerRequest, 2),
     ];
     if (hasQuality) cells.push(cell(m.qualityOk === undefined ? null : 100 * m.qualityOk, 1));
+    if (hasSpend) cells.push(withCi(cell(m.attemptCostPer1kOk ?? null, 4), s, 'attemptCostPer1kOk', 4), cell(m.wastedUsd ?? null, 4));
     if (hasRegret)
       cells.push(cell(s.regret?.costUsd ?? null, 4), cell(s.regret?.p99Ms ?? null, 0), cell(s.regret?.errors ?? null, 0));
     return { strategy: s.strategy, cells };

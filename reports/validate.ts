@@ -32,6 +32,9 @@ const summary = z.looseObject({
   recoverS: nullableNonNeg,
   errorsByKind: z.record(z.string(), nonNeg).optional(),
   qualityOk: frac.optional(),
+  attemptCostUsd: nonNeg.optional(),
+  wastedUsd: nonNeg.optional(),
+  attemptCostPer1kOk: nonNeg.optional(),
 });
 
 const timelinePoint = z.looseObject({

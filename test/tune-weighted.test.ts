@@ -65,6 +65,11 @@ describe('tune weighted: one endpoint 3x slower', () => {
     const yaml = join(outcome.outDir, 'tuned-config.yaml');
     expect(files).toContain(yaml);
     const cfg = loadProxyConfig(yaml);
+    // A readable diff: a header with default -> tuned values and the measured effect, then snake_case non-default fields.
+    const text = readFileSync(yaml, 'utf8');
+    expect(text).toMatch(/^# Tuned parameters \(default -> tuned\):\n# {3}strategy\.params\.weights\.\S+: \S+ -> \S+$/m);
+    expect(text).toMatch(/^# {3}p99 ms: \d+ \[-?\d+, \d+\] -> \d+ \[-?\d+, \d+\]$/m);
+    expect(text).not.toMatch(/^\s*(baseUrl|upstreamModel|consecutiveFailures):/m);
     expect(cfg.endpoints.map((e) => e.id)).toEqual(['fast-a', 'fast-b', 'slow']);
     expect(cfg.endpoints.every((e) => /^http:\/\/127\.0\.0\.1:\d+\/v1$/.test(e.baseUrl ?? ''))).toBe(true);
     const strategy = cfg.router.strategy as { name: string; params: { weights: Record<string, number> } };
