@@ -115,6 +115,8 @@ export function importLiteLlm(raw: unknown, where = 'LiteLLM config'): GatewayIm
     ...(timeoutS !== undefined ? { timeouts: { total_ms: timeoutS * 1000 } } : {}),
     hedging: { enabled: false },
   };
+  if (cfg.model_list.some((d) => d.litellm_params.order !== undefined))
+    warnings.push('litellm_params.order: carried as priority (the priority strategy reads it); the LiteLLM baselines do not filter by it as LiteLLM does');
   if (allowedFails > 0) warnings.push('router_settings.allowed_fails: LiteLLM counts failures per minute; carried as consecutive failures before ejection');
   const skipped = notCarried(raw as Obj, cfg);
   if (skipped.length) warnings.unshift(`not carried (no equivalent here): ${skipped.join(', ')}`);
