@@ -10,7 +10,26 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const CASES: Record<string, string> = { sim: 'sim.ts', proxy: 'proxy.ts' };
 
+const USAGE = `usage: npm run bench -- [--only sim|proxy] [--quick] [--requests N] [--rss-requests N] [--semi-space MB]
+                  [--quantum MS] [--cpu-prof DIR] [--parts LIST] [--connections N] [--streams N] [--runtime tsx|compiled]
+  every benchmark in its own process; figures are ratios against a baseline measured in the same run`;
+/** Flags the cases read (bench/sim.ts, bench/proxy.ts): with a value, or alone. */
+const VALUE_FLAGS = new Set(['--only', '--requests', '--rss-requests', '--semi-space', '--quantum', '--cpu-prof', '--parts', '--connections', '--streams', '--runtime']);
+const BARE_FLAGS = new Set(['--quick']);
+
 const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i]!;
+  if (VALUE_FLAGS.has(a) && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) i++;
+  else if (!BARE_FLAGS.has(a)) {
+    console.error(`bench: ${VALUE_FLAGS.has(a) ? `${a} needs a value` : `unknown argument "${a}"`}\n${USAGE}`);
+    process.exit(2);
+  }
+}
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
 if (only !== undefined && !(only in CASES)) {

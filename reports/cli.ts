@@ -8,7 +8,8 @@ import { ResultsError, parseResults } from './validate.js';
 /**
  * `npm run report -- <results.json> [--out DIR]`: re-render a saved run. Output goes next to
  * the results file unless --out says otherwise. Bad input prints one clear message (naming
- * the file and field) and exits 1 — never a stack trace.
+ * the file and field) and exits 2 (like every other npm script); a failure while rendering
+ * exits 1 — never a stack trace.
  */
 
 const USAGE = 'usage: npm run report -- <results.json> [--out DIR]';
@@ -16,7 +17,7 @@ const USAGE = 'usage: npm run report -- <results.json> [--out DIR]';
 async function main(argv: string[]): Promise<number> {
   let args;
   try {
-    args = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } } });
+    args = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
     return fail(`${(e as Error).message}\n${USAGE}`);
   }
@@ -50,9 +51,10 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-function fail(message: string): number {
+/** Print the message; exit 2 = bad input (the default), 1 = the rendering failed. */
+function fail(message: string, code = 2): number {
   console.error(`report: ${message}`);
-  return 1;
+  return code;
 }
 
 main(process.argv.slice(2)).then(
@@ -61,6 +63,6 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     // Validation errors already name file and field; anything else gets its message only.
-    process.exitCode = fail(e instanceof ResultsError ? e.message : `failed: ${(e as Error)?.message ?? String(e)}`);
+    process.exitCode = e instanceof ResultsError ? fail(e.message) : fail(`failed: ${(e as Error)?.message ?? String(e)}`, 1);
   },
 );

@@ -22,6 +22,14 @@ export interface StrategySummary {
   costUsd: number;
   costPer1kOk: number;
   attemptsPerRequest: number;
+  /**
+   * Sim only: spend on every upstream attempt (retries, failovers, hedges; aborted ones
+   * billed as if completed), the part of it the client got no answer from, and the
+   * former per 1k ok requests (what `npm run tune`'s cost objective minimises).
+   */
+  attemptCostUsd?: number;
+  wastedUsd?: number;
+  attemptCostPer1kOk?: number;
   /** endpoint/provider id -> share of successful requests served (0..1). */
   providerShare: Record<string, number>;
   /** Seconds from fault onset until the faulty provider's share stays < 5% for 3 consecutive 1-s windows. */

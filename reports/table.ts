@@ -61,6 +61,9 @@ export function summaryRows(r: ResultsFile): SummaryTable {
       { key: 'cached', label: 'cached tokens %', better: 'max' },
       { key: 'cacheSaved', label: 'cache saved USD', better: 'max' },
     );
+  // Sim runs: spend on every upstream attempt, and the part of it the client got nothing from.
+  const hasSpend = r.strategies.some((s) => s.summary.attemptCostPer1kOk !== undefined);
+  if (hasSpend) columns.push({ key: 'attemptCost', label: 'USD / 1k ok, all attempts', better: 'min' }, { key: 'wasted', label: 'wasted USD', better: 'min' });
   if (hasRegret)
     columns.push(
       { key: 'regretCost', label: 'regret USD', better: 'min' },
@@ -90,6 +93,7 @@ export function summaryRows(r: ResultsFile): SummaryTable {
         withCi(cell(m.cachedTokenShare === undefined ? null : 100 * m.cachedTokenShare, 1), s, CI_KEYS.cachedTokenShare, 1, 100),
         withCi(cell(m.cacheSavingsUsd ?? null, 4), s, CI_KEYS.cacheSavingsUsd, 4),
       );
+    if (hasSpend) cells.push(withCi(cell(m.attemptCostPer1kOk ?? null, 4), s, 'attemptCostPer1kOk', 4), cell(m.wastedUsd ?? null, 4));
     if (hasRegret)
       cells.push(cell(s.regret?.costUsd ?? null, 4), cell(s.regret?.p99Ms ?? null, 0), cell(s.regret?.errors ?? null, 0));
     return { strategy: s.strategy, cells };

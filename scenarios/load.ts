@@ -5,6 +5,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { formatZodError } from '../router/core/config.js';
 import { compileReplay } from '../simulator/outcome-replay.js';
 import { crossCheck, providerId, scenarioSchema, type Scenario } from './schema.js';
+import { detectGateway, gatewayScenario, importGateway } from './gateway/to-scenario.js';
 
 /**
  * Finds and validates scenario files. A scenario is named by its file name in
@@ -61,6 +62,9 @@ export function parseScenario(text: string, file: string): Scenario {
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw new ScenarioError(`${file}: expected a YAML mapping with name, providers, load, strategies...`);
+  // A LiteLLM or Portkey config stands for the scenario that simulates it (npm run convert shows the warnings).
+  const gateway = detectGateway(raw);
+  if (gateway !== null) raw = gatewayScenario(importGateway(gateway, raw, file), file);
   const r = scenarioSchema.safeParse(raw);
   if (!r.success) throw new ScenarioError(`invalid scenario:\n${formatZodError(r.error, file)}`);
   const problems = crossCheck(r.data);

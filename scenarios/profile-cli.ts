@@ -49,11 +49,12 @@ function parse(argv: string[]): { scenario: string; strategy?: string; durationS
     r = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { strategy: { type: 'string' }, duration: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } },
+      options: { strategy: { type: 'string' }, duration: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (e) {
     throw new ScenarioError(`${(e as Error).message}\n${USAGE}`);
   }
+  if (r.values.help) throw new ScenarioError(USAGE, 0);
   if (r.positionals.length !== 1) throw new ScenarioError(`expected one scenario\n${USAGE}`);
   const num = (flag: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
@@ -207,7 +208,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    process.stderr.write(`${e instanceof ScenarioError ? '' : 'profile failed: '}${e instanceof Error ? e.message : String(e)}\n`);
+    const help = e instanceof ScenarioError && e.exitCode === 0;
+    (help ? process.stdout : process.stderr).write(`${e instanceof ScenarioError ? '' : 'profile failed: '}${e instanceof Error ? e.message : String(e)}\n`);
     void stopAll().finally(() => process.exit(e instanceof ScenarioError ? e.exitCode : 1));
   },
 );

@@ -41,7 +41,7 @@ export function scenarioRouterConfig(
     return {
       id: p.id,
       provider: prof.provider ?? p.id,
-      model: s.model,
+      model: p.endpoint.model ?? s.model,
       upstreamModel: prof.model,
       ...(opts.baseUrls ? { baseUrl: opts.baseUrls[p.id] } : {}),
       weight: p.endpoint.weight ?? 1,

@@ -25,6 +25,8 @@ export const endpointAttrsSchema = z.strictObject({
   priority: z.number().int().optional(),
   region: z.string().optional(),
   tags: z.array(z.string()).optional(),
+  /** The model group this endpoint serves, when not the scenario's `model` (a fallback group). */
+  model: z.string().min(1).optional(),
 });
 
 export const providerRefSchema = z.strictObject({

@@ -3,7 +3,7 @@ import { createProgress } from './progress.js';
 import { resolveProviders } from './resolve.js';
 import { tableText } from '../reports/table.js';
 import { parseTuneArgs } from './tune/args.js';
-import { writeTuneFiles } from './tune/outputs.js';
+import { exportTuned, writeTuneFiles } from './tune/outputs.js';
 import { writeTuneReport } from './tune/report.js';
 import { describeSpace, searchSpace, TuneInputError, tunableStrategies } from './tune/space.js';
 import { closest, DEFAULTS, runTune, type TuneOutcome } from './tune/tune.js';
@@ -62,6 +62,7 @@ async function main(): Promise<number> {
     if (o.holdoutSeeds.length)
       process.stdout.write(`\nheld-out seeds ${o.holdoutSeeds.join(', ')}: tuned ${fmt(h.tuned.value)}${h.tuned.feasible ? '' : ' (violates)'} vs default ${fmt(h.default.value)}${h.default.feasible ? '' : ' (violates)'}\n`);
     const files = [...writeTuneFiles(o), ...(await writeTuneReport(o)).slice(0, 1)];
+    if (args.exportTo !== undefined && o.satisfied) files.push(...exportTuned(o, args.exportTo));
     process.stdout.write(`\nwrote ${o.outDir}/ (${files.map((f) => f.slice(o.outDir.length + 1)).join(', ')}, charts) in ${o.wallS.toFixed(1)} s (${o.mode === 'workers' ? `${o.workers} workers` : 'in-thread'})\n`);
     if (!o.satisfied) {
       printClosest(o);

@@ -39,6 +39,10 @@ export interface MetricsRecord {
   /** RouterError code (or any kind label) for a failed request. */
   errorCode?: string | undefined;
   costUsd?: number;
+  /** Spend on every upstream attempt of the request (sim: aborted ones included). */
+  attemptCostUsd?: number;
+  /** Part of attemptCostUsd whose answer the client did not get. */
+  wastedUsd?: number;
   attempts?: number;
   /** Every endpoint tried, in order (for traffic share); defaults to [endpointId]. */
   attemptEndpoints?: readonly string[] | undefined;
@@ -204,6 +208,9 @@ export class MetricsCollector {
   private ok = 0;
   private errors = 0;
   private costUsd = 0;
+  /** Sums of attemptCostUsd / wastedUsd; null until a record carries them (http mode never does). */
+  private attemptCostUsd: number | null = null;
+  private wastedUsd = 0;
   private attempts = 0;
   private acceptable = 0;
   private judged = 0;
@@ -247,6 +254,10 @@ export class MetricsCollector {
     w.requests++;
     this.costUsd += cost;
     w.costUsd += cost;
+    if (r.attemptCostUsd !== undefined) {
+      this.attemptCostUsd = (this.attemptCostUsd ?? 0) + r.attemptCostUsd;
+      this.wastedUsd += r.wastedUsd ?? 0;
+    }
     this.attempts += attempts;
     this.inputTokens += r.inputTokens ?? 0;
     this.outputTokens += r.outputTokens ?? 0;
@@ -360,6 +371,11 @@ export class MetricsCollector {
     if (this.prefixed > 0) {
       summary.cachedTokenShare = this.prefixInput > 0 ? this.cached / this.prefixInput : 0;
       summary.cacheSavingsUsd = this.cacheSaved;
+    }
+    if (this.attemptCostUsd !== null) {
+      summary.attemptCostUsd = this.attemptCostUsd;
+      summary.wastedUsd = this.wastedUsd;
+      summary.attemptCostPer1kOk = this.ok > 0 ? (this.attemptCostUsd / this.ok) * 1000 : 0;
     }
     const windows = Math.max(this.windows.length, Math.ceil(opts.durationS ?? 0));
     const timeline: TimelinePoint[] = [];

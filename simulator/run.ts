@@ -103,6 +103,8 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
   readonly prefixHashes: ArrayLike<number> | undefined;
   promptClass: string | undefined = undefined;
   cost = 0;
+  /** What every upstream attempt cost, aborted ones included (billed as if completed: an upper bound). */
+  spent = 0;
   attempts = 0;
   lastEndpoint = '';
   /** Endpoints tried, in order; only built from the second attempt on (lastEndpoint covers one). */
@@ -288,7 +290,11 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     },
     onAttemptEnd: (a: AttemptInfo, completed: boolean) => {
       const l = liveOf(a.route);
-      if (!l || !completed) return;
+      if (!l) return;
+      // A hedge loser or a timed-out attempt was still sent: the provider bills the prompt and
+      // generates until it notices; counted in full (an upper bound) as attempt spend.
+      l.spent += a.outcome.costUsd;
+      if (!completed) return;
       l.cost += a.outcome.costUsd;
       if (a.outcome.cacheSavingsUsd !== undefined) l.cacheSaved += a.outcome.cacheSavingsUsd;
       if (a.outcome.kind === 'ok') l.okOutcome = a.outcome;
@@ -326,6 +332,9 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       endpointId: l.lastEndpoint || undefined,
       errorCode,
       costUsd: l.cost,
+      attemptCostUsd: l.spent,
+      // Spend on attempts whose answer the client did not get (retries, failovers, hedges).
+      wastedUsd: l.spent - (ok && l.okOutcome !== undefined ? l.okOutcome.costUsd : 0),
       attempts: l.attempts,
       attemptEndpoints: l.tried ?? undefined,
       acceptable,

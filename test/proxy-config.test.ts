@@ -45,15 +45,20 @@ describe('proxy config', () => {
   });
 
   it('names the bad field', () => {
-    expect(message(() => parseProxyConfig({ endpoints: [ep(1, { weight: -1 })] }, 'f.yaml'))).toContain('f.yaml.endpoints[0].weight');
-    expect(message(() => parseProxyConfig({ endpoints: [{ provider: 'p', model: 'm' }] }))).toContain('config.endpoints[0].baseUrl');
-    expect(message(() => parseProxyConfig({ endpoints: [ep(1)], server: { port: 'x' } }))).toContain('config.server.port');
+    // The file is named once; each field as the file spelled it (snake_case or camelCase).
+    expect(message(() => parseProxyConfig({ endpoints: [ep(1, { weight: -1 })] }, 'f.yaml'))).toMatch(/^invalid f\.yaml:\nendpoints\[0\]\.weight: /);
+    expect(message(() => parseProxyConfig({ endpoints: [{ provider: 'p', model: 'm' }] }))).toContain('\nendpoints[0].base_url: required by the proxy');
+    expect(message(() => parseProxyConfig({ endpoints: [ep(1)], server: { port: 'x' } }))).toContain('\nserver.port');
     expect(message(() => parseProxyConfig({ endpoints: [ep(1)], server: { headers_timeout_ms: 40_000 } }))).toContain(
-      'config.server.headersTimeoutMs: headersTimeoutMs must be <= requestTimeoutMs',
+      '\nserver.headers_timeout_ms: headersTimeoutMs must be <= requestTimeoutMs',
     );
-    expect(message(() => parseProxyConfig({ endpoints: [ep(1)], server: { allowedOrigins: 'https://a' } }))).toContain('config.server.allowedOrigins');
-    expect(message(() => parseProxyConfig({ endpoints: [ep(1)], server: { clientKeys: [{ rpm: 1 }] } }))).toContain(
-      'config.server.clientKeys[0]',
+    expect(message(() => parseProxyConfig({ endpoints: [ep(1)], server: { allowedOrigins: 'https://a' } }))).toContain('\nserver.allowedOrigins');
+    expect(message(() => parseProxyConfig({ endpoints: [ep(1)], server: { client_keys: [{ rpm: 1 }] } }))).toContain(
+      '\nserver.client_keys[0]',
+    );
+    expect(message(() => parseProxyConfig({ endpoints: [ep(1)], retry: { max_attempts: 0 } }, 'bad.yaml'))).toMatch(/\nretry\.max_attempts: /);
+    expect(message(() => parseProxyConfig({ endpoints: [ep(1)], health: { base_ejection_ms: 10, max_ejection_ms: 5 } }, 'b.yaml'))).toBe(
+      'invalid b.yaml:\nhealth.max_ejection_ms: expected >= health.baseEjectionMs',
     );
     expect(message(() => parseProxyConfig({ endpoints: [ep(1, { baseUrl: 'http://x/v1' })] }))).toContain('given twice');
     expect(message(() => parseProxyConfig({ endpoints: [ep(1), ep(1)] }))).toContain('duplicate endpoint id');

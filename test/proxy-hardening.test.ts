@@ -140,7 +140,7 @@ describe('proxy hardening', () => {
     for (const bad of ['https://app.example/path', 'app.example', 'ftp://x', 'null', 'https://u@app.example'])
       expect(normaliseOrigin(bad), bad).toBeNull();
     expect(() => parseProxyConfig({ endpoints: [{ provider: 'x', model: 'm', baseUrl: 'http://127.0.0.1:1/v1' }], server: { allowedOrigins: ['https://a.example/x'] } })).toThrow(
-      /config\.server\.allowedOrigins\[0\]: an origin/,
+      /\nserver\.allowedOrigins\[0\]: an origin/,
     );
   });
 

@@ -34,13 +34,13 @@ describe('npm run report', () => {
     for (const f of ['report.html', 'throughput.svg', 'throughput.png', 'regret.png']) expect(existsSync(join(out, f)), f).toBe(true);
   });
 
-  it('rejects a malformed file naming the field, exit 1, no stack trace', async () => {
+  it('rejects a malformed file naming the field, exit 2, no stack trace', async () => {
     const j = sampleJson();
     j.strategies[2].summary.latencyMs = { p50: 1, p90: 2, p99: 'slow', p999: 4, max: 5 };
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify(j));
     const r = await run([file, '--out', join(dir, 'bad-out')]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain(file);
     expect(r.stderr).toContain('strategies[2].summary.latencyMs.p99');
     noStack(r.stderr);
@@ -51,11 +51,11 @@ describe('npm run report', () => {
     const file = join(dir, 'trunc.json');
     writeFileSync(file, '{"scenario": "x", "strat');
     const [missing, trunc, none] = await Promise.all([run([join(dir, 'nope.json')]), run([file]), run([])]);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope\.json: cannot read results file \(no such file\)/);
-    expect(trunc.code).toBe(1);
+    expect(trunc.code).toBe(2);
     expect(trunc.stderr).toMatch(/trunc\.json: not valid JSON/);
-    expect(none.code).toBe(1);
+    expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/usage: npm run report -- <results\.json>/);
     for (const r of [missing, trunc, none]) noStack(r.stderr);
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../router/core/random.js';
 import { parseTuneArgs } from '../scenarios/tune/args.js';
 import { planRungs, planRuns } from '../scenarios/tune/halving.js';
-import { compareVerdicts, judge } from '../scenarios/tune/objective.js';
+import { compareVerdicts, describeObjective, judge } from '../scenarios/tune/objective.js';
 import { sampleParam } from '../scenarios/tune/sampler.js';
 import { searchSpace, TuneInputError } from '../scenarios/tune/space.js';
 import { closest, runTune } from '../scenarios/tune/tune.js';
@@ -83,12 +83,22 @@ describe('search pieces', () => {
 
   it('feasible configs rank first; infeasible ones by violation', () => {
     const limits = { p99Ms: 1000, errorRate: 0.01 };
-    const ok = judge('cost', limits, { costPer1kOk: 0.5, p99Ms: 900, errorRate: 0 });
-    const cheapButSlow = judge('cost', limits, { costPer1kOk: 0.1, p99Ms: 1500, errorRate: 0 });
-    const slower = judge('cost', limits, { costPer1kOk: 0.1, p99Ms: 3000, errorRate: 0 });
+    const ok = judge('cost', limits, { costPer1kOk: 0.5, p99Ms: 900, errorRate: 0, attemptsPerRequest: 1 });
+    const cheapButSlow = judge('cost', limits, { costPer1kOk: 0.1, p99Ms: 1500, errorRate: 0, attemptsPerRequest: 1 });
+    const slower = judge('cost', limits, { costPer1kOk: 0.1, p99Ms: 3000, errorRate: 0, attemptsPerRequest: 1 });
     expect(ok.feasible).toBe(true);
     expect(cheapButSlow.violation).toBeCloseTo(0.5, 9);
     expect([slower, cheapButSlow, ok].sort(compareVerdicts)).toEqual([ok, cheapButSlow, slower]);
+  });
+
+  it('--max-attempts-per-request and --min-ok-pct constrain every objective', () => {
+    const limits = { attemptsPerRequest: 1.2, minOkPct: 99.7 };
+    const hedged = judge('cost', limits, { costPer1kOk: 0.1, p99Ms: 900, errorRate: 0.001, attemptsPerRequest: 1.8 });
+    expect(hedged.violation).toBeCloseTo(0.5, 9); // 1.8 / 1.2 - 1
+    const lossy = judge('p99', limits, { costPer1kOk: 0.1, p99Ms: 900, errorRate: 0.005, attemptsPerRequest: 1.05 });
+    expect(lossy.violation).toBeCloseTo(99.7 / 99.5 - 1, 9);
+    expect(judge('score', limits, { costPer1kOk: 0.1, p99Ms: 900, errorRate: 0.002, attemptsPerRequest: 1.1 }).feasible).toBe(true);
+    expect(describeObjective('cost', limits)).toBe('minimise spend on every upstream attempt per 1k ok requests subject to attempts/request <= 1.2, ok >= 99.7%');
   });
 });
 

@@ -19,12 +19,12 @@ describe('tune for quality', () => {
 
   it('a minimum quality constrains the cost objective: a shortfall is a violation, relative to the minimum', () => {
     const limits = { minQuality: 0.8 };
-    const ok = judge('cost', limits, { costPer1kOk: 1, p99Ms: 100, errorRate: 0, qualityOk: 0.82 });
-    const short = judge('cost', limits, { costPer1kOk: 0.5, p99Ms: 100, errorRate: 0, qualityOk: 0.72 });
+    const ok = judge('cost', limits, { costPer1kOk: 1, p99Ms: 100, errorRate: 0, attemptsPerRequest: 1, qualityOk: 0.82 });
+    const short = judge('cost', limits, { costPer1kOk: 0.5, p99Ms: 100, errorRate: 0, attemptsPerRequest: 1, qualityOk: 0.72 });
     expect(ok.feasible).toBe(true);
     expect(short.feasible).toBe(false);
     expect(short.violation).toBeCloseTo(0.1, 12); // 1 − 0.72 / 0.8
-    expect(judge('cost', limits, { costPer1kOk: 1, p99Ms: 100, errorRate: 0 }).violation).toBe(1); // no quality figure
+    expect(judge('cost', limits, { costPer1kOk: 1, p99Ms: 100, errorRate: 0, attemptsPerRequest: 1 }).violation).toBe(1); // no quality figure
     expect(describeObjective('cost', limits)).toContain('quality >= 80.0%');
   });
 

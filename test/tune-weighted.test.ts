@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { loadProxyConfig } from '../router/http/config.js';
-import { writeTuneFiles } from '../scenarios/tune/outputs.js';
+import { exportTuned, writeTuneFiles } from '../scenarios/tune/outputs.js';
 import { writeTuneReport } from '../scenarios/tune/report.js';
 import { LABELS, runTune, type TuneOutcome } from '../scenarios/tune/tune.js';
 import { writeSlowScenario } from './tune-scenario.js';
@@ -65,11 +66,23 @@ describe('tune weighted: one endpoint 3x slower', () => {
     const yaml = join(outcome.outDir, 'tuned-config.yaml');
     expect(files).toContain(yaml);
     const cfg = loadProxyConfig(yaml);
+    // A readable diff: a header with default -> tuned values and the measured effect, then snake_case non-default fields.
+    const text = readFileSync(yaml, 'utf8');
+    expect(text).toMatch(/^# Tuned parameters \(default -> tuned\):\n# {3}strategy\.params\.weights\.\S+: \S+ -> \S+$/m);
+    expect(text).toMatch(/^# {3}p99 ms: \d+ \[-?\d+, \d+\] -> \d+ \[-?\d+, \d+\]$/m);
+    expect(text).not.toMatch(/^\s*(baseUrl|upstreamModel|consecutiveFailures):/m);
     expect(cfg.endpoints.map((e) => e.id)).toEqual(['fast-a', 'fast-b', 'slow']);
     expect(cfg.endpoints.every((e) => /^http:\/\/127\.0\.0\.1:\d+\/v1$/.test(e.baseUrl ?? ''))).toBe(true);
     const strategy = cfg.router.strategy as { name: string; params: { weights: Record<string, number> } };
     expect(strategy.name).toBe('weighted');
     expect(strategy.params.weights.slow).toBe(outcome.best.values['params.weights.slow']);
+
+    // --export litellm: the tuned weights as LiteLLM simple-shuffle weights; what LiteLLM lacks in the header.
+    const [litellm] = exportTuned(outcome, 'litellm');
+    const lite = readFileSync(litellm!, 'utf8');
+    expect(lite).toMatch(/^# Not carried \(LiteLLM cannot express\):$/m);
+    const slow = (YAML.parse(lite) as { model_list: Array<{ litellm_params: { weight: number }; model_info: { id: string } }> }).model_list.find((d) => d.model_info.id === 'slow')!;
+    expect(slow.litellm_params.weight).toBe(outcome.best.values['params.weights.slow']);
 
     const json = JSON.parse(readFileSync(join(outcome.outDir, 'tune.json'), 'utf8')) as { evaluations: unknown[]; best: { id: number } };
     expect(json.evaluations.length).toBe(outcome.search.evaluations.length);

@@ -8,6 +8,7 @@
  * precision/recall and the confusion matrix of the seeded stratified split, plus k-fold
  * cross-validated accuracy (--folds 0 skips it). Trains with the extra MMLU prompts
  * (router/classifier/extra-prompts.ts).
+ * Exit codes: 0 done (and --help); 2 bad input (a flag named); 1 anything else.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -19,23 +20,39 @@ import { serializeModel } from './model-file.js';
 import { crossValidate, evaluateBySource, trainOnSplit, TRAINING_DEFAULTS } from './training.js';
 import { classifierExtras } from '../../scripts/classifier-extras.js';
 
+const USAGE = 'usage: npm run train-classifier -- [--seed N] [--test-share 0..1] [--folds K] [--out PATH] [--dry-run]';
+
+/** Bad command-line input: exit 2 with the usage. */
+class UsageError extends Error {}
+
 function numberArg(name: string, value: string | undefined, fallback: number, ok: (n: number) => boolean, expected: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || !ok(n)) throw new Error(`--${name}: expected ${expected}, got "${value}"`);
+  if (!Number.isFinite(n) || !ok(n)) throw new UsageError(`--${name}: expected ${expected}, got "${value}"\n${USAGE}`);
   return n;
 }
 
+const OPTIONS = {
+  seed: { type: 'string' },
+  'test-share': { type: 'string' },
+  folds: { type: 'string' },
+  out: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+function args() {
+  try {
+    return parseArgs({ options: OPTIONS, strict: true });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${USAGE}`);
+  }
+}
+
+
 function main(): void {
-  const { values } = parseArgs({
-    options: {
-      seed: { type: 'string' },
-      'test-share': { type: 'string' },
-      folds: { type: 'string' },
-      out: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-    },
-  });
+  const { values } = args();
+  if (values.help) return void console.log(USAGE);
   const seed = numberArg('seed', values.seed, TRAINING_DEFAULTS.seed, Number.isInteger, 'an integer');
   const testShare = numberArg('test-share', values['test-share'], TRAINING_DEFAULTS.testShare, (n) => n > 0 && n < 1, 'a number in (0, 1)');
   const folds = numberArg('folds', values.folds, TRAINING_DEFAULTS.folds, (n) => Number.isInteger(n) && (n === 0 || n >= 2), '0 or an integer >= 2');
@@ -76,5 +93,5 @@ try {
   main();
 } catch (e) {
   console.error(`train-classifier: ${(e as Error).message}`);
-  process.exitCode = 1;
+  process.exitCode = e instanceof UsageError ? 2 : 1;
 }

@@ -13,6 +13,7 @@ import { MAX_TIMER_MS, type RouterConfigInput, parseRouterConfig } from './confi
 import { RouterError, toRouterError } from './errors.js';
 import { EventBus, type RouterEvent } from './events.js';
 import { type Random, systemRandom } from './random.js';
+import { GroupRefiner } from './refine.js';
 import { EndpointSlot, ModelGroup } from './select.js';
 import { EndpointStats } from './stats.js';
 import { type Classifier, type Strategy, createStrategy } from './strategy.js';
@@ -44,6 +45,29 @@ export interface RouterDeps {
   clock?: Clock;
   random?: Random;
   classifier?: Classifier;
+  /**
+   * A router this one replaces (a config reload): endpoints whose definition is unchanged
+   * keep its stats, health and rate-limit state, when the health and stats settings are
+   * unchanged too. Requests in flight on it finish there, with its config.
+   */
+  carryFrom?: Router;
+}
+
+/** Per router: its slots and the settings they were built with (for deps.carryFrom). */
+const routerSlots = new WeakMap<object, { slots: readonly EndpointSlot[]; settings: string; carried: string[] }>();
+/** Which router's event bus a slot reports health transitions to (a carried slot reports to its new router). */
+const slotBus = new WeakMap<EndpointSlot, { bus: EventBus }>();
+
+/** Ids of the endpoints whose stats and health a router took over from deps.carryFrom. */
+export function carriedEndpoints(router: Router): string[] {
+  return [...(routerSlots.get(router)?.carried ?? [])];
+}
+
+/** The old router's slots that can serve unchanged endpoints as they are, by endpoint id. */
+function carriedSlots(from: Router | undefined, settings: string): Map<string, EndpointSlot> {
+  const old = from === undefined ? undefined : routerSlots.get(from);
+  if (old === undefined || old.settings !== settings) return new Map();
+  return new Map(old.slots.map((s) => [s.endpoint.id, s]));
 }
 
 export interface RouteResult {
@@ -91,18 +115,33 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
   const transport = deps.transport ?? createHttpTransport();
   const bus = new EventBus();
 
+  const settings = JSON.stringify([cfg.health, cfg.stats]);
+  const carried = carriedSlots(deps.carryFrom, settings);
+  const carriedIds: string[] = [];
   const slots = endpoints.map((ep) => {
+    const old = carried.get(ep.id);
+    if (old !== undefined && JSON.stringify(old.endpoint) === JSON.stringify(ep)) {
+      slotBus.get(old)!.bus = bus;
+      carriedIds.push(ep.id);
+      return old;
+    }
+    const owner = { bus };
     const onHealth = (from: HealthState, to: HealthState, at: number): void => {
-      if (bus.active) bus.emit({ type: 'health', at, endpointId: ep.id, from, to });
+      if (owner.bus.active) owner.bus.emit({ type: 'health', at, endpointId: ep.id, from, to });
     };
     const health = new EndpointHealth(cfg.health, cfg.stats, onHealth);
-    return new EndpointSlot(ep, new EndpointStats(ep, cfg.stats), health, Admission.for(ep, clock.now()));
+    const slot = new EndpointSlot(ep, new EndpointStats(ep, cfg.stats), health, Admission.for(ep, clock.now()));
+    slotBus.set(slot, owner);
+    return slot;
   });
 
   const groups = new Map<string, ModelGroup>();
   for (const model of new Set(endpoints.map((e) => e.model)))
     groups.set(model, new ModelGroup(model, slots.filter((s) => s.endpoint.model === model)));
 
+  const baseModels = [...groups.keys()].sort();
+  // Context-window and region routing: derived groups, added to `groups` on first use.
+  const refiner = new GroupRefiner(groups);
   // Per model: the model followed by its configured fallbacks (computed once; no per-request arrays).
   const modelLists = new Map<string, readonly string[]>();
   for (const model of groups.keys()) modelLists.set(model, Object.freeze([...new Set([model, ...(cfg.fallbacks[model] ?? [])])]));
@@ -140,12 +179,12 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
     }
     if (!Array.isArray(m) || m.length === 0 || !m.every((x) => typeof x === 'string'))
       throw new RouterError('invalid_request', 'request.model: expected a model name or a non-empty list of model names');
-    for (const x of m as string[]) if (!groups.has(x)) throw unknownModel(x);
+    for (const x of m as string[]) if (!modelLists.has(x)) throw unknownModel(x);
     return m as string[];
   }
 
   function unknownModel(m: string): RouterError {
-    return new RouterError('unknown_model', `no endpoint serves model "${m}"; known models: ${[...groups.keys()].sort().join(', ')}`);
+    return new RouterError('unknown_model', `no endpoint serves model "${m}"; known models: ${baseModels.join(', ')}`);
   }
 
   function routeDirect(req: RouteRequest, sink: RouteSink<RouteResult>, opts?: { signal?: AbortSignal }): void {
@@ -153,13 +192,14 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
     try {
       models = resolveModels(req);
       checkRequest(req, opts?.signal);
+      models = refiner.refine(models, req);
     } catch (e) {
       return sink.routeFailed(toRouterError(e));
     }
     startRequest(rt, req, models, opts?.signal, estimateTokens(req), sink);
   }
 
-  return {
+  const router: Router = {
     route(req, opts) {
       return new Promise((resolve, reject) => routeDirect(req, { routeDone: resolve, routeFailed: reject }, opts));
     },
@@ -167,14 +207,14 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
     candidates(model) {
       const now = clock.now();
       if (model !== undefined) {
-        const g = groups.get(model);
+        const g = modelLists.has(model) ? groups.get(model) : undefined;
         if (g === undefined) throw unknownModel(model);
         return g.slots.map((s) => s.snapshot(now));
       }
       return slots.map((s) => s.snapshot(now));
     },
     endpoints: Object.freeze(endpoints),
-    models: () => [...groups.keys()].sort(),
+    models: () => [...baseModels],
     strategy,
     on: (listener) => bus.on(listener),
     close() {
@@ -182,6 +222,8 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
       checks = null;
     },
   };
+  routerSlots.set(router, { slots, settings, carried: carriedIds });
+  return router;
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -208,6 +250,7 @@ function checkRequest(req: RouteRequest, signal: unknown): void {
   if (req.messages !== undefined && !Array.isArray(req.messages)) bad('messages', 'an array of messages');
   if (req.prompt !== undefined && typeof req.prompt !== 'string') bad('prompt', 'a string');
   if (req.promptClass !== undefined && typeof req.promptClass !== 'string') bad('promptClass', 'a string');
+  if (req.region !== undefined && typeof req.region !== 'string') bad('region', 'a string');
   if (req.stream !== undefined && typeof req.stream !== 'boolean') bad('stream', 'a boolean');
   if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) bad('body', 'an object');
   if (signal !== undefined) {

@@ -83,6 +83,8 @@ export interface RouteRequest {
   deadlineMs?: number;
   /** The raw request body, forwarded by HTTP transports (model is rewritten per endpoint). */
   body?: Record<string, unknown>;
+  /** The caller's region: endpoints with this `region` are tried first, the rest after (core/refine.ts). */
+  region?: string;
 }
 
 export interface Usage {

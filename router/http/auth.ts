@@ -18,6 +18,8 @@ import { HttpError, tooManyRequests, unauthorized } from './errors.js';
 
 export interface ClientKey {
   readonly name: string;
+  /** The region its requests prefer (server.client_keys[].region). */
+  readonly region?: string;
 }
 
 export interface Auth {
@@ -52,7 +54,7 @@ export function createAuth(
       digest = k.keySha256!.toLowerCase();
     }
     const name = k.name ?? `key${i}`;
-    byDigest.set(digest, { key: { name }, rpm: k.rpm, tokens: k.rpm ?? 0, last: clock.now() });
+    byDigest.set(digest, { key: k.region === undefined ? { name } : { name, region: k.region }, rpm: k.rpm, tokens: k.rpm ?? 0, last: clock.now() });
   });
   const open = byDigest.size === 0;
   const anonymous: ClientKey = { name: 'anonymous' };

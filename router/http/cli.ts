@@ -12,18 +12,29 @@ import { startProxy } from './start.js';
  * Starts the OpenAI-compatible proxy. The config is validated before anything
  * listens; a bad file prints every bad field and exits with status 2. SIGTERM /
  * SIGINT drain in-flight requests (server.drainTimeoutMs), then exit 0; a second
- * signal exits at once. API keys are never printed: only the names of unset vars.
+ * signal exits at once. SIGHUP re-reads the config file: validated first (a bad file keeps
+ * the running config and logs why), requests in flight finish where they started, and
+ * unchanged endpoints keep their stats and health. API keys are never printed: only the
+ * names of unset vars.
  */
 
 const USAGE =
-  'usage: llm-router-proxy --config <file.yaml|json> [--port N] [--host H]\n' +
-  '       (from a checkout: npm run router -- --config <file> ...)';
+  'usage: llm-router-proxy --config <file.yaml|json> [--port N] [--host H] [--check]\n' +
+  '       (from a checkout: npm run router -- --config <file> ...)\n' +
+  '  --check  validate the config and exit (0 valid, 2 invalid) without listening\n' +
+  '  SIGHUP   reload the config file (validated first; a bad file keeps the running config)';
 
 async function main(): Promise<void> {
-  let values: { config?: string; port?: string; host?: string; help?: boolean };
+  let values: { config?: string; port?: string; host?: string; help?: boolean; check?: boolean };
   try {
     ({ values } = parseArgs({
-      options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+        check: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (e) {
     fail(`${(e as Error).message}\n${USAGE}`);
@@ -46,13 +57,15 @@ async function main(): Promise<void> {
     fail(e instanceof RouterError ? e.message : String(e));
   }
   for (const w of missingKeyEnvs(config.endpoints)) console.error(`warning: ${w} (requests to it go without Authorization)`);
+  if (values.check) {
+    console.log(`${values.config}: valid (${config.endpoints.length} endpoints, models ${[...new Set(config.endpoints.map((e) => e.model))].join(', ')})`);
+    return;
+  }
 
   const log = (line: string): void => console.error(line);
   const proxy = await startProxy(config, { port, host: values.host, log }).catch((e: unknown) => {
     fail(e instanceof RouterError ? e.message : `cannot start: ${(e as Error).message}`);
   });
-  const strategy = typeof config.router.strategy === 'object' ? config.router.strategy.name : (config.router.strategy ?? 'round-robin');
-  console.log(`llm-router listening on ${proxy.url}/v1 (${config.endpoints.length} endpoints, strategy ${strategy})`);
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -67,8 +80,27 @@ async function main(): Promise<void> {
       },
     );
   };
+  const file = values.config;
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    let next, r;
+    try {
+      next = loadProxyConfig(file);
+      r = proxy.reload(next); // builds the new router first: a bad strategy param throws here, nothing swapped
+    } catch (e) {
+      return void console.error(`SIGHUP: kept the running config; ${file} is not valid:\n${e instanceof RouterError ? e.message : String(e)}`);
+    }
+    for (const w of missingKeyEnvs(next.endpoints)) console.error(`warning: ${w} (requests to it go without Authorization)`);
+    console.error(
+      `SIGHUP: reloaded ${file} (${next.endpoints.length} endpoints; kept stats of ${r.kept.length}, fresh ${r.fresh.join(', ') || 'none'}, removed ${r.removed.join(', ') || 'none'})` +
+        (r.serverChanged ? '; the server section changed: restart to apply it' : ''),
+    );
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Only now: whoever waits for this line may signal at once, and the handlers must be there.
+  const strategy = typeof config.router.strategy === 'object' ? config.router.strategy.name : (config.router.strategy ?? 'round-robin');
+  console.log(`llm-router listening on ${proxy.url}/v1 (${config.endpoints.length} endpoints, strategy ${strategy})`);
 }
 
 function fail(msg: string): never {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
-import { formatZodError, msSchema, parseRouterConfig, routerConfigSchema, type RouterConfigInput } from '../core/config.js';
+import { formatPath, msSchema, parseRouterConfig, routerConfigSchema, type RouterConfigInput } from '../core/config.js';
 import { RouterError } from '../core/errors.js';
 import type { Endpoint } from '../core/types.js';
 
@@ -31,6 +31,8 @@ export const clientKeySchema = z
       .optional(),
     /** Requests per minute allowed for this key (token bucket); unlimited when absent. */
     rpm: z.number().int().positive().optional(),
+    /** Requests with this key prefer endpoints in this region (an `x-router-region` header overrides it). */
+    region: z.string().min(1).optional(),
   })
   .refine((k) => (k.keyEnv === undefined) !== (k.keySha256 === undefined), {
     message: 'set exactly one of keyEnv (key_env) or keySha256 (key_sha256)',
@@ -104,16 +106,45 @@ export interface ProxyConfig {
 /** `api_key_env` -> `apiKeyEnv`. */
 export const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
+/** camelCased object -> its keys as the file spelled them (camel -> written), for error messages. */
+const spellings = new WeakMap<object, Map<string, string>>();
+
 /** Convert an object's own keys to camelCase; a key given both ways is an error naming the field. */
 function camelKeys(v: unknown, where: string, problems: string[]): unknown {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
   const out: Record<string, unknown> = {};
+  const written = new Map<string, string>();
   for (const [k, val] of Object.entries(v)) {
     const c = camel(k);
     if (c in out) problems.push(`${where}.${c}: given twice (as "${k}" and "${c}"); keep one`);
     out[c] = val;
+    written.set(c, k);
   }
+  spellings.set(out, written);
   return out;
+}
+
+/**
+ * A field path in the normalised config, spelled as the file wrote it (`retry.max_attempts`
+ * when the file said max_attempts): walk the normalised object along the path, looking each
+ * key up in the spellings camelKeys recorded. Fields the file did not write stay camelCase.
+ */
+export function spelledPath(root: unknown, path: ReadonlyArray<PropertyKey>): PropertyKey[] {
+  let at: unknown = root;
+  return path.map((seg) => {
+    const obj = typeof at === 'object' && at !== null ? at : undefined;
+    const out = typeof seg === 'string' && obj ? (spellings.get(obj)?.get(seg) ?? seg) : seg;
+    at = obj ? (obj as Record<PropertyKey, unknown>)[seg] : undefined;
+    return out;
+  });
+}
+
+/** `health.maxEjectionMs` / `endpoints[1].id` -> path segments. */
+const pathSegments = (p: string): PropertyKey[] => p.split(/\.|(?=\[)/).map((s) => (/^\[\d+\]$/.test(s) ? Number(s.slice(1, -1)) : s));
+
+/** zod issues as lines `path: message`, the path spelled as written (no file-name prefix). */
+function spelledLines(err: z.ZodError, root: unknown, prefix = ''): string[] {
+  return err.issues.map((i) => `${prefix}${formatPath(spelledPath(root, i.path))}: ${i.message}`);
 }
 
 const mapArray = (v: unknown, f: (x: unknown, i: number) => unknown): unknown => (Array.isArray(v) ? v.map(f) : v);
@@ -147,15 +178,17 @@ export function normaliseKeys(raw: unknown, where = 'config'): unknown {
 export function parseProxyConfig(raw: unknown, where = 'config'): ProxyConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new RouterError('invalid_config', `invalid ${where}: expected a mapping with "endpoints" (and optionally "server")`);
-  const { server: serverRaw, ...routerRaw } = normaliseKeys(raw, where) as Record<string, unknown>;
+  const normalised = normaliseKeys(raw, where) as Record<string, unknown>;
+  const { server: serverRaw, ...routerRaw } = normalised;
+  const serverKey = spelledPath(normalised, ['server'])[0] as string;
   const problems: string[] = [];
   const s = serverSchema.safeParse(serverRaw ?? {});
-  if (!s.success) problems.push(formatZodError(s.error, `${where}.server`));
+  if (!s.success) problems.push(...spelledLines(s.error, serverRaw, `${serverKey}.`));
   const r = routerConfigSchema.safeParse(routerRaw);
-  if (!r.success) problems.push(formatZodError(r.error, where));
+  if (!r.success) problems.push(...spelledLines(r.error, normalised));
   if (r.success) {
     r.data.endpoints.forEach((e, i) => {
-      if (!e.baseUrl) problems.push(`${where}.endpoints[${i}].baseUrl: required by the proxy (the upstream, e.g. http://127.0.0.1:4101/v1)`);
+      if (!e.baseUrl) problems.push(`${formatPath(spelledPath(normalised, ['endpoints', i]))}.base_url: required by the proxy (the upstream, e.g. http://127.0.0.1:4101/v1)`);
     });
   }
   if (problems.length) throw new RouterError('invalid_config', `invalid ${where}:\n${problems.join('\n')}`);
@@ -163,7 +196,9 @@ export function parseProxyConfig(raw: unknown, where = 'config'): ProxyConfig {
   try {
     endpoints = parseRouterConfig(routerRaw).endpoints; // cross-field checks: unique ids, fallbacks
   } catch (e) {
-    if (e instanceof RouterError) throw new RouterError('invalid_config', e.message.replace(/\bconfig\b/g, where));
+    // "config.health.maxEjectionMs: ..." -> "health.max_ejection_ms: ..." (as written)
+    const spell = (line: string) => line.replace(/^config\.([^:\s]+):/, (_, p: string) => `${formatPath(spelledPath(normalised, pathSegments(p)))}:`);
+    if (e instanceof RouterError) throw new RouterError('invalid_config', e.message.replace(/^invalid config:/, `invalid ${where}:`).split('\n').map(spell).join('\n'));
     throw e;
   }
   return { router: routerRaw as RouterConfigInput, server: s.data!, endpoints };

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { RouterEvent } from '../core/events.js';
 import type { Candidate, HealthState } from '../core/types.js';
 import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './fast-metrics.js';
@@ -30,6 +30,20 @@ export interface ProxyMetrics {
   /** Text exposition. */
   render(): Promise<string>;
   readonly contentType: string;
+}
+
+/**
+ * prom-client's default process metrics (CPU, RSS, heap, event-loop lag, GC, handles),
+ * collected once per process in a registry of their own and appended to every proxy's
+ * exposition: several proxies in one process (tests) share one event-loop monitor.
+ */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
 }
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -103,6 +117,13 @@ export function createMetrics(candidates: () => readonly Candidate[], prefix = '
     },
   });
 
+  const fallbacks = new Counter({
+    name: `${prefix}fallback_attempts_total`,
+    help: 'Attempts that moved down the request\'s model list: to a fallback model, or out of the preferred region to the rest of the group (by the group moved to).',
+    labelNames: ['model'] as const,
+    registers: [registry],
+  });
+
   const ep = (e: string): string => (e === '' ? 'none' : e);
   // Per endpoint id: its series, looked up once (the hot path is then a Map get and adds).
   const perEndpoint = new Map<string, { lat: HistogramSeries; ttft: HistogramSeries; byStatus: Map<number, CounterSeries> }>();
@@ -144,6 +165,9 @@ export function createMetrics(candidates: () => readonly Candidate[], prefix = '
             if (e.costUsd > 0) cost.child(id).value += e.costUsd;
           }
           break;
+        case 'attempt-start':
+          if (e.reason === 'fallback-model') fallbacks.labels(e.model).inc();
+          break;
         case 'retry':
           retries.labels(e.kind).inc();
           break;
@@ -157,6 +181,7 @@ export function createMetrics(candidates: () => readonly Candidate[], prefix = '
           break;
       }
     },
-    render: () => registry.metrics(),
+    // prom-client 15 writes NaN as "Nan" (lib/util.js getValueAsString); the text format spells it NaN.
+    render: async () => `${await registry.metrics()}\n${(await processMetrics().metrics()).replace(/ Nan$/gm, ' NaN')}`,
   };
 }

@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { RouterError } from '../core/errors.js';
 import type { RouterListener } from '../core/events.js';
 import type { Candidate, Endpoint, RouteRequest, TransportResponse } from '../core/types.js';
-import { createAuth, type Auth } from './auth.js';
+import { createAuth, type Auth, type ClientKey } from './auth.js';
 import type { ServerConfig } from './config.js';
 import {
   HttpError,
@@ -84,6 +84,11 @@ export interface ProxyServer {
    * every connection. New requests on kept-alive sockets get 503 meanwhile.
    */
   drain(timeoutMs?: number): Promise<void>;
+  /**
+   * Serve new requests with `next` (a config reload). Requests already routing stay on the
+   * router that took them; /metrics follows the new router's events from now on.
+   */
+  setRouter(next: ProxyRouter): void;
 }
 
 /** The route's AbortController rides on the response, so one shared 'close' listener serves every request. */
@@ -113,20 +118,26 @@ export const MAX_JSON_DEPTH = 128;
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 
+/** The region a request prefers: the `x-router-region` header (up to 64 characters), else its client key's. */
+function regionOf(req: IncomingMessage, key: ClientKey): string | undefined {
+  const h = req.headers['x-router-region'];
+  return typeof h === 'string' && h !== '' && h.length <= 64 ? h : key.region;
+}
+
 export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
-  const { router, server: cfg } = opts;
+  const cfg = opts.server;
+  let router = opts.router;
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? (() => {});
   const auth: Auth = createAuth(cfg.clientKeys, clock, opts.env);
   const metrics = createMetrics(() => router.candidates());
-  router.on(metrics.onRouterEvent);
+  let unsubscribe = router.on(metrics.onRouterEvent);
   const started = clock.now();
 
-  const models = new Set(router.models());
-  const modelsBody = JSON.stringify({
-    object: 'list',
-    data: [...models].map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-router' })),
-  });
+  let models = new Set(router.models());
+  const listModels = (): string =>
+    JSON.stringify({ object: 'list', data: [...models].map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-router' })) });
+  let modelsBody = listModels();
   const headerValue = new Map<string, string>(); // endpoint id -> a header-safe value
   const endpointHeader = (id: string): string => {
     let v = headerValue.get(id);
@@ -136,7 +147,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
 
   const chatEnv: ChatEnv = { metrics, clock, endpointHeader, releaseController, sendError, log };
   // The router's promise-free route when it has one (core routers do): see chat-call.ts.
-  const routeDirect = (router as Partial<DirectRouter>)[ROUTE_DIRECT];
+  let routeDirect = (router as Partial<DirectRouter>)[ROUTE_DIRECT];
   let active = 0;
   let draining = false;
   let idle: (() => void) | null = null;
@@ -236,6 +247,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       maxTokens: valid.max_tokens ?? valid.max_completion_tokens ?? undefined,
       sessionKey: sessionKeyOf(req, valid.user),
       body: valid as Record<string, unknown>,
+      region: regionOf(req, a),
     };
 
     const call = new ChatCall(chatEnv, res, rr, ac, t0);
@@ -297,6 +309,14 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   return {
     http,
     metrics,
+    setRouter(next) {
+      unsubscribe();
+      router = next;
+      unsubscribe = router.on(metrics.onRouterEvent);
+      models = new Set(router.models());
+      modelsBody = listModels();
+      routeDirect = (router as Partial<DirectRouter>)[ROUTE_DIRECT];
+    },
     listen(port = cfg.port, host = cfg.host) {
       return new Promise((resolve, reject) => {
         http.once('error', reject);

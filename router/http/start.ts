@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
-import { createRouter, type Router } from '../core/router.js';
+import { carriedEndpoints, createRouter, type Router } from '../core/router.js';
 import type { Transport } from '../core/types.js';
 import { createHttpTransport, type HttpTransport } from '../transport/http.js';
 import { parseProxyConfig, type ProxyConfig } from './config.js';
@@ -33,13 +33,30 @@ export interface RunningProxy {
   readonly router: Router;
   /** Drain in-flight requests (server.drainTimeoutMs unless given), then close everything. */
   close(timeoutMs?: number): Promise<void>;
+  /**
+   * Serve new requests with another config (SIGHUP). Validated first: a bad config throws
+   * RouterError('invalid_config') and the running one stays. Requests in flight finish on
+   * the router that took them; unchanged endpoints keep their stats and health
+   * (createRouter deps.carryFrom). The `server` section (port, keys...) needs a restart.
+   */
+  reload(config: ProxyConfig | unknown): ReloadResult;
+}
+
+export interface ReloadResult {
+  /** Endpoint ids that kept their stats and health. */
+  kept: string[];
+  /** Endpoint ids that start afresh (new, or changed). */
+  fresh: string[];
+  removed: string[];
+  /** The server section changed: ignored until a restart. */
+  serverChanged: boolean;
 }
 
 export async function startProxy(config: ProxyConfig | unknown, opts: StartProxyOptions = {}): Promise<RunningProxy> {
   const cfg = isProxyConfig(config) ? config : parseProxyConfig(config);
   const ownTransport: HttpTransport | undefined = opts.transport ? undefined : createHttpTransport({ env: opts.env });
   const transport = opts.transport ?? ownTransport!;
-  const router = createRouter(cfg.router, { transport, clock: opts.clock, random: opts.random });
+  let router = createRouter(cfg.router, { transport, clock: opts.clock, random: opts.random });
   const server = createProxyServer({ router, server: cfg.server, clock: opts.clock, env: opts.env, log: opts.log });
   let address: AddressInfo;
   try {
@@ -55,7 +72,9 @@ export async function startProxy(config: ProxyConfig | unknown, opts: StartProxy
     url: `http://${host}:${address.port}`,
     address,
     server,
-    router,
+    get router() {
+      return router;
+    },
     close(timeoutMs) {
       closing ??= (async () => {
         await server.drain(timeoutMs);
@@ -63,6 +82,22 @@ export async function startProxy(config: ProxyConfig | unknown, opts: StartProxy
         await ownTransport?.destroy();
       })();
       return closing;
+    },
+    reload(next) {
+      const c = isProxyConfig(next) ? next : parseProxyConfig(next);
+      const old = router;
+      const fresh = createRouter(c.router, { transport, clock: opts.clock, random: opts.random, carryFrom: old });
+      const kept = carriedEndpoints(fresh);
+      server.setRouter(fresh);
+      router = fresh;
+      old.close(); // stops its active checks; its in-flight requests finish on it
+      const ids = new Set(fresh.endpoints.map((e) => e.id));
+      return {
+        kept,
+        fresh: fresh.endpoints.map((e) => e.id).filter((id) => !kept.includes(id)),
+        removed: old.endpoints.map((e) => e.id).filter((id) => !ids.has(id)),
+        serverChanged: JSON.stringify(c.server) !== JSON.stringify(cfg.server),
+      };
     },
   };
 }

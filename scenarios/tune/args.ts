@@ -12,11 +12,14 @@ import type { TuneOptions } from './tune.js';
 export const TUNE_USAGE = `usage: npm run tune <scenario|file.yaml> -- [--strategy s] [--objective cost|p99|errors|score]
          [--budget N] [--seeds K] [--holdout H] [--seed N] [--eta 3] [--duration S] [--out DIR]
          [--param name=value ...] [--only name,name] [--max-p99 MS] [--max-error-rate R] [--max-cost USD] [--min-quality Q]
+         [--max-attempts-per-request X] [--min-ok-pct P] [--export litellm|portkey]
          [--workers N] [--list-params] [--quiet]`;
 
 export interface TuneArgs extends TuneOptions {
   quiet: boolean;
   listParams: boolean;
+  /** Also write the tuned config in this gateway's format. */
+  exportTo: 'litellm' | 'portkey' | undefined;
 }
 
 function num(flag: string, v: string | undefined, check: (n: number) => boolean, expect: string): number | undefined {
@@ -51,6 +54,9 @@ export function parseTuneArgs(argv: readonly string[]): TuneArgs {
         'max-error-rate': { type: 'string' },
         'max-cost': { type: 'string' },
         'min-quality': { type: 'string' },
+        'max-attempts-per-request': { type: 'string' },
+        'min-ok-pct': { type: 'string' },
+        export: { type: 'string' },
         workers: { type: 'string' },
         'list-params': { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
@@ -72,7 +78,12 @@ export function parseTuneArgs(argv: readonly string[]): TuneArgs {
     errorRate: num('max-error-rate', v['max-error-rate'], (n) => n >= 0 && n <= 1, 'a rate in 0..1'),
     costPer1kOk: num('max-cost', v['max-cost'], (n) => n > 0, 'USD per 1k ok > 0'),
     minQuality: num('min-quality', v['min-quality'], (n) => n >= 0 && n <= 1, 'a share of acceptable answers in 0..1'),
+    attemptsPerRequest: num('max-attempts-per-request', v['max-attempts-per-request'], (n) => n >= 1, 'a number >= 1'),
+    minOkPct: num('min-ok-pct', v['min-ok-pct'], (n) => n >= 0 && n <= 100, 'a percentage 0..100'),
   };
+  const exportTo = v.export;
+  if (exportTo !== undefined && exportTo !== 'litellm' && exportTo !== 'portkey')
+    throw new TuneInputError(`--export: expected litellm or portkey, got "${exportTo}"\n${TUNE_USAGE}`);
   return {
     scenario: positionals[0]!,
     strategy: v.strategy,
@@ -90,5 +101,6 @@ export function parseTuneArgs(argv: readonly string[]): TuneArgs {
     workers: num('workers', v.workers, int(0), 'an integer >= 0'),
     quiet: v.quiet ?? false,
     listParams: v['list-params'] ?? false,
+    exportTo,
   };
 }

@@ -8,7 +8,13 @@ import { resolveProviders, type ResolvedProvider } from '../resolve.js';
 import { scenarioRouterConfig } from '../router-config.js';
 import type { Scenario } from '../schema.js';
 import type { TuneConfig } from './space.js';
-import type { TuneOutcome } from './tune.js';
+import { LABELS, type TuneOutcome } from './tune.js';
+import { configDiff, snake } from './config-diff.js';
+import { commentBlock } from '../gateway/files.js';
+import { exportLiteLlm } from '../gateway/litellm-export.js';
+import { parseForExport } from '../gateway/parsed.js';
+import { exportPortkey } from '../gateway/portkey-export.js';
+import type { Interval, StrategyResult } from '../../reports/contract.js';
 
 /**
  * The files `npm run tune` writes besides the report:
@@ -42,22 +48,71 @@ export function tunedConfigYaml(outcome: TuneOutcome, portBase = PORT_BASE): str
   const providers = resolveProviders(scenario, file, where);
   const cfg = proxyConfig(scenario, providers, outcome.best.config, portBase);
   parseProxyConfig(JSON.parse(JSON.stringify(cfg)), 'tuned-config.yaml'); // throws naming the field if we ever build a bad one
+  const diff = configDiff(JSON.parse(JSON.stringify(cfg)) as Record<string, unknown>);
+  parseProxyConfig(JSON.parse(JSON.stringify(diff)), 'tuned-config.yaml (diff)');
   const h = outcome.holdout;
   const header = [
-    `# Router config tuned by \`npm run tune ${outcome.scenario} -- --strategy ${outcome.strategy} --objective ${outcome.objective}\``,
-    `# Objective: ${outcome.objectiveText}.`,
-    `# Search: ${outcome.budget} candidates, successive halving (eta ${outcome.eta}) over seeds ${outcome.searchSeeds.join(', ')}; winner #${outcome.best.id}.`,
+    `Router config tuned by \`npm run tune ${outcome.scenario} -- --strategy ${outcome.strategy} --objective ${outcome.objective}\``,
+    `Objective: ${outcome.objectiveText}.`,
+    `Search: ${outcome.budget} candidates, successive halving (eta ${outcome.eta}) over seeds ${outcome.searchSeeds.join(', ')}; winner #${outcome.best.id}.`,
     outcome.holdoutSeeds.length
-      ? `# Held-out seeds ${outcome.holdoutSeeds.join(', ')}: tuned ${fmtJ(h.tuned)} vs default ${fmtJ(h.default)}.`
-      : '# No held-out check was run (--holdout 0).',
-    '#',
-    '# Try it against the mock providers in real time (one terminal each):',
-    `#   npm run providers -- --scenario ${outcome.scenario} --port-base ${portBase} --speed 1`,
-    '#   npm run router -- --config <this file>',
-    '# For real providers, point base_url at them and set api_key_env per endpoint.',
+      ? `Held-out seeds ${outcome.holdoutSeeds.join(', ')}: tuned ${fmtJ(h.tuned)} vs default ${fmtJ(h.default)}.`
+      : 'No held-out check was run (--holdout 0).',
     '',
-  ].join('\n');
-  return header + YAML.stringify(cfg, { lineWidth: 120 });
+    'Tuned parameters (default -> tuned):',
+    ...changedParams(outcome),
+    '',
+    `Measured effect, mean [95% CI] over ${outcome.holdoutSeeds.length ? 'the held-out' : 'the search'} seeds (default -> tuned):`,
+    ...effectLines(outcome),
+    '',
+    'Only fields that differ from the defaults are written (snake_case, as in router/http/example.yaml).',
+    'Try it against the mock providers in real time (one terminal each):',
+    `  npm run providers -- --scenario ${outcome.scenario} --port-base ${portBase} --speed 1`,
+    '  npm run router -- --config <this file>',
+    'For real providers, point base_url at them and set api_key_env per endpoint.',
+  ];
+  return `${commentBlock(header)}\n${YAML.stringify(diff, { lineWidth: 120 })}`;
+}
+
+/** `params.weights.slow` / `health.consecutiveFailures` as the config file spells them. */
+const spelled = (name: string): string => (name.startsWith('params.') ? `strategy.${name}` : name.split('.').map(snake).join('.'));
+
+function changedParams(o: TuneOutcome): string[] {
+  const def = o.search.candidates[0]?.values ?? {};
+  const lines = o.searched
+    .filter((p) => JSON.stringify(def[p.name]) !== JSON.stringify(o.best.values[p.name]))
+    .map((p) => `  ${spelled(p.name)}: ${fmtV(def[p.name])} -> ${fmtV(o.best.values[p.name])}`);
+  return lines.length ? lines : ['  (none: the defaults won)'];
+}
+
+const fmtV = (v: unknown): string => (typeof v === 'number' ? String(Number(v.toPrecision(4))) : String(v));
+
+/** Objective-relevant metrics, default vs tuned, with intervals, from the comparison runs. */
+function effectLines(o: TuneOutcome): string[] {
+  const held = o.holdoutSeeds.length > 0;
+  const pick = (label: string) => o.comparison.strategies.find((s) => s.strategy === label);
+  const d = pick(held ? LABELS.defaultHoldout : LABELS.defaultSearch);
+  const t = pick(held ? LABELS.tunedHoldout : LABELS.tunedSearch);
+  if (!d || !t) return ['  (no comparison runs)'];
+  const metrics: Array<[string, string, number]> = [
+    ['USD / 1k ok, all attempts', 'attemptCostPer1kOk', 4],
+    ['USD / 1k ok, billed', 'costPer1kOk', 4],
+    ['wasted USD', 'wastedUsd', 4],
+    ['attempts / request', 'attemptsPerRequest', 3],
+    ['ok %', 'errorRate', 2],
+    ['p99 ms', 'latencyMs.p99', 0],
+  ];
+  return metrics.flatMap(([label, key, digits]) => {
+    const [a, b] = [interval(d, key), interval(t, key)];
+    if (!a || !b) return [];
+    const f = key === 'errorRate' ? (x: number) => (100 * (1 - x)).toFixed(digits) : (x: number) => x.toFixed(digits);
+    const show = (i: Interval) => (key === 'errorRate' ? `${f(i.mean)} [${f(i.hi)}, ${f(i.lo)}]` : `${f(i.mean)} [${f(i.lo)}, ${f(i.hi)}]`);
+    return [`  ${label}: ${show(a)} -> ${show(b)}`];
+  });
+}
+
+function interval(r: StrategyResult, key: string): Interval | undefined {
+  return r.ci?.[key] ?? r.ci?.[`summary.${key}`];
 }
 
 function fmtJ(v: { value: number; feasible: boolean }): string {
@@ -104,6 +159,25 @@ export function tuneJson(o: TuneOutcome): unknown {
     holdout: o.holdout,
     run: { mode: o.mode, workers: o.workers, wallS: Math.round(o.wallS * 10) / 10 },
   };
+}
+
+/**
+ * `--export litellm|portkey`: the tuned config in that gateway's format, beside
+ * tuned-config.yaml (what it cannot carry is in its header, or a .notes.txt for JSON).
+ */
+export function exportTuned(o: TuneOutcome, to: 'litellm' | 'portkey', portBase = PORT_BASE): string[] {
+  const { scenario, file, where } = loadScenario(o.scenarioFile);
+  const cfg = proxyConfig(scenario, resolveProviders(scenario, file, where), o.best.config, portBase);
+  const parsed = parseForExport(JSON.parse(JSON.stringify(cfg)), 'tuned config');
+  const e = to === 'litellm' ? exportLiteLlm(parsed) : exportPortkey(parsed);
+  const name = to === 'litellm' ? 'litellm-config.yaml' : 'portkey-config.json';
+  writeFileSync(join(o.outDir, name), e.text);
+  const files = [join(o.outDir, name)];
+  if (to === 'portkey' && e.notCarried.length) {
+    writeFileSync(join(o.outDir, 'portkey-config.notes.txt'), `Not carried (Portkey cannot express):\n${e.notCarried.map((n) => `  - ${n}`).join('\n')}\n`);
+    files.push(join(o.outDir, 'portkey-config.notes.txt'));
+  }
+  return files;
 }
 
 /** Write tune.json and (when the objective was met) tuned-config.yaml; returns the paths. */

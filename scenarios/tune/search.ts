@@ -4,7 +4,7 @@ import { intervalsOf, mean } from '../confidence.js';
 import type { Evaluator } from './pool.js';
 import type { EvalTask } from './evaluate.js';
 import { planRungs, planRuns, type Rung } from './halving.js';
-import { compareVerdicts, judge, metricsOf, type Limits, type ObjectiveName, type TuneMetrics, type Verdict } from './objective.js';
+import { compareVerdicts, judge, meanMetrics, type Limits, type ObjectiveName, type TuneMetrics, type Verdict } from './objective.js';
 import { sampleValues } from './sampler.js';
 import { valuesOf, withValues, type ParamDef, type ParamValue, type TuneConfig } from './space.js';
 
@@ -75,17 +75,6 @@ export function makeCandidates(o: Pick<SearchOptions, 'base' | 'space' | 'search
     out.push({ id, config, values: valuesOf(config, o.space) });
   }
   return out;
-}
-
-/** Mean of the three objective metrics over per-seed results. */
-function meanMetrics(runs: readonly StrategyResult[]): TuneMetrics {
-  const ms = runs.map(metricsOf);
-  return {
-    costPer1kOk: mean(ms.map((m) => m.costPer1kOk)),
-    p99Ms: mean(ms.map((m) => m.p99Ms)),
-    errorRate: mean(ms.map((m) => m.errorRate)),
-    qualityOk: ms.every((m) => m.qualityOk !== undefined) ? mean(ms.map((m) => m.qualityOk!)) : undefined,
-  };
 }
 
 export async function search(o: SearchOptions): Promise<SearchResult> {

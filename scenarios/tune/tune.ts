@@ -5,7 +5,7 @@ import { loadScenario, REPO_ROOT } from '../load.js';
 import { createProgress, type Progress } from '../progress.js';
 import { faultWindows, resolveProviders } from '../resolve.js';
 import type { EvalTask } from './evaluate.js';
-import { describeObjective, judge, metricsOf, type Limits, type ObjectiveName } from './objective.js';
+import { describeObjective, judge, meanMetrics, type Limits, type ObjectiveName } from './objective.js';
 import { createEvaluator } from './pool.js';
 import { search, type Candidate, type Evaluation, type SearchResult } from './search.js';
 import { defaultConfig, parsePin, searchSpace, selectParams, TuneInputError, tunableStrategies, type ParamDef, type TuneConfig } from './space.js';
@@ -108,6 +108,8 @@ export async function runTune(o: TuneOptions): Promise<TuneOutcome> {
     errorRate: o.limits?.errorRate ?? scenario.slo.errorRate,
     costPer1kOk: o.limits?.costPer1kOk ?? scenario.slo.costPer1kOk,
     minQuality: o.limits?.minQuality ?? scenario.slo.quality,
+    attemptsPerRequest: o.limits?.attemptsPerRequest,
+    minOkPct: o.limits?.minOkPct,
   };
   if (scenario.load.outcomes) log('tune: outcome replay uses the training subjects only (never the held-out ones the scenario reports on)');
   const budget = o.budget ?? DEFAULTS.budget;
@@ -201,13 +203,7 @@ export async function runTune(o: TuneOptions): Promise<TuneOutcome> {
       slo,
       generatedBy: `llm-router npm run tune (${strategy}, objective ${objective})`,
     };
-    const holdJudge = (runs: StrategyResult[]) => {
-      if (runs.length === 0) return judge(objective, limits, { costPer1kOk: NaN, p99Ms: NaN, errorRate: NaN });
-      const ms = runs.map(metricsOf);
-      const avg = (f: (m: (typeof ms)[number]) => number) => ms.reduce((s, m) => s + f(m), 0) / ms.length;
-      const qualityOk = ms.every((m) => m.qualityOk !== undefined) ? avg((m) => m.qualityOk!) : undefined;
-      return judge(objective, limits, { costPer1kOk: avg((m) => m.costPer1kOk), p99Ms: avg((m) => m.p99Ms), errorRate: avg((m) => m.errorRate), qualityOk });
-    };
+    const holdJudge = (runs: StrategyResult[]) => judge(objective, limits, meanMetrics(runs));
     const pins: Record<string, number | boolean> = {};
     for (const [p, v] of pinsList) pins[p.name] = v;
     return {

@@ -1,0 +1,46 @@
+/**
+ * Every npm script a person runs (all but test/typecheck/build) answers --help with exit 0
+ * and its usage on stdout, and an unknown flag with exit 2 and the usage on stderr, before
+ * starting any work. The scripts are read from package.json, so a new one is covered.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const scripts = (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+const TOOLS = Object.entries(scripts).filter(([name]) => !['test', 'typecheck', 'build'].includes(name));
+
+/** Run a script's command (`tsx file` or `node file`) directly, bounded in time. */
+function run(command: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const [bin, file] = command.split(' ') as [string, string];
+  const argv = bin === 'tsx' ? ['--import', 'tsx', file, ...args] : [file, ...args];
+  return new Promise((done) => {
+    execFile(process.execPath, argv, { cwd: ROOT, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) =>
+      done({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('npm scripts: --help and bad flags', () => {
+  it('covers the scripts a person runs', () => {
+    expect(TOOLS.map(([n]) => n)).toEqual(expect.arrayContaining(['scenario', 'router', 'providers', 'tune', 'bench', 'profile', 'report', 'train-classifier', 'convert']));
+    for (const [, cmd] of TOOLS) expect(cmd).toMatch(/^(tsx|node) \S+$/);
+  });
+
+  it('each answers --help with exit 0 and a usage line; an unknown flag with exit 2', { timeout: 240_000 }, async () => {
+    // Two processes at a time (two cores; the whole suite runs beside this test).
+    const results: Array<{ name: string; help: Awaited<ReturnType<typeof run>>; bad: Awaited<ReturnType<typeof run>> }> = [];
+    for (const [name, cmd] of TOOLS) {
+      const [help, bad] = await Promise.all([run(cmd, ['--help']), run(cmd, ['--no-such-flag'])]);
+      results.push({ name, help, bad });
+    }
+    for (const { name, help, bad } of results) {
+      expect(help.code, `${name} --help: ${help.stderr}`).toBe(0);
+      expect(help.stdout, name).toMatch(/usage: /);
+      expect(bad.code, `${name} --no-such-flag: ${bad.stdout}${bad.stderr}`).toBe(2);
+      expect(bad.stderr, name).toMatch(/no-such-flag/);
+    }
+  });
+});
