@@ -75,6 +75,12 @@ export const healthSchema = z.strictObject({
    * every endpoint ejected for 30 s). Short 429 cooldowns are still waited out.
    */
   maxRecoveryWaitMs: ms.default(10_000),
+  /**
+   * The provider refused the endpoint's key (401/403) or does not know its model (404):
+   * eject it this long (a config fault does not heal in seconds; a half-open probe then
+   * checks whether someone fixed it). Shown in /health as the endpoint's `fault`.
+   */
+  providerFaultEjectionMs: ms.default(300_000),
   /** Active checks via transport.check every intervalMs (0 = off). */
   activeCheck: z
     .strictObject({ intervalMs: ms.default(0), timeoutMs: ms.default(2_000) })

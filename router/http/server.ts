@@ -19,6 +19,7 @@ import {
   toHttpError,
   unknownModel,
 } from './errors.js';
+import { faultAlerts, faultLogger } from './fault-log.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { ROUTE_DIRECT, type RouteSink } from '../layers/direct.js';
 import { ChatCall, chatClosed, type ChatEnv } from './chat-call.js';
@@ -120,6 +121,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   const auth: Auth = createAuth(cfg.clientKeys, clock, opts.env);
   const metrics = createMetrics(() => router.candidates());
   router.on(metrics.onRouterEvent);
+  router.on(faultLogger(() => router.candidates(), log));
   const started = clock.now();
 
   const models = new Set(router.models());
@@ -197,10 +199,18 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       return sendJson(res, 200, modelsBody);
     }
     if (path === '/metrics') {
+      if (cfg.metricsAuth === 'key') {
+        const a = auth.verify(req.headers.authorization);
+        if (a instanceof HttpError) return sendError(res, a);
+      }
       const text = await metrics.render();
       res.writeHead(200, { 'content-type': metrics.contentType });
       res.end(text);
       return;
+    }
+    if (cfg.healthAuth === 'key') {
+      const a = auth.verify(req.headers.authorization);
+      if (a instanceof HttpError) return sendError(res, a);
     }
     return health(res);
   }
@@ -277,6 +287,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       ttftMs: c.stats.ttftMs,
       consecutiveFailures: c.stats.consecutiveFailures,
       ejections: c.health.ejections,
+      ...(c.health.fault === undefined ? {} : { fault: c.health.fault }),
     }));
     // Endpoints that are only cooling down (an upstream 429/503 Retry-After) are not down:
     // requests wait the cooldown out (up to health.maxRecoveryWaitMs), and a load balancer
@@ -290,6 +301,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       inFlight: active - 1,
       memory: memory(),
       endpoints,
+      alerts: faultAlerts(cands),
     };
     sendJson(res, anyUp && !draining ? 200 : 503, JSON.stringify(body));
   }
@@ -345,6 +357,8 @@ export function sendError(res: ServerResponse, err: HttpError, extra?: Record<st
   const text = JSON.stringify(err.body());
   const headers: Record<string, string | number> = { ...JSON_HEADERS, ...extra, 'content-length': Buffer.byteLength(text) };
   if (err.retryAfterS !== undefined) headers['retry-after'] = err.retryAfterS;
+  // RFC 6750 3: a 401 names the scheme the client should use.
+  if (err.status === 401) headers['www-authenticate'] = 'Bearer realm="llm-router"';
   res.writeHead(err.status, headers);
   res.end(text);
 }
