@@ -278,9 +278,14 @@ function invalidResponse(res: TransportResponse): string | null {
   return null;
 }
 
+/** Committed stream errors that keep their own code instead of becoming stream_cut. */
+const KEEPS_CODE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['malformed_response']);
+
 /** Stream errors: before the first chunk they are retryable; after it they are committed. */
 export function streamError(e: unknown, endpointId: string, committed: boolean): RouterError {
   if (!committed && e instanceof RouterError) return e;
+  // What the stream itself did wrong keeps its code (metrics tell a malformed event or a stall from a cut).
+  if (e instanceof RouterError && KEEPS_CODE.has(e.code)) return new RouterError(e.code, e.message, { endpointId, committed, cause: e.cause });
   const cause = e instanceof RouterError ? e.message : e instanceof Error ? e.message : String(e);
   return new RouterError('stream_cut', `stream from ${endpointId} failed: ${cause}`, { endpointId, committed, cause: e });
 }
