@@ -135,6 +135,11 @@ export class EndpointStats {
     this.inFlight += 1;
   }
 
+  /** Clock time of the last failure that counted for health (null: none yet). */
+  get lastFailure(): number | null {
+    return this.lastFailureAt;
+  }
+
   onEnd(outcome: AttemptOutcome, now: number): void {
     this.inFlight = Math.max(0, this.inFlight - 1);
     this.requests += 1;
