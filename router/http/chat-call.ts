@@ -191,6 +191,16 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
     this.count(499);
   }
 
+  /** The server is shutting down (drain deadline): end the stream with `err` as an SSE error event. */
+  shutdown(err: HttpError): void {
+    if (!this.finish()) return;
+    void this.source![Symbol.asyncIterator]().return?.()?.catch(() => undefined);
+    if (this.res.destroyed) return this.count(499);
+    this.env.metrics.streamError(this.endpointId, err.code);
+    this.count(err.status);
+    this.res.end(sseErrorEvent(err));
+  }
+
   private finish(): boolean {
     if (this.over) return false;
     this.over = true;
@@ -234,6 +244,14 @@ function onDrain(this: CallResponse): void {
 /** Call from the response's 'close': a stream still running means the client left mid-stream. */
 export function chatClosed(res: ServerResponse): void {
   (res as CallResponse)[CALL]?.clientGone();
+}
+
+/** At the drain deadline: end this response's push stream with `err`; false when it has none running. */
+export function chatShutdown(res: ServerResponse, err: HttpError): boolean {
+  const call = (res as CallResponse)[CALL];
+  if (call === undefined) return false;
+  call.shutdown(err);
+  return true;
 }
 
 /**

@@ -23,6 +23,7 @@ import { faultAlerts, faultLogger } from './fault-log.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { ROUTE_DIRECT, type RouteSink } from '../layers/direct.js';
 import { ChatCall, chatClosed, type ChatEnv } from './chat-call.js';
+import { cutAtDeadline, flushed } from './drain.js';
 import { sseErrorEvent } from './sse.js';
 import { validateChatBody } from './validate.js';
 
@@ -82,9 +83,13 @@ export interface ProxyServer {
   inFlight(): number;
   /**
    * Stop accepting, let in-flight requests finish (up to `timeoutMs`), then close
-   * every connection. New requests on kept-alive sockets get 503 meanwhile.
+   * every connection. New requests on kept-alive sockets get 503 meanwhile. At the
+   * deadline every request still open gets a last word before its socket closes: an open
+   * stream an SSE error event (code shutting_down), a request still waiting for its
+   * answer a 503 JSON error with Retry-After. Resolves true when everything finished in
+   * time, false when the deadline cut requests.
    */
-  drain(timeoutMs?: number): Promise<void>;
+  drain(timeoutMs?: number): Promise<boolean>;
 }
 
 /** The route's AbortController rides on the response, so one shared 'close' listener serves every request. */
@@ -152,8 +157,11 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     // How often node:http looks for requests past those timeouts (its default, 30 s, would let one overrun by that much).
     connectionsCheckingInterval: Math.max(50, Math.min(1_000, cfg.headersTimeoutMs >> 2)),
   };
+  /** Responses not yet closed: the drain deadline answers them (drain.ts). */
+  const open = new Set<ServerResponse>();
   const http = createServer(serverOptions, (req, res) => {
     active++;
+    open.add(res);
     metrics.inFlight(1);
     res.on('close', onDone);
     handle(req, res).catch((e: unknown) => {
@@ -172,6 +180,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       else giveController(ac);
     }
     chatClosed(this);
+    open.delete(this);
     active--;
     metrics.inFlight(-1);
     if (active === 0 && idle) idle();
@@ -324,19 +333,33 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       draining = true;
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
+      let finished = true;
       if (active > 0) {
-        await new Promise<void>((resolve) => {
-          const t = clock.setTimeout(resolve, timeoutMs);
+        finished = await new Promise<boolean>((resolve) => {
+          const t = clock.setTimeout(() => resolve(false), timeoutMs);
           idle = () => {
             t.cancel();
-            resolve();
+            resolve(true);
           };
         });
       }
+      if (!finished) {
+        const edge = { detachController, sendError, metrics };
+        for (const res of open) cutAtDeadline(res, edge);
+        await flushed(open, clock);
+      }
       http.closeAllConnections();
       await closed;
+      return finished;
     },
   };
+
+  /** The route's AbortController, taken off the response (so its close does not pool it). */
+  function detachController(res: ServerResponse): AbortController | undefined {
+    const ac = (res as Exchange)[AC];
+    (res as Exchange)[AC] = undefined;
+    return ac;
+  }
 }
 
 function memory(): Record<string, number> {

@@ -31,8 +31,8 @@ export interface RunningProxy {
   readonly address: AddressInfo;
   readonly server: ProxyServer;
   readonly router: Router;
-  /** Drain in-flight requests (server.drainTimeoutMs unless given), then close everything. */
-  close(timeoutMs?: number): Promise<void>;
+  /** Drain in-flight requests (server.drainTimeoutMs unless given), then close everything. True when the drain finished, false when its deadline cut requests. */
+  close(timeoutMs?: number): Promise<boolean>;
 }
 
 export async function startProxy(config: ProxyConfig | unknown, opts: StartProxyOptions = {}): Promise<RunningProxy> {
@@ -50,7 +50,7 @@ export async function startProxy(config: ProxyConfig | unknown, opts: StartProxy
     throw e;
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  let closing: Promise<void> | undefined;
+  let closing: Promise<boolean> | undefined;
   return {
     url: `http://${host}:${address.port}`,
     address,
@@ -58,9 +58,10 @@ export async function startProxy(config: ProxyConfig | unknown, opts: StartProxy
     router,
     close(timeoutMs) {
       closing ??= (async () => {
-        await server.drain(timeoutMs);
+        const drained = await server.drain(timeoutMs);
         router.close();
         await ownTransport?.destroy();
+        return drained;
       })();
       return closing;
     },
