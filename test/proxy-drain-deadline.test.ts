@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnProxyCli } from './helpers/proxy-cli.js';
 import { ManualClock } from '../router/core/clock.js';
 import { seededRandom } from '../router/core/random.js';
 import { startProxy } from '../router/http/start.js';
@@ -83,15 +82,10 @@ describe('drain deadline', () => {
     const dir = mkdtempSync(join(tmpdir(), 'proxy-drain-'));
     const cfg = join(dir, 'router.json');
     writeFileSync(cfg, JSON.stringify(config(300)));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'router/http/cli.ts', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = spawnProxyCli(cfg);
+    const child = cli.child;
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout! }).on('line', (l) => {
-          const m = /listening on (http:\/\/[\d.:]+)/.exec(l);
-          if (m) resolve(m[1]!);
-        });
-        child.once('exit', (code) => reject(new Error(`cli exited ${code}`)));
-      });
+      const url = await cli.url;
       const before = held.length;
       const pending = fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('hold', false) });
       while (held.length === before) await new Promise((r) => setImmediate(r));
