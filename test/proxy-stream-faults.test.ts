@@ -7,7 +7,7 @@ import { startStubUpstream, type StubUpstream } from './helpers/stub-upstream.js
 import { parsePrometheusText } from './proxy-prom.js';
 
 /**
- * Issue #21, defect 2: a malformed SSE event from a provider. Before the first byte reached
+ * Issue #21, defect 2 and the stall gap: a malformed SSE event from a provider, a stream that stalls. Before the first byte reached
  * the client the request fails over; after it the client gets an SSE error event and no
  * [DONE], and the metrics count a stream error. Real router + undici transport + proxy over
  * a scripted stub upstream (the upstream model names the behaviour).
@@ -30,6 +30,7 @@ function behave(model: string, res: ServerResponse): void {
     setTimeout(() => res.end(chunk('second ') + TRUNCATED + 'data: [DONE]\n\n'), 20);
     return;
   }
+  if (model === 'stall') return void res.write(chunk('first ')); // then nothing, until the router gives up
   res.end(chunk('fine') + 'data: [DONE]\n\n');
 }
 
@@ -41,8 +42,10 @@ beforeAll(async () => {
         { id: 'broken', provider: 'p', model: 'first', upstream_model: 'bad-first', base_url: stub.base, priority: 0 },
         { id: 'fine', provider: 'p', model: 'first', upstream_model: 'good', base_url: stub.base, priority: 1 },
         { id: 'later', provider: 'p', model: 'later', upstream_model: 'bad-later', base_url: stub.base },
+        { id: 'stalls', provider: 'p', model: 'stall', upstream_model: 'stall', base_url: stub.base },
       ],
       strategy: 'priority',
+      timeouts: { stall_ms: 300 },
       server: { port: 0 },
     },
     { random: seededRandom(21) },
@@ -96,5 +99,15 @@ describe('malformed SSE events from a provider', () => {
     expect(fams.get('llm_router_stream_errors_total')?.samples).toContainEqual(expect.objectContaining({ labels: { endpoint: 'later', code: 'malformed_response' }, value: 1 }));
     const ok = fams.get('llm_router_upstream_attempts_total')?.samples.find((s) => s.labels.endpoint === 'later');
     expect(ok?.labels.outcome).toBe('malformed_response');
+  });
+});
+
+describe('a stream that stalls mid-body', () => {
+  it('ends with an SSE error event (stream_stalled) after timeouts.stallMs, not at the total deadline', async () => {
+    const r = await stream('stall');
+    expect(r.status).toBe(200);
+    expect(r.text).toContain('"content":"first "');
+    expect(r.text).not.toContain('[DONE]');
+    expect(events(r.text).at(-1)).toMatchObject({ error: { code: 'stream_stalled' } });
   });
 });

@@ -103,6 +103,15 @@ export const timeoutSchema = z.strictObject({
   ttftMs: ms.default(30_000),
   /** Max total time for the whole request, all attempts included. */
   totalMs: ms.default(120_000),
+  /**
+   * Max gap between two chunks of a stream once it started (0 = off). Absent: per endpoint,
+   * max(stallMinMs, stallTokens x its observed ms per output token), stallMinMs until it has
+   * answered. A stream that stalls ends with an SSE error event (stream_stalled) instead of
+   * holding the client until totalMs. The wait for the first chunk is ttftMs's (fails over).
+   */
+  stallMs: ms.optional(),
+  stallMinMs: ms.default(5_000),
+  stallTokens: z.number().finite().positive().default(100),
 });
 
 export const hedgingSchema = z.strictObject({

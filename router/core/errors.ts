@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'timeout' // total deadline passed
   | 'ttft_timeout' // no first byte within the TTFT deadline
   | 'stream_cut' // stream ended without completion
+  | 'stream_stalled' // no chunk within the stall timeout once the stream started
   | 'malformed_response' // upstream body could not be parsed
   | 'aborted' // the caller aborted
   | 'retry_budget_exhausted' // a retry was needed but the budget said no
@@ -45,6 +46,7 @@ const RETRYABLE: Record<ErrorCode, boolean> = {
   timeout: false,
   ttft_timeout: true,
   stream_cut: true,
+  stream_stalled: true,
   malformed_response: true,
   aborted: false,
   retry_budget_exhausted: false,
@@ -69,6 +71,7 @@ const STATUS: Record<ErrorCode, number> = {
   timeout: 504,
   ttft_timeout: 504,
   stream_cut: 502,
+  stream_stalled: 504,
   malformed_response: 502,
   aborted: 499,
   retry_budget_exhausted: 503,

@@ -279,7 +279,7 @@ function invalidResponse(res: TransportResponse): string | null {
 }
 
 /** Committed stream errors that keep their own code instead of becoming stream_cut. */
-const KEEPS_CODE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['malformed_response']);
+const KEEPS_CODE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['malformed_response', 'stream_stalled']);
 
 /** Stream errors: before the first chunk they are retryable; after it they are committed. */
 export function streamError(e: unknown, endpointId: string, committed: boolean): RouterError {
