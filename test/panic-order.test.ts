@@ -71,4 +71,37 @@ describe('panic mode orders by recovery likelihood', () => {
     await settle(clock, router.route({ model: 'm' })).catch(() => null);
     expect(t.calls.slice(before).map((c) => c.endpointId)).toEqual(['x']);
   });
+
+  it('waiting for a recovery: a cooldown ending within the wait comes before an ejection that ends sooner (no probe of the failed endpoint)', async () => {
+    const clock = new ManualClock();
+    // x refuses; y answers the test request one 429 (Retry-After 1 s), else ok.
+    let y429 = false;
+    const t = new FakeTransport(clock, (ep) => {
+      if (ep.id === 'x') return { kind: 'refuse' };
+      if (y429) {
+        y429 = false;
+        return { kind: 'status', status: 429, retryAfterMs: 1000 };
+      }
+      return { kind: 'ok' };
+    });
+    const cfg = {
+      endpoints: [
+        { id: 'x', provider: 'p', model: 'm' },
+        { id: 'y', provider: 'p', model: 'm' },
+      ],
+      strategy: 'round-robin',
+      health: { consecutiveFailures: 2, baseEjectionMs: 500, panicThreshold: 1 },
+      retry: { maxAttempts: 3 },
+    };
+    const router = createRouter(cfg, { transport: t, clock, random: seededRandom(1) });
+    await settle(clock, router.route({ model: 'm' })); // x fails once, y serves
+    y429 = true;
+    const r = await settle(clock, router.route({ model: 'm' })); // x fails again (ejected 500 ms), y 429s (cooldown 1 s)
+    expect(r.attempts.map((a) => [a.endpointId, a.startedAt])).toEqual([
+      ['x', 0],
+      ['y', 0],
+      ['y', 1000], // waited for y's cooldown, not for x's ejection end (500) and a probe of x
+    ]);
+    expect(r.endpoint.id).toBe('y');
+  });
 });

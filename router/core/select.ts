@@ -266,8 +266,11 @@ export class ModelGroup {
     }
     if (out.length === 0) {
       if (requireUntried || triedUsable === null) return null;
-      // Every usable endpoint was tried already: retry among them.
+      // Every usable endpoint was tried already: retry among them, healthy ones before a
+      // half-open one (its probe is a bet on an endpoint that failed; by recovery likelihood, last).
+      const healthy = triedUsable.some((s) => !s.health.isHalfOpen(now));
       for (const s of triedUsable) {
+        if (healthy && s.health.isHalfOpen(now)) continue;
         out.push(s.candidate(now, quantumMs));
         outSlots.push(s);
       }
