@@ -19,7 +19,8 @@ import { baseProfile } from './sim-profile-fixtures.js';
  * first token (a router can still fail over); `anywhere` after a drawn number of tokens.
  */
 
-const profileFor = (kind: FailureKind, at: 'start' | 'anywhere' = 'start'): ProviderProfile =>
+type At = 'start' | 'anywhere';
+const profileFor = (kind: FailureKind, at: At = 'start'): ProviderProfile =>
   parseProfile(baseProfile({ id: 'p', failures: { baseErrorRate: 1, kinds: { [kind]: 1 }, streamFaultAt: at } }), kind);
 
 const router = (baseUrl?: string): RouterConfigInput => ({
@@ -34,11 +35,11 @@ afterAll(async () => {
 });
 
 /** The router's error code for one streaming request in virtual time. */
-async function simCode(kind: FailureKind): Promise<string | undefined> {
+async function simCode(kind: FailureKind, at: At = 'start'): Promise<string | undefined> {
   const codes: Array<string | undefined> = [];
   await runSim({
     router: router(),
-    providers: [{ id: 'p', profile: profileFor(kind) }],
+    providers: [{ id: 'p', profile: profileFor(kind, at) }],
     workload: { arrivals: 'constant', rate: 1, durationS: 1, maxRequests: 1, stream: 1 },
     seed: 21,
     oracle: false,
@@ -49,20 +50,19 @@ async function simCode(kind: FailureKind): Promise<string | undefined> {
 }
 
 /** The same through a real mock provider process-less server and the undici transport. */
-async function httpCode(kind: FailureKind): Promise<{ code: string | undefined; message: string }> {
-  const server = await startProviderServer(profileFor(kind), { seed: 21, speed: 1000 });
+async function httpCode(kind: FailureKind, at: At = 'start'): Promise<{ code: string | undefined; message: string; chunks: number; committed: boolean }> {
+  const server = await startProviderServer(profileFor(kind, at), { seed: 21, speed: 1000 });
   servers.push(server);
   const transport = createHttpTransport();
   const r = createRouter(router(server.url), { transport });
+  let chunks = 0;
   try {
     const res = await r.route({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] });
-    for await (const _ of res.stream!) {
-      // read to the end
-    }
-    return { code: undefined, message: '' };
+    for await (const _ of res.stream!) chunks++;
+    return { code: undefined, message: '', chunks, committed: false };
   } catch (e) {
     const err = (e as RouterError).cause instanceof RouterError && (e as RouterError).code === 'all_attempts_failed' ? ((e as RouterError).cause as RouterError) : (e as RouterError);
-    return { code: err.code, message: String(err.message) };
+    return { code: err.code, message: String(err.message), chunks, committed: err.committed };
   } finally {
     r.close();
     await transport.destroy();
@@ -80,6 +80,16 @@ describe('provider fault kinds: the same in both worlds', () => {
     const h = await httpCode(kind);
     expect(h.code).toBe(code);
     expect(h.message).not.toContain(SIM_BAD_KEY);
+  });
+
+  it.each([
+    ['malformed_event', 'malformed_response'],
+    ['stall', 'stream_stalled'],
+  ] as const)('%s after some tokens -> %s in both worlds (over http: committed, the client already has bytes)', async (kind, code) => {
+    expect(await simCode(kind, 'anywhere')).toBe(code);
+    const h = await httpCode(kind, 'anywhere');
+    expect(h).toMatchObject({ code, committed: true });
+    expect(h.chunks).toBeGreaterThan(0);
   });
 
   it('the model: a refused key is immediate; stream faults at `start` come before any token, `anywhere` after a drawn number', () => {
