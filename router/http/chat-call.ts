@@ -90,7 +90,8 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
     const ac = this.ac!;
     this.req = null;
     this.ac = null;
-    if (ac.signal.aborted) return env.metrics.request('', 499, this.seconds());
+    // Aborted: the client left (499), or the drain deadline answered it already (drain.ts counted that).
+    if (ac.signal.aborted) return res.headersSent ? undefined : env.metrics.request('', 499, this.seconds());
     env.releaseController(res, ac);
     const err = toHttpError(e);
     // Which endpoints a failed request went to, as on a success (debugging; failover metrics).

@@ -39,7 +39,7 @@ export function cutAtDeadline(res: ServerResponse, edge: DrainEdge): void {
   ac?.abort(new RouterError('aborted', 'the router is shutting down'));
   if (!res.headersSent) {
     edge.sendError(res, err);
-    edge.metrics.request('', err.status, 0);
+    edge.metrics.request('', err.status, 0); // the aborted route sees headersSent and does not count it again
   } else if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) {
     // A pull-only stream (a router without push streams): its loop sees the abort and stops writing.
     edge.metrics.streamError('', err.code);
