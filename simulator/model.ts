@@ -140,6 +140,10 @@ const STATUS: Record<FailureKind, number> = {
   hang: 0,
   stream_cut: 200,
   malformed: 200,
+  auth_401: 401,
+  auth_403: 403,
+  malformed_event: 200,
+  stall: 200,
 };
 
 function mk(
@@ -167,6 +171,7 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
   const baseRate = profile.failures.baseErrorRate;
   const kinds: KindTable = kindTable(profile.failures.kinds);
   const retryAfterMs = profile.failures.retryAfterMs;
+  const faultAtStart = profile.failures.streamFaultAt === 'start';
   const c = profile.capacity.maxConcurrent;
   const cap = c + profile.capacity.queue;
   const fullStatus = profile.capacity.fullStatus;
@@ -270,6 +275,28 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
         case 'malformed': {
           const total = ttft + out * perToken;
           return billed('malformed', ttft, total, inTok, out, false, use, pIn, pOut);
+        }
+        case 'auth_401':
+        case 'auth_403':
+          // The provider refuses the endpoint's key at once, whatever the load.
+          return mk('http_error', STATUS[kind], REJECT_MS, REJECT_MS, inTok, 0, false, 0);
+        case 'malformed_event': {
+          // k good tokens, then a broken event (k = 0: the first event is broken, before any byte).
+          const k = faultAtStart ? 0 : Math.floor(draw(key, D_CUT) * out);
+          const at = ttft + k * perToken;
+          const total = ttft + out * perToken;
+          return req.stream
+            ? mk('malformed_event', 200, ttft, at, inTok, k, false, k > 0 ? (inTok * pIn + k * pOut) / 1e6 : 0)
+            : mk('malformed', 200, ttft, total, inTok, out, false, (inTok * pIn + out * pOut) / 1e6);
+        }
+        case 'stall': {
+          // The head at the TTFT, k tokens (the first at the TTFT), then silence until the client
+          // gives up (k = 0: silence from the head on); a JSON answer just hangs.
+          if (!req.stream) return mk('hang', 0, Infinity, Infinity, inTok, 0, false, 0);
+          const k = faultAtStart ? 0 : Math.floor(draw(key, D_CUT) * out);
+          const cost = (inTok * pIn + k * pOut) / 1e6;
+          const stallAtMs = ttft + Math.max(0, k - 1) * perToken;
+          return { kind: 'stall', status: 200, ttftMs: ttft, totalMs: Infinity, inputTokens: inTok, outputTokens: k, acceptable: false, costUsd: cost, stallAtMs };
         }
         default:
           return mk('http_error', STATUS[kind], errAt, errAt, inTok, 0, false, 0);

@@ -100,10 +100,7 @@ export function createProviderHandlers(profile: ProviderProfile, opts: ProviderH
         await sleep(plan.atMs, signal).catch(() => undefined);
         return HttpResponse.error();
       case 'hang':
-        await new Promise<void>((resolve) => {
-          if (signal.aborted) resolve();
-          else signal.addEventListener('abort', () => resolve(), { once: true });
-        });
+        await untilAborted(signal);
         return HttpResponse.error();
       case 'json':
         await sleep(plan.atMs, signal).catch(() => undefined);
@@ -112,7 +109,7 @@ export function createProviderHandlers(profile: ProviderProfile, opts: ProviderH
   }
 
   async function stream(plan: Extract<WirePlan, { type: 'stream' }>, signal: AbortSignal, release: () => void): Promise<Response> {
-    const first = plan.events.length > 0 ? plan.events[0]!.atMs : plan.endMs;
+    const first = plan.events.length > 0 ? plan.events[0]!.atMs : (plan.headMs ?? plan.endMs);
     await sleep(first, signal).catch(() => undefined);
     const enc = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
@@ -124,7 +121,8 @@ export function createProviderHandlers(profile: ProviderProfile, opts: ProviderH
             t = ev.atMs;
             controller.enqueue(enc.encode(sseEvent(ev.data)));
           }
-          await sleep(plan.endMs - t, signal);
+          if (plan.endMs === Infinity) await untilAborted(signal); // a stall: nothing more until the client gives up
+          else await sleep(plan.endMs - t, signal);
           controller.close();
         } catch (e) {
           controller.error(e);
@@ -135,4 +133,12 @@ export function createProviderHandlers(profile: ProviderProfile, opts: ProviderH
     });
     return new HttpResponse(body, { status: 200, headers: plan.headers });
   }
+}
+
+/** Resolves when `signal` aborts (at once if it already has). */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }

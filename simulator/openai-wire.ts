@@ -110,9 +110,14 @@ export type WirePlan =
       readonly headers: Readonly<Record<string, string>>;
       /** SSE events in order; the first is sent at the TTFT (headers go with it). */
       readonly events: ReadonlyArray<{ readonly atMs: number; readonly data: string }>;
-      /** Time the response ends (with or without `[DONE]`, as the events say). */
+      /** Time the response ends (with or without `[DONE]`, as the events say); Infinity: never (a stall). */
       readonly endMs: number;
+      /** When there is no event: the time the head (status and headers) goes. */
+      readonly headMs?: number;
     };
+
+/** The key a simulated 401/403 quotes back (tests check that no client ever sees it). */
+export const SIM_BAD_KEY = 'sk-sim-refused-0123456789abcdef';
 
 const WORDS = ['The', ' quick', ' brown', ' fox', ' jumps', ' over', ' the', ' lazy', ' dog', '.'];
 
@@ -169,7 +174,11 @@ export function planResponse(o: ProviderOutcome, req: SimRequest, profile: Provi
         atMs: o.totalMs,
         status: o.status,
         headers: { ...JSON_HEADERS, ...idHeader },
-        body: errorBody(o.status, `Simulated upstream error ${o.status}`, o.status === 529 ? 'overloaded_error' : 'server_error', null),
+        body:
+          o.status === 401 || o.status === 403
+            ? // As real providers do: the refused key quoted back (the router must never relay it).
+              errorBody(o.status, `Incorrect API key provided: ${SIM_BAD_KEY}. You can find your API key at https://platform.example/account/api-keys.`, 'invalid_request_error', 'invalid_api_key')
+            : errorBody(o.status, `Simulated upstream error ${o.status}`, o.status === 529 ? 'overloaded_error' : 'server_error', null),
       };
     default:
       break;
@@ -216,11 +225,27 @@ export function planResponse(o: ProviderOutcome, req: SimRequest, profile: Provi
     // The stream just ends: no finish_reason, no usage, no [DONE].
     return { type: 'stream', headers: { ...SSE_HEADERS, ...idHeader }, events, endMs: o.totalMs };
   }
-  if (o.kind === 'malformed') {
-    events.push({ atMs: o.totalMs, data: '{"id":"' + cid + '","choices":[{"delta":{"content":' });
-  } else {
-    events.push({ atMs: o.totalMs, data: chunk({}, 'stop', { usage }) });
+  if (o.kind === 'stall') {
+    // The tokens up to the stall point, then the stream stays open with nothing more (endMs Infinity).
+    const until = o.stallAtMs ?? o.ttftMs;
+    return { type: 'stream', headers: { ...SSE_HEADERS, ...idHeader }, events: events.filter((e) => e.atMs <= until), endMs: Infinity, headMs: o.ttftMs };
   }
+  const broken = '{"id":"' + cid + '","choices":[{"delta":{"content":';
+  if (o.kind === 'malformed_event') {
+    // The good tokens, then a truncated event (and the [DONE] a careless upstream still sends).
+    events.push({ atMs: o.totalMs, data: broken }, { atMs: o.totalMs, data: '[DONE]' });
+    return { type: 'stream', headers: { ...SSE_HEADERS, ...idHeader }, events, endMs: o.totalMs };
+  }
+  if (o.kind === 'malformed') {
+    // A malformed body: the stream's only event is broken (the router fails over, as for a JSON body).
+    return {
+      type: 'stream',
+      headers: { ...SSE_HEADERS, ...idHeader },
+      events: [{ atMs: o.totalMs, data: broken }, { atMs: o.totalMs, data: '[DONE]' }],
+      endMs: o.totalMs,
+    };
+  }
+  events.push({ atMs: o.totalMs, data: chunk({}, 'stop', { usage }) });
   events.push({ atMs: o.totalMs, data: '[DONE]' });
   return { type: 'stream', headers: { ...SSE_HEADERS, ...idHeader }, events, endMs: o.totalMs };
 }

@@ -30,6 +30,11 @@ export const FAILURE_KINDS = [
   'hang',
   'stream_cut',
   'malformed',
+  // provider-side faults (issue #21): the endpoint's key refused, a broken SSE event, a stream that stops mid-body
+  'auth_401',
+  'auth_403',
+  'malformed_event',
+  'stall',
 ] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
@@ -145,6 +150,12 @@ export const profileSchema = z
         kinds: kindsSchema,
         /** Retry-After sent with a modelled 429 (not an RPM/TPM 429, which computes its own). */
         retryAfterMs: nonNeg.default(1000),
+        /**
+         * Where a stream's malformed_event or stall strikes: `anywhere` (after a uniform number
+         * of tokens, possibly none) or `start` (before the first token: the response head came,
+         * then a broken event or silence; a router can still fail over).
+         */
+        streamFaultAt: z.enum(['anywhere', 'start']).default('anywhere'),
       })
       .superRefine((f, ctx) => {
         const total = Object.values(f.kinds).reduce<number>((s, w) => s + (w ?? 0), 0);

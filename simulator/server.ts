@@ -262,10 +262,11 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
           const at = i < ev.length ? ev[i]!.atMs : plan.endMs;
           while (i < ev.length && ev[i]!.atMs <= at) out.write(sseEvent(ev[i++]!.data));
           if (i < ev.length) setTimer(wait(ev[i]!.atMs - at, next));
+          else if (plan.endMs === Infinity) return; // a stall: hold the stream open until the client gives up
           else if (plan.endMs > at) setTimer(wait(plan.endMs - at, () => res.end()));
           else res.end();
         };
-        const first = plan.events.length > 0 ? plan.events[0]!.atMs : plan.endMs;
+        const first = plan.events.length > 0 ? plan.events[0]!.atMs : (plan.headMs ?? plan.endMs);
         setTimer(wait(first, next));
         return;
       }

@@ -2,7 +2,7 @@ import { type ErrorCode, RouterError } from '../router/core/errors.js';
 import type { Timer } from '../router/core/clock.js';
 import type { Endpoint, RouteRequest, SendOptions, Transport, TransportResponse } from '../router/core/types.js';
 import { SEND_DIRECT, type DirectTransport, type UpstreamHandle, type UpstreamSink } from '../router/layers/direct.js';
-import { STREAM_PUSH, STREAM_RESUME, type ChunkSink, type PushSource } from '../router/layers/stream.js';
+import { STREAM_PROGRESS, STREAM_PUSH, STREAM_RESUME, type ChunkSink, type ProgressSource, type PushSource } from '../router/layers/stream.js';
 import type { Engine, Task } from './engine.js';
 import { createProviderState, type ProviderModel, type ProviderState } from './model.js';
 import type { ProviderOutcome, SimRequest } from './types.js';
@@ -17,6 +17,10 @@ import type { ProviderOutcome, SimRequest } from './types.js';
  *   ok (stream)      resolve 200 at ttftMs with a stream: first chunk at once, the rest
  *                    (usage, [DONE]) at totalMs
  *   stream_cut       as a stream, but the stream throws RouterError('stream_cut') at totalMs
+ *   malformed_event  as a stream, but the stream throws RouterError('malformed_response') at
+ *                    totalMs (with 0 tokens before it: reject malformed_response at totalMs)
+ *   stall            as a stream whose end never comes: only the caller's abort ends it (the
+ *                    router's stall timeout); it vouches for progress until stallAtMs
  *   http_error/429   resolve the status (Retry-After header + retryAfterMs) at totalMs
  *   refused          reject RouterError('connect_failed') at ttftMs
  *   reset            reject RouterError('connection_reset') at totalMs
@@ -81,6 +85,11 @@ const SSE_HEADERS: Readonly<Record<string, string | undefined>> = Object.freeze(
 const OK_BODY = Object.freeze({ object: 'chat.completion', simulated: true });
 const FIRST_CHUNK = 'data: {"object":"chat.completion.chunk","simulated":true}\n\n';
 const LAST_CHUNK = 'data: {"object":"chat.completion.chunk","simulated":true,"usage":{}}\n\ndata: [DONE]\n\n';
+
+/** Outcomes that reach the caller as a stream (when it asked for one): at least one chunk, then the end, an error or a stall. */
+function isStreamKind(o: ProviderOutcome): boolean {
+  return o.kind === 'ok' || o.kind === 'stream_cut' || o.kind === 'stall' || (o.kind === 'malformed_event' && o.outputTokens > 0);
+}
 
 /**
  * A simulated failure. No stack trace: it would only show the engine, and capturing one is
@@ -219,7 +228,7 @@ class Call implements Task, AttemptInfo {
   start(): void {
     const o = this.outcome;
     if (o.kind === 'hang') return this.listen(); // only an abort ends it
-    const isStream = this.wantsStream && (o.kind === 'ok' || o.kind === 'stream_cut');
+    const isStream = this.wantsStream && isStreamKind(o);
     this.timer = this.engine.schedule(this.sentAtMs + (o.kind === 'refused' || isStream ? o.ttftMs : o.totalMs), this);
   }
 
@@ -287,6 +296,8 @@ class Call implements Task, AttemptInfo {
         this.release(true);
         return this.sink.upstreamError(simError('connection_reset', `simulated connection reset from ${id}`, id));
       case 'malformed':
+      case 'malformed_event':
+        if (this.wantsStream && isStreamKind(o)) return this.openStream(o, id); // tokens, then the broken event
         this.release(true);
         return this.sink.upstreamError(simError('malformed_response', `simulated malformed body from ${id}`, id));
       case 'http_error':
@@ -306,6 +317,7 @@ class Call implements Task, AttemptInfo {
       }
       case 'ok':
       case 'stream_cut':
+      case 'stall':
         if (!this.wantsStream) {
           this.release(true);
           return this.sink.upstreamResponse({
@@ -316,20 +328,25 @@ class Call implements Task, AttemptInfo {
             ttftMs: o.ttftMs,
           });
         }
-        {
-          // Headers and the first chunk at TTFT; the end is scheduled now, consumed or not,
-          // so the provider slot is always freed.
-          const res: TransportResponse = { status: 200, headers: SSE_HEADERS, ttftMs: o.ttftMs };
-          this.stream = new SimStream(o, res, id);
-          res.stream = this.stream;
-          this.streaming = true;
-          this.listen();
-          this.timer = this.engine.schedule(this.sentAtMs + o.totalMs, this);
-          return this.sink.upstreamResponse(res);
-        }
+        return this.openStream(o, id);
       case 'hang':
         return;
     }
+  }
+
+  /**
+   * Headers and the first chunk at TTFT; the end is scheduled now, consumed or not, so the
+   * provider slot is always freed (a stall has no end: only the caller's abort, its stall
+   * timeout, ends it).
+   */
+  private openStream(o: ProviderOutcome, id: string): void {
+    const res: TransportResponse = { status: 200, headers: SSE_HEADERS, ttftMs: o.ttftMs };
+    this.stream = new SimStream(o, res, id, this.sentAtMs);
+    res.stream = this.stream;
+    this.streaming = true;
+    this.listen();
+    if (o.kind !== 'stall') this.timer = this.engine.schedule(this.sentAtMs + o.totalMs, this);
+    this.sink.upstreamResponse(res);
   }
 }
 
@@ -343,7 +360,7 @@ class Call implements Task, AttemptInfo {
  * step: 0 = first chunk not read, 1 = read, 2 = last chunk pushed (end pending a resume),
  * 3 = over.
  */
-class SimStream implements AsyncIterableIterator<string>, PushSource {
+class SimStream implements AsyncIterableIterator<string>, PushSource, ProgressSource {
   private step = 0;
   private ended: { ok: true } | { ok: false; err: unknown } | null = null;
   private waiter: { resolve: (r: IteratorResult<string>) => void; reject: (e: unknown) => void } | null = null;
@@ -354,7 +371,18 @@ class SimStream implements AsyncIterableIterator<string>, PushSource {
     private readonly o: ProviderOutcome,
     private readonly res: TransportResponse,
     private readonly id: string,
+    private readonly sentAtMs: number,
   ) {}
+
+  /** A stall before the first token: the head came, no chunk ever will. */
+  private get silent(): boolean {
+    return this.o.kind === 'stall' && this.o.outputTokens === 0;
+  }
+
+  /** Two chunks stand for the whole stream: its upstream is sending until the end, or until a stall (STREAM_PROGRESS). */
+  [STREAM_PROGRESS](): number {
+    return this.sentAtMs + (this.o.kind === 'stall' ? (this.o.stallAtMs ?? this.o.ttftMs) : this.o.totalMs);
+  }
 
   [Symbol.asyncIterator](): this {
     return this;
@@ -363,10 +391,13 @@ class SimStream implements AsyncIterableIterator<string>, PushSource {
   finish(): void {
     if (this.ended) return;
     this.res.usage = { inputTokens: this.o.inputTokens, outputTokens: this.o.outputTokens, costUsd: this.o.costUsd };
+    const kind = this.o.kind;
     this.ended =
-      this.o.kind === 'stream_cut'
+      kind === 'stream_cut'
         ? { ok: false, err: simError('stream_cut', `simulated stream cut from ${this.id}`, this.id) }
-        : { ok: true };
+        : kind === 'malformed_event'
+          ? { ok: false, err: simError('malformed_response', `simulated malformed SSE event from ${this.id}`, this.id) }
+          : { ok: true };
     this.settle();
   }
 
@@ -388,6 +419,10 @@ class SimStream implements AsyncIterableIterator<string>, PushSource {
 
   next(): Promise<IteratorResult<string>> {
     const s = this.step;
+    if (s === 0 && this.silent) {
+      // A stall before the first token: nothing until the caller gives up (fail()).
+      return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+    }
     if (s === 0) {
       this.step = 1;
       return Promise.resolve({ value: FIRST_CHUNK, done: false });
@@ -408,7 +443,7 @@ class SimStream implements AsyncIterableIterator<string>, PushSource {
   [STREAM_PUSH](sink: ChunkSink): void {
     if (this.step >= 2) return; // already read to the end
     this.sink = sink;
-    if (this.step === 0) {
+    if (this.step === 0 && !this.silent) {
       this.step = 1;
       if (!sink.pushChunk(FIRST_CHUNK)) {
         this.paused = true;

@@ -34,7 +34,9 @@ export type OutcomeKind =
   | 'reset' // connection reset mid-request
   | 'hang' // never answers; the client must time out
   | 'stream_cut' // stream ends after `outputTokens` tokens without completion
-  | 'malformed'; // 200 with a body that is not valid JSON
+  | 'malformed' // 200 with a body that is not valid JSON
+  | 'malformed_event' // stream: `outputTokens` tokens, then an SSE event that is not complete JSON
+  | 'stall'; // stream: the head at ttftMs, `outputTokens` tokens (0 or more), then nothing; totalMs = Infinity
 
 /** What one provider does with one request. */
 export interface ProviderOutcome {
@@ -49,6 +51,8 @@ export interface ProviderOutcome {
   /** Tokens produced (for stream_cut: before the cut). */
   readonly outputTokens: number;
   readonly retryAfterMs?: number;
+  /** `stall` only: ms from send until the last token before the silence. */
+  readonly stallAtMs?: number;
   /** Quality draw: would the answer be acceptable for the request's class. */
   readonly acceptable: boolean;
   /** USD billed (0 when nothing was produced). */

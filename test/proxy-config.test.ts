@@ -130,7 +130,7 @@ describe('edge validation and error mapping', () => {
       new RouterError('upstream_client_error', 'x', { status: 422, upstreamBody: { error: { message: 'bad tool', type: 'invalid_request_error' } } }),
     );
     expect(up.status).toBe(422);
-    expect(up.body().error.message).toBe('bad tool');
+    expect(up.body().error.message).toBe('the upstream rejected the request (422): bad tool'); // the proxy's words, the provider's quoted
     const all = fromRouterError(
       new RouterError('all_attempts_failed', 'all failed', { cause: new RouterError('upstream_rate_limited', '429', { retryAfterMs: 1000 }) }),
     );

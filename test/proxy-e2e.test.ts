@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -8,6 +7,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnProxyCli } from './helpers/proxy-cli.js';
 import { seededRandom, randomInt, type Random } from '../router/core/random.js';
 import { startProxy, type RunningProxy } from '../router/http/start.js';
 import { parseProfile } from '../simulator/profile.js';
@@ -309,15 +309,10 @@ describe('npm run router: SIGTERM drains in-flight requests, then exits 0', () =
       cfg,
       `server: { port: 0, drain_timeout_ms: 10000 }\nendpoints:\n  - { id: hold, provider: stub, model: hold, upstream_model: hold-up, base_url: "${stubUrl}" }\n`,
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', 'router/http/cli.ts', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = spawnProxyCli(cfg);
+    const child = cli.child;
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout! }).on('line', (l) => {
-          const m = /listening on (http:\/\/[\d.:]+)/.exec(l);
-          if (m) resolve(m[1]!);
-        });
-        child.once('exit', (code) => reject(new Error(`cli exited ${code}`)));
-      });
+      const url = await cli.url;
       const held = new Promise<void>((r) => (onHold = r));
       const c = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'x', maxRetries: 0 });
       const pending = c.chat.completions.create({ model: 'hold', messages: [{ role: 'user', content: 'wait' }] });

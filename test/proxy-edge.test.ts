@@ -181,10 +181,10 @@ describe('proxy edge', () => {
     expectOpenAIError(down, 503, 'no_healthy_endpoint');
   });
 
-  it('passes an OpenAI-shaped upstream 4xx through', async () => {
+  it('passes an upstream 4xx through in its own words, quoting the (scrubbed) upstream message', async () => {
     const r = await post(chatBody('upstream400'));
     expect(r.status).toBe(400);
-    expect(r.json().error).toMatchObject({ message: 'context too long', code: 'context_length_exceeded' });
+    expect(r.json().error).toMatchObject({ message: 'upstream ep-a rejected the request (400): context too long', code: 'context_length_exceeded' });
   });
 
   it('streams chunks and ends with [DONE]', async () => {
@@ -202,7 +202,7 @@ describe('proxy edge', () => {
     const last = r.text.trim().split('\n\n').at(-1)!;
     const ev = JSON.parse(last.slice('data: '.length)) as { error: { code: string; type: string } };
     expect(ev.error).toMatchObject({ code: 'stream_cut', type: 'server_error' });
-    const m = await pool.request({ method: 'GET', path: '/metrics' });
+    const m = await pool.request({ method: 'GET', path: '/metrics', headers: auth });
     const fams = parsePrometheusText(await m.body.text());
     expect(fams.get('llm_router_stream_errors_total')?.samples.some((s) => s.labels.code === 'stream_cut' && s.value >= 1)).toBe(true);
   });
@@ -224,12 +224,12 @@ describe('proxy edge', () => {
   });
 
   it('GET /health reports per-endpoint state; /metrics is Prometheus text', async () => {
-    const h = await pool.request({ method: 'GET', path: '/health' });
+    const h = await pool.request({ method: 'GET', path: '/health', headers: auth });
     const body = (await h.body.json()) as { status: string; endpoints: Array<{ id: string; state: string }> };
     expect(h.statusCode).toBe(200);
     expect(body.status).toBe('ok');
     expect(body.endpoints[0]).toMatchObject({ id: 'ep-a', state: 'healthy' });
-    const m = await pool.request({ method: 'GET', path: '/metrics' });
+    const m = await pool.request({ method: 'GET', path: '/metrics', headers: auth });
     expect(m.headers['content-type']).toContain('text/plain');
     const fams = parsePrometheusText(await m.body.text());
     for (const name of ['llm_router_requests_total', 'llm_router_request_duration_seconds', 'llm_router_ttft_seconds', 'llm_router_in_flight_requests', 'llm_router_breaker_state'])

@@ -75,6 +75,12 @@ export const healthSchema = z.strictObject({
    * every endpoint ejected for 30 s). Short 429 cooldowns are still waited out.
    */
   maxRecoveryWaitMs: ms.default(10_000),
+  /**
+   * The provider refused the endpoint's key (401/403) or does not know its model (404):
+   * eject it this long (a config fault does not heal in seconds; a half-open probe then
+   * checks whether someone fixed it). Shown in /health as the endpoint's `fault`.
+   */
+  providerFaultEjectionMs: ms.default(300_000),
   /** Active checks via transport.check every intervalMs (0 = off). */
   activeCheck: z
     .strictObject({ intervalMs: ms.default(0), timeoutMs: ms.default(2_000) })
@@ -97,6 +103,15 @@ export const timeoutSchema = z.strictObject({
   ttftMs: ms.default(30_000),
   /** Max total time for the whole request, all attempts included. */
   totalMs: ms.default(120_000),
+  /**
+   * Max gap between two chunks of a stream once it started (0 = off). Absent: per endpoint,
+   * max(stallMinMs, stallTokens x its observed ms per output token), stallMinMs until it has
+   * answered. A stream that stalls ends with an SSE error event (stream_stalled) instead of
+   * holding the client until totalMs. The wait for the first chunk is ttftMs's (fails over).
+   */
+  stallMs: ms.optional(),
+  stallMinMs: ms.default(5_000),
+  stallTokens: z.number().finite().positive().default(100),
 });
 
 export const hedgingSchema = z.strictObject({

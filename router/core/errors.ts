@@ -15,11 +15,14 @@ export type ErrorCode =
   | 'upstream_rate_limited' // upstream answered 429
   | 'upstream_error' // upstream answered 5xx (500/502/503/529...)
   | 'upstream_client_error' // upstream answered 4xx other than 429: the request itself is bad
+  | 'upstream_auth_error' // upstream answered 401/403: the router's provider key is bad (an endpoint fault)
+  | 'upstream_not_found' // upstream answered 404: the model (or path) does not exist there (an endpoint fault)
   | 'connect_failed' // connection refused / DNS / unreachable
   | 'connection_reset' // socket closed mid-request
   | 'timeout' // total deadline passed
   | 'ttft_timeout' // no first byte within the TTFT deadline
   | 'stream_cut' // stream ended without completion
+  | 'stream_stalled' // no chunk within the stall timeout once the stream started
   | 'malformed_response' // upstream body could not be parsed
   | 'aborted' // the caller aborted
   | 'retry_budget_exhausted' // a retry was needed but the budget said no
@@ -36,11 +39,14 @@ const RETRYABLE: Record<ErrorCode, boolean> = {
   upstream_rate_limited: true,
   upstream_error: true,
   upstream_client_error: false,
+  upstream_auth_error: true,
+  upstream_not_found: true,
   connect_failed: true,
   connection_reset: true,
   timeout: false,
   ttft_timeout: true,
   stream_cut: true,
+  stream_stalled: true,
   malformed_response: true,
   aborted: false,
   retry_budget_exhausted: false,
@@ -58,11 +64,14 @@ const STATUS: Record<ErrorCode, number> = {
   upstream_rate_limited: 429,
   upstream_error: 502,
   upstream_client_error: 400,
+  upstream_auth_error: 502,
+  upstream_not_found: 502,
   connect_failed: 502,
   connection_reset: 502,
   timeout: 504,
   ttft_timeout: 504,
   stream_cut: 502,
+  stream_stalled: 504,
   malformed_response: 502,
   aborted: 499,
   retry_budget_exhausted: 503,
@@ -135,6 +144,12 @@ export function errorFromStatus(status: number, endpointId: string, retryAfterMs
     return new RouterError('upstream_error', `upstream ${endpointId} answered ${status}`, { endpointId, retryAfterMs });
   if (status === 408)
     return new RouterError('timeout', `upstream ${endpointId} answered 408`, { endpointId, retryable: true });
+  // The provider refusing the router's own key, or not knowing the endpoint's model, is the
+  // endpoint's fault, not the client's: fail over, and keep the provider's body (it may quote the key).
+  if (status === 401 || status === 403)
+    return new RouterError('upstream_auth_error', `upstream ${endpointId} rejected the router's credentials (${status})`, { endpointId });
+  if (status === 404)
+    return new RouterError('upstream_not_found', `upstream ${endpointId} does not serve the configured model (404)`, { endpointId });
   return new RouterError('upstream_client_error', `upstream ${endpointId} answered ${status}`, {
     endpointId,
     status,

@@ -11,7 +11,10 @@ import type { AttemptRecord, Candidate, DecisionTrace, Endpoint, HealthSnapshot,
  * Choosing an endpoint for one attempt: health before load (Finagle/Envoy).
  *   1. classify each endpoint of the model: available, "soft" unavailable (ejected, or
  *      half-open with no probe slot), or "hard" blocked (upstream cooldown, rate-limit bucket empty);
- *   2. panic: if more than panicThreshold of them is unavailable, ignore ejections (never cooldowns);
+ *   2. panic: if more than panicThreshold of them is unavailable, ignore ejections (never cooldowns),
+ *      but by recovery likelihood: an ejected endpoint only when no available one is left
+ *      untried, and then the one that failed least recently (a dead or hung endpoint is
+ *      tried last, never first);
  *   3. prefer endpoints not yet tried by this request (failover);
  *   4. let the strategy pick among what is left; record the pick for the trace.
  * Snapshot views are cached per endpoint and rebuilt only when its stats/health changed or,
@@ -198,12 +201,15 @@ export class ModelGroup {
   }
 
   /**
-   * After scan (and eligible()): the earliest time something may become usable
-   * (Infinity = unknown/never). In panic ejections are ignored, so only cooldowns count,
-   * unless eligible() skipped an ejected endpoint this request already tried: then its
-   * ejection end counts too (the request waits for its probe, not for nothing).
+   * After scan (and eligible()): when to look again (Infinity = unknown/never). In panic
+   * ejections are ignored, so only cooldowns count, unless eligible() skipped an ejected
+   * endpoint this request already tried: then its ejection end counts too (the request
+   * waits for its probe, not for nothing). By recovery likelihood, a cooldown that ends by
+   * `waitUntil` is waited for even when an ejection ends sooner: the provider said when it
+   * will answer again, while an ended ejection only buys a probe of an endpoint that failed.
    */
-  earliestRecovery(panic: boolean): number {
+  earliestRecovery(panic: boolean, waitUntil = Infinity): number {
+    if (this.hardUntil <= waitUntil) return this.hardUntil;
     return panic && !this.skippedTriedSoft ? this.hardUntil : Math.min(this.hardUntil, this.softUntil);
   }
 
@@ -232,6 +238,7 @@ export class ModelGroup {
     const out: Candidate[] = [];
     const outSlots: EndpointSlot[] = [];
     let triedUsable: EndpointSlot[] | null = null;
+    let soft: EndpointSlot | null = null; // panic: the untried ejected endpoint most likely to have recovered
     for (let i = 0; i < this.slots.length; i++) {
       const c = this.cls[i]!;
       if (!(c === AVAILABLE || (panic && c === SOFT))) continue;
@@ -245,19 +252,36 @@ export class ModelGroup {
         else this.skippedTriedSoft = true;
         continue;
       }
+      if (c === SOFT) {
+        if (soft === null || failedBefore(s, soft)) soft = s;
+        continue;
+      }
       out.push(s.candidate(now, quantumMs));
       outSlots.push(s);
     }
+    if (out.length === 0 && soft !== null) {
+      // Panic with no available endpoint left untried: one ejected endpoint, the least recently failed.
+      out.push(soft.candidate(now, quantumMs));
+      outSlots.push(soft);
+    }
     if (out.length === 0) {
       if (requireUntried || triedUsable === null) return null;
-      // Every usable endpoint was tried already: retry among them.
+      // Every usable endpoint was tried already: retry among them, healthy ones before a
+      // half-open one (its probe is a bet on an endpoint that failed; by recovery likelihood, last).
+      const healthy = triedUsable.some((s) => !s.health.isHalfOpen(now));
       for (const s of triedUsable) {
+        if (healthy && s.health.isHalfOpen(now)) continue;
         out.push(s.candidate(now, quantumMs));
         outSlots.push(s);
       }
     }
     return { cands: out, slots: outSlots };
   }
+}
+
+/** Did `a` fail before `b` last did (never failed counts as earliest)? Ties keep config order. */
+function failedBefore(a: EndpointSlot, b: EndpointSlot): boolean {
+  return (a.stats.lastFailure ?? -Infinity) < (b.stats.lastFailure ?? -Infinity);
 }
 
 /** Shared, router-wide pieces a selection needs. */
@@ -284,6 +308,8 @@ export function selectEndpoint(
   tried: readonly EndpointSlot[] | null,
   requireUntried: boolean,
   tokens: number,
+  /** The latest time this request would wait for a recovery (see earliestRecovery). */
+  waitUntil = Infinity,
 ): PickRecord | number {
   group.scan(now, tokens);
   const panic = group.panic(env.panicThreshold);
@@ -294,7 +320,7 @@ export function selectEndpoint(
     slots = group.slots;
   } else {
     const e = group.eligible(now, env.quantumMs, panic, tried, requireUntried);
-    if (e === null) return group.earliestRecovery(panic);
+    if (e === null) return group.earliestRecovery(panic, waitUntil);
     cands = e.cands;
     slots = e.slots;
   }

@@ -111,6 +111,7 @@ export class EndpointStats {
   private failures = 0;
   private consecutiveFailures = 0;
   private lastFailureAt: number | null = null;
+  private perToken: number | null = null;
   private lastSuccessAt: number | null = null;
   private inputTokens = 0;
   private outputTokens = 0;
@@ -135,6 +136,21 @@ export class EndpointStats {
     this.inFlight += 1;
   }
 
+  /**
+   * Observed decode time per output token, ms (null before a success with 2+ output tokens):
+   * a peak-biased average (a slower sample is taken at once, a faster one at 1/10), so a
+   * timeout derived from it (the stream stall timeout) errs on the long side.
+   *   sample = (latency - ttft) / (outputTokens - 1)
+   */
+  get msPerToken(): number | null {
+    return this.perToken;
+  }
+
+  /** Clock time of the last failure that counted for health (null: none yet). */
+  get lastFailure(): number | null {
+    return this.lastFailureAt;
+  }
+
   onEnd(outcome: AttemptOutcome, now: number): void {
     this.inFlight = Math.max(0, this.inFlight - 1);
     this.requests += 1;
@@ -156,6 +172,12 @@ export class EndpointStats {
       this.lastSuccessAt = now;
       this.latency.observe(outcome.latencyMs, now);
       this.ttft.observe(outcome.ttftMs ?? outcome.latencyMs, now);
+      const out = outcome.usage?.outputTokens ?? 0;
+      if (out >= 2 && outcome.ttftMs !== undefined && outcome.latencyMs > outcome.ttftMs) {
+        const x = (outcome.latencyMs - outcome.ttftMs) / (out - 1);
+        const m = this.perToken;
+        this.perToken = m === null || x > m ? x : m + 0.1 * (x - m);
+      }
       this.recent.push(outcome.latencyMs);
       if (this.recent.length > RECENT) this.recent.shift();
       this.window.record(true, now);

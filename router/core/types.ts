@@ -175,7 +175,12 @@ export interface HealthSnapshot {
   readonly ejections: number;
   /** Slow-start multiplier in (0, 1]; 1 when fully warmed up. Weighted strategies scale by it. */
   readonly slowStart: number;
+  /** Set while the endpoint is out for a provider-side configuration fault (its key refused, its model unknown). */
+  readonly fault?: EndpointFault;
 }
+
+/** Provider-side configuration faults: the provider answered 401/403 (key) or 404 (model) to the router. */
+export type EndpointFault = 'provider_auth' | 'provider_model_not_found';
 
 /** What a strategy sees of one endpoint: immutable. */
 export interface Candidate {

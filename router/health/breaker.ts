@@ -1,6 +1,6 @@
 import type { HealthConfig, StatsConfig } from '../core/config.js';
 import { WindowedCounter } from '../core/stats.js';
-import type { HealthSnapshot, HealthState } from '../core/types.js';
+import type { EndpointFault, HealthSnapshot, HealthState } from '../core/types.js';
 import { slowStartFactor } from './slow-start.js';
 
 /**
@@ -38,6 +38,8 @@ export class EndpointHealth {
   private cache: HealthSnapshot | null = null;
   private cacheVersion = -1;
   private cacheAt = 0;
+  /** Why the endpoint is out, when it is a configuration fault at the provider (bad key, unknown model); cleared on recovery. */
+  private fault: EndpointFault | null = null;
 
   constructor(
     private readonly cfg: HealthConfig,
@@ -153,6 +155,22 @@ export class EndpointHealth {
     }
   }
 
+  /**
+   * The provider refused the endpoint's key or does not know its model: retrying soon will
+   * not help, so eject for `ms` (at least the ejection the failure already earned), and
+   * remember why until the endpoint recovers (/health and metrics show it).
+   */
+  faultEject(now: number, ms: number, fault: EndpointFault): void {
+    this.advance(now);
+    const wasEjected = this.phase === 'ejected';
+    const until = wasEjected ? Math.max(this.ejectedUntil, now + ms) : now + ms;
+    if (wasEjected && until === this.ejectedUntil && this.fault === fault) return;
+    if (!wasEjected) this.ejections++;
+    this.ejectedUntil = until;
+    this.fault = fault;
+    this.enter('ejected', now);
+  }
+
   /** An active health check passed: an ejected or half-open endpoint is revived (with slow start). */
   checkPassed(now: number): void {
     this.advance(now);
@@ -184,18 +202,20 @@ export class EndpointHealth {
     if (this.phase === 'healthy' && now - this.recoveredAt > this.cfg.maxEjectionMs) this.ejections = 0;
     this.ejections++;
     const ms = Math.min(this.cfg.maxEjectionMs, this.cfg.baseEjectionMs * 2 ** (this.ejections - 1));
-    this.phase = 'ejected';
     this.ejectedUntil = now + ms;
-    this.probes = 0;
-    this.consecutive = 0;
     this.window = new WindowedCounter(this.statsCfg.windowMs, this.statsCfg.windowBuckets);
-    this.version++;
-    this.advance(now);
+    this.enter('ejected', now);
   }
 
   private recover(now: number): void {
-    this.phase = 'healthy';
+    this.fault = null;
     this.recoveredAt = now;
+    this.enter('healthy', now);
+  }
+
+  /** Switch phase with a fresh probe/failure count, and report the transition. */
+  private enter(phase: Phase, now: number): void {
+    this.phase = phase;
     this.probes = 0;
     this.consecutive = 0;
     this.version++;
@@ -219,6 +239,7 @@ export class EndpointHealth {
       ejections: this.ejections,
       slowStart: ramping ? slowStartFactor(now, this.recoveredAt, this.cfg.slowStartMs) : 1,
     };
+    if (this.fault !== null) (this.cache as { fault?: EndpointFault }).fault = this.fault;
     this.cacheVersion = this.version;
     this.cacheAt = now;
     return this.cache;

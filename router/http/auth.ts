@@ -27,6 +27,8 @@ export interface Auth {
   readonly open: boolean;
   /** Check `Authorization` and charge one request; returns the key, or an HttpError (401/429). */
   admit(authorization: string | undefined): ClientKey | HttpError;
+  /** Check `Authorization` only (no rate charge): for /health and /metrics. */
+  verify(authorization: string | undefined): ClientKey | HttpError;
 }
 
 interface KeyState {
@@ -59,15 +61,24 @@ export function createAuth(
   const open = byDigest.size === 0;
   const anonymous: ClientKey = { name: 'anonymous' };
 
+  function lookup(authorization: string | undefined): KeyState | HttpError {
+    // The scheme is case-insensitive (RFC 9110 11.1).
+    if (!authorization || !/^bearer /i.test(authorization))
+      return unauthorized('missing bearer token: send "Authorization: Bearer <key>"');
+    return byDigest.get(sha256Hex(authorization.slice(7).trim())) ?? unauthorized('invalid API key');
+  }
+
   return {
     open,
+    verify(authorization) {
+      if (open) return anonymous;
+      const st = lookup(authorization);
+      return st instanceof HttpError ? st : st.key;
+    },
     admit(authorization) {
       if (open) return anonymous;
-      // The scheme is case-insensitive (RFC 9110 11.1).
-      if (!authorization || !/^bearer /i.test(authorization))
-        return unauthorized('missing bearer token: send "Authorization: Bearer <key>"');
-      const st = byDigest.get(sha256Hex(authorization.slice(7).trim()));
-      if (!st) return unauthorized('invalid API key');
+      const st = lookup(authorization);
+      if (st instanceof HttpError) return st;
       if (st.rpm !== undefined) {
         const now = clock.now();
         const perMs = st.rpm / 60_000;

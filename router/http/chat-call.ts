@@ -90,7 +90,8 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
     const ac = this.ac!;
     this.req = null;
     this.ac = null;
-    if (ac.signal.aborted) return env.metrics.request('', 499, this.seconds());
+    // Aborted: the client left (499), or the drain deadline answered it already (drain.ts counted that).
+    if (ac.signal.aborted) return res.headersSent ? undefined : env.metrics.request('', 499, this.seconds());
     env.releaseController(res, ac);
     const err = toHttpError(e);
     // Which endpoints a failed request went to, as on a success (debugging; failover metrics).
@@ -191,6 +192,16 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
     this.count(499);
   }
 
+  /** The server is shutting down (drain deadline): end the stream with `err` as an SSE error event. */
+  shutdown(err: HttpError): void {
+    if (!this.finish()) return;
+    void this.source![Symbol.asyncIterator]().return?.()?.catch(() => undefined);
+    if (this.res.destroyed) return this.count(499);
+    this.env.metrics.streamError(this.endpointId, err.code);
+    this.count(err.status);
+    this.res.end(sseErrorEvent(err));
+  }
+
   private finish(): boolean {
     if (this.over) return false;
     this.over = true;
@@ -234,6 +245,14 @@ function onDrain(this: CallResponse): void {
 /** Call from the response's 'close': a stream still running means the client left mid-stream. */
 export function chatClosed(res: ServerResponse): void {
   (res as CallResponse)[CALL]?.clientGone();
+}
+
+/** At the drain deadline: end this response's push stream with `err`; false when it has none running. */
+export function chatShutdown(res: ServerResponse, err: HttpError): boolean {
+  const call = (res as CallResponse)[CALL];
+  if (call === undefined) return false;
+  call.shutdown(err);
+  return true;
 }
 
 /**

@@ -11,12 +11,16 @@ import { startProxy } from './start.js';
  *
  * Starts the OpenAI-compatible proxy. The config is validated before anything
  * listens; a bad file prints every bad field and exits with status 2. SIGTERM /
- * SIGINT drain in-flight requests (server.drainTimeoutMs), then exit 0; a second
- * signal exits at once. SIGHUP re-reads the config file: validated first (a bad file keeps
- * the running config and logs why), requests in flight finish where they started, and
- * unchanged endpoints keep their stats and health. API keys are never printed: only the
- * names of unset vars.
+ * SIGINT drain in-flight requests (server.drainTimeoutMs), then exit 0 when every
+ * request finished, or 3 when the drain deadline cut some (each got an SSE error event
+ * or a 503); a second signal exits at once (1). SIGHUP re-reads the config file: validated
+ * first (a bad file keeps the running config and logs why), requests in flight finish where
+ * they started, and unchanged endpoints keep their stats and health. API keys are never
+ * printed: only the names of unset vars.
  */
+
+/** Exit status when the drain deadline cut requests (2 is bad input, 1 an error or a second signal). */
+const EXIT_DRAIN_DEADLINE = 3;
 
 const USAGE =
   'usage: llm-router-proxy --config <file.yaml|json> [--port N] [--host H] [--check]\n' +
@@ -73,7 +77,10 @@ async function main(): Promise<void> {
     stopping = true;
     console.error(`${signal}: draining ${proxy.server.inFlight()} in-flight request(s)...`);
     proxy.close().then(
-      () => process.exit(0),
+      (drained) => {
+        if (!drained) console.error(`${signal}: drain deadline passed; open requests were cut (each told so)`);
+        process.exit(drained ? 0 : EXIT_DRAIN_DEADLINE);
+      },
       (e: unknown) => {
         console.error(`shutdown error: ${(e as Error).message}`);
         process.exit(1);

@@ -45,6 +45,14 @@ export const serverSchema = z.strictObject({
   bodyLimitBytes: z.number().int().positive().default(1_048_576),
   /** When non-empty, every request needs `Authorization: Bearer <one of these keys>`. */
   clientKeys: z.array(clientKeySchema).default([]),
+  /**
+   * Who may read GET /health and GET /metrics when clientKeys is set: `key` (default)
+   * needs a client key like /v1/*, as they show endpoint names, states and traffic;
+   * `none` leaves them open (a load balancer's health probe that cannot send a key). With
+   * no clientKeys everything is open anyway.
+   */
+  healthAuth: z.enum(['key', 'none']).default('key'),
+  metricsAuth: z.enum(['key', 'none']).default('key'),
   /** On SIGTERM, wait this long for in-flight requests before closing them. */
   drainTimeoutMs: msSchema.int().default(10_000),
   /**

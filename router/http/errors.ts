@@ -1,4 +1,5 @@
 import { RouterError, type ErrorCode } from '../core/errors.js';
+import { scrubCredentials } from './scrub.js';
 
 /**
  * The proxy's one error shape on the wire, OpenAI's:
@@ -54,9 +55,9 @@ export function retryAfterSeconds(ms: number | undefined, fallbackS = 1): number
   return Math.max(1, Math.ceil(ms / 1000));
 }
 
-function isOpenAIErrorBody(b: unknown): b is OpenAIErrorBody {
-  const e = (b as { error?: unknown } | null)?.error;
-  return typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string';
+/** A provider's error code/param, kept only when it is a plain identifier (e.g. `context_length_exceeded`). */
+function identifier(v: unknown): string | null {
+  return typeof v === 'string' && /^[A-Za-z0-9_.\-\[\]]{1,64}$/.test(v) ? v : null;
 }
 
 /** What the client is told when the error wraps a system/library error (whose text may name upstream hosts and ports). */
@@ -83,21 +84,18 @@ export function clientMessage(e: RouterError): string {
 }
 
 export function fromRouterError(e: RouterError): HttpError {
-  // An upstream 4xx (other than 429) means the request itself is bad: pass its status
-  // and, when it is OpenAI-shaped, its body through so the client sees the real reason.
+  // An upstream 4xx (other than 429, and other than the endpoint faults 401/403/404) means
+  // the request itself is bad: its status passes through, with a message the proxy writes;
+  // the provider's own message is quoted only after scrubbing credentials (scrub.ts).
   if (e.code === 'upstream_client_error') {
     const status = e.status >= 400 && e.status < 500 ? e.status : 400;
-    const raw = isOpenAIErrorBody(e.upstreamBody)
-      ? {
-          error: {
-            message: e.upstreamBody.error.message,
-            type: typeof e.upstreamBody.error.type === 'string' ? e.upstreamBody.error.type : typeFor(status),
-            code: typeof e.upstreamBody.error.code === 'string' ? e.upstreamBody.error.code : null,
-            param: typeof e.upstreamBody.error.param === 'string' ? e.upstreamBody.error.param : null,
-          },
-        }
-      : undefined;
-    return new HttpError(status, typeFor(status), 'upstream_client_error', e.message, null, undefined, raw);
+    const up = (e.upstreamBody as { error?: { message?: unknown; code?: unknown; param?: unknown } } | null | undefined)?.error;
+    const said = typeof up?.message === 'string' ? up.message : typeof e.upstreamBody === 'string' ? e.upstreamBody : '';
+    const text = scrubCredentials(said);
+    const where = e.endpointId === undefined ? 'the upstream' : `upstream ${e.endpointId}`;
+    const message = `${where} rejected the request (${status})${text === '' ? '' : `: ${text}`}`;
+    const code = identifier(up?.code) ?? 'upstream_client_error';
+    return new HttpError(status, typeFor(status), code, message, identifier(up?.param));
   }
   // all_attempts_failed: the most useful status is the last attempt's (e.g. 429 everywhere -> 429).
   if (e.code === 'all_attempts_failed' && e.cause instanceof RouterError && e.cause.code !== 'all_attempts_failed') {

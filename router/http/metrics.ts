@@ -108,6 +108,16 @@ export function createMetrics(candidates: () => readonly Candidate[], prefix = '
     },
   });
   new Gauge({
+    name: `${prefix}endpoint_fault`,
+    help: '1 while an endpoint is ejected for a provider-side configuration fault (provider_auth: key refused; provider_model_not_found).',
+    labelNames: ['endpoint', 'fault'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of candidates()) if (c.health.fault !== undefined) this.set({ endpoint: c.endpoint.id, fault: c.health.fault }, 1);
+    },
+  });
+  new Gauge({
     name: `${prefix}endpoint_in_flight`,
     help: 'Upstream requests in flight per endpoint (router stats).',
     labelNames: ['endpoint'] as const,

@@ -19,9 +19,11 @@ import {
   toHttpError,
   unknownModel,
 } from './errors.js';
+import { faultAlerts, faultLogger } from './fault-log.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { ROUTE_DIRECT, type RouteSink } from '../layers/direct.js';
 import { ChatCall, chatClosed, type ChatEnv } from './chat-call.js';
+import { cutAtDeadline, flushed } from './drain.js';
 import { sseErrorEvent } from './sse.js';
 import { validateChatBody } from './validate.js';
 
@@ -81,9 +83,13 @@ export interface ProxyServer {
   inFlight(): number;
   /**
    * Stop accepting, let in-flight requests finish (up to `timeoutMs`), then close
-   * every connection. New requests on kept-alive sockets get 503 meanwhile.
+   * every connection. New requests on kept-alive sockets get 503 meanwhile. At the
+   * deadline every request still open gets a last word before its socket closes: an open
+   * stream an SSE error event (code shutting_down), a request still waiting for its
+   * answer a 503 JSON error with Retry-After. Resolves true when everything finished in
+   * time, false when the deadline cut requests.
    */
-  drain(timeoutMs?: number): Promise<void>;
+  drain(timeoutMs?: number): Promise<boolean>;
   /**
    * Serve new requests with `next` (a config reload). Requests already routing stay on the
    * router that took them; /metrics follows the new router's events from now on.
@@ -131,7 +137,17 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   const log = opts.log ?? (() => {});
   const auth: Auth = createAuth(cfg.clientKeys, clock, opts.env);
   const metrics = createMetrics(() => router.candidates());
-  let unsubscribe = router.on(metrics.onRouterEvent);
+  // Metrics and the provider-fault log follow the router that serves new requests (reload).
+  const onFault = faultLogger(() => router.candidates(), log);
+  const subscribe = (r: ProxyRouter): (() => void) => {
+    const offMetrics = r.on(metrics.onRouterEvent);
+    const offFault = r.on(onFault);
+    return () => {
+      offMetrics();
+      offFault();
+    };
+  };
+  let unsubscribe = subscribe(router);
   const started = clock.now();
 
   let models = new Set(router.models());
@@ -161,8 +177,11 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     // How often node:http looks for requests past those timeouts (its default, 30 s, would let one overrun by that much).
     connectionsCheckingInterval: Math.max(50, Math.min(1_000, cfg.headersTimeoutMs >> 2)),
   };
+  /** Responses not yet closed: the drain deadline answers them (drain.ts). */
+  const open = new Set<ServerResponse>();
   const http = createServer(serverOptions, (req, res) => {
     active++;
+    open.add(res);
     metrics.inFlight(1);
     res.on('close', onDone);
     handle(req, res).catch((e: unknown) => {
@@ -181,6 +200,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       else giveController(ac);
     }
     chatClosed(this);
+    open.delete(this);
     active--;
     metrics.inFlight(-1);
     if (active === 0 && idle) idle();
@@ -208,10 +228,18 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       return sendJson(res, 200, modelsBody);
     }
     if (path === '/metrics') {
+      if (cfg.metricsAuth === 'key') {
+        const a = auth.verify(req.headers.authorization);
+        if (a instanceof HttpError) return sendError(res, a);
+      }
       const text = await metrics.render();
       res.writeHead(200, { 'content-type': metrics.contentType });
       res.end(text);
       return;
+    }
+    if (cfg.healthAuth === 'key') {
+      const a = auth.verify(req.headers.authorization);
+      if (a instanceof HttpError) return sendError(res, a);
     }
     return health(res);
   }
@@ -289,6 +317,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       ttftMs: c.stats.ttftMs,
       consecutiveFailures: c.stats.consecutiveFailures,
       ejections: c.health.ejections,
+      ...(c.health.fault === undefined ? {} : { fault: c.health.fault }),
     }));
     // Endpoints that are only cooling down (an upstream 429/503 Retry-After) are not down:
     // requests wait the cooldown out (up to health.maxRecoveryWaitMs), and a load balancer
@@ -302,6 +331,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       inFlight: active - 1,
       memory: memory(),
       endpoints,
+      alerts: faultAlerts(cands),
     };
     sendJson(res, anyUp && !draining ? 200 : 503, JSON.stringify(body));
   }
@@ -312,7 +342,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     setRouter(next) {
       unsubscribe();
       router = next;
-      unsubscribe = router.on(metrics.onRouterEvent);
+      unsubscribe = subscribe(router);
       models = new Set(router.models());
       modelsBody = listModels();
       routeDirect = (router as Partial<DirectRouter>)[ROUTE_DIRECT];
@@ -332,19 +362,33 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       draining = true;
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
+      let finished = true;
       if (active > 0) {
-        await new Promise<void>((resolve) => {
-          const t = clock.setTimeout(resolve, timeoutMs);
+        finished = await new Promise<boolean>((resolve) => {
+          const t = clock.setTimeout(() => resolve(false), timeoutMs);
           idle = () => {
             t.cancel();
-            resolve();
+            resolve(true);
           };
         });
       }
+      if (!finished) {
+        const edge = { detachController, sendError, metrics };
+        for (const res of open) cutAtDeadline(res, edge);
+        await flushed(open, clock);
+      }
       http.closeAllConnections();
       await closed;
+      return finished;
     },
   };
+
+  /** The route's AbortController, taken off the response (so its close does not pool it). */
+  function detachController(res: ServerResponse): AbortController | undefined {
+    const ac = (res as Exchange)[AC];
+    (res as Exchange)[AC] = undefined;
+    return ac;
+  }
 }
 
 function memory(): Record<string, number> {
@@ -365,6 +409,8 @@ export function sendError(res: ServerResponse, err: HttpError, extra?: Record<st
   const text = JSON.stringify(err.body());
   const headers: Record<string, string | number> = { ...JSON_HEADERS, ...extra, 'content-length': Buffer.byteLength(text) };
   if (err.retryAfterS !== undefined) headers['retry-after'] = err.retryAfterS;
+  // RFC 6750 3: a 401 names the scheme the client should use.
+  if (err.status === 401) headers['www-authenticate'] = 'Bearer realm="llm-router"';
   res.writeHead(err.status, headers);
   res.end(text);
 }

@@ -31,8 +31,8 @@ export interface RunningProxy {
   readonly address: AddressInfo;
   readonly server: ProxyServer;
   readonly router: Router;
-  /** Drain in-flight requests (server.drainTimeoutMs unless given), then close everything. */
-  close(timeoutMs?: number): Promise<void>;
+  /** Drain in-flight requests (server.drainTimeoutMs unless given), then close everything. True when the drain finished, false when its deadline cut requests. */
+  close(timeoutMs?: number): Promise<boolean>;
   /**
    * Serve new requests with another config (SIGHUP). Validated first: a bad config throws
    * RouterError('invalid_config') and the running one stays. Requests in flight finish on
@@ -67,7 +67,7 @@ export async function startProxy(config: ProxyConfig | unknown, opts: StartProxy
     throw e;
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  let closing: Promise<void> | undefined;
+  let closing: Promise<boolean> | undefined;
   return {
     url: `http://${host}:${address.port}`,
     address,
@@ -77,9 +77,10 @@ export async function startProxy(config: ProxyConfig | unknown, opts: StartProxy
     },
     close(timeoutMs) {
       closing ??= (async () => {
-        await server.drain(timeoutMs);
+        const drained = await server.drain(timeoutMs);
         router.close();
         await ownTransport?.destroy();
+        return drained;
       })();
       return closing;
     },

@@ -20,9 +20,10 @@ export function acquireNow(rt: Runtime, ctx: RequestCtx, reason: string, hedge: 
   const now = rt.clock.now();
   if (now >= ctx.deadline) throw new RouterError('timeout', `request deadline passed after ${now - ctx.startedAt} ms`);
   let earliest = Infinity;
+  const waitUntil = recoveryWaitUntil(rt, ctx, now);
   for (let m = ctx.modelIdx; m < ctx.models.length; m++) {
     const group = rt.groups.get(ctx.models[m]!)!;
-    const r = selectEndpoint(rt.env, group, ctx.req, now, ctx.tried, hedge, ctx.tokens);
+    const r = selectEndpoint(rt.env, group, ctx.req, now, ctx.tried, hedge, ctx.tokens, waitUntil);
     if (typeof r !== 'number') {
       const moved = m !== ctx.modelIdx;
       ctx.modelIdx = m;
@@ -33,6 +34,11 @@ export function acquireNow(rt: Runtime, ctx: RequestCtx, reason: string, hedge: 
   return earliest;
 }
 
+/** The latest time this request may wait for a recovery: the cap is on its waiting in all, not per wait. */
+function recoveryWaitUntil(rt: Runtime, ctx: RequestCtx, now: number): number {
+  return Math.min(ctx.deadline, now + rt.config.health.maxRecoveryWaitMs - ctx.recoveryWaitedMs);
+}
+
 /** acquireNow, waiting for the earliest recovery (within the deadline) while nothing is usable. */
 export async function acquire(rt: Runtime, ctx: RequestCtx, reason: string, hedge: boolean): Promise<Attempt | null> {
   for (;;) {
@@ -41,8 +47,7 @@ export async function acquire(rt: Runtime, ctx: RequestCtx, reason: string, hedg
     if (hedge) return null;
     const h = rt.config.health;
     const from = rt.clock.now();
-    // The cap is on the request's waiting in all, not per wait.
-    const until = Math.min(ctx.deadline, from + h.maxRecoveryWaitMs - ctx.recoveryWaitedMs);
+    const until = recoveryWaitUntil(rt, ctx, from);
     try {
       await waitForRecovery(rt.clock, r, until, h.waitForRecovery, ctx.models[ctx.modelIdx]!, ctx.signal);
     } finally {

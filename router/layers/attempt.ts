@@ -16,7 +16,7 @@ import {
 import { type OutcomeDetail, attemptRecord, recordOutcome } from './outcome.js';
 import { stackless } from './stackless.js';
 import { RecordedStream } from './stream.js';
-import { armAttemptTimer } from './timeout.js';
+import { armAttemptTimer, stallTimeoutMs } from './timeout.js';
 
 type Chunk = Uint8Array | string;
 
@@ -56,6 +56,8 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
   private released = false;
   private timer: Timer | null = null;
   private timerCode: ErrorCode = 'ttft_timeout';
+  /** Clock time the timer fires (Infinity: none armed). */
+  private timerAt = Infinity;
   private iterator: AsyncIterator<Chunk> | null = null;
 
   constructor(
@@ -89,6 +91,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
   arm(at: number, code: ErrorCode): void {
     if (!Number.isFinite(at)) return;
     this.timerCode = code;
+    this.timerAt = at;
     const clock = this.rt.clock;
     const ms = Math.max(0, at - clock.now());
     const tasks = (clock as Partial<TaskClock>)[SET_TIMEOUT_TASK];
@@ -103,7 +106,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
   private onTimer(): void {
     this.timer = null;
     const id = this.slot.endpoint.id;
-    const what = this.timerCode === 'ttft_timeout' ? 'no first byte' : 'request deadline passed';
+    const what = TIMER_WHAT[this.timerCode] ?? 'request deadline passed';
     const ms = this.rt.clock.now() - this.startedAt;
     this.fail(stackless(() => new RouterError(this.timerCode, `${what} from ${id} after ${ms} ms`, { endpointId: id })));
   }
@@ -172,6 +175,13 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
       this.settle({ ok: true, err: undefined, status: res.status, usage: res.usage, ttftMs: res.ttftMs });
       this.owner!.attemptWon(this, { attempt: this, response: res, stream: undefined });
       return;
+    }
+    // The response head came and its first chunk has not: a stall from here on fails over (stream_stalled).
+    const stallAt = this.rt.clock.now() + stallTimeoutMs(this.rt, this);
+    if (stallAt < this.timerAt) {
+      this.timer?.cancel();
+      this.timer = null;
+      this.arm(stallAt, 'stream_stalled');
     }
     const it = res.stream[Symbol.asyncIterator]();
     this.iterator = it;
@@ -278,9 +288,20 @@ function invalidResponse(res: TransportResponse): string | null {
   return null;
 }
 
+/** How a timer's failure reads, by its code. */
+const TIMER_WHAT: Partial<Record<ErrorCode, string>> = {
+  ttft_timeout: 'no first byte',
+  stream_stalled: 'stream headers but no first chunk',
+};
+
+/** Committed stream errors that keep their own code instead of becoming stream_cut. */
+const KEEPS_CODE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['malformed_response', 'stream_stalled']);
+
 /** Stream errors: before the first chunk they are retryable; after it they are committed. */
 export function streamError(e: unknown, endpointId: string, committed: boolean): RouterError {
   if (!committed && e instanceof RouterError) return e;
+  // What the stream itself did wrong keeps its code (metrics tell a malformed event or a stall from a cut).
+  if (e instanceof RouterError && KEEPS_CODE.has(e.code)) return new RouterError(e.code, e.message, { endpointId, committed, cause: e.cause });
   const cause = e instanceof RouterError ? e.message : e instanceof Error ? e.message : String(e);
   return new RouterError('stream_cut', `stream from ${endpointId} failed: ${cause}`, { endpointId, committed, cause: e });
 }

@@ -1,6 +1,6 @@
-import type { RouterError } from '../core/errors.js';
+import type { ErrorCode, RouterError } from '../core/errors.js';
 import { costOf } from '../core/stats.js';
-import type { AttemptRecord, Usage } from '../core/types.js';
+import type { AttemptRecord, EndpointFault, Usage } from '../core/types.js';
 import type { Attempt } from './attempt.js';
 import { estimateTokens } from './rate-limit.js';
 
@@ -15,6 +15,12 @@ import { estimateTokens } from './rate-limit.js';
 export function countsForHealth(err: RouterError): boolean {
   return err.code !== 'upstream_client_error' && err.code !== 'aborted' && err.code !== 'invalid_request';
 }
+
+/** Errors that are configuration faults at the provider: a long ejection, not the usual few seconds. */
+const FAULTS: Partial<Record<ErrorCode, EndpointFault>> = {
+  upstream_auth_error: 'provider_auth',
+  upstream_not_found: 'provider_model_not_found',
+};
 
 /** Statuses whose answer means "come back later": they start a cooldown even without Retry-After. */
 function isCooldownStatus(status: number | undefined): boolean {
@@ -55,6 +61,8 @@ export function recordOutcome(a: Attempt, d: OutcomeDetail): void {
   slot.statsVersion++;
   slot.health.endAttempt(now, a.probe, d.ok, counts);
   if (d.err !== undefined) {
+    const fault = FAULTS[d.err.code];
+    if (fault !== undefined) slot.health.faultEject(now, rt.config.health.providerFaultEjectionMs, fault);
     const retryAfter = d.err.retryAfterMs;
     if (retryAfter !== undefined) slot.health.cooldown(now, retryAfter);
     else if (isCooldownStatus(d.status)) slot.health.cooldown(now, rt.config.health.defaultCooldownMs);

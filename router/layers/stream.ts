@@ -4,6 +4,7 @@ import type { TransportResponse } from '../core/types.js';
 import type { Attempt } from './attempt.js';
 import { closeQuietly, streamError } from './attempt.js';
 import type { RecordedStreamLike } from './context.js';
+import { stallTimeoutMs } from './timeout.js';
 
 type Chunk = Uint8Array | string;
 
@@ -40,6 +41,17 @@ export interface PushSource {
   [STREAM_RESUME](): void;
 }
 
+/**
+ * A source that delivers fewer chunks than the stream it stands for (the simulator's
+ * two-chunk stream) says until when (clock ms) its upstream is known to be sending, so the
+ * stall check does not take its quiet middle for a stall. Real transports need not.
+ */
+export const STREAM_PROGRESS: unique symbol = Symbol.for('llm-router.streamProgress');
+
+export interface ProgressSource {
+  [STREAM_PROGRESS](): number;
+}
+
 export function isPushSource(x: unknown): x is PushSource {
   return typeof (x as Partial<PushSource> | null)?.[STREAM_PUSH] === 'function';
 }
@@ -70,6 +82,15 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
   private resumeNeeded = false;
   /** A deadline that passed while nobody was waiting: handed to the next reader, once. */
   private failure: RouterError | null = null;
+  /**
+   * Stall check (timeout.ts stallTimeoutMs): the max gap between chunks; since when we have
+   * been waiting for the upstream (the last chunk, or the consumer asking for more); its
+   * timer. A consumer that paused (backpressure) or is not reading is not a stall.
+   */
+  private readonly stallMs: number;
+  private lastChunkAt: number;
+  private stallTimer: Timer | null = null;
+  private consumerPaused = false;
 
   constructor(
     private readonly a: Attempt,
@@ -78,10 +99,11 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
     private readonly res: TransportResponse,
     deadline: number,
   ) {
-    if (Number.isFinite(deadline)) {
-      const clock = a.rt.clock;
-      this.timer = clock.setTimeout(() => this.onDeadline(), Math.max(0, deadline - clock.now()));
-    }
+    const clock = a.rt.clock;
+    if (Number.isFinite(deadline)) this.timer = clock.setTimeout(() => this.onDeadline(), Math.max(0, deadline - clock.now()));
+    this.stallMs = stallTimeoutMs(a.rt, a);
+    this.lastChunkAt = clock.now();
+    if (this.stallMs < deadline - this.lastChunkAt) this.armStall(this.lastChunkAt + this.stallMs);
   }
 
   [Symbol.asyncIterator](): this {
@@ -96,6 +118,7 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
       return Promise.resolve({ value, done: false });
     }
     if (this.done) return this.takeFailure() ?? Promise.resolve({ value: undefined, done: true });
+    if (this.stallTimer !== null) this.lastChunkAt = this.a.rt.clock.now();
     return new Promise<IteratorResult<Chunk>>((resolve, reject) => {
       this.pendingReject = reject;
       this.it.next().then(
@@ -103,6 +126,7 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
           this.pendingReject = null;
           if (this.done) return resolve({ value: undefined, done: true });
           if (r.done) this.finish(true, undefined, false);
+          else if (this.stallTimer !== null) this.lastChunkAt = this.a.rt.clock.now();
           resolve(r);
         },
         (e: unknown) => {
@@ -147,6 +171,10 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
 
   [STREAM_RESUME](): void {
     if (this.sink === null) return;
+    if (this.consumerPaused) {
+      this.consumerPaused = false;
+      this.lastChunkAt = this.a.rt.clock.now();
+    }
     if (this.upstreamPushing) (this.it as unknown as PushSource)[STREAM_RESUME]();
     else if (this.resumeNeeded) {
       this.resumeNeeded = false;
@@ -195,7 +223,11 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
 
   pushChunk(chunk: Chunk): boolean {
     const s = this.sink;
-    return this.done || s === null ? true : s.pushChunk(chunk);
+    if (this.done || s === null) return true;
+    if (this.stallTimer !== null) this.lastChunkAt = this.a.rt.clock.now();
+    if (s.pushChunk(chunk)) return true;
+    this.consumerPaused = true;
+    return false;
   }
 
   pushEnd(): void {
@@ -219,12 +251,39 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
 
   // ---- shared
 
+  private armStall(at: number): void {
+    const clock = this.a.rt.clock;
+    this.stallTimer = clock.setTimeout(() => this.onStallTimer(), Math.max(0, at - clock.now()));
+  }
+
+  /**
+   * The stall timer: one timer per stream, re-armed from the last chunk's time when it fires
+   * early (so a chunk costs a clock read, not a timer). A source that vouches for progress
+   * (STREAM_PROGRESS) counts as sending until the time it names.
+   */
+  private onStallTimer(): void {
+    this.stallTimer = null;
+    if (this.done) return;
+    const now = this.a.rt.clock.now();
+    const waiting = this.upstreamPushing ? !this.consumerPaused && this.sink !== null : this.pendingReject !== null;
+    if (!waiting) return this.armStall(now + this.stallMs);
+    const vouched = (this.it as Partial<ProgressSource>)[STREAM_PROGRESS]?.call(this.it) ?? -Infinity;
+    const last = Math.max(this.lastChunkAt, vouched);
+    if (now - last < this.stallMs) return this.armStall(last + this.stallMs);
+    const id = this.a.slot.endpoint.id;
+    this.cut(new RouterError('stream_stalled', `stream from ${id} stalled: no chunk for ${Math.round(now - last)} ms`, { endpointId: id, committed: true }));
+  }
+
   private onDeadline(): void {
     this.timer = null;
     if (this.done) return;
-    this.done = true;
     const id = this.a.slot.endpoint.id;
-    const err = new RouterError('timeout', `request deadline passed while streaming from ${id}`, { endpointId: id, committed: true });
+    this.cut(new RouterError('timeout', `request deadline passed while streaming from ${id}`, { endpointId: id, committed: true }));
+  }
+
+  /** End the stream from this side (deadline, stall): abort the upstream, record, tell whoever reads. */
+  private cut(err: RouterError): void {
+    this.done = true;
     this.a.abortUpstream(err);
     closeQuietly(this.it);
     this.finish(false, err, false);
@@ -250,6 +309,10 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
     if (this.timer !== null) {
       this.timer.cancel();
       this.timer = null;
+    }
+    if (this.stallTimer !== null) {
+      this.stallTimer.cancel();
+      this.stallTimer = null;
     }
     const a = this.a;
     a.finishStream(

@@ -7,6 +7,8 @@ import type { RequestCtx, Runtime } from './context.js';
  *          startedAt + (request.deadlineMs ?? timeouts.totalMs);
  *   TTFT:  each attempt must produce its first byte within timeouts.ttftMs, else it is
  *          aborted as ttft_timeout (retryable: the next attempt may be faster).
+ *   stall: once a stream started, the gap between two chunks (stallTimeoutMs; checked by
+ *          the RecordedStream, stream.ts).
  * 0 disables a deadline. The attempt timer fires at whichever deadline comes first.
  */
 
@@ -22,4 +24,13 @@ export function armAttemptTimer(rt: Runtime, ctx: RequestCtx, a: Attempt): void 
   const ttftAt = ttftMs > 0 ? a.startedAt + ttftMs : Infinity;
   if (ttftAt < ctx.deadline) a.arm(ttftAt, 'ttft_timeout');
   else a.arm(ctx.deadline, 'timeout');
+}
+
+/** The stall timeout of a stream from `a`'s endpoint, ms (Infinity = off): fixed, or derived from its observed ms per token. */
+export function stallTimeoutMs(rt: Runtime, a: Attempt): number {
+  const t = rt.config.timeouts;
+  if (t.stallMs !== undefined) return t.stallMs > 0 ? t.stallMs : Infinity;
+  const perToken = a.slot.stats.msPerToken;
+  const ms = perToken === null ? t.stallMinMs : Math.max(t.stallMinMs, t.stallTokens * perToken);
+  return ms > 0 ? ms : Infinity;
 }

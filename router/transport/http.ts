@@ -5,6 +5,7 @@ import type { Endpoint, RouteRequest, SendOptions, Transport, TransportResponse,
 import { SEND_DIRECT, type DirectTransport, type UpstreamHandle, type UpstreamSink } from '../layers/direct.js';
 import { STREAM_PUSH, STREAM_RESUME, type ChunkSink, type PushSource } from '../layers/stream.js';
 import { H2Pool } from './h2-pool.js';
+import { SseChecker } from './sse-check.js';
 
 /**
  * The real transport: one undici Pool (keep-alive) per upstream origin, shared by
@@ -329,6 +330,8 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array>, PushSource {
   private tail = '';
   /** The consumer called return(): nothing more is delivered. */
   private abandoned = false;
+  /** Streams: forwards only whole SSE events whose data is complete JSON or [DONE]. */
+  private sse: SseChecker | null = null;
 
   constructor(
     private readonly endpointId: string,
@@ -411,6 +414,7 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array>, PushSource {
     const ok = statusCode >= 200 && statusCode < 300;
     if (ok && this.wantStream && !(h['content-type'] ?? '').includes('json')) {
       this.streaming = true;
+      this.sse = new SseChecker();
       const res: TransportResponse = { status: statusCode, headers: h, retryAfterMs: this.retryAfterMs };
       res.stream = this;
       this.response = res;
@@ -429,6 +433,15 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array>, PushSource {
       this.chunks.push(chunk);
       return true;
     }
+    const sse = this.sse!;
+    const ready = sse.feed(chunk);
+    const more = ready === null || this.deliver(ready);
+    if (sse.problem !== null) this.malformed();
+    return more;
+  }
+
+  /** Hand checked stream bytes on (push sink, pull waiter, or the buffer); false pauses the socket. */
+  private deliver(chunk: Buffer): boolean {
     this.watch(chunk);
     const s = this.sink;
     if (s !== null && !this.paused) {
@@ -452,10 +465,30 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array>, PushSource {
     return true;
   }
 
+  /**
+   * The upstream sent an SSE event that is not complete JSON (sse-check.ts): stop reading it.
+   * Before the first chunk reached the router this fails the attempt (it fails over);
+   * after it the consumer gets the error instead of the event and `[DONE]`.
+   */
+  private malformed(): void {
+    if (this.error !== null) return;
+    const err = new RouterError('malformed_response', `upstream ${this.endpointId} sent ${this.sse!.problem}`, { endpointId: this.endpointId });
+    this.error = err;
+    if (!this.finished) {
+      this.finished = true;
+      this.detach();
+      this.abortFn?.(err);
+    }
+    this.wake();
+  }
+
   onComplete(): void {
     this.finished = true;
     this.detach();
     if (this.streaming) {
+      const rest = this.sse!.end();
+      if (rest !== null) this.deliver(rest);
+      if (this.sse!.problem !== null) return this.malformed();
       this.ended = true;
       this.wake();
       return;
