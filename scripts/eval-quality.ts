@@ -74,14 +74,20 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 /** Bad command-line input: exit code 2. */
 class UsageError extends Error {}
 
-function args(): { out: string; boot: number; splits: number } {
+const USAGE = 'usage: npm run eval-quality -- [--splits K] [--boot N] [--out DIR]   (held-out APGR table; writes DIR/quality-vs-strong-share.svg)';
+
+function args(): { out: string; boot: number; splits: number } | undefined {
   let values;
   try {
     ({ values } = parseArgs({
-      options: { out: { type: 'string', default: 'docs/quality' }, boot: { type: 'string', default: '1000' }, splits: { type: 'string', default: '1' } },
+      options: { out: { type: 'string', default: 'docs/quality' }, boot: { type: 'string', default: '1000' }, splits: { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(`${(e as Error).message}\n${USAGE}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return undefined;
   }
   const boot = Number(values.boot);
   if (!Number.isInteger(boot) || boot < 0) throw new UsageError(`--boot: expected a non-negative integer, got "${values.boot}"`);
@@ -92,6 +98,7 @@ function args(): { out: string; boot: number; splits: number } {
 
 async function main(): Promise<void> {
   const values = args();
+  if (values === undefined) return;
   const { boot, splits } = values;
   const p = prepare();
   const heldOutModel = defaultQualityModel().meta?.split.heldOutSubjects.join(',');

@@ -15,12 +15,18 @@ import { QUALITY_TRAINING, trainQualityModel } from './quality/training.js';
 /** Bad command-line input: exit code 2. */
 class UsageError extends Error {}
 
+const USAGE = 'usage: npm run train-quality -- [--out PATH] [--dry-run]   (rebuilds router/quality/quality-model.json byte for byte)';
+
 function main(): void {
   let values;
   try {
-    ({ values } = parseArgs({ options: { out: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } } }));
+    ({ values } = parseArgs({ options: { out: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } }));
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(`${(e as Error).message}\n${USAGE}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
   }
   const out = values.out ?? fileURLToPath(new URL('../router/quality/quality-model.json', import.meta.url));
   const t = trainQualityModel();
