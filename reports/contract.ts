@@ -93,4 +93,48 @@ export interface ResultsFile {
   slo?: { p99Ms?: number; errorRate?: number; costPer1kOk?: number };
   seeds?: number[];
   generatedBy?: string;
+  /** Paired multi-seed verdicts on the scenario's headline metrics (sim with several seeds). */
+  verdict?: Verdict;
+  /** The router's total deadline (ms): a latency percentile at or above it is a timeout, not a measurement. */
+  deadlineMs?: number;
+}
+
+/** One pair of strategies on one metric, from paired seeds (scenarios/verdict.ts). */
+export interface PairVerdict {
+  /** The strategy with the better paired mean, and the other. */
+  a: string;
+  b: string;
+  /** a's advantage over b (positive = a better), mean and multiple-comparison-corrected interval. */
+  advantage: Interval;
+  /** b's mean over the same seeds (what a relative difference is relative to). */
+  baseMean: number;
+  significant: boolean;
+}
+
+export interface MetricVerdict {
+  /** Metric path, as in `ci` ("errorRate", "latencyMs.p99"). */
+  metric: string;
+  label: string;
+  better: 'lower' | 'higher';
+  /** How a difference reads: percentage points ('share') or relative to b's mean ('relative'). */
+  diff: 'share' | 'relative';
+  unit: string;
+  /** Strategies with a value, best mean first. */
+  ranking: { strategy: string; mean: number }[];
+  pairs: PairVerdict[];
+  /** Significantly better than every other strategy (the only one shaded "best"), else null. */
+  winner: string | null;
+  /** Strategies no other strategy significantly beats. */
+  leaders: string[];
+}
+
+export interface Verdict {
+  question: string;
+  seeds: number[];
+  /** Family-wise confidence of each metric's intervals (0.95). */
+  level: number;
+  correction: 'bonferroni';
+  metrics: MetricVerdict[];
+  /** The scenario's expected winner on metrics[0]. */
+  expectedWinner?: { metric: string; strategy: string };
 }

@@ -7,7 +7,8 @@ import { loadScenario, ScenarioError } from './load.js';
 import { createProgress, type Progress } from './progress.js';
 import { faultWindows, resolveProviders } from './resolve.js';
 import { selectStrategies } from './runner.js';
-import { strategyName } from './schema.js';
+import { deadlineMs, strategyName } from './schema.js';
+import { scenarioVerdict } from './verdict.js';
 import { createEvaluator } from './tune/pool.js';
 
 /**
@@ -89,7 +90,10 @@ export async function runSeeds(
     slo,
     generatedBy: 'llm-router scenarios/multi-seed.ts',
   }));
-  return aggregateSeeds(files);
+  const out = aggregateSeeds(files);
+  out.deadlineMs = deadlineMs(scenario);
+  out.verdict = scenarioVerdict(scenario, seeds, perSeed);
+  return out;
 }
 
 /** Read and validate a saved baseline results.json, then gate `current` against it. */
