@@ -32,6 +32,8 @@ export interface StrategySummary {
   errorsByKind?: Record<string, number>;
   /** Share of successful answers that were acceptable for their class (quality). */
   qualityOk?: number;
+  /** Goodput: successful requests within the scenario's latency SLO (slo.p99Ms) per second. */
+  goodputRps?: number;
 }
 
 export interface TimelinePoint {

@@ -32,6 +32,7 @@ const summary = z.looseObject({
   recoverS: nullableNonNeg,
   errorsByKind: z.record(z.string(), nonNeg).optional(),
   qualityOk: frac.optional(),
+  goodputRps: nonNeg.optional(),
 });
 
 const timelinePoint = z.looseObject({

@@ -35,6 +35,7 @@ export const SUMMARY_CI_KEYS = [
   'failoverS',
   'recoverS',
   'qualityOk',
+  'goodputRps',
 ] as const;
 export const REGRET_CI_KEYS = ['regret.costUsd', 'regret.p99Ms', 'regret.errors'] as const;
 
@@ -125,6 +126,8 @@ function meanSummary(ss: readonly StrategySummary[]): StrategySummary {
   if (ss.some((s) => s.errorsByKind)) out.errorsByKind = meanRecord(ss.map((s) => s.errorsByKind));
   const q = ss.map((s) => s.qualityOk).filter((x): x is number => x !== undefined);
   if (q.length) out.qualityOk = mean(q);
+  const g = ss.map((s) => s.goodputRps).filter((x): x is number => x !== undefined);
+  if (g.length) out.goodputRps = mean(g);
   return out;
 }
 

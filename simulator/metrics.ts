@@ -57,6 +57,11 @@ export interface FaultSpec {
   endS?: number | undefined;
 }
 
+export interface MetricsOptions {
+  /** Latency SLO (ms): a successful request within it counts toward goodput (summary.goodputRps). */
+  sloMs?: number | undefined;
+}
+
 export interface SummarizeOptions {
   /** Run length for throughput; default: the last window with a record + 1. At most MAX_DURATION_S. */
   durationS?: number;
@@ -198,6 +203,11 @@ export class MetricsCollector {
   private readonly errorsByKind = new Map<string, number>();
   private requests = 0;
   private ok = 0;
+  /** Successful requests within opts.sloMs. */
+  private good = 0;
+
+  constructor(private readonly opts: MetricsOptions = {}) {}
+
   private errors = 0;
   private costUsd = 0;
   private attempts = 0;
@@ -248,6 +258,7 @@ export class MetricsCollector {
     if (r.ok) {
       this.ok++;
       w.ok++;
+      if (this.opts.sloMs !== undefined && r.latencyMs <= this.opts.sloMs) this.good++;
       if (r.endpointId !== undefined) {
         const i = this.endpoint(r.endpointId);
         w.okBy[i] = (w.okBy[i] ?? 0) + 1;
@@ -342,6 +353,7 @@ export class MetricsCollector {
       errorsByKind,
     };
     if (this.judged > 0) summary.qualityOk = this.acceptable / this.judged;
+    if (this.opts.sloMs !== undefined) summary.goodputRps = durationS > 0 ? this.good / durationS : 0;
     const windows = Math.max(this.windows.length, Math.ceil(opts.durationS ?? 0));
     const timeline: TimelinePoint[] = [];
     let shape: Shape | undefined;
@@ -365,6 +377,6 @@ export class MetricsCollector {
   }
 }
 
-export function createMetrics(): MetricsCollector {
-  return new MetricsCollector();
+export function createMetrics(opts: MetricsOptions = {}): MetricsCollector {
+  return new MetricsCollector(opts);
 }
