@@ -57,6 +57,7 @@ export function methodLine(v: Verdict): string {
  * strategies it does not significantly beat in one line (`all`: every pair as a sentence).
  */
 export function metricLines(v: MetricVerdict, all = false): string[] {
+  if (v.ranking.length < 2) return [`${v.label}: fewer than two strategies have a value in this run, nothing to compare`];
   const sig = v.pairs.filter((p) => p.significant).length;
   const head =
     v.winner !== null

@@ -23,7 +23,7 @@ async function runReplications(args: ScenarioArgs, progress: Progress, k: number
   const seeds = seedList(args.seed ?? scenario.seed, k);
   // --workers N: N threads (1 = this one); by default one per core but one, this thread orchestrating.
   const workers = args.workers !== undefined ? (args.workers > 1 ? args.workers : 0) : Math.max(0, Math.min(availableParallelism(), seeds.length) - 1);
-  const results = await runSeeds(args.scenario, args.strategies, seeds, { durationS: args.durationS, progress, workers });
+  const results = await runSeeds(args.scenario, args.strategies, seeds, { durationS: args.durationS, progress, workers, oracle: args.oracle });
   return writeResults(results, args.out);
 }
 

@@ -25,6 +25,8 @@ export interface RunSeedsOptions {
   /** Worker threads; 0 (default) = this thread. */
   workers?: number | undefined;
   log?: ((line: string) => void) | undefined;
+  /** Regret against the oracle (default true). */
+  oracle?: boolean | undefined;
 }
 
 /** K consecutive seeds from a base: base, base+1, ... */
@@ -61,6 +63,7 @@ export async function runSeeds(
               seed,
               durationS,
               label: name,
+              ...(opts.oracle === false ? { oracle: false } : {}),
             });
             // Keep the scenario's params as sim mode reports them (only when given).
             if (Object.keys(params).length) r.params = params;

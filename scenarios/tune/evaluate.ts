@@ -22,6 +22,8 @@ export interface EvalTask {
   label: string;
   /** Drop the per-second timeline (search runs do not need it; keeps messages small). */
   noTimeline?: boolean;
+  /** Regret against the oracle (default true; false saves a model call per provider per request). */
+  oracle?: boolean;
 }
 
 export interface EvalContext {
@@ -52,6 +54,7 @@ export async function evaluate(ctx: EvalContext, task: EvalTask): Promise<Strate
       log: () => {},
       speed: undefined,
       driver: undefined,
+      oracle: task.oracle ?? true,
     },
     [{ name: task.config.strategy.name, params: task.config.strategy.params }],
   );
