@@ -3,6 +3,7 @@ import { providersOf } from './data.js';
 import { providerScale, strategyScale } from './palette.js';
 import type { ChartSpec } from './specs-common.js';
 import { paretoChart, quantilesChart, regretChart } from './specs-summary.js';
+import { qualityCostChart } from './specs-quality.js';
 import { errorsChart, latencyChart, shareChart, throughputChart } from './specs-time.js';
 
 export type { ChartSpec } from './specs-common.js';
@@ -10,7 +11,8 @@ export type { ChartSpec } from './specs-common.js';
 /**
  * results.json -> the report's Vega-Lite charts, in reading order. Pure: same results, same
  * specs (data embedded as inline values; nothing is ever loaded from a URL).
- * The regret chart is present only when some strategy has `regret` (sim mode).
+ * The regret chart is present only when some strategy has `regret` (sim mode), the quality
+ * chart only when requests carried prompt classes judged for quality.
  */
 export function buildCharts(r: ResultsFile): ChartSpec[] {
   const strategies = strategyScale(r.strategies.map((s) => s.strategy));
@@ -22,6 +24,7 @@ export function buildCharts(r: ResultsFile): ChartSpec[] {
     shareChart(r, strategies, providers),
     quantilesChart(r, strategies),
     paretoChart(r, strategies),
+    qualityCostChart(r, strategies),
     regretChart(r, strategies),
   ];
   return charts.filter((c): c is ChartSpec => c !== null);
