@@ -25,7 +25,9 @@ h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8p
 .meta { color: #555; margin: 0 0 4px; } .meta b { color: #222; }
 table.summary { border-collapse: collapse; font-size: 13px; }
 table.summary th, table.summary td { border-bottom: 1px solid #e3e3e3; padding: 5px 10px; text-align: right; white-space: nowrap; }
-table.summary thead th { border-bottom: 2px solid #999; vertical-align: bottom; }
+table.summary thead th { border-bottom: 2px solid #999; vertical-align: bottom; white-space: normal; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
+table.summary.wrap-last td:last-child { white-space: normal; text-align: left; }
 table.summary th[scope=row], table.summary thead th:first-child { text-align: left; }
 table.summary td.best { font-weight: bold; background: #eef7ee; }
 table.summary td.breach { color: #b3261e; } table.summary td.breach::after { content: ' !'; }
@@ -134,7 +136,7 @@ ${metaHtml(r)}
 </header>
 ${verdictHtml(r)}
 <h2>Summary</h2>
-${tableHtml(r)}
+<div class="table-wrap">${tableHtml(r)}</div>
 <p class="legend-note">bold on green: significantly better than every other strategy on that metric (verdict below; never from one seed) · red with !: breaks the scenario SLO · ± : half-width of the 95% CI across seeds · goodput: ok requests within the p99 SLO per second · ≥ deadline: that percentile is a timeout, not a measurement · failover: seconds from fault onset until the faulty provider's share stays under 5 % for 3 s</p>
 <h2>Charts</h2>
 ${figures}
