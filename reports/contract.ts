@@ -99,6 +99,29 @@ export interface ResultsFile {
   verdict?: Verdict;
   /** The router's total deadline (ms): a latency percentile at or above it is a timeout, not a measurement. */
   deadlineMs?: number;
+  /** A capacity sweep over the offered load (`--sweep rate=a..b`, sim). */
+  sweep?: Sweep;
+}
+
+/** One strategy at one offered load of a sweep: means over the sweep's seeds. */
+export interface SweepPoint {
+  /** Offered load: mean arrivals per second. */
+  rate: number;
+  strategy: string;
+  goodputRps: number;
+  p99Ms: number;
+  errorRate: number;
+  /** p99 and error rate both within the scenario's SLO. */
+  meetsSlo: boolean;
+}
+
+export interface Sweep {
+  param: 'rate';
+  rates: number[];
+  seeds: number[];
+  points: SweepPoint[];
+  /** Per strategy: the highest offered load at which it (and every lower load) met the SLO; null if none did. */
+  capacity: Record<string, number | null>;
 }
 
 /** One pair of strategies on one metric, from paired seeds (scenarios/verdict.ts). */

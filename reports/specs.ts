@@ -4,6 +4,7 @@ import { providerScale, strategyScale } from './palette.js';
 import type { ChartSpec } from './specs-common.js';
 import { paretoChart, quantilesChart, regretChart } from './specs-summary.js';
 import { qualityCostChart } from './specs-quality.js';
+import { sweepChart } from './specs-sweep.js';
 import { errorsChart, latencyChart, shareChart, throughputChart } from './specs-time.js';
 
 export type { ChartSpec } from './specs-common.js';
@@ -26,6 +27,7 @@ export function buildCharts(r: ResultsFile): ChartSpec[] {
     paretoChart(r, strategies),
     qualityCostChart(r, strategies),
     regretChart(r, strategies),
+    sweepChart(r, strategies),
   ];
   return charts.filter((c): c is ChartSpec => c !== null);
 }

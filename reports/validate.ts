@@ -86,6 +86,14 @@ const verdict = z.looseObject({
   expectedWinner: z.looseObject({ metric: z.string(), strategy: z.string() }).optional(),
 });
 
+const sweep = z.looseObject({
+  param: z.literal('rate'),
+  rates: z.array(nonNeg),
+  seeds: z.array(num),
+  points: z.array(z.looseObject({ rate: nonNeg, strategy: z.string(), goodputRps: nonNeg, p99Ms: nonNeg, errorRate: frac, meetsSlo: z.boolean() })),
+  capacity: z.record(z.string(), nonNeg.nullable()),
+});
+
 export const resultsSchema = z
   .looseObject({
     scenario: z.string().min(1),
@@ -99,6 +107,7 @@ export const resultsSchema = z
     generatedBy: z.string().optional(),
     verdict: verdict.optional(),
     deadlineMs: nonNeg.optional(),
+    sweep: sweep.optional(),
   })
   .superRefine((r, ctx) => {
     // Strategy names key colours and table rows: they must be unique.

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ScenarioError } from './load.js';
 import { MAX_DURATION_S } from '../simulator/types.js';
+import { parseSweep, type SweepSpec } from './sweep.js';
 
 /**
  * Command-line options of `npm run scenario <name> -- [...]`. Parsing is strict:
@@ -28,6 +29,8 @@ export interface ScenarioArgs {
   gate: string | undefined;
   /** sim: worker threads for the strategies (1 = this thread); undefined = automatic. */
   workers: number | undefined;
+  /** sim: capacity sweep over the offered load (scenarios/sweep.ts). */
+  sweep: SweepSpec | undefined;
 }
 
 /** Paired seeds a sim-mode run uses unless --seeds says otherwise (a few seconds of CPU per shipped scenario). */
@@ -39,6 +42,7 @@ export const USAGE = `usage: npm run scenario <name|file.yaml> -- [--mode http|s
                      http default 1: one run is one sample; with K > 1, --duration runs the first S seconds
                      of the timeline instead of rescaling it)
                      [--gate baseline/results.json]   (sim mode)
+                     [--sweep rate=FROM..TO[/STEPS]]   (sim mode: capacity sweep over the offered load, req/s)
                      [--workers N]   (sim mode: strategies in parallel on N threads; 1 = one after another
                      in this thread; default min(cores, strategies) for runs big enough to gain)`;
 
@@ -70,6 +74,7 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
         seeds: { type: 'string' },
         gate: { type: 'string' },
         workers: { type: 'string' },
+        sweep: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -94,6 +99,8 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
   }
   const seeds = num('seeds', values.seeds, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'an integer from 1 to 1000');
   if (values.gate !== undefined && mode !== 'sim') throw new ScenarioError(`--gate needs --mode sim (replications in virtual time)\n${USAGE}`);
+  if (values.sweep !== undefined && mode !== 'sim') throw new ScenarioError(`--sweep needs --mode sim (a capacity sweep runs in virtual time)\n${USAGE}`);
+  const sweep = values.sweep !== undefined ? parseSweep(values.sweep) : undefined;
   return {
     scenario: positionals[0]!,
     mode,
@@ -108,5 +115,6 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
     seeds,
     gate: values.gate,
     workers: num('workers', values.workers, (n) => Number.isInteger(n) && n >= 1 && n <= 256, 'an integer from 1 to 256'),
+    sweep,
   };
 }

@@ -9,7 +9,7 @@ import { formatSummary } from './summary.js';
 /**
  * `npm run scenario <name|file.yaml> -- [--mode http|sim] [--strategies a,b|all]
  *  [--seed N] [--duration S] [--out DIR] [--speed K] [--driver autocannon|open-loop]
- *  [--seeds K] [--gate baseline.json] [--workers N]`  (--seeds/--gate: sim mode; the gate exits 1 on a
+ *  [--seeds K] [--gate baseline.json] [--workers N] [--sweep rate=a..b[/n]]`  (--seeds/--gate: sim mode; the gate exits 1 on a
  *  significant regression; --workers: sim strategies in parallel on worker threads, 1 = this thread)
  *
  * Exit codes: 0 done; 1 the run failed (a child died, a port was taken...); 2 bad input
@@ -23,7 +23,11 @@ async function runReplications(args: ScenarioArgs, progress: Progress, k: number
   const seeds = seedList(args.seed ?? scenario.seed, k);
   // --workers N: N threads (1 = this one); by default one per core but one, this thread orchestrating.
   const workers = args.workers !== undefined ? (args.workers > 1 ? args.workers : 0) : Math.max(0, Math.min(availableParallelism(), seeds.length) - 1);
-  const results = await runSeeds(args.scenario, args.strategies, seeds, { durationS: args.durationS, progress, workers, oracle: args.oracle });
+  const opts = { durationS: args.durationS, progress, workers };
+  const results = await runSeeds(args.scenario, args.strategies, seeds, { ...opts, oracle: args.oracle });
+  // --sweep, else the scenario's own `capacity:` block.
+  const sweep = args.sweep ?? (scenario.capacity ? { param: 'rate' as const, ...scenario.capacity } : undefined);
+  if (sweep) results.sweep = await (await import('./sweep.js')).runSweep(args.scenario, args.strategies, sweep, seeds, opts);
   return writeResults(results, args.out);
 }
 
@@ -47,11 +51,12 @@ async function main(): Promise<number> {
     progress = createProgress({ quiet: args.quiet });
     const k = args.seeds ?? (args.mode === 'sim' ? DEFAULT_SIM_SEEDS : 1);
     let run: ScenarioRun;
-    if (args.mode === 'sim' && (k > 1 || args.gate !== undefined)) run = await runReplications(args, progress, k);
+    if (args.mode === 'sim' && (k > 1 || args.gate !== undefined || args.sweep !== undefined)) run = await runReplications(args, progress, k);
     else if (k > 1) run = await (await import('./http-seeds.js')).runHttpSeeds({ ...args, progress }, k);
     else run = await runScenario({ ...args, progress });
     progress.stop();
     process.stdout.write(`\n${formatSummary(run.results)}\n`);
+    if (run.results.sweep) process.stdout.write(`\n${(await import('./sweep.js')).sweepText(run.results.sweep)}\n`);
     if (run.results.verdict) process.stdout.write(`\n${(await import('../reports/verdict-text.js')).verdictText(run.results.verdict)}\n`);
     else if (args.mode === 'http')
       process.stdout.write('\nhttp mode: one run is one sample (real sockets and timers), so no verdict; --seeds K repeats it on K seeds for one\n');

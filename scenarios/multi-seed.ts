@@ -27,6 +27,8 @@ export interface RunSeedsOptions {
   log?: ((line: string) => void) | undefined;
   /** Regret against the oracle (default true). */
   oracle?: boolean | undefined;
+  /** Replace the scenario's mean arrival rate (capacity sweep). */
+  rate?: number | undefined;
 }
 
 /** K consecutive seeds from a base: base, base+1, ... */
@@ -64,6 +66,7 @@ export async function runSeeds(
               durationS,
               label: name,
               ...(opts.oracle === false ? { oracle: false } : {}),
+              ...(opts.rate !== undefined ? { rate: opts.rate } : {}),
             });
             // Keep the scenario's params as sim mode reports them (only when given).
             if (Object.keys(params).length) r.params = params;

@@ -143,6 +143,11 @@ export const headlineSchema = z.strictObject({
   expectedWinner: z.string().min(1),
 });
 
+/** A capacity sweep over the offered load (mean arrivals per second), run by default in sim mode (scenarios/sweep.ts). */
+export const capacitySchema = z
+  .strictObject({ from: positive, to: positive, steps: z.number().int().min(2).max(50).default(8) })
+  .refine((c) => c.to > c.from, { message: 'empty or inverted range: to must be greater than from', path: ['to'] });
+
 export const scenarioSchema = z.strictObject({
   name: id,
   description: z.string().default(''),
@@ -161,6 +166,7 @@ export const scenarioSchema = z.strictObject({
   router: scenarioRouterSchema.default({}),
   slo: sloSchema.default({}),
   http: httpSchema.default(httpSchema.parse({})),
+  capacity: capacitySchema.optional(),
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;

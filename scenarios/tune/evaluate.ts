@@ -24,6 +24,8 @@ export interface EvalTask {
   noTimeline?: boolean;
   /** Regret against the oracle (default true; false saves a model call per provider per request). */
   oracle?: boolean;
+  /** Replace the scenario's mean arrival rate (a capacity sweep, scenarios/sweep.ts). */
+  rate?: number;
 }
 
 export interface EvalContext {
@@ -41,7 +43,8 @@ export function loadEvalContext(scenarioPath: string): EvalContext {
 const quiet = createProgress({ quiet: true });
 
 export async function evaluate(ctx: EvalContext, task: EvalTask): Promise<StrategyResult> {
-  const scenario: Scenario = { ...ctx.scenario, router: task.config.router as Scenario['router'] };
+  const base = task.rate === undefined ? ctx.scenario : { ...ctx.scenario, load: { ...ctx.scenario.load, rate: task.rate } };
+  const scenario: Scenario = { ...base, router: task.config.router as Scenario['router'] };
   const [result] = await runSimMode(
     {
       scenario,
