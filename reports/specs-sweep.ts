@@ -44,6 +44,20 @@ export function sweepChart(r: ResultsFile, strategies: ColourScale): ChartSpec |
       encoding: { x, y },
     },
   ];
+  // p99 against the offered load with the SLO line: where each strategy crosses it is its knee.
+  const p99Layer: Json[] = [
+    {
+      mark: { type: 'line', point: true },
+      encoding: { x, y: { field: 'p99Ms', type: 'quantitative', title: 'p99 (ms)' }, color: colourEncoding('strategy', strategies, 'strategy') },
+    },
+    {
+      transform: [{ filter: 'datum.knee' }],
+      mark: { type: 'point', shape: 'circle', size: 380, filled: false, color: '#111', strokeWidth: 1.5 },
+      encoding: { x, y: { field: 'p99Ms', type: 'quantitative' } },
+    },
+  ];
+  if (r.slo?.p99Ms !== undefined)
+    p99Layer.push({ data: { values: [{ v: r.slo.p99Ms }] }, mark: { type: 'rule', color: '#c0392b', strokeDash: [6, 4] }, encoding: { y: { field: 'v', type: 'quantitative' } } });
   const caps = Object.entries(s.capacity)
     .map(([k, v]) => `${k} ${v === null ? '—' : v}`)
     .join(' · ');
@@ -52,10 +66,12 @@ export function sweepChart(r: ResultsFile, strategies: ColourScale): ChartSpec |
       text: 'Goodput vs offered load (capacity sweep)',
       subtitle: [`ringed: each strategy's knee = capacity, the highest load meeting the SLO (${s.seeds.length} seeds per point) · dotted: goodput = offered`, `capacity (req/s): ${caps}`],
     },
-    width: WIDTH,
-    height: 320,
     data: { values: points },
-    layer,
+    vconcat: [
+      { width: WIDTH, height: 260, layer },
+      { width: WIDTH, height: 200, title: { text: 'p99 vs offered load (dashed: the p99 SLO)', fontSize: 12, anchor: 'start', frame: 'group' }, layer: p99Layer },
+    ],
+    resolve: { scale: { color: 'shared' } },
   });
   return { id: 'capacity-sweep', title: 'Goodput vs offered load (capacity sweep)', spec };
 }
