@@ -18,9 +18,13 @@ export function timeouts(s: StrategySummary): number {
   return Math.round(s.errorsByKind?.timeout ?? 0);
 }
 
-/** "≥ 20,000 ms (3 timeouts)" (`unit` false: "≥ 20,000 (3 timeouts)"), or undefined when ms is below the deadline. */
+/**
+ * "≥ 20,000 ms (3 timeouts)" (`unit` false: "≥ 20,000 (3 timeouts)"), or undefined when ms is
+ * below the deadline or no request timed out there (then it is a measured latency after all).
+ */
 export function deadlineText(ms: number, s: StrategySummary, deadlineMs: number | undefined, unit = true): string | undefined {
   if (!atDeadline(ms, deadlineMs)) return undefined;
   const n = timeouts(s);
+  if (n === 0) return undefined;
   return `≥ ${deadlineMs!.toLocaleString('en-US')}${unit ? ' ms' : ''} (${n} timeout${n === 1 ? '' : 's'})`;
 }
