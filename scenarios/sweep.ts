@@ -1,6 +1,5 @@
 import type { ResultsFile, Sweep, SweepPoint } from '../reports/contract.js';
-import { ScenarioError } from './load.js';
-import { loadScenario } from './load.js';
+import { loadScenario, ScenarioError } from './load.js';
 import { runSeeds } from './multi-seed.js';
 import type { Progress } from './progress.js';
 

@@ -1,8 +1,7 @@
-import { scenarioNames } from '../scenarios/load.js';
+import { metricLines } from '../reports/verdict-text.js';
+import { loadScenario, scenarioNames } from '../scenarios/load.js';
 import { runSeeds, seedList } from '../scenarios/multi-seed.js';
 import { checkExpectedWinner } from '../scenarios/verdict.js';
-import { loadScenario } from '../scenarios/load.js';
-import { metricLines } from '../reports/verdict-text.js';
 
 /**
  * Every shipped scenario (or those named) at its default settings over K paired seeds: the
@@ -24,7 +23,7 @@ let failed = 0;
 for (const name of names) {
   const { scenario } = loadScenario(name);
   const t0 = performance.now();
-  const r = await runSeeds(name, undefined, seedList(scenario.seed, k), { durationS, workers: 2 });
+  const r = await runSeeds(name, undefined, seedList(scenario.seed, k), { durationS, workers: 2, oracle: false });
   const v = r.verdict!;
   const first = v.metrics[0]!;
   const check = checkExpectedWinner(first, scenario.headline.expectedWinner);
