@@ -48,6 +48,8 @@ export interface StrategySummary {
   cacheSavingsUsd?: number;
   /** The same share for the oracle placement: all traffic on one cache with every provider's capacity (the best any placement could reach). */
   oracleCachedTokenShare?: number;
+  /** Goodput: successful requests within the scenario's latency SLO (slo.p99Ms) per second. */
+  goodputRps?: number;
 }
 
 export interface TimelinePoint {
@@ -130,4 +132,71 @@ export interface ResultsFile {
   slo?: { p99Ms?: number; errorRate?: number; costPer1kOk?: number };
   seeds?: number[];
   generatedBy?: string;
+  /** Paired multi-seed verdicts on the scenario's headline metrics (sim with several seeds). */
+  verdict?: Verdict;
+  /** The router's total deadline (ms): a latency percentile at or above it is a timeout, not a measurement. */
+  deadlineMs?: number;
+  /** A capacity sweep over the offered load (`--sweep rate=a..b`, sim). */
+  sweep?: Sweep;
+}
+
+/** One strategy at one offered load of a sweep: means over the sweep's seeds. */
+export interface SweepPoint {
+  /** Offered load: mean arrivals per second. */
+  rate: number;
+  strategy: string;
+  goodputRps: number;
+  p99Ms: number;
+  errorRate: number;
+  /** p99 and error rate both within the scenario's SLO. */
+  meetsSlo: boolean;
+}
+
+export interface Sweep {
+  param: 'rate';
+  rates: number[];
+  seeds: number[];
+  points: SweepPoint[];
+  /** Per strategy: the highest offered load at which it (and every lower load) met the SLO; null if none did. */
+  capacity: Record<string, number | null>;
+}
+
+/** One pair of strategies on one metric, from paired seeds (scenarios/verdict.ts). */
+export interface PairVerdict {
+  /** The strategy with the better paired mean, and the other. */
+  a: string;
+  b: string;
+  /** a's advantage over b (positive = a better), mean and multiple-comparison-corrected interval. */
+  advantage: Interval;
+  /** b's mean over the same seeds (what a relative difference is relative to). */
+  baseMean: number;
+  significant: boolean;
+}
+
+export interface MetricVerdict {
+  /** Metric path, as in `ci` ("errorRate", "latencyMs.p99"). */
+  metric: string;
+  label: string;
+  better: 'lower' | 'higher';
+  /** How a difference reads: percentage points ('share') or relative to b's mean ('relative'). */
+  diff: 'share' | 'relative';
+  unit: string;
+  /** Strategies with a value, best mean first. */
+  ranking: { strategy: string; mean: number }[];
+  pairs: PairVerdict[];
+  /** Significantly better than every other strategy (the only one shaded "best"), else null. */
+  winner: string | null;
+  /** Strategies no other strategy significantly beats. */
+  leaders: string[];
+}
+
+export interface Verdict {
+  question: string;
+  seeds: number[];
+  /** Family-wise confidence of each metric's intervals (0.95). */
+  level: number;
+  correction: 'bonferroni';
+  metrics: MetricVerdict[];
+  /** The scenario's expected winner on metrics[0]. */
+  expectedWinner?: { metric: string; strategy: string };
 }

@@ -159,6 +159,10 @@ export interface ParetoRow {
   pareto: boolean;
   /** Position along the front (0..), only for Pareto-optimal points: orders the connecting line. */
   order?: number;
+  /** The point's text: every strategy at this exact point, on the first of them only (coinciding points share one label). */
+  label: string;
+  /** Label row (0 above the point, 1.. below it): labels of nearby points go to different rows. */
+  slot: number;
   p99Lo?: number;
   p99Hi?: number;
   costLo?: number;
@@ -168,8 +172,10 @@ export interface ParetoRow {
 export function paretoRows(r: ResultsFile): ParetoRow[] {
   const pts = r.strategies.map((s) => ({ x: s.summary.latencyMs.p99, y: s.summary.costPer1kOk }));
   const front = paretoFront(pts);
+  const labels = coincidentLabels(r.strategies.map((s) => s.strategy), pts, front);
+  const slots = labelSlots(pts, labels);
   return r.strategies.map((s, i) => {
-    const row: ParetoRow = { strategy: s.strategy, p99: pts[i]!.x, cost: pts[i]!.y, pareto: front.includes(i) };
+    const row: ParetoRow = { strategy: s.strategy, p99: pts[i]!.x, cost: pts[i]!.y, pareto: front.includes(i), label: labels[i]!, slot: slots[i]! };
     if (row.pareto) row.order = front.indexOf(i);
     const p = ciOf(s, CI_KEYS.p99);
     const c = ciOf(s, CI_KEYS.costPer1kOk);
@@ -177,6 +183,48 @@ export function paretoRows(r: ResultsFile): ParetoRow[] {
     if (c) Object.assign(row, { costLo: c.lo, costHi: c.hi });
     return row;
   });
+}
+
+/**
+ * Labels for a scatter where strategies may land on the same point (cost and classifier often
+ * do): the first strategy at a point carries "a, b ★" (★ = on the Pareto front), the others ''.
+ */
+export function coincidentLabels(names: readonly string[], pts: readonly { x: number; y: number }[], front: readonly number[]): string[] {
+  const first = new Map<string, number>();
+  const text: string[] = names.map(() => '');
+  pts.forEach((p, i) => {
+    const key = `${p.x}|${p.y}`;
+    const j = first.get(key);
+    if (j === undefined) {
+      first.set(key, i);
+      text[i] = names[i]!;
+    } else text[j] += `, ${names[i]}`;
+  });
+  return text.map((t, i) => (t && front.includes(i) ? `${t} ★` : t));
+}
+
+/** Labels this many rows deep at most; a scatter draws one text layer per slot. */
+export const LABEL_SLOTS = 3;
+
+/**
+ * A label row per point so nearby labels do not overprint: a labelled point within 12% of the
+ * x range and 8% of the y range of an earlier labelled one takes the next free row.
+ */
+export function labelSlots(pts: readonly { x: number; y: number }[], labels: readonly string[]): number[] {
+  const span = (v: number[]): number => Math.max(...v) - Math.min(...v) || 1;
+  const sx = span(pts.map((p) => p.x));
+  const sy = span(pts.map((p) => p.y));
+  const slots = pts.map(() => 0);
+  pts.forEach((p, i) => {
+    if (!labels[i]) return;
+    const taken = new Set<number>();
+    for (let j = 0; j < i; j++)
+      if (labels[j] && Math.abs(pts[j]!.x - p.x) < 0.12 * sx && Math.abs(pts[j]!.y - p.y) < 0.08 * sy) taken.add(slots[j]!);
+    let k = 0;
+    while (taken.has(k) && k < LABEL_SLOTS - 1) k++;
+    slots[i] = k;
+  });
+  return slots;
 }
 
 export interface RegretRow {

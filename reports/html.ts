@@ -2,6 +2,7 @@ import type { ResultsFile } from './contract.js';
 import { scriptSafe, type InlineLib } from './libs.js';
 import type { ChartSpec } from './specs-common.js';
 import { escapeHtml, tableHtml } from './table.js';
+import { verdictHtml } from './verdict-html.js';
 
 /**
  * One self-contained, offline report.html: the vega/vega-lite/vega-embed builds inlined,
@@ -24,7 +25,9 @@ h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8p
 .meta { color: #555; margin: 0 0 4px; } .meta b { color: #222; }
 table.summary { border-collapse: collapse; font-size: 13px; }
 table.summary th, table.summary td { border-bottom: 1px solid #e3e3e3; padding: 5px 10px; text-align: right; white-space: nowrap; }
-table.summary thead th { border-bottom: 2px solid #999; vertical-align: bottom; }
+table.summary thead th { border-bottom: 2px solid #999; vertical-align: bottom; white-space: normal; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
+table.summary.wrap-last td:last-child { white-space: normal; text-align: left; }
 table.summary th[scope=row], table.summary thead th:first-child { text-align: left; }
 table.summary td.best { font-weight: bold; background: #eef7ee; }
 table.summary td.breach { color: #b3261e; } table.summary td.breach::after { content: ' !'; }
@@ -34,6 +37,9 @@ table.summary td.breach { color: #b3261e; } table.summary td.breach::after { con
 figure { margin: 18px 0 30px; } figcaption { font-size: 12px; color: #777; }
 figcaption a { color: #555; } .vis svg { max-width: 100%; height: auto; }
 .err { color: #b3261e; }
+h3 { font-size: 14px; margin: 14px 0 4px; } .question { font-size: 15px; font-weight: bold; margin: 0 0 4px; }
+ul.verdict { margin: 4px 0; font-size: 13px; } ul.verdict li.ns { color: #777; }
+details { font-size: 13px; margin: 2px 0 8px; } summary { cursor: pointer; color: #555; }
 `;
 
 /** The page script: embed every chart with an offline loader; on failure keep the static SVG. */
@@ -131,9 +137,10 @@ export function buildHtml(r: ResultsFile, charts: HtmlChart[], libs: InlineLib[]
 <h1>${escapeHtml(title)}</h1>
 ${metaHtml(r)}
 </header>
+${verdictHtml(r)}
 <h2>Summary</h2>
-${tableHtml(r)}
-<p class="legend-note">bold on green: best in column · red with !: breaks the scenario SLO · ± : half-width of the 95% CI across seeds · failover: seconds from fault onset until the faulty provider's share stays under 5 % for 3 s</p>
+<div class="table-wrap">${tableHtml(r)}</div>
+<p class="legend-note">bold on green: significantly better than every other strategy on that metric (verdict below; never from one seed) · red with !: breaks the scenario SLO · ± : half-width of the 95% CI across seeds · goodput: ok requests within the p99 SLO per second · ≥ deadline: that percentile is a timeout, not a measurement · failover: seconds from fault onset until the faulty provider's share stays under 5 % for 3 s</p>
 <h2>Charts</h2>
 ${figures}
 <script type="application/json" id="report-charts">${jsonForScript(specs)}</script>

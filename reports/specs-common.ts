@@ -17,7 +17,8 @@ export const CONFIG: Config = {
   line: { strokeWidth: 1.8 },
 };
 
-export const WIDTH = 640;
+/** Plot width of the wide charts: the page (max 1400 px) less the legend; the HTML scales SVGs down on narrow screens. */
+export const WIDTH = 1000;
 export const HEIGHT = 220;
 
 /** One chart of the report: `id` names its files (id.svg, id.png), `spec` is pure Vega-Lite. */
@@ -25,6 +26,20 @@ export interface ChartSpec {
   id: string;
   title: string;
   spec: TopLevelSpec;
+}
+
+/** A chart that would be all zeros says so in words instead (same id, so the report keeps its files). */
+export function noteChart(id: string, title: string, note: string): ChartSpec {
+  const spec = top({
+    title: { text: title },
+    width: WIDTH,
+    height: 40,
+    data: { values: [{ note }] },
+    mark: { type: 'text', fontSize: 14, color: '#2e7d32', align: 'left', baseline: 'middle' },
+    encoding: { text: { field: 'note' }, x: { value: 0 }, y: { value: 20 } },
+    config: { ...CONFIG, view: { stroke: null } },
+  });
+  return { id, title, spec };
 }
 
 /** Loose building block for layers/facets; the finished TopLevelSpec is checked by compiling it (tests). */

@@ -1,8 +1,71 @@
 import type { CurvePoint } from '../simulator/apgr.js';
 import type { ResultsFile } from './contract.js';
+import { CI_KEYS, ciOf, coincidentLabels, labelSlots } from './data.js';
 import type { ColourScale } from './palette.js';
 import { paretoFront } from './pareto.js';
-import { colourEncoding, HEIGHT, top, WIDTH, type ChartSpec } from './specs-common.js';
+import { HEIGHT, top, WIDTH, type ChartSpec, type Json } from './specs-common.js';
+import { frontLayers, scatterChart, sloRule } from './specs-summary.js';
+
+/**
+ * Quality vs cost, wherever requests carry prompt classes (summary.qualityOk present): the
+ * share of acceptable answers against the cost per 1k ok requests. Upper-left is better; the
+ * Pareto front (no strategy both cheaper and better) is ringed and joined, as in cost-vs-p99.
+ */
+
+export interface QualityRow {
+  strategy: string;
+  cost: number;
+  quality: number;
+  pareto: boolean;
+  order?: number;
+  label: string;
+  slot: number;
+  costLo?: number;
+  costHi?: number;
+  qualityLo?: number;
+  qualityHi?: number;
+}
+
+export function qualityRows(r: ResultsFile): QualityRow[] {
+  const withQ = r.strategies.filter((s) => s.summary.qualityOk !== undefined);
+  // Pareto on (cost, -quality): both "lower is better".
+  const pts = withQ.map((s) => ({ x: s.summary.costPer1kOk, y: -s.summary.qualityOk! }));
+  const front = paretoFront(pts);
+  const labels = coincidentLabels(withQ.map((s) => s.strategy), pts, front);
+  const slots = labelSlots(pts, labels);
+  return withQ.map((s, i) => {
+    const row: QualityRow = { strategy: s.strategy, cost: pts[i]!.x, quality: s.summary.qualityOk!, pareto: front.includes(i), label: labels[i]!, slot: slots[i]! };
+    if (row.pareto) row.order = front.indexOf(i);
+    const c = ciOf(s, CI_KEYS.costPer1kOk);
+    const q = ciOf(s, 'qualityOk');
+    if (c) Object.assign(row, { costLo: c.lo, costHi: c.hi });
+    if (q) Object.assign(row, { qualityLo: q.lo, qualityHi: q.hi });
+    return row;
+  });
+}
+
+/** null when no strategy judged quality (no prompt classes with quality in the run). */
+export function qualityCostChart(r: ResultsFile, strategies: ColourScale): ChartSpec | null {
+  const rows = qualityRows(r);
+  if (rows.length === 0) return null;
+  const x = { field: 'cost', type: 'quantitative', title: 'cost per 1k ok requests (USD)', scale: { zero: false, nice: true } };
+  const y = { field: 'quality', type: 'quantitative', title: 'acceptable answers (% of ok)', axis: { format: '%' }, scale: { zero: false, nice: true } };
+  const layer: Json[] = [];
+  if (rows.some((p) => p.costLo !== undefined))
+    layer.push({ transform: [{ filter: 'isValid(datum.costLo)' }], mark: { type: 'rule', color: '#444' }, encoding: { x: { ...x, field: 'costLo' }, x2: { field: 'costHi' }, y } });
+  if (rows.some((p) => p.qualityLo !== undefined))
+    layer.push({ transform: [{ filter: 'isValid(datum.qualityLo)' }], mark: { type: 'rule', color: '#444' }, encoding: { x, y: { ...y, field: 'qualityLo' }, y2: { field: 'qualityHi' } } });
+  layer.push(
+    ...frontLayers(x, y, strategies, [
+      { field: 'strategy' },
+      { field: 'cost', title: 'USD per 1k ok', format: '$.4f' },
+      { field: 'quality', title: 'acceptable', format: '.1%' },
+      { field: 'pareto', title: 'Pareto-optimal' },
+    ]),
+  );
+  if (r.slo?.costPer1kOk !== undefined) layer.push(sloRule('x', r.slo.costPer1kOk, `budget $${r.slo.costPer1kOk}/1k`));
+  return scatterChart('quality-vs-cost', 'Quality vs cost', 'upper-left is better · ringed ★ points (joined) are Pareto-optimal: nothing is both cheaper and better', rows, layer);
+}
 
 /**
  * Quality vs the share of prompts sent to the strong model, one line per router (the
@@ -35,54 +98,4 @@ export function qualityCurveChart(
       },
     }),
   };
-}
-
-/**
- * Quality (share of acceptable answers) vs cost per 1k ok requests, one point per
- * strategy: up-left is better. Pareto-optimal strategies (nothing else is both cheaper
- * and better) are ringed and joined. Only when every strategy has a quality figure
- * (prompt classes with quality, or outcome replay); null otherwise.
- */
-export function qualityCostChart(r: ResultsFile, strategies: ColourScale): ChartSpec | null {
-  if (r.strategies.length === 0 || r.strategies.some((s) => s.summary.qualityOk === undefined)) return null;
-  const pts = r.strategies.map((s) => ({ x: s.summary.costPer1kOk, y: -s.summary.qualityOk! }));
-  const front = paretoFront(pts);
-  const rows = r.strategies.map((s, i) => ({
-    strategy: s.strategy,
-    cost: s.summary.costPer1kOk,
-    quality: s.summary.qualityOk!,
-    pareto: front.includes(i),
-    order: front.indexOf(i),
-  }));
-  const x = { field: 'cost', type: 'quantitative', title: 'cost per 1k ok requests (USD)', scale: { zero: false, nice: true } };
-  const y = { field: 'quality', type: 'quantitative', title: 'acceptable answers', scale: { zero: false, nice: true }, axis: { format: '%' } };
-  const spec = top({
-    title: { text: 'Quality vs cost', subtitle: 'upper-left is better · ringed ★ points (joined) are Pareto-optimal: nothing is both cheaper and better' },
-    width: 560,
-    height: 340,
-    data: { values: rows },
-    layer: [
-      {
-        transform: [{ filter: 'datum.pareto' }],
-        mark: { type: 'line', color: '#888', strokeDash: [5, 3], strokeWidth: 1.5 },
-        encoding: { x, y, order: { field: 'order', type: 'quantitative' } },
-      },
-      { transform: [{ filter: 'datum.pareto' }], mark: { type: 'point', shape: 'circle', size: 420, filled: false, color: '#111', strokeWidth: 1.5 }, encoding: { x, y } },
-      {
-        mark: { type: 'point', shape: 'circle', size: 140, filled: true, opacity: 1 },
-        encoding: {
-          x,
-          y,
-          color: colourEncoding('strategy', strategies, 'strategy'),
-          tooltip: [{ field: 'strategy' }, { field: 'quality', title: 'acceptable', format: '.1%' }, { field: 'cost', title: 'USD per 1k ok', format: '$.4f' }],
-        },
-      },
-      {
-        transform: [{ calculate: "datum.strategy + (datum.pareto ? ' ★' : '')", as: 'label' }],
-        mark: { type: 'text', align: 'left', dx: 12, dy: -8, fontSize: 11 },
-        encoding: { x, y, text: { field: 'label' }, color: { value: '#222' } },
-      },
-    ],
-  });
-  return { id: 'quality-vs-cost', title: 'Quality vs cost', spec };
 }

@@ -1,7 +1,10 @@
 import type { ResultsFile } from './contract.js';
-import { paretoRows, quantileRows, regretRows } from './data.js';
+import { LABEL_SLOTS, paretoRows, quantileRows, regretRows } from './data.js';
 import type { ColourScale } from './palette.js';
-import { colourEncoding, top, type ChartSpec, type Json } from './specs-common.js';
+import { colourEncoding, top, WIDTH, type ChartSpec, type Json } from './specs-common.js';
+
+/** Scatter plots: most of the page width, leaving room for the legend and point labels. */
+export const SCATTER_WIDTH = WIDTH - 200;
 
 /** Whole-run charts: one mark per strategy. Error bars appear when multi-seed `ci` intervals exist. */
 
@@ -79,6 +82,26 @@ export function paretoChart(r: ResultsFile, strategies: ColourScale): ChartSpec 
       encoding: { x, y: { ...y, field: 'costLo' }, y2: { field: 'costHi' } },
     });
   layer.push(
+    ...frontLayers(x, y, strategies, [
+      { field: 'strategy' },
+      { field: 'p99', title: 'p99 (ms)', format: ',.0f' },
+      { field: 'cost', title: 'USD per 1k ok', format: '$.4f' },
+      { field: 'pareto', title: 'Pareto-optimal' },
+    ]),
+  );
+  if (r.slo?.p99Ms !== undefined) layer.push(sloRule('x', r.slo.p99Ms, `p99 SLO ${r.slo.p99Ms} ms`));
+  if (r.slo?.costPer1kOk !== undefined) layer.push(sloRule('y', r.slo.costPer1kOk, `budget $${r.slo.costPer1kOk}/1k`));
+  return scatterChart('cost-vs-p99', 'Cost vs tail latency', 'lower-left is better · ringed ★ points (joined) are Pareto-optimal: nothing is both faster and cheaper', rows, layer);
+}
+
+/** A whole-run scatter (one point per strategy) over most of the page width. */
+export function scatterChart(id: string, title: string, subtitle: string, rows: readonly object[], layer: Json[]): ChartSpec {
+  return { id, title, spec: top({ title: { text: title, subtitle }, width: SCATTER_WIDTH, height: 340, data: { values: rows }, layer }) };
+}
+
+/** A scatter with its Pareto front: the front joined by a dashed line and ringed, one dot per strategy, labels. */
+export function frontLayers(x: Json, y: Json, strategies: ColourScale, tooltip: Json[]): Json[] {
+  return [
     {
       transform: [{ filter: 'datum.pareto' }],
       mark: { type: 'line', color: '#888', strokeDash: [5, 3], strokeWidth: 1.5 },
@@ -91,36 +114,26 @@ export function paretoChart(r: ResultsFile, strategies: ColourScale): ChartSpec 
     },
     {
       mark: { type: 'point', shape: 'circle', size: 140, filled: true, opacity: 1 },
-      encoding: {
-        x,
-        y,
-        color: colourEncoding('strategy', strategies, 'strategy'),
-        tooltip: [{ field: 'strategy' }, { field: 'p99', title: 'p99 (ms)', format: ',.0f' }, { field: 'cost', title: 'USD per 1k ok', format: '$.4f' }, { field: 'pareto', title: 'Pareto-optimal' }],
-      },
+      encoding: { x, y, color: colourEncoding('strategy', strategies, 'strategy'), tooltip },
     },
-    {
-      transform: [{ calculate: "datum.strategy + (datum.pareto ? ' ★' : '')", as: 'label' }],
-      mark: { type: 'text', align: 'left', dx: 12, dy: -8, fontSize: 11 },
-      encoding: { x, y, text: { field: 'label' }, color: { value: '#222' } },
-    },
-  );
-  if (r.slo?.p99Ms !== undefined) layer.push(sloRule('x', r.slo.p99Ms, `p99 SLO ${r.slo.p99Ms} ms`));
-  if (r.slo?.costPer1kOk !== undefined) layer.push(sloRule('y', r.slo.costPer1kOk, `budget $${r.slo.costPer1kOk}/1k`));
-  const spec = top({
-    title: {
-      text: 'Cost vs tail latency',
-      subtitle: 'lower-left is better · ringed ★ points (joined) are Pareto-optimal: nothing is both faster and cheaper',
-    },
-    width: 560,
-    height: 340,
-    data: { values: rows },
-    layer,
-  });
-  return { id: 'cost-vs-p99', title: 'Cost vs tail latency', spec };
+    ...pointLabels(x, y),
+  ];
+}
+
+/**
+ * Point labels in rows: one label per distinct point (strategies on the same point share it,
+ * "cost, classifier ★"), nearby points' labels in different rows (data.ts labelSlots).
+ */
+export function pointLabels(x: Json, y: Json): Json[] {
+  return Array.from({ length: LABEL_SLOTS }, (_, slot) => ({
+    transform: [{ filter: `datum.label !== '' && datum.slot === ${slot}` }],
+    mark: { type: 'text', align: 'left', dx: 12, dy: -8 + 15 * slot, fontSize: 11 },
+    encoding: { x, y, text: { field: 'label' }, color: { value: '#222' } },
+  }));
 }
 
 /** A dashed SLO line at x = v or y = v (label at the right end, x = width); its own one-row dataset so it draws once. */
-function sloRule(axis: 'x' | 'y', v: number, label: string, width = 560): Json {
+export function sloRule(axis: 'x' | 'y', v: number, label: string, width = SCATTER_WIDTH): Json {
   const enc = { field: 'v', type: 'quantitative' };
   return {
     data: { values: [{ v, label }] },
@@ -128,7 +141,7 @@ function sloRule(axis: 'x' | 'y', v: number, label: string, width = 560): Json {
       { mark: { type: 'rule', color: '#c0392b', strokeDash: [6, 4] }, encoding: { [axis]: enc } },
       {
         mark: axis === 'x'
-          ? { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, fontSize: 10, color: '#c0392b' }
+          ? { type: 'text', align: 'right', baseline: 'top', dx: -4, dy: 4, fontSize: 10, color: '#c0392b' }
           : { type: 'text', align: 'right', baseline: 'bottom', dy: -3, fontSize: 10, color: '#c0392b' },
         encoding: axis === 'x' ? { x: enc, y: { value: 0 }, text: { field: 'label' } } : { y: enc, x: { value: width }, text: { field: 'label' } },
       },

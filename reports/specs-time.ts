@@ -1,7 +1,7 @@
 import type { ResultsFile } from './contract.js';
 import { latencyRows, shareRows, timeRows } from './data.js';
 import type { ColourScale } from './palette.js';
-import { HEIGHT, TIME_X, WIDTH, colourEncoding, faultData, faultLayers, top, type ChartSpec, type Json } from './specs-common.js';
+import { HEIGHT, TIME_X, WIDTH, colourEncoding, faultData, faultLayers, noteChart, top, type ChartSpec, type Json } from './specs-common.js';
 
 /** Charts over time (one point per second, per strategy), with fault windows shaded. */
 
@@ -37,8 +37,9 @@ export function throughputChart(r: ResultsFile, strategies: ColourScale): ChartS
   });
 }
 
-/** Error rate (top, comparable across strategies) and errors per second (bottom, absolute). */
+/** Error rate (top, comparable across strategies) and errors per second (bottom, absolute); "no errors" when there were none. */
 export function errorsChart(r: ResultsFile, strategies: ColourScale): ChartSpec {
+  if (r.strategies.every((s) => s.summary.errors === 0)) return noteChart('errors', 'Errors over time', 'no errors: every request of every strategy succeeded');
   const panel = (title: string, y: Json): Json => ({
     title: { text: title, fontSize: 12, anchor: 'start', frame: 'group' },
     width: WIDTH,

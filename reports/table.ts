@@ -1,18 +1,21 @@
 import type { ResultsFile, StrategyResult } from './contract.js';
 import { CI_KEYS, ciOf } from './data.js';
+import { deadlineText } from './deadline.js';
 import { strategyScale } from './palette.js';
 
 /**
  * The summary table: one row per strategy, as data (summaryRows), as HTML for the report
- * (tableHtml) and as aligned text for a terminal (tableText). Best value per column is marked;
- * values that break a scenario SLO are flagged.
+ * (tableHtml) and as aligned text for a terminal (tableText). A cell is marked best only when
+ * the verdict (paired seeds, results.verdict) finds its strategy significantly better than every
+ * other on that column's metric; values that break a scenario SLO are flagged. A percentile at
+ * the total deadline reads "≥ 20,000 ms (N timeouts)".
  */
 
 export interface Column {
   key: string;
   label: string;
-  /** Which direction is better, for marking the best cell; undefined = not ranked. */
-  better?: 'min' | 'max';
+  /** The metric's path (as in `ci` and the verdict), for marking a significantly best cell. */
+  metric?: string;
 }
 
 export interface Cell {
@@ -42,45 +45,48 @@ export function summaryRows(r: ResultsFile): SummaryTable {
   const hasFaults = (r.faults?.length ?? 0) > 0;
   const columns: Column[] = [
     { key: 'requests', label: 'requests' },
-    { key: 'okPct', label: 'ok %', better: 'max' },
-    { key: 'p50', label: 'p50 ms', better: 'min' },
-    { key: 'p99', label: 'p99 ms', better: 'min' },
-    { key: 'p999', label: 'p99.9 ms', better: 'min' },
-    { key: 'cost', label: 'USD / 1k ok', better: 'min' },
-    { key: 'failover', label: 'failover s', better: 'min' },
-    { key: 'recover', label: 'recover s', better: 'min' },
-    { key: 'attempts', label: 'attempts / req', better: 'min' },
+    { key: 'okPct', label: 'ok %', metric: 'errorRate' },
+    { key: 'goodput', label: 'goodput / s', metric: 'goodputRps' },
+    { key: 'p50', label: 'p50 ms', metric: 'latencyMs.p50' },
+    { key: 'p99', label: 'p99 ms', metric: 'latencyMs.p99' },
+    { key: 'p999', label: 'p99.9 ms' },
+    { key: 'cost', label: 'USD / 1k ok', metric: 'costPer1kOk' },
+    { key: 'failover', label: 'failover s', metric: 'failoverS' },
+    { key: 'recover', label: 'recover s' },
+    { key: 'attempts', label: 'attempts / req', metric: 'attemptsPerRequest' },
   ];
   const hasQuality = r.strategies.some((s) => s.summary.qualityOk !== undefined);
-  if (hasQuality) columns.push({ key: 'quality', label: 'quality ok %', better: 'max' });
+  if (hasQuality) columns.push({ key: 'quality', label: 'quality ok %', metric: 'qualityOk' });
   // Prompt caching (scenarios with prefixes): TTFT p50, cached-token share and USD saved.
   const hasCache = r.strategies.some((s) => s.summary.cachedTokenShare !== undefined);
   if (hasCache)
     columns.push(
-      { key: 'ttftP50', label: 'TTFT p50 ms', better: 'min' },
-      { key: 'cached', label: 'cached tokens %', better: 'max' },
-      { key: 'cacheSaved', label: 'cache saved USD', better: 'max' },
+      { key: 'ttftP50', label: 'TTFT p50 ms', metric: 'ttftMs.p50' },
+      { key: 'cached', label: 'cached tokens %', metric: 'cachedTokenShare' },
+      { key: 'cacheSaved', label: 'cache saved USD', metric: 'cacheSavingsUsd' },
     );
   // Sim runs: spend on every upstream attempt, and the part of it the client got nothing from.
   const hasSpend = r.strategies.some((s) => s.summary.attemptCostPer1kOk !== undefined);
-  if (hasSpend) columns.push({ key: 'attemptCost', label: 'USD / 1k ok, all attempts', better: 'min' }, { key: 'wasted', label: 'wasted USD', better: 'min' });
+  if (hasSpend) columns.push({ key: 'attemptCost', label: 'USD / 1k ok, all attempts', metric: 'attemptCostPer1kOk' }, { key: 'wasted', label: 'wasted USD', metric: 'wastedUsd' });
   if (hasRegret)
-    columns.push(
-      { key: 'regretCost', label: 'regret USD', better: 'min' },
-      { key: 'regretP99', label: 'regret p99 ms', better: 'min' },
-      { key: 'regretErrors', label: 'regret errors', better: 'min' },
-    );
+    columns.push({ key: 'regretCost', label: 'regret USD' }, { key: 'regretP99', label: 'regret p99 ms' }, { key: 'regretErrors', label: 'regret errors' });
   // A null failover in a run with faults means the strategy never moved traffic away.
   const never = hasFaults ? 'never' : '—';
   const rows = r.strategies.map((s) => {
     const m = s.summary;
     const okPct = m.requests > 0 ? (100 * m.ok) / m.requests : null;
+    // At the deadline a percentile is "≥ deadline (N timeouts)", with no interval.
+    const ms = (v: number, key: string): Cell => {
+      const text = deadlineText(v, m, r.deadlineMs);
+      return text !== undefined ? { value: v, text } : withCi(cell(v, 0), s, key, 0);
+    };
     const cells: Cell[] = [
       cell(m.requests, 0),
       withCi({ ...cell(okPct, 2), sloBreach: r.slo?.errorRate !== undefined && m.errorRate > r.slo.errorRate }, s, CI_KEYS.errorRate, 2, 100),
-      withCi(cell(m.latencyMs.p50, 0), s, CI_KEYS.p50, 0),
-      withCi({ ...cell(m.latencyMs.p99, 0), sloBreach: r.slo?.p99Ms !== undefined && m.latencyMs.p99 > r.slo.p99Ms }, s, CI_KEYS.p99, 0),
-      withCi(cell(m.latencyMs.p999, 0), s, CI_KEYS.p999, 0),
+      withCi(cell(m.goodputRps ?? null, 1), s, 'goodputRps', 1),
+      ms(m.latencyMs.p50, CI_KEYS.p50),
+      { ...ms(m.latencyMs.p99, CI_KEYS.p99), sloBreach: r.slo?.p99Ms !== undefined && m.latencyMs.p99 > r.slo.p99Ms },
+      ms(m.latencyMs.p999, CI_KEYS.p999),
       withCi({ ...cell(m.costPer1kOk, 4), sloBreach: r.slo?.costPer1kOk !== undefined && m.costPer1kOk > r.slo.costPer1kOk }, s, CI_KEYS.costPer1kOk, 4),
       withCi(cell(m.failoverS, 1, never), s, CI_KEYS.failoverS, 1),
       cell(m.recoverS, 1, hasFaults ? 'never' : '—'),
@@ -98,19 +104,16 @@ export function summaryRows(r: ResultsFile): SummaryTable {
       cells.push(cell(s.regret?.costUsd ?? null, 4), cell(s.regret?.p99Ms ?? null, 0), cell(s.regret?.errors ?? null, 0));
     return { strategy: s.strategy, cells };
   });
-  markBest(columns, rows);
+  markBest(r, columns, rows);
   return { columns, rows };
 }
 
-/** Mark the best numeric cell of each ranked column (ties all win); needs two or more rows to mean anything. */
-function markBest(columns: Column[], rows: SummaryTable['rows']): void {
-  if (rows.length < 2) return;
+/** Mark a cell best only where the verdict names its strategy significantly better than every other on that metric. */
+function markBest(r: ResultsFile, columns: Column[], rows: SummaryTable['rows']): void {
   columns.forEach((col, i) => {
-    if (!col.better) return;
-    const vals = rows.map((r) => r.cells[i]!.value).filter((v): v is number => typeof v === 'number');
-    if (vals.length === 0) return;
-    const best = col.better === 'min' ? Math.min(...vals) : Math.max(...vals);
-    for (const r of rows) if (r.cells[i]!.value === best) r.cells[i]!.best = true;
+    const winner = r.verdict?.metrics.find((m) => m.metric === col.metric)?.winner;
+    if (winner === undefined || winner === null) return;
+    for (const row of rows) if (row.strategy === winner) row.cells[i]!.best = true;
   });
 }
 

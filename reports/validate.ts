@@ -39,6 +39,7 @@ const summary = z.looseObject({
   attemptCostUsd: nonNeg.optional(),
   wastedUsd: nonNeg.optional(),
   attemptCostPer1kOk: nonNeg.optional(),
+  goodputRps: nonNeg.optional(),
 });
 
 const timelinePoint = z.looseObject({
@@ -84,6 +85,35 @@ const faultWindow = z
   .looseObject({ start: nonNeg, end: nonNeg, provider: z.string(), kind: z.string() })
   .refine((f) => f.end >= f.start, { message: 'end must be >= start', path: ['end'] });
 
+const pairVerdict = z.looseObject({ a: z.string(), b: z.string(), advantage: z.looseObject({ mean: num, lo: num, hi: num, n: z.number().int().nonnegative() }), baseMean: num, significant: z.boolean() });
+const metricVerdict = z.looseObject({
+  metric: z.string().min(1),
+  label: z.string(),
+  better: z.enum(['lower', 'higher']),
+  diff: z.enum(['share', 'relative']),
+  unit: z.string(),
+  ranking: z.array(z.looseObject({ strategy: z.string(), mean: num })),
+  pairs: z.array(pairVerdict),
+  winner: z.string().nullable(),
+  leaders: z.array(z.string()),
+});
+const verdict = z.looseObject({
+  question: z.string(),
+  seeds: z.array(num),
+  level: num.gt(0).lt(1),
+  correction: z.literal('bonferroni'),
+  metrics: z.array(metricVerdict),
+  expectedWinner: z.looseObject({ metric: z.string(), strategy: z.string() }).optional(),
+});
+
+const sweep = z.looseObject({
+  param: z.literal('rate'),
+  rates: z.array(nonNeg),
+  seeds: z.array(num),
+  points: z.array(z.looseObject({ rate: nonNeg, strategy: z.string(), goodputRps: nonNeg, p99Ms: nonNeg, errorRate: frac, meetsSlo: z.boolean() })),
+  capacity: z.record(z.string(), nonNeg.nullable()),
+});
+
 export const resultsSchema = z
   .looseObject({
     scenario: z.string().min(1),
@@ -95,6 +125,9 @@ export const resultsSchema = z
     slo: z.looseObject({ p99Ms: nonNeg.optional(), errorRate: frac.optional(), costPer1kOk: nonNeg.optional() }).optional(),
     seeds: z.array(num).optional(),
     generatedBy: z.string().optional(),
+    verdict: verdict.optional(),
+    deadlineMs: nonNeg.optional(),
+    sweep: sweep.optional(),
   })
   .superRefine((r, ctx) => {
     // Strategy names key colours and table rows: they must be unique.

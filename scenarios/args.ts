@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ScenarioError } from './load.js';
 import { MAX_DURATION_S } from '../simulator/types.js';
+import { parseSweep, type SweepSpec } from './sweep.js';
 
 /**
  * Command-line options of `npm run scenario <name> -- [...]`. Parsing is strict:
@@ -19,18 +20,29 @@ export interface ScenarioArgs {
   quiet: boolean;
   /** sim: skip the oracle/regret (faster for very long runs). */
   oracle: boolean;
-  /** sim: run K seeds (seed, seed+1, ...) and report means with 95% confidence intervals. */
+  /**
+   * K seeds (seed, seed+1, ...): means with 95% confidence intervals and paired verdicts.
+   * undefined = the mode's default (sim: DEFAULT_SIM_SEEDS; http: 1, one run is one sample).
+   */
   seeds: number | undefined;
   /** A saved baseline results.json: exit 1 when a strategy is significantly worse. */
   gate: string | undefined;
   /** sim: worker threads for the strategies (1 = this thread); undefined = automatic. */
   workers: number | undefined;
+  /** sim: capacity sweep over the offered load (scenarios/sweep.ts). */
+  sweep: SweepSpec | undefined;
 }
+
+/** Paired seeds a sim-mode run uses unless --seeds says otherwise (a few seconds of CPU per shipped scenario). */
+export const DEFAULT_SIM_SEEDS = 10;
 
 export const USAGE = `usage: npm run scenario <name|file.yaml> -- [--mode http|sim] [--strategies a,b|all] [--seed N]
                      [--duration S] [--out DIR] [--speed K] [--driver autocannon|open-loop] [--no-oracle] [--quiet]
-                     [--seeds K] [--gate baseline/results.json]   (sim mode; with --seeds, --duration runs the
-                     first S seconds of the timeline instead of rescaling it)
+                     [--seeds K]   (K paired seeds and a verdict; sim default ${DEFAULT_SIM_SEEDS}, --seeds 1 = a single run;
+                     http default 1: one run is one sample; with K > 1, --duration runs the first S seconds
+                     of the timeline instead of rescaling it)
+                     [--gate baseline/results.json]   (sim mode)
+                     [--sweep rate=FROM..TO[/STEPS]]   (sim mode: capacity sweep over the offered load, req/s)
                      [--workers N]   (sim mode: strategies in parallel on N threads; 1 = one after another
                      in this thread; default min(cores, strategies) for runs big enough to gain)`;
 
@@ -62,6 +74,7 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
         seeds: { type: 'string' },
         gate: { type: 'string' },
         workers: { type: 'string' },
+        sweep: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -85,8 +98,9 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
     strategies = names.length === 1 && names[0] === 'all' ? 'all' : names;
   }
   const seeds = num('seeds', values.seeds, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'an integer from 1 to 1000');
-  if ((seeds !== undefined || values.gate !== undefined) && mode !== 'sim')
-    throw new ScenarioError(`--seeds and --gate need --mode sim (replications in virtual time)\n${USAGE}`);
+  if (values.gate !== undefined && mode !== 'sim') throw new ScenarioError(`--gate needs --mode sim (replications in virtual time)\n${USAGE}`);
+  if (values.sweep !== undefined && mode !== 'sim') throw new ScenarioError(`--sweep needs --mode sim (a capacity sweep runs in virtual time)\n${USAGE}`);
+  const sweep = values.sweep !== undefined ? parseSweep(values.sweep) : undefined;
   return {
     scenario: positionals[0]!,
     mode,
@@ -101,5 +115,6 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
     seeds,
     gate: values.gate,
     workers: num('workers', values.workers, (n) => Number.isInteger(n) && n >= 1 && n <= 256, 'an integer from 1 to 256'),
+    sweep,
   };
 }

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { parseScenarioArgs, type ScenarioArgs } from './args.js';
+import { DEFAULT_SIM_SEEDS, parseScenarioArgs, type ScenarioArgs } from './args.js';
 import { loadScenario, ScenarioError } from './load.js';
 import { installSignalHandlers, stopAll } from './procs.js';
 import { createProgress, type Progress } from './progress.js';
@@ -9,21 +9,25 @@ import { formatSummary } from './summary.js';
 /**
  * `npm run scenario <name|file.yaml> -- [--mode http|sim] [--strategies a,b|all]
  *  [--seed N] [--duration S] [--out DIR] [--speed K] [--driver autocannon|open-loop]
- *  [--seeds K] [--gate baseline.json] [--workers N]`  (--seeds/--gate: sim mode; the gate exits 1 on a
+ *  [--seeds K] [--gate baseline.json] [--workers N] [--sweep rate=a..b[/n]]`  (--seeds/--gate: sim mode; the gate exits 1 on a
  *  significant regression; --workers: sim strategies in parallel on worker threads, 1 = this thread)
  *
  * Exit codes: 0 done; 1 the run failed (a child died, a port was taken...); 2 bad input
  * (unknown scenario: the valid names are listed; malformed file: file and field named).
  * Every child process is stopped on every path out, signals included.
  */
-/** --seeds K (and --gate): K virtual-time replications, means with 95% CIs. */
-async function runReplications(args: ScenarioArgs, progress: Progress): Promise<ScenarioRun> {
+/** sim: K virtual-time replications (default DEFAULT_SIM_SEEDS), means with 95% CIs and paired verdicts. */
+async function runReplications(args: ScenarioArgs, progress: Progress, k: number): Promise<ScenarioRun> {
   const { runSeeds, seedList } = await import('./multi-seed.js');
   const { scenario } = loadScenario(args.scenario);
-  const seeds = seedList(args.seed ?? scenario.seed, args.seeds ?? 1);
+  const seeds = seedList(args.seed ?? scenario.seed, k);
   // --workers N: N threads (1 = this one); by default one per core but one, this thread orchestrating.
   const workers = args.workers !== undefined ? (args.workers > 1 ? args.workers : 0) : Math.max(0, Math.min(availableParallelism(), seeds.length) - 1);
-  const results = await runSeeds(args.scenario, args.strategies, seeds, { durationS: args.durationS, progress, workers });
+  const opts = { durationS: args.durationS, progress, workers };
+  const results = await runSeeds(args.scenario, args.strategies, seeds, { ...opts, oracle: args.oracle });
+  // --sweep, else the scenario's own `capacity:` block.
+  const sweep = args.sweep ?? (scenario.capacity ? { param: 'rate' as const, ...scenario.capacity } : undefined);
+  if (sweep) results.sweep = await (await import('./sweep.js')).runSweep(args.scenario, args.strategies, sweep, seeds, opts);
   return writeResults(results, args.out);
 }
 
@@ -45,10 +49,18 @@ async function main(): Promise<number> {
     // A bad baseline is reported before anything runs, not after the whole job.
     const baseline = args.gate !== undefined ? (await import('./multi-seed.js')).readBaseline(args.gate) : undefined;
     progress = createProgress({ quiet: args.quiet });
-    const run =
-      args.seeds !== undefined || args.gate !== undefined ? await runReplications(args, progress) : await runScenario({ ...args, progress });
+    const k = args.seeds ?? (args.mode === 'sim' ? DEFAULT_SIM_SEEDS : 1);
+    let run: ScenarioRun;
+    if (args.mode === 'sim' && (k > 1 || args.gate !== undefined || args.sweep !== undefined)) run = await runReplications(args, progress, k);
+    else if (k > 1) run = await (await import('./http-seeds.js')).runHttpSeeds({ ...args, progress }, k);
+    else run = await runScenario({ ...args, progress });
     progress.stop();
     process.stdout.write(`\n${formatSummary(run.results)}\n`);
+    if (run.results.sweep) process.stdout.write(`\n${(await import('./sweep.js')).sweepText(run.results.sweep)}\n`);
+    if (run.results.verdict) process.stdout.write(`\n${(await import('../reports/verdict-text.js')).verdictText(run.results.verdict)}\n`);
+    else if (args.mode === 'http')
+      process.stdout.write('\nhttp mode: one run is one sample (real sockets and timers), so no verdict; --seeds K repeats it on K seeds for one\n');
+    else process.stdout.write('\n--seeds 1: one seed, so no verdict (the default runs paired seeds and says which differences are significant)\n');
     process.stdout.write(`\nwrote ${run.outDir}/ (results.json, report.html, charts) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     if (baseline !== undefined) {
       const { gate } = await import('./gate.js');

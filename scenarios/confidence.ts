@@ -41,6 +41,7 @@ export const SUMMARY_CI_KEYS = [
   'attemptCostUsd',
   'wastedUsd',
   'attemptCostPer1kOk',
+  'goodputRps',
 ] as const;
 export const REGRET_CI_KEYS = ['regret.costUsd', 'regret.p99Ms', 'regret.errors'] as const;
 
@@ -131,7 +132,7 @@ function meanSummary(ss: readonly StrategySummary[]): StrategySummary {
   if (ss.some((s) => s.errorsByKind)) out.errorsByKind = meanRecord(ss.map((s) => s.errorsByKind));
   const q = ss.map((s) => s.qualityOk).filter((x): x is number => x !== undefined);
   if (q.length) out.qualityOk = mean(q);
-  for (const k of ['cachedTokenShare', 'cacheSavingsUsd', 'oracleCachedTokenShare', 'attemptCostUsd', 'wastedUsd', 'attemptCostPer1kOk'] as const) {
+  for (const k of ['cachedTokenShare', 'cacheSavingsUsd', 'oracleCachedTokenShare', 'attemptCostUsd', 'wastedUsd', 'attemptCostPer1kOk', 'goodputRps'] as const) {
     const xs = ss.map((s) => s[k]).filter((x): x is number => x !== undefined);
     if (xs.length) out[k] = mean(xs);
   }

@@ -173,7 +173,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef, budgetS: number): Prom
     else await sleep(-lateMs);
 
     // Measured run: t=0 now, scenario time = wall x speed.
-    const metrics = createMetrics();
+    const metrics = createMetrics({ sloMs: ctx.scenario.slo.p99Ms });
     const tStart = t0 + budgetS * 1000; // scenario t=0 (wall)
     const skewMs = performance.now() - tStart; // > 0 when we started late
     const tickProgress = setInterval(() => progress.update(Math.min(durationS, ((performance.now() - tStart) / 1000) * speed)), 200);

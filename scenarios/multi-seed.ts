@@ -7,7 +7,8 @@ import { loadScenario, ScenarioError } from './load.js';
 import { createProgress, type Progress } from './progress.js';
 import { faultWindows, resolveProviders } from './resolve.js';
 import { selectStrategies } from './runner.js';
-import { strategyName } from './schema.js';
+import { deadlineMs, strategyName } from './schema.js';
+import { scenarioVerdict } from './verdict.js';
 import { createEvaluator } from './tune/pool.js';
 
 /**
@@ -24,6 +25,10 @@ export interface RunSeedsOptions {
   /** Worker threads; 0 (default) = this thread. */
   workers?: number | undefined;
   log?: ((line: string) => void) | undefined;
+  /** Regret against the oracle (default true). */
+  oracle?: boolean | undefined;
+  /** Replace the scenario's mean arrival rate (capacity sweep). */
+  rate?: number | undefined;
 }
 
 /** K consecutive seeds from a base: base, base+1, ... */
@@ -60,6 +65,8 @@ export async function runSeeds(
               seed,
               durationS,
               label: name,
+              ...(opts.oracle === false ? { oracle: false } : {}),
+              ...(opts.rate !== undefined ? { rate: opts.rate } : {}),
             });
             // Keep the scenario's params as sim mode reports them (only when given).
             if (Object.keys(params).length) r.params = params;
@@ -89,7 +96,10 @@ export async function runSeeds(
     slo,
     generatedBy: 'llm-router scenarios/multi-seed.ts',
   }));
-  return aggregateSeeds(files);
+  const out = aggregateSeeds(files);
+  out.deadlineMs = deadlineMs(scenario);
+  out.verdict = scenarioVerdict(scenario, seeds, perSeed);
+  return out;
 }
 
 /** Read and validate a saved baseline results.json, then gate `current` against it. */

@@ -10,7 +10,7 @@ import { loadScenario, REPO_ROOT, ScenarioError } from './load.js';
 import { phase } from './phase-timer.js';
 import { createProgress, type Progress } from './progress.js';
 import { faultWindows, resolveProviders, type ResolvedProvider } from './resolve.js';
-import { strategyName, type Scenario, type StrategyRef } from './schema.js';
+import { deadlineMs, strategyName, type Scenario, type StrategyRef } from './schema.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /**
@@ -199,6 +199,7 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioRun> {
       faults: faultWindows(providers, durationS, scenario.load.phases),
       slo,
       generatedBy: 'llm-router scenarios/runner.ts',
+      deadlineMs: deadlineMs(scenario),
     };
     return await writeResults(file_, o.out, noReport, pool && pool.size > 0 ? await poolRenderer(pool) : undefined);
   } finally {

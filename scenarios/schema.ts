@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { routerConfigSchema, strategyRefSchema } from '../router/core/config.js';
 import { phaseSchema as profilePhaseSchema } from '../simulator/profile.js';
 import { MAX_DURATION_S } from '../simulator/types.js';
+import { HEADLINE_KEYS } from './headline.js';
 
 /**
  * The scenario file format (YAML), the single source of truth for scenarios/*.yaml.
@@ -166,9 +167,29 @@ export const httpSchema = z.strictObject({
   connections: z.number().int().positive().optional(),
 });
 
+/**
+ * What the scenario is for: the metrics that answer its question (the verdict ranks the
+ * strategies on each, scenarios/verdict.ts) and the strategy expected to win on the first.
+ */
+export const headlineSchema = z.strictObject({
+  metrics: z.array(z.enum(HEADLINE_KEYS)).min(1, 'at least one headline metric'),
+  /** Expected to rank first on metrics[0] and beat at least one strategy significantly (a test checks it). */
+  expectedWinner: z.string().min(1),
+});
+
+/** A capacity sweep over the offered load (mean arrivals per second), run by default in sim mode (scenarios/sweep.ts). */
+export const capacitySchema = z
+  .strictObject({ from: positive, to: positive, steps: z.number().int().min(2).max(50).default(8) })
+  .refine((c) => c.to > c.from, { message: 'empty or inverted range: to must be greater than from', path: ['to'] });
+
 export const scenarioSchema = z.strictObject({
   name: id,
   description: z.string().default(''),
+  /** The question the comparison answers, in a sentence (printed above the verdict). */
+  question: z.string({ error: (i) => (i.input === undefined ? 'required: the question the comparison answers, in a sentence' : undefined) }).min(1, 'say what the comparison answers'),
+  headline: headlineSchema.optional().superRefine((h, ctx) => {
+    if (h === undefined) ctx.addIssue({ code: 'custom', message: `required: { metrics: [one or more of ${HEADLINE_KEYS.join(', ')}], expectedWinner: <a listed strategy> }` });
+  }).transform((h) => h!),
   seed: z.number().int().nonnegative().default(1),
   /** The model group clients ask for; every provider serves it. */
   model: z.string().min(1).default('chat'),
@@ -179,6 +200,7 @@ export const scenarioSchema = z.strictObject({
   router: scenarioRouterSchema.default({}),
   slo: sloSchema.default({}),
   http: httpSchema.default(httpSchema.parse({})),
+  capacity: capacitySchema.optional(),
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
@@ -191,11 +213,17 @@ export type Tokens = z.output<typeof tokensSchema>;
 export type Slo = z.output<typeof sloSchema>;
 export type HttpSpec = z.output<typeof httpSchema>;
 export type OutcomesSpec = z.output<typeof outcomesSchema>;
+export type Headline = z.output<typeof headlineSchema>;
 export type StrategyRef = z.output<typeof strategyRefSchema>;
 
 /** The provider id of a reference (its `id`, else its profile name without directories or extension). */
 export function providerId(p: Pick<ProviderRef, 'id' | 'profile'>): string {
   return p.id ?? p.profile.replace(/^.*\//, '').replace(/\.(ya?ml|json)$/, '');
+}
+
+/** The router's total deadline in the scenario (ms): the router default unless `router.timeouts.totalMs` sets it. */
+export function deadlineMs(s: Scenario): number {
+  return s.router.timeouts?.totalMs ?? routerConfigSchema.shape.timeouts.parse(undefined).totalMs;
 }
 
 /** The name of a strategy reference. */
@@ -239,6 +267,13 @@ export function crossCheck(s: Scenario): string[] {
     const n = strategyName(r);
     if (names.has(n)) problems.push(`strategies[${i}]: "${n}" is listed twice`);
     names.add(n);
+  });
+  if (!names.has(s.headline.expectedWinner))
+    problems.push(`headline.expectedWinner: "${s.headline.expectedWinner}" is not in strategies (${[...names].join(', ')})`);
+  const metrics = new Set<string>();
+  s.headline.metrics.forEach((m, i) => {
+    if (metrics.has(m)) problems.push(`headline.metrics[${i}]: "${m}" is listed twice`);
+    metrics.add(m);
   });
   return problems;
 }

@@ -82,6 +82,7 @@ export async function runOne(ctx: Omit<ModeContext, 'pool' | 'simJobsQueued'>, r
     model: scenario.model,
     ...(fault ? { fault } : {}),
     oracle: ctx.oracle === false ? false : { sloMs: scenario.slo.p99Ms ?? 5000 },
+    ...(scenario.slo.p99Ms !== undefined ? { goodputSloMs: scenario.slo.p99Ms } : {}),
     onRequest: (r) => {
       const t = Math.floor(r.arrivalMs / 1000);
       if (t > lastT) {

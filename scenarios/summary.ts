@@ -1,4 +1,5 @@
 import type { ResultsFile, StrategyResult } from '../reports/contract.js';
+import { deadlineText } from '../reports/deadline.js';
 
 /**
  * The end-of-run summary table (plain text, stdout): one row per strategy with the
@@ -6,7 +7,7 @@ import type { ResultsFile, StrategyResult } from '../reports/contract.js';
  * be read without the report.
  */
 
-const COLUMNS = ['strategy', 'ok %', 'p50 ms', 'p99 ms', 'p99.9 ms', '$/1k ok', 'failover s', 'quality'] as const;
+const COLUMNS = ['strategy', 'ok %', 'goodput/s', 'p50 ms', 'p99 ms', 'p99.9 ms', '$/1k ok', 'failover s', 'quality'] as const;
 
 function fmt(n: number | null | undefined, digits = 0): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '-';
@@ -14,8 +15,9 @@ function fmt(n: number | null | undefined, digits = 0): string {
 }
 
 /** One row of cells for a strategy; `slo` marks breaches. */
-export function summaryRow(r: StrategyResult, slo: ResultsFile['slo'] = {}): string[] {
+export function summaryRow(r: StrategyResult, slo: ResultsFile['slo'] = {}, deadlineMs?: number): string[] {
   const s = r.summary;
+  const ms = (v: number): string => deadlineText(v, s, deadlineMs, false) ?? fmt(v);
   const okPct = s.requests > 0 ? (100 * s.ok) / s.requests : 0;
   const errBreach = slo?.errorRate !== undefined && s.errorRate > slo.errorRate;
   const p99Breach = slo?.p99Ms !== undefined && s.latencyMs.p99 > slo.p99Ms;
@@ -23,9 +25,10 @@ export function summaryRow(r: StrategyResult, slo: ResultsFile['slo'] = {}): str
   return [
     r.strategy,
     fmt(okPct, 2) + (errBreach ? '!' : ''),
-    fmt(s.latencyMs.p50),
-    fmt(s.latencyMs.p99) + (p99Breach ? '!' : ''),
-    fmt(s.latencyMs.p999),
+    fmt(s.goodputRps, 1),
+    ms(s.latencyMs.p50),
+    ms(s.latencyMs.p99) + (p99Breach ? '!' : ''),
+    ms(s.latencyMs.p999),
     fmt(s.costPer1kOk, 4) + (costBreach ? '!' : ''),
     fmt(s.failoverS, 1),
     s.qualityOk === undefined ? '-' : fmt(100 * s.qualityOk, 1) + '%',
@@ -34,7 +37,7 @@ export function summaryRow(r: StrategyResult, slo: ResultsFile['slo'] = {}): str
 
 /** Render the whole table; numbers right-aligned, strategy left-aligned. */
 export function formatSummary(results: ResultsFile): string {
-  const rows = [COLUMNS as readonly string[], ...results.strategies.map((r) => summaryRow(r, results.slo))];
+  const rows = [COLUMNS as readonly string[], ...results.strategies.map((r) => summaryRow(r, results.slo, results.deadlineMs))];
   const widths = COLUMNS.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const line = (row: readonly string[]): string =>
     row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
@@ -53,7 +56,7 @@ export function formatSummary(results: ResultsFile): string {
           slo.costPer1kOk !== undefined ? `$/1k ok <= ${slo.costPer1kOk}` : '',
         ]
           .filter(Boolean)
-          .join(', ')}  ("!" = breached)`
+          .join(', ')}  ("!" = breached)${slo.p99Ms !== undefined ? `; goodput = ok requests within ${slo.p99Ms} ms per second` : ''}`
       : '';
   return [head, line(rows[0]!), sep, ...rows.slice(1).map(line), sloLine, ...cacheLines(results), ...routingLines(results), ...(multi ? ciLines(results) : [])].filter(Boolean).join('\n');
 }

@@ -65,6 +65,11 @@ export interface FaultSpec {
   endS?: number | undefined;
 }
 
+export interface MetricsOptions {
+  /** Latency SLO (ms): a successful request within it counts toward goodput (summary.goodputRps). */
+  sloMs?: number | undefined;
+}
+
 export interface SummarizeOptions {
   /** Run length for throughput; default: the last window with a record + 1. At most MAX_DURATION_S. */
   durationS?: number;
@@ -206,6 +211,11 @@ export class MetricsCollector {
   private readonly errorsByKind = new Map<string, number>();
   private requests = 0;
   private ok = 0;
+  /** Successful requests within opts.sloMs. */
+  private good = 0;
+
+  constructor(private readonly opts: MetricsOptions = {}) {}
+
   private errors = 0;
   private costUsd = 0;
   /** Sums of attemptCostUsd / wastedUsd; null until a record carries them (http mode never does). */
@@ -274,6 +284,7 @@ export class MetricsCollector {
     if (r.ok) {
       this.ok++;
       w.ok++;
+      if (this.opts.sloMs !== undefined && r.latencyMs <= this.opts.sloMs) this.good++;
       if (r.endpointId !== undefined) {
         const i = this.endpoint(r.endpointId);
         w.okBy[i] = (w.okBy[i] ?? 0) + 1;
@@ -377,6 +388,7 @@ export class MetricsCollector {
       summary.wastedUsd = this.wastedUsd;
       summary.attemptCostPer1kOk = this.ok > 0 ? (this.attemptCostUsd / this.ok) * 1000 : 0;
     }
+    if (this.opts.sloMs !== undefined) summary.goodputRps = durationS > 0 ? this.good / durationS : 0;
     const windows = Math.max(this.windows.length, Math.ceil(opts.durationS ?? 0));
     const timeline: TimelinePoint[] = [];
     let shape: Shape | undefined;
@@ -400,6 +412,6 @@ export class MetricsCollector {
   }
 }
 
-export function createMetrics(): MetricsCollector {
-  return new MetricsCollector();
+export function createMetrics(opts: MetricsOptions = {}): MetricsCollector {
+  return new MetricsCollector(opts);
 }

@@ -61,6 +61,8 @@ export interface SimRunInput {
   fault?: FaultSpec;
   /** Compute the oracle and regret (costs one model call per provider per request). */
   oracle?: { sloMs: number } | false;
+  /** Latency SLO (ms) for goodput: successful requests within it per second (summary.goodputRps). */
+  goodputSloMs?: number;
   classifier?: Classifier;
   /** Engine time grid (ms); 0 = exact. */
   quantumMs?: number;
@@ -254,7 +256,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     state: createProviderState() as ProviderState,
   }));
   const live = new Set<Live>();
-  const metrics = createMetrics();
+  const metrics = createMetrics({ sloMs: input.goodputSloMs });
   const oracleOn = input.oracle ? input.oracle : undefined;
   const regret = oracleOn ? new RegretTracker() : undefined;
   const scratch: ProviderOutcome[] = [];

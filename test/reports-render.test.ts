@@ -74,13 +74,27 @@ describe('writeReport', () => {
     expect(tableText(r)).toMatch(/solo\s+0\s+—/);
   });
 
-  it('prints a text summary with the best cells marked', () => {
-    const text = tableText(sample());
-    const lines = text.split('\n');
-    expect(lines[0]).toMatch(/^strategy\s+requests\s+ok %\s+p50 ms\s+p99 ms\s+p99\.9 ms\s+USD \/ 1k ok\s+failover s/);
+  it('prints a text summary; a cell is marked best only when the verdict finds it significantly best', () => {
+    const r = sample();
+    const lines = tableText(r).split('\n');
+    expect(lines[0]).toMatch(/^strategy\s+requests\s+ok %\s+goodput \/ s\s+p50 ms\s+p99 ms\s+p99\.9 ms\s+USD \/ 1k ok\s+failover s/);
     expect(lines).toHaveLength(2 + 5);
-    expect(lines.find((l) => l.startsWith('latency'))).toMatch(/1,002\*/); // best p99
+    expect(tableText(r)).not.toContain('*'); // lowest p99, but no verdict: not marked
     expect(lines.find((l) => l.startsWith('round-robin'))).toMatch(/never/); // never failed over
+    const metric = { metric: 'latencyMs.p99', label: 'p99', better: 'lower', diff: 'relative', unit: 'ms', ranking: [], pairs: [], leaders: [] } as const;
+    r.verdict = { question: 'q', seeds: [1, 2], level: 0.95, correction: 'bonferroni', metrics: [{ ...metric, ranking: [], pairs: [], leaders: [], winner: 'latency' }] };
+    expect(tableText(r).split('\n').find((l) => l.startsWith('latency'))).toMatch(/1,002\*/);
+    r.verdict.metrics[0]!.winner = null;
+    expect(tableText(r)).not.toContain('*');
+  });
+
+  it('reads a percentile at the total deadline as "≥ deadline (N timeouts)"', () => {
+    const r = sample();
+    r.deadlineMs = 20_000;
+    const s = r.strategies[0]!.summary;
+    s.latencyMs.p999 = 19_990; // HDR bucket just under the deadline
+    s.errorsByKind = { timeout: 3 };
+    expect(tableText(r).split('\n').find((l) => l.startsWith(r.strategies[0]!.strategy))).toContain('≥ 20,000 ms (3 timeouts)');
   });
 
   it('adds a quality column only when the run judged quality', () => {
@@ -90,7 +104,7 @@ describe('writeReport', () => {
     r.strategies[1]!.summary.qualityOk = 0.75;
     const lines = tableText(r).split('\n');
     expect(lines[0]).toContain('quality ok %');
-    expect(lines[2]).toMatch(/90\.0\*/);
+    expect(lines[2]).toMatch(/90\.0/);
     expect(lines[3]).toMatch(/75\.0/);
   });
 });

@@ -26,6 +26,9 @@ describe('npm run scenario (CLI)', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`${file}.providers`);
     expect(r.stderr).toContain(`${file}.load.mix`);
+    // No question and no headline metrics either: both named.
+    expect(r.stderr).toContain(`${file}.question: required`);
+    expect(r.stderr).toContain(`${file}.headline: required`);
   });
 
   it('a duration past 7 days (flag or file) is refused before anything runs, exit 2', () => {
@@ -42,6 +45,12 @@ describe('npm run scenario (CLI)', () => {
     const f = cli([file, '--mode', 'sim']);
     expect(f.status).toBe(2);
     expect(f.stderr).toContain(`${file}.load.durationS: at most 604800 s (7 days)`);
+  });
+
+  it('--seeds 0: exit 2 naming the flag', () => {
+    const r = cli(['outage-failover', '--mode', 'sim', '--seeds', '0']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--seeds: expected an integer from 1 to 1000, got "0"');
   });
 
   it('unknown strategy: lists the valid ones, exit 2', () => {
@@ -64,7 +73,7 @@ describe('npm run scenario (CLI)', () => {
     const out = mkdtempSync(join(tmpdir(), 'scn-cli-out-'));
     const r = cli(['outage-failover', '--mode', 'sim', '--duration', '5', '--strategies', 'round-robin,cost', '--out', out, '--quiet']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/strategy\s+ok %\s+p50 ms\s+p99 ms\s+p99\.9 ms\s+\$\/1k ok\s+failover s/);
+    expect(r.stdout).toMatch(/strategy\s+ok %\s+goodput\/s\s+p50 ms\s+p99 ms\s+p99\.9 ms\s+\$\/1k ok\s+failover s/);
     expect(r.stdout).toContain('round-robin');
     expect(r.stdout).toContain('cost');
   });

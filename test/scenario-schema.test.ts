@@ -9,6 +9,8 @@ import { selectStrategies } from '../scenarios/runner.js';
 
 const GOOD = `
 name: tiny
+question: Which strategy keeps p99 lowest?
+headline: { metrics: [latencyMs.p99], expectedWinner: latency }
 seed: 3
 providers:
   - { profile: openai-gpt-4o-mini, id: a }
@@ -49,6 +51,17 @@ describe('scenario schema', () => {
   it('names a missing required field', () => {
     const msg = errorOf(() => parseScenario(GOOD.replace('  durationS: 6\n', ''), 'tiny.yaml'));
     expect(msg).toContain('load.durationS');
+  });
+
+  it('requires a question and headline metrics with an expected winner among the strategies', () => {
+    const noHead = errorOf(() => parseScenario(GOOD.replace(/^headline: .*\n/m, ''), 'tiny.yaml'));
+    expect(noHead).toContain('tiny.yaml.headline: required: { metrics: [one or more of errorRate,');
+    expect(errorOf(() => parseScenario(GOOD.replace(/^question: .*\n/m, ''), 'tiny.yaml'))).toContain('tiny.yaml.question: required');
+    const empty = errorOf(() => parseScenario(GOOD.replace('metrics: [latencyMs.p99]', 'metrics: []'), 'tiny.yaml'));
+    expect(empty).toContain('tiny.yaml.headline.metrics: at least one headline metric');
+    expect(errorOf(() => parseScenario(GOOD.replace('metrics: [latencyMs.p99]', 'metrics: [speed]'), 'tiny.yaml'))).toContain('headline.metrics[0]');
+    const winner = errorOf(() => parseScenario(GOOD.replace('expectedWinner: latency', 'expectedWinner: cost'), 'tiny.yaml'));
+    expect(winner).toContain('tiny.yaml: headline.expectedWinner: "cost" is not in strategies (round-robin, latency)');
   });
 
   it('names an unknown key', () => {

@@ -24,9 +24,10 @@ function cli(args: string[]): { code: number; out: string } {
 }
 
 describe('scenario --seeds / --gate', () => {
-  it('parses K and refuses them outside sim mode', () => {
+  it('parses K (http too: K runs, one sample each) and refuses --gate outside sim mode', () => {
     expect(parseScenarioArgs(['brownout', '--mode', 'sim', '--seeds', '3']).seeds).toBe(3);
-    expect(() => parseScenarioArgs(['brownout', '--seeds', '3'])).toThrow(/need --mode sim/);
+    expect(parseScenarioArgs(['brownout', '--seeds', '3']).seeds).toBe(3);
+    expect(() => parseScenarioArgs(['brownout', '--gate', 'x.json'])).toThrow(/--gate needs --mode sim/);
     expect(() => parseScenarioArgs(['brownout', '--mode', 'sim', '--seeds', '0'])).toThrow(/--seeds: expected an integer/);
   });
 

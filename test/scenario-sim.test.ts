@@ -44,7 +44,7 @@ describe('sim mode', () => {
   it('records the fault windows and SLOs for the report', async () => {
     const r = await runScenario({ scenario: 'outage-failover', mode: 'sim', durationS: 30, strategies: ['round-robin'], out: join(out, 'faults'), noReport: true });
     // 20..40 of 60 s, scaled to 30 s.
-    expect(r.results.faults).toEqual([{ start: 10, end: 20, provider: 'fast-cheap', kind: 'outage' }]);
+    expect(r.results.faults).toEqual([{ start: 10, end: 20, provider: 'fast-cheap', kind: 'error_burst' }]);
     expect(r.results.slo?.p99Ms).toBeGreaterThan(0);
     expect(r.results.strategies[0]!.summary.failoverS).not.toBeNull();
   });

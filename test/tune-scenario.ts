@@ -10,6 +10,8 @@ import { join } from 'node:path';
 export const SLOW_SCENARIO_YAML = `
 name: tune-three-x-slower
 description: three equal hosts except one 3x slower
+question: Which strategy keeps p99 lowest when one host is 3x slower?
+headline: { metrics: [latencyMs.p99], expectedWinner: weighted }
 seed: 7
 model: chat
 providers:

@@ -25,6 +25,10 @@ export interface EvalTask {
   noTimeline?: boolean;
   /** Outcome replay: which records to replay instead of the scenario's (tune: 'train', never the evaluation split). */
   outcomeSubjects?: OutcomeSubjects;
+  /** Regret against the oracle (default true; false saves a model call per provider per request). */
+  oracle?: boolean;
+  /** Replace the scenario's mean arrival rate (a capacity sweep, scenarios/sweep.ts). */
+  rate?: number;
 }
 
 export interface EvalContext {
@@ -42,7 +46,8 @@ export function loadEvalContext(scenarioPath: string): EvalContext {
 const quiet = createProgress({ quiet: true });
 
 export async function evaluate(ctx: EvalContext, task: EvalTask): Promise<StrategyResult> {
-  let scenario: Scenario = { ...ctx.scenario, router: task.config.router as Scenario['router'] };
+  const base = task.rate === undefined ? ctx.scenario : { ...ctx.scenario, load: { ...ctx.scenario.load, rate: task.rate } };
+  let scenario: Scenario = { ...base, router: task.config.router as Scenario['router'] };
   const outcomes = scenario.load.outcomes;
   if (outcomes && task.outcomeSubjects) scenario = { ...scenario, load: { ...scenario.load, outcomes: { ...outcomes, subjects: task.outcomeSubjects } } };
   const [result] = await runSimMode(
@@ -57,6 +62,7 @@ export async function evaluate(ctx: EvalContext, task: EvalTask): Promise<Strate
       log: () => {},
       speed: undefined,
       driver: undefined,
+      oracle: task.oracle ?? true,
     },
     [{ name: task.config.strategy.name, params: task.config.strategy.params }],
   );

@@ -51,10 +51,10 @@ function tuneSection(o: TuneOutcome): string {
 <p class="meta">random search (seed ${o.seed}), ${o.budget} candidates, successive halving (eta ${o.eta}) on search seeds ${escapeHtml(o.searchSeeds.join(', '))}: ${escapeHtml(plan)} · ${o.mode === 'workers' ? `${o.workers} worker threads` : 'in-thread'} · ${o.wallS.toFixed(1)} s</p>
 ${status}
 ${verdict}
-<table class="summary"><thead><tr><th>parameter</th><th>default</th><th>tuned</th><th>search</th><th style="text-align:left">meaning</th></tr></thead>
+<div class="table-wrap"><table class="summary wrap-last"><thead><tr><th>parameter</th><th>default</th><th>tuned</th><th>search</th><th style="text-align:left">meaning</th></tr></thead>
 <tbody>
 ${rows}
-</tbody></table>`;
+</tbody></table></div>`;
 }
 
 export function tuneCharts(o: TuneOutcome): ChartSpec[] {
