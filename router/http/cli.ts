@@ -12,7 +12,8 @@ import { startProxy } from './start.js';
  * Starts the OpenAI-compatible proxy. The config is validated before anything
  * listens; a bad file prints every bad field and exits with status 2. SIGTERM /
  * SIGINT drain in-flight requests (server.drainTimeoutMs), then exit 0; a second
- * signal exits at once. API keys are never printed: only the names of unset vars.
+ * signal exits at once. SIGUSR2 reopens the access log (server.access_log) after a
+ * rotation. API keys are never printed: only the names of unset vars.
  */
 
 const USAGE =
@@ -67,6 +68,8 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Log rotation: the rotator moves the file away, then SIGUSR2 makes the proxy open a new one.
+  process.on('SIGUSR2', () => proxy.server.accessLog?.reopen());
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
