@@ -80,5 +80,9 @@ export function loadScenario(nameOrPath: string, dir = SCENARIO_DIR): LoadedScen
   const file = resolveScenarioPath(nameOrPath, dir);
   const text = readFileSync(file, 'utf8');
   const where = resolve(dirname(file)) === resolve(dir) ? `scenarios/${basename(file)}` : file;
-  return { scenario: parseScenario(text, where), file, where };
+  const scenario = parseScenario(text, where);
+  // A trace named ./x or ../x lives beside the scenario file (a recorded workload); others are relative to the repository.
+  const trace = scenario.load.trace;
+  if (trace && /^\.\.?[\\/]/.test(trace.file)) trace.file = resolve(dirname(file), trace.file);
+  return { scenario, file, where };
 }

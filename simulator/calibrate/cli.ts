@@ -9,9 +9,9 @@ import { fitLines, profileYaml, workloadLines, workloadYaml } from './summary.js
 
 /**
  * `npm run calibrate -- <files…> [--format router-log|llmperf|csv] [--holdout 0.5]
- *  [--map field=column,...] [--seed N] [--no-report] --out <dir>`
+ *  [--map field=column,...] [--seed N] [--profiles <dir>] [--no-report] --out <dir>`
  *
- * Writes to --out: profiles/<id>.yaml (one per endpoint or file, header = provenance and
+ * Writes to --out: profiles/<id>.yaml (or --profiles <dir>; one per endpoint or file, header = provenance and
  * fit quality), workload.yaml (+ workload-trace.jsonl where arrivals have timestamps),
  * calibration.json (every number printed) and calibration.html with QQ/ECDF charts.
  *
@@ -20,11 +20,13 @@ import { fitLines, profileYaml, workloadLines, workloadYaml } from './summary.js
  */
 
 export const CALIBRATE_USAGE = `usage: npm run calibrate -- <files…> --out <dir> [--format ${FORMATS.join('|')}] [--holdout 0.5]
-         [--map field=column,...] [--seed N] [--no-report] [--quiet]`;
+         [--map field=column,...] [--seed N] [--profiles DIR] [--no-report] [--quiet]`;
 
 export interface CalibrateArgs extends CalibrateOptions {
   files: string[];
   out: string;
+  /** Where profile YAMLs go (default <out>/profiles). */
+  profiles: string | undefined;
   report: boolean;
   quiet: boolean;
 }
@@ -35,6 +37,7 @@ const OPTIONS = {
   map: { type: 'string' },
   seed: { type: 'string' },
   out: { type: 'string' },
+  profiles: { type: 'string' },
   'no-report': { type: 'boolean' },
   quiet: { type: 'boolean' },
 } as const;
@@ -58,6 +61,7 @@ export function parseCalibrateArgs(argv: readonly string[]): CalibrateArgs {
   return {
     files: parsed.positionals,
     out: v.out,
+    profiles: v.profiles,
     format: v.format as Format | undefined,
     holdout,
     seed,
@@ -101,12 +105,14 @@ export async function runCalibrate(args: CalibrateArgs, print: (s: string) => vo
   for (const m of r.refused) print(`refused: ${m}`);
   if (r.groups.length === 0) throw new CalibrateError(`nothing could be fitted:\n${r.refused.join('\n')}`);
   const out = resolve(args.out);
-  mkdirSync(join(out, 'profiles'), { recursive: true });
+  const profilesDir = resolve(args.profiles ?? join(out, 'profiles'));
+  mkdirSync(out, { recursive: true });
+  mkdirSync(profilesDir, { recursive: true });
   const text: string[] = [];
   for (const g of r.groups) {
     text.push(...fitLines(g.fit, g.holdout));
     const provenance = g.sources.map((s) => relative(process.cwd(), resolve(s)) || basename(s)).join(', ');
-    writeFileSync(join(out, 'profiles', `${basename(g.fit.profile.id)}.yaml`), profileYaml(g.fit, g.holdout, provenance));
+    writeFileSync(join(profilesDir, `${basename(g.fit.profile.id)}.yaml`), profileYaml(g.fit, g.holdout, provenance));
   }
   text.push(...workloadLines(r.workload));
   let traceFile: string | null = null;
@@ -119,7 +125,7 @@ export async function runCalibrate(args: CalibrateArgs, print: (s: string) => vo
   const summary = text.join('\n');
   print(summary);
   if (args.report) await writeCalibrationReport(out, r.groups, summary);
-  print(`wrote ${out}/: profiles/ (${r.groups.length}), workload.yaml${traceFile ? ', workload-trace.jsonl' : ''}, calibration.json${args.report ? ', calibration.html' : ''}`);
+  print(`wrote ${r.groups.length} profile(s) to ${relative(process.cwd(), profilesDir) || '.'}/; ${out}/: workload.yaml${traceFile ? ', workload-trace.jsonl' : ''}, calibration.json${args.report ? ', calibration.html' : ''}`);
   return r;
 }
 

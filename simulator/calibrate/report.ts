@@ -32,7 +32,7 @@ function ecdf(xs: readonly number[], group: string, series: string): Json[] {
   return out;
 }
 
-const facet = (columns: number): Json => ({ field: 'group', type: 'nominal', title: null, columns });
+const FACET: Json = { field: 'group', type: 'nominal', title: null };
 const COLUMNS = 4;
 const PANEL = { width: 220, height: 160 };
 
@@ -54,7 +54,8 @@ export function qqChart(entries: readonly ReportEntry[]): ChartSpec {
     spec: top({
       title: { text: 'TTFT QQ plot', subtitle: 'data quantile vs fitted lognormal quantile (ms); the line is y = x' },
       data: { values },
-      facet: facet(COLUMNS),
+      facet: FACET,
+      columns: COLUMNS,
       resolve: { scale: { x: 'independent', y: 'independent' } },
       spec: {
         ...PANEL,
@@ -74,7 +75,8 @@ function ecdfSpec(id: string, title: string, subtitle: string, xTitle: string, v
     spec: top({
       title: { text: title, subtitle },
       data: { values },
-      facet: facet(COLUMNS),
+      facet: FACET,
+      columns: COLUMNS,
       resolve: { scale: { x: 'independent' } },
       spec: {
         ...PANEL,
