@@ -9,8 +9,10 @@ import type { Observation } from './observations.js';
  * (base) rate = failures / requests within bad and good steps.
  *
  * A thresholded approximation of the chain (not Baum–Welch): it finds bursts that stand
- * out of the noise and misses mild ones. It returns null without a bad step, or with
- * fewer than `minSteps` non-empty steps (too short a record to see bursts).
+ * out of the noise and misses mild ones. Each step's test has size ≤ 1%, so independent
+ * failures flag about 1% of the steps by chance: the fit is null unless bad steps exceed
+ * 3× that (no burst stands out), and with fewer than `minSteps` non-empty steps (too short
+ * a record to see bursts).
  */
 
 export interface BurstyFit {
@@ -37,6 +39,9 @@ function upperTail(k: number, n: number, p: number): number {
   }
   return Math.min(1, tail);
 }
+
+/** Per-step test size. */
+const ALPHA = 0.01;
 
 export function fitBursty(obs: readonly Observation[], stepMs = 1000, minSteps = 30): BurstyFit | null {
   const timed = obs.filter((o) => o.startMs !== null);
@@ -66,7 +71,7 @@ export function fitBursty(obs: readonly Observation[], stepMs = 1000, minSteps =
   for (let s = 0; s <= last; s++) {
     const ns = n.get(s) ?? 0;
     const ks = k.get(s) ?? 0;
-    if (ns > 0) state = ks >= 2 && upperTail(ks, ns, p) < 0.01 ? 1 : 0;
+    if (ns > 0) state = ks >= 2 && upperTail(ks, ns, p) < ALPHA ? 1 : 0;
     if (state !== prev) {
       if (state === 1) badRuns++;
       else goodRuns++;
@@ -82,7 +87,7 @@ export function fitBursty(obs: readonly Observation[], stepMs = 1000, minSteps =
       tally.kGood += ks;
     }
   }
-  if (badRuns === 0 || tally.nBad === 0) return null;
+  if (badRuns === 0 || tally.nBad === 0 || bad <= 3 * ALPHA * n.size) return null;
   const stepS = stepMs / 1000;
   return {
     steps: last + 1,
