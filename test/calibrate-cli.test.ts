@@ -56,7 +56,8 @@ describe('npm run calibrate (CLI)', () => {
     const text = readFileSync(profileFile, 'utf8');
     expect(text.split('\n')[0]).toBe('# Calibrated profile: anyscale');
     expect(text).toContain('# Source: ');
-    expect(loadProfile(profileFile).ttft.medianMs).toBeGreaterThan(100);
+    const ttft = loadProfile(profileFile).ttft;
+    expect(ttft.medianMs + (ttft.shiftMs ?? 0)).toBeGreaterThan(150); // anyscale 13b: ~210 ms
     expect(existsSync(join(out, 'workload.yaml'))).toBe(true);
     expect(JSON.parse(readFileSync(join(out, 'calibration.json'), 'utf8')).groups[0].group).toBe('anyscale');
   });

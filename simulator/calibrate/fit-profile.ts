@@ -2,12 +2,14 @@ import { FAILURE_KINDS, type FailureKind, type ProviderProfileInput } from '../p
 import { fitBursty, type BurstyFit } from './fit-bursty.js';
 import { fitLoad, type LoadFit } from './fit-load.js';
 import { CalibrateError, type Observation } from './observations.js';
-import { fitLognormal, ksCritical, ksOneSample, lognormalCdf, median, wilson, type Interval } from './stats.js';
+import { fitLognormal, fitShiftedLognormal, ksCritical, ksOneSample, lognormalCdf, median, wilson, type Interval } from './stats.js';
 
 /**
  * Fits one provider profile (simulator/profile.ts) to the observations of one endpoint:
  *
- *   ttft        lognormal, maximum likelihood, on successful streamed observations
+ *   ttft        lognormal, maximum likelihood, on successful streamed observations; a
+ *               shifted lognormal (a floor, ttft.shiftMs) when the likelihood-ratio test
+ *               says the floor fits significantly better (stats.ts fitShiftedLognormal)
  *   throughput  per-request ms per output token, (e2e − ttft) / outputTokens, lognormal:
  *               tokensPerSecond = 1000 / its median, jitter = its σ (the model draws
  *               perToken = 1000/tps · e^(jitter·z))
@@ -31,6 +33,8 @@ export interface DistFit {
   readonly n: number;
   readonly median: number;
   readonly sigma: number;
+  /** The floor of a shifted lognormal (0: plain). */
+  readonly shift: number;
   readonly ks: number;
   readonly critical: number;
   /** The data, for QQ/ECDF plots. */
@@ -58,14 +62,15 @@ export interface ProfileFit {
 
 const sig = (x: number, d = 4): number => (Number.isFinite(x) ? Number(x.toPrecision(d)) : x);
 
-function dist(name: DistFit['name'], xs: number[]): DistFit {
-  const f = fitLognormal(xs);
+function dist(name: DistFit['name'], xs: number[], shifted = false): DistFit {
+  const f = shifted ? fitShiftedLognormal(xs) : { ...fitLognormal(xs), shift: 0 };
   return {
     name,
     n: f.n,
     median: f.median,
     sigma: f.sigma,
-    ks: ksOneSample(xs, (x) => lognormalCdf(x, f.mu, f.sigma)),
+    shift: f.shift,
+    ks: ksOneSample(xs, (x) => lognormalCdf(x - f.shift, f.mu, f.sigma)),
     critical: ksCritical(f.n),
     sample: xs,
   };
@@ -95,7 +100,7 @@ export function fitProfile(group: string, obs: readonly Observation[], where: st
   for (const o of obs) if (o.ok && o.ttftMs !== null && o.ttftMs > 0 && o.load != null) withLoad.push([o.ttftMs, o.load]);
   const load = withLoad.length >= MIN_SAMPLES ? fitLoad(withLoad.map((x) => x[0]), withLoad.map((x) => x[1])) : null;
 
-  const ttft = dist('ttft_ms', ttfts);
+  const ttft = dist('ttft_ms', ttfts, true);
   warnSmall('TTFT', ttft.n);
   const ttftMedian = load?.significant ? load.medianMs! : ttft.median;
   const ttftSigma = load?.significant ? load.sigma! : ttft.sigma;
@@ -138,7 +143,7 @@ export function fitProfile(group: string, obs: readonly Observation[], where: st
     model: 'chat',
     provider: profileId(group).split(/[/_]/)[0],
     description: `calibrated from ${where}`,
-    ttft: { medianMs: sig(ttftMedian), sigma: sig(ttftSigma) },
+    ttft: load?.significant || ttft.shift === 0 ? { medianMs: sig(ttftMedian), sigma: sig(ttftSigma) } : { medianMs: sig(ttftMedian), sigma: sig(ttftSigma), shiftMs: sig(ttft.shift) },
     throughput,
     answerTokens,
     capacity: load?.significant

@@ -14,7 +14,9 @@ import { diffInterval, ksCritical, ksTwoSample, type Interval } from './stats.js
  * load, where known) SIM_FACTOR times each, with fresh seeded draws, so it is much larger
  * than the held-out sample: the two-sample KS critical value 1.36·√(1/n + 1/m) is then
  * within 3% of the one-sample 1.36/√n the issue states. Error rates are compared as a
- * difference with its 95% interval (Newcombe); "consistent" when it covers 0.
+ * difference with its 95% interval (Newcombe); "consistent" when it covers 0. The
+ * simulated rate is known only as well as the fit part it came from, so its side of the
+ * interval uses the fit part's size (not the much larger simulated count).
  */
 
 export const SIM_FACTOR = 40;
@@ -93,7 +95,8 @@ export function validate(profile: ProviderProfileInput, test: readonly Observati
     }
   }
   const testFail = test.length - oks.length;
-  const d = diffInterval(testFail, test.length, simFail, simN);
+  const simRate = simFail / simN;
+  const d = diffInterval(testFail, test.length, simRate * train, train);
   return {
     train,
     test: test.length,
@@ -101,7 +104,7 @@ export function validate(profile: ProviderProfileInput, test: readonly Observati
     e2e: check(oks.map((o) => o.e2eMs).filter((t): t is number => t !== null), simE2e),
     errors: {
       heldOut: testFail / test.length,
-      simulated: simFail / simN,
+      simulated: simRate,
       diff: d.diff,
       interval: { lo: d.lo, hi: d.hi },
       consistent: d.lo <= 0 && d.hi >= 0,

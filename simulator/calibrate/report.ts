@@ -4,7 +4,7 @@ import { top, type ChartSpec, type Json } from '../../reports/specs-common.js';
 import { escapeHtml } from '../../reports/table.js';
 import type { ProfileFit } from './fit-profile.js';
 import type { HoldoutResult } from './holdout.js';
-import { fitLognormal, lognormalCdf, lognormalQuantile } from './stats.js';
+import { lognormalCdf, lognormalQuantile } from './stats.js';
 
 /**
  * The calibration report: Vega-Lite charts of data vs fitted model, one panel per
@@ -41,11 +41,11 @@ export function qqChart(entries: readonly ReportEntry[]): ChartSpec {
   for (const { fit } of entries) {
     const d = fit.dists.find((x) => x.name === 'ttft_ms');
     if (!d) continue;
-    const f = fitLognormal(d.sample);
+    const mu = Math.log(d.median);
     const s = [...d.sample].sort((a, b) => a - b);
     const step = Math.max(1, Math.floor(s.length / MAX_POINTS));
     for (let i = 0; i < s.length; i += step)
-      values.push({ group: fit.group, fitted: lognormalQuantile((i + 0.5) / s.length, f.mu, f.sigma), data: s[i] });
+      values.push({ group: fit.group, fitted: d.shift + lognormalQuantile((i + 0.5) / s.length, mu, d.sigma), data: s[i] });
   }
   const x = { field: 'fitted', type: 'quantitative', title: 'fitted lognormal quantile (ms)', scale: { zero: false } };
   return {
@@ -97,13 +97,13 @@ export function ttftEcdfChart(entries: readonly ReportEntry[]): ChartSpec {
     const d = fit.dists.find((x) => x.name === 'ttft_ms');
     if (!d) continue;
     values.push(...ecdf(d.sample, fit.group, 'data (fitted part)'));
-    const f = fitLognormal(d.sample);
+    const mu = Math.log(d.median);
     const s = [...d.sample].sort((a, b) => a - b);
     const lo = s[0]!;
     const hi = s[s.length - 1]!;
     for (let i = 0; i <= 60; i++) {
       const x = lo * (hi / lo) ** (i / 60);
-      values.push({ group: fit.group, series: 'fitted lognormal', x, p: lognormalCdf(x, f.mu, f.sigma) });
+      values.push({ group: fit.group, series: 'fitted lognormal', x, p: lognormalCdf(x - d.shift, mu, d.sigma) });
     }
   }
   return ecdfSpec('ttft-ecdf', 'TTFT: data vs fitted lognormal', 'empirical CDF of the fitted part and the fitted CDF', 'TTFT (ms, log scale)', values);
