@@ -8,7 +8,10 @@ import { fitProfile } from '../simulator/calibrate/fit-profile.js';
 import type { Observation } from '../simulator/calibrate/observations.js';
 import { readLlmperf } from '../simulator/calibrate/read-llmperf.js';
 import { parseColumnMap, readTable } from '../simulator/calibrate/read-table.js';
-import { diffInterval, fitLognormal, ksCritical, ksOneSample, ksTwoSample, lognormalCdf, wilson } from '../simulator/calibrate/stats.js';
+import { diffInterval, fitLognormal, fitShiftedLognormal, ksCritical, ksOneSample, ksTwoSample, lognormalCdf, wilson } from '../simulator/calibrate/stats.js';
+import { createProviderModel } from '../simulator/model.js';
+import { parseProfile } from '../simulator/profile.js';
+import { baseProfile } from './sim-profile-fixtures.js';
 
 function normal(r: Random): number {
   return Math.sqrt(-2 * Math.log(1 - r.next())) * Math.cos(2 * Math.PI * r.next());
@@ -37,6 +40,21 @@ describe('statistics', () => {
     expect(ksOneSample(xs, (x) => lognormalCdf(x, Math.log(300), 0.5))).toBeLessThan(ksCritical(2000));
     // The wrong model is rejected.
     expect(ksOneSample(xs, (x) => lognormalCdf(x, Math.log(400), 0.5))).toBeGreaterThan(ksCritical(2000));
+  });
+
+  it('shifted lognormal: recovers a floor (10%) when there is one, keeps none on a plain lognormal', () => {
+    const r = seededRandom(12);
+    const floored = Array.from({ length: 1000 }, () => 180 + 40 * Math.exp(0.7 * normal(r)));
+    const f = fitShiftedLognormal(floored);
+    expect(Math.abs(f.shift / 180 - 1)).toBeLessThan(0.1);
+    expect(f.lr).toBeGreaterThan(3.84);
+    expect(ksOneSample(floored, (x) => lognormalCdf(x - f.shift, f.mu, f.sigma))).toBeLessThan(ksCritical(1000));
+    const plain = Array.from({ length: 1000 }, () => 300 * Math.exp(0.5 * normal(r)));
+    expect(fitShiftedLognormal(plain).shift).toBe(0);
+    // The model honours the floor: every TTFT is at least shiftMs.
+    const m = createProviderModel(parseProfile(baseProfile({ ttft: { medianMs: 40, sigma: 0.7, shiftMs: 180 }, failures: { baseErrorRate: 0, kinds: {} } }), 't'), 1);
+    const ttfts = Array.from({ length: 200 }, (_, id) => m.outcome({ id, arrivalMs: 0, promptClass: 'general', prompt: '', inputTokens: 1, outputTokens: 1, stream: true, sessionKey: '' }, 0, 0).ttftMs);
+    expect(Math.min(...ttfts)).toBeGreaterThanOrEqual(180);
   });
 
   it('KS distances and critical values', () => {

@@ -178,7 +178,7 @@ export class AccessLog {
       error,
       endpoint: endpoint || last?.endpoint || null,
       latency_ms: round(now - rec.t0),
-      ttft_ms: error === null || rec.ttftMs !== null ? rec.ttftMs : null,
+      ttft_ms: rec.ttftMs === null ? null : round(rec.ttftMs),
       tokens_in: tin,
       tokens_out: tout,
       cost_usd: Math.round(cost * 1e9) / 1e9,

@@ -125,7 +125,8 @@ export async function runCalibrate(args: CalibrateArgs, print: (s: string) => vo
   const summary = text.join('\n');
   print(summary);
   if (args.report) await writeCalibrationReport(out, r.groups, summary);
-  print(`wrote ${r.groups.length} profile(s) to ${relative(process.cwd(), profilesDir) || '.'}/; ${out}/: workload.yaml${traceFile ? ', workload-trace.jsonl' : ''}, calibration.json${args.report ? ', calibration.html' : ''}`);
+  const shown = relative(process.cwd(), profilesDir);
+  print(`wrote ${r.groups.length} profile(s) to ${shown.startsWith('..') ? profilesDir : shown || '.'}/; ${out}/: workload.yaml${traceFile ? ', workload-trace.jsonl' : ''}, calibration.json${args.report ? ', calibration.html' : ''}`);
   return r;
 }
 
