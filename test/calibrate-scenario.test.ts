@@ -3,13 +3,14 @@
  * recorded workload (`load: { trace: ./log.jsonl }`, the proxy's access log itself or the
  * trace `npm run calibrate` writes), and runs in virtual time.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../scenarios/load.js';
 import { runScenario } from '../scenarios/runner.js';
 import { calibrate } from '../simulator/calibrate/calibrate.js';
+import { loadProfile } from '../simulator/profile.js';
 import { parseTrace } from '../simulator/trace.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'calibrate-scn-'));
@@ -65,6 +66,21 @@ load: { trace: ${trace}, durationS: 10, mix: [{ class: general, inputTokens: 100
 strategies: [round-robin]
 `;
 }
+
+describe('shipped calibrated profiles', () => {
+  it('one valid profile per LLMPerf file, each with its source and holdout figures in the header', () => {
+    const dirOf = join(import.meta.dirname, '..', 'simulator', 'profiles', 'calibrated');
+    const files = readdirSync(dirOf).filter((f) => f.endsWith('.yaml'));
+    const data = readdirSync(join(import.meta.dirname, '..', 'data', 'calibration', 'llmperf')).filter((f) => f.endsWith('.json'));
+    expect(files.map((f) => f.replace('.yaml', '')).sort()).toEqual(data.map((f) => f.replace('.json', '')).sort());
+    for (const f of files) {
+      const text = readFileSync(join(dirOf, f), 'utf8');
+      expect(text).toContain(`# Source: data/calibration/llmperf/${f.replace('.yaml', '.json')}`);
+      expect(text).toMatch(/# {5}ttft {8}KS 0\.\d{3} \(5% critical 0\.\d{3}, n=\d+/);
+      expect(loadProfile(join(dirOf, f)).ttft.medianMs).toBeGreaterThan(0);
+    }
+  });
+});
 
 describe('scenarios on a calibrated world', () => {
   copyFileSync(join(import.meta.dirname, '..', 'simulator', 'profiles', 'calibrated', 'anyscale_70b.yaml'), join(dir, 'anyscale.yaml'));

@@ -15,7 +15,7 @@ import { parsePrometheusText } from './proxy-prom.js';
 const transport: Transport = {
   async send(endpoint) {
     if (endpoint.id === 'busy')
-      throw new RouterError('rate_limited', 'busy answered 429', { endpointId: 'busy', status: 429, retryAfterMs: 2000 });
+      throw new RouterError('upstream_rate_limited', 'busy answered 429', { endpointId: 'busy', status: 429, retryAfterMs: 2000 });
     return { status: 200, headers: {}, body: { choices: [] }, usage: { inputTokens: 7, outputTokens: 3 } };
   },
 };
@@ -73,7 +73,7 @@ describe('access log', () => {
     expect(Number.isNaN(Date.parse(line!.time as string))).toBe(false);
     const attempts = line!.attempts as Array<Record<string, unknown>>;
     expect(attempts.map((a) => [a.endpoint, a.reason, a.outcome])).toEqual([
-      ['busy', 'first', 'rate_limited'],
+      ['busy', 'first', 'upstream_rate_limited'],
       ['up', 'failover', 'ok'],
     ]);
     expect(attempts[0]!.retry_after_ms).toBe(2000);

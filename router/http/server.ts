@@ -91,7 +91,9 @@ export interface ProxyServer {
 
 /** The route's AbortController rides on the response, so one shared 'close' listener serves every request. */
 const AC: unique symbol = Symbol('abortController');
-type Exchange = ServerResponse & { [AC]?: AbortController };
+/** The request's access-log record, so a response that closes unlogged (an unexpected error) is still written once. */
+const REC: unique symbol = Symbol('accessRecord');
+type Exchange = ServerResponse & { [AC]?: AbortController; [REC]?: AccessRecord };
 
 /**
  * AbortControllers are costly to create (an EventTarget each); a finished request's
@@ -178,6 +180,13 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       else giveController(ac);
     }
     chatClosed(this);
+    const rec = (this as Exchange)[REC];
+    if (rec !== undefined) {
+      (this as Exchange)[REC] = undefined;
+      // Normally written already (end() is idempotent); this catches a path that forgot to.
+      const gone = !this.writableFinished;
+      accessLog!.end(rec, clock.now(), gone ? 499 : this.statusCode, gone ? CLIENT_GONE : null, null);
+    }
     active--;
     metrics.inFlight(-1);
     if (active === 0 && idle) idle();
@@ -217,6 +226,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     const t0 = clock.now();
     const hdrId = req.headers['x-request-id'];
     const rec = accessLog === null ? null : accessLog.begin(hdrId, t0, active);
+    if (rec !== null) (res as Exchange)[REC] = rec;
     const requestId = rec !== null ? rec.id : wellFormedRequestId(hdrId) ? hdrId : `r${++seq}`;
     res.setHeader('x-request-id', requestId);
     const a = auth.admit(req.headers.authorization);

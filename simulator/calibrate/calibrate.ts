@@ -23,6 +23,8 @@ export interface CalibrateOptions {
   /** Share of each group held out for validation (0 = fit on everything, no check). */
   holdout: number;
   seed: number;
+  /** Allow a shifted (floored) lognormal TTFT (default true; --no-shift). */
+  shift?: boolean;
   /** Column map for `csv` (read-table.ts). */
   map?: Partial<Record<TableField, string>>;
 }
@@ -102,9 +104,9 @@ export function calibrate(files: readonly string[], opts: CalibrateOptions): Cal
     try {
       if (opts.holdout > 0) {
         const { train, test } = split(obs, opts.holdout, opts.seed);
-        const fit = fitProfile(g, train, where);
+        const fit = fitProfile(g, train, where, opts);
         groups.push({ fit, holdout: validate(fit.profile, test, train.length, opts.seed), sources });
-      } else groups.push({ fit: fitProfile(g, obs, where), holdout: null, sources });
+      } else groups.push({ fit: fitProfile(g, obs, where, opts), holdout: null, sources });
     } catch (e) {
       if (!(e instanceof CalibrateError)) throw e;
       refused.push(e.message);

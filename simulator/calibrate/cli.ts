@@ -20,7 +20,7 @@ import { fitLines, profileYaml, workloadLines, workloadYaml } from './summary.js
  */
 
 export const CALIBRATE_USAGE = `usage: npm run calibrate -- <files…> --out <dir> [--format ${FORMATS.join('|')}] [--holdout 0.5]
-         [--map field=column,...] [--seed N] [--profiles DIR] [--no-report] [--quiet]`;
+         [--map field=column,...] [--seed N] [--profiles DIR] [--no-shift] [--no-report] [--quiet]`;
 
 export interface CalibrateArgs extends CalibrateOptions {
   files: string[];
@@ -39,6 +39,7 @@ const OPTIONS = {
   out: { type: 'string' },
   profiles: { type: 'string' },
   'no-report': { type: 'boolean' },
+  'no-shift': { type: 'boolean' },
   quiet: { type: 'boolean' },
 } as const;
 
@@ -67,6 +68,7 @@ export function parseCalibrateArgs(argv: readonly string[]): CalibrateArgs {
     seed,
     map: parseColumnMap(v.map),
     report: !v['no-report'],
+    shift: !v['no-shift'],
     quiet: v.quiet === true,
   };
 }

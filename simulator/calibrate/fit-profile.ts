@@ -81,7 +81,8 @@ export function profileId(group: string): string {
   return group.replace(/[^A-Za-z0-9._:/-]+/g, '-').replace(/^-+|-+$/g, '') || 'calibrated';
 }
 
-export function fitProfile(group: string, obs: readonly Observation[], where: string): ProfileFit {
+/** `shift: false` fits a plain lognormal TTFT (no floor), e.g. when the truth is known to have none. */
+export function fitProfile(group: string, obs: readonly Observation[], where: string, opts: { shift?: boolean } = {}): ProfileFit {
   const warnings: string[] = [];
   const oks = obs.filter((o) => o.ok);
   if (oks.length === 0) throw new CalibrateError(`${where}: ${group}: no successful request (${obs.length} failures): nothing to fit latencies to`);
@@ -100,7 +101,7 @@ export function fitProfile(group: string, obs: readonly Observation[], where: st
   for (const o of obs) if (o.ok && o.ttftMs !== null && o.ttftMs > 0 && o.load != null) withLoad.push([o.ttftMs, o.load]);
   const load = withLoad.length >= MIN_SAMPLES ? fitLoad(withLoad.map((x) => x[0]), withLoad.map((x) => x[1])) : null;
 
-  const ttft = dist('ttft_ms', ttfts, true);
+  const ttft = dist('ttft_ms', ttfts, opts.shift !== false);
   warnSmall('TTFT', ttft.n);
   const ttftMedian = load?.significant ? load.medianMs! : ttft.median;
   const ttftSigma = load?.significant ? load.sigma! : ttft.sigma;
