@@ -63,11 +63,14 @@ export function openLogSink(dest: string, opts: LogSinkOptions): LogSink {
     },
     reopen() {
       if (toStdout || closed) return;
-      try {
-        boom.reopen();
-      } catch (e) {
-        opts.onError(e as Error);
-      }
+      // Lines queued before the signal go to the old (rotated) file, the rest to the new one.
+      boom.flush(() => {
+        try {
+          if (!closed) boom.reopen();
+        } catch (e) {
+          opts.onError(e as Error);
+        }
+      });
     },
     flush() {
       if (closed) return Promise.resolve();
