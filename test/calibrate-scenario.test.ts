@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../scenarios/load.js';
 import { runScenario } from '../scenarios/runner.js';
 import { calibrate } from '../simulator/calibrate/calibrate.js';
+import { parseCalibrateArgs, runCalibrate } from '../simulator/calibrate/cli.js';
 import { loadProfile } from '../simulator/profile.js';
 import { parseTrace } from '../simulator/trace.js';
 
@@ -111,5 +112,15 @@ describe('scenarios on a calibrated world', () => {
     writeFileSync(file, scenario('fitted', './workload-trace.jsonl'));
     const run = await runScenario({ scenario: file, mode: 'sim', out: join(dir, 'out-fitted'), noReport: true });
     expect(run.results.strategies[0]!.summary.requests).toBe(40);
+  });
+
+  it('the scenario.yaml calibrate writes runs as it is: the fitted profile and the recorded arrivals', async () => {
+    const out = join(dir, 'fitted-world');
+    await runCalibrate(parseCalibrateArgs([join(dir, 'access.jsonl'), '--out', out, '--holdout', '0', '--no-report']), () => {});
+    const run = await runScenario({ scenario: join(out, 'scenario.yaml'), mode: 'sim', out: join(dir, 'out-world'), noReport: true });
+    expect(run.results.strategies.map((s) => s.strategy)).toEqual(['round-robin', 'latency', 'cost']);
+    // 60 arrivals over 14.75 s: the recorded duration (15 s) replays them all.
+    expect(run.results.strategies[0]!.summary.requests).toBe(60);
+    expect(Object.keys(run.results.strategies[0]!.summary.providerShare)).toEqual(['a']);
   });
 });

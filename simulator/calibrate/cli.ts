@@ -5,13 +5,13 @@ import { calibrate, FORMATS, type CalibrateOptions, type CalibrateResult, type F
 import { CalibrateError } from './observations.js';
 import { parseColumnMap } from './read-table.js';
 import { writeCalibrationReport } from './report.js';
-import { fitLines, profileYaml, workloadLines, workloadYaml } from './summary.js';
+import { fitLines, profileYaml, scenarioYaml, workloadLines, workloadYaml } from './summary.js';
 
 /**
  * `npm run calibrate -- <files…> [--format router-log|llmperf|csv] [--holdout 0.5]
  *  [--map field=column,...] [--seed N] [--profiles <dir>] [--no-report] --out <dir>`
  *
- * Writes to --out: profiles/<id>.yaml (or --profiles <dir>; one per endpoint or file, header = provenance and
+ * Writes to --out: scenario.yaml (the fitted world, ready to run), profiles/<id>.yaml (or --profiles <dir>; one per endpoint or file, header = provenance and
  * fit quality), workload.yaml (+ workload-trace.jsonl where arrivals have timestamps),
  * calibration.json (every number printed) and calibration.html with QQ/ECDF charts.
  *
@@ -111,10 +111,14 @@ export async function runCalibrate(args: CalibrateArgs, print: (s: string) => vo
   mkdirSync(out, { recursive: true });
   mkdirSync(profilesDir, { recursive: true });
   const text: string[] = [];
+  const written: Array<{ id: string; path: string }> = [];
   for (const g of r.groups) {
     text.push(...fitLines(g.fit, g.holdout));
     const provenance = g.sources.map((s) => relative(process.cwd(), resolve(s)) || basename(s)).join(', ');
-    writeFileSync(join(profilesDir, `${basename(g.fit.profile.id)}.yaml`), profileYaml(g.fit, g.holdout, provenance));
+    const file = join(profilesDir, `${basename(g.fit.profile.id)}.yaml`);
+    writeFileSync(file, profileYaml(g.fit, g.holdout, provenance));
+    const rel = relative(out, file);
+    written.push({ id: g.fit.profile.id, path: rel.startsWith('.') ? rel : `./${rel}` });
   }
   text.push(...workloadLines(r.workload));
   let traceFile: string | null = null;
@@ -123,12 +127,13 @@ export async function runCalibrate(args: CalibrateArgs, print: (s: string) => vo
     writeFileSync(join(out, 'workload-trace.jsonl'), r.workload.trace);
   }
   writeFileSync(join(out, 'workload.yaml'), workloadYaml(r.workload, traceFile));
+  writeFileSync(join(out, 'scenario.yaml'), scenarioYaml(written, r.workload, traceFile));
   writeFileSync(join(out, 'calibration.json'), `${JSON.stringify(toJson(r, args), null, 2)}\n`);
   const summary = text.join('\n');
   print(summary);
   if (args.report) await writeCalibrationReport(out, r.groups, summary);
   const shown = relative(process.cwd(), profilesDir);
-  print(`wrote ${r.groups.length} profile(s) to ${shown.startsWith('..') ? profilesDir : shown || '.'}/; ${out}/: workload.yaml${traceFile ? ', workload-trace.jsonl' : ''}, calibration.json${args.report ? ', calibration.html' : ''}`);
+  print(`wrote ${r.groups.length} profile(s) to ${shown.startsWith('..') ? profilesDir : shown || '.'}/; ${out}/: scenario.yaml, workload.yaml${traceFile ? ', workload-trace.jsonl' : ''}, calibration.json${args.report ? ', calibration.html' : ''}`);
   return r;
 }
 

@@ -66,6 +66,25 @@ export function profileYaml(fit: ProfileFit, holdout: HoldoutResult | null, prov
   return `${header.map((l) => `# ${l}`.trimEnd()).join('\n')}\n${stringify(fit.profile, { lineWidth: 0 })}`;
 }
 
+/**
+ * A ready scenario on the fitted world: every fitted profile (by path, relative to the
+ * scenario file) and the recorded workload, with three strategies to compare. Prices and
+ * quality are not measured: the comment says to set them (overrides) before judging cost.
+ */
+export function scenarioYaml(profiles: ReadonlyArray<{ id: string; path: string }>, w: WorkloadFit, traceFile: string | null): string {
+  const scenario = {
+    name: 'calibrated',
+    description: 'Providers and workload fitted by npm run calibrate.',
+    providers: profiles.map((p) => ({ profile: p.path, id: p.id.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'p' })),
+    load: loadSection(w, traceFile),
+    strategies: ['round-robin', 'latency', 'cost'],
+  };
+  return `# A scenario on the fitted world (npm run calibrate). Profiles carry no price or quality:
+# add overrides: { price: { input: ..., output: ... } } per provider before comparing cost.
+# Run: npm run scenario <this file> -- --mode sim --seeds 5
+${stringify(scenario, { lineWidth: 0 })}`;
+}
+
 export function workloadLines(w: WorkloadFit): string[] {
   const out = [`workload: ${w.requests} requests${w.durationS !== null ? ` over ${g4(w.durationS)} s` : ''}`];
   if (w.arrivals)
@@ -83,7 +102,7 @@ export function workloadLines(w: WorkloadFit): string[] {
 }
 
 /** A scenario `load:` section replaying the trace (or, without one, the fitted process). */
-export function workloadYaml(w: WorkloadFit, traceFile: string | null): string {
+export function loadSection(w: WorkloadFit, traceFile: string | null): Record<string, unknown> {
   const tok = (t: WorkloadFit['inputTokens']) => (t ? { median: Number(t.median.toPrecision(4)), sigma: Number(Math.min(3, t.sigma).toPrecision(3)) } : 100);
   const load: Record<string, unknown> = traceFile
     ? { arrivals: 'trace', trace: traceFile }
@@ -93,6 +112,11 @@ export function workloadYaml(w: WorkloadFit, traceFile: string | null): string {
   load.durationS = Math.max(1, Math.ceil(w.durationS ?? 60));
   load.stream = Number((w.streamShare ?? 0).toFixed(3));
   load.mix = [{ class: 'general', weight: 1, inputTokens: tok(w.inputTokens), outputTokens: tok(w.outputTokens) }];
+  return load;
+}
+
+export function workloadYaml(w: WorkloadFit, traceFile: string | null): string {
+  const load = loadSection(w, traceFile);
   const alt = w.arrivals
     ? `# The fitted process instead of the replay: arrivals: ${w.arrivals.kind}, rate: ${Number(w.arrivals.rate.toPrecision(4))}${w.arrivals.shape ? `, shape: ${Number(w.arrivals.shape.toPrecision(4))}` : ''}\n`
     : '';
