@@ -144,13 +144,14 @@ describe('profile fit and formats', () => {
   });
 
   it('a CSV with a column map', () => {
-    const csv = 'when,first_token_s,total_s,out,code\n2026-01-01T00:00:00Z,0.5,1.5,10,200\n2026-01-01T00:00:01Z,,,,503\nbad-time,0.4,1,10,200\n';
+    const csv = 'when,first_token_s,total_s,out,code\n2026-01-01T00:00:00Z,0.5,1.5,10,200\n2026-01-01T00:00:01Z,,,,503\nbad-time,0.4,1,10,200\n2026-01-01T00:00:02Z,,,,400\n';
     const r = readTable(csv, 'm.csv', parseColumnMap('time=when,ttft_s=first_token_s,e2e_s=total_s,output_tokens=out,status=code'), 'm');
     const g = r.groups.get('m')!;
     expect(g).toHaveLength(2);
     expect(g[0]).toMatchObject({ ok: true, ttftMs: 500, e2eMs: 1500, outputTokens: 10, startMs: Date.parse('2026-01-01T00:00:00Z') });
     expect(g[1]).toMatchObject({ ok: false, kind: 'http_503' });
     expect(r.skipped.first[0]).toEqual({ line: 4, why: 'when: not an ISO date or epoch ms' });
+    expect(r.ignored).toBe(1); // the 400 is the request's fault, not the provider's
     expect(() => parseColumnMap('nope=x')).toThrow(/unknown field "nope"/);
   });
 

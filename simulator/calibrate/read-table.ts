@@ -10,7 +10,8 @@ import { addObservation, CalibrateError, emptyResult, kindOfStatus, skip, type R
  *   group          endpoint/provider name (optional; default: the file's name)
  *   ttft_ms | ttft_s, e2e_ms | e2e_s    latencies (one unit each)
  *   input_tokens, output_tokens, stream (true/false/1/0)
- *   status         HTTP status (optional; absent or 2xx = success)
+ *   status         HTTP status (optional; absent or 2xx = success; another 4xx than 429 is
+ *                  the request's own fault and is left out, counted as ignored)
  *   retry_after_ms (optional)
  */
 
@@ -80,6 +81,10 @@ export function readTable(text: string, file: string, map: Partial<Record<TableF
     const e2e = number(get('e2e_ms')) ?? (number(get('e2e_s')) ?? NaN) * 1000;
     const status = number(get('status'));
     const ok = status === null || (status >= 200 && status < 300);
+    if (status !== null && status >= 400 && status < 500 && status !== 429) {
+      r.ignored++;
+      continue;
+    }
     if (ok && !Number.isFinite(ttft) && !Number.isFinite(e2e)) {
       skip(r.skipped, line, `no latency (columns ${col('ttft_ms')}/${col('ttft_s')}, ${col('e2e_ms')}/${col('e2e_s')})`);
       continue;
