@@ -84,7 +84,7 @@ async function round(variant: Variant, dir: string, i: number): Promise<{ cpuUs:
 
 /** The log's own work per line, without HTTP: build the record, attach an attempt, serialise, queue (into a sink that keeps nothing). */
 function perLineUs(): number {
-  const log = new AccessLog({ dest: 'unused', registry: new Registry(), sink: { write() {}, reopen() {}, flush: async () => {}, close: async () => {} } });
+  const log = new AccessLog({ dest: 'unused', registry: new Registry(), sink: { write() {}, reopen: async () => {}, flush: async () => {}, close: async () => {} } });
   const N = quick ? 50_000 : 200_000;
   const t0 = process.cpuUsage();
   for (let i = 0; i < N; i++) {

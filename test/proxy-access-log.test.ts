@@ -93,7 +93,7 @@ describe('access log', () => {
   it('reopens the file after a rotation (what SIGUSR2 does)', async () => {
     expect(await lines()).toHaveLength(2);
     renameSync(file, `${file}.1`);
-    proxy.server.accessLog!.reopen();
+    await proxy.server.accessLog!.reopen();
     await chat({ model: 'chat', messages: [{ role: 'user', content: 'x' }] });
     const after = await lines();
     expect(after).toHaveLength(1);
@@ -114,7 +114,7 @@ describe('access log under a stalled writer', () => {
         held.push(line);
         size += line.length;
       },
-      reopen() {},
+      reopen: async () => {},
       flush: async () => {},
       close: async () => {},
     };

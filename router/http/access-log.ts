@@ -189,9 +189,9 @@ export class AccessLog {
     this.sink.write(`${JSON.stringify(line)}\n`);
   }
 
-  /** Reopen the file (SIGUSR2 after a rotation). */
-  reopen(): void {
-    this.sink.reopen();
+  /** Reopen the file (SIGUSR2 after a rotation); resolves once the new file is open. */
+  reopen(): Promise<void> {
+    return this.sink.reopen();
   }
 
   /** Requests begun and not yet written (bounded by the requests in flight). */

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     );
   };
   // Log rotation: the rotator moves the file away, then SIGUSR2 makes the proxy open a new one.
-  process.on('SIGUSR2', () => proxy.server.accessLog?.reopen());
+  process.on('SIGUSR2', () => void proxy.server.accessLog?.reopen());
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

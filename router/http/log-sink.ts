@@ -12,8 +12,8 @@ import type { SonicBoom as SonicBoomClass, SonicBoomOpts } from 'sonic-boom';
 export interface LogSink {
   /** Queue one line (with its newline). Never blocks; a line that does not fit is dropped. */
   write(line: string): void;
-  /** Close and open the file again (after a rotation moved it away). No-op for stdout. */
-  reopen(): void;
+  /** Close and open the file again (after a rotation moved it away); resolves once the new file is open. No-op for stdout. */
+  reopen(): Promise<void>;
   /** Resolves once every line queued so far is written (or failed). */
   flush(): Promise<void>;
   /** Flush what is queued, then close (stdout is flushed, not closed). */
@@ -62,14 +62,25 @@ export function openLogSink(dest: string, opts: LogSinkOptions): LogSink {
       }
     },
     reopen() {
-      if (toStdout || closed) return;
+      if (toStdout || closed) return Promise.resolve();
       // Lines queued before the signal go to the old (rotated) file, the rest to the new one.
-      boom.flush(() => {
-        try {
-          if (!closed) boom.reopen();
-        } catch (e) {
-          opts.onError(e as Error);
-        }
+      return new Promise<void>((resolve) => {
+        boom.flush(() => {
+          if (closed) return resolve();
+          const done = (): void => {
+            boom.off('ready', done);
+            boom.off('error', done);
+            resolve();
+          };
+          boom.once('ready', done);
+          boom.once('error', done);
+          try {
+            boom.reopen();
+          } catch (e) {
+            opts.onError(e as Error);
+            done();
+          }
+        });
       });
     },
     flush() {
