@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only sim|proxy] [--quick]`: every benchmark, each in its own
+ * `npm run bench [-- --only sim|proxy|access-log] [--quick]`: every benchmark, each in its own
  * process so one cannot warm up or pollute the other. Each case prints its figures as
  * ratios against a baseline measured in the same run (see bench/sim.ts, bench/proxy.ts).
  */
@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CASES: Record<string, string> = { sim: 'sim.ts', proxy: 'proxy.ts' };
+const CASES: Record<string, string> = { sim: 'sim.ts', proxy: 'proxy.ts', 'access-log': 'access-log.ts' };
 
 const USAGE = `usage: npm run bench -- [--only sim|proxy] [--quick] [--requests N] [--rss-requests N] [--semi-space MB]
                   [--quantum MS] [--cpu-prof DIR] [--parts LIST] [--connections N] [--streams N] [--runtime tsx|compiled]

@@ -98,5 +98,8 @@ export function loadScenario(nameOrPath: string, dir = SCENARIO_DIR): LoadedScen
   const where = resolve(dirname(file)) === resolve(dir) ? `scenarios/${basename(file)}` : file;
   const scenario = parseScenario(text, where);
   checkOutcomeFile(scenario, where);
+  // A trace named ./x or ../x lives beside the scenario file (a recorded workload); others are relative to the repository.
+  const trace = scenario.load.trace;
+  if (trace && /^\.\.?[\\/]/.test(trace.file)) trace.file = resolve(dirname(file), trace.file);
   return { scenario, file, where };
 }

@@ -84,10 +84,11 @@ export const loadPhaseSchema = z.strictObject({
   multiplier: positive,
 });
 
-export const traceSchema = z.strictObject({
-  /** Path relative to the repository root (data/traces/...). */
+const traceFileSchema = z.strictObject({
+  /** Path relative to the repository root (data/traces/...), or to the scenario file when it starts with ./ or ../. */
   file: z.string().min(1),
-  format: z.enum(['azure', 'mooncake']),
+  /** azure (CSV), mooncake (JSONL) or router-log (the proxy's access log); default: from the extension and content. */
+  format: z.enum(['azure', 'mooncake', 'router-log']).optional(),
   /** Time compression: trace seconds per scenario second. */
   speed: positive.default(1),
   /** Start this many trace seconds into the trace. */
@@ -120,7 +121,10 @@ export const outcomesSchema = z.strictObject({
   ignoreModels: z.array(z.string()).default([]),
 });
 
-export const loadSchema = z.strictObject({
+/** `trace: ./recorded.jsonl` is short for `trace: { file: ./recorded.jsonl }` (a recorded workload: npm run calibrate). */
+export const traceSchema = z.union([z.string().min(1).transform((file) => traceFileSchema.parse({ file })), traceFileSchema]);
+
+const loadFields = z.strictObject({
   arrivals: z.enum(['constant', 'poisson', 'gamma', 'spike', 'ramp', 'trace']).default('poisson'),
   /** Mean arrivals per scenario second (trace: ignored). */
   rate: positive.optional(),
@@ -143,6 +147,12 @@ export const loadSchema = z.strictObject({
   /** Replay real prompts and outcomes (sim mode): quality comes from the records, not the profiles. */
   outcomes: outcomesSchema.optional(),
 });
+
+/** A load with a trace and no `arrivals` replays the trace. */
+export const loadSchema = z.preprocess(
+  (v) => (typeof v === 'object' && v !== null && 'trace' in v && !('arrivals' in v) ? { ...v, arrivals: 'trace' } : v),
+  loadFields,
+);
 
 export const sloSchema = z.strictObject({
   p99Ms: positive.optional(),

@@ -27,7 +27,7 @@ import type { BlockLru } from '../router/strategies/prefix-blocks.js';
  *   k    = max(0, L − c + 1)        (queue position)
  *   S    = ttftMedian + out · 1000 / tps   (nominal service time of this request)
  *   wait = k · S / c                (a slot frees every S/c on average)
- *   ttft = ttftMedian · e^(σ·z1) · slow + wait
+ *   ttft = (shift + ttftMedian · e^(σ·z1)) · slow + wait     (shift = ttft.shiftMs, default 0)
  *   perToken = 1000 / tps · e^(jitter·z2) · slow
  *   total = ttft + out · perToken
  *
@@ -178,6 +178,7 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
   const slowdown = profile.capacity.slowdown;
   const ttftMedian = profile.ttft.medianMs;
   const sigma = profile.ttft.sigma;
+  const ttftShift = profile.ttft.shiftMs ?? 0;
   const msPerToken = 1000 / profile.throughput.tokensPerSecond;
   const jitter = profile.throughput.jitter;
   const qualities = new Map<string, number>(Object.entries(profile.quality));
@@ -239,7 +240,8 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
     const queued = load >= c ? load - c + 1 : 0;
     const wait = queued > 0 ? (queued * (ttftMedian + out * msPerToken)) / c : 0;
     const use = cacheUse(cacheCfg, state, req, nowMs);
-    const ttft = use === undefined ? ttftMedian * Math.exp(sigma * z1) * slow + wait : ttftMedian * Math.exp(sigma * z1) * slow * use.ttftFactor + wait;
+    const ttft0 = (ttftShift + ttftMedian * Math.exp(sigma * z1)) * slow;
+    const ttft = (use === undefined ? ttft0 : ttft0 * use.ttftFactor) + wait;
     const perToken = msPerToken * Math.exp(jitter * z2) * slow;
 
     // Failure: base or bad-state rate, combined with any error burst: 1 − (1−p)(1−b).

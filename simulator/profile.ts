@@ -127,8 +127,12 @@ export const profileSchema = z
     provider: z.string().min(1).optional(),
     region: z.string().min(1).default('us-east'),
     description: z.string().optional(),
-    /** Time to first token at zero load: lognormal with this median (ms) and log-sd. */
-    ttft: z.strictObject({ medianMs: pos, sigma: nonNeg }),
+    /**
+     * Time to first token at zero load: lognormal with this median (ms) and log-sd, plus
+     * `shiftMs` (a floor under every TTFT: a shifted lognormal, as calibrated profiles fit
+     * real APIs; absent = 0).
+     */
+    ttft: z.strictObject({ medianMs: pos, sigma: nonNeg, shiftMs: nonNeg.optional() }),
     /** Decode speed at zero load; per-request speed is lognormal with log-sd `jitter`. */
     throughput: z.strictObject({ tokensPerSecond: pos, jitter: nonNeg.default(0.1) }),
     /** Length of a full answer when the request does not say (real server / msw): lognormal. */

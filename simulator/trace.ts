@@ -11,12 +11,15 @@ import { fileURLToPath } from 'node:url';
  *   mooncake JSONL `{"timestamp": <ms since start>, "input_length": n, "output_length": n, "hash_ids": [..]}`
  *            (`hash_ids`: the 512-token prefix blocks' hashes, kept for prefix-cache replay;
  *            optional per row, but when present a list of non-negative integers)
+ *   router-log JSONL, the proxy's access log (router/http/access-log.ts): `time` (ISO),
+ *            `tokens_in`, `tokens_out`; told from mooncake by its content (`"attempts"`).
+ *            A partial last line (the proxy was writing) is left out.
  *
  * Arrival times are made relative to the first row. A malformed row is an error that
  * names the file and the 1-based line, before anything runs.
  */
 
-export type TraceFormat = 'azure' | 'mooncake';
+export type TraceFormat = 'azure' | 'mooncake' | 'router-log';
 
 export interface Trace {
   readonly file: string;
@@ -52,6 +55,14 @@ export function formatOf(file: string): TraceFormat {
   if (/\.csv$/i.test(file)) return 'azure';
   if (/\.jsonl?$/i.test(file)) return 'mooncake';
   throw new Error(`${file}: cannot tell the trace format from the extension; say format: azure (CSV) or mooncake (JSONL)`);
+}
+
+/** formatOf, refined by content: JSON lines with `"attempts"` are the proxy's access log. */
+export function sniffFormat(file: string, text: string): TraceFormat {
+  const fmt = formatOf(file);
+  if (fmt !== 'mooncake') return fmt;
+  const first = text.slice(0, 64 * 1024).split('\n').find((l) => l.trim() !== '') ?? '';
+  return /"attempts"\s*:/.test(first) ? 'router-log' : fmt;
 }
 
 function tokenCount(raw: unknown, file: string, line: number, field: string): number {
@@ -120,28 +131,52 @@ function parseAzure(text: string, file: string, rows: Rows): void {
   }
 }
 
-function parseMooncake(text: string, file: string, rows: Rows): void {
+/**
+ * The JSON objects of a JSON-lines text with their 1-based line numbers; a bad line is an
+ * error naming file:line, except a cut-short last line when `partialLast` (a log being written).
+ */
+function jsonLines(text: string, file: string, partialLast: boolean): Array<[number, Record<string, unknown>]> {
   const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
+  let last = lines.length - 1;
+  while (last >= 0 && lines[last]!.trim() === '') last--;
+  const out: Array<[number, Record<string, unknown>]> = [];
+  for (let i = 0; i <= last; i++) {
     const l = lines[i]!;
     if (l.trim() === '') continue;
     let v: unknown;
     try {
       v = JSON.parse(l);
     } catch (e) {
+      if (partialLast && i === last) break;
       throw new Error(`${file}:${i + 1}: invalid JSON (${(e as Error).message})`);
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${file}:${i + 1}: expected a JSON object`);
-    const o = v as Record<string, unknown>;
+    out.push([i + 1, v as Record<string, unknown>]);
+  }
+  return out;
+}
+
+function parseMooncake(text: string, file: string, rows: Rows): void {
+  for (const [line, o] of jsonLines(text, file, false)) {
     const t = o.timestamp;
     if (typeof t !== 'number' || !Number.isFinite(t) || t < 0)
-      throw new Error(`${file}:${i + 1}: timestamp must be a non-negative number of ms, got ${JSON.stringify(t)}`);
+      throw new Error(`${file}:${line}: timestamp must be a non-negative number of ms, got ${JSON.stringify(t)}`);
     rows.t.push(t);
-    rows.inp.push(tokenCount(o.input_length, file, i + 1, 'input_length'));
-    rows.out.push(tokenCount(o.output_length, file, i + 1, 'output_length'));
-    const ids = hashIds(o.hash_ids, file, i + 1);
-    if (ids === null) rows.missingLine ??= i + 1;
+    rows.inp.push(tokenCount(o.input_length, file, line, 'input_length'));
+    rows.out.push(tokenCount(o.output_length, file, line, 'output_length'));
+    const ids = hashIds(o.hash_ids, file, line);
+    if (ids === null) rows.missingLine ??= line;
     (rows.ids ??= []).push(ids);
+  }
+}
+
+function parseRouterLog(text: string, file: string, rows: Rows): void {
+  for (const [line, o] of jsonLines(text, file, true)) {
+    const t = typeof o.time === 'string' ? Date.parse(o.time) : NaN;
+    if (!Number.isFinite(t)) throw new Error(`${file}:${line}: time must be an ISO date (an access-log line), got ${JSON.stringify(o.time)}`);
+    rows.t.push(t);
+    rows.inp.push(tokenCount(o.tokens_in, file, line, 'tokens_in'));
+    rows.out.push(tokenCount(o.tokens_out, file, line, 'tokens_out'));
   }
 }
 
@@ -169,7 +204,8 @@ export function parseTrace(text: string, file: string, format: TraceFormat = for
   const rows: Rows = { t: [], inp: [], out: [] };
   if (format === 'azure') parseAzure(text, file, rows);
   else if (format === 'mooncake') parseMooncake(text, file, rows);
-  else throw new Error(`${file}: unknown trace format "${String(format)}" (azure or mooncake)`);
+  else if (format === 'router-log') parseRouterLog(text, file, rows);
+  else throw new Error(`${file}: unknown trace format "${String(format)}" (azure, mooncake or router-log)`);
   const n = rows.t.length;
   if (n === 0) throw new Error(`${file}: the trace has no rows`);
   // Stable sort by time (the shipped traces are already sorted; others may not be).
@@ -197,8 +233,8 @@ const cache = new Map<string, Trace>();
 /** Read and parse a trace file (relative paths are relative to the repository root). Cached. */
 export function loadTrace(file: string, format?: TraceFormat, root = repoRoot()): Trace {
   const path = isAbsolute(file) ? file : resolve(root, file);
-  const fmt = format ?? formatOf(file);
-  const key = `${fmt}\u0000${path}`;
+  if (format === undefined) formatOf(file); // an unknown extension fails before the read
+  const key = `${format ?? 'auto'}\u0000${path}`;
   let trace = cache.get(key);
   if (!trace) {
     let text: string;
@@ -207,7 +243,7 @@ export function loadTrace(file: string, format?: TraceFormat, root = repoRoot())
     } catch (e) {
       throw new Error(`${file}: cannot read the trace file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
-    trace = parseTrace(text, file, fmt);
+    trace = parseTrace(text, file, format ?? sniffFormat(file, text));
     cache.set(key, trace);
   }
   return trace;

@@ -160,8 +160,8 @@ function checkTrace(ref: unknown): void {
     }
   } else {
     if (typeof ref.file !== 'string' || ref.file === '') fail('trace.file', `expected a trace file path, got ${describeValue(ref.file)}`);
-    if (ref.format !== undefined && ref.format !== 'azure' && ref.format !== 'mooncake')
-      fail('trace.format', `unknown trace format ${JSON.stringify(ref.format)}; expected azure or mooncake`);
+    if (ref.format !== undefined && ref.format !== 'azure' && ref.format !== 'mooncake' && ref.format !== 'router-log')
+      fail('trace.format', `unknown trace format ${JSON.stringify(ref.format)}; expected azure or mooncake (CSV, JSONL trace), or router-log (the proxy's access log)`);
   }
   if (ref.speed !== undefined && !(isNumber(ref.speed) && ref.speed > 0)) fail('trace.speed', `expected a positive number, got ${describeValue(ref.speed)}`);
   if (ref.offsetS !== undefined && !(isNumber(ref.offsetS) && ref.offsetS >= 0)) fail('trace.offsetS', `expected >= 0, got ${describeValue(ref.offsetS)}`);

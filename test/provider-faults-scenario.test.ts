@@ -15,7 +15,17 @@ describe('provider-faults scenario (sim)', () => {
   it('0 client-visible errors for every default strategy while healthy endpoints remain', async () => {
     const out = mkdtempSync(join(tmpdir(), 'provider-faults-'));
     const run = await runScenario({ scenario: 'provider-faults', mode: 'sim', out, noReport: true });
-    expect(run.results.strategies.map((s) => s.strategy)).toEqual(['round-robin', 'weighted', 'adaptive', 'cost', 'classifier', 'latency']);
+    expect(run.results.strategies.map((s) => s.strategy)).toEqual([
+      'round-robin',
+      'weighted',
+      'adaptive',
+      'cost',
+      'classifier',
+      'latency',
+      'baseline-litellm-latency',
+      'baseline-envoy-least-request',
+      'baseline-openrouter-price',
+    ]);
     for (const s of run.results.strategies) {
       expect(s.summary.errors, s.strategy).toBe(0);
       expect(s.summary.requests, s.strategy).toBeGreaterThan(1000);

@@ -21,6 +21,8 @@ writeFileSync(
 
 const SCENARIO = `
 name: replay
+question: Which router buys more quality per dollar?
+headline: { metrics: [costPer1kOk], expectedWinner: cost }
 seed: 3
 providers:
   - { profile: openai-gpt-4o-mini, id: cheap, overrides: { failures: { bursty: null, baseErrorRate: 0 } } }

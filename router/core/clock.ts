@@ -140,3 +140,14 @@ export class ManualClock implements Clock {
     while (this.timers.peek()?.cancelled) this.timers.pop();
   }
 }
+
+/**
+ * Wall-clock time, for what must name a calendar time (the proxy's access log). Routing
+ * never reads it: decisions use the monotonic Clock above.
+ */
+export const wallClock = {
+  /** Epoch milliseconds. */
+  nowMs: (): number => Date.now(),
+  /** Epoch ms → ISO 8601 UTC (`2026-12-02T06:00:00.000Z`). */
+  iso: (ms: number): string => new Date(ms).toISOString(),
+};

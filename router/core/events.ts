@@ -28,6 +28,8 @@ export type RouterEvent =
       readonly ttftMs: number | undefined;
       readonly usage: Usage | undefined;
       readonly costUsd: number;
+      /** The upstream's Retry-After (ms), when the attempt failed with one. */
+      readonly retryAfterMs?: number | undefined;
     }
   | {
       readonly type: 'request-end';

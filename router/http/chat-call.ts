@@ -6,6 +6,7 @@ import type { RouteSink } from '../layers/direct.js';
 import { STREAM_PUSH, STREAM_RESUME, isPushSource, type ChunkSink, type PushSource } from '../layers/stream.js';
 import { rawBodyOf } from '../transport/http.js';
 import { type HttpError, toHttpError } from './errors.js';
+import type { AccessLog, AccessRecord } from './access-log.js';
 import type { ProxyMetrics } from './metrics.js';
 import { SSE_HEADERS, pipeChunks, sseErrorEvent } from './sse.js';
 
@@ -35,7 +36,12 @@ export interface ChatEnv {
   releaseController(res: ServerResponse, ac: AbortController): void;
   sendError(res: ServerResponse, err: HttpError, headers?: Record<string, string | number>): void;
   log(line: string): void;
+  /** The access log, when one is configured (access-log.ts). */
+  readonly accessLog: AccessLog | null;
 }
+
+/** The access log's error code for a client that went away before the response ended. */
+export const CLIENT_GONE = 'client_disconnected';
 
 /** What the edge needs of a route result (core RouteResult satisfies it). */
 export interface ChatRouteResult {
@@ -67,6 +73,8 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
     ac: AbortController,
     /** Clock time the request arrived (ms). */
     private readonly t0: number,
+    /** This request's access-log record (null when no access log is configured). */
+    private readonly rec: AccessRecord | null = null,
   ) {
     this.req = req;
     this.ac = ac;
@@ -91,7 +99,7 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
     this.req = null;
     this.ac = null;
     // Aborted: the client left (499), or the drain deadline answered it already (drain.ts counted that).
-    if (ac.signal.aborted) return res.headersSent ? undefined : env.metrics.request('', 499, this.seconds());
+    if (ac.signal.aborted) return res.headersSent ? undefined : this.done('', 499, CLIENT_GONE);
     env.releaseController(res, ac);
     const err = toHttpError(e);
     // Which endpoints a failed request went to, as on a success (debugging; failover metrics).
@@ -102,7 +110,7 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
       err,
       last === undefined ? undefined : { 'x-router-attempts': attempts.length, 'x-router-tried': triedHeader(attempts, last.endpointId, env.endpointHeader) },
     );
-    env.metrics.request((e as Partial<RouterError> | null)?.endpointId ?? '', err.status, this.seconds());
+    this.done((e as Partial<RouterError> | null)?.endpointId ?? '', err.status, err.code);
   }
 
   private answer(result: ChatRouteResult): void {
@@ -132,13 +140,16 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
       res.end(text);
       const dt = this.seconds();
       env.metrics.ttft(id, dt);
-      env.metrics.request(id, resp.status, dt);
+      if (this.rec !== null) this.rec.ttftMs = dt * 1000;
+      this.done(id, resp.status, null, dt);
       return;
     }
 
     res.writeHead(resp.status, { ...SSE_HEADERS, 'x-router-endpoint': env.endpointHeader(id), 'x-router-attempts': attempts, 'x-router-tried': tried });
     res.flushHeaders();
-    env.metrics.ttft(id, this.seconds());
+    const firstByte = this.seconds();
+    env.metrics.ttft(id, firstByte);
+    if (this.rec !== null) this.rec.ttftMs = firstByte * 1000;
     // No failover after the first chunk: the router keeps the request for the outcome only,
     // so the prompt (often the largest thing a request holds) can go now.
     rr.body = undefined;
@@ -165,17 +176,17 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
 
   pushEnd(): void {
     if (!this.finish()) return;
-    if (this.res.destroyed) return this.count(499);
+    if (this.res.destroyed) return this.count(499, CLIENT_GONE);
     this.res.end();
-    this.count(this.status);
+    this.count(this.status, null);
   }
 
   pushError(e: unknown): void {
     if (!this.finish()) return;
-    if (this.res.destroyed) return this.count(499);
+    if (this.res.destroyed) return this.count(499, CLIENT_GONE);
     const err = toHttpError(e);
     this.env.metrics.streamError(this.endpointId, err.code);
-    this.count(err.status);
+    this.count(err.status, err.code);
     this.res.end(sseErrorEvent(err));
   }
 
@@ -189,16 +200,16 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
   clientGone(): void {
     if (!this.finish()) return;
     void this.source![Symbol.asyncIterator]().return?.()?.catch(() => undefined);
-    this.count(499);
+    this.count(499, CLIENT_GONE);
   }
 
   /** The server is shutting down (drain deadline): end the stream with `err` as an SSE error event. */
   shutdown(err: HttpError): void {
     if (!this.finish()) return;
     void this.source![Symbol.asyncIterator]().return?.()?.catch(() => undefined);
-    if (this.res.destroyed) return this.count(499);
+    if (this.res.destroyed) return this.count(499, CLIENT_GONE);
     this.env.metrics.streamError(this.endpointId, err.code);
-    this.count(err.status);
+    this.count(err.status, err.code);
     this.res.end(sseErrorEvent(err));
   }
 
@@ -216,20 +227,26 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
     try {
       await pipeChunks(res, stream);
     } catch (e) {
-      if (ac.signal.aborted || res.destroyed) return void env.metrics.request(id, 499, this.seconds());
+      if (ac.signal.aborted || res.destroyed) return this.done(id, 499, CLIENT_GONE);
       const err = toHttpError(e);
       env.metrics.streamError(id, err.code);
-      env.metrics.request(id, err.status, this.seconds());
+      this.done(id, err.status, err.code);
       res.end(sseErrorEvent(err));
       return;
     }
-    if (res.destroyed) return void env.metrics.request(id, 499, this.seconds());
+    if (res.destroyed) return this.done(id, 499, CLIENT_GONE);
     res.end();
-    env.metrics.request(id, status, this.seconds());
+    this.done(id, status, null);
   }
 
-  private count(status: number): void {
-    this.env.metrics.request(this.endpointId, status, this.seconds());
+  private count(status: number, code: string | null): void {
+    this.done(this.endpointId, status, code);
+  }
+
+  /** The response is over: the request metric and the access-log line. */
+  private done(endpoint: string, status: number, code: string | null, seconds = this.seconds()): void {
+    this.env.metrics.request(endpoint, status, seconds);
+    if (this.rec !== null) this.env.accessLog!.end(this.rec, this.t0 + seconds * 1000, status, code, endpoint || null);
   }
 
   private seconds(): number {

@@ -15,8 +15,9 @@ import { startProxy } from './start.js';
  * request finished, or 3 when the drain deadline cut some (each got an SSE error event
  * or a 503); a second signal exits at once (1). SIGHUP re-reads the config file: validated
  * first (a bad file keeps the running config and logs why), requests in flight finish where
- * they started, and unchanged endpoints keep their stats and health. API keys are never
- * printed: only the names of unset vars.
+ * they started, and unchanged endpoints keep their stats and health. SIGUSR2 reopens the
+ * access log (server.access_log) after a rotation. API keys are never printed: only the
+ * names of unset vars.
  */
 
 /** Exit status when the drain deadline cut requests (2 is bad input, 1 an error or a second signal). */
@@ -103,6 +104,8 @@ async function main(): Promise<void> {
         (r.serverChanged ? '; the server section changed: restart to apply it' : ''),
     );
   });
+  // Log rotation: the rotator moves the file away, then SIGUSR2 makes the proxy open a new one.
+  process.on('SIGUSR2', () => void proxy.server.accessLog?.reopen());
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   // Only now: whoever waits for this line may signal at once, and the handlers must be there.

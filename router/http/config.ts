@@ -82,6 +82,14 @@ export const serverSchema = z.strictObject({
     )
     .default([])
     .transform((list) => list.map((o) => normaliseOrigin(o)!)),
+  /**
+   * Access log (router/http/access-log.ts documents every field): a file path (appended;
+   * reopened on SIGUSR2 for log rotation) or `stdout`. Off when absent. One JSON line per
+   * chat request; no prompt text, no keys.
+   */
+  accessLog: z.string().min(1).optional(),
+  /** Unwritten access-log lines kept at most (characters); past it lines are dropped and counted. */
+  accessLogBufferBytes: z.number().int().min(4096).default(4 * 1024 * 1024),
 }).refine((s) => s.headersTimeoutMs <= s.requestTimeoutMs, {
   message: 'headersTimeoutMs must be <= requestTimeoutMs',
   path: ['headersTimeoutMs'],

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { RouterError } from '../core/errors.js';
 import type { RouterListener } from '../core/events.js';
 import type { Candidate, Endpoint, RouteRequest, TransportResponse } from '../core/types.js';
+import { AccessLog, type AccessRecord, wellFormedRequestId } from './access-log.js';
 import { createAuth, type Auth, type ClientKey } from './auth.js';
 import type { ServerConfig } from './config.js';
 import {
@@ -22,7 +23,7 @@ import {
 import { faultAlerts, faultLogger } from './fault-log.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { ROUTE_DIRECT, type RouteSink } from '../layers/direct.js';
-import { ChatCall, chatClosed, type ChatEnv } from './chat-call.js';
+import { CLIENT_GONE, ChatCall, chatClosed, type ChatEnv } from './chat-call.js';
 import { cutAtDeadline, flushed } from './drain.js';
 import { sseErrorEvent } from './sse.js';
 import { validateChatBody } from './validate.js';
@@ -77,6 +78,8 @@ export interface ProxyServerOptions {
 export interface ProxyServer {
   readonly http: Server;
   readonly metrics: ProxyMetrics;
+  /** The access log (server.accessLog), null when off. reopen() it after a log rotation (the CLI does on SIGUSR2). */
+  readonly accessLog: AccessLog | null;
   /** Start listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Requests currently being served. */
@@ -99,7 +102,9 @@ export interface ProxyServer {
 
 /** The route's AbortController rides on the response, so one shared 'close' listener serves every request. */
 const AC: unique symbol = Symbol('abortController');
-type Exchange = ServerResponse & { [AC]?: AbortController };
+/** The request's access-log record, so a response that closes unlogged (an unexpected error) is still written once. */
+const REC: unique symbol = Symbol('accessRecord');
+type Exchange = ServerResponse & { [AC]?: AbortController; [REC]?: AccessRecord };
 
 /**
  * AbortControllers are costly to create (an EventTarget each); a finished request's
@@ -137,14 +142,17 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   const log = opts.log ?? (() => {});
   const auth: Auth = createAuth(cfg.clientKeys, clock, opts.env);
   const metrics = createMetrics(() => router.candidates());
-  // Metrics and the provider-fault log follow the router that serves new requests (reload).
+  const accessLog =
+    cfg.accessLog === undefined
+      ? null
+      : new AccessLog({ dest: cfg.accessLog, maxBufferBytes: cfg.accessLogBufferBytes, registry: metrics.registry, log });
+  // Metrics, the provider-fault log and the access log follow the router that serves new requests (reload).
   const onFault = faultLogger(() => router.candidates(), log);
   const subscribe = (r: ProxyRouter): (() => void) => {
-    const offMetrics = r.on(metrics.onRouterEvent);
-    const offFault = r.on(onFault);
+    const offs = [r.on(metrics.onRouterEvent), r.on(onFault)];
+    if (accessLog !== null) offs.push(r.on(accessLog.onRouterEvent));
     return () => {
-      offMetrics();
-      offFault();
+      for (const off of offs) off();
     };
   };
   let unsubscribe = subscribe(router);
@@ -161,7 +169,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     return v;
   };
 
-  const chatEnv: ChatEnv = { metrics, clock, endpointHeader, releaseController, sendError, log };
+  const chatEnv: ChatEnv = { metrics, clock, endpointHeader, releaseController, sendError, log, accessLog };
   // The router's promise-free route when it has one (core routers do): see chat-call.ts.
   let routeDirect = (router as Partial<DirectRouter>)[ROUTE_DIRECT];
   let active = 0;
@@ -201,6 +209,13 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     }
     chatClosed(this);
     open.delete(this);
+    const rec = (this as Exchange)[REC];
+    if (rec !== undefined) {
+      (this as Exchange)[REC] = undefined;
+      // Normally written already (end() is idempotent); this catches a path that forgot to.
+      const gone = !this.writableFinished;
+      accessLog!.end(rec, clock.now(), gone ? 499 : this.statusCode, gone ? CLIENT_GONE : null, null);
+    }
     active--;
     metrics.inFlight(-1);
     if (active === 0 && idle) idle();
@@ -246,29 +261,41 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
 
   async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const t0 = clock.now();
+    const hdrId = req.headers['x-request-id'];
+    const rec = accessLog === null ? null : accessLog.begin(hdrId, t0, active);
+    if (rec !== null) (res as Exchange)[REC] = rec;
+    const requestId = rec !== null ? rec.id : wellFormedRequestId(hdrId) ? hdrId : `r${++seq}`;
+    res.setHeader('x-request-id', requestId);
     const a = auth.admit(req.headers.authorization);
-    if (a instanceof HttpError) return finishError(res, a, '', t0);
+    if (a instanceof HttpError) return finishError(res, a, '', t0, rec);
     const raw = await readBody(req, res, cfg.bodyLimitBytes);
-    if (raw instanceof HttpError) return finishError(res, raw, '', t0);
-    if (raw === null) return void metrics.request('', 499, (clock.now() - t0) / 1000); // client went away (or timed out) mid-body
+    if (raw instanceof HttpError) return finishError(res, raw, '', t0, rec);
+    if (raw === null) {
+      // client went away (or timed out) mid-body
+      metrics.request('', 499, (clock.now() - t0) / 1000);
+      return void (rec !== null && accessLog!.end(rec, clock.now(), 499, CLIENT_GONE, null));
+    }
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch (e) {
-      return finishError(res, badJson((e as Error).message), '', t0);
+      return finishError(res, badJson((e as Error).message), '', t0, rec);
     }
     if (nestedDeeperThan(body, MAX_JSON_DEPTH))
-      return finishError(res, invalidField('(body)', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`), '', t0);
+      return finishError(res, invalidField('(body)', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`), '', t0, rec);
     const valid = validateChatBody(body);
-    if (valid instanceof HttpError) return finishError(res, valid, '', t0);
-    if (!models.has(valid.model)) return finishError(res, unknownModel(valid.model), '', t0);
+    if (valid instanceof HttpError) return finishError(res, valid, '', t0, rec);
+    if (rec !== null) {
+      rec.model = valid.model;
+      rec.stream = valid.stream === true;
+    }
+    if (!models.has(valid.model)) return finishError(res, unknownModel(valid.model), '', t0, rec);
 
     const ac = takeController();
     (res as Exchange)[AC] = ac;
 
-    const hdrId = req.headers['x-request-id'];
     const rr: RouteRequest = {
-      id: typeof hdrId === 'string' && hdrId.length <= 128 ? hdrId : `r${++seq}`,
+      id: rec !== null ? rec.key : requestId,
       model: valid.model,
       messages: valid.messages as RouteRequest["messages"],
       stream: valid.stream === true,
@@ -278,7 +305,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       region: regionOf(req, a),
     };
 
-    const call = new ChatCall(chatEnv, res, rr, ac, t0);
+    const call = new ChatCall(chatEnv, res, rr, ac, t0, rec);
     if (routeDirect === undefined) return void router.route(rr, { signal: ac.signal }).then((r) => call.routeDone(r), (e: unknown) => call.routeFailed(e));
     try {
       routeDirect.call(router, rr, call, { signal: ac.signal });
@@ -298,9 +325,11 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     giveController(ac);
   }
 
-  function finishError(res: ServerResponse, err: HttpError, endpoint: string, t0: number): void {
+  function finishError(res: ServerResponse, err: HttpError, endpoint: string, t0: number, rec: AccessRecord | null): void {
     sendError(res, err);
-    metrics.request(endpoint, err.status, (clock.now() - t0) / 1000);
+    const now = clock.now();
+    metrics.request(endpoint, err.status, (now - t0) / 1000);
+    if (rec !== null) accessLog!.end(rec, now, err.status, err.code, endpoint || null);
   }
 
   function health(res: ServerResponse): void {
@@ -347,6 +376,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       modelsBody = listModels();
       routeDirect = (router as Partial<DirectRouter>)[ROUTE_DIRECT];
     },
+    accessLog,
     listen(port = cfg.port, host = cfg.host) {
       return new Promise((resolve, reject) => {
         http.once('error', reject);
@@ -379,6 +409,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       }
       http.closeAllConnections();
       await closed;
+      await accessLog?.close();
       return finished;
     },
   };

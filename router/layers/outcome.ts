@@ -87,5 +87,6 @@ export function recordOutcome(a: Attempt, d: OutcomeDetail): void {
       ttftMs,
       usage: d.usage,
       costUsd: d.usage === undefined ? 0 : (d.usage.costUsd ?? costOf(slot.endpoint, d.usage)),
+      retryAfterMs: d.err?.retryAfterMs,
     });
 }

@@ -53,6 +53,9 @@ export function gatewayScenario(g: GatewayImport, file: string): Obj {
   return {
     name,
     description: `${g.from === 'litellm' ? 'LiteLLM' : 'Portkey'} config ${basename(file)}, simulated with its own algorithm (${typeof c.strategy === 'string' ? c.strategy : (c.strategy as Obj).name}) and two of ours`,
+    question: `Do our adaptive and latency strategies beat the gateway's own algorithm on this config?`,
+    // Required by every scenario file: what the verdict ranks first; adaptive is the recommended default.
+    headline: { metrics: ['errorRate', 'latencyMs.p99', 'costPer1kOk'], expectedWinner: 'adaptive' },
     seed: 1,
     model: g.primaryModel,
     providers,
