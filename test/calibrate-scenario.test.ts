@@ -61,6 +61,8 @@ function accessLog(n: number): string {
 
 function scenario(name: string, trace: string): string {
   return `name: ${name}
+question: Which strategy keeps p99 lowest on the fitted provider?
+headline: { metrics: [latencyMs.p99], expectedWinner: round-robin }
 providers:
   - { profile: ./anyscale.yaml, id: fitted }
 load: { trace: ${trace}, durationS: 10, mix: [{ class: general, inputTokens: 100, outputTokens: 50 }] }

@@ -139,8 +139,13 @@ export async function runCalibrate(args: CalibrateArgs, print: (s: string) => vo
 
 async function main(): Promise<number> {
   let args: CalibrateArgs;
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(CALIBRATE_USAGE);
+    return 0;
+  }
   try {
-    args = parseCalibrateArgs(process.argv.slice(2));
+    args = parseCalibrateArgs(argv);
     await runCalibrate(args, (s) => (args.quiet ? undefined : console.log(s)));
     return 0;
   } catch (e) {
