@@ -34,12 +34,30 @@ export function chatBody(model: string, r: SimRequest): string {
   const messages: Array<{ role: string; content: string }> = [];
   if (want > 16) messages.push({ role: 'system', content: PAD.repeat(Math.ceil(want / PAD.length)).slice(0, want) });
   messages.push({ role: 'user', content: r.prompt });
-  const body: Record<string, unknown> = { model, messages, max_tokens: Math.max(1, r.outputTokens), user: r.sessionKey };
+  const body: Record<string, unknown> = {
+    model,
+    messages,
+    max_tokens: Math.max(1, r.outputTokens),
+    user: r.sessionKey,
+    // The mock providers read these (simulator/openai-wire.ts) so each request meets the
+    // same draws, answer length, input tokens and quality class as in sim mode.
+    metadata: simMetadata(r),
+  };
   if (r.stream) {
     body.stream = true;
     body.stream_options = { include_usage: true };
   }
   return JSON.stringify(body);
+}
+
+/** The workload request's identity as OpenAI `metadata` (string values, as the API requires). */
+export function simMetadata(r: SimRequest): Record<string, string> {
+  return {
+    sim_request_id: String(r.id),
+    sim_output_tokens: String(r.outputTokens),
+    sim_input_tokens: String(r.inputTokens),
+    sim_prompt_class: r.promptClass,
+  };
 }
 
 const PAD = 'Context from earlier in the conversation. ';

@@ -67,6 +67,13 @@ export interface ProviderServer {
   listening(): boolean;
   /** Resolves once the last phase change finished closing/reopening the listener. */
   settled(): Promise<void>;
+  /**
+   * Restart scenario time: from now on scenario ms = (elapsedMs + clock delta) · speed
+   * (elapsedMs < 0: t=0 lies ahead). The RPM/TPM window forgets what came before (warm-up
+   * traffic must not count against the measured run's limits); requests in flight stay
+   * counted. The timeline phase in force is re-applied at once.
+   */
+  setOrigin(elapsedMs: number): void;
   close(): Promise<void>;
 }
 
@@ -110,8 +117,8 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const model = createProviderModel(profile, seed);
   const timeline = new Timeline(profile);
-  const state = createProviderState();
-  const t0 = clock.now() - (opts.elapsedMs ?? 0);
+  let state = createProviderState();
+  let t0 = clock.now() - (opts.elapsedMs ?? 0);
   const scenarioNow = (): number => (clock.now() - t0) * speed;
   const sockets = new Set<Socket>();
   let counter = 0;
@@ -323,6 +330,15 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
     scenarioNow,
     listening: () => isListening,
     settled: () => transition,
+    setOrigin(elapsedMs: number) {
+      if (closed) return;
+      t0 = clock.now() - elapsedMs;
+      const inFlight = state.inFlight;
+      state = createProviderState();
+      state.inFlight = inFlight;
+      boundary?.cancel();
+      applyPhase();
+    },
     async close() {
       closed = true;
       boundary?.cancel();
