@@ -8,7 +8,8 @@ import { MAX_DURATION_S } from '../simulator/types.js';
  */
 export interface ScenarioArgs {
   scenario: string;
-  mode: 'http' | 'sim';
+  /** both: sim then http on the same seed, and the fidelity check (fidelity-run.ts). */
+  mode: 'http' | 'sim' | 'both';
   /** undefined = the scenario's list; 'all' = the scenario's list plus every registered strategy. */
   strategies: string[] | 'all' | undefined;
   seed: number | undefined;
@@ -27,12 +28,14 @@ export interface ScenarioArgs {
   workers: number | undefined;
 }
 
-export const USAGE = `usage: npm run scenario <name|file.yaml> -- [--mode http|sim] [--strategies a,b|all] [--seed N]
+export const USAGE = `usage: npm run scenario <name|file.yaml> -- [--mode http|sim|both] [--strategies a,b|all] [--seed N]
                      [--duration S] [--out DIR] [--speed K] [--driver autocannon|open-loop] [--no-oracle] [--quiet]
                      [--seeds K] [--gate baseline/results.json]   (sim mode; with --seeds, --duration runs the
                      first S seconds of the timeline instead of rescaling it)
                      [--workers N]   (sim mode: strategies in parallel on N threads; 1 = one after another
-                     in this thread; default min(cores, strategies) for runs big enough to gain)`;
+                     in this thread; default min(cores, strategies) for runs big enough to gain)
+                     --mode both: sim and http (open loop) on the same seed, then the fidelity check: writes
+                     fidelity.json and fidelity.svg/.png beside sim/ and http/; exits 1 when outside tolerance`;
 
 function num(flag: string, v: string | undefined, check: (n: number) => boolean, expect: string): number | undefined {
   if (v === undefined) return undefined;
@@ -73,7 +76,8 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
   if (positionals.length !== 1)
     throw new ScenarioError(`${positionals.length === 0 ? 'missing the scenario name' : `one scenario at a time, got: ${positionals.join(' ')}`}\n${USAGE}`);
   const mode = values.mode ?? 'http';
-  if (mode !== 'http' && mode !== 'sim') throw new ScenarioError(`--mode: expected http or sim, got "${mode}"`);
+  if (mode !== 'http' && mode !== 'sim' && mode !== 'both') throw new ScenarioError(`--mode: expected http, sim or both, got "${mode}"`);
+  if (mode === 'both' && values.driver !== undefined) throw new ScenarioError(`--driver: --mode both always drives http mode open loop (the same requests at the same times as sim)`);
   const driver = values.driver;
   if (driver !== undefined && driver !== 'autocannon' && driver !== 'open-loop')
     throw new ScenarioError(`--driver: expected autocannon or open-loop, got "${driver}"`);
