@@ -31,6 +31,8 @@ export interface FidelityOptions {
   log?: (line: string) => void;
   /** Skip the per-mode reports and the chart (tests). */
   noReport?: boolean;
+  /** The one-mode runner (tests inject a failing one); default runScenario. */
+  run?: typeof runScenario;
 }
 
 export interface FidelityRun {
@@ -49,7 +51,7 @@ async function runMode(o: FidelityOptions, mode: Mode, names: readonly string[],
   for (const name of names) {
     let run;
     try {
-      run = await runScenario({
+      run = await (o.run ?? runScenario)({
         scenario: o.scenario,
         mode,
         strategies: [name],
