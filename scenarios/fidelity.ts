@@ -1,4 +1,6 @@
 import type { ResultsFile, StrategyResult } from '../reports/contract.js';
+import type { ErrorCode } from '../router/core/errors.js';
+import { CODE_NAMES } from '../router/http/errors.js';
 
 /**
  * Fidelity: do sim mode and http mode tell the same story? Both runs use the same
@@ -117,6 +119,20 @@ function row(
   return { strategy, metric, key, sim, http, diff, rule: t.rule, limit: t.limit, within, ...(t.widened ? { widened: t.widened } : {}) };
 }
 
+/**
+ * Error counts under the names a proxy client sees: sim mode counts the router's own codes,
+ * http mode reads them off the wire, where the proxy renames a few to OpenAI's names
+ * (upstream_rate_limited and rate_limited both become rate_limit_exceeded).
+ */
+export function asClientSees(byKind: Readonly<Record<string, number>> | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [kind, n] of Object.entries(byKind ?? {})) {
+    const name = CODE_NAMES[kind as ErrorCode] ?? kind;
+    out[name] = (out[name] ?? 0) + n;
+  }
+  return out;
+}
+
 /** Compare one strategy's sim and http summaries, metric by metric. */
 export function compareStrategy(scenario: string, sim: StrategyResult, http: StrategyResult): FidelityRow[] {
   const s = sim.summary;
@@ -128,8 +144,8 @@ export function compareStrategy(scenario: string, sim: StrategyResult, http: Str
     plain('requests', 'requests', s.requests, h.requests),
     row(scenario, name, 'errorRate', 'errorRate', s.errorRate, h.errorRate, twoProportionZ(s.errors, s.requests, h.errors, h.requests)),
   ];
-  const sk = s.errorsByKind ?? {};
-  const hk = h.errorsByKind ?? {};
+  const sk = asClientSees(s.errorsByKind);
+  const hk = asClientSees(h.errorsByKind);
   for (const kind of [...new Set([...Object.keys(sk), ...Object.keys(hk)])].sort()) {
     const a = sk[kind] ?? 0;
     const b = hk[kind] ?? 0;

@@ -106,6 +106,24 @@ function dropConnection(req: Req): void {
   else req.socket.destroy();
 }
 
+/**
+ * Scenario ms after arrival until which a request keeps its provider slot even if the
+ * client left: the answer (JSON, an error status, a reset) or the stream's first event;
+ * nothing for a refusal or a hang. The sim transport holds slots the same way (sim-transport.ts).
+ */
+export function holdMs(plan: WirePlan): number {
+  switch (plan.type) {
+    case 'json':
+    case 'reset':
+      return plan.atMs;
+    case 'stream':
+      return plan.events.length > 0 ? plan.events[0]!.atMs : plan.endMs;
+    case 'refuse':
+    case 'hang':
+      return 0;
+  }
+}
+
 export async function startProviderServer(profile: ProviderProfile, opts: ProviderServerOptions = {}): Promise<ProviderServer> {
   const host = opts.host ?? LOOPBACK;
   if (host !== LOOPBACK) throw new Error(`provider server ${profile.id}: host ${host} refused; mock providers bind ${LOOPBACK} only`);
@@ -238,8 +256,17 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
       timer?.cancel();
       model.release(state);
     };
-    res.on('close', done);
-    execute(planResponse(o, parsed.req, profile, { minChunkMs, speed }), req, res, (t) => (timer = t));
+    const plan = planResponse(o, parsed.req, profile, { minChunkMs, speed });
+    // A client that leaves early frees the slot at once only where the provider would notice
+    // (a hang, an open stream); otherwise the work goes on until its next event (holdMs).
+    const arrived = scenarioNow();
+    const hold = holdMs(plan);
+    res.on('close', () => {
+      const left = hold - (scenarioNow() - arrived);
+      if (left > 0 && !released) wait(left, done);
+      else done();
+    });
+    execute(plan, req, res, (t) => (timer = t));
   }
 
   function execute(plan: WirePlan, req: Req, res: Res, setTimer: (t: Timer) => void): void {
