@@ -57,7 +57,7 @@ function cells(r: FidelityRow): string[] {
     value(r.metric, r.http),
     formatDiff(r.rule, r.diff),
     formatLimit(r.rule, r.limit) + (r.widened ? ' (widened)' : ''),
-    r.within ? 'within' : 'OUTSIDE',
+    r.within ? 'within' : r.inconclusive ? 'inconclusive' : 'OUTSIDE',
   ];
 }
 
@@ -67,10 +67,19 @@ export function formatFidelity(f: FidelityReport): string {
   const line = (row: readonly string[]): string =>
     row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
   const rank = f.p99RankAgreement === null ? '' : `; p99 order agrees for ${(100 * f.p99RankAgreement).toFixed(0)}% of strategy pairs`;
+  const judged = f.rows.length - f.inconclusive;
   const verdict =
     f.outside === 0
-      ? `sim and http agree within tolerance on all ${f.rows.length} checks${rank}`
-      : `sim and http DISAGREE: ${f.outside} of ${f.rows.length} checks outside tolerance${rank}`;
+      ? `sim and http agree within tolerance on all ${judged} checks judged${rank}`
+      : `sim and http DISAGREE: ${f.outside} of ${judged} checks judged are outside tolerance${rank}`;
+  const h = f.harness;
+  const busy =
+    h === undefined
+      ? []
+      : [
+          `harness: the runner's timers ran up to ${h.loopDelayP99Ms.toFixed(1)} ms late (p99) during http, x${h.speed} speed = ${h.busyLatencyMs.toFixed(0)} scenario ms` +
+            (f.inconclusive > 0 ? `; ${f.inconclusive} latency check(s) inconclusive: the machine was too busy to judge latency` : ''),
+        ];
   const widened = [...new Set(f.rows.filter((r) => r.widened).map((r) => `${r.key}: ${r.widened}`))];
   return [
     `fidelity of ${f.scenario} (seed ${f.seed}, ${f.durationS} s): sim vs http`,
@@ -78,6 +87,7 @@ export function formatFidelity(f: FidelityReport): string {
     widths.map((w) => '-'.repeat(w)).join('  ').trimEnd(),
     ...rows.slice(1).map(line),
     verdict,
+    ...busy,
     ...widened.map((w) => `widened ${w}`),
   ].join('\n');
 }

@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import type { ResultsFile } from '../reports/contract.js';
 import { compareRuns, type FidelityReport } from './fidelity.js';
@@ -82,11 +83,20 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityRun> {
   const scratch = mkdtempSync(join(tmpdir(), `fidelity-${scenario.name}-`));
   try {
     const sim = await runMode(o, 'sim', names, scratch);
-    const http = await runMode(o, 'http', names, scratch);
+    // How late this process's timers ran during the http runs: a busy machine's mark (fidelity.ts BUSY_SHARE).
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
+    let http: ResultsFile;
+    try {
+      http = await runMode(o, 'http', names, scratch);
+    } finally {
+      lag.disable();
+    }
+    const harness = { loopDelayP99Ms: lag.percentile(99) / 1e6, speed: o.speed ?? scenario.http.speed };
     const noReport = o.noReport ?? false;
     const simRun = await writeResults(sim, join(outDir, 'sim'), noReport);
     const httpRun = await writeResults(http, join(outDir, 'http'), noReport);
-    const report = compareRuns(simRun.results, httpRun.results);
+    const report = compareRuns(simRun.results, httpRun.results, harness);
     mkdirSync(outDir, { recursive: true });
     const json = join(outDir, 'fidelity.json');
     writeFileSync(json, JSON.stringify(report, null, 2) + '\n');

@@ -78,6 +78,21 @@ describe('fidelity comparison', () => {
     expect(difference('relative', 0, 5)).toBeNull();
   });
 
+  it('a latency gap while the machine could not keep time is inconclusive, not agreement; other rows are judged as usual', () => {
+    const slow = summary({ requests: 1100, latencyMs: { p50: 1300, p90: 2000, p99: 5000, p999: 6000, max: 8000 } });
+    // 30 ms late (p99) x speed 2 = 60 scenario ms > 5% of the 1000 ms p50: busy.
+    const busy = compareRuns(results('sim', [one(summary())]), results('http', [one(slow)]), { loopDelayP99Ms: 30, speed: 2 });
+    const by = new Map(busy.rows.map((r) => [r.metric, r] as const));
+    expect(by.get('p50')).toMatchObject({ within: false, inconclusive: true });
+    expect(by.get('requests')).toMatchObject({ within: false });
+    expect(by.get('requests')!.inconclusive).toBeUndefined();
+    expect([busy.outside, busy.inconclusive]).toEqual([1, 2]);
+    expect(formatFidelity(busy)).toMatch(/2 latency check\(s\) inconclusive/);
+    // 10 ms x 2 = 20 scenario ms < 50: the machine kept time, the gap counts.
+    const calm = compareRuns(results('sim', [one(summary())]), results('http', [one(slow)]), { loopDelayP99Ms: 10, speed: 2 });
+    expect([calm.outside, calm.inconclusive]).toEqual([3, 0]);
+  });
+
   it('p99 rank agreement counts strategy pairs ordered alike', () => {
     const lat = (p99: number) => summary({ latencyMs: { p50: 1000, p90: 2000, p99, p999: 6000, max: 8000 } });
     const sim = results('sim', [one(lat(4000), 'a'), one(lat(4100), 'b'), one(lat(4200), 'c')]);
@@ -89,7 +104,7 @@ describe('fidelity comparison', () => {
     const f = compareRuns(results('sim', [one(summary())]), results('http', [one(summary({ requests: 1100 }))]));
     const text = formatFidelity(f);
     expect(text).toMatch(/round-robin\s+requests\s+1000\s+1100\s+\+10\.00%\s+±1%\s+OUTSIDE/);
-    expect(text).toContain('DISAGREE: 1 of 9 checks outside tolerance');
+    expect(text).toContain('DISAGREE: 1 of 9 checks judged are outside tolerance');
     const chart = fidelityChart(f);
     expect((chart.spec as { data: { values: unknown[] } }).data.values).toHaveLength(f.rows.length);
   });
