@@ -98,6 +98,8 @@ export interface FidelityReport {
   /** Rows outside tolerance (inconclusive ones not counted). */
   readonly outside: number;
   readonly inconclusive: number;
+  /** The machine could not keep time during http for at least one strategy (BUSY_SHARE): latency not judged there. */
+  readonly busy: boolean;
   readonly harness?: HarnessTiming & { readonly busyLatencyMs: number };
   /** Share of strategy pairs whose p99 order is the same in both worlds (null: fewer than 2 strategies). */
   readonly p99RankAgreement: number | null;
@@ -154,6 +156,11 @@ export function asClientSees(byKind: Readonly<Record<string, number>> | undefine
   return out;
 }
 
+/** Timer lateness of a busy machine, in scenario ms, against the strategy's sim p50. */
+function isBusy(h: HarnessTiming, sim: StrategyResult): boolean {
+  return h.loopDelayP99Ms * h.speed > BUSY_SHARE * sim.summary.latencyMs.p50;
+}
+
 /** Compare one strategy's sim and http summaries, metric by metric. */
 export function compareStrategy(scenario: string, sim: StrategyResult, http: StrategyResult, harness?: HarnessTiming): FidelityRow[] {
   const s = sim.summary;
@@ -172,8 +179,7 @@ export function compareStrategy(scenario: string, sim: StrategyResult, http: Str
     const b = hk[kind] ?? 0;
     rows.push(row(scenario, name, `errors:${kind}`, 'errorKind', a, b, twoProportionZ(a, s.requests, b, h.requests)));
   }
-  // Timer lateness of a busy machine, in scenario ms, against sim's p50.
-  const busy = harness !== undefined && harness.loopDelayP99Ms * harness.speed > BUSY_SHARE * s.latencyMs.p50;
+  const busy = harness !== undefined && isBusy(harness, sim);
   for (const q of ['p50', 'p99'] as const) {
     const r = plain(q, q, s.latencyMs[q], h.latencyMs[q]);
     rows.push(busy && !r.within ? { ...r, inconclusive: true } : r);
@@ -216,6 +222,7 @@ export function compareRuns(sim: ResultsFile, http: ResultsFile, harness?: Harne
     rows,
     outside: rows.filter((r) => !r.within && !r.inconclusive).length,
     inconclusive: rows.filter((r) => r.inconclusive).length,
+    busy: harness !== undefined && sim.strategies.some((s) => isBusy(harness, s)),
     ...(harness ? { harness: { ...harness, busyLatencyMs: harness.loopDelayP99Ms * harness.speed } } : {}),
     p99RankAgreement: rankAgreement(sim.strategies, byName),
     tolerances: TOLERANCES,
