@@ -16,7 +16,9 @@ import type { ProviderOutcome, SimRequest } from './types.js';
  *   ok (JSON)        resolve 200 + usage + ttftMs at totalMs
  *   ok (stream)      resolve 200 at ttftMs with a stream: first chunk at once, the rest
  *                    (usage, [DONE]) at totalMs
- *   stream_cut       as a stream, but the stream throws RouterError('stream_cut') at totalMs
+ *   stream_cut       as a stream, but the stream throws RouterError('stream_cut') at totalMs;
+ *                    with no token sent: reject RouterError('stream_cut') at ttftMs (= totalMs),
+ *                    before a first byte, as the HTTP transport sees a stream that ends at once
  *   http_error/429   resolve the status (Retry-After header + retryAfterMs) at totalMs
  *   refused          reject RouterError('connect_failed') at ttftMs
  *   reset            reject RouterError('connection_reset') at totalMs
@@ -219,7 +221,7 @@ class Call implements Task, AttemptInfo {
   start(): void {
     const o = this.outcome;
     if (o.kind === 'hang') return this.listen(); // only an abort ends it
-    const isStream = this.wantsStream && (o.kind === 'ok' || o.kind === 'stream_cut');
+    const isStream = this.wantsStream && (o.kind === 'ok' || (o.kind === 'stream_cut' && o.outputTokens > 0));
     this.timer = this.engine.schedule(this.sentAtMs + (o.kind === 'refused' || isStream ? o.ttftMs : o.totalMs), this);
   }
 
@@ -306,6 +308,11 @@ class Call implements Task, AttemptInfo {
       }
       case 'ok':
       case 'stream_cut':
+        if (o.kind === 'stream_cut' && o.outputTokens === 0) {
+          // Headers, then the end before any token: the router fails it before its first byte, as over a socket.
+          this.release(true);
+          return this.sink.upstreamError(simError('stream_cut', `simulated stream from ${id} ended before its first chunk`, id));
+        }
         if (!this.wantsStream) {
           this.release(true);
           return this.sink.upstreamResponse({
