@@ -140,13 +140,16 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
     const tStart = performance.now() + START_MARGIN_MS; // scenario t=0 (wall)
     await providers.setEpoch(epochMs);
     await sleep(tStart - performance.now());
+    // Past t=0 already (a slow acknowledgement): the open loop sends what is due at once and
+    // times it from its intended send time, so every request keeps its scenario time.
+    const lateMs = Math.max(0, (performance.now() - tStart) * speed);
 
     // Measured run: t=0 now, scenario time = wall x speed.
     const metrics = createMetrics();
     const tickProgress = setInterval(() => progress.update(Math.min(durationS, ((performance.now() - tStart) / 1000) * speed)), 200);
     const priceAt = new Map(ctx.providers.map((p) => [p.id, new Timeline(p.profile)] as const));
     const record = (s: Sample): void => {
-      const tMs = s.sentMs * speed;
+      const tMs = s.sentMs * speed + (driver === 'open-loop' ? lateMs : 0);
       const tl = s.endpoint ? priceAt.get(s.endpoint) : undefined;
       const eff = tl?.at(tMs);
       const costUsd = eff ? (s.inputTokens * eff.priceInput + s.outputTokens * eff.priceOutput) / 1e6 : 0;
@@ -171,6 +174,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
           model: scenario.model,
           requests,
           speed,
+          startMs: lateMs,
           endMs: durationS * 1000,
           connections,
           timeoutMs,
