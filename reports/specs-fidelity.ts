@@ -5,7 +5,8 @@ import { colourEncoding, top, type ChartSpec } from './specs-common.js';
 /**
  * The fidelity chart: for every metric (rows) and strategy (colour), how much of its
  * tolerance the sim/http difference uses (|difference| / limit). Left of the rule at 1 is
- * within tolerance; a metric with no comparable value (one world only) is drawn at the cap.
+ * within tolerance; a metric with no comparable value (one world only) is drawn at the cap;
+ * a latency gap judged inconclusive (a busy machine, scenarios/fidelity.ts) is lighter than an outside one.
  */
 
 /** Bars longer than this are drawn at it (the table in fidelity.json has the number). */
@@ -14,7 +15,7 @@ const CAP = 3;
 export function fidelityChart(f: FidelityReport): ChartSpec {
   const rows = f.rows.map((r) => {
     const used = r.diff === null ? CAP : Math.min(CAP, Math.abs(r.diff) / r.limit);
-    return { strategy: r.strategy, metric: r.metric, used, within: r.within ? 'within' : 'outside' };
+    return { strategy: r.strategy, metric: r.metric, used, within: r.within ? 'within' : r.inconclusive ? 'inconclusive' : 'outside' };
   });
   const metrics = [...new Set(rows.map((r) => r.metric))];
   const strategies = [...new Set(rows.map((r) => r.strategy))];
@@ -32,9 +33,9 @@ export function fidelityChart(f: FidelityReport): ChartSpec {
         encoding: {
           y: { field: 'metric', type: 'nominal', sort: metrics, title: null },
           yOffset: { field: 'strategy', type: 'nominal', sort: strategies },
-          x: { field: 'used', type: 'quantitative', title: '|difference| / tolerance', scale: { domain: [0, CAP] } },
+          x: { field: 'used', type: 'quantitative', title: '|difference| / tolerance', scale: { domain: [0, CAP] }, axis: { tickCount: 6 } },
           color: colourEncoding('strategy', strategyScale(strategies), 'strategy'),
-          opacity: { field: 'within', type: 'nominal', scale: { domain: ['within', 'outside'], range: [0.55, 1] }, title: null },
+          opacity: { field: 'within', type: 'ordinal', sort: ['within', 'inconclusive', 'outside'], scale: { domain: ['within', 'inconclusive', 'outside'], range: [0.5, 0.75, 1] }, title: null },
           tooltip: [{ field: 'strategy' }, { field: 'metric' }, { field: 'used', format: '.2f' }, { field: 'within' }],
         },
       },

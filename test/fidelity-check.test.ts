@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { compile } from 'vega-lite';
 import type { ResultsFile, StrategyResult, StrategySummary } from '../reports/contract.js';
 import { fidelityChart } from '../reports/specs-fidelity.js';
 import { parseScenarioArgs } from '../scenarios/args.js';
@@ -107,6 +108,10 @@ describe('fidelity comparison', () => {
     expect(text).toContain('DISAGREE: 1 of 9 checks judged are outside tolerance');
     const chart = fidelityChart(f);
     expect((chart.spec as { data: { values: unknown[] } }).data.values).toHaveLength(f.rows.length);
+    const warnings: string[] = [];
+    const logger = { level: () => logger, info: () => logger, debug: () => logger, warn: (...a: unknown[]) => (warnings.push(a.join(' ')), logger), error: (...a: unknown[]) => (warnings.push(a.join(' ')), logger) };
+    compile(chart.spec, { logger: logger as never });
+    expect(warnings).toEqual([]);
   });
 });
 
