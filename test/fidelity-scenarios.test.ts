@@ -9,7 +9,7 @@ import { runFidelity } from '../scenarios/fidelity-run.js';
  * Every shipped scenario tells the same story in virtual time and over real loopback
  * sockets (`--mode both`), within the tolerances of scenarios/fidelity.ts. Kept bounded
  * for CI: one strategy per scenario (each strategy once or more across the set), the
- * timeline shortened to 12 s (phases scale with it), http at speed 2 (trace-replay at 1:
+ * timeline shortened to 10 s (phases scale with it), http at speed 2 (trace-replay at 1:
  * its bursts reach ~280 req/s of 4 KB bodies). About 8 s of wall time per scenario alone on
  * 2 cores; the whole file stays under ~90 s.
  *
@@ -28,7 +28,7 @@ const PLAN: ReadonlyArray<{ scenario: string; strategy: string; speed: number }>
   { scenario: 'stream-faults', strategy: 'latency', speed: 2 },
   { scenario: 'trace-replay', strategy: 'round-robin', speed: 1 },
 ];
-const DURATION_S = 12;
+const DURATION_S = 10;
 
 const out = mkdtempSync(join(tmpdir(), 'fidelity-scenarios-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
