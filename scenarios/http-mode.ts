@@ -40,6 +40,16 @@ const MIN_WARMUP_S = 0.3;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
+/** Most arrivals in any 1-s window of scenario time (requests in arrival order). */
+export function busiestSecond(requests: readonly SimRequest[]): number {
+  let best = 0;
+  for (let i = 0, j = 0; j < requests.length; j++) {
+    while (requests[j]!.arrivalMs - requests[i]!.arrivalMs >= 1000) i++;
+    best = Math.max(best, j - i + 1);
+  }
+  return best;
+}
+
 /** Expected service time of a request in scenario ms (TTFT median + decode), averaged over providers. */
 function expectedLatencyMs(ctx: ModeContext, sample: readonly SimRequest[]): number {
   const outTok = sample.length ? sample.reduce((s, r) => s + r.outputTokens, 0) / sample.length : 100;
@@ -62,9 +72,11 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
   const meanRate = requests.length / durationS; // scenario req/s
   const latencyMs = expectedLatencyMs(ctx, requests.slice(0, 500));
   // Little's law: in flight L = λ·W (rate and latency both in scenario units; speed cancels).
-  // Headroom x3 (x5 for the peak multiplier) so the client never caps the load.
+  // Headroom x3 over the busiest second (a load phase's multiplier, a trace's burst): an
+  // open loop with too few connections queues in the client, a delay sim mode never has.
   const peak = Math.max(1, ...scenario.load.phases.map((p) => p.multiplier));
-  const littles = Math.ceil(meanRate * (latencyMs / 1000) * peak * 3);
+  const peakRate = Math.max(meanRate * peak, busiestSecond(requests));
+  const littles = Math.ceil(peakRate * (latencyMs / 1000) * 3);
   const connections = scenario.http.connections ?? Math.min(1024, Math.max(8, littles));
   const wallDurationS = durationS / speed;
   const timeoutMs = ((scenario.router.timeouts?.totalMs ?? 120_000) / speed) * 1.5 + 1000;
