@@ -6,7 +6,9 @@ import { parseScenarioArgs } from '../scenarios/args.js';
 import { compareRuns, difference, TOLERANCES, twoProportionZ } from '../scenarios/fidelity.js';
 import { formatFidelity } from '../scenarios/fidelity-format.js';
 import { runFidelity } from '../scenarios/fidelity-run.js';
+import { busiestSecond } from '../scenarios/http-mode.js';
 import { ScenarioError } from '../scenarios/load.js';
+import type { SimRequest } from '../simulator/types.js';
 
 /** The fidelity comparison itself (pure), its CLI flag, and how `--mode both` reports a failure. */
 
@@ -112,6 +114,15 @@ describe('fidelity comparison', () => {
     const logger = { level: () => logger, info: () => logger, debug: () => logger, warn: (...a: unknown[]) => (warnings.push(a.join(' ')), logger), error: (...a: unknown[]) => (warnings.push(a.join(' ')), logger) };
     compile(chart.spec, { logger: logger as never });
     expect(warnings).toEqual([]);
+  });
+});
+
+describe('http mode sizes its open loop for the busiest second', () => {
+  it('counts the most arrivals in any 1-s window (a burst, not the mean)', () => {
+    const at = (ms: number, id: number): SimRequest => ({ id, arrivalMs: ms, promptClass: 'general', prompt: '', inputTokens: 1, outputTokens: 1, stream: false, sessionKey: '' });
+    const times = [0, 100, 5000, 5100, 5200, 5999, 6000, 9000];
+    expect(busiestSecond(times.map(at))).toBe(4); // 5000..5999; 6000 is a second after 5000
+    expect(busiestSecond([])).toBe(0);
   });
 });
 
