@@ -9,7 +9,8 @@ import { parseSweep, type SweepSpec } from './sweep.js';
  */
 export interface ScenarioArgs {
   scenario: string;
-  mode: 'http' | 'sim';
+  /** both: sim then http on the same seed, and the fidelity check (fidelity-run.ts). */
+  mode: 'http' | 'sim' | 'both';
   /** undefined = the scenario's list; 'all' = the scenario's list plus every registered strategy. */
   strategies: string[] | 'all' | undefined;
   seed: number | undefined;
@@ -36,7 +37,7 @@ export interface ScenarioArgs {
 /** Paired seeds a sim-mode run uses unless --seeds says otherwise (a few seconds of CPU per shipped scenario). */
 export const DEFAULT_SIM_SEEDS = 10;
 
-export const USAGE = `usage: npm run scenario <name|file.yaml> -- [--mode http|sim] [--strategies a,b|all] [--seed N]
+export const USAGE = `usage: npm run scenario <name|file.yaml> -- [--mode http|sim|both] [--strategies a,b|all] [--seed N]
                      [--duration S] [--out DIR] [--speed K] [--driver autocannon|open-loop] [--no-oracle] [--quiet]
                      [--seeds K]   (K paired seeds and a verdict; sim default ${DEFAULT_SIM_SEEDS}, --seeds 1 = a single run;
                      http default 1: one run is one sample; with K > 1, --duration runs the first S seconds
@@ -44,7 +45,9 @@ export const USAGE = `usage: npm run scenario <name|file.yaml> -- [--mode http|s
                      [--gate baseline/results.json]   (sim mode)
                      [--sweep rate=FROM..TO[/STEPS]]   (sim mode: capacity sweep over the offered load, req/s)
                      [--workers N]   (sim mode: strategies in parallel on N threads; 1 = one after another
-                     in this thread; default min(cores, strategies) for runs big enough to gain)`;
+                     in this thread; default min(cores, strategies) for runs big enough to gain)
+                     --mode both: sim and http (open loop) on the same seed, then the fidelity check: writes
+                     fidelity.json and fidelity.svg/.png beside sim/ and http/; exits 1 when outside tolerance`;
 
 function num(flag: string, v: string | undefined, check: (n: number) => boolean, expect: string): number | undefined {
   if (v === undefined) return undefined;
@@ -86,7 +89,8 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
   if (positionals.length !== 1)
     throw new ScenarioError(`${positionals.length === 0 ? 'missing the scenario name' : `one scenario at a time, got: ${positionals.join(' ')}`}\n${USAGE}`);
   const mode = values.mode ?? 'http';
-  if (mode !== 'http' && mode !== 'sim') throw new ScenarioError(`--mode: expected http or sim, got "${mode}"`);
+  if (mode !== 'http' && mode !== 'sim' && mode !== 'both') throw new ScenarioError(`--mode: expected http, sim or both, got "${mode}"`);
+  if (mode === 'both' && values.driver !== undefined) throw new ScenarioError(`--driver: --mode both always drives http mode open loop (the same requests at the same times as sim)`);
   const driver = values.driver;
   if (driver !== undefined && driver !== 'autocannon' && driver !== 'open-loop')
     throw new ScenarioError(`--driver: expected autocannon or open-loop, got "${driver}"`);

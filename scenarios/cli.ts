@@ -11,6 +11,8 @@ import { formatSummary } from './summary.js';
  *  [--seed N] [--duration S] [--out DIR] [--speed K] [--driver autocannon|open-loop]
  *  [--seeds K] [--gate baseline.json] [--workers N] [--sweep rate=a..b[/n]]`  (--seeds/--gate: sim mode; the gate exits 1 on a
  *  significant regression; --workers: sim strategies in parallel on worker threads, 1 = this thread)
+ *  --mode both: sim and http on the same seed plus the fidelity check; exits 1 when a metric is
+ *  outside tolerance (scenarios/fidelity.ts).
  *
  * Exit codes: 0 done; 1 the run failed (a child died, a port was taken...); 2 bad input
  * (unknown scenario: the valid names are listed; malformed file: file and field named).
@@ -31,6 +33,17 @@ async function runReplications(args: ScenarioArgs, progress: Progress, k: number
   return writeResults(results, args.out);
 }
 
+/** --mode both: both worlds and the fidelity table; 0 when every check is within tolerance, else 1. */
+async function runBoth(args: ScenarioArgs, progress: Progress, started: number): Promise<number> {
+  const [{ runFidelity }, { formatFidelity }] = await Promise.all([import('./fidelity-run.js'), import('./fidelity-format.js')]);
+  const { scenario, strategies, seed, durationS, out, speed } = args;
+  const run = await runFidelity({ scenario, strategies, seed, durationS, out, speed, progress });
+  progress.stop();
+  process.stdout.write(`\n${formatSummary(run.sim)}\n\n${formatSummary(run.http)}\n\n${formatFidelity(run.report)}\n`);
+  process.stdout.write(`\nwrote ${run.outDir}/ (sim/, http/, fidelity.json, fidelity.svg) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  return run.report.outside === 0 ? 0 : 1;
+}
+
 async function main(): Promise<number> {
   installSignalHandlers();
   let args;
@@ -49,11 +62,13 @@ async function main(): Promise<number> {
     // A bad baseline is reported before anything runs, not after the whole job.
     const baseline = args.gate !== undefined ? (await import('./multi-seed.js')).readBaseline(args.gate) : undefined;
     progress = createProgress({ quiet: args.quiet });
+    if (args.mode === 'both') return await runBoth(args, progress, started);
+    const mode = args.mode;
     const k = args.seeds ?? (args.mode === 'sim' ? DEFAULT_SIM_SEEDS : 1);
     let run: ScenarioRun;
     if (args.mode === 'sim' && (k > 1 || args.gate !== undefined || args.sweep !== undefined)) run = await runReplications(args, progress, k);
-    else if (k > 1) run = await (await import('./http-seeds.js')).runHttpSeeds({ ...args, progress }, k);
-    else run = await runScenario({ ...args, progress });
+    else if (k > 1) run = await (await import('./http-seeds.js')).runHttpSeeds({ ...args, mode, progress }, k);
+    else run = await runScenario({ ...args, mode, progress });
     progress.stop();
     process.stdout.write(`\n${formatSummary(run.results)}\n`);
     if (run.results.sweep) process.stdout.write(`\n${(await import('./sweep.js')).sweepText(run.results.sweep)}\n`);

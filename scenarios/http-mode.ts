@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { StrategyResult } from '../reports/contract.js';
 import { createMetrics } from '../simulator/metrics.js';
 import { startProviderProcesses, type ProviderProcesses } from '../simulator/processes.js';
-import type { ProviderProfile } from '../simulator/profile.js';
 import { Timeline } from '../simulator/timeline.js';
 import type { SimRequest } from '../simulator/types.js';
 import { createWorkload } from '../simulator/workload.js';
@@ -26,31 +25,30 @@ import { strategyName, type StrategyRef } from './schema.js';
  *
  * Time: providers and load run `speed` times faster than scenario time. Latencies
  * and timestamps are reported in scenario time (measured wall ms x speed), so results
- * compare with sim mode and the SLOs. Provider timelines are shifted by the set-up
- * budget so that scenario t=0 is the start of the measured run: the providers'
- * shared clock starts at spawn (epochMs), the proxy starts and warms up during the
- * shift, and measurement starts exactly when the shifted timeline reaches 0.
+ * compare with sim mode and the SLOs. Scenario t=0 is the start of the measured run,
+ * however long start-up takes: the providers start with their epoch an hour ahead
+ * (scenario time < 0, before any phase), the proxy starts and warms up, then the
+ * runner sets every provider's epoch to the instant measuring starts (over IPC,
+ * acknowledged) and sends the workload's first request at that instant.
  */
 
-/** Wall seconds reserved before t=0 for the providers and the proxy to start and warm up. */
-export const SETUP_BUDGET_S = 3;
-/** The first strategy's budget: nothing is measured yet and cold start-up (tsx compile) is slowest. */
-export const FIRST_SETUP_BUDGET_S = 5;
-/** Floor on warm-up wall time even when start-up was slow. */
+/** Wall ms between setting the providers' epoch and t=0 (IPC round trips fit well within). */
+const START_MARGIN_MS = 200;
+/** Where the providers' epoch sits until the runner sets it: this far ahead of spawn. */
+const PENDING_EPOCH_MS = 3_600_000;
+/** Floor on warm-up wall time. */
 const MIN_WARMUP_S = 0.3;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-/** The profile with every timeline phase moved `shiftS` scenario seconds later. */
-function shifted(p: ProviderProfile, shiftS: number): ProviderProfile {
-  return {
-    ...p,
-    timeline: p.timeline.map((ph) => ({
-      ...ph,
-      at: ph.at + shiftS,
-      ...('until' in ph && ph.until !== undefined ? { until: ph.until + shiftS } : {}),
-    })) as ProviderProfile['timeline'],
-  };
+/** Most arrivals in any 1-s window of scenario time (requests in arrival order). */
+export function busiestSecond(requests: readonly SimRequest[]): number {
+  let best = 0;
+  for (let i = 0, j = 0; j < requests.length; j++) {
+    while (requests[j]!.arrivalMs - requests[i]!.arrivalMs >= 1000) i++;
+    best = Math.max(best, j - i + 1);
+  }
+  return best;
 }
 
 /** Expected service time of a request in scenario ms (TTFT median + decode), averaged over providers. */
@@ -62,32 +60,24 @@ function expectedLatencyMs(ctx: ModeContext, sample: readonly SimRequest[]): num
 
 export async function runHttpMode(ctx: ModeContext, strategies: readonly StrategyRef[]): Promise<StrategyResult[]> {
   const out: StrategyResult[] = [];
-  // The set-up budget adapts to this machine: the next strategy gets what the last
-  // start-up took plus warm-up and slack (never less than SETUP_BUDGET_S).
-  let budgetS = FIRST_SETUP_BUDGET_S;
-  let slowest = 0;
-  for (const ref of strategies) {
-    const { result, setupS } = await runOne(ctx, ref, budgetS);
-    slowest = Math.max(slowest, setupS);
-    budgetS = Math.max(SETUP_BUDGET_S, slowest + ctx.scenario.http.warmupS + 0.3);
-    out.push(result);
-  }
+  for (const ref of strategies) out.push(await runOne(ctx, ref));
   return out;
 }
 
-async function runOne(ctx: ModeContext, ref: StrategyRef, budgetS: number): Promise<{ result: StrategyResult; setupS: number }> {
+async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResult> {
   const { scenario, seed, durationS, progress, log } = ctx;
   const name = strategyName(ref);
   const speed = ctx.speed ?? scenario.http.speed;
   const driver = ctx.driver ?? scenario.http.driver;
-  const shiftS = budgetS * speed;
   const requests = [...createWorkload(workloadSpec(scenario, durationS), seed)];
   const meanRate = requests.length / durationS; // scenario req/s
   const latencyMs = expectedLatencyMs(ctx, requests.slice(0, 500));
   // Little's law: in flight L = λ·W (rate and latency both in scenario units; speed cancels).
-  // Headroom x3 (x5 for the peak multiplier) so the client never caps the load.
+  // Headroom x3 over the busiest second (a load phase's multiplier, a trace's burst): an
+  // open loop with too few connections queues in the client, a delay sim mode never has.
   const peak = Math.max(1, ...scenario.load.phases.map((p) => p.multiplier));
-  const littles = Math.ceil(meanRate * (latencyMs / 1000) * peak * 3);
+  const peakRate = Math.max(meanRate * peak, busiestSecond(requests));
+  const littles = Math.ceil(peakRate * (latencyMs / 1000) * 3);
   const connections = scenario.http.connections ?? Math.min(1024, Math.max(8, littles));
   const wallDurationS = durationS / speed;
   const timeoutMs = ((scenario.router.timeouts?.totalMs ?? 120_000) / speed) * 1.5 + 1000;
@@ -103,13 +93,11 @@ async function runOne(ctx: ModeContext, ref: StrategyRef, budgetS: number): Prom
   });
   progress.start(name, Math.ceil(durationS), 'scenario s');
   try {
-    const epochMs = Date.now();
-    const t0 = performance.now();
     providers = await startProviderProcesses({
-      profiles: ctx.providers.map((p) => shifted(p.profile, shiftS)),
+      profiles: ctx.providers.map((p) => p.profile),
       seed,
       speed,
-      epochMs,
+      epochMs: Date.now() + PENDING_EPOCH_MS,
     });
     const baseUrls = Object.fromEntries(providers.providers.map((p) => [p.id, p.url]));
     const config = {
@@ -141,9 +129,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef, budgetS: number): Prom
 
     // Warm-up: JIT, keep-alive pools, router stats; results discarded. Its latencies
     // give W for Little's law (L = λ·W) to size the closed loop's connections.
-    const setupS = (performance.now() - t0) / 1000;
-    // Warm up until t=0 (at least http.warmupS when start-up left room for it).
-    const warmupS = Math.max(MIN_WARMUP_S, budgetS - setupS - 0.1);
+    const warmupS = Math.max(MIN_WARMUP_S, scenario.http.warmupS);
     let wSum = 0;
     let wN = 0;
     await runClosedLoop({
@@ -162,24 +148,21 @@ async function runOne(ctx: ModeContext, ref: StrategyRef, budgetS: number): Prom
     const measuredW = wN > 0 ? wSum / wN / 1000 : latencyMs / 1000 / speed; // wall s
     // Closed loop: L = λ·W connections keep λ req/s flowing while latency stays at W.
     const closedConnections = scenario.http.connections ?? Math.min(1024, Math.max(2, Math.round(meanRate * speed * measuredW)));
-    // t=0 of the measured run is where the shifted timelines start; wait for it, or start
-    // late (losing the first scenario seconds, never misaligning them) if start-up was slow.
-    const lateMs = performance.now() - t0 - budgetS * 1000;
-    if (lateMs > 0)
-      log(
-        `note: start-up (providers, router, warm-up) took ${((performance.now() - t0) / 1000).toFixed(1)} s, longer than planned: ` +
-          `the first ${((lateMs / 1000) * speed).toFixed(1)} s of the scenario's timeline ran before measuring began and are not in the results`,
-      );
-    else await sleep(-lateMs);
+    // t=0: every provider's timeline starts at the instant the first request is due.
+    const epochMs = Date.now() + START_MARGIN_MS;
+    const tStart = performance.now() + START_MARGIN_MS; // scenario t=0 (wall)
+    await providers.setEpoch(epochMs);
+    await sleep(tStart - performance.now());
+    // Past t=0 already (a slow acknowledgement): the open loop sends what is due at once and
+    // times it from its intended send time, so every request keeps its scenario time.
+    const lateMs = Math.max(0, (performance.now() - tStart) * speed);
 
     // Measured run: t=0 now, scenario time = wall x speed.
     const metrics = createMetrics({ sloMs: ctx.scenario.slo.p99Ms });
-    const tStart = t0 + budgetS * 1000; // scenario t=0 (wall)
-    const skewMs = performance.now() - tStart; // > 0 when we started late
     const tickProgress = setInterval(() => progress.update(Math.min(durationS, ((performance.now() - tStart) / 1000) * speed)), 200);
     const priceAt = new Map(ctx.providers.map((p) => [p.id, new Timeline(p.profile)] as const));
     const record = (s: Sample): void => {
-      const tMs = (s.sentMs + skewMs) * speed;
+      const tMs = s.sentMs * speed + (driver === 'open-loop' ? lateMs : 0);
       const tl = s.endpoint ? priceAt.get(s.endpoint) : undefined;
       const eff = tl?.at(tMs);
       const listUsd = eff ? (s.inputTokens * eff.priceInput + s.outputTokens * eff.priceOutput) / 1e6 : 0;
@@ -205,9 +188,9 @@ async function runOne(ctx: ModeContext, ref: StrategyRef, budgetS: number): Prom
         await runOpenLoop({
           origin,
           model: scenario.model,
-          requests: skewMs > 0 ? requests.filter((r) => r.arrivalMs >= skewMs * speed) : requests,
+          requests,
           speed,
-          startMs: Math.max(0, skewMs * speed),
+          startMs: lateMs,
           endMs: durationS * 1000,
           connections,
           timeoutMs,
@@ -219,7 +202,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef, budgetS: number): Prom
           origin,
           model: scenario.model,
           requests,
-          durationS: Math.max(0.5, wallDurationS - Math.max(0, skewMs) / 1000),
+          durationS: Math.max(0.5, wallDurationS),
           connections: closedConnections,
           rate: undefined,
           timeoutS: Math.ceil(timeoutMs / 1000),
@@ -242,7 +225,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef, budgetS: number): Prom
     progress.update(durationS, `ok ${(100 * (1 - summary.errorRate)).toFixed(1)}%`);
     const result: StrategyResult = { strategy: name, summary, timeline };
     if (typeof ref !== 'string' && Object.keys(ref.params).length) result.params = ref.params;
-    return { result, setupS };
+    return result;
   } catch (e) {
     throw abort.signal.aborted && abort.signal.reason instanceof Error ? abort.signal.reason : e;
   } finally {

@@ -51,12 +51,30 @@ export function chatBody(model: string, r: SimRequest): string {
   const rest = want - head.length;
   if (want > 16) messages.push({ role: 'system', content: head + (rest > 0 ? PAD.repeat(Math.ceil(rest / PAD.length)).slice(0, rest) : '') });
   messages.push({ role: 'user', content: r.prompt });
-  const body: Record<string, unknown> = { model, messages, max_tokens: Math.max(1, r.outputTokens), user: r.sessionKey };
+  const body: Record<string, unknown> = {
+    model,
+    messages,
+    max_tokens: Math.max(1, r.outputTokens),
+    user: r.sessionKey,
+    // The mock providers read these (simulator/openai-wire.ts) so each request meets the
+    // same draws, answer length, input tokens and quality class as in sim mode.
+    metadata: simMetadata(r),
+  };
   if (r.stream) {
     body.stream = true;
     body.stream_options = { include_usage: true };
   }
   return JSON.stringify(body);
+}
+
+/** The workload request's identity as OpenAI `metadata` (string values, as the API requires). */
+export function simMetadata(r: SimRequest): Record<string, string> {
+  return {
+    sim_request_id: String(r.id),
+    sim_output_tokens: String(r.outputTokens),
+    sim_input_tokens: String(r.inputTokens),
+    sim_prompt_class: r.promptClass,
+  };
 }
 
 const PAD = 'Context from earlier in the conversation. ';

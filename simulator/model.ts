@@ -18,7 +18,9 @@ import type { BlockLru } from '../router/strategies/prefix-blocks.js';
  * Gilbert–Elliott chain over time (faults.ts), not over request order.
  *
  * Order of decisions: outage phase → RPM/TPM limit (429 + Retry-After) → full queue
- * (capacity.fullStatus) → failure roll → ok.
+ * (capacity.fullStatus) → failure roll → ok. Then: a request still in flight when a
+ * refuse/reset outage begins ends there (`cutByOutage`), as the real server drops
+ * every connection at that instant.
  *
  * Load model (c = maxConcurrent, Q = queue, L = `load` = requests already in flight):
  *   L >= c + Q                      → rejected with fullStatus after REJECT_MS
@@ -162,6 +164,21 @@ function mk(
     : { kind, status, ttftMs, totalMs, inputTokens, outputTokens, acceptable, costUsd, retryAfterMs };
 }
 
+/**
+ * A request whose connection is dropped `atMs` after it was sent (an outage began): a
+ * stream that already sent its first token is cut there with the tokens sent so far
+ * (billed, as a stream_cut); anything else (JSON, a stream before its first token, a
+ * hang, an error not yet answered) sees its connection reset there.
+ */
+export function cutByOutage(o: ProviderOutcome, req: SimRequest, atMs: number, fx: Effects): ProviderOutcome {
+  const streaming = req.stream && (o.kind === 'ok' || o.kind === 'stream_cut' || o.kind === 'malformed');
+  if (!streaming || atMs < o.ttftMs || o.outputTokens === 0)
+    return mk('reset', 0, atMs, atMs, o.inputTokens, 0, false, 0);
+  const perToken = (o.totalMs - o.ttftMs) / o.outputTokens;
+  const k = Math.min(o.outputTokens, 1 + Math.floor((atMs - o.ttftMs) / perToken));
+  return mk('stream_cut', 200, o.ttftMs, atMs, o.inputTokens, k, false, (o.inputTokens * fx.priceInput + k * fx.priceOutput) / 1e6);
+}
+
 export function createProviderModel(profile: ProviderProfile, seed: string | number): ProviderModel {
   const id = profile.id;
   const base = baseKey(seed, id);
@@ -205,6 +222,12 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
   }
 
   function outcome(req: SimRequest, nowMs: number, load: number, state?: ProviderState): ProviderOutcome {
+    const o = planned(req, nowMs, load, state);
+    const drop = timeline.nextDrop(nowMs);
+    return drop - nowMs < o.totalMs ? cutByOutage(o, req, drop - nowMs, timeline.at(nowMs)) : o;
+  }
+
+  function planned(req: SimRequest, nowMs: number, load: number, state?: ProviderState): ProviderOutcome {
     const fx = timeline.at(nowMs);
     const inTok = req.inputTokens;
     if (fx.outage !== null) {

@@ -21,7 +21,9 @@ import {
  *
  * Faults map to fetch-visible behaviour: refused/reset -> a network error
  * (Response.error()); hang -> no answer until the request is aborted; stream cut ->
- * the SSE body closes without `[DONE]`; malformed -> invalid JSON.
+ * the SSE body closes without `[DONE]`; malformed -> invalid JSON. A client that aborts
+ * frees the provider slot at once only for a hang or an open stream; an answer, a reset
+ * or a stream's first event is waited for first, as in the server (server.ts `holdMs`).
  */
 
 export interface ProviderHandlerOptions {
@@ -97,20 +99,20 @@ export function createProviderHandlers(profile: ProviderProfile, opts: ProviderH
       case 'refuse':
         return HttpResponse.error();
       case 'reset':
-        await sleep(plan.atMs, signal).catch(() => undefined);
+        await sleep(plan.atMs);
         return HttpResponse.error();
       case 'hang':
         await untilAborted(signal);
         return HttpResponse.error();
       case 'json':
-        await sleep(plan.atMs, signal).catch(() => undefined);
+        await sleep(plan.atMs);
         return new HttpResponse(plan.body, { status: plan.status, headers: plan.headers });
     }
   }
 
   async function stream(plan: Extract<WirePlan, { type: 'stream' }>, signal: AbortSignal, release: () => void): Promise<Response> {
     const first = plan.events.length > 0 ? plan.events[0]!.atMs : (plan.headMs ?? plan.endMs);
-    await sleep(first, signal).catch(() => undefined);
+    await sleep(first);
     const enc = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {

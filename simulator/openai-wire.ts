@@ -13,7 +13,11 @@ import type { ChatMessage } from '../router/core/types.js';
  *
  * Test hooks (headers; harmless in load runs): `x-sim-request-id` (keys the random draws),
  * `x-sim-now-ms` (scenario time), `x-sim-output-tokens` (full answer length),
- * `x-sim-prompt-class` (quality class).
+ * `x-sim-prompt-class` (quality class). The same hooks (but the time) also ride in the
+ * body's OpenAI `metadata` object as strings (`sim_request_id`, `sim_output_tokens`,
+ * `sim_input_tokens`, `sim_prompt_class`): the proxy forwards the body, not the client's
+ * headers, so this is how http mode hands each provider the workload's own request (same
+ * draws, same answer length as in sim mode; see scenarios/samples.ts). A header wins.
  */
 
 export class WireError extends Error {
@@ -34,9 +38,14 @@ export type HeaderGetter = (name: string) => string | null | undefined;
 
 function intHeader(get: HeaderGetter, name: string): number | undefined {
   const v = get(name);
+  return nonNegative(`header ${name}`, v);
+}
+
+/** A non-negative number from a hook's text; `what` names the hook in the 400. */
+function nonNegative(what: string, v: string | null | undefined): number | undefined {
   if (v == null || v === '') return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new WireError(400, `header ${name}: expected a non-negative number, got ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n) || n < 0) throw new WireError(400, `${what}: expected a non-negative number, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -48,9 +57,9 @@ export interface ParsedChat {
 }
 
 /**
- * Build the model's request from a chat body. Input tokens ≈ message text length / 4;
- * output = min(max_tokens, modelled answer length), where the modelled length is
- * `x-sim-output-tokens` or a lognormal draw (profile.answerTokens) keyed by
+ * Build the model's request from a chat body. Input tokens = `metadata.sim_input_tokens`,
+ * else ≈ message text length / 4; output = min(max_tokens, modelled answer length), where
+ * the modelled length is `x-sim-output-tokens` (or its metadata twin) or a lognormal draw (profile.answerTokens) keyed by
  * (seed, provider, request id), independent of the model's own draws.
  */
 export function simRequestFromChat(
@@ -63,15 +72,17 @@ export function simRequestFromChat(
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new WireError(400, 'body: expected a JSON object');
   const b = body as Record<string, unknown>;
   if (!Array.isArray(b.messages) || b.messages.length === 0) throw new WireError(400, 'messages: expected a non-empty array');
+  const meta = metadataOf(b.metadata);
+  const hook = (header: string, key: string): number | undefined => intHeader(get, header) ?? nonNegative(`metadata.${key}`, meta[key]);
   const texts = b.messages.map((m) => contentText((m as { content?: unknown } | null)?.content));
   const prompt = texts[texts.length - 1] ?? '';
-  const inputTokens = approxTokens(texts.join('\n'));
+  const inputTokens = nonNegative('metadata.sim_input_tokens', meta.sim_input_tokens) ?? approxTokens(texts.join('\n'));
   const maxRaw = b.max_completion_tokens ?? b.max_tokens;
   if (maxRaw !== undefined && maxRaw !== null && (typeof maxRaw !== 'number' || !(maxRaw >= 1)))
     throw new WireError(400, 'max_tokens: expected a positive integer');
-  const id = intHeader(get, 'x-sim-request-id') ?? counterId;
+  const id = hook('x-sim-request-id', 'sim_request_id') ?? counterId;
   const a = profile.answerTokens;
-  let answer = intHeader(get, 'x-sim-output-tokens');
+  let answer = hook('x-sim-output-tokens', 'sim_output_tokens');
   if (answer === undefined) {
     const key = requestKey(baseKey(seed, `${profile.id}#answer`), id);
     const z = Math.sqrt(-2 * Math.log(1 - draw(key, 0))) * Math.cos(2 * Math.PI * draw(key, 1));
@@ -81,7 +92,7 @@ export function simRequestFromChat(
   const req: SimRequest = {
     id,
     arrivalMs: 0,
-    promptClass: get('x-sim-prompt-class') || 'general',
+    promptClass: get('x-sim-prompt-class') || meta.sim_prompt_class || 'general',
     prompt,
     inputTokens,
     outputTokens,
@@ -91,6 +102,14 @@ export function simRequestFromChat(
     ...(profile.cache ? { prefix: prefixBlockHashes(b.messages as ChatMessage[], profile.cache.blockTokens) } : {}),
   };
   return { req, nowMs: intHeader(get, 'x-sim-now-ms'), model: typeof b.model === 'string' ? b.model : profile.model };
+}
+
+/** The string values of an OpenAI `metadata` object (anything else: none). */
+function metadataOf(m: unknown): Record<string, string | undefined> {
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) return {};
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(m as Record<string, unknown>)) if (typeof v === 'string') out[k] = v;
+  return out;
 }
 
 /** What an adapter must do, at scenario-ms offsets from the request's arrival. */

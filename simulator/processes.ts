@@ -36,6 +36,11 @@ export interface ProviderProcesses {
   readonly providers: ProviderProcess[];
   /** SIGTERM every child, SIGKILL after a grace period; resolves when all exited. */
   stop(): Promise<void>;
+  /**
+   * Restart every provider's scenario time at wall time `epochMs` (Date.now() ms, may lie
+   * ahead): resolves when all acknowledged, rejects after `timeoutMs` (default 5000).
+   */
+  setEpoch(epochMs: number, timeoutMs?: number): Promise<void>;
 }
 
 const SERVER_MAIN = fileURLToPath(new URL('./server-main.ts', import.meta.url));
@@ -89,6 +94,33 @@ function startOne(profile: ProviderProfile, args: string[], timeoutMs: number): 
   return { child, ready };
 }
 
+/** Send each child the new epoch over IPC and wait for every acknowledgement. */
+function setEpoch(children: readonly ChildProcess[], epochMs: number, timeoutMs: number): Promise<void> {
+  const acks = children.map(
+    (c) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => done(new Error(`provider pid ${c.pid}: no epoch acknowledgement within ${timeoutMs} ms`)), timeoutMs);
+        const onMessage = (m: unknown): void => {
+          const e = m as { event?: unknown; epochMs?: unknown } | null;
+          if (e?.event === 'epoch' && e.epochMs === epochMs) done();
+        };
+        const onExit = (): void => done(new Error(`provider pid ${c.pid} exited before taking the epoch`));
+        function done(err?: Error): void {
+          clearTimeout(timer);
+          c.off('message', onMessage);
+          c.off('exit', onExit);
+          if (err) reject(err);
+          else resolve();
+        }
+        c.on('message', onMessage);
+        c.once('exit', onExit);
+        if (!c.connected) return done(new Error(`provider pid ${c.pid}: IPC channel closed`));
+        c.send({ type: 'epoch', epochMs });
+      }),
+  );
+  return Promise.all(acks).then(() => undefined);
+}
+
 export async function startProviderProcesses(opts: ProviderProcessOptions): Promise<ProviderProcesses> {
   const ids = new Set<string>();
   for (const p of opts.profiles) {
@@ -114,7 +146,7 @@ export async function startProviderProcesses(opts: ProviderProcessOptions): Prom
       return s.ready;
     });
     const providers = await Promise.all(starts);
-    return { providers, stop };
+    return { providers, stop, setEpoch: (epochMs, timeoutMs = 5000) => setEpoch(children, epochMs, timeoutMs) };
   } catch (e) {
     await stop();
     throw e;

@@ -7,6 +7,9 @@ import { startProviderServer } from './server.js';
  * providers never share an event loop with the router). Prints one JSON line on
  * stdout when listening: {"event":"listening","id","url","port","pid"}. Exits on
  * SIGINT/SIGTERM, and when the parent's IPC channel closes (the parent died).
+ * The IPC message {"type":"epoch","epochMs":E} restarts scenario time at wall time E
+ * (Date.now() ms; may lie ahead) and is answered {"event":"epoch","epochMs":E}: the
+ * scenario runner sets t=0 when it starts measuring, however long start-up took.
  *
  *   node --import tsx simulator/server-main.ts --profile FILE | --profile-json JSON
  *        [--port N] [--seed N] [--speed X] [--epoch-ms MS] [--min-chunk-ms MS]
@@ -47,7 +50,14 @@ async function main(): Promise<void> {
     seed: /^\d+$/.test(values.seed!) ? Number(values.seed) : values.seed!,
     speed,
     minChunkMs: num('min-chunk-ms', values['min-chunk-ms']),
-    elapsedMs: epoch === undefined ? 0 : Math.max(0, Date.now() - epoch),
+    // An epoch ahead of now (negative elapsed): scenario time is < 0 until it comes.
+    elapsedMs: epoch === undefined ? 0 : Date.now() - epoch,
+  });
+  process.on('message', (m: unknown) => {
+    const e = (m as { type?: unknown; epochMs?: unknown } | null) ?? {};
+    if (e.type !== 'epoch' || typeof e.epochMs !== 'number' || !Number.isFinite(e.epochMs)) return;
+    server.setOrigin(Date.now() - e.epochMs);
+    process.send?.({ event: 'epoch', epochMs: e.epochMs });
   });
   process.stdout.write(`${JSON.stringify({ event: 'listening', id: server.id, url: server.url, port: server.port, pid: process.pid })}\n`);
   let stopping = false;

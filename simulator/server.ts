@@ -67,6 +67,13 @@ export interface ProviderServer {
   listening(): boolean;
   /** Resolves once the last phase change finished closing/reopening the listener. */
   settled(): Promise<void>;
+  /**
+   * Restart scenario time: from now on scenario ms = (elapsedMs + clock delta) · speed
+   * (elapsedMs < 0: t=0 lies ahead). The RPM/TPM window forgets what came before (warm-up
+   * traffic must not count against the measured run's limits); requests in flight stay
+   * counted. The timeline phase in force is re-applied at once.
+   */
+  setOrigin(elapsedMs: number): void;
   close(): Promise<void>;
 }
 
@@ -99,6 +106,24 @@ function dropConnection(req: Req): void {
   else req.socket.destroy();
 }
 
+/**
+ * Scenario ms after arrival until which a request keeps its provider slot even if the
+ * client left: the answer (JSON, an error status, a reset) or the stream's first event;
+ * nothing for a refusal or a hang. The sim transport holds slots the same way (sim-transport.ts).
+ */
+export function holdMs(plan: WirePlan): number {
+  switch (plan.type) {
+    case 'json':
+    case 'reset':
+      return plan.atMs;
+    case 'stream':
+      return plan.events.length > 0 ? plan.events[0]!.atMs : plan.endMs;
+    case 'refuse':
+    case 'hang':
+      return 0;
+  }
+}
+
 export async function startProviderServer(profile: ProviderProfile, opts: ProviderServerOptions = {}): Promise<ProviderServer> {
   const host = opts.host ?? LOOPBACK;
   if (host !== LOOPBACK) throw new Error(`provider server ${profile.id}: host ${host} refused; mock providers bind ${LOOPBACK} only`);
@@ -110,8 +135,8 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const model = createProviderModel(profile, seed);
   const timeline = new Timeline(profile);
-  const state = createProviderState();
-  const t0 = clock.now() - (opts.elapsedMs ?? 0);
+  let state = createProviderState();
+  let t0 = clock.now() - (opts.elapsedMs ?? 0);
   const scenarioNow = (): number => (clock.now() - t0) * speed;
   const sockets = new Set<Socket>();
   let counter = 0;
@@ -231,8 +256,17 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
       timer?.cancel();
       model.release(state);
     };
-    res.on('close', done);
-    execute(planResponse(o, parsed.req, profile, { minChunkMs, speed }), req, res, (t) => (timer = t));
+    const plan = planResponse(o, parsed.req, profile, { minChunkMs, speed });
+    // A client that leaves early frees the slot at once only where the provider would notice
+    // (a hang, an open stream); otherwise the work goes on until its next event (holdMs).
+    const arrived = scenarioNow();
+    const hold = holdMs(plan);
+    res.on('close', () => {
+      const left = hold - (scenarioNow() - arrived);
+      if (left > 0 && !released) wait(left, done);
+      else done();
+    });
+    execute(plan, req, res, (t) => (timer = t));
   }
 
   function execute(plan: WirePlan, req: Req, res: Res, setTimer: (t: Timer) => void): void {
@@ -324,6 +358,15 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
     scenarioNow,
     listening: () => isListening,
     settled: () => transition,
+    setOrigin(elapsedMs: number) {
+      if (closed) return;
+      t0 = clock.now() - elapsedMs;
+      const inFlight = state.inFlight;
+      state = createProviderState();
+      state.inFlight = inFlight;
+      boundary?.cancel();
+      applyPhase();
+    },
     async close() {
       closed = true;
       boundary?.cancel();

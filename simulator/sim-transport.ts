@@ -16,7 +16,9 @@ import type { ProviderOutcome, SimRequest } from './types.js';
  *   ok (JSON)        resolve 200 + usage + ttftMs at totalMs
  *   ok (stream)      resolve 200 at ttftMs with a stream: first chunk at once, the rest
  *                    (usage, [DONE]) at totalMs
- *   stream_cut       as a stream, but the stream throws RouterError('stream_cut') at totalMs
+ *   stream_cut       as a stream, but the stream throws RouterError('stream_cut') at totalMs;
+ *                    with no token sent: reject RouterError('stream_cut') at ttftMs (= totalMs),
+ *                    before a first byte, as the HTTP transport sees a stream that ends at once
  *   malformed_event  as a stream, but the stream throws RouterError('malformed_response') at
  *                    totalMs (with 0 tokens before it: reject malformed_response at totalMs)
  *   stall            as a stream whose end never comes: only the caller's abort ends it (the
@@ -88,7 +90,12 @@ const LAST_CHUNK = 'data: {"object":"chat.completion.chunk","simulated":true,"us
 
 /** Outcomes that reach the caller as a stream (when it asked for one): at least one chunk, then the end, an error or a stall. */
 function isStreamKind(o: ProviderOutcome): boolean {
-  return o.kind === 'ok' || o.kind === 'stream_cut' || o.kind === 'stall' || (o.kind === 'malformed_event' && o.outputTokens > 0);
+  return (
+    o.kind === 'ok' ||
+    (o.kind === 'stream_cut' && o.outputTokens > 0) || // a cut before any token fails before the first byte
+    o.kind === 'stall' ||
+    (o.kind === 'malformed_event' && o.outputTokens > 0)
+  );
 }
 
 /**
@@ -318,6 +325,11 @@ class Call implements Task, AttemptInfo {
       case 'ok':
       case 'stream_cut':
       case 'stall':
+        if (o.kind === 'stream_cut' && o.outputTokens === 0) {
+          // Headers, then the end before any token: the router fails it before its first byte, as over a socket.
+          this.release(true);
+          return this.sink.upstreamError(simError('stream_cut', `simulated stream from ${id} ended before its first chunk`, id));
+        }
         if (!this.wantsStream) {
           this.release(true);
           return this.sink.upstreamResponse({

@@ -58,10 +58,15 @@ export function faultWindows(profile: ProviderProfile): FaultWindow[] {
     .sort((a, b) => a.startS - b.startS);
 }
 
+/** Outage modes that take the host's connections down: whatever they carry ends at onset. */
+export const DROPS_CONNECTIONS: Readonly<Record<OutageMode, boolean>> = { refuse: true, reset: true, http_503: false };
+
 export class Timeline {
   private readonly starts: Float64Array;
   private readonly segs: Effects[];
   private cursor = 0;
+  /** Segment starts where a connection-dropping outage begins (from any other state), ascending. */
+  private readonly drops: Float64Array;
 
   constructor(profile: ProviderProfile) {
     const phases = effectivePhases(profile.timeline).sort((a, b) => a.at - b.at);
@@ -73,6 +78,19 @@ export class Timeline {
     const sorted = [...bounds].sort((a, b) => a - b);
     this.segs = sorted.map((startMs) => combine(profile, phases, startMs));
     this.starts = Float64Array.from(sorted);
+    this.drops = Float64Array.from(
+      this.segs.filter((seg, i) => seg.outage !== null && DROPS_CONNECTIONS[seg.outage] && seg.outage !== this.segs[i - 1]?.outage).map((seg) => seg.startMs),
+    );
+  }
+
+  /**
+   * The first instant after `ms` at which a refuse/reset outage begins (Infinity: none):
+   * every connection open then is dropped, so a request in flight ends there (model.ts).
+   */
+  nextDrop(ms: number): number {
+    const d = this.drops;
+    for (let i = 0; i < d.length; i++) if (d[i]! > ms) return d[i]!;
+    return Infinity;
   }
 
   /** Effects in force at `ms` (times before 0 use the first segment). */

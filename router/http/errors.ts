@@ -43,7 +43,7 @@ function typeFor(status: number): string {
 }
 
 /** Edge codes that differ from the RouterError code (OpenAI's own names where one exists). */
-const CODE_NAMES: Partial<Record<ErrorCode, string>> = {
+export const CODE_NAMES: Readonly<Partial<Record<ErrorCode, string>>> = {
   unknown_model: 'model_not_found',
   upstream_rate_limited: 'rate_limit_exceeded',
   rate_limited: 'rate_limit_exceeded',

@@ -1,0 +1,52 @@
+/**
+ * The README's fidelity table: `--mode both` on every shipped scenario, one markdown row per
+ * scenario and strategy (sim/http side by side, checks within tolerance).
+ *
+ *   npx tsx scripts/fidelity-table.ts [--duration S] [--speed K] [--strategies a,b] [--out DIR]
+ *
+ * Writes each scenario's sim/, http/ and fidelity.json under --out (default out/fidelity/).
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { StrategySummary } from '../reports/contract.js';
+import { formatDiff } from '../scenarios/fidelity-format.js';
+import { runFidelity } from '../scenarios/fidelity-run.js';
+import { REPO_ROOT, scenarioNames } from '../scenarios/load.js';
+
+const { values } = parseArgs({
+  options: { duration: { type: 'string' }, speed: { type: 'string' }, strategies: { type: 'string' }, out: { type: 'string' } },
+  strict: true,
+});
+const durationS = values.duration === undefined ? undefined : Number(values.duration);
+const speed = values.speed === undefined ? undefined : Number(values.speed);
+const strategies = values.strategies?.split(',');
+const outRoot = values.out ?? join(REPO_ROOT, 'out', 'fidelity');
+
+const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+const pair = (a: string, b: string): string => `${a} / ${b}`;
+const cells = (s: StrategySummary, h: StrategySummary): string[] => [
+  pair(String(s.requests), String(h.requests)),
+  pair(pct(s.errorRate), pct(h.errorRate)),
+  pair(s.latencyMs.p50.toFixed(0), h.latencyMs.p50.toFixed(0)),
+  pair(s.latencyMs.p99.toFixed(0), h.latencyMs.p99.toFixed(0)),
+  pair(s.costPer1kOk.toFixed(4), h.costPer1kOk.toFixed(4)),
+  pair(s.failoverS === null ? '-' : s.failoverS.toFixed(0), h.failoverS === null ? '-' : h.failoverS.toFixed(0)),
+];
+
+const lines = [
+  '| scenario | strategy | requests sim / http | error rate | p50 ms | p99 ms | $/1k ok | failover s | checks within | outside (or inconclusive) |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+];
+for (const scenario of scenarioNames()) {
+  const run = await runFidelity({ scenario, strategies, durationS, speed, out: join(outRoot, scenario), noReport: true, log: () => {} });
+  const httpBy = new Map(run.http.strategies.map((r) => [r.strategy, r.summary] as const));
+  for (const sim of run.sim.strategies) {
+    const rows = run.report.rows.filter((r) => r.strategy === sim.strategy);
+    const bad = rows.filter((r) => !r.within).map((r) => `${r.metric} ${formatDiff(r.rule, r.diff)}${r.inconclusive ? ' (inconclusive)' : ''}`);
+    const within = rows.filter((r) => r.within).length;
+    lines.push(`| \`${scenario}\` | ${sim.strategy} | ${cells(sim.summary, httpBy.get(sim.strategy)!).join(' | ')} | ${within}/${rows.length} | ${bad.join('; ') || '-'} |`);
+  }
+  const h = run.report.harness;
+  process.stderr.write(`${scenario}: ${run.report.outside} outside, ${run.report.inconclusive} inconclusive; timers late ${h ? h.loopDelayP99Ms.toFixed(1) : '?'} ms p99\n`);
+}
+process.stdout.write(`${lines.join('\n')}\n`);
