@@ -4,9 +4,10 @@ import { EndpointHealth } from '../health/breaker.js';
 import { AbortPool } from '../layers/abort-pool.js';
 import type { Runtime } from '../layers/context.js';
 import { hasDirectSend, ROUTE_DIRECT, type RouteSink } from '../layers/direct.js';
-import { Admission, estimateTokens } from '../layers/rate-limit.js';
+import { estimateTokens } from '../layers/rate-limit.js';
 import { startRequest } from '../layers/request.js';
 import { RetryBudget } from '../layers/retry-budget.js';
+import { memoryStore, type Store } from '../store/store.js';
 import { createHttpTransport } from '../transport/http.js';
 import { type Clock, systemClock } from './clock.js';
 import { MAX_TIMER_MS, type RouterConfigInput, parseRouterConfig } from './config.js';
@@ -44,6 +45,8 @@ export interface RouterDeps {
   clock?: Clock;
   random?: Random;
   classifier?: Classifier;
+  /** Where state shared by replicas lives (rate limits, health); default: in memory, nothing shared. */
+  store?: Store;
 }
 
 export interface RouteResult {
@@ -90,13 +93,14 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
   const random = deps.random ?? systemRandom;
   const transport = deps.transport ?? createHttpTransport();
   const bus = new EventBus();
+  const store = deps.store ?? memoryStore;
 
   const slots = endpoints.map((ep) => {
     const onHealth = (from: HealthState, to: HealthState, at: number): void => {
       if (bus.active) bus.emit({ type: 'health', at, endpointId: ep.id, from, to });
     };
     const health = new EndpointHealth(cfg.health, cfg.stats, onHealth);
-    return new EndpointSlot(ep, new EndpointStats(ep, cfg.stats), health, Admission.for(ep, clock.now()));
+    return new EndpointSlot(ep, new EndpointStats(ep, cfg.stats), health, store.admission(ep, clock));
   });
 
   const groups = new Map<string, ModelGroup>();
@@ -126,6 +130,8 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
     budget: new RetryBudget(cfg.retry.budgetRatio, cfg.retry.budgetMinPerSecond, cfg.retry.budgetWindowMs),
     aborts: new AbortPool(),
   };
+
+  const detachStore = store.attach({ health: new Map(slots.map((s) => [s.endpoint.id, s.health])), bus, clock });
 
   let checks: ActiveChecks | null = null;
   if (cfg.health.activeCheck.intervalMs > 0 && typeof transport.check === 'function')
@@ -180,6 +186,7 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
     close() {
       checks?.stop();
       checks = null;
+      detachStore();
     },
   };
 }

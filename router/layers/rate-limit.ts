@@ -43,6 +43,12 @@ export class TokenBucket {
   adjust(n: number): void {
     this.tokens = Math.min(this.capacity, this.tokens + n);
   }
+
+  /** No more than `level` tokens (a shared counter elsewhere says so); may go into debt. */
+  cap(level: number, now: number): void {
+    this.refill(now);
+    if (level < this.tokens) this.tokens = level;
+  }
 }
 
 /** Estimated tokens of a request for TPM admission: input + requested output. */
@@ -51,8 +57,8 @@ export function estimateTokens(req: RouteRequest): number {
 }
 
 export class Admission {
-  private readonly rpm: TokenBucket | null;
-  private readonly tpm: TokenBucket | null;
+  protected readonly rpm: TokenBucket | null;
+  protected readonly tpm: TokenBucket | null;
 
   constructor(limits: Endpoint['limits'], now: number) {
     this.rpm = limits.rpm ? new TokenBucket(limits.rpm, now) : null;

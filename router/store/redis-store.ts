@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { RouterError } from '../core/errors.js';
+import { connectRedis, redactUrl, type RedisLink } from './redis-client.js';
+import type { RedisStoreConfig } from './config.js';
+import { startHealthSync } from './health-sync.js';
+import { keySpace } from './keys.js';
+import { SharedAdmission } from './shared-admission.js';
+import type { Store } from './store.js';
+
+export interface RedisStore extends Store {
+  readonly kind: 'redis';
+  readonly link: RedisLink;
+  /** Per-client-key limit, atomic in Redis: true = admitted. Fails open (local decision) while Redis is down. */
+  admitClient(name: string, rpm: number): Promise<boolean | null>;
+  /** Read the other replicas' health holds now (tests; the loop does it every syncIntervalMs). */
+  syncNow(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connect, wait up to connectWaitMs for Redis; on failure warn (or throw when
+ * `required`) and keep reconnecting in the background. Never throws for a Redis that
+ * comes and goes later.
+ */
+export async function createRedisStore(
+  cfg: RedisStoreConfig,
+  opts: { env?: Readonly<Record<string, string | undefined>>; log?: (line: string) => void } = {},
+): Promise<RedisStore> {
+  const log = opts.log ?? ((l: string) => console.error(l));
+  let url = cfg.url;
+  if (cfg.passwordEnv !== undefined) {
+    const pw = (opts.env ?? process.env)[cfg.passwordEnv];
+    if (!pw) throw new RouterError('invalid_config', `config.store.passwordEnv: environment variable ${cfg.passwordEnv} is not set`);
+    const u = new URL(url);
+    u.password = pw;
+    url = u.toString();
+  }
+  const link = connectRedis({ url, commandTimeoutMs: cfg.commandTimeoutMs, log });
+  const why = await link.ready(cfg.connectWaitMs);
+  if (why !== '') {
+    const msg = `config.store: cannot use redis at ${redactUrl(url)}: ${why}`;
+    if (cfg.required) {
+      await link.close();
+      throw new RouterError('invalid_config', `${msg} (store.required is true)`);
+    }
+    log(`warning: ${msg}; routing on local state (health fails open, limits use localShare ${cfg.localShare}) and retrying`);
+  }
+  const keys = keySpace(cfg.keyPrefix);
+  const origin = randomUUID();
+  const syncs: Array<{ stop(): void; syncNow(): Promise<void> }> = [];
+
+  return {
+    kind: 'redis',
+    link,
+    admission(endpoint, clock) {
+      if (!endpoint.limits.rpm && !endpoint.limits.tpm) return null;
+      const k = { rpm: keys.limit(endpoint.id, 'rpm'), tpm: keys.limit(endpoint.id, 'tpm') };
+      return new SharedAdmission(endpoint, link, clock, k, cfg.localShare);
+    },
+    attach(target) {
+      const s = startHealthSync(link, target, keys.health, origin, cfg.syncIntervalMs);
+      syncs.push(s);
+      return () => s.stop();
+    },
+    async admitClient(name, rpm) {
+      if (!link.up) return null;
+      try {
+        const [ok] = await link.redis.gcra(keys.client(name), 60_000 / rpm, 1, 'admit');
+        return ok === 1;
+      } catch (e) {
+        link.failed('client_limit', e);
+        return null;
+      }
+    },
+    async syncNow() {
+      await Promise.all(syncs.map((s) => s.syncNow()));
+    },
+    async close() {
+      for (const s of syncs) s.stop();
+      await link.close();
+    },
+  };
+}

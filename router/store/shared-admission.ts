@@ -1,0 +1,68 @@
+import type { Clock } from '../core/clock.js';
+import type { Endpoint } from '../core/types.js';
+import { Admission } from '../layers/rate-limit.js';
+import type { RedisLink } from './redis-client.js';
+
+/**
+ * Per-endpoint RPM/TPM admission shared by replicas, without a Redis round trip on the
+ * pick path.
+ *
+ * Two local token buckets decide synchronously, as today: the full limit (used while
+ * Redis is up) and a local share of it (`localShare x limit`, used while Redis is down, so
+ * N replicas that lose Redis together stay near the limit when localShare = 1/N). Every
+ * admitted request is then charged to the shared GCRA counter in Redis (one atomic Lua
+ * call, not awaited); its reply is the shared level, and the local full-limit bucket is
+ * capped at it. So a replica never admits more than the shared level allowed as of its
+ * last reply: the overshoot across replicas is bounded by the requests admitted during
+ * one Redis round trip, instead of N x limit with local state only.
+ *
+ * GCRA rather than a sliding window: one number per limit (the theoretical arrival time),
+ * O(1) per call, no sorted set growing with the rate, and the same arithmetic as the
+ * local token bucket (level = limit - backlog / T), so the two compose exactly.
+ */
+export class SharedAdmission extends Admission {
+  private readonly local: Admission;
+
+  constructor(
+    private readonly endpoint: Endpoint,
+    private readonly link: RedisLink,
+    private readonly clock: Clock,
+    private readonly keys: { rpm: string; tpm: string },
+    localShare: number,
+  ) {
+    const now = clock.now();
+    super(endpoint.limits, now);
+    const share = (n: number | undefined): number | undefined => (n ? Math.max(1, Math.floor(n * localShare)) : undefined);
+    this.local = new Admission({ rpm: share(endpoint.limits.rpm), tpm: share(endpoint.limits.tpm) }, now);
+  }
+
+  override waitMs(tokens: number, now: number): number {
+    return this.link.up ? super.waitMs(tokens, now) : this.local.waitMs(tokens, now);
+  }
+
+  override take(tokens: number, now: number): void {
+    super.take(tokens, now);
+    this.local.take(tokens, now);
+    if (!this.link.up) return;
+    if (this.endpoint.limits.rpm) this.charge('rpm', this.endpoint.limits.rpm, 1);
+    if (this.endpoint.limits.tpm && tokens !== 0) this.charge('tpm', this.endpoint.limits.tpm, tokens);
+  }
+
+  override settle(estimated: number, actual: number): void {
+    super.settle(estimated, actual);
+    this.local.settle(estimated, actual);
+    const tpm = this.endpoint.limits.tpm;
+    if (tpm && estimated !== actual && this.link.up) this.charge('tpm', tpm, actual - estimated);
+  }
+
+  private charge(kind: 'rpm' | 'tpm', limit: number, cost: number): void {
+    const interval = 60_000 / limit;
+    this.link.redis.gcra(this.keys[kind], interval, cost, 'charge').then(
+      ([, backlog]) => {
+        const bucket = kind === 'rpm' ? this.rpm : this.tpm;
+        bucket?.cap(limit - Number(backlog) / interval, this.clock.now());
+      },
+      (e) => this.link.failed('rate_limit', e),
+    );
+  }
+}
