@@ -3,6 +3,8 @@ import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import { createRouter, type Router } from '../core/router.js';
 import type { Transport } from '../core/types.js';
+import { registerStoreMetrics } from '../store/metrics.js';
+import { createRedisStore, type RedisStore } from '../store/redis-store.js';
 import { createHttpTransport, type HttpTransport } from '../transport/http.js';
 import { parseProxyConfig, type ProxyConfig } from './config.js';
 import { createProxyServer, type ProxyServer } from './server.js';
@@ -37,15 +39,19 @@ export interface RunningProxy {
 
 export async function startProxy(config: ProxyConfig | unknown, opts: StartProxyOptions = {}): Promise<RunningProxy> {
   const cfg = isProxyConfig(config) ? config : parseProxyConfig(config);
+  // Redis down at start is a warning (an error only with store.required): never a hang.
+  const store: RedisStore | undefined = cfg.store?.kind === 'redis' ? await createRedisStore(cfg.store, { env: opts.env, log: opts.log }) : undefined;
   const ownTransport: HttpTransport | undefined = opts.transport ? undefined : createHttpTransport({ env: opts.env });
   const transport = opts.transport ?? ownTransport!;
-  const router = createRouter(cfg.router, { transport, clock: opts.clock, random: opts.random });
+  const router = createRouter(cfg.router, { transport, clock: opts.clock, random: opts.random, store });
   const server = createProxyServer({ router, server: cfg.server, clock: opts.clock, env: opts.env, log: opts.log });
+  if (store) registerStoreMetrics(server.metrics.registry, store.link);
   let address: AddressInfo;
   try {
     address = await server.listen(opts.port ?? cfg.server.port, opts.host ?? cfg.server.host);
   } catch (e) {
     router.close();
+    await store?.close();
     await ownTransport?.destroy();
     throw e;
   }
@@ -60,6 +66,7 @@ export async function startProxy(config: ProxyConfig | unknown, opts: StartProxy
       closing ??= (async () => {
         await server.drain(timeoutMs);
         router.close();
+        await store?.close();
         await ownTransport?.destroy();
       })();
       return closing;

@@ -23,6 +23,8 @@ export function startHealthSync(
   hashKey: string,
   origin: string,
   syncIntervalMs: number,
+  /** Also run every interval (re-read shared rate-limit levels). */
+  tick: () => void = () => {},
 ): { stop(): void; syncNow(): Promise<void> } {
   const { clock, bus, health } = target;
   let applying = false;
@@ -43,6 +45,7 @@ export function startHealthSync(
 
   async function syncNow(): Promise<void> {
     if (!link.up) return;
+    tick();
     let reply: unknown;
     try {
       reply = await link.redis.hold(hashKey, 'read');

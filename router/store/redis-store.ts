@@ -48,6 +48,10 @@ export async function createRedisStore(
   const keys = keySpace(cfg.keyPrefix);
   const origin = randomUUID();
   const syncs: Array<{ stop(): void; syncNow(): Promise<void> }> = [];
+  const admissions: SharedAdmission[] = [];
+  const refreshAll = (): void => {
+    for (const a of admissions) a.refresh();
+  };
 
   return {
     kind: 'redis',
@@ -55,10 +59,12 @@ export async function createRedisStore(
     admission(endpoint, clock) {
       if (!endpoint.limits.rpm && !endpoint.limits.tpm) return null;
       const k = { rpm: keys.limit(endpoint.id, 'rpm'), tpm: keys.limit(endpoint.id, 'tpm') };
-      return new SharedAdmission(endpoint, link, clock, k, cfg.localShare);
+      const a = new SharedAdmission(endpoint, link, clock, k, cfg.localShare);
+      admissions.push(a);
+      return a;
     },
     attach(target) {
-      const s = startHealthSync(link, target, keys.health, origin, cfg.syncIntervalMs);
+      const s = startHealthSync(link, target, keys.health, origin, cfg.syncIntervalMs, refreshAll);
       syncs.push(s);
       return () => s.stop();
     },
@@ -74,6 +80,8 @@ export async function createRedisStore(
     },
     async syncNow() {
       await Promise.all(syncs.map((s) => s.syncNow()));
+      // Replies on one connection arrive in order: after this PING every refresh has landed.
+      if (link.up) await link.redis.ping().catch((e) => link.failed('ping', e));
     },
     async close() {
       for (const s of syncs) s.stop();

@@ -12,9 +12,11 @@ import type { RedisLink } from './redis-client.js';
  * N replicas that lose Redis together stay near the limit when localShare = 1/N). Every
  * admitted request is then charged to the shared GCRA counter in Redis (one atomic Lua
  * call, not awaited); its reply is the shared level, and the local full-limit bucket is
- * capped at it. So a replica never admits more than the shared level allowed as of its
- * last reply: the overshoot across replicas is bounded by the requests admitted during
- * one Redis round trip, instead of N x limit with local state only.
+ * capped at it. Every syncIntervalMs the level is also re-read (refresh()), so an idle
+ * replica learns what the others spent. A replica thus admits on a shared level at most
+ * one sync interval (+ one round trip) old: the overshoot across replicas is bounded by
+ * the other replicas' admissions within that window, instead of N x limit with local
+ * state only.
  *
  * GCRA rather than a sliding window: one number per limit (the theoretical arrival time),
  * O(1) per call, no sorted set growing with the rate, and the same arithmetic as the
@@ -53,6 +55,13 @@ export class SharedAdmission extends Admission {
     this.local.settle(estimated, actual);
     const tpm = this.endpoint.limits.tpm;
     if (tpm && estimated !== actual && this.link.up) this.charge('tpm', tpm, actual - estimated);
+  }
+
+  /** Read the shared levels (a zero charge): an idle replica learns what the others spent. */
+  refresh(): void {
+    if (!this.link.up) return;
+    if (this.endpoint.limits.rpm) this.charge('rpm', this.endpoint.limits.rpm, 0);
+    if (this.endpoint.limits.tpm) this.charge('tpm', this.endpoint.limits.tpm, 0);
   }
 
   private charge(kind: 'rpm' | 'tpm', limit: number, cost: number): void {
