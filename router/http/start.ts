@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '../core/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import { createRouter, type Router } from '../core/router.js';
 import type { Transport } from '../core/types.js';
@@ -33,6 +33,8 @@ export interface RunningProxy {
   readonly address: AddressInfo;
   readonly server: ProxyServer;
   readonly router: Router;
+  /** The shared-state store when `store.kind` is redis. */
+  readonly store?: RedisStore;
   /** Drain in-flight requests (server.drainTimeoutMs unless given), then close everything. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -44,7 +46,8 @@ export async function startProxy(config: ProxyConfig | unknown, opts: StartProxy
   const ownTransport: HttpTransport | undefined = opts.transport ? undefined : createHttpTransport({ env: opts.env });
   const transport = opts.transport ?? ownTransport!;
   const router = createRouter(cfg.router, { transport, clock: opts.clock, random: opts.random, store });
-  const server = createProxyServer({ router, server: cfg.server, clock: opts.clock, env: opts.env, log: opts.log });
+  const clientLimit = store ? (name: string, rpm: number) => store.clientAdmission(name, rpm, opts.clock ?? systemClock) : undefined;
+  const server = createProxyServer({ router, server: cfg.server, clock: opts.clock, env: opts.env, log: opts.log, clientLimit });
   if (store) registerStoreMetrics(server.metrics.registry, store.link);
   let address: AddressInfo;
   try {
@@ -62,6 +65,7 @@ export async function startProxy(config: ProxyConfig | unknown, opts: StartProxy
     address,
     server,
     router,
+    ...(store ? { store } : {}),
     close(timeoutMs) {
       closing ??= (async () => {
         await server.drain(timeoutMs);

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
 import { RouterError } from '../core/errors.js';
+import type { Admission } from '../layers/rate-limit.js';
 import { connectRedis, redactUrl, type RedisLink } from './redis-client.js';
 import type { RedisStoreConfig } from './config.js';
 import { startHealthSync } from './health-sync.js';
@@ -10,7 +12,9 @@ import type { Store } from './store.js';
 export interface RedisStore extends Store {
   readonly kind: 'redis';
   readonly link: RedisLink;
-  /** Per-client-key limit, atomic in Redis: true = admitted. Fails open (local decision) while Redis is down. */
+  /** A client key's RPM, shared like an endpoint's (the proxy edge: server.clientKeys[].rpm). */
+  clientAdmission(name: string, rpm: number, clock: Clock): Admission;
+  /** Per-client-key limit decided in Redis (one awaited round trip; library callers): true = admitted. Fails open (local decision) while Redis is down. */
   admitClient(name: string, rpm: number): Promise<boolean | null>;
   /** Read the other replicas' health holds now (tests; the loop does it every syncIntervalMs). */
   syncNow(): Promise<void>;
@@ -59,7 +63,12 @@ export async function createRedisStore(
     admission(endpoint, clock) {
       if (!endpoint.limits.rpm && !endpoint.limits.tpm) return null;
       const k = { rpm: keys.limit(endpoint.id, 'rpm'), tpm: keys.limit(endpoint.id, 'tpm') };
-      const a = new SharedAdmission(endpoint, link, clock, k, cfg.localShare);
+      const a = new SharedAdmission(endpoint.limits, link, clock, k, cfg.localShare);
+      admissions.push(a);
+      return a;
+    },
+    clientAdmission(name, rpm, clock) {
+      const a = new SharedAdmission({ rpm }, link, clock, { rpm: keys.client(name), tpm: '' }, cfg.localShare);
       admissions.push(a);
       return a;
     },

@@ -4,7 +4,7 @@ import { Admission } from '../layers/rate-limit.js';
 import type { RedisLink } from './redis-client.js';
 
 /**
- * Per-endpoint RPM/TPM admission shared by replicas, without a Redis round trip on the
+ * RPM/TPM admission (per endpoint, or per client key at the proxy edge) shared by replicas, without a Redis round trip on the
  * pick path.
  *
  * Two local token buckets decide synchronously, as today: the full limit (used while
@@ -26,16 +26,16 @@ export class SharedAdmission extends Admission {
   private readonly local: Admission;
 
   constructor(
-    private readonly endpoint: Endpoint,
+    private readonly limits: Endpoint['limits'],
     private readonly link: RedisLink,
     private readonly clock: Clock,
     private readonly keys: { rpm: string; tpm: string },
     localShare: number,
   ) {
     const now = clock.now();
-    super(endpoint.limits, now);
+    super(limits, now);
     const share = (n: number | undefined): number | undefined => (n ? Math.max(1, Math.floor(n * localShare)) : undefined);
-    this.local = new Admission({ rpm: share(endpoint.limits.rpm), tpm: share(endpoint.limits.tpm) }, now);
+    this.local = new Admission({ rpm: share(limits.rpm), tpm: share(limits.tpm) }, now);
   }
 
   override waitMs(tokens: number, now: number): number {
@@ -46,22 +46,22 @@ export class SharedAdmission extends Admission {
     super.take(tokens, now);
     this.local.take(tokens, now);
     if (!this.link.up) return;
-    if (this.endpoint.limits.rpm) this.charge('rpm', this.endpoint.limits.rpm, 1);
-    if (this.endpoint.limits.tpm && tokens !== 0) this.charge('tpm', this.endpoint.limits.tpm, tokens);
+    if (this.limits.rpm) this.charge('rpm', this.limits.rpm, 1);
+    if (this.limits.tpm && tokens !== 0) this.charge('tpm', this.limits.tpm, tokens);
   }
 
   override settle(estimated: number, actual: number): void {
     super.settle(estimated, actual);
     this.local.settle(estimated, actual);
-    const tpm = this.endpoint.limits.tpm;
+    const tpm = this.limits.tpm;
     if (tpm && estimated !== actual && this.link.up) this.charge('tpm', tpm, actual - estimated);
   }
 
   /** Read the shared levels (a zero charge): an idle replica learns what the others spent. */
   refresh(): void {
     if (!this.link.up) return;
-    if (this.endpoint.limits.rpm) this.charge('rpm', this.endpoint.limits.rpm, 0);
-    if (this.endpoint.limits.tpm) this.charge('tpm', this.endpoint.limits.tpm, 0);
+    if (this.limits.rpm) this.charge('rpm', this.limits.rpm, 0);
+    if (this.limits.tpm) this.charge('tpm', this.limits.tpm, 0);
   }
 
   private charge(kind: 'rpm' | 'tpm', limit: number, cost: number): void {
