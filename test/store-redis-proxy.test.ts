@@ -61,7 +61,7 @@ describe('proxy replicas sharing a Redis store', () => {
     const r = await ask(b);
     expect(r.status).toBe(429);
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect((await r.json()).error.type).toBeDefined();
+    expect(((await r.json()) as { error: { type: string } }).error.type).toBeDefined();
     const m = await (await fetch(`${b.url}/metrics`)).text();
     expect(m).toMatch(/^llm_router_store_up 1$/m);
   });
