@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CASES: Record<string, string> = { sim: 'sim.ts', proxy: 'proxy.ts' };
+const CASES: Record<string, string> = { sim: 'sim.ts', proxy: 'proxy.ts', store: 'store.ts' };
 
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');

@@ -24,6 +24,8 @@ export const storeSchema = z.discriminatedUnion('kind', [
     required: z.boolean().default(false),
     /** A Redis command slower than this counts as a failure (routing never waits on it). */
     commandTimeoutMs: msSchema.int().positive().default(250),
+    /** Rate-limit charges within this window are summed into one Redis call per limit (adds to staleness). */
+    batchMs: msSchema.int().min(0).max(1000).default(5),
     /** How long start-up waits for Redis before warning (or failing, if required). */
     connectWaitMs: msSchema.int().positive().default(2000),
   }),

@@ -6,6 +6,7 @@ import { connectRedis, redactUrl, type RedisLink } from './redis-client.js';
 import type { RedisStoreConfig } from './config.js';
 import { startHealthSync } from './health-sync.js';
 import { keySpace } from './keys.js';
+import { ChargeBatch } from './batch.js';
 import { SharedAdmission } from './shared-admission.js';
 import type { Store } from './store.js';
 
@@ -53,6 +54,13 @@ export async function createRedisStore(
   const origin = randomUUID();
   const syncs: Array<{ stop(): void; syncNow(): Promise<void> }> = [];
   const admissions: SharedAdmission[] = [];
+  // One batch per clock (a proxy has one: the router's and the edge's charges share it).
+  const batches = new Map<Clock, ChargeBatch>();
+  const batchFor = (clock: Clock): ChargeBatch => {
+    let b = batches.get(clock);
+    if (b === undefined) batches.set(clock, (b = new ChargeBatch(link, clock, cfg.batchMs)));
+    return b;
+  };
   const refreshAll = (): void => {
     for (const a of admissions) a.refresh();
   };
@@ -63,12 +71,12 @@ export async function createRedisStore(
     admission(endpoint, clock) {
       if (!endpoint.limits.rpm && !endpoint.limits.tpm) return null;
       const k = { rpm: keys.limit(endpoint.id, 'rpm'), tpm: keys.limit(endpoint.id, 'tpm') };
-      const a = new SharedAdmission(endpoint.limits, link, clock, k, cfg.localShare);
+      const a = new SharedAdmission(endpoint.limits, link, clock, batchFor(clock), k, cfg.localShare);
       admissions.push(a);
       return a;
     },
     clientAdmission(name, rpm, clock) {
-      const a = new SharedAdmission({ rpm }, link, clock, { rpm: keys.client(name), tpm: '' }, cfg.localShare);
+      const a = new SharedAdmission({ rpm }, link, clock, batchFor(clock), { rpm: keys.client(name), tpm: '' }, cfg.localShare);
       admissions.push(a);
       return a;
     },
@@ -89,11 +97,13 @@ export async function createRedisStore(
     },
     async syncNow() {
       await Promise.all(syncs.map((s) => s.syncNow()));
+      for (const b of batches.values()) b.flush();
       // Replies on one connection arrive in order: after this PING every refresh has landed.
       if (link.up) await link.redis.ping().catch((e) => link.failed('ping', e));
     },
     async close() {
       for (const s of syncs) s.stop();
+      for (const b of batches.values()) b.stop();
       await link.close();
     },
   };

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Endpoint } from '../core/types.js';
-import { Admission } from '../layers/rate-limit.js';
+import { Admission, type TokenBucket } from '../layers/rate-limit.js';
+import type { ChargeBatch } from './batch.js';
 import type { RedisLink } from './redis-client.js';
 
 /**
@@ -10,8 +11,8 @@ import type { RedisLink } from './redis-client.js';
  * Two local token buckets decide synchronously, as today: the full limit (used while
  * Redis is up) and a local share of it (`localShare x limit`, used while Redis is down, so
  * N replicas that lose Redis together stay near the limit when localShare = 1/N). Every
- * admitted request is then charged to the shared GCRA counter in Redis (one atomic Lua
- * call, not awaited); its reply is the shared level, and the local full-limit bucket is
+ * admitted request is then charged to the shared GCRA counter in Redis (an atomic Lua
+ * call, not awaited; charges within a few ms are coalesced: batch.ts); its reply is the shared level, and the local full-limit bucket is
  * capped at it. Every syncIntervalMs the level is also re-read (refresh()), so an idle
  * replica learns what the others spent. A replica thus admits on a shared level at most
  * one sync interval (+ one round trip) old: the overshoot across replicas is bounded by
@@ -29,6 +30,7 @@ export class SharedAdmission extends Admission {
     private readonly limits: Endpoint['limits'],
     private readonly link: RedisLink,
     private readonly clock: Clock,
+    private readonly batch: ChargeBatch,
     private readonly keys: { rpm: string; tpm: string },
     localShare: number,
   ) {
@@ -64,14 +66,15 @@ export class SharedAdmission extends Admission {
     if (this.limits.tpm) this.charge('tpm', this.limits.tpm, 0);
   }
 
+  // One closure per limit, made once (charges are per request).
+  private readonly applyRpm = (backlog: number): void => this.applyLevel(this.rpm, this.limits.rpm!, backlog);
+  private readonly applyTpm = (backlog: number): void => this.applyLevel(this.tpm, this.limits.tpm!, backlog);
+
+  private applyLevel(bucket: TokenBucket | null, limit: number, backlogMs: number): void {
+    bucket?.cap(limit - (backlogMs * limit) / 60_000, this.clock.now());
+  }
+
   private charge(kind: 'rpm' | 'tpm', limit: number, cost: number): void {
-    const interval = 60_000 / limit;
-    this.link.redis.gcra(this.keys[kind], interval, cost, 'charge').then(
-      ([, backlog]) => {
-        const bucket = kind === 'rpm' ? this.rpm : this.tpm;
-        bucket?.cap(limit - Number(backlog) / interval, this.clock.now());
-      },
-      (e) => this.link.failed('rate_limit', e),
-    );
+    this.batch.add(this.keys[kind], 60_000 / limit, cost, kind === 'rpm' ? this.applyRpm : this.applyTpm);
   }
 }
