@@ -229,6 +229,7 @@ describe('redis store: failure semantics', () => {
     expect(() => parseProxyConfig({ ...base, store: { kind: 'redis', url: 'http://x' } })).toThrow(/config\.store\.url/);
     expect(() => parseProxyConfig({ ...base, store: { kind: 'redis', url: 'redis://x', sync_interval_ms: -1 } })).toThrow(/config\.store\.syncIntervalMs/);
     expect(() => parseProxyConfig({ ...base, store: { kind: 'etcd' } })).toThrow(/config\.store/);
+    expect(() => parseProxyConfig({ ...base, store: { kind: 'redis', url: 'redis://h:port-not-a-number' } })).toThrow(/config\.store\.url: a parseable URL/);
     const ok = parseProxyConfig({ ...base, store: { kind: 'redis', url: 'redis://127.0.0.1:6379', key_prefix: 'x' } });
     expect(ok.store).toMatchObject({ kind: 'redis', keyPrefix: 'x', syncIntervalMs: 100, required: false, localShare: 1 });
   });

@@ -11,7 +11,10 @@ export const storeSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('redis'),
     /** redis://[:password@]host:port[/db]; the password may also come from `passwordEnv`. */
-    url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+      .refine((u) => URL.canParse(u), 'a parseable URL: redis://[:password@]host:port[/db]'),
     /** Environment variable holding the Redis password (kept out of the file). */
     passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
     /** Replicas with the same prefix share state; different prefixes never see each other's keys. */
