@@ -10,17 +10,18 @@ import type { Endpoint, RouteRequest } from '../core/types.js';
  *   wait for n tokens = (n - tokens) * 60_000 / C
  */
 export class TokenBucket {
-  private tokens: number;
-  private stamp: number;
-  private readonly perMs: number;
+  protected tokens: number;
+  protected stamp: number;
+  protected readonly perMs: number;
 
-  constructor(private readonly capacity: number, now: number) {
+  /** `perMs`: refill rate, tokens per ms (default: the capacity per minute). */
+  constructor(protected readonly capacity: number, now: number, perMs = capacity / 60_000) {
     this.tokens = capacity;
     this.stamp = now;
-    this.perMs = capacity / 60_000;
+    this.perMs = perMs;
   }
 
-  private refill(now: number): void {
+  protected refill(now: number): void {
     if (now > this.stamp) {
       this.tokens = Math.min(this.capacity, this.tokens + (now - this.stamp) * this.perMs);
       this.stamp = now;
@@ -43,12 +44,6 @@ export class TokenBucket {
   adjust(n: number): void {
     this.tokens = Math.min(this.capacity, this.tokens + n);
   }
-
-  /** No more than `level` tokens (a shared counter elsewhere says so); may go into debt. */
-  cap(level: number, now: number): void {
-    this.refill(now);
-    if (level < this.tokens) this.tokens = level;
-  }
 }
 
 /** Estimated tokens of a request for TPM admission: input + requested output. */
@@ -57,8 +52,8 @@ export function estimateTokens(req: RouteRequest): number {
 }
 
 export class Admission {
-  protected readonly rpm: TokenBucket | null;
-  protected readonly tpm: TokenBucket | null;
+  private readonly rpm: TokenBucket | null;
+  private readonly tpm: TokenBucket | null;
 
   constructor(limits: Endpoint['limits'], now: number) {
     this.rpm = limits.rpm ? new TokenBucket(limits.rpm, now) : null;

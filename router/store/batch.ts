@@ -1,5 +1,6 @@
 import type { Clock, Timer } from '../core/clock.js';
 import type { RedisLink } from './redis-client.js';
+import type { ChargeReply } from './shared-admission.js';
 
 /**
  * Shared-limit charges, coalesced: costs for the same key within `windowMs` are summed and
@@ -10,8 +11,7 @@ import type { RedisLink } from './redis-client.js';
 interface Pending {
   interval: number;
   cost: number;
-  /** Receives the shared backlog (ms) after the charge. */
-  apply: (backlogMs: number) => void;
+  apply: ChargeReply;
 }
 
 export class ChargeBatch {
@@ -24,7 +24,7 @@ export class ChargeBatch {
     private readonly windowMs: number,
   ) {}
 
-  add(key: string, interval: number, cost: number, apply: (backlogMs: number) => void): void {
+  add(key: string, interval: number, cost: number, apply: ChargeReply): void {
     const p = this.pending.get(key);
     if (p !== undefined) p.cost += cost;
     else this.pending.set(key, { interval, cost, apply });
@@ -37,6 +37,7 @@ export class ChargeBatch {
     if (batch.size === 0) return;
     this.pending = new Map();
     if (!this.link.up) return;
+    const sentAt = this.clock.now();
     const pipe = this.link.redis.pipeline();
     const order: Pending[] = [];
     for (const [key, p] of batch) {
@@ -47,7 +48,7 @@ export class ChargeBatch {
       (results) => {
         results?.forEach(([err, reply], i) => {
           if (err) this.link.failed('rate_limit', err);
-          else order[i]!.apply(Number((reply as [number, string])[1]));
+          else order[i]!.apply(Number((reply as [number, string])[1]), order[i]!.cost, sentAt);
         });
       },
       (e) => this.link.failed('rate_limit', e),

@@ -1,8 +1,14 @@
 import type { Clock } from '../core/clock.js';
 import type { Endpoint } from '../core/types.js';
-import { Admission, type TokenBucket } from '../layers/rate-limit.js';
-import type { ChargeBatch } from './batch.js';
-import type { RedisLink } from './redis-client.js';
+import { Admission } from '../layers/rate-limit.js';
+import { SharedBucket } from './shared-bucket.js';
+/** Where charges go: sums them and later reports the shared backlog (batch.ts; the simulator's sim-store). */
+export interface Charger {
+  add(key: string, interval: number, cost: number, apply: ChargeReply): void;
+}
+
+/** The shared backlog (ms) after a charge of `includedCost` sent at `sentAt` (clock ms). */
+export type ChargeReply = (backlogMs: number, includedCost: number, sentAt: number) => void;
 
 /**
  * RPM/TPM admission (per endpoint, or per client key at the proxy edge) shared by replicas, without a Redis round trip on the
@@ -25,12 +31,17 @@ import type { RedisLink } from './redis-client.js';
  */
 export class SharedAdmission extends Admission {
   private readonly local: Admission;
+  private readonly sharedRpm: SharedBucket | null;
+  private readonly sharedTpm: SharedBucket | null;
+  // One closure per limit, made once (charges are per request).
+  private readonly applyRpm: ChargeReply;
+  private readonly applyTpm: ChargeReply;
 
   constructor(
     private readonly limits: Endpoint['limits'],
-    private readonly link: RedisLink,
+    private readonly link: { readonly up: boolean },
     private readonly clock: Clock,
-    private readonly batch: ChargeBatch,
+    private readonly batch: Charger,
     private readonly keys: { rpm: string; tpm: string },
     localShare: number,
   ) {
@@ -38,43 +49,45 @@ export class SharedAdmission extends Admission {
     super(limits, now);
     const share = (n: number | undefined): number | undefined => (n ? Math.max(1, Math.floor(n * localShare)) : undefined);
     this.local = new Admission({ rpm: share(limits.rpm), tpm: share(limits.tpm) }, now);
+    this.sharedRpm = limits.rpm ? new SharedBucket(limits.rpm, localShare, now) : null;
+    this.sharedTpm = limits.tpm ? new SharedBucket(limits.tpm, localShare, now) : null;
+    this.applyRpm = (backlog, cost, sentAt) => this.sharedRpm!.reply(backlog, cost, sentAt, this.clock.now());
+    this.applyTpm = (backlog, cost, sentAt) => this.sharedTpm!.reply(backlog, cost, sentAt, this.clock.now());
   }
 
   override waitMs(tokens: number, now: number): number {
-    return this.link.up ? super.waitMs(tokens, now) : this.local.waitMs(tokens, now);
+    if (!this.link.up) return this.local.waitMs(tokens, now);
+    const a = this.sharedRpm ? this.sharedRpm.waitMs(1, now) : 0;
+    const b = this.sharedTpm ? this.sharedTpm.waitMs(tokens, now) : 0;
+    return a > b ? a : b;
   }
 
   override take(tokens: number, now: number): void {
-    super.take(tokens, now);
     this.local.take(tokens, now);
     if (!this.link.up) return;
-    if (this.limits.rpm) this.charge('rpm', this.limits.rpm, 1);
-    if (this.limits.tpm && tokens !== 0) this.charge('tpm', this.limits.tpm, tokens);
+    if (this.sharedRpm) {
+      this.sharedRpm.take(1, now);
+      this.batch.add(this.keys.rpm, 60_000 / this.limits.rpm!, 1, this.applyRpm);
+    }
+    if (this.sharedTpm && tokens !== 0) {
+      this.sharedTpm.take(tokens, now);
+      this.batch.add(this.keys.tpm, 60_000 / this.limits.tpm!, tokens, this.applyTpm);
+    }
   }
 
   override settle(estimated: number, actual: number): void {
-    super.settle(estimated, actual);
     this.local.settle(estimated, actual);
-    const tpm = this.limits.tpm;
-    if (tpm && estimated !== actual && this.link.up) this.charge('tpm', tpm, actual - estimated);
+    if (this.sharedTpm && estimated !== actual && this.link.up) {
+      const now = this.clock.now();
+      this.sharedTpm.take(actual - estimated, now);
+      this.batch.add(this.keys.tpm, 60_000 / this.limits.tpm!, actual - estimated, this.applyTpm);
+    }
   }
 
   /** Read the shared levels (a zero charge): an idle replica learns what the others spent. */
   refresh(): void {
     if (!this.link.up) return;
-    if (this.limits.rpm) this.charge('rpm', this.limits.rpm, 0);
-    if (this.limits.tpm) this.charge('tpm', this.limits.tpm, 0);
-  }
-
-  // One closure per limit, made once (charges are per request).
-  private readonly applyRpm = (backlog: number): void => this.applyLevel(this.rpm, this.limits.rpm!, backlog);
-  private readonly applyTpm = (backlog: number): void => this.applyLevel(this.tpm, this.limits.tpm!, backlog);
-
-  private applyLevel(bucket: TokenBucket | null, limit: number, backlogMs: number): void {
-    bucket?.cap(limit - (backlogMs * limit) / 60_000, this.clock.now());
-  }
-
-  private charge(kind: 'rpm' | 'tpm', limit: number, cost: number): void {
-    this.batch.add(this.keys[kind], 60_000 / limit, cost, kind === 'rpm' ? this.applyRpm : this.applyTpm);
+    if (this.sharedRpm) this.batch.add(this.keys.rpm, 60_000 / this.limits.rpm!, 0, this.applyRpm);
+    if (this.sharedTpm) this.batch.add(this.keys.tpm, 60_000 / this.limits.tpm!, 0, this.applyTpm);
   }
 }
