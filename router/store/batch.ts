@@ -36,8 +36,12 @@ export class ChargeBatch {
     const batch = this.pending;
     if (batch.size === 0) return;
     this.pending = new Map();
-    if (!this.link.up) return;
     const sentAt = this.clock.now();
+    // A charge that never reaches Redis is reported lost (NaN), so estimates stop counting it.
+    const lose = (): void => {
+      for (const p of batch.values()) p.apply(Number.NaN, p.cost, sentAt);
+    };
+    if (!this.link.up) return lose();
     const pipe = this.link.redis.pipeline();
     const order: Pending[] = [];
     for (const [key, p] of batch) {
@@ -46,12 +50,16 @@ export class ChargeBatch {
     }
     pipe.exec().then(
       (results) => {
-        results?.forEach(([err, reply], i) => {
+        if (!results) return lose();
+        results.forEach(([err, reply], i) => {
           if (err) this.link.failed('rate_limit', err);
-          else order[i]!.apply(Number((reply as [number, string])[1]), order[i]!.cost, sentAt);
+          order[i]!.apply(err ? Number.NaN : Number((reply as [number, string])[1]), order[i]!.cost, sentAt);
         });
       },
-      (e) => this.link.failed('rate_limit', e),
+      (e) => {
+        this.link.failed('rate_limit', e);
+        lose();
+      },
     );
   }
 

@@ -50,9 +50,8 @@ export function connectRedis(opts: RedisLinkOptions): RedisLink {
     maxRetriesPerRequest: 0,
     commandTimeout: opts.commandTimeoutMs,
     connectTimeout: Math.max(opts.commandTimeoutMs, 1000),
+    // Reconnect for ever, backing off to one try every 2 s (a wrong password too: it may be fixed).
     retryStrategy: (times) => Math.min(100 * times, 2000),
-    // A wrong password is not healed by reconnecting quickly; keep trying slowly anyway.
-    reconnectOnError: () => false,
   }) as Redis & RedisScripts;
   redis.defineCommand('gcra', { numberOfKeys: 1, lua: GCRA_LUA });
   redis.defineCommand('hold', { numberOfKeys: 1, lua: HOLD_LUA });

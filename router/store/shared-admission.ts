@@ -7,7 +7,7 @@ export interface Charger {
   add(key: string, interval: number, cost: number, apply: ChargeReply): void;
 }
 
-/** The shared backlog (ms) after a charge of `includedCost` sent at `sentAt` (clock ms). */
+/** The shared backlog (ms; NaN = the charge was lost) after a charge of `includedCost` sent at `sentAt` (clock ms). */
 export type ChargeReply = (backlogMs: number, includedCost: number, sentAt: number) => void;
 
 /**

@@ -27,8 +27,10 @@ export class SharedBucket extends TokenBucket {
     this.unconfirmed += n;
   }
 
+  /** backlogMs NaN: the charge was lost (Redis down or failed); only stop counting it. */
   reply(backlogMs: number, includedCost: number, sentAt: number, now: number): void {
     this.unconfirmed -= includedCost;
+    if (Number.isNaN(backlogMs)) return;
     const atSend = this.capacity - (backlogMs * this.capacity) / 60_000;
     this.tokens = Math.min(this.capacity, atSend + Math.max(0, now - sentAt) * this.perMs) - this.unconfirmed;
     this.stamp = Math.max(this.stamp, now);
