@@ -65,4 +65,24 @@ describe('proxy replicas sharing a Redis store', () => {
     const m = await (await fetch(`${b.url}/metrics`)).text();
     expect(m).toMatch(/^llm_router_store_up 1$/m);
   });
+
+  it('Redis unreachable at start: the proxy starts, serves, and reports store_up 0; required: true refuses to start', async () => {
+    const lines: string[] = [];
+    const cfg = (required: boolean) => ({
+      endpoints: [{ id: 'a', provider: 'p', model: 'm', baseUrl: upstream.base, limits: { rpm: 100 } }],
+      server: { port: 0 },
+      store: { kind: 'redis', url: 'redis://127.0.0.1:1', connect_wait_ms: 200, required },
+    });
+    const p = await startProxy(cfg(false), { log: (l) => lines.push(l) });
+    proxies.push(p);
+    const r = await fetch(`${p.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(r.status).toBe(200);
+    expect(await (await fetch(`${p.url}/metrics`)).text()).toMatch(/^llm_router_store_up 0$/m);
+    expect(lines.some((l) => /warning: config\.store: cannot use redis/.test(l))).toBe(true);
+    await expect(startProxy(cfg(true), { log: () => {} })).rejects.toMatchObject({ code: 'invalid_config' });
+  });
 });
