@@ -15,7 +15,7 @@ import { closedLoop, compileCli, procCpuS } from './proxy.js';
  * compiled proxies. Rounds alternate the order (memory first, then redis first, ...); the
  * figure is the median of the per-round ratios (redis CPU µs/request / memory CPU µs/request).
  *
- * Run: `npm run bench -- --only store [--quick]` or `npx tsx bench/store.ts [--quick]`.
+ * Run: `npm run bench -- --only store [--quick] [--rounds N]` or `npx tsx bench/store.ts [--quick] [--rounds N]`.
  * Goal (issue #16): ratio <= 1.15.
  */
 const BODY = JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'Say hello in five words.' }], max_tokens: 16 });
@@ -36,7 +36,12 @@ function config(ports: number[], store: unknown): Record<string, unknown> {
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const rounds = quick ? 3 : 5;
+  const at = process.argv.indexOf('--rounds');
+  const rounds = at > 0 ? Number(process.argv[at + 1]) : quick ? 3 : 5;
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    console.error('--rounds: expected a positive integer');
+    process.exit(2);
+  }
   const roundS = quick ? 2 : 4;
   const connections = 32;
   const dir = mkdtempSync(join(tmpdir(), 'bench-store-'));
