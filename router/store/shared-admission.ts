@@ -46,7 +46,7 @@ export class SharedAdmission extends Admission {
     localShare: number,
   ) {
     const now = clock.now();
-    super(limits, now);
+    super({}, now); // every method is overridden: no buckets of its own
     const share = (n: number | undefined): number | undefined => (n ? Math.max(1, Math.floor(n * localShare)) : undefined);
     this.local = new Admission({ rpm: share(limits.rpm), tpm: share(limits.tpm) }, now);
     this.sharedRpm = limits.rpm ? new SharedBucket(limits.rpm, localShare, now) : null;
