@@ -194,6 +194,20 @@ describe('redis store: failure semantics', () => {
     expect(Number(await s.link.redis.get(key))).toBeGreaterThan(0); // charges reach the new Redis again
   });
 
+  it('a slow Redis (DEBUG SLEEP): routing never waits on it; sync gives up after command_timeout_ms and counts the error', async () => {
+    prefixN++;
+    const s = await store({ commandTimeoutMs: 100 });
+    const { r } = router(s, ok);
+    const blocker = await store();
+    const sleeping = blocker.link.redis.call('DEBUG', 'SLEEP', '0.6').catch(() => undefined); // blocks the server, not this test
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await r.route({ model: 'm' })).endpoint.id); // answered without Redis
+    expect(ids).toEqual(['limited', 'limited', 'limited']);
+    await s.syncNow(); // resolves (timeouts), never throws
+    expect([...s.link.errors.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    await sleeping;
+  });
+
   it('wrong password: a clear warning without the secret (an error when required)', async () => {
     const secured = await startRedis({ password: 'right-one' });
     try {
