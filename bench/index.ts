@@ -8,9 +8,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CASES: Record<string, string> = { sim: 'sim.ts', proxy: 'proxy.ts', 'access-log': 'access-log.ts' };
+const CASES: Record<string, string> = { sim: 'sim.ts', proxy: 'proxy.ts', 'access-log': 'access-log.ts', store: 'store.ts' };
 
-const USAGE = `usage: npm run bench -- [--only sim|proxy] [--quick] [--requests N] [--rss-requests N] [--semi-space MB]
+const USAGE = `usage: npm run bench -- [--only sim|proxy|access-log|store] [--quick] [--requests N] [--rss-requests N] [--semi-space MB]
                   [--quantum MS] [--cpu-prof DIR] [--parts LIST] [--connections N] [--streams N] [--runtime tsx|compiled]
   every benchmark in its own process; figures are ratios against a baseline measured in the same run`;
 /** Flags the cases read (bench/sim.ts, bench/proxy.ts): with a value, or alone. */

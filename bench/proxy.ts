@@ -145,11 +145,17 @@ export function percentiles(samples: number[]): Percentiles {
   return { p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: s.length ? s[s.length - 1]! : NaN };
 }
 
-async function closedLoop(url: string, body: string, connections: number, durationS: number): Promise<{ rps: number; errors: number }> {
+export async function closedLoop(
+  url: string,
+  body: string,
+  connections: number,
+  durationS: number,
+  headers: Record<string, string> = {},
+): Promise<{ rps: number; errors: number }> {
   const r = await autocannon({
     url,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body,
     connections,
     duration: durationS,
@@ -219,7 +225,7 @@ function resetPeakRss(pid: number): void {
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (Linux, 100 Hz ticks). */
-function procCpuS(pid: number): number {
+export function procCpuS(pid: number): number {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
@@ -321,7 +327,7 @@ function proxyEnv(): Record<string, string> {
  * Compile the proxy CLI (and what it imports) to plain JS in `dir` with the project's
  * TypeScript, so the proxy runs as deployed; node_modules is linked for package imports.
  */
-function compileCli(dir: string): string {
+export function compileCli(dir: string): string {
   const out = join(dir, 'build');
   const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const args = [tsc, join(REPO_ROOT, 'router/http/cli.ts'), '--outDir', out, '--rootDir', REPO_ROOT, '--module', 'nodenext',

@@ -14,6 +14,7 @@ import { createMetrics, type FaultSpec } from './metrics.js';
 import { createProviderModel, createProviderState, type ProviderModel, type ProviderState } from './model.js';
 import { oracleChoice, RegretTracker, type OracleChoice, type OracleReport } from './oracle.js';
 import type { ProviderProfile } from './profile.js';
+import { createReplicaStores, type ReplicaSharing } from './replica-store.js';
 import { createSimTransport, type AttemptInfo } from './sim-transport.js';
 import type { ProviderOutcome, SimRequest } from './types.js';
 import { createWorkload, type WorkloadSpec } from './workload.js';
@@ -76,6 +77,11 @@ export interface SimRunInput {
   drain?: 'tick' | 'auto' | 'immediate';
   /** Pass the request's class to the router (skips the classifier). Default false. */
   revealClass?: boolean;
+  /**
+   * N router replicas behind a round-robin spreader, with state local or shared after a
+   * delay (replica-store.ts). Absent: one router (replica 0 is always that same router).
+   */
+  replicas?: { count: number } & ReplicaSharing;
   /** Called for every finished request, in completion order. */
   onRequest?: (o: RequestOutcome) => void;
   /** Called at each arrival, before routing, with the oracle's choice (when the oracle is on; providerId null if every provider hangs). */
@@ -205,6 +211,15 @@ function runError(field: string, msg: string): Error {
   return new Error(`runSim: ${field}: ${msg}`);
 }
 
+function checkReplicas(r: unknown): number {
+  if (!isObject(r)) throw runError('replicas', 'expected {count, mode, syncDelayMs}');
+  if (!Number.isInteger(r.count) || (r.count as number) < 1 || (r.count as number) > 64) throw runError('replicas.count', 'expected an integer 1..64');
+  if (r.mode !== 'local' && r.mode !== 'shared') throw runError('replicas.mode', 'expected "local" or "shared"');
+  if (typeof r.syncDelayMs !== 'number' || !(r.syncDelayMs >= 0) || r.syncDelayMs > 3_600_000)
+    throw runError('replicas.syncDelayMs', 'expected a number of ms in [0, 3600000]');
+  return r.count as number;
+}
+
 /** The providers list on its own: a non-empty list of {id, profile} or {id, model}, unique ids. */
 function checkProviders(providers: unknown): void {
   if (!Array.isArray(providers) || providers.length === 0)
@@ -302,16 +317,25 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       if (a.outcome.kind === 'ok') l.okOutcome = a.outcome;
     },
   });
-  const router = createRouter(input.router, {
-    transport,
-    clock: engine.clock,
-    random: deriveRandom(seed, 'router'),
-    classifier: input.classifier ?? memoClassifier(defaultClassifier),
-  });
+  const stores = input.replicas === undefined ? [undefined] : createReplicaStores(checkReplicas(input.replicas), input.replicas, engine.clock);
+  const routers = stores.map((store, i) =>
+    createRouter(input.router, {
+      transport,
+      clock: engine.clock,
+      random: deriveRandom(seed, i === 0 ? 'router' : `router-${i}`),
+      classifier: input.classifier ?? memoClassifier(defaultClassifier),
+      ...(store ? { store } : {}),
+    }),
+  );
+  const router = routers[0]!;
+  let spread = 0;
+  const closeRouters = (): void => {
+    for (const r of routers) r.close();
+  };
   try {
     checkAgainstRouter(router.endpoints, router.models(), input.providers, input.model);
   } catch (e) {
-    router.close();
+    closeRouters();
     throw e;
   }
   const model = input.model ?? router.endpoints[0]!.model;
@@ -361,7 +385,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
         acceptable,
       });
     finished++;
-    if (arrivalsDone && live.size === 0) router.close();
+    if (arrivalsDone && live.size === 0) closeRouters();
   };
 
   const arrive = (l: Live): void => {
@@ -383,7 +407,8 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       }
       input.onArrival?.(sim, { providerId: l.choice.index >= 0 ? providers[l.choice.index]!.id : null, choice: l.choice });
     } else input.onArrival?.(sim, undefined);
-    router[ROUTE_DIRECT](l, l);
+    const r = routers.length === 1 ? router : routers[spread++ % routers.length]!;
+    r[ROUTE_DIRECT](l, l);
   };
   const owner: LiveOwner = {
     arrive,
@@ -408,7 +433,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     const sim = workload.next();
     if (sim === undefined) {
       arrivalsDone = true;
-      if (live.size === 0) router.close();
+      if (live.size === 0) closeRouters();
       return;
     }
     engine.schedule(sim.arrivalMs, new Live(sim, model, owner));
@@ -426,7 +451,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     oracle = regret?.report();
   } finally {
     // Also when a callback threw mid-run: stop background timers, free the histograms.
-    router.close();
+    closeRouters();
     metrics.dispose();
     regret?.dispose();
   }

@@ -4,9 +4,10 @@ import { EndpointHealth } from '../health/breaker.js';
 import { AbortPool } from '../layers/abort-pool.js';
 import type { Runtime } from '../layers/context.js';
 import { hasDirectSend, ROUTE_DIRECT, type RouteSink } from '../layers/direct.js';
-import { Admission, estimateTokens } from '../layers/rate-limit.js';
+import { estimateTokens } from '../layers/rate-limit.js';
 import { startRequest } from '../layers/request.js';
 import { RetryBudget } from '../layers/retry-budget.js';
+import { memoryStore, type Store } from '../store/store.js';
 import { createHttpTransport } from '../transport/http.js';
 import { type Clock, systemClock } from './clock.js';
 import { MAX_TIMER_MS, type RouterConfigInput, parseRouterConfig } from './config.js';
@@ -51,6 +52,8 @@ export interface RouterDeps {
    * unchanged too. Requests in flight on it finish there, with its config.
    */
   carryFrom?: Router;
+  /** Where state shared by replicas lives (rate limits, health); default: in memory, nothing shared. */
+  store?: Store;
 }
 
 /** Per router: its slots and the settings they were built with (for deps.carryFrom). */
@@ -114,6 +117,7 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
   const random = deps.random ?? systemRandom;
   const transport = deps.transport ?? createHttpTransport();
   const bus = new EventBus();
+  const store = deps.store ?? memoryStore;
 
   const settings = JSON.stringify([cfg.health, cfg.stats]);
   const carried = carriedSlots(deps.carryFrom, settings);
@@ -130,7 +134,7 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
       if (owner.bus.active) owner.bus.emit({ type: 'health', at, endpointId: ep.id, from, to });
     };
     const health = new EndpointHealth(cfg.health, cfg.stats, onHealth);
-    const slot = new EndpointSlot(ep, new EndpointStats(ep, cfg.stats), health, Admission.for(ep, clock.now()));
+    const slot = new EndpointSlot(ep, new EndpointStats(ep, cfg.stats), health, store.admission(ep, clock));
     slotBus.set(slot, owner);
     return slot;
   });
@@ -165,6 +169,8 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
     budget: new RetryBudget(cfg.retry.budgetRatio, cfg.retry.budgetMinPerSecond, cfg.retry.budgetWindowMs),
     aborts: new AbortPool(),
   };
+
+  const detachStore = store.attach({ health: new Map(slots.map((s) => [s.endpoint.id, s.health])), bus, clock });
 
   let checks: ActiveChecks | null = null;
   if (cfg.health.activeCheck.intervalMs > 0 && typeof transport.check === 'function')
@@ -220,6 +226,7 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
     close() {
       checks?.stop();
       checks = null;
+      detachStore();
     },
   };
   routerSlots.set(router, { slots, settings, carried: carriedIds });

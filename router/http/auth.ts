@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
+import type { Admission } from '../layers/rate-limit.js';
 import { RouterError } from '../core/errors.js';
 import type { ClientKeyConfig } from './config.js';
 import { HttpError, tooManyRequests, unauthorized } from './errors.js';
@@ -36,6 +37,8 @@ interface KeyState {
   rpm: number | undefined;
   tokens: number;
   last: number;
+  /** Set when the limit is shared with other replicas (store: redis); replaces tokens/last. */
+  shared: Admission | null;
 }
 
 export const sha256Hex = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -44,6 +47,8 @@ export function createAuth(
   keys: readonly ClientKeyConfig[],
   clock: Clock,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  /** A shared limiter per key (router/store); absent: the local bucket below. */
+  sharedLimit?: (name: string, rpm: number) => Admission,
 ): Auth {
   const byDigest = new Map<string, KeyState>();
   keys.forEach((k, i) => {
@@ -56,7 +61,8 @@ export function createAuth(
       digest = k.keySha256!.toLowerCase();
     }
     const name = k.name ?? `key${i}`;
-    byDigest.set(digest, { key: k.region === undefined ? { name } : { name, region: k.region }, rpm: k.rpm, tokens: k.rpm ?? 0, last: clock.now() });
+    const shared = sharedLimit && k.rpm !== undefined ? sharedLimit(name, k.rpm) : null;
+    byDigest.set(digest, { key: k.region === undefined ? { name } : { name, region: k.region }, rpm: k.rpm, tokens: k.rpm ?? 0, last: clock.now(), shared });
   });
   const open = byDigest.size === 0;
   const anonymous: ClientKey = { name: 'anonymous' };
@@ -79,7 +85,12 @@ export function createAuth(
       if (open) return anonymous;
       const st = lookup(authorization);
       if (st instanceof HttpError) return st;
-      if (st.rpm !== undefined) {
+      if (st.shared !== null) {
+        const now = clock.now();
+        const wait = st.shared.waitMs(1, now);
+        if (wait > 0) return tooManyRequests(Math.max(1, Math.ceil(wait / 1000)));
+        st.shared.take(1, now);
+      } else if (st.rpm !== undefined) {
         const now = clock.now();
         const perMs = st.rpm / 60_000;
         st.tokens = Math.min(st.rpm, st.tokens + (now - st.last) * perMs);

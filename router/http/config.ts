@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { formatPath, msSchema, parseRouterConfig, routerConfigSchema, type RouterConfigInput } from '../core/config.js';
 import { RouterError } from '../core/errors.js';
 import type { Endpoint } from '../core/types.js';
+import { storeSchema, type StoreConfig } from '../store/config.js';
 
 /**
  * The proxy's config file: the router config (router/core/config.ts, unchanged) plus a
@@ -117,6 +118,8 @@ export interface ProxyConfig {
   router: RouterConfigInput;
   server: ServerConfig;
   endpoints: Endpoint[];
+  /** Shared state for several replicas (`store:`); absent = in memory. */
+  store?: StoreConfig;
 }
 
 /** `api_key_env` -> `apiKeyEnv`. */
@@ -180,6 +183,7 @@ export function normaliseKeys(raw: unknown, where = 'config'): unknown {
     if (h.errorRate !== undefined) h.errorRate = camelKeys(h.errorRate, `${where}.health.errorRate`, problems);
     if (h.activeCheck !== undefined) h.activeCheck = camelKeys(h.activeCheck, `${where}.health.activeCheck`, problems);
   }
+  if (o.store !== undefined) o.store = camelKeys(o.store, `${where}.store`, problems);
   if (o.server !== undefined) {
     const s = camelKeys(o.server, `${where}.server`, problems) as Record<string, unknown>;
     if (s && typeof s === 'object')
@@ -195,9 +199,11 @@ export function parseProxyConfig(raw: unknown, where = 'config'): ProxyConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new RouterError('invalid_config', `invalid ${where}: expected a mapping with "endpoints" (and optionally "server")`);
   const normalised = normaliseKeys(raw, where) as Record<string, unknown>;
-  const { server: serverRaw, ...routerRaw } = normalised;
+  const { server: serverRaw, store: storeRaw, ...routerRaw } = normalised;
   const serverKey = spelledPath(normalised, ['server'])[0] as string;
   const problems: string[] = [];
+  const st = storeRaw === undefined ? undefined : storeSchema.safeParse(storeRaw);
+  if (st && !st.success) problems.push(...spelledLines(st.error, storeRaw, `${spelledPath(normalised, ['store'])[0] as string}.`));
   const s = serverSchema.safeParse(serverRaw ?? {});
   if (!s.success) problems.push(...spelledLines(s.error, serverRaw, `${serverKey}.`));
   const r = routerConfigSchema.safeParse(routerRaw);
@@ -217,7 +223,7 @@ export function parseProxyConfig(raw: unknown, where = 'config'): ProxyConfig {
     if (e instanceof RouterError) throw new RouterError('invalid_config', e.message.replace(/^invalid config:/, `invalid ${where}:`).split('\n').map(spell).join('\n'));
     throw e;
   }
-  return { router: routerRaw as RouterConfigInput, server: s.data!, endpoints };
+  return { router: routerRaw as RouterConfigInput, server: s.data!, endpoints, ...(st ? { store: st.data } : {}) };
 }
 
 /** The YAML parser is loaded only for YAML files (~9 MB of RSS a JSON-configured proxy never needs). */

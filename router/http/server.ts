@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { RouterError } from '../core/errors.js';
 import type { RouterListener } from '../core/events.js';
 import type { Candidate, Endpoint, RouteRequest, TransportResponse } from '../core/types.js';
+import type { Admission } from '../layers/rate-limit.js';
 import { AccessLog, type AccessRecord, wellFormedRequestId } from './access-log.js';
 import { createAuth, type Auth, type ClientKey } from './auth.js';
 import type { ServerConfig } from './config.js';
@@ -73,6 +74,8 @@ export interface ProxyServerOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Where warnings/errors go (never bodies or keys). Default: nothing. */
   log?: (line: string) => void;
+  /** Per-client-key limits shared with other replicas (router/store); default: local buckets. */
+  clientLimit?: (name: string, rpm: number) => Admission;
 }
 
 export interface ProxyServer {
@@ -140,7 +143,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   let router = opts.router;
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? (() => {});
-  const auth: Auth = createAuth(cfg.clientKeys, clock, opts.env);
+  const auth: Auth = createAuth(cfg.clientKeys, clock, opts.env, opts.clientLimit);
   const metrics = createMetrics(() => router.candidates());
   const accessLog =
     cfg.accessLog === undefined

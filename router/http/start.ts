@@ -1,8 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '../core/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import { carriedEndpoints, createRouter, type Router } from '../core/router.js';
 import type { Transport } from '../core/types.js';
+import { registerStoreMetrics } from '../store/metrics.js';
+import { createRedisStore, type RedisStore } from '../store/redis-store.js';
 import { createHttpTransport, type HttpTransport } from '../transport/http.js';
 import { parseProxyConfig, type ProxyConfig } from './config.js';
 import { createProxyServer, type ProxyServer } from './server.js';
@@ -31,6 +33,8 @@ export interface RunningProxy {
   readonly address: AddressInfo;
   readonly server: ProxyServer;
   readonly router: Router;
+  /** The shared-state store when `store.kind` is redis. */
+  readonly store?: RedisStore;
   /** Drain in-flight requests (server.drainTimeoutMs unless given), then close everything. True when the drain finished, false when its deadline cut requests. */
   close(timeoutMs?: number): Promise<boolean>;
   /**
@@ -54,15 +58,20 @@ export interface ReloadResult {
 
 export async function startProxy(config: ProxyConfig | unknown, opts: StartProxyOptions = {}): Promise<RunningProxy> {
   const cfg = isProxyConfig(config) ? config : parseProxyConfig(config);
+  // Redis down at start is a warning (an error only with store.required): never a hang.
+  const store: RedisStore | undefined = cfg.store?.kind === 'redis' ? await createRedisStore(cfg.store, { env: opts.env, log: opts.log }) : undefined;
   const ownTransport: HttpTransport | undefined = opts.transport ? undefined : createHttpTransport({ env: opts.env });
   const transport = opts.transport ?? ownTransport!;
-  let router = createRouter(cfg.router, { transport, clock: opts.clock, random: opts.random });
-  const server = createProxyServer({ router, server: cfg.server, clock: opts.clock, env: opts.env, log: opts.log });
+  let router = createRouter(cfg.router, { transport, clock: opts.clock, random: opts.random, store });
+  const clientLimit = store ? (name: string, rpm: number) => store.clientAdmission(name, rpm, opts.clock ?? systemClock) : undefined;
+  const server = createProxyServer({ router, server: cfg.server, clock: opts.clock, env: opts.env, log: opts.log, clientLimit });
+  if (store) registerStoreMetrics(server.metrics.registry, store.link);
   let address: AddressInfo;
   try {
     address = await server.listen(opts.port ?? cfg.server.port, opts.host ?? cfg.server.host);
   } catch (e) {
     router.close();
+    await store?.close();
     await ownTransport?.destroy();
     throw e;
   }
@@ -75,10 +84,12 @@ export async function startProxy(config: ProxyConfig | unknown, opts: StartProxy
     get router() {
       return router;
     },
+    ...(store ? { store } : {}),
     close(timeoutMs) {
       closing ??= (async () => {
         const drained = await server.drain(timeoutMs);
         router.close();
+        await store?.close();
         await ownTransport?.destroy();
         return drained;
       })();
@@ -87,7 +98,7 @@ export async function startProxy(config: ProxyConfig | unknown, opts: StartProxy
     reload(next) {
       const c = isProxyConfig(next) ? next : parseProxyConfig(next);
       const old = router;
-      const fresh = createRouter(c.router, { transport, clock: opts.clock, random: opts.random, carryFrom: old });
+      const fresh = createRouter(c.router, { transport, clock: opts.clock, random: opts.random, carryFrom: old, store });
       const kept = carriedEndpoints(fresh);
       server.setRouter(fresh);
       router = fresh;

@@ -10,17 +10,18 @@ import type { Endpoint, RouteRequest } from '../core/types.js';
  *   wait for n tokens = (n - tokens) * 60_000 / C
  */
 export class TokenBucket {
-  private tokens: number;
-  private stamp: number;
-  private readonly perMs: number;
+  protected tokens: number;
+  protected stamp: number;
+  protected readonly perMs: number;
 
-  constructor(private readonly capacity: number, now: number) {
+  /** `perMs`: refill rate, tokens per ms (default: the capacity per minute). */
+  constructor(protected readonly capacity: number, now: number, perMs = capacity / 60_000) {
     this.tokens = capacity;
     this.stamp = now;
-    this.perMs = capacity / 60_000;
+    this.perMs = perMs;
   }
 
-  private refill(now: number): void {
+  protected refill(now: number): void {
     if (now > this.stamp) {
       this.tokens = Math.min(this.capacity, this.tokens + (now - this.stamp) * this.perMs);
       this.stamp = now;

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { parseProfile } from '../simulator/profile.js';
+import { runSim, type RequestOutcome, type SimRunInput } from '../simulator/run.js';
+import { baseProfile, noFail } from './sim-profile-fixtures.js';
+
+/**
+ * N router replicas in virtual time (simulator/replica-store.ts): what sharing state buys.
+ * Fixed seeds; the tolerances are stated next to each assertion.
+ */
+const workload = (rate: number, durationS: number): SimRunInput['workload'] => ({
+  arrivals: 'poisson',
+  rate,
+  durationS,
+  mix: [{ class: 'general', inputTokens: { median: 200 }, outputTokens: { median: 40, sigma: 0.3 } }],
+});
+
+function outageRun(replicas: SimRunInput['replicas'], seed: number): Promise<RequestOutcome[]> {
+  const out: RequestOutcome[] = [];
+  const fast = { ttft: { medianMs: 100, sigma: 0.2 }, capacity: { maxConcurrent: 500, queue: 500 } };
+  return runSim({
+    router: {
+      endpoints: [
+        { id: 'a', provider: 'a', model: 'm', priority: 0 },
+        { id: 'b', provider: 'b', model: 'm', priority: 1 },
+      ],
+      strategy: 'priority',
+      retry: { maxAttempts: 1 },
+      health: { consecutiveFailures: 3, baseEjectionMs: 30_000, maxEjectionMs: 60_000 },
+    },
+    providers: [
+      { id: 'a', profile: parseProfile(baseProfile({ id: 'a', ...noFail, ...fast, timeline: [{ kind: 'outage', at: 5, until: 60, mode: 'refuse' }] } as never), 'a') },
+      { id: 'b', profile: parseProfile(baseProfile({ id: 'b', ...noFail, ...fast }), 'b') },
+    ],
+    workload: workload(40, 20),
+    seed,
+    ...(replicas ? { replicas } : {}),
+    onRequest: (o) => out.push(o),
+  }).then(() => out);
+}
+
+function limitRun(replicas: SimRunInput['replicas'], seed: number): Promise<RequestOutcome[]> {
+  const out: RequestOutcome[] = [];
+  const fast = { ...noFail, ttft: { medianMs: 100, sigma: 0.2 }, capacity: { maxConcurrent: 500, queue: 500 } };
+  return runSim({
+    router: {
+      // 600 RPM on the cheap endpoint; the rest spills to `b`.
+      endpoints: [
+        { id: 'a', provider: 'a', model: 'm', priority: 0, limits: { rpm: 600 } },
+        { id: 'b', provider: 'b', model: 'm', priority: 1 },
+      ],
+      strategy: 'priority',
+    },
+    providers: [
+      { id: 'a', profile: parseProfile(baseProfile({ id: 'a', ...fast }), 'a') },
+      { id: 'b', profile: parseProfile(baseProfile({ id: 'b', ...fast }), 'b') },
+    ],
+    workload: workload(30, 60),
+    seed,
+    ...(replicas ? { replicas } : {}),
+    onRequest: (o) => out.push(o),
+  }).then(() => out);
+}
+
+describe('simulator: N replicas, local vs shared state', () => {
+  it('one replica through `replicas` gives byte-identical results to no replicas option', async () => {
+    const plain = await limitRun(undefined, 3);
+    const one = await limitRun({ count: 1, mode: 'local', syncDelayMs: 0 }, 3);
+    expect(JSON.stringify(one)).toBe(JSON.stringify(plain));
+  });
+
+  it('outage: 4 local replicas each pay for detection; shared state pays about once', async () => {
+    const errors = async (mode: 'local' | 'shared'): Promise<number[]> => {
+      const per: number[] = [];
+      for (const seed of [1, 2, 3]) per.push((await outageRun({ count: 4, mode, syncDelayMs: 100 }, seed)).filter((o) => !o.ok).length);
+      return per;
+    };
+    const local = await errors('local');
+    const shared = await errors('shared');
+    // Each replica needs 3 consecutive failures of its own to eject: >= 4 x 3 = 12 failed
+    // requests with local state (seeds 1-3: 31, 26, 28). Shared: the others stop 100 ms after
+    // the first replica ejects (13-18). Paired per seed, shared <= 0.7 x local.
+    for (let i = 0; i < 3; i++) {
+      expect(local[i]).toBeGreaterThanOrEqual(12);
+      expect(shared[i]).toBeLessThanOrEqual(0.7 * local[i]!);
+    }
+  });
+
+  it('600 RPM endpoint limit: local replicas overshoot ~3x, shared stays within 5% of the limit', async () => {
+    for (const seed of [1, 2]) {
+      // The limit is a token bucket holding one minute (600 requests) of burst; at 30 req/s the
+      // shared burst is spent by ~30 s. From 35 s to 60 s the limit allows 25 s x 10/s = 250
+      // on `a`; 4 local replicas allow 4 x 10/s, more than the 30 req/s offered.
+      const countA = async (mode: 'local' | 'shared'): Promise<number> =>
+        (await limitRun({ count: 4, mode, syncDelayMs: 100 }, seed)).filter((o) => o.endpointId === 'a' && o.arrivalMs >= 35_000).length;
+      const local = await countA('local');
+      const shared = await countA('shared');
+      expect(local).toBeGreaterThan(600);
+      expect(shared).toBeLessThanOrEqual(250 * 1.05);
+      expect(shared).toBeGreaterThanOrEqual(250 * 0.85);
+    }
+  });
+
+  it('same seed, same sharing: byte-identical outcomes', async () => {
+    const r = { count: 3, mode: 'shared' as const, syncDelayMs: 50 };
+    expect(JSON.stringify(await limitRun(r, 7))).toBe(JSON.stringify(await limitRun(r, 7)));
+  });
+
+  it('bad replicas input names the field', async () => {
+    await expect(limitRun({ count: 0, mode: 'local', syncDelayMs: 0 }, 1)).rejects.toThrow(/replicas\.count/);
+    await expect(limitRun({ count: 2, mode: 'x' as never, syncDelayMs: 0 }, 1)).rejects.toThrow(/replicas\.mode/);
+    await expect(limitRun({ count: 2, mode: 'shared', syncDelayMs: -1 }, 1)).rejects.toThrow(/replicas\.syncDelayMs/);
+  });
+});
