@@ -11,8 +11,11 @@ import type { Scenario } from './schema.js';
  *   d̄ = Σd_i / n,  s_d = sd(d),  interval = d̄ ± t_{1-α'/2, n-1} · s_d / √n
  * with the Bonferroni correction over the m = k(k-1)/2 pairs of the metric's k strategies:
  * α' = (1 - 0.95) / m, so all m intervals hold together with 95% confidence. A pair is a
- * significant difference when its interval excludes 0 (never with fewer than 2 seeds;
- * with identical differences on every seed, s_d = 0 and any d̄ ≠ 0 is significant).
+ * significant difference when its interval excludes 0 (never with fewer than 2 seeds).
+ * With identical differences on every seed (s_d = 0: metrics that move in whole steps, such
+ * as goodput over few seeds) the t interval has no width and says nothing; the pair is then
+ * judged by an exact sign test instead: significant only when all n differences share a sign
+ * and 2 · 0.5^n <= α' (n >= 12 seeds at 36 pairs).
  * Seeds where either value is missing (failoverS null) are left out of that pair.
  */
 
@@ -29,6 +32,11 @@ export function pairedAdvantage(xs: readonly (number | undefined)[], ys: readonl
   }
   if (d.length === 0) return { mean: 0, lo: 0, hi: 0, n: 0 };
   return tInterval(d, level);
+}
+
+/** A zero-width paired interval (every seed gave the same difference): the exact two-sided sign test at `level`. */
+function signTest(adv: Interval, level: number): boolean {
+  return adv.mean !== 0 && 2 * 0.5 ** adv.n <= 1 - level;
 }
 
 /** Per-pair level for a family of m comparisons at family-wise `level` (Bonferroni). */
@@ -57,7 +65,7 @@ export function metricVerdict(metric: string, names: readonly string[], runs: re
       const xb = values[names.indexOf(b)]!;
       const adv = pairedAdvantage(xa, xb, spec.better, pairLevel);
       const both = xb.filter((y, n) => y !== undefined && xa[n] !== undefined) as number[];
-      const significant = adv.n >= 2 && (adv.lo > 0 || adv.hi < 0);
+      const significant = adv.n >= 2 && (adv.lo === adv.hi ? signTest(adv, pairLevel) : adv.lo > 0 || adv.hi < 0);
       // Ranked by the mean over each one's own seeds; the paired mean decides who is "a".
       pairs.push(adv.mean >= 0 ? { a, b, advantage: adv, baseMean: mean(both), significant } : {
         a: b,

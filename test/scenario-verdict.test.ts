@@ -76,3 +76,17 @@ describe('paired interval', () => {
     expect(checkExpectedWinner(one, 'A')).toMatchObject({ ok: false, reason: 'A ranks first on p99 but beats no strategy significantly' });
   });
 });
+
+describe('a zero-width paired interval', () => {
+  it('is judged by the exact sign test, not called significant from 2 identical differences', () => {
+    const run = (goodputRps: number) => ({ strategy: 'x', summary: { goodputRps } }) as unknown as StrategyResult;
+    // a is 1 req/s ahead of b on every seed: with 2 seeds p = 0.5 (not significant), with 12 seeds p = 2^-11 < 0.05.
+    const two = metricVerdict('goodputRps', ['a', 'b'], [[run(5), run(6)], [run(4), run(5)]]);
+    expect(two.pairs[0]!.significant).toBe(false);
+    const a12 = Array.from({ length: 12 }, (_, i) => run(5 + i));
+    const b12 = Array.from({ length: 12 }, (_, i) => run(4 + i));
+    const twelve = metricVerdict('goodputRps', ['a', 'b'], [a12, b12]);
+    expect(twelve.pairs[0]!.significant).toBe(true);
+    expect(twelve.pairs[0]!.a).toBe('a');
+  });
+});
