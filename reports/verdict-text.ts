@@ -18,7 +18,7 @@ function digitsFor(lo: number, hi: number): number {
 }
 
 /** The advantage and its interval in the metric's words: "31% (24–38%" or "1.2 pp (0.8–1.6 pp". */
-export function amount(v: Pick<MetricVerdict, 'diff' | 'unit'>, p: PairVerdict): { value: string; range: string } {
+export function amount(v: Pick<MetricVerdict, 'diff' | 'unit'> & Partial<Pick<MetricVerdict, 'better'>>, p: PairVerdict): { value: string; range: string } {
   const { mean: m, lo, hi } = p.advantage;
   if (v.diff === 'share') {
     const d = digitsFor(100 * lo, 100 * hi);
@@ -26,8 +26,11 @@ export function amount(v: Pick<MetricVerdict, 'diff' | 'unit'>, p: PairVerdict):
   }
   if (p.baseMean !== 0) {
     const f = 100 / Math.abs(p.baseMean);
-    const d = digitsFor(f * lo, f * hi);
-    return { value: `${num(f * m, d)}%`, range: `${num(f * lo, d)}–${num(f * hi, d)}%` };
+    // A lower-is-better metric is never negative here (latency, seconds, USD): cutting it by
+    // more than 100% is impossible, so the interval is shown intersected with what can be.
+    const top = v.better === 'lower' && p.baseMean > 0 ? Math.min(f * hi, 100) : f * hi;
+    const d = digitsFor(f * lo, top);
+    return { value: `${num(f * m, d)}%`, range: `${num(f * lo, d)}–${num(top, d)}%` };
   }
   const unit = v.unit ? ` ${v.unit}` : '';
   const d = digitsFor(lo, hi);
@@ -36,7 +39,7 @@ export function amount(v: Pick<MetricVerdict, 'diff' | 'unit'>, p: PairVerdict):
 
 const seedsWord = (n: number): string => `${n} seed${n === 1 ? '' : 's'}`;
 
-export function pairSentence(v: Pick<MetricVerdict, 'label' | 'diff' | 'unit'>, p: PairVerdict): string {
+export function pairSentence(v: Pick<MetricVerdict, 'label' | 'diff' | 'unit'> & Partial<Pick<MetricVerdict, 'better'>>, p: PairVerdict): string {
   const { value, range } = amount(v, p);
   if (p.significant) return `${p.a} beats ${p.b} on ${v.label} by ${value} (${range}, ${seedsWord(p.advantage.n)})`;
   return `${p.a} vs ${p.b} on ${v.label}: no significant difference (${p.a} ahead by ${value}, ${range}, ${seedsWord(p.advantage.n)})`;

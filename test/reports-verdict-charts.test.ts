@@ -56,7 +56,7 @@ describe('verdict section of report.html', () => {
     expect(verdictHtml(r)).toContain('No verdict: this run has one seed');
     const seeds = [1, 2, 3];
     const perSeed = seeds.map((k) =>
-      r.strategies.map((s, i) => ({ ...s, summary: { ...s.summary, latencyMs: { ...s.summary.latencyMs, p99: 1000 * (i + 1) + k } } })),
+      r.strategies.map((s, i) => ({ ...s, summary: { ...s.summary, latencyMs: { ...s.summary.latencyMs, p99: (1000 + 10 * k) * (i + 1) } } })),
     );
     r.verdict = buildVerdict({ question: 'Which is <fastest>?', metrics: ['latencyMs.p99'], seeds }, perSeed);
     const html = verdictHtml(r);
