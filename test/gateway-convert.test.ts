@@ -85,6 +85,11 @@ describe('LiteLLM import', () => {
 });
 
 describe('Portkey import', () => {
+  it('refuses a LiteLLM file or a mapping with no target, instead of inventing an endpoint', () => {
+    expect(() => importPortkey({ model_list: [{ model_name: 'chat' }] })).toThrow(/LiteLLM config \(use --from litellm\)/);
+    expect(() => importPortkey({ cache: true })).toThrow(/needs "provider" or "strategy" with "targets"; found cache/);
+  });
+
   it('flattens fallback(loadbalance(a, b), c) into a load-balanced group with a fallback group, Portkey has no health checks', () => {
     const g = importPortkey(portkeyRaw());
     const p = parseForExport(g.config);

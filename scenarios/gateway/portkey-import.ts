@@ -81,6 +81,14 @@ function notCarried(t: PortkeyTarget, path: string, out: string[]): string[] {
 
 /** Validate a parsed Portkey config and convert it; throws a ScenarioError (exit 2) naming the key path. */
 export function importPortkey(raw: unknown, where = 'Portkey config', model = 'chat'): GatewayImport {
+  // A Portkey config is a target (provider, or strategy + targets); a LiteLLM file is not one, though every Portkey key is optional.
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    const keys = Object.keys(raw);
+    if (keys.includes('model_list') || keys.includes('router_settings'))
+      throw gatewayError(where, ['model_list / router_settings: this is a LiteLLM config (use --from litellm)']);
+    if (!keys.some((k) => ['provider', 'strategy', 'targets', 'virtual_key', 'api_key'].includes(k)))
+      throw gatewayError(where, [`(root): a Portkey config needs "provider" or "strategy" with "targets"; found ${keys.join(', ') || 'no keys'}`]);
+  }
   const r = targetSchema.safeParse(raw);
   if (!r.success) throw gatewayError(where, issueLines(r.error));
   const top = r.data;
