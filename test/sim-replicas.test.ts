@@ -31,7 +31,7 @@ function outageRun(replicas: SimRunInput['replicas'], seed: number): Promise<Req
       { id: 'a', profile: parseProfile(baseProfile({ id: 'a', ...noFail, ...fast, timeline: [{ kind: 'outage', at: 5, until: 60, mode: 'refuse' }] } as never), 'a') },
       { id: 'b', profile: parseProfile(baseProfile({ id: 'b', ...noFail, ...fast }), 'b') },
     ],
-    workload: workload(40, 20),
+    workload: workload(8, 20),
     seed,
     ...(replicas ? { replicas } : {}),
     onRequest: (o) => out.push(o),
@@ -76,12 +76,15 @@ describe('simulator: N replicas, local vs shared state', () => {
     };
     const local = await errors('local');
     const shared = await errors('shared');
-    // Each replica needs 3 consecutive failures of its own to eject: >= 4 x 3 = 12 failed
-    // requests with local state (seeds 1-3: 31, 26, 28). Shared: the others stop 100 ms after
-    // the first replica ejects (13-18). Paired per seed, shared <= 0.7 x local.
+    // Each replica needs 3 consecutive failures of its own to eject: 4 x 3 = 12 failed
+    // requests with local state. Shared: the others stop 100 ms after the first replica ejects
+    // (seeds 1-3: 9, 10, 10; at 2 req/s per replica the others have failed about twice by then).
+    // The rate is low so that fewer than 3 requests per replica are in flight when the outage
+    // begins: a refuse outage resets those at its onset in every world, which would eject every
+    // replica at once and hide what sharing buys (at 40 req/s: 0 failures after the onset).
     for (let i = 0; i < 3; i++) {
       expect(local[i]).toBeGreaterThanOrEqual(12);
-      expect(shared[i]).toBeLessThanOrEqual(0.7 * local[i]!);
+      expect(shared[i]).toBeLessThanOrEqual(local[i]! - 2);
     }
   });
 

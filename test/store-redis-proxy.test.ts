@@ -62,7 +62,7 @@ describe('proxy replicas sharing a Redis store', () => {
     expect(r.status).toBe(429);
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(((await r.json()) as { error: { type: string } }).error.type).toBeDefined();
-    const m = await (await fetch(`${b.url}/metrics`)).text();
+    const m = await (await fetch(`${b.url}/metrics`, { headers: { authorization: 'Bearer secret-client-key' } })).text(); // /metrics needs a client key when keys are configured
     expect(m).toMatch(/^llm_router_store_up 1$/m);
   });
 

@@ -240,10 +240,10 @@ describe('redis store: failure semantics', () => {
 
   it('a bad store config names the field', () => {
     const base = { endpoints: [{ id: 'a', provider: 'p', model: 'm', baseUrl: 'http://127.0.0.1:1/v1' }] };
-    expect(() => parseProxyConfig({ ...base, store: { kind: 'redis', url: 'http://x' } })).toThrow(/config\.store\.url/);
-    expect(() => parseProxyConfig({ ...base, store: { kind: 'redis', url: 'redis://x', sync_interval_ms: -1 } })).toThrow(/config\.store\.syncIntervalMs/);
-    expect(() => parseProxyConfig({ ...base, store: { kind: 'etcd' } })).toThrow(/config\.store/);
-    expect(() => parseProxyConfig({ ...base, store: { kind: 'redis', url: 'redis://h:port-not-a-number' } })).toThrow(/config\.store\.url: a parseable URL/);
+    expect(() => parseProxyConfig({ ...base, store: { kind: 'redis', url: 'http://x' } })).toThrow(/store\.url/);
+    expect(() => parseProxyConfig({ ...base, store: { kind: 'redis', url: 'redis://x', sync_interval_ms: -1 } })).toThrow(/store\.sync_interval_ms/);
+    expect(() => parseProxyConfig({ ...base, store: { kind: 'etcd' } })).toThrow(/store/);
+    expect(() => parseProxyConfig({ ...base, store: { kind: 'redis', url: 'redis://h:port-not-a-number' } })).toThrow(/store\.url: a parseable URL/);
     const ok = parseProxyConfig({ ...base, store: { kind: 'redis', url: 'redis://127.0.0.1:6379', key_prefix: 'x' } });
     expect(ok.store).toMatchObject({ kind: 'redis', keyPrefix: 'x', syncIntervalMs: 100, required: false, localShare: 1 });
   });
