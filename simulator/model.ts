@@ -289,8 +289,8 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
         case 'hang':
           return mk('hang', 0, Infinity, Infinity, inTok, 0, false, 0);
         case 'stream_cut': {
-          // Cut after k in [0, out-1] tokens; a non-streamed body cut mid-way is a reset.
-          const k = Math.floor(draw(key, D_CUT) * out);
+          // Cut after k in [0, out-1] tokens (k = 0 with streamFaultAt: start); a non-streamed body cut mid-way is a reset.
+          const k = faultAtStart ? 0 : Math.floor(draw(key, D_CUT) * out);
           const at = ttft + k * perToken;
           if (!req.stream) return mk('reset', 0, at, at, inTok, 0, false, 0);
           return k > 0

@@ -155,9 +155,9 @@ export const profileSchema = z
         /** Retry-After sent with a modelled 429 (not an RPM/TPM 429, which computes its own). */
         retryAfterMs: nonNeg.default(1000),
         /**
-         * Where a stream's malformed_event or stall strikes: `anywhere` (after a uniform number
-         * of tokens, possibly none) or `start` (before the first token: the response head came,
-         * then a broken event or silence; a router can still fail over).
+         * Where a stream's stream_cut, malformed_event or stall strikes: `anywhere` (after a
+         * uniform number of tokens, possibly none) or `start` (before the first token: the
+         * response head came, then the end, a broken event or silence; a router can still fail over).
          */
         streamFaultAt: z.enum(['anywhere', 'start']).default('anywhere'),
       })

@@ -39,4 +39,13 @@ describe('provider-faults scenario (sim)', () => {
     expect(rr.providerShare['broken-streams']).toBeGreaterThan(0.05);
     expect(rr.attemptsPerRequest).toBeGreaterThan(1);
   }, 60_000);
+
+  it('our six strategies stay at 0 errors over the default 10 paired seeds (21..30)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'provider-faults-seeds-'));
+    const ours = ['round-robin', 'weighted', 'adaptive', 'cost', 'classifier', 'latency'];
+    for (let seed = 21; seed <= 30; seed++) {
+      const run = await runScenario({ scenario: 'provider-faults', mode: 'sim', seed, strategies: ours, out, noReport: true });
+      for (const s of run.results.strategies) expect(s.summary.errors, `${s.strategy}, seed ${seed}`).toBe(0);
+    }
+  }, 90_000);
 });
