@@ -4,9 +4,9 @@
  * Upstream: a stub on 127.0.0.1 in this process. Bounded: every wait has a deadline.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -62,10 +62,18 @@ describe('access log rotation (SIGUSR2)', () => {
     await chat('before-2');
     // Rotate: move the file (lines may still be queued: they follow the old file), then signal.
     renameSync(log, `${log}.1`);
+    // The new file appears once the proxy reopened: watch its folder (another process's I/O; at most 5 s).
+    const reopened = new Promise<boolean>((resolve) => {
+      const w = watch(dirname(log), () => {
+        if (!existsSync(log)) return;
+        w.close();
+        clearTimeout(t);
+        resolve(true);
+      });
+      const t = setTimeout(() => (w.close(), resolve(existsSync(log))), 5_000);
+    });
     child.kill('SIGUSR2');
-    // The new file appears once the proxy reopened (another process's I/O: a bounded wait, 5 s).
-    for (let i = 0; i < 50 && !existsSync(log); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(existsSync(log)).toBe(true);
+    expect(await reopened).toBe(true);
     await chat('after-1');
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

@@ -18,6 +18,8 @@ const chunk = (content: string): string =>
 const TRUNCATED = 'data: {"id":"c","choices":[{"delta":{"content":\n\n';
 
 let stub: StubUpstream;
+/** Sends the rest of the 'bad-later' stream: called by the test once the client has the first chunk. */
+let sendRest: (() => void) | undefined;
 let proxy: RunningProxy;
 let pool: Pool;
 
@@ -26,8 +28,8 @@ function behave(model: string, res: ServerResponse): void {
   if (model === 'bad-first') return void res.end(TRUNCATED + 'data: [DONE]\n\n');
   if (model === 'bad-later') {
     res.write(chunk('first '));
-    // The broken event in a later socket write, after the first chunk went to the client.
-    setTimeout(() => res.end(chunk('second ') + TRUNCATED + 'data: [DONE]\n\n'), 20);
+    // The broken event in a later socket write, once the first chunk reached the client.
+    sendRest = () => res.end(chunk('second ') + TRUNCATED + 'data: [DONE]\n\n');
     return;
   }
   if (model === 'stall') return void res.write(chunk('first ')); // then nothing, until the router gives up
@@ -59,14 +61,20 @@ afterAll(async () => {
   await stub.close();
 });
 
-async function stream(model: string) {
+/** A streamed request's whole body; `onFirst` runs once the client has received its first bytes. */
+async function stream(model: string, onFirst?: () => void) {
   const r = await pool.request({
     method: 'POST',
     path: '/v1/chat/completions',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
   });
-  return { status: r.statusCode, headers: r.headers, text: await r.body.text() };
+  let text = '';
+  for await (const part of r.body) {
+    if (text === '') onFirst?.();
+    text += (part as Buffer).toString('utf8');
+  }
+  return { status: r.statusCode, headers: r.headers, text };
 }
 
 /** Every event the client got must parse (or be [DONE]): what the openai SDK needs. */
@@ -89,7 +97,7 @@ describe('malformed SSE events from a provider', () => {
   });
 
   it('after the first byte: the good events, then an SSE error event, no [DONE]; counted as a stream error', async () => {
-    const r = await stream('later');
+    const r = await stream('later', () => sendRest!());
     expect(r.status).toBe(200);
     const evs = events(r.text); // throws if the client got the broken event
     expect(r.text).toContain('"content":"first "');
