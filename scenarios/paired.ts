@@ -1,5 +1,6 @@
 import type { Interval, ResultsFile } from '../reports/contract.js';
-import { metricOf, tInterval } from './confidence.js';
+import { CONFIDENCE, metricOf } from './confidence.js';
+import { isSignificant, pairedAdvantage } from './verdict.js';
 import { runSeeds, type RunSeedsOptions } from './multi-seed.js';
 
 /**
@@ -7,8 +8,8 @@ import { runSeeds, type RunSeedsOptions } from './multi-seed.js';
  * seed sees the identical workload and provider draws, so the per-seed difference
  *   d_s = metric(target, seed s) − metric(baseline, seed s)
  * removes the seed-to-seed variation both share; the verdict is read from the Student-t
- * 95% interval of the d_s (confidence.ts tInterval):
- *   hi < 0 → "lower",  lo > 0 → "higher",  else "no significant difference".
+ * 95% interval of the d_s with the same rule as the scenario verdicts (verdict.ts
+ * pairedAdvantage, isSignificant): "lower", "higher" or "no significant difference".
  * Each per-seed run is exactly what `--seeds` runs for that seed (multi-seed.ts).
  */
 
@@ -34,9 +35,8 @@ export interface PairedReport {
 }
 
 export function verdictOf(diff: Interval): Verdict {
-  if (diff.n >= 2 && diff.hi < 0) return 'lower';
-  if (diff.n >= 2 && diff.lo > 0) return 'higher';
-  return 'no significant difference';
+  if (!isSignificant(diff, CONFIDENCE)) return 'no significant difference';
+  return diff.mean < 0 ? 'lower' : 'higher';
 }
 
 /** Rows of paired differences from per-seed results already run. */
@@ -50,9 +50,11 @@ export function pairedRows(perSeed: readonly ResultsFile[], target: string, base
   const rows: PairedRow[] = [];
   for (const metric of metrics)
     for (const baseline of baselines) {
-      const d = perSeed.map((r) => value(r, target, metric) - value(r, baseline, metric));
-      const base = perSeed.reduce((s, r) => s + value(r, baseline, metric), 0) / perSeed.length;
-      const diff = tInterval(d);
+      const targetValues = perSeed.map((r) => value(r, target, metric));
+      const baseValues = perSeed.map((r) => value(r, baseline, metric));
+      const base = baseValues.reduce((s, v) => s + v, 0) / baseValues.length;
+      // target − baseline: the advantage of the target where higher is better.
+      const diff = pairedAdvantage(targetValues, baseValues, 'higher', CONFIDENCE);
       rows.push({ metric, baseline, diff, relative: base !== 0 ? diff.mean / base : NaN, verdict: verdictOf(diff) });
     }
   return rows;

@@ -39,6 +39,11 @@ function signTest(adv: Interval, level: number): boolean {
   return adv.mean !== 0 && 2 * 0.5 ** adv.n <= 1 - level;
 }
 
+/** Whether a paired advantage at `level` excludes no difference (the rule in the header; also scenarios/paired.ts). */
+export function isSignificant(adv: Interval, level: number): boolean {
+  return adv.n >= 2 && (adv.lo === adv.hi ? signTest(adv, level) : adv.lo > 0 || adv.hi < 0);
+}
+
 /** Per-pair level for a family of m comparisons at family-wise `level` (Bonferroni). */
 export function bonferroniLevel(m: number, level = CONFIDENCE): number {
   return m <= 1 ? level : 1 - (1 - level) / m;
@@ -65,7 +70,7 @@ export function metricVerdict(metric: string, names: readonly string[], runs: re
       const xb = values[names.indexOf(b)]!;
       const adv = pairedAdvantage(xa, xb, spec.better, pairLevel);
       const both = xb.filter((y, n) => y !== undefined && xa[n] !== undefined) as number[];
-      const significant = adv.n >= 2 && (adv.lo === adv.hi ? signTest(adv, pairLevel) : adv.lo > 0 || adv.hi < 0);
+      const significant = isSignificant(adv, pairLevel);
       // Ranked by the mean over each one's own seeds; the paired mean decides who is "a".
       pairs.push(adv.mean >= 0 ? { a, b, advantage: adv, baseMean: mean(both), significant } : {
         a: b,
