@@ -32,6 +32,9 @@ import type { BlockLru } from '../router/strategies/prefix-blocks.js';
  *   ttft = (shift + ttftMedian · e^(σ·z1)) · slow + wait     (shift = ttft.shiftMs, default 0)
  *   perToken = 1000 / tps · e^(jitter·z2) · slow
  *   total = ttft + out · perToken
+ * With `ttft.mixture` / `throughput.mixture` a request first draws a component j by weight
+ * (its own draw index), then ttft uses (medianⱼ, σⱼ) and perToken (1000/tpsⱼ, jitterⱼ) with
+ * the same z1 / z2; a profile without them draws nothing more.
  *
  * Prompt cache (profile.cache, prompt-cache.ts): a request with a prefix has its cached
  * share of prefill skipped, ttft = ttftMedian · e^(σ·z1) · slow · (1 − prefillShare ·
@@ -52,6 +55,9 @@ const D_N1 = 2;
 const D_N2 = 3;
 const D_QUALITY = 4;
 const D_CUT = 5;
+/** Component of a ttft / throughput mixture (profile `ttft.mixture`, `throughput.mixture`). */
+const D_TTFT_MIX = 16;
+const D_TPS_MIX = 17;
 
 const LIMIT_WINDOW_S = 60;
 
@@ -198,6 +204,8 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
   const ttftShift = profile.ttft.shiftMs ?? 0;
   const msPerToken = 1000 / profile.throughput.tokensPerSecond;
   const jitter = profile.throughput.jitter;
+  const ttftMix = mixtureTable(profile.ttft.mixture?.map((m) => [m.weight, m.medianMs, m.sigma]));
+  const tpsMix = mixtureTable(profile.throughput.mixture?.map((m) => [m.weight, 1000 / m.tokensPerSecond, m.jitter]));
   const qualities = new Map<string, number>(Object.entries(profile.quality));
   const general = profile.quality.general;
   const quality = (cls: string): number => qualities.get(cls) ?? general;
@@ -263,9 +271,11 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
     const queued = load >= c ? load - c + 1 : 0;
     const wait = queued > 0 ? (queued * (ttftMedian + out * msPerToken)) / c : 0;
     const use = cacheUse(cacheCfg, state, req, nowMs);
-    const ttft0 = (ttftShift + ttftMedian * Math.exp(sigma * z1)) * slow;
+    const tm = ttftMix === null ? null : pickComponent(ttftMix, draw(key, D_TTFT_MIX));
+    const ttft0 = (ttftShift + (tm === null ? ttftMedian * Math.exp(sigma * z1) : tm[0] * Math.exp(tm[1] * z1))) * slow;
     const ttft = (use === undefined ? ttft0 : ttft0 * use.ttftFactor) + wait;
-    const perToken = msPerToken * Math.exp(jitter * z2) * slow;
+    const pm = tpsMix === null ? null : pickComponent(tpsMix, draw(key, D_TPS_MIX));
+    const perToken = (pm === null ? msPerToken * Math.exp(jitter * z2) : pm[0] * Math.exp(pm[1] * z2)) * slow;
 
     // Failure: base or bad-state rate, combined with any error burst: 1 − (1−p)(1−b).
     let p = chain !== null && chain.isBad(nowMs) ? badRate : baseRate;
@@ -364,4 +374,20 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
     isBad: (nowMs) => (chain !== null ? chain.isBad(nowMs) : false),
     quality,
   };
+}
+
+/** A mixture as cumulative weights (normalised) with each component's (scale, log-sd); null for none. */
+type MixtureTable = { cum: number[]; comp: Array<[number, number]> } | null;
+
+function mixtureTable(rows: Array<[number, number, number]> | undefined): MixtureTable {
+  if (rows === undefined) return null;
+  const total = rows.reduce((s, r) => s + r[0], 0);
+  let acc = 0;
+  return { cum: rows.map((r) => (acc += r[0] / total)), comp: rows.map((r) => [r[1], r[2]]) };
+}
+
+/** The component a uniform u in [0, 1) falls in. */
+function pickComponent(t: NonNullable<MixtureTable>, u: number): [number, number] {
+  for (let i = 0; i < t.cum.length - 1; i++) if (u < t.cum[i]!) return t.comp[i]!;
+  return t.comp[t.comp.length - 1]!;
 }

@@ -132,9 +132,24 @@ export const profileSchema = z
      * `shiftMs` (a floor under every TTFT: a shifted lognormal, as calibrated profiles fit
      * real APIs; absent = 0).
      */
-    ttft: z.strictObject({ medianMs: pos, sigma: nonNeg, shiftMs: nonNeg.optional() }),
+    ttft: z.strictObject({
+      medianMs: pos,
+      sigma: nonNeg,
+      shiftMs: nonNeg.optional(),
+      /**
+       * A lognormal mixture instead of one lognormal (calibrated from bimodal data: cold and
+       * warm starts, queued requests): each request draws a component by weight, then its
+       * lognormal. medianMs stays the overall median (used for queue waits).
+       */
+      mixture: z.array(z.strictObject({ weight: pos, medianMs: pos, sigma: nonNeg })).min(2).max(8).optional(),
+    }),
     /** Decode speed at zero load; per-request speed is lognormal with log-sd `jitter`. */
-    throughput: z.strictObject({ tokensPerSecond: pos, jitter: nonNeg.default(0.1) }),
+    throughput: z.strictObject({
+      tokensPerSecond: pos,
+      jitter: nonNeg.default(0.1),
+      /** A mixture of decode speeds (per request: a component by weight, then its lognormal). */
+      mixture: z.array(z.strictObject({ weight: pos, tokensPerSecond: pos, jitter: nonNeg })).min(2).max(8).optional(),
+    }),
     /** Length of a full answer when the request does not say (real server / msw): lognormal. */
     answerTokens: z
       .strictObject({ median: pos, sigma: nonNeg, max: posInt.default(4096) })

@@ -25,6 +25,8 @@ export interface CalibrateOptions {
   seed: number;
   /** Allow a shifted (floored) lognormal TTFT (default true; --no-shift). */
   shift?: boolean;
+  /** Largest lognormal mixture tried for TTFT and decode speed, chosen by BIC (default 3; 1 = none; --max-components). */
+  maxComponents?: number;
   /** Column map for `csv` (read-table.ts). */
   map?: Partial<Record<TableField, string>>;
 }

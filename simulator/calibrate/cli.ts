@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { calibrate, FORMATS, type CalibrateOptions, type CalibrateResult, type Format } from './calibrate.js';
+import { MAX_COMPONENTS } from './fit-profile.js';
 import { CalibrateError } from './observations.js';
 import { parseColumnMap } from './read-table.js';
 import { writeCalibrationReport } from './report.js';
@@ -20,7 +21,7 @@ import { fitLines, profileYaml, scenarioYaml, workloadLines, workloadYaml } from
  */
 
 export const CALIBRATE_USAGE = `usage: npm run calibrate -- <files…> --out <dir> [--format ${FORMATS.join('|')}] [--holdout 0.5]
-         [--map field=column,...] [--seed N] [--profiles DIR] [--no-shift] [--no-report] [--quiet]`;
+         [--map field=column,...] [--seed N] [--profiles DIR] [--no-shift] [--max-components K] [--no-report] [--quiet]`;
 
 export interface CalibrateArgs extends CalibrateOptions {
   files: string[];
@@ -40,6 +41,7 @@ const OPTIONS = {
   profiles: { type: 'string' },
   'no-report': { type: 'boolean' },
   'no-shift': { type: 'boolean' },
+  'max-components': { type: 'string' },
   quiet: { type: 'boolean' },
 } as const;
 
@@ -59,6 +61,9 @@ export function parseCalibrateArgs(argv: readonly string[]): CalibrateArgs {
   if (!(holdout >= 0 && holdout < 1) || v.holdout?.trim() === '') throw new CalibrateError(`--holdout: expected a share in [0, 1), got "${v.holdout}"`);
   const seed = v.seed === undefined ? 1 : Number(v.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new CalibrateError(`--seed: expected a non-negative integer, got "${v.seed}"`);
+  const maxComponents = v['max-components'] === undefined ? MAX_COMPONENTS : Number(v['max-components']);
+  if (!Number.isInteger(maxComponents) || maxComponents < 1 || maxComponents > 8)
+    throw new CalibrateError(`--max-components: expected an integer in 1..8, got "${v['max-components']}"`);
   return {
     files: parsed.positionals,
     out: v.out,
@@ -69,6 +74,7 @@ export function parseCalibrateArgs(argv: readonly string[]): CalibrateArgs {
     map: parseColumnMap(v.map),
     report: !v['no-report'],
     shift: !v['no-shift'],
+    maxComponents,
     quiet: v.quiet === true,
   };
 }

@@ -2,17 +2,20 @@ import { FAILURE_KINDS, type FailureKind, type ProviderProfileInput } from '../p
 import { fitBursty, type BurstyFit } from './fit-bursty.js';
 import { fitLoad, type LoadFit } from './fit-load.js';
 import { CalibrateError, type Observation } from './observations.js';
+import { modelCdf, modelQuantile, selectLognormal, type LognormalModel } from './mixture.js';
 import { fitLognormal, fitShiftedLognormal, ksCritical, ksOneSample, lognormalCdf, median, wilson, type Interval } from './stats.js';
 
 /**
  * Fits one provider profile (simulator/profile.ts) to the observations of one endpoint:
  *
- *   ttft        lognormal, maximum likelihood, on successful streamed observations; a
- *               shifted lognormal (a floor, ttft.shiftMs) when the likelihood-ratio test
- *               says the floor fits significantly better (stats.ts fitShiftedLognormal)
+ *   ttft        lognormal, maximum likelihood, on successful streamed observations; or,
+ *               when BIC prefers it (mixture.ts selectLognormal), a shifted lognormal (a
+ *               floor, ttft.shiftMs) or a mixture of up to `maxComponents` lognormals
+ *               fitted by EM (ttft.mixture)
  *   throughput  per-request ms per output token, (e2e − ttft) / outputTokens, lognormal:
  *               tokensPerSecond = 1000 / its median, jitter = its σ (the model draws
- *               perToken = 1000/tps · e^(jitter·z))
+ *               perToken = 1000/tps · e^(jitter·z)); a mixture (throughput.mixture) when
+ *               BIC prefers it, as decode speed often comes in a few discrete speeds
  *   answerTokens lognormal of the output tokens of successes
  *   failures    error rate (Wilson 95% interval), weights by kind, a Gilbert–Elliott
  *               fit where timestamps allow (fit-bursty.ts), Retry-After = median of the
@@ -35,6 +38,8 @@ export interface DistFit {
   readonly sigma: number;
   /** The floor of a shifted lognormal (0: plain). */
   readonly shift: number;
+  /** The model chosen by BIC (one lognormal, shifted, or a mixture); absent for plain fits. */
+  readonly model?: LognormalModel;
   readonly ks: number;
   readonly critical: number;
   /** The data, for QQ/ECDF plots. */
@@ -62,6 +67,26 @@ export interface ProfileFit {
 
 const sig = (x: number, d = 4): number => (Number.isFinite(x) ? Number(x.toPrecision(d)) : x);
 
+/** Default largest mixture size tried for TTFT and decode speed (--max-components). */
+export const MAX_COMPONENTS = 3;
+
+/** A fit chosen by BIC among lognormal, shifted lognormal and mixtures (mixture.ts). */
+function selected(name: DistFit['name'], xs: number[], opts: { shift?: boolean; maxComponents?: number }): DistFit {
+  const m = selectLognormal(xs, { shift: opts.shift !== false, maxComponents: opts.maxComponents ?? MAX_COMPONENTS });
+  if (m.kind !== 'mixture') return dist(name, xs, m.kind === 'shifted');
+  return {
+    name,
+    n: m.n,
+    median: modelQuantile(m, 0.5),
+    sigma: fitLognormal(xs).sigma,
+    shift: 0,
+    model: m,
+    ks: ksOneSample(xs, (x) => modelCdf(m, x)),
+    critical: ksCritical(m.n),
+    sample: xs,
+  };
+}
+
 function dist(name: DistFit['name'], xs: number[], shifted = false): DistFit {
   const f = shifted ? fitShiftedLognormal(xs) : { ...fitLognormal(xs), shift: 0 };
   return {
@@ -82,7 +107,7 @@ export function profileId(group: string): string {
 }
 
 /** `shift: false` fits a plain lognormal TTFT (no floor), e.g. when the truth is known to have none. */
-export function fitProfile(group: string, obs: readonly Observation[], where: string, opts: { shift?: boolean } = {}): ProfileFit {
+export function fitProfile(group: string, obs: readonly Observation[], where: string, opts: { shift?: boolean; maxComponents?: number } = {}): ProfileFit {
   const warnings: string[] = [];
   const oks = obs.filter((o) => o.ok);
   if (oks.length === 0) throw new CalibrateError(`${where}: ${group}: no successful request (${obs.length} failures): nothing to fit latencies to`);
@@ -101,7 +126,8 @@ export function fitProfile(group: string, obs: readonly Observation[], where: st
   for (const o of obs) if (o.ok && o.ttftMs !== null && o.ttftMs > 0 && o.load != null) withLoad.push([o.ttftMs, o.load]);
   const load = withLoad.length >= MIN_SAMPLES ? fitLoad(withLoad.map((x) => x[0]), withLoad.map((x) => x[1])) : null;
 
-  const ttft = dist('ttft_ms', ttfts, opts.shift !== false);
+  // With load dependence the TTFT stays one lognormal (its zero-load median and σ).
+  const ttft = load?.significant ? dist('ttft_ms', ttfts, opts.shift !== false) : selected('ttft_ms', ttfts, opts);
   warnSmall('TTFT', ttft.n);
   const ttftMedian = load?.significant ? load.medianMs! : ttft.median;
   const ttftSigma = load?.significant ? load.sigma! : ttft.sigma;
@@ -109,13 +135,15 @@ export function fitProfile(group: string, obs: readonly Observation[], where: st
   const perToken = oks
     .filter((o) => o.ttftMs !== null && o.e2eMs !== null && o.outputTokens !== null && o.outputTokens >= 1 && o.e2eMs > o.ttftMs)
     .map((o) => (o.e2eMs! - o.ttftMs!) / o.outputTokens!);
-  let throughput: { tokensPerSecond: number; jitter: number };
+  let throughput: { tokensPerSecond: number; jitter: number; mixture?: Array<{ weight: number; tokensPerSecond: number; jitter: number }> };
   const dists: DistFit[] = [ttft];
   if (perToken.length >= MIN_SAMPLES) {
-    const d = dist('ms_per_token', perToken);
+    const d = selected('ms_per_token', perToken, { shift: false, maxComponents: opts.maxComponents });
     dists.push(d);
     warnSmall('ms per token', d.n);
     throughput = { tokensPerSecond: sig(1000 / d.median), jitter: sig(d.sigma) };
+    if (d.model !== undefined)
+      throughput = { ...throughput, mixture: d.model.components.map((c) => ({ weight: sig(c.weight), tokensPerSecond: sig(1000 / Math.exp(c.mu)), jitter: sig(c.sigma) })) };
   } else {
     warnings.push(`${group}: ${perToken.length} requests with TTFT, end-to-end latency and output tokens (< ${MIN_SAMPLES}): decode speed not fitted, set to 1000 tokens/s`);
     throughput = { tokensPerSecond: 1000, jitter: 0 };
@@ -144,7 +172,12 @@ export function fitProfile(group: string, obs: readonly Observation[], where: st
     model: 'chat',
     provider: profileId(group).split(/[/_]/)[0],
     description: `calibrated from ${where}`,
-    ttft: load?.significant || ttft.shift === 0 ? { medianMs: sig(ttftMedian), sigma: sig(ttftSigma) } : { medianMs: sig(ttftMedian), sigma: sig(ttftSigma), shiftMs: sig(ttft.shift) },
+    ttft:
+      ttft.model !== undefined
+        ? { medianMs: sig(ttftMedian), sigma: sig(ttftSigma), mixture: ttft.model.components.map((c) => ({ weight: sig(c.weight), medianMs: sig(Math.exp(c.mu)), sigma: sig(c.sigma) })) }
+        : load?.significant || ttft.shift === 0
+          ? { medianMs: sig(ttftMedian), sigma: sig(ttftSigma) }
+          : { medianMs: sig(ttftMedian), sigma: sig(ttftSigma), shiftMs: sig(ttft.shift) },
     throughput,
     answerTokens,
     capacity: load?.significant

@@ -4,6 +4,7 @@ import { top, type ChartSpec, type Json } from '../../reports/specs-common.js';
 import { escapeHtml } from '../../reports/table.js';
 import type { ProfileFit } from './fit-profile.js';
 import type { HoldoutResult } from './holdout.js';
+import { modelCdf, modelQuantile } from './mixture.js';
 import { lognormalCdf, lognormalQuantile } from './stats.js';
 
 /**
@@ -45,7 +46,7 @@ export function qqChart(entries: readonly ReportEntry[]): ChartSpec {
     const s = [...d.sample].sort((a, b) => a - b);
     const step = Math.max(1, Math.floor(s.length / MAX_POINTS));
     for (let i = 0; i < s.length; i += step)
-      values.push({ group: fit.group, fitted: d.shift + lognormalQuantile((i + 0.5) / s.length, mu, d.sigma), data: s[i] });
+      values.push({ group: fit.group, fitted: d.model ? modelQuantile(d.model, (i + 0.5) / s.length) : d.shift + lognormalQuantile((i + 0.5) / s.length, mu, d.sigma), data: s[i] });
   }
   const x = { field: 'fitted', type: 'quantitative', title: 'fitted lognormal quantile (ms)', scale: { zero: false } };
   return {
@@ -103,7 +104,7 @@ export function ttftEcdfChart(entries: readonly ReportEntry[]): ChartSpec {
     const hi = s[s.length - 1]!;
     for (let i = 0; i <= 60; i++) {
       const x = lo * (hi / lo) ** (i / 60);
-      values.push({ group: fit.group, series: 'fitted lognormal', x, p: lognormalCdf(x - d.shift, mu, d.sigma) });
+      values.push({ group: fit.group, series: 'fitted lognormal', x, p: d.model ? modelCdf(d.model, x) : lognormalCdf(x - d.shift, mu, d.sigma) });
     }
   }
   return ecdfSpec('ttft-ecdf', 'TTFT: data vs fitted lognormal', 'empirical CDF of the fitted part and the fitted CDF', 'TTFT (ms, log scale)', values);

@@ -20,8 +20,12 @@ export function ksText(c: KsCheck): string {
 export function fitLines(fit: ProfileFit, holdout: HoldoutResult | null): string[] {
   const p = fit.profile;
   const out = [`${fit.group}:`];
-  for (const d of fit.dists)
-    out.push(`  ${d.name.padEnd(13)} ${d.shift > 0 ? `${g4(d.shift)} ms + ` : ''}lognormal median ${g4(d.median)} sigma ${g4(d.sigma)}  n=${d.n}  KS ${f3(d.ks)} (5% critical ${f3(d.critical)}) ${d.ks <= d.critical ? 'ok' : 'REJECTED'}`);
+  for (const d of fit.dists) {
+    const form = d.model
+      ? `mixture of ${d.model.components.length} lognormals (BIC): ${d.model.components.map((c) => `${g4(c.weight)}×(median ${g4(Math.exp(c.mu))} σ ${g4(c.sigma)})`).join(' + ')}`
+      : `${d.shift > 0 ? `${g4(d.shift)} ms + ` : ''}lognormal median ${g4(d.median)} sigma ${g4(d.sigma)}`;
+    out.push(`  ${d.name.padEnd(13)} ${form}  n=${d.n}  KS ${f3(d.ks)} (5% critical ${f3(d.critical)}) ${d.ks <= d.critical ? 'ok' : 'REJECTED'}`);
+  }
   const e = fit.errors;
   const kinds = Object.entries(e.byKind)
     .map(([k, v]) => `${k} ${v}`)
@@ -40,7 +44,10 @@ export function fitLines(fit: ProfileFit, holdout: HoldoutResult | null): string
         ? `  load          TTFT grows with concurrency (Spearman ${f3(fit.load.spearman)}, n=${fit.load.n}): zero-load median ${g4(fit.load.medianMs!)} ms, slowdown ${g4(fit.load.slowdown)} at ${fit.load.maxConcurrent} in flight`
         : `  load          no significant dependence on concurrency (Spearman ${f3(fit.load.spearman)}, n=${fit.load.n}, max ${fit.load.maxLoad} in flight)`,
   );
-  out.push(`  profile       ttft ${p.ttft.shiftMs ? `${g4(p.ttft.shiftMs)} + ` : ''}${g4(p.ttft.medianMs)} ms σ ${g4(p.ttft.sigma)}, ${g4(p.throughput.tokensPerSecond)} tokens/s, error rate ${pct(p.failures.baseErrorRate)}`);
+  const mix = (m: unknown[] | undefined): string => (m ? ` (mixture of ${m.length})` : '');
+  out.push(
+    `  profile       ttft ${p.ttft.shiftMs ? `${g4(p.ttft.shiftMs)} + ` : ''}${g4(p.ttft.medianMs)} ms σ ${g4(p.ttft.sigma)}${mix(p.ttft.mixture)}, ${g4(p.throughput.tokensPerSecond)} tokens/s${mix(p.throughput.mixture)}, error rate ${pct(p.failures.baseErrorRate)}`,
+  );
   if (holdout) {
     out.push(`  holdout       fitted on ${holdout.train}, checked on ${holdout.test} held-out observations:`);
     if (holdout.ttft) out.push(`    ttft        ${ksText(holdout.ttft)}`);

@@ -1,0 +1,111 @@
+/** Lognormal mixtures: the EM fit, the BIC choice, and the profile model sampling them (fixed seeds, stated tolerances). */
+import { describe, expect, it } from 'vitest';
+import { seededRandom, type Random } from '../router/core/random.js';
+import { fitLognormalMixture, modelCdf, modelQuantile, selectLognormal } from '../simulator/calibrate/mixture.js';
+import { ksCritical, ksOneSample } from '../simulator/calibrate/stats.js';
+import { createProviderModel } from '../simulator/model.js';
+import { parseProfile } from '../simulator/profile.js';
+import type { SimRequest } from '../simulator/types.js';
+import { baseProfile, noFail } from './sim-profile-fixtures.js';
+
+function normal(r: Random): number {
+  return Math.sqrt(-2 * Math.log(1 - r.next())) * Math.cos(2 * Math.PI * r.next());
+}
+
+/** n draws of w·LN(ln m1, s1) + (1 − w)·LN(ln m2, s2). */
+function twoModes(seed: number, n: number, w: number, m1: number, s1: number, m2: number, s2: number): number[] {
+  const r = seededRandom(seed);
+  return Array.from({ length: n }, () => (r.next() < w ? m1 * Math.exp(s1 * normal(r)) : m2 * Math.exp(s2 * normal(r))));
+}
+
+const req = (id: number, outputTokens = 100): SimRequest => ({ id, arrivalMs: 0, promptClass: 'general', prompt: '', inputTokens: 10, outputTokens, stream: true, sessionKey: '' });
+
+describe('lognormal mixture (EM + BIC)', () => {
+  it('recovers two known components from 2,000 seeded draws: weights within 0.03, medians within 5%, sigmas within 10%', () => {
+    const xs = twoModes(21, 2000, 0.3, 1000, 0.1, 5000, 0.3);
+    const m = selectLognormal(xs, { maxComponents: 3, shift: true });
+    expect(m.kind).toBe('mixture');
+    expect(m.components).toHaveLength(2);
+    const [a, b] = m.components;
+    expect(Math.abs(a!.weight - 0.3)).toBeLessThan(0.03);
+    expect(Math.abs(Math.exp(a!.mu) / 1000 - 1)).toBeLessThan(0.05);
+    expect(Math.abs(a!.sigma / 0.1 - 1)).toBeLessThan(0.1);
+    expect(Math.abs(Math.exp(b!.mu) / 5000 - 1)).toBeLessThan(0.05);
+    expect(Math.abs(b!.sigma / 0.3 - 1)).toBeLessThan(0.1);
+    // The mixture passes KS against its own sample; the single lognormal does not.
+    expect(ksOneSample(xs, (x) => modelCdf(m, x))).toBeLessThan(ksCritical(xs.length));
+    const one = fitLognormalMixture(xs, 1)!;
+    expect(ksOneSample(xs, (x) => modelCdf(one, x))).toBeGreaterThan(ksCritical(xs.length));
+    expect(m.bic).toBeLessThan(one.bic);
+  });
+
+  it('BIC keeps one component on unimodal lognormal data (5 seeds of 300 draws each)', () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const r = seededRandom(100 + seed);
+      const xs = Array.from({ length: 300 }, () => 400 * Math.exp(0.5 * normal(r)));
+      const m = selectLognormal(xs, { maxComponents: 3, shift: false });
+      expect(m.kind, `seed ${seed}`).toBe('lognormal');
+      expect(m.components).toHaveLength(1);
+      expect(Math.abs(Math.exp(m.components[0]!.mu) / 400 - 1)).toBeLessThan(0.1);
+    }
+  });
+
+  it('refuses components too small to estimate, and maxComponents 1 means no mixture', () => {
+    expect(fitLognormalMixture([1, 2, 3, 4, 5], 2)).toBeNull();
+    const xs = twoModes(22, 500, 0.5, 100, 0.1, 1000, 0.1);
+    expect(selectLognormal(xs, { maxComponents: 1, shift: false }).kind).toBe('lognormal');
+  });
+
+  it('quantile inverts the CDF', () => {
+    const m = selectLognormal(twoModes(23, 1000, 0.4, 300, 0.2, 900, 0.15), { maxComponents: 2, shift: false });
+    for (const p of [0.01, 0.25, 0.4, 0.5, 0.9, 0.999]) expect(modelCdf(m, modelQuantile(m, p))).toBeCloseTo(p, 6);
+  });
+});
+
+describe('profile model with mixtures', () => {
+  const profile = parseProfile(
+    baseProfile({
+      ...noFail,
+      capacity: { maxConcurrent: 1000, queue: 0, slowdown: 0 },
+      ttft: { medianMs: 500, sigma: 1, mixture: [{ weight: 1, medianMs: 100, sigma: 0.05 }, { weight: 3, medianMs: 2000, sigma: 0.05 }] },
+      throughput: { tokensPerSecond: 50, jitter: 0, mixture: [{ weight: 1, tokensPerSecond: 100, jitter: 0 }, { weight: 1, tokensPerSecond: 25, jitter: 0 }] },
+    }),
+    'mixture profile',
+  );
+
+  it('draws each TTFT component with its weight (1:3, within 3 binomial sd over 4,000 requests) and decode speeds from theirs', () => {
+    const m = createProviderModel(profile, 7);
+    const n = 4000;
+    let low = 0;
+    let fast = 0;
+    for (let id = 0; id < n; id++) {
+      const o = m.outcome(req(id), 0, 0);
+      expect(o.kind).toBe('ok');
+      const ttft = o.ttftMs;
+      expect(ttft < 200 || ttft > 1000).toBe(true); // never between the modes (σ = 0.05)
+      if (ttft < 200) low++;
+      const perToken = (o.totalMs - o.ttftMs) / 100;
+      expect([10, 40].some((v) => Math.abs(perToken - v) < 1e-9)).toBe(true);
+      if (perToken < 20) fast++;
+    }
+    const sd = (p: number): number => 3 * Math.sqrt(p * (1 - p) * n);
+    expect(Math.abs(low - 0.25 * n)).toBeLessThan(sd(0.25));
+    expect(Math.abs(fast - 0.5 * n)).toBeLessThan(sd(0.5));
+  });
+
+  it('is deterministic: same seed, same request → same outcome; another seed differs', () => {
+    const a = createProviderModel(profile, 7);
+    const b = createProviderModel(profile, 7);
+    const c = createProviderModel(profile, 8);
+    const xs = Array.from({ length: 50 }, (_, id) => a.outcome(req(id), 0, 0));
+    expect(Array.from({ length: 50 }, (_, id) => b.outcome(req(id), 0, 0))).toEqual(xs);
+    expect(Array.from({ length: 50 }, (_, id) => c.outcome(req(id), 0, 0))).not.toEqual(xs);
+  });
+
+  it('the schema rejects a one-component mixture and non-positive weights, naming the field', () => {
+    expect(() => parseProfile(baseProfile({ ttft: { medianMs: 1, sigma: 0, mixture: [{ weight: 1, medianMs: 1, sigma: 0 }] } }), 'x.yaml')).toThrow(/x\.yaml: ttft\.mixture/);
+    expect(() =>
+      parseProfile(baseProfile({ throughput: { tokensPerSecond: 1, jitter: 0, mixture: [{ weight: 0, tokensPerSecond: 1, jitter: 0 }, { weight: 1, tokensPerSecond: 2, jitter: 0 }] } }), 'y.yaml'),
+    ).toThrow(/y\.yaml: throughput\.mixture\.0\.weight/);
+  });
+});
