@@ -34,7 +34,8 @@ import type { BlockLru } from '../router/strategies/prefix-blocks.js';
  *   total = ttft + out · perToken
  * With `ttft.mixture` / `throughput.mixture` a request first draws a component j by weight
  * (its own draw index), then ttft uses (medianⱼ, σⱼ) and perToken (1000/tpsⱼ, jitterⱼ) with
- * the same z1 / z2; a profile without them draws nothing more.
+ * the same z1 / z2; a ttft component with its own tokensPerSecond (a joint mixture) sets
+ * perToken = 1000/tpsⱼ · e^(jitterⱼ·(ρⱼ·z1 + √(1−ρⱼ²)·z2)) · slow. A profile without them draws nothing more.
  *
  * Prompt cache (profile.cache, prompt-cache.ts): a request with a prefix has its cached
  * share of prefill skipped, ttft = ttftMedian · e^(σ·z1) · slow · (1 − prefillShare ·
@@ -204,8 +205,8 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
   const ttftShift = profile.ttft.shiftMs ?? 0;
   const msPerToken = 1000 / profile.throughput.tokensPerSecond;
   const jitter = profile.throughput.jitter;
-  const ttftMix = mixtureTable(profile.ttft.mixture?.map((m) => [m.weight, m.medianMs, m.sigma]));
-  const tpsMix = mixtureTable(profile.throughput.mixture?.map((m) => [m.weight, 1000 / m.tokensPerSecond, m.jitter]));
+  const ttftMix = mixtureTable(profile.ttft.mixture?.map((m) => [m.weight, m.medianMs, m.sigma, m.tokensPerSecond ? 1000 / m.tokensPerSecond : NaN, m.jitter ?? 0, m.rho ?? 0]));
+  const tpsMix = mixtureTable(profile.throughput.mixture?.map((m) => [m.weight, 1000 / m.tokensPerSecond, m.jitter, NaN, 0, 0]));
   const qualities = new Map<string, number>(Object.entries(profile.quality));
   const general = profile.quality.general;
   const quality = (cls: string): number => qualities.get(cls) ?? general;
@@ -275,7 +276,12 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
     const ttft0 = (ttftShift + (tm === null ? ttftMedian * Math.exp(sigma * z1) : tm[0] * Math.exp(tm[1] * z1))) * slow;
     const ttft = (use === undefined ? ttft0 : ttft0 * use.ttftFactor) + wait;
     const pm = tpsMix === null ? null : pickComponent(tpsMix, draw(key, D_TPS_MIX));
-    const perToken = (pm === null ? msPerToken * Math.exp(jitter * z2) : pm[0] * Math.exp(pm[1] * z2)) * slow;
+    const perToken =
+      (tm !== null && !Number.isNaN(tm[2])
+        ? tm[2] * Math.exp(tm[3] * (tm[4] * z1 + Math.sqrt(1 - tm[4] * tm[4]) * z2))
+        : pm === null
+          ? msPerToken * Math.exp(jitter * z2)
+          : pm[0] * Math.exp(pm[1] * z2)) * slow;
 
     // Failure: base or bad-state rate, combined with any error burst: 1 − (1−p)(1−b).
     let p = chain !== null && chain.isBad(nowMs) ? badRate : baseRate;
@@ -376,18 +382,20 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
   };
 }
 
-/** A mixture as cumulative weights (normalised) with each component's (scale, log-sd); null for none. */
-type MixtureTable = { cum: number[]; comp: Array<[number, number]> } | null;
+/** A component: (median, log-sd) and, for a joint ttft × decode component, (ms per token, jitter, ρ); ms per token NaN when absent. */
+type Component = [number, number, number, number, number];
+/** A mixture as cumulative weights (normalised) with its components; null for none. */
+type MixtureTable = { cum: number[]; comp: Component[] } | null;
 
-function mixtureTable(rows: Array<[number, number, number]> | undefined): MixtureTable {
+function mixtureTable(rows: Array<[number, ...Component]> | undefined): MixtureTable {
   if (rows === undefined) return null;
   const total = rows.reduce((s, r) => s + r[0], 0);
   let acc = 0;
-  return { cum: rows.map((r) => (acc += r[0] / total)), comp: rows.map((r) => [r[1], r[2]]) };
+  return { cum: rows.map((r) => (acc += r[0] / total)), comp: rows.map((r) => [r[1], r[2], r[3], r[4], r[5]]) };
 }
 
 /** The component a uniform u in [0, 1) falls in. */
-function pickComponent(t: NonNullable<MixtureTable>, u: number): [number, number] {
+function pickComponent(t: NonNullable<MixtureTable>, u: number): Component {
   for (let i = 0; i < t.cum.length - 1; i++) if (u < t.cum[i]!) return t.comp[i]!;
   return t.comp[t.comp.length - 1]!;
 }

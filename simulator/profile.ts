@@ -137,11 +137,27 @@ export const profileSchema = z
       sigma: nonNeg,
       shiftMs: nonNeg.optional(),
       /**
-       * A lognormal mixture instead of one lognormal (calibrated from bimodal data: cold and
+       * A lognormal mixture instead of one lognormal (calibrated from multimodal data: cold and
        * warm starts, queued requests): each request draws a component by weight, then its
-       * lognormal. medianMs stays the overall median (used for queue waits).
+       * lognormal. medianMs stays the overall median (used for queue waits). A component with
+       * `tokensPerSecond` also sets the decode speed of the requests that draw it (lognormal
+       * with log-sd `jitter`, correlated `rho` with the TTFT in log space), in place of
+       * `throughput`: a joint TTFT × decode-speed mixture.
        */
-      mixture: z.array(z.strictObject({ weight: pos, medianMs: pos, sigma: nonNeg })).min(2).max(8).optional(),
+      mixture: z
+        .array(
+          z.strictObject({
+            weight: pos,
+            medianMs: pos,
+            sigma: nonNeg,
+            tokensPerSecond: pos.optional(),
+            jitter: nonNeg.optional(),
+            rho: z.number().min(-1).max(1).optional(),
+          }),
+        )
+        .min(1)
+        .max(8)
+        .optional(),
     }),
     /** Decode speed at zero load; per-request speed is lognormal with log-sd `jitter`. */
     throughput: z.strictObject({

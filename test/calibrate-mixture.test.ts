@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom, type Random } from '../router/core/random.js';
 import { fitLognormalMixture, modelCdf, modelQuantile, selectLognormal } from '../simulator/calibrate/mixture.js';
+import { fitJoint, jointIfBetter } from '../simulator/calibrate/joint.js';
 import { ksCritical, ksOneSample } from '../simulator/calibrate/stats.js';
 import { createProviderModel } from '../simulator/model.js';
 import { parseProfile } from '../simulator/profile.js';
@@ -102,10 +103,79 @@ describe('profile model with mixtures', () => {
     expect(Array.from({ length: 50 }, (_, id) => c.outcome(req(id), 0, 0))).not.toEqual(xs);
   });
 
-  it('the schema rejects a one-component mixture and non-positive weights, naming the field', () => {
-    expect(() => parseProfile(baseProfile({ ttft: { medianMs: 1, sigma: 0, mixture: [{ weight: 1, medianMs: 1, sigma: 0 }] } }), 'x.yaml')).toThrow(/x\.yaml: ttft\.mixture/);
+  it('the schema rejects an empty mixture, |rho| > 1 and non-positive weights, naming the field', () => {
+    expect(() => parseProfile(baseProfile({ ttft: { medianMs: 1, sigma: 0, mixture: [] } }), 'x.yaml')).toThrow(/x\.yaml: ttft\.mixture/);
+    expect(() => parseProfile(baseProfile({ ttft: { medianMs: 1, sigma: 0, mixture: [{ weight: 1, medianMs: 1, sigma: 0, tokensPerSecond: 5, rho: 1.5 }] } }), 'z.yaml')).toThrow(
+      /z\.yaml: ttft\.mixture\.0\.rho/,
+    );
     expect(() =>
       parseProfile(baseProfile({ throughput: { tokensPerSecond: 1, jitter: 0, mixture: [{ weight: 0, tokensPerSecond: 1, jitter: 0 }, { weight: 1, tokensPerSecond: 2, jitter: 0 }] } }), 'y.yaml'),
     ).toThrow(/y\.yaml: throughput\.mixture\.0\.weight/);
+  });
+});
+
+/** n pairs (ttft, ms per token) with ln-correlation rho: medians 1000 ms and 20 ms, log-sds 0.3 and 0.1. */
+function pairs(seed: number, n: number, rho: number): { t: number[]; d: number[] } {
+  const r = seededRandom(seed);
+  const t: number[] = [];
+  const d: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const z1 = normal(r);
+    const z2 = rho * z1 + Math.sqrt(1 - rho * rho) * normal(r);
+    t.push(1000 * Math.exp(0.3 * z1));
+    d.push(20 * Math.exp(0.1 * z2));
+  }
+  return { t, d };
+}
+
+const corr = (a: readonly number[], b: readonly number[]): number => {
+  const la = a.map(Math.log);
+  const lb = b.map(Math.log);
+  const ma = la.reduce((x, y) => x + y, 0) / la.length;
+  const mb = lb.reduce((x, y) => x + y, 0) / lb.length;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < la.length; i++) {
+    sab += (la[i]! - ma) * (lb[i]! - mb);
+    saa += (la[i]! - ma) ** 2;
+    sbb += (lb[i]! - mb) ** 2;
+  }
+  return sab / Math.sqrt(saa * sbb);
+};
+
+describe('joint TTFT × decode speed', () => {
+  it('recovers a correlation of −0.7 (within 0.05) from 1,000 seeded pairs, and BIC prefers it to independent fits', () => {
+    const { t, d } = pairs(31, 1000, -0.7);
+    const one = fitJoint(t, d, 1)!;
+    expect(Math.abs(one.components[0]!.rho + 0.7)).toBeLessThan(0.05);
+    expect(Math.abs(Math.exp(one.components[0]!.mu1) / 1000 - 1)).toBeLessThan(0.05);
+    expect(Math.abs(one.components[0]!.s2 / 0.1 - 1)).toBeLessThan(0.1);
+    expect(jointIfBetter(t, d, { maxComponents: 3, shift: true })).not.toBeNull();
+  });
+
+  it('keeps independent fits when the two are independent (3 seeds of 300 pairs)', () => {
+    for (let seed = 1; seed <= 3; seed++) {
+      const { t, d } = pairs(40 + seed, 300, 0);
+      expect(jointIfBetter(t, d, { maxComponents: 2, shift: true }), `seed ${seed}`).toBeNull();
+    }
+  });
+
+  it('the model samples a joint component with its correlation (within 0.05 over 4,000 requests)', () => {
+    const p = parseProfile(
+      baseProfile({
+        ...noFail,
+        capacity: { maxConcurrent: 1000, queue: 0, slowdown: 0 },
+        ttft: { medianMs: 1000, sigma: 0.3, mixture: [{ weight: 1, medianMs: 1000, sigma: 0.3, tokensPerSecond: 50, jitter: 0.1, rho: -0.7 }] },
+      }),
+      'joint',
+    );
+    const m = createProviderModel(p, 9);
+    const os = Array.from({ length: 4000 }, (_, id) => m.outcome(req(id), 0, 0));
+    const r = corr(
+      os.map((o) => o.ttftMs),
+      os.map((o) => (o.totalMs - o.ttftMs) / 100),
+    );
+    expect(Math.abs(r + 0.7)).toBeLessThan(0.05);
   });
 });

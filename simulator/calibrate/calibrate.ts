@@ -4,6 +4,7 @@ import { concurrency } from './fit-load.js';
 import { fitProfile, type ProfileFit } from './fit-profile.js';
 import { fitWorkload, type WorkloadFit } from './fit-workload.js';
 import { split, validate, type HoldoutResult } from './holdout.js';
+import { ksCritical } from './stats.js';
 import { CalibrateError, type Observation, type ReadResult, type WorkloadRow } from './observations.js';
 import { readLlmperf } from './read-llmperf.js';
 import { readRouterLog } from './read-router-log.js';
@@ -27,13 +28,26 @@ export interface CalibrateOptions {
   shift?: boolean;
   /** Largest lognormal mixture tried for TTFT and decode speed, chosen by BIC (default 3; 1 = none; --max-components). */
   maxComponents?: number;
+  /** Holdout splits to count passes over (seeds seed, seed+1, …; default 1: the one split). */
+  splits?: number;
   /** Column map for `csv` (read-table.ts). */
   map?: Partial<Record<TableField, string>>;
+}
+
+/** Pass counts of the holdout check over several seeded splits (each refitted on its own fit half). */
+export interface SplitCounts {
+  n: number;
+  ttft: number;
+  e2e: number;
+  /** Passes of the fit half's own data (holdout.ts SplitReference) against the same critical value. */
+  refTtft: number;
+  refE2e: number;
 }
 
 export interface GroupResult {
   fit: ProfileFit;
   holdout: HoldoutResult | null;
+  splits: SplitCounts | null;
   /** Files the group's data came from. */
   sources: string[];
 }
@@ -107,12 +121,32 @@ export function calibrate(files: readonly string[], opts: CalibrateOptions): Cal
       if (opts.holdout > 0) {
         const { train, test } = split(obs, opts.holdout, opts.seed);
         const fit = fitProfile(g, train, where, opts);
-        groups.push({ fit, holdout: validate(fit.profile, test, train.length, opts.seed), sources });
-      } else groups.push({ fit: fitProfile(g, obs, where, opts), holdout: null, sources });
+        const holdout = validate(fit.profile, test, train, opts.seed);
+        groups.push({ fit, holdout, sources, splits: (opts.splits ?? 1) > 1 ? countSplits(g, obs, where, opts, holdout) : null });
+      } else groups.push({ fit: fitProfile(g, obs, where, opts), holdout: null, sources, splits: null });
     } catch (e) {
       if (!(e instanceof CalibrateError)) throw e;
       refused.push(e.message);
     }
   }
   return { groups, refused, workload: fitWorkload(rows), reads };
+}
+
+/** The holdout check repeated over `opts.splits` seeded splits (the first is `first`), counting passes. */
+function countSplits(g: string, obs: readonly Observation[], where: string, opts: CalibrateOptions, first: HoldoutResult): SplitCounts {
+  const c: SplitCounts = { n: 0, ttft: 0, e2e: 0, refTtft: 0, refE2e: 0 };
+  const add = (h: HoldoutResult): void => {
+    c.n++;
+    if (h.ttft?.pass) c.ttft++;
+    if (h.e2e?.pass) c.e2e++;
+    if (h.ttft && h.reference.ttft !== null && h.reference.ttft <= ksCritical(h.ttft.n)) c.refTtft++;
+    if (h.e2e && h.reference.e2e !== null && h.reference.e2e <= ksCritical(h.e2e.n)) c.refE2e++;
+  };
+  add(first);
+  for (let k = 1; k < (opts.splits ?? 1); k++) {
+    const seed = opts.seed + k;
+    const { train, test } = split(obs, opts.holdout, seed);
+    add(validate(fitProfile(g, train, where, opts).profile, test, train, seed));
+  }
+  return c;
 }

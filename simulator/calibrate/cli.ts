@@ -6,7 +6,7 @@ import { MAX_COMPONENTS } from './fit-profile.js';
 import { CalibrateError } from './observations.js';
 import { parseColumnMap } from './read-table.js';
 import { writeCalibrationReport } from './report.js';
-import { fitLines, profileYaml, scenarioYaml, workloadLines, workloadYaml } from './summary.js';
+import { fitLines, profileYaml, splitLines, scenarioYaml, workloadLines, workloadYaml } from './summary.js';
 
 /**
  * `npm run calibrate -- <files…> [--format router-log|llmperf|csv] [--holdout 0.5]
@@ -21,7 +21,7 @@ import { fitLines, profileYaml, scenarioYaml, workloadLines, workloadYaml } from
  */
 
 export const CALIBRATE_USAGE = `usage: npm run calibrate -- <files…> --out <dir> [--format ${FORMATS.join('|')}] [--holdout 0.5]
-         [--map field=column,...] [--seed N] [--profiles DIR] [--no-shift] [--max-components K] [--no-report] [--quiet]`;
+         [--map field=column,...] [--seed N] [--profiles DIR] [--no-shift] [--max-components K] [--splits N] [--no-report] [--quiet]`;
 
 export interface CalibrateArgs extends CalibrateOptions {
   files: string[];
@@ -42,6 +42,7 @@ const OPTIONS = {
   'no-report': { type: 'boolean' },
   'no-shift': { type: 'boolean' },
   'max-components': { type: 'string' },
+  splits: { type: 'string' },
   quiet: { type: 'boolean' },
 } as const;
 
@@ -64,6 +65,8 @@ export function parseCalibrateArgs(argv: readonly string[]): CalibrateArgs {
   const maxComponents = v['max-components'] === undefined ? MAX_COMPONENTS : Number(v['max-components']);
   if (!Number.isInteger(maxComponents) || maxComponents < 1 || maxComponents > 8)
     throw new CalibrateError(`--max-components: expected an integer in 1..8, got "${v['max-components']}"`);
+  const splits = v.splits === undefined ? 1 : Number(v.splits);
+  if (!Number.isInteger(splits) || splits < 1 || splits > 100) throw new CalibrateError(`--splits: expected an integer in 1..100, got "${v.splits}"`);
   return {
     files: parsed.positionals,
     out: v.out,
@@ -75,6 +78,7 @@ export function parseCalibrateArgs(argv: readonly string[]): CalibrateArgs {
     report: !v['no-report'],
     shift: !v['no-shift'],
     maxComponents,
+    splits,
     quiet: v.quiet === true,
   };
 }
@@ -97,6 +101,7 @@ function toJson(r: CalibrateResult, args: CalibrateArgs): unknown {
       load: g.fit.load,
       retryAfterMs: g.fit.retryAfterMs,
       warnings: g.fit.warnings,
+      splits: g.splits,
       holdout: g.holdout && { ...g.holdout, ttft: strip(g.holdout.ttft, ['heldOut', 'simulated']), e2e: strip(g.holdout.e2e, ['heldOut', 'simulated']) },
     })),
     refused: r.refused,
@@ -119,10 +124,10 @@ export async function runCalibrate(args: CalibrateArgs, print: (s: string) => vo
   const text: string[] = [];
   const written: Array<{ id: string; path: string }> = [];
   for (const g of r.groups) {
-    text.push(...fitLines(g.fit, g.holdout));
+    text.push(...fitLines(g.fit, g.holdout), ...splitLines(g.splits));
     const provenance = g.sources.map((s) => relative(process.cwd(), resolve(s)) || basename(s)).join(', ');
     const file = join(profilesDir, `${basename(g.fit.profile.id)}.yaml`);
-    writeFileSync(file, profileYaml(g.fit, g.holdout, provenance));
+    writeFileSync(file, profileYaml(g.fit, g.holdout, provenance, g.splits));
     const rel = relative(out, file);
     written.push({ id: g.fit.profile.id, path: rel.startsWith('.') ? rel : `./${rel}` });
   }

@@ -2,6 +2,7 @@ import { FAILURE_KINDS, type FailureKind, type ProviderProfileInput } from '../p
 import { fitBursty, type BurstyFit } from './fit-bursty.js';
 import { fitLoad, type LoadFit } from './fit-load.js';
 import { CalibrateError, type Observation } from './observations.js';
+import { jointIfBetter, margin, type JointModel } from './joint.js';
 import { modelCdf, modelQuantile, selectLognormal, type LognormalModel } from './mixture.js';
 import { fitLognormal, fitShiftedLognormal, ksCritical, ksOneSample, lognormalCdf, median, wilson, type Interval } from './stats.js';
 
@@ -61,6 +62,8 @@ export interface ProfileFit {
   readonly errors: ErrorFit;
   readonly bursty: BurstyFit | null;
   readonly load: LoadFit | null;
+  /** TTFT and decode speed fitted jointly (null: independently). */
+  readonly joint: JointModel | null;
   readonly retryAfterMs: number | null;
   readonly warnings: string[];
 }
@@ -74,6 +77,10 @@ export const MAX_COMPONENTS = 3;
 function selected(name: DistFit['name'], xs: number[], opts: { shift?: boolean; maxComponents?: number }): DistFit {
   const m = selectLognormal(xs, { shift: opts.shift !== false, maxComponents: opts.maxComponents ?? MAX_COMPONENTS });
   if (m.kind !== 'mixture') return dist(name, xs, m.kind === 'shifted');
+  return mixtureDist(name, xs, m);
+}
+
+function mixtureDist(name: DistFit['name'], xs: number[], m: LognormalModel): DistFit {
   return {
     name,
     n: m.n,
@@ -126,23 +133,32 @@ export function fitProfile(group: string, obs: readonly Observation[], where: st
   for (const o of obs) if (o.ok && o.ttftMs !== null && o.ttftMs > 0 && o.load != null) withLoad.push([o.ttftMs, o.load]);
   const load = withLoad.length >= MIN_SAMPLES ? fitLoad(withLoad.map((x) => x[0]), withLoad.map((x) => x[1])) : null;
 
-  // With load dependence the TTFT stays one lognormal (its zero-load median and σ).
-  const ttft = load?.significant ? dist('ttft_ms', ttfts, opts.shift !== false) : selected('ttft_ms', ttfts, opts);
+  // TTFT and decode speed of the same requests: jointly (joint.ts) when BIC says they are
+  // not independent. With load dependence the TTFT stays one lognormal (its zero-load median and σ).
+  const paired = oks.filter((o) => o.ttftMs !== null && o.ttftMs > 0 && o.e2eMs !== null && o.outputTokens !== null && o.outputTokens >= 1 && o.e2eMs > o.ttftMs);
+  const perToken = paired.map((o) => (o.e2eMs! - o.ttftMs!) / o.outputTokens!);
+  const maxComponents = opts.maxComponents ?? MAX_COMPONENTS;
+  const joint: JointModel | null =
+    !load?.significant && maxComponents > 1 && paired.length >= MIN_SAMPLES
+      ? jointIfBetter(paired.map((o) => o.ttftMs!), perToken, { shift: opts.shift !== false, maxComponents })
+      : null;
+  const ttft = load?.significant
+    ? dist('ttft_ms', ttfts, opts.shift !== false)
+    : joint !== null
+      ? mixtureDist('ttft_ms', ttfts, margin(joint, 'ttft'))
+      : selected('ttft_ms', ttfts, opts);
   warnSmall('TTFT', ttft.n);
   const ttftMedian = load?.significant ? load.medianMs! : ttft.median;
   const ttftSigma = load?.significant ? load.sigma! : ttft.sigma;
 
-  const perToken = oks
-    .filter((o) => o.ttftMs !== null && o.e2eMs !== null && o.outputTokens !== null && o.outputTokens >= 1 && o.e2eMs > o.ttftMs)
-    .map((o) => (o.e2eMs! - o.ttftMs!) / o.outputTokens!);
   let throughput: { tokensPerSecond: number; jitter: number; mixture?: Array<{ weight: number; tokensPerSecond: number; jitter: number }> };
   const dists: DistFit[] = [ttft];
   if (perToken.length >= MIN_SAMPLES) {
-    const d = selected('ms_per_token', perToken, { shift: false, maxComponents: opts.maxComponents });
+    const d = joint !== null ? mixtureDist('ms_per_token', perToken, margin(joint, 'perToken')) : selected('ms_per_token', perToken, { shift: false, maxComponents: opts.maxComponents });
     dists.push(d);
     warnSmall('ms per token', d.n);
     throughput = { tokensPerSecond: sig(1000 / d.median), jitter: sig(d.sigma) };
-    if (d.model !== undefined)
+    if (d.model !== undefined && joint === null)
       throughput = { ...throughput, mixture: d.model.components.map((c) => ({ weight: sig(c.weight), tokensPerSecond: sig(1000 / Math.exp(c.mu)), jitter: sig(c.sigma) })) };
   } else {
     warnings.push(`${group}: ${perToken.length} requests with TTFT, end-to-end latency and output tokens (< ${MIN_SAMPLES}): decode speed not fitted, set to 1000 tokens/s`);
@@ -173,7 +189,20 @@ export function fitProfile(group: string, obs: readonly Observation[], where: st
     provider: profileId(group).split(/[/_]/)[0],
     description: `calibrated from ${where}`,
     ttft:
-      ttft.model !== undefined
+      joint !== null
+        ? {
+            medianMs: sig(ttftMedian),
+            sigma: sig(ttftSigma),
+            mixture: joint.components.map((c) => ({
+              weight: sig(c.weight),
+              medianMs: sig(Math.exp(c.mu1)),
+              sigma: sig(c.s1),
+              tokensPerSecond: sig(1000 / Math.exp(c.mu2)),
+              jitter: sig(c.s2),
+              rho: sig(c.rho, 3),
+            })),
+          }
+        : ttft.model !== undefined
         ? { medianMs: sig(ttftMedian), sigma: sig(ttftSigma), mixture: ttft.model.components.map((c) => ({ weight: sig(c.weight), medianMs: sig(Math.exp(c.mu)), sigma: sig(c.sigma) })) }
         : load?.significant || ttft.shift === 0
           ? { medianMs: sig(ttftMedian), sigma: sig(ttftSigma) }
@@ -193,5 +222,5 @@ export function fitProfile(group: string, obs: readonly Observation[], where: st
     price: { input: 0, output: 0 },
     quality: { coding: 1, math: 1, reasoning: 1, writing: 1, general: 1 },
   };
-  return { group, profile, dists, errors, bursty, load, retryAfterMs, warnings };
+  return { group, profile, dists, errors, bursty, load, joint, retryAfterMs, warnings };
 }

@@ -32,11 +32,25 @@ export interface KsCheck {
   readonly simulated: readonly number[];
 }
 
+/**
+ * What the fit half itself scores as a "model" of the held-out half: the KS distance of the
+ * held-out TTFTs to the fit half's TTFTs, and of the held-out end-to-end latencies to the
+ * fit half's (ttft, ms per token) pairs replayed at the held-out output token counts. A
+ * parametric profile fitted on that half can hardly do better: where this reference fails
+ * the 1.36/√n criterion too, the halves differ by more than the criterion allows for
+ * (the criterion ignores that the model was estimated from a sample of the same size).
+ */
+export interface SplitReference {
+  readonly ttft: number | null;
+  readonly e2e: number | null;
+}
+
 export interface HoldoutResult {
   readonly train: number;
   readonly test: number;
   readonly ttft: KsCheck | null;
   readonly e2e: KsCheck | null;
+  readonly reference: SplitReference;
   readonly errors: { heldOut: number; simulated: number; diff: number; interval: Interval; consistent: boolean };
 }
 
@@ -60,7 +74,32 @@ function check(heldOut: number[], simulated: number[]): KsCheck | null {
   return { n: heldOut.length, m: simulated.length, ks, critical, pass: ks <= critical, heldOut, simulated };
 }
 
-export function validate(profile: ProviderProfileInput, test: readonly Observation[], train: number, seed: number): HoldoutResult {
+/** KS distances of the held-out successes to the fit half's own data (see SplitReference). */
+export function splitReference(train: readonly Observation[], test: readonly Observation[]): SplitReference {
+  const tr = train.filter((o) => o.ok && o.ttftMs !== null && o.ttftMs > 0);
+  const te = test.filter((o) => o.ok);
+  const heldTtft = te.map((o) => o.ttftMs).filter((t): t is number => t !== null);
+  const pairs = tr.filter((o) => o.e2eMs !== null && o.outputTokens !== null && o.outputTokens >= 1 && o.e2eMs >= o.ttftMs!);
+  const heldE2e: number[] = [];
+  const refE2e: number[] = [];
+  for (const o of te) {
+    if (o.e2eMs === null) continue;
+    heldE2e.push(o.e2eMs);
+    for (const p of pairs) refE2e.push(p.ttftMs! + ((o.outputTokens ?? p.outputTokens!) * (p.e2eMs! - p.ttftMs!)) / p.outputTokens!);
+  }
+  return {
+    ttft: heldTtft.length > 0 && tr.length > 0 ? ksTwoSample(heldTtft, tr.map((o) => o.ttftMs!)) : null,
+    e2e: heldE2e.length > 0 && refE2e.length > 0 ? ksTwoSample(heldE2e, refE2e) : null,
+  };
+}
+
+/**
+ * Check a profile fitted on `train` against `test`. Only the held-out requests' own inputs
+ * (output token counts, concurrency) are replayed; their latencies and outcomes are what
+ * the profile must reproduce.
+ */
+export function validate(profile: ProviderProfileInput, test: readonly Observation[], trainObs: readonly Observation[], seed: number): HoldoutResult {
+  const train = trainObs.length;
   const model = createProviderModel(parseProfile(profile, `fitted ${profile.id}`), `calibrate-sim:${seed}`);
   const oks = test.filter((o) => o.ok);
   const answer = profile.answerTokens?.median ?? 200;
@@ -102,6 +141,7 @@ export function validate(profile: ProviderProfileInput, test: readonly Observati
     test: test.length,
     ttft: check(oks.map((o) => o.ttftMs).filter((t): t is number => t !== null), simTtft),
     e2e: check(oks.map((o) => o.e2eMs).filter((t): t is number => t !== null), simE2e),
+    reference: splitReference(trainObs, test),
     errors: {
       heldOut: testFail / test.length,
       simulated: simRate,

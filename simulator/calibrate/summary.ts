@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import type { SplitCounts } from './calibrate.js';
 import type { ProfileFit } from './fit-profile.js';
 import type { WorkloadFit } from './fit-workload.js';
 import type { HoldoutResult, KsCheck } from './holdout.js';
@@ -26,6 +27,12 @@ export function fitLines(fit: ProfileFit, holdout: HoldoutResult | null): string
       : `${d.shift > 0 ? `${g4(d.shift)} ms + ` : ''}lognormal median ${g4(d.median)} sigma ${g4(d.sigma)}`;
     out.push(`  ${d.name.padEnd(13)} ${form}  n=${d.n}  KS ${f3(d.ks)} (5% critical ${f3(d.critical)}) ${d.ks <= d.critical ? 'ok' : 'REJECTED'}`);
   }
+  if (fit.joint)
+    out.push(
+      `  joint         TTFT × ms per token, ${fit.joint.components.length} bivariate lognormal(s) (BIC ${g4(fit.joint.bic)} beats independent fits): ${fit.joint.components
+        .map((c) => `${g4(c.weight)}×(${g4(Math.exp(c.mu1))} ms σ ${g4(c.s1)}; ${g4(Math.exp(c.mu2))} ms/token σ ${g4(c.s2)}; ρ ${f3(c.rho)})`)
+        .join(' + ')}`,
+    );
   const e = fit.errors;
   const kinds = Object.entries(e.byKind)
     .map(([k, v]) => `${k} ${v}`)
@@ -50,8 +57,9 @@ export function fitLines(fit: ProfileFit, holdout: HoldoutResult | null): string
   );
   if (holdout) {
     out.push(`  holdout       fitted on ${holdout.train}, checked on ${holdout.test} held-out observations:`);
-    if (holdout.ttft) out.push(`    ttft        ${ksText(holdout.ttft)}`);
-    if (holdout.e2e) out.push(`    e2e         ${ksText(holdout.e2e)}`);
+    const ref = (x: number | null): string => (x === null ? '' : `; the fit half's own data: KS ${f3(x)}`);
+    if (holdout.ttft) out.push(`    ttft        ${ksText(holdout.ttft)}${ref(holdout.reference.ttft)}`);
+    if (holdout.e2e) out.push(`    e2e         ${ksText(holdout.e2e)}${ref(holdout.reference.e2e)}`);
     const h = holdout.errors;
     out.push(
       `    errors      held-out ${pct(h.heldOut)} vs simulated ${pct(h.simulated)}: difference ${pct(h.diff)} [95% ${pct(h.interval.lo)}, ${pct(h.interval.hi)}] ${h.consistent ? 'ok' : 'DIFFERENT'}`,
@@ -61,13 +69,23 @@ export function fitLines(fit: ProfileFit, holdout: HoldoutResult | null): string
   return out;
 }
 
+/** The holdout pass counts over several splits (calibrate.ts SplitCounts). */
+export function splitLines(c: SplitCounts | null): string[] {
+  if (c === null) return [];
+  return [
+    `  over ${c.n} seeded splits (each refitted on its fit half): ttft passes ${c.ttft}/${c.n}, e2e ${c.e2e}/${c.n};`,
+    `                the fit half's own data passes ttft ${c.refTtft}/${c.n}, e2e ${c.refE2e}/${c.n}`,
+  ];
+}
+
 /** The profile file: a header with provenance and fit quality, then the YAML. */
-export function profileYaml(fit: ProfileFit, holdout: HoldoutResult | null, provenance: string): string {
+export function profileYaml(fit: ProfileFit, holdout: HoldoutResult | null, provenance: string, splits: SplitCounts | null = null): string {
   const header = [
     `Calibrated profile: ${fit.group}`,
     `Source: ${provenance}`,
     'Written by `npm run calibrate` (simulator/calibrate/). Fit quality:',
     ...fitLines(fit, holdout).slice(1),
+    ...splitLines(splits),
     'price and quality are not in a latency log: set them before comparing cost or quality.',
   ];
   return `${header.map((l) => `# ${l}`.trimEnd()).join('\n')}\n${stringify(fit.profile, { lineWidth: 0 })}`;
