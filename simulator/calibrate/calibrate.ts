@@ -4,7 +4,6 @@ import { concurrency } from './fit-load.js';
 import { fitProfile, type ProfileFit } from './fit-profile.js';
 import { fitWorkload, type WorkloadFit } from './fit-workload.js';
 import { split, validate, type HoldoutResult } from './holdout.js';
-import { ksCritical } from './stats.js';
 import { CalibrateError, type Observation, type ReadResult, type WorkloadRow } from './observations.js';
 import { readLlmperf } from './read-llmperf.js';
 import { readRouterLog } from './read-router-log.js';
@@ -139,8 +138,9 @@ function countSplits(g: string, obs: readonly Observation[], where: string, opts
     c.n++;
     if (h.ttft?.pass) c.ttft++;
     if (h.e2e?.pass) c.e2e++;
-    if (h.ttft && h.reference.ttft !== null && h.reference.ttft <= ksCritical(h.ttft.n)) c.refTtft++;
-    if (h.e2e && h.reference.e2e !== null && h.reference.e2e <= ksCritical(h.e2e.n)) c.refE2e++;
+    // The same critical value as the profile's check, so the two counts compare.
+    if (h.ttft && h.reference.ttft !== null && h.reference.ttft <= h.ttft.critical) c.refTtft++;
+    if (h.e2e && h.reference.e2e !== null && h.reference.e2e <= h.e2e.critical) c.refE2e++;
   };
   add(first);
   for (let k = 1; k < (opts.splits ?? 1); k++) {
