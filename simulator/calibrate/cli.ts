@@ -10,7 +10,11 @@ import { fitLines, profileYaml, splitLines, scenarioYaml, workloadLines, workloa
 
 /**
  * `npm run calibrate -- <files…> [--format router-log|llmperf|csv] [--holdout 0.5]
- *  [--map field=column,...] [--seed N] [--profiles <dir>] [--no-report] --out <dir>`
+ *  [--map field=column,...] [--seed N] [--profiles <dir>] [--no-shift] [--max-components K]
+ *  [--splits N] [--no-report] --out <dir>`
+ *
+ * --max-components K: largest lognormal mixture tried for TTFT and decode speed (BIC picks;
+ * 1 = none). --splits N: repeat the holdout check on N seeded splits and count passes.
  *
  * Writes to --out: scenario.yaml (the fitted world, ready to run), profiles/<id>.yaml (or --profiles <dir>; one per endpoint or file, header = provenance and
  * fit quality), workload.yaml (+ workload-trace.jsonl where arrivals have timestamps),

@@ -9,7 +9,7 @@ import { lognormalCdf, lognormalQuantile } from './stats.js';
 
 /**
  * The calibration report: Vega-Lite charts of data vs fitted model, one panel per
- * endpoint/file: a QQ plot of TTFT against the fitted lognormal, the ECDF of TTFT with
+ * endpoint/file: a QQ plot of TTFT against the fitted model (lognormal or mixture), the ECDF of TTFT with
  * the fitted CDF, and, with --holdout, ECDFs of the held-out TTFT and end-to-end latency
  * against the simulated profile's. Rendered with reports/ (specToSvg, svgToPng) into
  * calibration.html (SVGs inline: offline, no scripts) plus one SVG and PNG per chart.
@@ -48,12 +48,12 @@ export function qqChart(entries: readonly ReportEntry[]): ChartSpec {
     for (let i = 0; i < s.length; i += step)
       values.push({ group: fit.group, fitted: d.model ? modelQuantile(d.model, (i + 0.5) / s.length) : d.shift + lognormalQuantile((i + 0.5) / s.length, mu, d.sigma), data: s[i] });
   }
-  const x = { field: 'fitted', type: 'quantitative', title: 'fitted lognormal quantile (ms)', scale: { zero: false } };
+  const x = { field: 'fitted', type: 'quantitative', title: 'fitted quantile (ms)', scale: { zero: false } };
   return {
     id: 'ttft-qq',
-    title: 'TTFT: QQ plot of the data against the fitted lognormal (on the line = a perfect fit)',
+    title: 'TTFT: QQ plot of the data against the fitted model: lognormal or mixture (on the line = a perfect fit)',
     spec: top({
-      title: { text: 'TTFT QQ plot', subtitle: 'data quantile vs fitted lognormal quantile (ms); the line is y = x' },
+      title: { text: 'TTFT QQ plot', subtitle: 'data quantile vs fitted quantile (ms); the line is y = x' },
       data: { values },
       facet: FACET,
       columns: COLUMNS,
@@ -104,10 +104,10 @@ export function ttftEcdfChart(entries: readonly ReportEntry[]): ChartSpec {
     const hi = s[s.length - 1]!;
     for (let i = 0; i <= 60; i++) {
       const x = lo * (hi / lo) ** (i / 60);
-      values.push({ group: fit.group, series: 'fitted lognormal', x, p: d.model ? modelCdf(d.model, x) : lognormalCdf(x - d.shift, mu, d.sigma) });
+      values.push({ group: fit.group, series: 'fitted model', x, p: d.model ? modelCdf(d.model, x) : lognormalCdf(x - d.shift, mu, d.sigma) });
     }
   }
-  return ecdfSpec('ttft-ecdf', 'TTFT: data vs fitted lognormal', 'empirical CDF of the fitted part and the fitted CDF', 'TTFT (ms, log scale)', values);
+  return ecdfSpec('ttft-ecdf', 'TTFT: data vs fitted model', 'empirical CDF of the fitted part and the fitted CDF', 'TTFT (ms, log scale)', values);
 }
 
 export function holdoutChart(entries: readonly ReportEntry[], which: 'ttft' | 'e2e'): ChartSpec | null {
