@@ -119,6 +119,31 @@ export const cacheSchema = z.strictObject({
   writePrice: nonNeg.optional(),
 });
 
+/**
+ * `ttft.mixture`: a lognormal mixture instead of one lognormal (calibrated from multimodal
+ * data: cold and warm starts, queued requests): each request draws a component by weight,
+ * then its lognormal; `ttft.medianMs` stays the overall median (queue waits use it). A
+ * component with `tokensPerSecond` also sets the decode speed of the requests that draw it
+ * (lognormal with log-sd `jitter`, correlated `rho` with the TTFT in log space), in place of
+ * `throughput`: a joint TTFT × decode-speed mixture.
+ */
+export const ttftMixtureSchema = z
+  .array(
+    z.strictObject({
+      weight: pos,
+      medianMs: pos,
+      sigma: nonNeg,
+      tokensPerSecond: pos.optional(),
+      jitter: nonNeg.optional(),
+      rho: z.number().min(-1).max(1).optional(),
+    }),
+  )
+  .min(1)
+  .max(8);
+
+/** `throughput.mixture`: decode speeds, per request a component by weight, then its lognormal. */
+export const throughputMixtureSchema = z.array(z.strictObject({ weight: pos, tokensPerSecond: pos, jitter: nonNeg })).min(2).max(8);
+
 export const profileSchema = z
   .strictObject({
     id: z.string().regex(/^[A-Za-z0-9._:\/-]+$/, 'letters, digits and . _ : / - only'),
@@ -132,40 +157,9 @@ export const profileSchema = z
      * `shiftMs` (a floor under every TTFT: a shifted lognormal, as calibrated profiles fit
      * real APIs; absent = 0).
      */
-    ttft: z.strictObject({
-      medianMs: pos,
-      sigma: nonNeg,
-      shiftMs: nonNeg.optional(),
-      /**
-       * A lognormal mixture instead of one lognormal (calibrated from multimodal data: cold and
-       * warm starts, queued requests): each request draws a component by weight, then its
-       * lognormal. medianMs stays the overall median (used for queue waits). A component with
-       * `tokensPerSecond` also sets the decode speed of the requests that draw it (lognormal
-       * with log-sd `jitter`, correlated `rho` with the TTFT in log space), in place of
-       * `throughput`: a joint TTFT × decode-speed mixture.
-       */
-      mixture: z
-        .array(
-          z.strictObject({
-            weight: pos,
-            medianMs: pos,
-            sigma: nonNeg,
-            tokensPerSecond: pos.optional(),
-            jitter: nonNeg.optional(),
-            rho: z.number().min(-1).max(1).optional(),
-          }),
-        )
-        .min(1)
-        .max(8)
-        .optional(),
-    }),
+    ttft: z.strictObject({ medianMs: pos, sigma: nonNeg, shiftMs: nonNeg.optional(), mixture: ttftMixtureSchema.optional() }),
     /** Decode speed at zero load; per-request speed is lognormal with log-sd `jitter`. */
-    throughput: z.strictObject({
-      tokensPerSecond: pos,
-      jitter: nonNeg.default(0.1),
-      /** A mixture of decode speeds (per request: a component by weight, then its lognormal). */
-      mixture: z.array(z.strictObject({ weight: pos, tokensPerSecond: pos, jitter: nonNeg })).min(2).max(8).optional(),
-    }),
+    throughput: z.strictObject({ tokensPerSecond: pos, jitter: nonNeg.default(0.1), mixture: throughputMixtureSchema.optional() }),
     /** Length of a full answer when the request does not say (real server / msw): lognormal. */
     answerTokens: z
       .strictObject({ median: pos, sigma: nonNeg, max: posInt.default(4096) })
