@@ -2,6 +2,7 @@ import { http, HttpResponse, type HttpHandler } from 'msw';
 import { systemClock, type Clock } from '../router/core/clock.js';
 import type { ProviderProfile } from './profile.js';
 import { createProviderModel, createProviderState } from './model.js';
+import { assertNever, OUTAGE_MODES } from './fault-kinds.js';
 import {
   healthBody,
   modelsBody,
@@ -56,7 +57,7 @@ export function createProviderHandlers(profile: ProviderProfile, opts: ProviderH
   return [
     http.get(`${base.replace(/\/v1$/, '')}/health`, () => {
       const o = model.effectsAt(scenarioNow()).outage;
-      if (o === 'refuse' || o === 'reset') return HttpResponse.error();
+      if (o !== null && OUTAGE_MODES[o].dropsConnections) return HttpResponse.error();
       return json(o === 'http_503' ? 503 : 200, healthBody(profile, o === null));
     }),
     http.get(`${base}/models`, () => json(200, modelsBody(profile))),
@@ -107,6 +108,8 @@ export function createProviderHandlers(profile: ProviderProfile, opts: ProviderH
       case 'json':
         await sleep(plan.atMs);
         return new HttpResponse(plan.body, { status: plan.status, headers: plan.headers });
+      default:
+        return assertNever(plan, 'wire plan');
     }
   }
 

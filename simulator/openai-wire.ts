@@ -3,6 +3,7 @@ import type { ProviderOutcome, SimRequest } from './types.js';
 import { baseKey, draw, requestKey } from './keyed-random.js';
 import { contentText, prefixBlockHashes } from '../router/strategies/prefix-blocks.js';
 import type { ChatMessage } from '../router/core/types.js';
+import { assertNever } from './fault-kinds.js';
 
 /**
  * The OpenAI chat-completions wire format for the mock providers, shared by the real
@@ -197,10 +198,18 @@ export function planResponse(o: ProviderOutcome, req: SimRequest, profile: Provi
           o.status === 401 || o.status === 403
             ? // As real providers do: the refused key quoted back (the router must never relay it).
               errorBody(o.status, `Incorrect API key provided: ${SIM_BAD_KEY}. You can find your API key at https://platform.example/account/api-keys.`, 'invalid_request_error', 'invalid_api_key')
-            : errorBody(o.status, `Simulated upstream error ${o.status}`, o.status === 529 ? 'overloaded_error' : 'server_error', null),
+            : o.status === 404
+              ? errorBody(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found')
+              : errorBody(o.status, `Simulated upstream error ${o.status}`, o.status === 529 ? 'overloaded_error' : 'server_error', null),
       };
+    case 'ok':
+    case 'stream_cut':
+    case 'malformed':
+    case 'malformed_event':
+    case 'stall':
+      break; // a 200: its body or stream below
     default:
-      break;
+      return assertNever(o.kind, 'outcome kind');
   }
   const usage = {
     prompt_tokens: o.inputTokens,

@@ -5,6 +5,7 @@ import { systemClock, type Clock, type Timer } from '../router/core/clock.js';
 import type { ProviderProfile } from './profile.js';
 import { createProviderModel, createProviderState, type ProviderModel } from './model.js';
 import { Timeline, type OutageMode } from './timeline.js';
+import { assertNever } from './fault-kinds.js';
 import {
   healthBody,
   modelsBody,
@@ -121,6 +122,8 @@ export function holdMs(plan: WirePlan): number {
     case 'refuse':
     case 'hang':
       return 0;
+    default:
+      return assertNever(plan, 'wire plan');
   }
 }
 
@@ -304,6 +307,8 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
         setTimer(wait(first, next));
         return;
       }
+      default:
+        return assertNever(plan, 'wire plan');
     }
   }
 
