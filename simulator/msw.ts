@@ -78,20 +78,24 @@ export function createProviderHandlers(profile: ProviderProfile, opts: ProviderH
       const now = parsed.nowMs ?? scenarioNow();
       let o;
       try {
-        o = model.outcome(parsed.req, now, state.inFlight, state);
+        // Warm-up traffic (openai-wire.ts ParsedChat.warmup) is answered without touching the state, as the real server does.
+        o = parsed.warmup ? model.outcome(parsed.req, now, 0) : model.outcome(parsed.req, now, state.inFlight, state);
       } catch (e) {
         return json(400, wireErrorBody(400, (e as Error).message));
       }
-      model.admit(state, now, parsed.req, o);
+      if (!parsed.warmup) model.admit(state, now, parsed.req, o);
+      const release = (): void => {
+        if (!parsed.warmup) model.release(state);
+      };
       const plan = planResponse(o, parsed.req, profile, { minChunkMs, speed });
       if (plan.type !== 'stream') {
         try {
           return await respond(plan, request.signal);
         } finally {
-          model.release(state);
+          release();
         }
       }
-      return stream(plan, request.signal, () => model.release(state));
+      return stream(plan, request.signal, release);
     }),
   ];
 

@@ -55,6 +55,12 @@ export interface ParsedChat {
   /** Scenario time override from `x-sim-now-ms`. */
   readonly nowMs: number | undefined;
   readonly model: string;
+  /**
+   * `metadata.sim_warmup = "1"`: http mode's warm-up traffic. The provider answers it as the
+   * model says but leaves its state alone (no in-flight count, RPM/TPM window or prompt
+   * cache), so the measured run starts from the state sim mode starts from.
+   */
+  readonly warmup: boolean;
 }
 
 /**
@@ -102,7 +108,7 @@ export function simRequestFromChat(
     // A provider with a prompt cache hashes the messages by blocks, as the router's prefix-affinity does.
     ...(profile.cache ? { prefix: prefixBlockHashes(b.messages as ChatMessage[], profile.cache.blockTokens) } : {}),
   };
-  return { req, nowMs: intHeader(get, 'x-sim-now-ms'), model: typeof b.model === 'string' ? b.model : profile.model };
+  return { req, nowMs: intHeader(get, 'x-sim-now-ms'), model: typeof b.model === 'string' ? b.model : profile.model, warmup: meta.sim_warmup === '1' };
 }
 
 /** The string values of an OpenAI `metadata` object (anything else: none). */

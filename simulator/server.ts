@@ -249,15 +249,16 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
     };
     const parsed = simRequestFromChat(body, get, counter++, profile, seed);
     const now = parsed.nowMs ?? scenarioNow();
-    const o = model.outcome(parsed.req, now, state.inFlight, state);
-    model.admit(state, now, parsed.req, o);
+    // Warm-up traffic (openai-wire.ts ParsedChat.warmup) is answered without touching the state.
+    const o = parsed.warmup ? model.outcome(parsed.req, now, 0) : model.outcome(parsed.req, now, state.inFlight, state);
+    if (!parsed.warmup) model.admit(state, now, parsed.req, o);
     let released = false;
     let timer: Timer | undefined;
     const done = (): void => {
       if (released) return;
       released = true;
       timer?.cancel();
-      model.release(state);
+      if (!parsed.warmup) model.release(state);
     };
     const plan = planResponse(o, parsed.req, profile, { minChunkMs, speed });
     // A client that leaves early frees the slot at once only where the provider would notice
