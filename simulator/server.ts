@@ -5,7 +5,7 @@ import { systemClock, type Clock, type Timer } from '../router/core/clock.js';
 import type { ProviderProfile } from './profile.js';
 import { createProviderModel, createProviderState, type ProviderModel } from './model.js';
 import { Timeline, type OutageMode } from './timeline.js';
-import { assertNever } from './fault-kinds.js';
+import { assertNever, OUTAGE_MODES } from './fault-kinds.js';
 import {
   healthBody,
   modelsBody,
@@ -154,7 +154,7 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
   const http2 = createH2Server((req, res) => handle(req, res));
   // noDelay and allowHalfOpen as node:http's own server sets them (SSE chunks must not wait for Nagle).
   const server: Server = createNetServer({ noDelay: true, allowHalfOpen: true }, (s: Socket) => {
-    if (mode === 'reset' || mode === 'refuse') {
+    if (mode !== null && OUTAGE_MODES[mode].dropsConnections) {
       s.destroy();
       return;
     }
