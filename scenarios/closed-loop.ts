@@ -29,6 +29,8 @@ export interface ClosedLoopOptions {
   timeoutS: number;
   onSample(s: Sample): void;
   signal?: AbortSignal;
+  /** Warm-up traffic: the mock providers answer it without touching their state (samples.ts chatBody). */
+  warmup?: boolean;
 }
 
 interface ClientState {
@@ -46,7 +48,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<{ sent: numbe
   let cursor = 0;
   let sent = 0;
   const start = performance.now();
-  const bodies = o.requests.map((r) => ({ body: chatBody(o.model, r), session: r.sessionKey }));
+  const bodies = o.requests.map((r) => ({ body: chatBody(o.model, r, o.warmup), session: r.sessionKey }));
 
   let finish!: (err: unknown) => void;
   const done = new Promise<void>((resolve, reject) => {

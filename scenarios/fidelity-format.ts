@@ -78,7 +78,7 @@ export function formatFidelity(f: FidelityReport): string {
       ? []
       : [
           `harness: the runner's timers ran up to ${h.loopDelayP99Ms.toFixed(1)} ms late (p99) during http, x${h.speed} speed = ${h.busyLatencyMs.toFixed(0)} scenario ms` +
-            (f.inconclusive > 0 ? `; ${f.inconclusive} latency check(s) inconclusive: the machine was too busy to judge latency` : ''),
+            (f.inconclusive > 0 ? `; ${f.inconclusive} latency check(s) inconclusive: a gap no larger than that lateness` : ''),
         ];
   const widened = [...new Set(f.rows.filter((r) => r.widened).map((r) => `${r.key}: ${r.widened}`))];
   return [

@@ -11,7 +11,7 @@ import { runClosedLoop } from './closed-loop.js';
 import { primaryFault } from './faults.js';
 import { runOpenLoop } from './open-loop.js';
 import { ChildDiedError, onCleanup, spawnTs, type Child } from './procs.js';
-import { scenarioRouterConfig } from './router-config.js';
+import { scenarioRouterConfig, WARMUP_PREFIX, withWarmupEndpoints } from './router-config.js';
 import type { ModeContext } from './runner.js';
 import type { Sample } from './samples.js';
 import { workloadSpec } from './sim-mode.js';
@@ -101,7 +101,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
     });
     const baseUrls = Object.fromEntries(providers.providers.map((p) => [p.id, p.url]));
     const config = {
-      ...scenarioRouterConfig(scenario, ctx.providers, ref, { baseUrls, speed }),
+      ...withWarmupEndpoints(scenarioRouterConfig(scenario, ctx.providers, ref, { baseUrls, speed })),
       server: { port: 0, host: '127.0.0.1', drainTimeoutMs: 500 },
     };
     const configFile = join(tmp, 'router.json');
@@ -127,14 +127,16 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
       }
     }, 250);
 
-    // Warm-up: JIT, keep-alive pools, router stats; results discarded. Its latencies
+    // Warm-up: JIT, keep-alive pools; results discarded. It runs on its own copies of the
+    // endpoints (router-config.ts WARMUP_PREFIX) and leaves the providers' state alone. Its latencies
     // give W for Little's law (L = λ·W) to size the closed loop's connections.
     const warmupS = Math.max(MIN_WARMUP_S, scenario.http.warmupS);
     let wSum = 0;
     let wN = 0;
     await runClosedLoop({
       origin,
-      model: scenario.model,
+      model: `${WARMUP_PREFIX}${scenario.model}`,
+      warmup: true,
       requests: requests.slice(0, 200),
       durationS: warmupS,
       connections: Math.min(connections, 16),

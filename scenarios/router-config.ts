@@ -60,6 +60,20 @@ export function scenarioRouterConfig(
   return k === 1 ? cfg : compressTime(cfg, k);
 }
 
+/**
+ * http mode's warm-up (JIT, keep-alive pools) asks for this model: its own copy of every
+ * endpoint (same upstream, ids and model prefixed), so the measured model group starts with
+ * the state sim mode starts with. Warm-up traffic through the measured endpoints advanced
+ * round-robin's cursor (by however many warm-up requests fit in the warm-up time) and
+ * seeded latency and health stats, so the same request met another endpoint than in sim.
+ */
+export const WARMUP_PREFIX = 'warmup~';
+
+export function withWarmupEndpoints(cfg: RouterConfigInput): RouterConfigInput {
+  const copies = cfg.endpoints.map((e) => ({ ...e, id: `${WARMUP_PREFIX}${e.id ?? e.model}`, model: `${WARMUP_PREFIX}${e.model}` }));
+  return { ...cfg, endpoints: [...cfg.endpoints, ...copies] };
+}
+
 /** Keys (at any depth of the router settings) holding durations in ms. */
 const MS_KEY = /Ms$/;
 /** Keys holding per-second rates. */

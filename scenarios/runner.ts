@@ -33,6 +33,12 @@ export interface RunScenarioOptions {
   driver?: 'autocannon' | 'open-loop' | undefined;
   /** sim: compute regret against the hindsight oracle (default true; costs a model call per provider per request). */
   oracle?: boolean;
+  /**
+   * http: run an outcome-replay scenario with its recorded prompts, without judging quality
+   * (the mock providers do not read outcome records). `--mode both` sets it: fidelity
+   * compares no quality metric, and the prompts, token counts and draws are the same.
+   */
+  replayPromptsOnly?: boolean;
   progress?: Progress;
   /** Skip report.html and charts (tests that only need results.json). */
   noReport?: boolean;
@@ -142,7 +148,7 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioRun> {
   const { scenario, file, where } = loadScenario(o.scenario);
   phase('scenario loaded');
   const strategies = selectStrategies(scenario, o.strategies, where);
-  if (o.mode === 'http' && scenario.load.outcomes)
+  if (o.mode === 'http' && scenario.load.outcomes && !o.replayPromptsOnly)
     throw new ScenarioError(`${where}: load.outcomes: outcome replay runs in sim mode only (--mode sim); the mock provider servers do not read outcome records yet`);
   const seed = o.seed ?? scenario.seed;
   const durationS = o.durationS ?? scenario.load.durationS;

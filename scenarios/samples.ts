@@ -41,7 +41,7 @@ function cacheUsage(u: Usage | null | undefined): { cachedTokens?: number; bille
 }
 
 /** The chat request body sent for a workload request. */
-export function chatBody(model: string, r: SimRequest): string {
+export function chatBody(model: string, r: SimRequest, warmup = false): string {
   // The mock server estimates input tokens as text length / 4, so pad with a neutral
   // system message up to the request's token count (capped: bodies stay < 128 KB).
   const want = Math.min(r.inputTokens, 32_000) * 4 - r.prompt.length;
@@ -58,7 +58,7 @@ export function chatBody(model: string, r: SimRequest): string {
     user: r.sessionKey,
     // The mock providers read these (simulator/openai-wire.ts) so each request meets the
     // same draws, answer length, input tokens and quality class as in sim mode.
-    metadata: simMetadata(r),
+    metadata: warmup ? { ...simMetadata(r), sim_warmup: '1' } : simMetadata(r),
   };
   if (r.stream) {
     body.stream = true;

@@ -6,6 +6,7 @@
  *
  * Writes each scenario's sim/, http/ and fidelity.json under --out (default out/fidelity/).
  */
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StrategySummary } from '../reports/contract.js';
@@ -47,6 +48,8 @@ for (const scenario of scenarioNames()) {
     lines.push(`| \`${scenario}\` | ${sim.strategy} | ${cells(sim.summary, httpBy.get(sim.strategy)!).join(' | ')} | ${within}/${rows.length} | ${bad.join('; ') || '-'} |`);
   }
   const h = run.report.harness;
-  process.stderr.write(`${scenario}: ${run.report.outside} outside, ${run.report.inconclusive} inconclusive; timers late ${h ? h.loopDelayP99Ms.toFixed(1) : '?'} ms p99\n`);
+  process.stderr.write(
+    `${scenario}: ${run.report.outside} outside, ${run.report.inconclusive} inconclusive; timers late ${h ? h.loopDelayP99Ms.toFixed(1) : '?'} ms p99; load average ${loadavg()[0]!.toFixed(1)}\n`,
+  );
 }
 process.stdout.write(`${lines.join('\n')}\n`);

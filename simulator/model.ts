@@ -1,6 +1,7 @@
 import type { OutcomeKind, ProviderOutcome, SimRequest } from './types.js';
-import type { FailureKind, ProviderProfile } from './profile.js';
+import type { ProviderProfile } from './profile.js';
 import { BurstChain, kindTable, pickKind, type KindTable } from './faults.js';
+import { assertNever, FAULT_KINDS } from './fault-kinds.js';
 import { Timeline, type Effects } from './timeline.js';
 import { baseKey, draw, requestKey } from './keyed-random.js';
 import { cacheAdmit, cacheInputCost, cacheUse, type CacheUse } from './prompt-cache.js';
@@ -138,22 +139,6 @@ export interface ProviderModel {
   quality(promptClass: string): number;
 }
 
-const STATUS: Record<FailureKind, number> = {
-  http_500: 500,
-  http_502: 502,
-  http_503: 503,
-  http_529: 529,
-  rate_limited_429: 429,
-  refused: 0,
-  reset: 0,
-  hang: 0,
-  stream_cut: 200,
-  malformed: 200,
-  auth_401: 401,
-  auth_403: 403,
-  malformed_event: 200,
-  stall: 200,
-};
 
 function mk(
   kind: OutcomeKind,
@@ -319,8 +304,9 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
         }
         case 'auth_401':
         case 'auth_403':
-          // The provider refuses the endpoint's key at once, whatever the load.
-          return mk('http_error', STATUS[kind], REJECT_MS, REJECT_MS, inTok, 0, false, 0);
+        case 'not_found_404':
+          // The provider refuses the endpoint's key (or does not know its model) at once, whatever the load.
+          return mk('http_error', FAULT_KINDS[kind].status, REJECT_MS, REJECT_MS, inTok, 0, false, 0);
         case 'malformed_event': {
           // k good tokens, then a broken event (k = 0: the first event is broken, before any byte).
           const k = faultAtStart ? 0 : Math.floor(draw(key, D_CUT) * out);
@@ -339,8 +325,13 @@ export function createProviderModel(profile: ProviderProfile, seed: string | num
           const stallAtMs = ttft + Math.max(0, k - 1) * perToken;
           return { kind: 'stall', status: 200, ttftMs: ttft, totalMs: Infinity, inputTokens: inTok, outputTokens: k, acceptable: false, costUsd: cost, stallAtMs };
         }
+        case 'http_500':
+        case 'http_502':
+        case 'http_503':
+        case 'http_529':
+          return mk('http_error', FAULT_KINDS[kind].status, errAt, errAt, inTok, 0, false, 0);
         default:
-          return mk('http_error', STATUS[kind], errAt, errAt, inTok, 0, false, 0);
+          return assertNever(kind, 'failure kind');
       }
     }
 

@@ -2,6 +2,7 @@ import { http, HttpResponse, type HttpHandler } from 'msw';
 import { systemClock, type Clock } from '../router/core/clock.js';
 import type { ProviderProfile } from './profile.js';
 import { createProviderModel, createProviderState } from './model.js';
+import { assertNever, OUTAGE_MODES } from './fault-kinds.js';
 import {
   healthBody,
   modelsBody,
@@ -56,7 +57,7 @@ export function createProviderHandlers(profile: ProviderProfile, opts: ProviderH
   return [
     http.get(`${base.replace(/\/v1$/, '')}/health`, () => {
       const o = model.effectsAt(scenarioNow()).outage;
-      if (o === 'refuse' || o === 'reset') return HttpResponse.error();
+      if (o !== null && OUTAGE_MODES[o].dropsConnections) return HttpResponse.error();
       return json(o === 'http_503' ? 503 : 200, healthBody(profile, o === null));
     }),
     http.get(`${base}/models`, () => json(200, modelsBody(profile))),
@@ -77,20 +78,24 @@ export function createProviderHandlers(profile: ProviderProfile, opts: ProviderH
       const now = parsed.nowMs ?? scenarioNow();
       let o;
       try {
-        o = model.outcome(parsed.req, now, state.inFlight, state);
+        // Warm-up traffic (openai-wire.ts ParsedChat.warmup) is answered without touching the state, as the real server does.
+        o = parsed.warmup ? model.outcome(parsed.req, now, 0) : model.outcome(parsed.req, now, state.inFlight, state);
       } catch (e) {
         return json(400, wireErrorBody(400, (e as Error).message));
       }
-      model.admit(state, now, parsed.req, o);
+      if (!parsed.warmup) model.admit(state, now, parsed.req, o);
+      const release = (): void => {
+        if (!parsed.warmup) model.release(state);
+      };
       const plan = planResponse(o, parsed.req, profile, { minChunkMs, speed });
       if (plan.type !== 'stream') {
         try {
           return await respond(plan, request.signal);
         } finally {
-          model.release(state);
+          release();
         }
       }
-      return stream(plan, request.signal, () => model.release(state));
+      return stream(plan, request.signal, release);
     }),
   ];
 
@@ -107,6 +112,8 @@ export function createProviderHandlers(profile: ProviderProfile, opts: ProviderH
       case 'json':
         await sleep(plan.atMs);
         return new HttpResponse(plan.body, { status: plan.status, headers: plan.headers });
+      default:
+        return assertNever(plan, 'wire plan');
     }
   }
 

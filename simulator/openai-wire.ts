@@ -3,6 +3,7 @@ import type { ProviderOutcome, SimRequest } from './types.js';
 import { baseKey, draw, requestKey } from './keyed-random.js';
 import { contentText, prefixBlockHashes } from '../router/strategies/prefix-blocks.js';
 import type { ChatMessage } from '../router/core/types.js';
+import { assertNever } from './fault-kinds.js';
 
 /**
  * The OpenAI chat-completions wire format for the mock providers, shared by the real
@@ -54,6 +55,12 @@ export interface ParsedChat {
   /** Scenario time override from `x-sim-now-ms`. */
   readonly nowMs: number | undefined;
   readonly model: string;
+  /**
+   * `metadata.sim_warmup = "1"`: http mode's warm-up traffic. The provider answers it as the
+   * model says but leaves its state alone (no in-flight count, RPM/TPM window or prompt
+   * cache), so the measured run starts from the state sim mode starts from.
+   */
+  readonly warmup: boolean;
 }
 
 /**
@@ -101,7 +108,7 @@ export function simRequestFromChat(
     // A provider with a prompt cache hashes the messages by blocks, as the router's prefix-affinity does.
     ...(profile.cache ? { prefix: prefixBlockHashes(b.messages as ChatMessage[], profile.cache.blockTokens) } : {}),
   };
-  return { req, nowMs: intHeader(get, 'x-sim-now-ms'), model: typeof b.model === 'string' ? b.model : profile.model };
+  return { req, nowMs: intHeader(get, 'x-sim-now-ms'), model: typeof b.model === 'string' ? b.model : profile.model, warmup: meta.sim_warmup === '1' };
 }
 
 /** The string values of an OpenAI `metadata` object (anything else: none). */
@@ -197,10 +204,18 @@ export function planResponse(o: ProviderOutcome, req: SimRequest, profile: Provi
           o.status === 401 || o.status === 403
             ? // As real providers do: the refused key quoted back (the router must never relay it).
               errorBody(o.status, `Incorrect API key provided: ${SIM_BAD_KEY}. You can find your API key at https://platform.example/account/api-keys.`, 'invalid_request_error', 'invalid_api_key')
-            : errorBody(o.status, `Simulated upstream error ${o.status}`, o.status === 529 ? 'overloaded_error' : 'server_error', null),
+            : o.status === 404
+              ? errorBody(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found')
+              : errorBody(o.status, `Simulated upstream error ${o.status}`, o.status === 529 ? 'overloaded_error' : 'server_error', null),
       };
+    case 'ok':
+    case 'stream_cut':
+    case 'malformed':
+    case 'malformed_event':
+    case 'stall':
+      break; // a 200: its body or stream below
     default:
-      break;
+      return assertNever(o.kind, 'outcome kind');
   }
   const usage = {
     prompt_tokens: o.inputTokens,

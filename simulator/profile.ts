@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
+import { FAILURE_KINDS, OUTAGE_MODE_NAMES, type FailureKind } from './fault-kinds.js';
 
 /**
  * A provider profile: how one mock provider/model behaves, as data (YAML or JSON).
@@ -18,25 +19,8 @@ const pos = z.number().finite().positive();
 const posInt = z.number().int().positive();
 const seconds = z.number().finite().nonnegative();
 
-/** The failure kinds a profile can weight. */
-export const FAILURE_KINDS = [
-  'http_500',
-  'http_502',
-  'http_503',
-  'http_529',
-  'rate_limited_429',
-  'refused',
-  'reset',
-  'hang',
-  'stream_cut',
-  'malformed',
-  // provider-side faults (issue #21): the endpoint's key refused, a broken SSE event, a stream that stops mid-body
-  'auth_401',
-  'auth_403',
-  'malformed_event',
-  'stall',
-] as const;
-export type FailureKind = (typeof FAILURE_KINDS)[number];
+/** The failure kinds a profile can weight, and the outage modes: one table (fault-kinds.ts). */
+export { FAILURE_KINDS, type FailureKind } from './fault-kinds.js';
 
 /** Prompt classes every profile rates; other classes fall back to `general`. */
 export const PROMPT_CLASSES = ['coding', 'math', 'reasoning', 'writing', 'general'] as const;
@@ -76,8 +60,8 @@ export const phaseSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     ...window,
     kind: z.literal('outage'),
-    /** refuse: the listening socket is closed; reset: connections are destroyed; http_503: answers 503. */
-    mode: z.enum(['refuse', 'reset', 'http_503']).default('refuse'),
+    /** refuse: the listening socket is closed; reset: connections are destroyed; http_503: answers 503 (fault-kinds.ts OUTAGE_MODES). */
+    mode: z.enum(OUTAGE_MODE_NAMES).default('refuse'),
   }),
   z.strictObject({ ...window, kind: z.literal('brownout'), factor: z.number().finite().min(1) }),
   z.strictObject({ ...window, kind: z.literal('error_burst'), rate: prob, kinds: kindsSchema.optional() }),

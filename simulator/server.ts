@@ -5,6 +5,7 @@ import { systemClock, type Clock, type Timer } from '../router/core/clock.js';
 import type { ProviderProfile } from './profile.js';
 import { createProviderModel, createProviderState, type ProviderModel } from './model.js';
 import { Timeline, type OutageMode } from './timeline.js';
+import { assertNever, OUTAGE_MODES } from './fault-kinds.js';
 import {
   healthBody,
   modelsBody,
@@ -121,6 +122,8 @@ export function holdMs(plan: WirePlan): number {
     case 'refuse':
     case 'hang':
       return 0;
+    default:
+      return assertNever(plan, 'wire plan');
   }
 }
 
@@ -151,7 +154,7 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
   const http2 = createH2Server((req, res) => handle(req, res));
   // noDelay and allowHalfOpen as node:http's own server sets them (SSE chunks must not wait for Nagle).
   const server: Server = createNetServer({ noDelay: true, allowHalfOpen: true }, (s: Socket) => {
-    if (mode === 'reset' || mode === 'refuse') {
+    if (mode !== null && OUTAGE_MODES[mode].dropsConnections) {
       s.destroy();
       return;
     }
@@ -246,15 +249,16 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
     };
     const parsed = simRequestFromChat(body, get, counter++, profile, seed);
     const now = parsed.nowMs ?? scenarioNow();
-    const o = model.outcome(parsed.req, now, state.inFlight, state);
-    model.admit(state, now, parsed.req, o);
+    // Warm-up traffic (openai-wire.ts ParsedChat.warmup) is answered without touching the state.
+    const o = parsed.warmup ? model.outcome(parsed.req, now, 0) : model.outcome(parsed.req, now, state.inFlight, state);
+    if (!parsed.warmup) model.admit(state, now, parsed.req, o);
     let released = false;
     let timer: Timer | undefined;
     const done = (): void => {
       if (released) return;
       released = true;
       timer?.cancel();
-      model.release(state);
+      if (!parsed.warmup) model.release(state);
     };
     const plan = planResponse(o, parsed.req, profile, { minChunkMs, speed });
     // A client that leaves early frees the slot at once only where the provider would notice
@@ -304,6 +308,8 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
         setTimer(wait(first, next));
         return;
       }
+      default:
+        return assertNever(plan, 'wire plan');
     }
   }
 

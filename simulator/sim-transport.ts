@@ -6,6 +6,7 @@ import { STREAM_PROGRESS, STREAM_PUSH, STREAM_RESUME, type ChunkSink, type Progr
 import type { Engine, Task } from './engine.js';
 import { createProviderState, type ProviderModel, type ProviderState } from './model.js';
 import type { ProviderOutcome, SimRequest } from './types.js';
+import { assertNever } from './fault-kinds.js';
 
 /**
  * The simulated transport: the router's Transport on the engine's virtual clock. A send
@@ -90,12 +91,23 @@ const LAST_CHUNK = 'data: {"object":"chat.completion.chunk","simulated":true,"us
 
 /** Outcomes that reach the caller as a stream (when it asked for one): at least one chunk, then the end, an error or a stall. */
 function isStreamKind(o: ProviderOutcome): boolean {
-  return (
-    o.kind === 'ok' ||
-    (o.kind === 'stream_cut' && o.outputTokens > 0) || // a cut before any token fails before the first byte
-    o.kind === 'stall' ||
-    (o.kind === 'malformed_event' && o.outputTokens > 0)
-  );
+  switch (o.kind) {
+    case 'ok':
+    case 'stall':
+      return true;
+    case 'stream_cut': // a cut before any token fails before the first byte
+    case 'malformed_event':
+      return o.outputTokens > 0;
+    case 'http_error':
+    case 'rate_limited':
+    case 'refused':
+    case 'reset':
+    case 'hang':
+    case 'malformed':
+      return false;
+    default:
+      return assertNever(o.kind, 'outcome kind');
+  }
 }
 
 /**
@@ -343,6 +355,8 @@ class Call implements Task, AttemptInfo {
         return this.openStream(o, id);
       case 'hang':
         return;
+      default:
+        return assertNever(o.kind, 'outcome kind');
     }
   }
 

@@ -1,5 +1,6 @@
 import type { FailureKind, Phase, ProviderProfile } from './profile.js';
 import { kindTable, type KindTable } from './faults.js';
+import { OUTAGE_MODES, type OutageMode } from './fault-kinds.js';
 
 /**
  * A profile's timeline compiled into non-overlapping segments of scenario time, each
@@ -16,7 +17,7 @@ import { kindTable, type KindTable } from './faults.js';
  * - recovery at R: every phase that started before R ends at R.
  */
 
-export type OutageMode = 'refuse' | 'reset' | 'http_503';
+export type { OutageMode } from './fault-kinds.js';
 
 export interface Effects {
   /** Segment start, ms of scenario time. */
@@ -58,9 +59,6 @@ export function faultWindows(profile: ProviderProfile): FaultWindow[] {
     .sort((a, b) => a.startS - b.startS);
 }
 
-/** Outage modes that take the host's connections down: whatever they carry ends at onset. */
-export const DROPS_CONNECTIONS: Readonly<Record<OutageMode, boolean>> = { refuse: true, reset: true, http_503: false };
-
 export class Timeline {
   private readonly starts: Float64Array;
   private readonly segs: Effects[];
@@ -79,7 +77,7 @@ export class Timeline {
     this.segs = sorted.map((startMs) => combine(profile, phases, startMs));
     this.starts = Float64Array.from(sorted);
     this.drops = Float64Array.from(
-      this.segs.filter((seg, i) => seg.outage !== null && DROPS_CONNECTIONS[seg.outage] && seg.outage !== this.segs[i - 1]?.outage).map((seg) => seg.startMs),
+      this.segs.filter((seg, i) => seg.outage !== null && OUTAGE_MODES[seg.outage].dropsConnections && seg.outage !== this.segs[i - 1]?.outage).map((seg) => seg.startMs),
     );
   }
 

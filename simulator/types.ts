@@ -1,3 +1,5 @@
+import type { OutcomeKind } from './fault-kinds.js';
+
 /**
  * Contracts shared by the simulator's parts (profile/model, engine, workload, oracle,
  * HTTP servers, msw handlers). Plain data.
@@ -26,17 +28,8 @@ export interface SimRequest {
   readonly outcomes?: Readonly<Record<string, number>>;
 }
 
-export type OutcomeKind =
-  | 'ok'
-  | 'http_error' // 500/502/503/529
-  | 'rate_limited' // 429 (with retryAfterMs)
-  | 'refused' // connection refused
-  | 'reset' // connection reset mid-request
-  | 'hang' // never answers; the client must time out
-  | 'stream_cut' // stream ends after `outputTokens` tokens without completion
-  | 'malformed' // 200 with a body that is not valid JSON
-  | 'malformed_event' // stream: `outputTokens` tokens, then an SSE event that is not complete JSON
-  | 'stall'; // stream: the head at ttftMs, `outputTokens` tokens (0 or more), then nothing; totalMs = Infinity
+/** What one provider does with one request: one table with the failure kinds (fault-kinds.ts). */
+export type { OutcomeKind } from './fault-kinds.js';
 
 /** What one provider does with one request. */
 export interface ProviderOutcome {

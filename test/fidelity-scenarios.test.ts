@@ -4,43 +4,35 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatFidelity } from '../scenarios/fidelity-format.js';
 import { runFidelity } from '../scenarios/fidelity-run.js';
+import { scenarioNames } from '../scenarios/load.js';
 
 /**
- * Every shipped scenario tells the same story in virtual time and over real loopback
- * sockets (`--mode both`), within the tolerances of scenarios/fidelity.ts. Kept bounded
- * for CI (~90 s alone on 2 cores): round-robin only (it does not react to latency, so what
- * is compared is the simulator's providers and faults, not how a latency-driven pick
- * amplifies a few ms of scheduling), http in real time (speed 1: a busy machine's timer
- * lateness is not multiplied), timelines shortened (phases scale with them): to 20 s where a
- * fault's story needs the router's ejection times (5 s base) to fit inside it, else 8 s.
+ * Every shipped scenario (every YAML file in scenarios/, so a new one cannot be left out)
+ * runs in virtual time and over real loopback sockets (`--mode both`) and is checked against
+ * the tolerances of scenarios/fidelity.ts. Kept bounded for CI (~2-3 min alone on 2 cores):
+ * round-robin only (it does not react to latency, so what is compared is the simulator's
+ * providers and faults, not how a latency-driven pick amplifies a few ms of scheduling), http
+ * in real time (speed 1: a busy machine's timer lateness is not multiplied), timelines
+ * shortened (phases scale with them): to 20 s where a fault's story needs the router's
+ * ejection times (5 s base) to fit inside it, else 8 s.
  *
- * On a machine too busy to keep time (the runner's timers late by more than
- * fidelity.ts BUSY_SHARE of p50, in scenario ms) a real-socket run measures the machine,
- * not the simulator: the test is then skipped with the lateness it saw, never passed.
+ * A latency row outside tolerance by no more than the runner's own timer lateness is
+ * inconclusive (fidelity.ts isExcused) and not counted; every other row is judged.
  *
- * KNOWN_DISAGREEMENT: scenarios measured outside tolerance whose cause is not yet found
- * (README "Fidelity of the shipped scenarios" has the numbers). They are listed, not
- * widened: each shows as a skipped test with its measured gap until it agrees.
+ * KNOWN_DISAGREEMENT: scenarios measured outside tolerance whose cause is not yet removed
+ * (README "Fidelity of the shipped scenarios"). They still run: the same requests at the same
+ * scenario times in both worlds is asserted, the tolerances are not; the reason is in the
+ * test name. Nothing is widened here (fidelity.ts WIDENED is the one place for that).
  */
 
-const DURATION_S: Readonly<Record<string, number>> = {
-  'outage-failover': 20,
-  'stream-faults': 20,
-  brownout: 8,
-  'mixed-workload': 8,
-  'price-shift': 8,
-  'rate-limit-storm': 8,
-  'flash-crowd': 8,
-  'trace-replay': 8,
-};
+const LONG: ReadonlySet<string> = new Set(['outage-failover', 'stream-faults', 'provider-faults']);
 const KNOWN_DISAGREEMENT: Readonly<Record<string, string>> = {
-  'outage-failover': 'in one of three runs: failover s 0.3 vs 4.3 (the outage host kept >= 5% of attempts for 4 s in http) and p99 +13%',
-  'flash-crowd':
-    'overload: http p50 +20..80%, fewer 429s and more TTFT timeouts than sim (queueing in the busy proxy and providers vs the capacity model; not yet separated)',
-  'trace-replay': 'http p50 +30% and provider shares 3-8 points apart at the trace bursts (cause not found)',
-  'stream-faults': 'failover s 5 vs 7 in one of two runs: the flaky host is ejected by a race of consecutive failures that a few ms of ordering decides',
-  'mixed-workload': 'cost per 1k ok +3.2% in one of two runs (about 200 requests in 8 s: at the edge of the 3% tolerance)',
-  'rate-limit-storm': 'in one of two runs: p99 +25%, groq share +4.6 points, a failover seen in http only',
+  'outage-failover': 'provider shares 3-6 points apart and failover s 5.3 vs none in 2 of 3 runs (load average 11-22): which host meets the outage in flight depends on the order near-simultaneous requests reach the proxy',
+  'stream-faults': "the flaky host's share 8-27% vs 12% in sim in 3 of 3 runs: it is ejected by a race of consecutive failures that the order of near-simultaneous requests decides",
+  'mixed-workload': 'round-robin shares 5-8 points apart and cost per 1k ok -4..+19% in 3 of 3 runs: partly the order near-simultaneous arrivals reach the proxy (a request meets another provider and its draws), partly a cool-down of the expensive host after a 529 seen in sim only (not yet separated)',
+  'flash-crowd': 'error rate 24% vs 0-1% in 2 of 2 runs at load average 20+: the CPU-starved proxy queues the 5x spike itself, so the providers never see a full queue (within 3 points at load 8-12)',
+  'provider-faults': 'p50 +0.43..+1.37 and p99 +0.18..+0.92 (ln) in 4 of 4 runs, all at load average 19-35 (the machine queues in http mode only); shares, errors, cost and failover agreed in the 3 runs after the warm-up fix; not yet measured on a quiet machine',
+  'prefix-cache': "mini-a's share +4 points and cost per 1k ok +7% (load average 20+); the cause is not separated from the machine's load",
 };
 const STRATEGY = 'round-robin';
 const SPEED = 1;
@@ -49,16 +41,22 @@ const out = mkdtempSync(join(tmpdir(), 'fidelity-scenarios-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('sim and http agree on every shipped scenario', () => {
-  for (const [scenario, durationS] of Object.entries(DURATION_S))
-    it.skipIf(KNOWN_DISAGREEMENT[scenario] !== undefined)(`${scenario}${KNOWN_DISAGREEMENT[scenario] ? ` (known disagreement: ${KNOWN_DISAGREEMENT[scenario]})` : ''}`, async (ctx) => {
+  it('every known disagreement names a shipped scenario', () => {
+    expect(Object.keys(KNOWN_DISAGREEMENT).filter((s) => !scenarioNames().includes(s))).toEqual([]);
+  });
+
+  for (const scenario of scenarioNames()) {
+    const known = KNOWN_DISAGREEMENT[scenario];
+    it(`${scenario}${known ? ` (known disagreement, tolerances not asserted: ${known})` : ''}`, async () => {
       const dir = join(out, scenario);
+      const durationS = LONG.has(scenario) ? 20 : 8;
       const run = await runFidelity({ scenario, strategies: [STRATEGY], durationS, speed: SPEED, noReport: true, out: dir, log: () => {} });
       const table = formatFidelity(run.report);
       // Same requests at the same scenario times in both worlds.
       expect(run.http.strategies[0]!.summary.requests, table).toBe(run.sim.strategies[0]!.summary.requests);
-      if (run.report.busy) return ctx.skip(`machine too busy to judge fidelity: ${table.split('\n').find((l) => l.startsWith('harness:'))}`);
-      expect(run.report.outside, table).toBe(0);
       // fidelity.json is what was printed.
       expect(JSON.parse(readFileSync(join(dir, 'fidelity.json'), 'utf8')).outside).toBe(run.report.outside);
-    }, 60_000);
+      if (!known) expect(run.report.outside, table).toBe(0);
+    }, 120_000);
+  }
 });

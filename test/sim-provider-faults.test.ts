@@ -73,6 +73,7 @@ describe('provider fault kinds: the same in both worlds', () => {
   it.each([
     ['auth_401', 'upstream_auth_error'],
     ['auth_403', 'upstream_auth_error'],
+    ['not_found_404', 'upstream_not_found'],
     ['malformed_event', 'malformed_response'],
     ['stall', 'stream_stalled'],
   ] as const)('%s -> %s (before the first byte: fails the attempt, retryable)', async (kind, code) => {
