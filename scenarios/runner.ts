@@ -45,6 +45,8 @@ export interface RunScenarioOptions {
    * to repay starting workers (see planWorkers).
    */
   workers?: number | undefined;
+  /** http: N proxy replicas per strategy (overrides the scenario's replicas.count). */
+  replicas?: number | undefined;
 }
 
 /** Everything a mode needs to run one strategy. */
@@ -141,6 +143,7 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioRun> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   phase('start-up done (imports)');
   const { scenario, file, where } = loadScenario(o.scenario);
+  if (o.replicas !== undefined) scenario.replicas = { count: o.replicas, syncDelayMs: scenario.replicas?.syncDelayMs ?? 100 };
   phase('scenario loaded');
   const strategies = selectStrategies(scenario, o.strategies, where);
   if (o.mode === 'http' && scenario.load.outcomes)
