@@ -32,6 +32,8 @@ export interface ScenarioArgs {
   workers: number | undefined;
   /** sim: capacity sweep over the offered load (scenarios/sweep.ts). */
   sweep: SweepSpec | undefined;
+  /** http: N proxy replicas per strategy behind the load generator (scenarios/replicas.ts); overrides replicas.count. */
+  replicas: number | undefined;
 }
 
 /** Paired seeds a sim-mode run uses unless --seeds says otherwise (a few seconds of CPU per shipped scenario). */
@@ -44,6 +46,8 @@ export const USAGE = `usage: npm run scenario <name|file.yaml> -- [--mode http|s
                      of the timeline instead of rescaling it)
                      [--gate baseline/results.json]   (sim mode)
                      [--sweep rate=FROM..TO[/STEPS]]   (sim mode: capacity sweep over the offered load, req/s)
+                     [--replicas N]   (http mode: N proxy processes per strategy, the load spread round-robin;
+                     <strategy>@shared ones share one redis-server started on a free loopback port)
                      [--workers N]   (sim mode: strategies in parallel on N threads; 1 = one after another
                      in this thread; default min(cores, strategies) for runs big enough to gain)
                      --mode both: sim and http (open loop) on the same seed, then the fidelity check: writes
@@ -78,6 +82,7 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
         gate: { type: 'string' },
         workers: { type: 'string' },
         sweep: { type: 'string' },
+        replicas: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -105,6 +110,8 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
   if (values.gate !== undefined && mode !== 'sim') throw new ScenarioError(`--gate needs --mode sim (replications in virtual time)\n${USAGE}`);
   if (values.sweep !== undefined && mode !== 'sim') throw new ScenarioError(`--sweep needs --mode sim (a capacity sweep runs in virtual time)\n${USAGE}`);
   const sweep = values.sweep !== undefined ? parseSweep(values.sweep) : undefined;
+  if (values.replicas !== undefined && mode !== 'http')
+    throw new ScenarioError(`--replicas needs --mode http (in sim, the scenario's replicas: { count } block sets it)\n${USAGE}`);
   return {
     scenario: positionals[0]!,
     mode,
@@ -120,5 +127,6 @@ export function parseScenarioArgs(argv: readonly string[]): ScenarioArgs {
     gate: values.gate,
     workers: num('workers', values.workers, (n) => Number.isInteger(n) && n >= 1 && n <= 256, 'an integer from 1 to 256'),
     sweep,
+    replicas: num('replicas', values.replicas, (n) => Number.isInteger(n) && n >= 2 && n <= 64, 'an integer from 2 to 64'),
   };
 }

@@ -17,6 +17,8 @@ import type { Sample } from './samples.js';
 import { workloadSpec } from './sim-mode.js';
 import { createCacheOracle } from '../simulator/prompt-cache.js';
 import { strategyName, type StrategyRef } from './schema.js';
+import { storeMode } from './replicas.js';
+import type { ClosedLoopOptions } from './closed-loop.js';
 
 /**
  * http mode: for each strategy, fresh mock provider processes and a fresh proxy
@@ -85,10 +87,18 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
   const abort = new AbortController();
   let providers: ProviderProcesses | undefined;
   let proxy: Child | undefined;
+  // Replicas (scenario `replicas:` / --replicas N): the other proxies, and the redis-server they share (@shared).
+  const replicas = scenario.replicas?.count ?? 1;
+  const more: Child[] = [];
+  let redis: { url: string; pid: number; stop(): Promise<void> } | undefined;
   let watchdog: NodeJS.Timeout | undefined;
   const tmp = mkdtempSync(join(tmpdir(), `scenario-${scenario.name}-`));
+  const stopProxies = async (): Promise<void> => {
+    await Promise.all([proxy, ...more].map((c) => c?.stop()));
+    await redis?.stop();
+  };
   const dropCleanup = onCleanup(async () => {
-    await proxy?.stop();
+    await stopProxies();
     await providers?.stop();
   });
   progress.start(name, Math.ceil(durationS), 'scenario s');
@@ -100,22 +110,38 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
       epochMs: Date.now() + PENDING_EPOCH_MS,
     });
     const baseUrls = Object.fromEntries(providers.providers.map((p) => [p.id, p.url]));
+    if (replicas > 1 && storeMode(name) === 'shared') {
+      redis = await (await import('./redis-server.js')).startRedisServer();
+      log(`${name}: ${replicas} proxy replicas share state through redis-server pid ${redis.pid} at ${redis.url}`);
+    }
+    const syncMs = Math.max(1, Math.round((scenario.replicas?.syncDelayMs ?? 100) / speed));
     const config = {
       ...withWarmupEndpoints(scenarioRouterConfig(scenario, ctx.providers, ref, { baseUrls, speed })),
       server: { port: 0, host: '127.0.0.1', drainTimeoutMs: 500 },
+      ...(redis ? { store: { kind: 'redis', url: redis.url, keyPrefix: `scenario|${name}`, syncIntervalMs: syncMs, localShare: 1 / replicas, required: true } } : {}),
     };
     const configFile = join(tmp, 'router.json');
     writeFileSync(configFile, JSON.stringify(config, null, 2));
     proxy = spawnTs(`proxy (${name})`, 'router/http/cli.ts', ['--config', configFile, '--port', '0']);
+    for (let i = 1; i < replicas; i++) more.push(spawnTs(`proxy ${i + 1}/${replicas} (${name})`, 'router/http/cli.ts', ['--config', configFile, '--port', '0']));
     const died = new Promise<never>((_, reject) => {
-      proxy!.onUnexpectedExit((e) => {
-        abort.abort(e);
-        reject(e);
-      });
+      for (const c of [proxy!, ...more])
+        c.onUnexpectedExit((e) => {
+          abort.abort(e);
+          reject(e);
+        });
     });
     died.catch(() => {});
-    const m = await Promise.race([proxy.waitForLine(/listening on (http:\/\/[^\s/]+)/, 20_000), died]);
-    const origin = m[1]!;
+    const lines = await Promise.race([Promise.all([proxy, ...more].map((c) => c.waitForLine(/listening on (http:\/\/[^\s/]+)/, 20_000))), died]);
+    const origins = lines.map((m) => m[1]!);
+    const origin = origins[0]!;
+    // Closed loop over several replicas: one loop per replica, the connections split between them.
+    const closedLoops = (o: ClosedLoopOptions): Promise<unknown> =>
+      Promise.all(
+        origins.map((u, i) =>
+          runClosedLoop({ ...o, origin: u, connections: Math.max(1, Math.ceil(o.connections / origins.length)), requests: [...o.requests.slice(i), ...o.requests.slice(0, i)] }),
+        ),
+      );
     // A provider process that dies mid-run: signal 0 probes each PID (an outage keeps the process alive).
     watchdog = setInterval(() => {
       for (const p of providers!.providers) {
@@ -133,7 +159,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
     const warmupS = Math.max(MIN_WARMUP_S, scenario.http.warmupS);
     let wSum = 0;
     let wN = 0;
-    await runClosedLoop({
+    await closedLoops({
       origin,
       model: `${WARMUP_PREFIX}${scenario.model}`,
       warmup: true,
@@ -189,6 +215,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
       if (driver === 'open-loop') {
         await runOpenLoop({
           origin,
+          origins,
           model: scenario.model,
           requests,
           speed,
@@ -200,7 +227,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
           signal: abort.signal,
         });
       } else {
-        await runClosedLoop({
+        await closedLoops({
           origin,
           model: scenario.model,
           requests,
@@ -233,7 +260,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
   } finally {
     if (watchdog) clearInterval(watchdog);
     progress.stop();
-    await proxy?.stop();
+    await stopProxies();
     await providers?.stop();
     dropCleanup();
     rmSync(tmp, { recursive: true, force: true });

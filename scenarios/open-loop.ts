@@ -18,6 +18,8 @@ import { chatBody, headerOf, judgeBody, triedOf, type Sample } from './samples.j
 export interface OpenLoopOptions {
   /** Proxy origin, e.g. http://127.0.0.1:8080 */
   origin: string;
+  /** Several proxy replicas: request k goes to origins[k % n] (round-robin); default [origin]. */
+  origins?: readonly string[];
   model: string;
   /** Requests in arrival order (scenario ms). */
   requests: Iterable<SimRequest>;
@@ -38,7 +40,8 @@ export interface OpenLoopOptions {
 export async function runOpenLoop(o: OpenLoopOptions): Promise<{ sent: number }> {
   // Every in-flight request listens on the run's abort signal.
   if (o.signal) setMaxListeners(0, o.signal);
-  const pool = new Pool(o.origin, { connections: o.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const origins = o.origins?.length ? o.origins : [o.origin];
+  const pools = origins.map((u) => new Pool(u, { connections: Math.ceil(o.connections / origins.length), pipelining: 1, keepAliveTimeout: 30_000 }));
   const it = o.requests[Symbol.iterator]();
   let nextReq: SimRequest | undefined = it.next().value ?? undefined;
   const inFlight = new Set<Promise<void>>();
@@ -47,7 +50,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<{ sent: number }>
   let sent = 0;
 
   const send = (r: SimRequest, dueMs: number): void => {
-    const p = oneRequest(pool, o, r, dueMs, start).then(o.onSample, () => {});
+    const p = oneRequest(pools[sent % pools.length]!, o, r, dueMs, start).then(o.onSample, () => {});
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
     sent++;
@@ -76,7 +79,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<{ sent: number }>
     // Let the last requests finish (bounded by their own timeouts).
     await Promise.allSettled([...inFlight]);
   } finally {
-    await pool.destroy().catch(() => {});
+    await Promise.all(pools.map((p) => p.destroy().catch(() => {})));
   }
   return { sent };
 }

@@ -1,4 +1,5 @@
 import { routerConfigSchema, type RouterConfigInput } from '../router/core/config.js';
+import { routerStrategy } from './replicas.js';
 import type { ResolvedProvider } from './resolve.js';
 import type { Scenario, StrategyRef } from './schema.js';
 
@@ -36,8 +37,9 @@ export function scenarioRouterConfig(
     const quality = { default: prof.quality.general, ...prof.quality };
     const classes = p.endpoint.classes ?? Object.keys(prof.quality).filter((c) => (prof.quality[c] ?? 0) >= FIT_QUALITY);
     const limits: { rpm?: number; tpm?: number } = {};
-    if (prof.limits.rpm !== undefined) limits.rpm = Math.round(prof.limits.rpm * k);
-    if (prof.limits.tpm !== undefined) limits.tpm = Math.round(prof.limits.tpm * k);
+    const own = p.endpoint.limits ?? prof.limits;
+    if (own.rpm !== undefined) limits.rpm = Math.round(own.rpm * k);
+    if (own.tpm !== undefined) limits.tpm = Math.round(own.tpm * k);
     return {
       id: p.id,
       provider: prof.provider ?? p.id,
@@ -56,7 +58,7 @@ export function scenarioRouterConfig(
       limits,
     };
   });
-  const cfg = { endpoints, strategy, ...structuredClone(s.router) } as RouterConfigInput;
+  const cfg = { endpoints, strategy: routerStrategy(strategy), ...structuredClone(s.router) } as RouterConfigInput;
   return k === 1 ? cfg : compressTime(cfg, k);
 }
 

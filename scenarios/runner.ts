@@ -10,6 +10,7 @@ import { loadScenario, REPO_ROOT, ScenarioError } from './load.js';
 import { phase } from './phase-timer.js';
 import { createProgress, type Progress } from './progress.js';
 import { faultWindows, resolveProviders, type ResolvedProvider } from './resolve.js';
+import { splitStore } from './replicas.js';
 import { deadlineMs, strategyName, type Scenario, type StrategyRef } from './schema.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -50,6 +51,8 @@ export interface RunScenarioOptions {
    * to repay starting workers (see planWorkers).
    */
   workers?: number | undefined;
+  /** http: N proxy replicas per strategy (overrides the scenario's replicas.count). */
+  replicas?: number | undefined;
 }
 
 /** Everything a mode needs to run one strategy. */
@@ -79,10 +82,10 @@ export function selectStrategies(s: Scenario, wanted: string[] | 'all' | undefin
   const known = strategyNames();
   const listed = new Map(s.strategies.map((r) => [strategyName(r), r] as const));
   for (const [n] of listed)
-    if (!known.includes(n)) throw new ScenarioError(`${where}: strategies: unknown strategy "${n}"; valid strategies: ${known.join(', ')}`);
+    if (!known.includes(splitStore(n).strategy)) throw new ScenarioError(`${where}: strategies: unknown strategy "${n}"; valid strategies: ${known.join(', ')}`);
   if (wanted === undefined) return [...s.strategies];
   if (wanted === 'all') return [...s.strategies, ...known.filter((n) => !listed.has(n))];
-  const bad = wanted.filter((n) => !known.includes(n));
+  const bad = wanted.filter((n) => !known.includes(splitStore(n).strategy));
   if (bad.length) throw new ScenarioError(`--strategies: unknown strategy "${bad.join('", "')}"; valid strategies: ${known.join(', ')}, all`);
   return wanted.map((n) => listed.get(n) ?? n);
 }
@@ -146,6 +149,7 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioRun> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   phase('start-up done (imports)');
   const { scenario, file, where } = loadScenario(o.scenario);
+  if (o.replicas !== undefined) scenario.replicas = { count: o.replicas, syncDelayMs: scenario.replicas?.syncDelayMs ?? 100 };
   phase('scenario loaded');
   const strategies = selectStrategies(scenario, o.strategies, where);
   if (o.mode === 'http' && scenario.load.outcomes && !o.replayPromptsOnly)

@@ -3,6 +3,7 @@ import { routerConfigSchema, strategyRefSchema } from '../router/core/config.js'
 import { phaseSchema as profilePhaseSchema } from '../simulator/profile.js';
 import { MAX_DURATION_S } from '../simulator/types.js';
 import { HEADLINE_KEYS } from './headline.js';
+import { checkStoreSuffixes, replicasSchema } from './replicas.js';
 
 /**
  * The scenario file format (YAML), the single source of truth for scenarios/*.yaml.
@@ -28,6 +29,8 @@ export const endpointAttrsSchema = z.strictObject({
   tags: z.array(z.string()).optional(),
   /** The model group this endpoint serves, when not the scenario's `model` (a fallback group). */
   model: z.string().min(1).optional(),
+  /** Router-side RPM/TPM limits, when not the profile's (e.g. protecting a self-hosted model the provider does not limit). */
+  limits: z.strictObject({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional() }).optional(),
 });
 
 export const providerRefSchema = z.strictObject({
@@ -211,6 +214,8 @@ export const scenarioSchema = z.strictObject({
   slo: sloSchema.default({}),
   http: httpSchema.default(httpSchema.parse({})),
   capacity: capacitySchema.optional(),
+  /** N router replicas per strategy; `<strategy>@local|@shared` picks their state (scenarios/replicas.ts). */
+  replicas: replicasSchema.optional(),
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
@@ -278,6 +283,7 @@ export function crossCheck(s: Scenario): string[] {
     if (names.has(n)) problems.push(`strategies[${i}]: "${n}" is listed twice`);
     names.add(n);
   });
+  problems.push(...checkStoreSuffixes([...names], s.replicas));
   if (!names.has(s.headline.expectedWinner))
     problems.push(`headline.expectedWinner: "${s.headline.expectedWinner}" is not in strategies (${[...names].join(', ')})`);
   const metrics = new Set<string>();

@@ -4,6 +4,7 @@ import { primaryFault } from './faults.js';
 import { outcomeBaselines, routingVsBaselines } from './outcome-baselines.js';
 import { scenarioRouterConfig } from './router-config.js';
 import type { ModeContext } from './runner.js';
+import { simReplicas } from './replicas.js';
 import { strategyName, type Scenario, type StrategyRef } from './schema.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -78,6 +79,7 @@ export async function runOne(ctx: Omit<ModeContext, 'pool' | 'simJobsQueued'>, r
     workload,
     seed,
     label: name,
+    ...(scenario.replicas ? { replicas: simReplicas(scenario.replicas, name)! } : {}),
     ...(params && Object.keys(params).length ? { params } : {}),
     model: scenario.model,
     ...(fault ? { fault } : {}),

@@ -12,7 +12,9 @@ import { memoryStore, type Store, type StoreTarget } from '../router/store/store
  * - `shared`: the same mechanism as router/store (SharedAdmission, health holds), over an
  *   in-process "Redis": a charge reaches the shared GCRA counter at once (atomic), its
  *   reply (the shared level) reaches the replica `syncDelayMs` later; an ejection or
- *   cooldown on one replica is applied on the others `syncDelayMs` later.
+ *   cooldown on one replica is applied on the others `syncDelayMs` later, and so is a
+ *   recovery (a passed half-open probe): an ejection arrives as an ejection (panic mode may
+ *   override it; the receiver probes when it ends), a cooldown as a cooldown.
  *
  * Everything runs on the engine's clock: deterministic for a seed.
  */
@@ -47,25 +49,45 @@ export function createReplicaStores(n: number, sharing: ReplicaSharing, clock: C
   };
   const up = { up: true };
 
-  const publish = (from: number, e: RouterEvent): void => {
-    if (e.type !== 'health' || (e.to !== 'ejected' && e.to !== 'cooldown')) return;
-    const src = targets[from]!;
-    if (src.applying) return;
-    const h = src.health.get(e.endpointId)!;
-    const now = clock.now();
-    const end = e.to === 'ejected' ? h.ejectionEnd() : h.cooldownEnd(now);
-    if (end === null || end <= now) return;
+  // Each replica's last recovery already published, per endpoint (so one is published once).
+  const seenRecovery: Array<Map<string, number>> = Array.from({ length: n }, () => new Map());
+  const toOthers = (from: number, apply: (t: StoreTarget, now: number) => void): void => {
     clock.setTimeout(() => {
+      const now = clock.now();
       targets.forEach((t, i) => {
         if (i === from) return;
         t.applying = true;
         try {
-          t.health.get(e.endpointId)?.cooldown(clock.now(), end - clock.now());
+          apply(t, now);
         } finally {
           t.applying = false;
         }
       });
     }, delay);
+  };
+
+  const publish = (from: number, e: RouterEvent): void => {
+    if (e.type !== 'health') return;
+    const src = targets[from]!;
+    const h = src.health.get(e.endpointId)!;
+    const id = e.endpointId;
+    // A recovery (a probe or health check passed): noticed on whatever transition follows it.
+    const rec = h.lastRecovery();
+    if (rec > (seenRecovery[from]!.get(id) ?? -Infinity)) {
+      seenRecovery[from]!.set(id, rec);
+      if (!src.applying) toOthers(from, (t, now) => t.health.get(id)?.remoteRecovered(now, rec));
+    }
+    if (src.applying || (e.to !== 'ejected' && e.to !== 'cooldown')) return;
+    const now = clock.now();
+    // Ejections travel as ejections (panic mode may override them, the receiver probes when
+    // they end); an upstream's cooldown travels as a cooldown.
+    if (e.to === 'ejected') {
+      const end = h.ejectionEnd();
+      if (end !== null && end > now) toOthers(from, (t, at) => t.health.get(id)?.remoteEject(at, end));
+      return;
+    }
+    const end = h.cooldownEnd(now);
+    if (end !== null && end > now) toOthers(from, (t, at) => t.health.get(id)?.cooldown(at, end - at));
   };
 
   return Array.from({ length: n }, (_, i): Store => ({

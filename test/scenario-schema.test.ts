@@ -114,7 +114,9 @@ describe('scenario names and arguments', () => {
       const { scenario, file, where } = loadScenario(n);
       expect(resolveProviders(scenario, file, where).length).toBeGreaterThan(0);
       const strategies = scenario.strategies.map((r) => (typeof r === 'string' ? r : r.name));
-      for (const s of ['round-robin', 'weighted', 'adaptive', 'cost', 'classifier', 'latency']) expect(strategies).toContain(s);
+      // A replicas scenario compares state local vs shared: each strategy it lists, both ways.
+      if (scenario.replicas) for (const s of strategies) expect(strategies).toContain(s.replace(/@(local|shared)$/, (_, m: string) => (m === 'local' ? '@shared' : '@local')));
+      else for (const s of ['round-robin', 'weighted', 'adaptive', 'cost', 'classifier', 'latency']) expect(strategies).toContain(s);
     }
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseResults } from '../reports/validate.js';
-import { scenarioNames } from '../scenarios/load.js';
+import { loadScenario, scenarioNames } from '../scenarios/load.js';
 import { runScenario } from '../scenarios/runner.js';
 import { formatSummary } from '../scenarios/summary.js';
 
@@ -23,7 +23,7 @@ describe('sim mode', () => {
       expect(onDisk.scenario).toBe(name);
       expect(onDisk.mode).toBe('sim');
       expect(onDisk.durationS).toBe(8);
-      expect(onDisk.strategies.length).toBeGreaterThanOrEqual(6);
+      expect(onDisk.strategies.length).toBeGreaterThanOrEqual(loadScenario(name).scenario.replicas ? 4 : 6); // replicas: each strategy @local and @shared
       for (const s of onDisk.strategies) {
         expect(s.summary.requests).toBeGreaterThan(0);
         expect(s.timeline.length).toBeGreaterThanOrEqual(8);

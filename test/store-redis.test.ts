@@ -107,7 +107,7 @@ describe('redis store: shared rate limits (GCRA in Lua)', () => {
 });
 
 describe('redis store: shared health', () => {
-  it('an ejection on one replica is a cooldown on the others after one sync, never echoed back', async () => {
+  it('an ejection on one replica is an ejection on the others after one sync, never echoed back', async () => {
     prefixN++;
     const sa = await store();
     const sb = await store();
@@ -118,10 +118,57 @@ describe('redis store: shared health', () => {
     expect(a.r.candidates('m').find((c) => c.endpoint.id === 'limited')!.health.state).toBe('ejected');
     await sa.syncNow(); // barrier: the hold is in Redis
     await sb.syncNow();
-    expect(b.r.candidates('m').find((c) => c.endpoint.id === 'limited')!.health.state).toBe('cooldown');
+    expect(b.r.candidates('m').find((c) => c.endpoint.id === 'limited')!.health.state).toBe('ejected');
     expect((await b.r.route({ model: 'm' })).endpoint.id).toBe('free');
-    await sa.syncNow(); // A reads its own hold back: not applied (still ejected, not cooling)
-    expect(a.r.candidates('m').find((c) => c.endpoint.id === 'limited')!.health.state).toBe('ejected');
+    await sa.syncNow(); // A reads its own hold back: not applied (its ejection count stays 1)
+    expect(a.r.candidates('m').find((c) => c.endpoint.id === 'limited')!.health.ejections).toBe(1);
+  });
+
+  it("a recovery on one replica (its half-open probe passed) ends the others' ejection at the next sync", async () => {
+    prefixN++;
+    const sa = await store();
+    const sb = await store();
+    const health = { consecutiveFailures: 2, baseEjectionMs: 30_000 };
+    let down = true;
+    const a = router(sa, (ep) => (ep.id === 'limited' && down ? { kind: 'status', status: 500 } : { kind: 'ok' }), { health, retry: { maxAttempts: 1 } });
+    const b = router(sb, ok, { health });
+    const state = (x: { r: Router }): string => x.r.candidates('m').find((c) => c.endpoint.id === 'limited')!.health.state;
+    for (let i = 0; i < 2; i++) await a.r.route({ model: 'm' }).catch(() => undefined);
+    await sa.syncNow();
+    await sb.syncNow();
+    expect(state(b)).toBe('ejected');
+    down = false;
+    a.clock.tick(30_001); // A's ejection is over: its next request to `limited` is the probe
+    expect((await a.r.route({ model: 'm' })).endpoint.id).toBe('limited');
+    expect(state(a)).toBe('healthy');
+    await sa.syncNow(); // barrier: the recovery is in Redis
+    expect(state(b)).toBe('ejected'); // B's clock has not moved: only the shared recovery can end it
+    await sb.syncNow();
+    expect(state(b)).toBe('healthy');
+    expect((await b.r.route({ model: 'm' })).endpoint.id).toBe('limited');
+  });
+
+  it('panic mode overrides a remote ejection as it does a local one (never a cooldown)', async () => {
+    prefixN++;
+    const sa = await store();
+    const sb = await store();
+    const one = (s: RedisStore, behaviour: Behaviour): { r: Router; clock: ManualClock } => {
+      const clock = new ManualClock();
+      const r = createRouter(
+        { endpoints: [{ id: 'only', provider: 'p1', model: 'm' }], strategy: 'priority', health: { consecutiveFailures: 2, baseEjectionMs: 30_000 }, retry: { maxAttempts: 1 } },
+        { transport: new FakeTransport(clock, behaviour), clock, store: s },
+      );
+      routers.push(r);
+      return { r, clock };
+    };
+    const a = one(sa, () => ({ kind: 'status', status: 500 }));
+    const b = one(sb, ok);
+    for (let i = 0; i < 2; i++) await a.r.route({ model: 'm' }).catch(() => undefined);
+    await sa.syncNow();
+    await sb.syncNow();
+    expect(b.r.candidates('m')[0]!.health.state).toBe('ejected');
+    // The only endpoint is ejected: panic mode routes to it rather than failing every request.
+    expect((await b.r.route({ model: 'm' })).endpoint.id).toBe('only');
   });
 
   it('a replica never applies its own published hold (origin check), another replica does', async () => {
@@ -136,7 +183,7 @@ describe('redis store: shared health', () => {
     };
     const mine = mk('me');
     const theirs = mk('them');
-    await s.link.redis.hold(keySpace(`t${prefixN}`).health, 'put', 'e', 10_000, 'me');
+    await s.link.redis.hold(keySpace(`t${prefixN}`).health, 'put', 'c', 'e', 10_000, 'me');
     await mine.sync.syncNow();
     await theirs.sync.syncNow();
     expect(mine.h.cooldownEnd(0)).toBeNull();

@@ -32,6 +32,10 @@ export class EndpointHealth {
   private cooldownUntil = -Infinity;
   private probes = 0;
   private recoveredAt = -Infinity;
+  /** When the current (or last) ejection began: a remote recovery ends only ejections that began before it. */
+  private ejectedAt = -Infinity;
+  /** The current ejection came from another replica (remoteEject), not from failures seen here. */
+  private remoteEjection = false;
   private consecutive = 0;
   private window: WindowedCounter;
   private reported: HealthState = 'healthy';
@@ -215,11 +219,49 @@ export class EndpointHealth {
 
   /** Switch phase with a fresh probe/failure count, and report the transition. */
   private enter(phase: Phase, now: number): void {
+    if (phase === 'ejected') this.ejectedAt = now;
+    this.remoteEjection = false;
     this.phase = phase;
     this.probes = 0;
     this.consecutive = 0;
     this.version++;
     this.advance(now);
+  }
+
+  /**
+   * Another replica ejected this endpoint until `until` (shared state, router/store): eject
+   * here too, as a soft ejection (panic mode may override it, like a local one), without
+   * counting it towards this replica's backoff. When it ends this replica probes as usual.
+   * Never shortens an ejection.
+   */
+  remoteEject(now: number, until: number): void {
+    this.advance(now);
+    if (until <= now) return;
+    if (this.phase === 'ejected') {
+      if (until <= this.ejectedUntil) return;
+      this.ejectedUntil = until;
+      this.version++;
+      return;
+    }
+    this.ejectedUntil = until;
+    this.enter('ejected', now);
+    this.remoteEjection = true;
+  }
+
+  /**
+   * Another replica's probe (or health check) found the endpoint recovered at `at` (this
+   * replica's clock): end an ejection that came from another replica, or one of this
+   * replica's own that began no later than that (one that began after it rests on newer
+   * evidence). Cooldowns are the upstream's word and stay.
+   */
+  remoteRecovered(now: number, at: number): void {
+    this.advance(now);
+    if (this.phase !== 'healthy' && (this.remoteEjection || this.ejectedAt <= at)) this.recover(now);
+  }
+
+  /** When this endpoint last recovered (clock ms; -Infinity: never): shared state publishes recoveries. */
+  lastRecovery(): number {
+    return this.recoveredAt;
   }
 
   /** Immutable view, cached until the state changes (or, during slow start, until time moves). */

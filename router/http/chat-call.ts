@@ -5,6 +5,7 @@ import type { RouteRequest } from '../core/types.js';
 import type { RouteSink } from '../layers/direct.js';
 import { STREAM_PUSH, STREAM_RESUME, isPushSource, type ChunkSink, type PushSource } from '../layers/stream.js';
 import { rawBodyOf } from '../transport/http.js';
+import type { ResponseCache } from '../cache/response-cache.js';
 import { type HttpError, toHttpError } from './errors.js';
 import type { AccessLog, AccessRecord } from './access-log.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -38,6 +39,8 @@ export interface ChatEnv {
   log(line: string): void;
   /** The access log, when one is configured (access-log.ts). */
   readonly accessLog: AccessLog | null;
+  /** The response cache (router/cache), when one is configured. */
+  readonly cache?: ResponseCache | null;
 }
 
 /** The access log's error code for a client that went away before the response ended. */
@@ -65,6 +68,8 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
   private status = 0;
   private paused = false;
   private over = false;
+  /** Set by the server for a cacheable request: a 200 answer is stored under it. */
+  cacheKey: string | null = null;
 
   constructor(
     private readonly env: ChatEnv,
@@ -130,6 +135,10 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
     if (!stream) {
       // The upstream's own bytes when the transport kept them (no re-serialising).
       const text = rawBodyOf(resp as never) ?? JSON.stringify(resp.body ?? null);
+      if (this.cacheKey !== null) {
+        res.setHeader('x-router-cache', 'miss');
+        if (resp.status === 200) env.cache?.put(this.cacheKey, { text: typeof text === 'string' ? text : Buffer.from(text), endpointId: id });
+      }
       res.writeHead(resp.status, {
         'content-type': 'application/json',
         'content-length': typeof text === 'string' ? Buffer.byteLength(text) : text.length,

@@ -6,6 +6,7 @@ import { formatPath, msSchema, parseRouterConfig, routerConfigSchema, type Route
 import { RouterError } from '../core/errors.js';
 import type { Endpoint } from '../core/types.js';
 import { storeSchema, type StoreConfig } from '../store/config.js';
+import { responseCacheSchema, type ResponseCacheConfig } from '../cache/response-cache.js';
 
 /**
  * The proxy's config file: the router config (router/core/config.ts, unchanged) plus a
@@ -120,6 +121,8 @@ export interface ProxyConfig {
   endpoints: Endpoint[];
   /** Shared state for several replicas (`store:`); absent = in memory. */
   store?: StoreConfig;
+  /** Exact-match response cache (`cache:`, router/cache); absent = off. */
+  cache?: ResponseCacheConfig;
 }
 
 /** `api_key_env` -> `apiKeyEnv`. */
@@ -184,6 +187,7 @@ export function normaliseKeys(raw: unknown, where = 'config'): unknown {
     if (h.activeCheck !== undefined) h.activeCheck = camelKeys(h.activeCheck, `${where}.health.activeCheck`, problems);
   }
   if (o.store !== undefined) o.store = camelKeys(o.store, `${where}.store`, problems);
+  if (o.cache !== undefined) o.cache = camelKeys(o.cache, `${where}.cache`, problems);
   if (o.server !== undefined) {
     const s = camelKeys(o.server, `${where}.server`, problems) as Record<string, unknown>;
     if (s && typeof s === 'object')
@@ -199,15 +203,23 @@ export function parseProxyConfig(raw: unknown, where = 'config'): ProxyConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new RouterError('invalid_config', `invalid ${where}: expected a mapping with "endpoints" (and optionally "server")`);
   const normalised = normaliseKeys(raw, where) as Record<string, unknown>;
-  const { server: serverRaw, store: storeRaw, ...routerRaw } = normalised;
+  const { server: serverRaw, store: storeRaw, cache: cacheRaw, ...routerRaw } = normalised;
   const serverKey = spelledPath(normalised, ['server'])[0] as string;
   const problems: string[] = [];
   const st = storeRaw === undefined ? undefined : storeSchema.safeParse(storeRaw);
   if (st && !st.success) problems.push(...spelledLines(st.error, storeRaw, `${spelledPath(normalised, ['store'])[0] as string}.`));
+  const ca = cacheRaw === undefined ? undefined : responseCacheSchema.safeParse(cacheRaw);
+  if (ca && !ca.success) problems.push(...spelledLines(ca.error, cacheRaw, `${spelledPath(normalised, ['cache'])[0] as string}.`));
   const s = serverSchema.safeParse(serverRaw ?? {});
   if (!s.success) problems.push(...spelledLines(s.error, serverRaw, `${serverKey}.`));
   const r = routerConfigSchema.safeParse(routerRaw);
   if (!r.success) problems.push(...spelledLines(r.error, normalised));
+  if (r.success && ca?.success) {
+    const groups = new Set(r.data.endpoints.map((e) => e.model));
+    ca.data.models.forEach((m, i) => {
+      if (!groups.has(m)) problems.push(`cache.models[${i}]: unknown model group "${m}"; known: ${[...groups].join(', ')}`);
+    });
+  }
   if (r.success) {
     r.data.endpoints.forEach((e, i) => {
       if (!e.baseUrl) problems.push(`${formatPath(spelledPath(normalised, ['endpoints', i]))}.base_url: required by the proxy (the upstream, e.g. http://127.0.0.1:4101/v1)`);
@@ -223,7 +235,7 @@ export function parseProxyConfig(raw: unknown, where = 'config'): ProxyConfig {
     if (e instanceof RouterError) throw new RouterError('invalid_config', e.message.replace(/^invalid config:/, `invalid ${where}:`).split('\n').map(spell).join('\n'));
     throw e;
   }
-  return { router: routerRaw as RouterConfigInput, server: s.data!, endpoints, ...(st ? { store: st.data } : {}) };
+  return { router: routerRaw as RouterConfigInput, server: s.data!, endpoints, ...(st ? { store: st.data } : {}), ...(ca ? { cache: ca.data } : {}) };
 }
 
 /** The YAML parser is loaded only for YAML files (~9 MB of RSS a JSON-configured proxy never needs). */

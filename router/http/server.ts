@@ -28,6 +28,7 @@ import { CLIENT_GONE, ChatCall, chatClosed, type ChatEnv } from './chat-call.js'
 import { cutAtDeadline, flushed } from './drain.js';
 import { sseErrorEvent } from './sse.js';
 import { validateChatBody } from './validate.js';
+import { registerCacheMetrics, type CachedResponse, type ResponseCache } from '../cache/response-cache.js';
 
 /**
  * The OpenAI-compatible edge: node:http (no framework: four routes, and the proxy's
@@ -76,6 +77,8 @@ export interface ProxyServerOptions {
   log?: (line: string) => void;
   /** Per-client-key limits shared with other replicas (router/store); default: local buckets. */
   clientLimit?: (name: string, rpm: number) => Admission;
+  /** Exact-match response cache (router/cache); default: none. */
+  cache?: ResponseCache | undefined;
 }
 
 export interface ProxyServer {
@@ -172,7 +175,9 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     return v;
   };
 
-  const chatEnv: ChatEnv = { metrics, clock, endpointHeader, releaseController, sendError, log, accessLog };
+  const cache = opts.cache;
+  if (cache) registerCacheMetrics(metrics.registry, cache);
+  const chatEnv: ChatEnv = { metrics, clock, endpointHeader, releaseController, sendError, log, accessLog, cache: cache ?? null };
   // The router's promise-free route when it has one (core routers do): see chat-call.ts.
   let routeDirect = (router as Partial<DirectRouter>)[ROUTE_DIRECT];
   let active = 0;
@@ -262,6 +267,16 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     return health(res);
   }
 
+  /** A response-cache hit: the stored body, no routing. */
+  function answerCached(res: ServerResponse, hit: CachedResponse, t0: number, rec: AccessRecord | null): void {
+    const len = typeof hit.text === 'string' ? Buffer.byteLength(hit.text) : hit.text.length;
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': len, 'x-router-cache': 'hit', 'x-router-endpoint': endpointHeader(hit.endpointId), 'x-router-attempts': 0 });
+    res.end(hit.text);
+    const now = clock.now();
+    metrics.request('', 200, (now - t0) / 1000);
+    if (rec !== null) accessLog!.end(rec, now, 200, null, null);
+  }
+
   async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const t0 = clock.now();
     const hdrId = req.headers['x-request-id'];
@@ -293,6 +308,11 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       rec.stream = valid.stream === true;
     }
     if (!models.has(valid.model)) return finishError(res, unknownModel(valid.model), '', t0, rec);
+    const cacheKey = cache === undefined ? null : cache.keyFor(valid as never);
+    if (cacheKey !== null) {
+      const hit = cache!.get(cacheKey);
+      if (hit !== undefined) return answerCached(res, hit, t0, rec);
+    }
 
     const ac = takeController();
     (res as Exchange)[AC] = ac;
@@ -309,6 +329,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     };
 
     const call = new ChatCall(chatEnv, res, rr, ac, t0, rec);
+    call.cacheKey = cacheKey;
     if (routeDirect === undefined) return void router.route(rr, { signal: ac.signal }).then((r) => call.routeDone(r), (e: unknown) => call.routeFailed(e));
     try {
       routeDirect.call(router, rr, call, { signal: ac.signal });

@@ -4,6 +4,7 @@ import type { Random } from '../core/random.js';
 import { carriedEndpoints, createRouter, type Router } from '../core/router.js';
 import type { Transport } from '../core/types.js';
 import { registerStoreMetrics } from '../store/metrics.js';
+import { ResponseCache } from '../cache/response-cache.js';
 import { createRedisStore, type RedisStore } from '../store/redis-store.js';
 import { createHttpTransport, type HttpTransport } from '../transport/http.js';
 import { parseProxyConfig, type ProxyConfig } from './config.js';
@@ -64,7 +65,9 @@ export async function startProxy(config: ProxyConfig | unknown, opts: StartProxy
   const transport = opts.transport ?? ownTransport!;
   let router = createRouter(cfg.router, { transport, clock: opts.clock, random: opts.random, store });
   const clientLimit = store ? (name: string, rpm: number) => store.clientAdmission(name, rpm, opts.clock ?? systemClock) : undefined;
-  const server = createProxyServer({ router, server: cfg.server, clock: opts.clock, env: opts.env, log: opts.log, clientLimit });
+  // The response cache lives as long as the process (a SIGHUP reload keeps it and its config).
+  const cache = cfg.cache ? new ResponseCache(cfg.cache, opts.clock ?? systemClock) : undefined;
+  const server = createProxyServer({ router, server: cfg.server, clock: opts.clock, env: opts.env, log: opts.log, clientLimit, cache });
   if (store) registerStoreMetrics(server.metrics.registry, store.link);
   let address: AddressInfo;
   try {

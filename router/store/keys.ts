@@ -9,6 +9,6 @@ export function keySpace(prefix: string): { limit(endpointId: string, kind: 'rpm
   return {
     limit: (id, kind) => `${p}limit|${kind}|${id}`,
     client: (name) => `${p}client|${name}`,
-    health: `${p}health`,
+    health: `${p}holds`, // was `health` (one field per endpoint) before recoveries were shared
   };
 }

@@ -29,31 +29,53 @@ return {1, tostring(new - now)}
 `;
 
 export const HOLD_LUA = `
--- Health holds shared by replicas: one hash, field = endpoint id, value = "until|origin"
--- (until in ms of Redis TIME, so replicas' clocks never need to agree).
--- KEYS[1]: the hash. ARGV[1] = 'put' | 'read'.
--- put: ARGV[2] endpoint id, ARGV[3] ms from now, ARGV[4] origin replica; never shortens a hold.
--- read: returns {id, remaining ms, origin, ...} for holds still running; drops ended ones.
+-- Health shared by replicas: one hash. Fields "<kind>|<endpoint id>", kind:
+--   c = a cooldown (an upstream's Retry-After / 503), value "until|origin";
+--   e = an ejection (passive outlier detection), value "until|origin";
+--   r = a recovery (a passed probe or health check), value "at|origin".
+-- Times are ms of Redis TIME, so replicas' clocks never need to agree.
+-- KEYS[1]: the hash. ARGV[1] = 'put' | 'recover' | 'read'.
+-- put: ARGV[2] kind (c|e), ARGV[3] endpoint id, ARGV[4] ms from now, ARGV[5] origin;
+--      never shortens a hold.
+-- recover: ARGV[2] endpoint id, ARGV[3] origin; ends the endpoint's ejection hold.
+-- read: ARGV[2] how long a recovery stays listed (ms); returns {kind, id, ms, origin, ...}:
+--      remaining ms for c/e holds still running, age ms for recoveries; drops ended ones.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if ARGV[1] == 'put' then
-  local untilMs = now + tonumber(ARGV[3])
-  local old = redis.call('HGET', KEYS[1], ARGV[2])
+  local field = ARGV[2] .. '|' .. ARGV[3]
+  local untilMs = now + tonumber(ARGV[4])
+  local old = redis.call('HGET', KEYS[1], field)
   if old then
     local oldUntil = tonumber(string.match(old, '^([^|]+)'))
     if oldUntil and oldUntil >= untilMs then return 0 end
   end
-  redis.call('HSET', KEYS[1], ARGV[2], tostring(untilMs) .. '|' .. ARGV[4])
+  redis.call('HSET', KEYS[1], field, tostring(untilMs) .. '|' .. ARGV[5])
   return 1
 end
+if ARGV[1] == 'recover' then
+  redis.call('HDEL', KEYS[1], 'e|' .. ARGV[2])
+  redis.call('HSET', KEYS[1], 'r|' .. ARGV[2], tostring(now) .. '|' .. ARGV[3])
+  return 1
+end
+local keep = tonumber(ARGV[2])
 local out = {}
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
-  local u, origin = string.match(all[i + 1], '^([^|]+)|(.*)$')
-  local left = (tonumber(u) or 0) - now
-  if left > 0 then
-    out[#out + 1] = all[i]
-    out[#out + 1] = tostring(left)
+  local kind, id = string.match(all[i], '^(.)|(.*)$')
+  local v, origin = string.match(all[i + 1], '^([^|]+)|(.*)$')
+  local ms = nil
+  if kind == 'r' then
+    local age = now - (tonumber(v) or 0)
+    if age <= keep then ms = age end
+  elseif kind == 'c' or kind == 'e' then
+    local left = (tonumber(v) or 0) - now
+    if left > 0 then ms = left end
+  end
+  if ms then
+    out[#out + 1] = kind
+    out[#out + 1] = id
+    out[#out + 1] = tostring(ms)
     out[#out + 1] = origin
   else
     redis.call('HDEL', KEYS[1], all[i])

@@ -22,7 +22,7 @@ export interface RedisLink {
 
 export interface RedisScripts {
   gcra(key: string, intervalMs: number, cost: number, mode: 'charge' | 'admit'): Promise<[number, string]>;
-  hold(key: string, op: 'put' | 'read', ...args: (string | number)[]): Promise<unknown>;
+  hold(key: string, op: 'put' | 'recover' | 'read', ...args: (string | number)[]): Promise<unknown>;
 }
 
 export interface RedisLinkOptions {

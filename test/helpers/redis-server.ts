@@ -1,5 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort, killAndWait, launchRedis as launch, requireRedisServer } from '../../scenarios/redis-server.js';
 
 /**
  * A throwaway redis-server for tests: 127.0.0.1 on a free port, no persistence
@@ -15,56 +14,6 @@ export interface TestRedis {
   /** Start it again on the same port (empty: no persistence). */
   restart(): Promise<void>;
   stop(): Promise<void>;
-}
-
-export function requireRedisServer(): void {
-  const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0)
-    throw new Error('redis-server not found on PATH: install it (apt-get update && apt-get install -y redis-server); .ci/run installs it when missing');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function launch(port: number, password: string | undefined): Promise<ChildProcess> {
-  // DEBUG SLEEP lets a test make this Redis slow on purpose.
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--enable-debug-command', 'yes'];
-  if (password) args.push('--requirepass', password);
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`redis-server on port ${port} not ready within 10 s: ${out}`));
-    }, 10_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server on port ${port} exited with ${code}: ${out}`));
-    });
-  });
-}
-
-function killAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    process.kill(child.pid!, signal);
-  });
 }
 
 export async function startRedis(opts: { password?: string } = {}): Promise<TestRedis> {
@@ -85,3 +34,5 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Test
     stop: () => killAndWait(child, 'SIGTERM'),
   };
 }
+
+export { requireRedisServer };
