@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
-import { execFileSync } from 'node:child_process';
-import { symlinkSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, symlinkSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { REPO_ROOT } from '../scenarios/load.js';
 import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/procs.js';
 
@@ -13,11 +14,15 @@ import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/procs.js';
  * Proxy overhead benchmark: the same load straight at a mock provider ("direct") and
  * through the proxy (round-robin over 2 mock providers), all on loopback, in one run.
  *
- *  (a) max throughput, closed loop (autocannon, C connections, D seconds each);
+ *  (a) max throughput, closed loop (wrk, 2 threads, C connections, D seconds each; autocannon
+ *      with 2 workers when wrk cannot be had); the headline is the proxy's CPU time (user +
+ *      system, from /proc) per request: the steadiest figure on a shared machine;
  *  (b) latency at a fixed open-loop rate (400 req/s): request i is due at
  *      t_i = t0 + i / rate and its latency is end - t_i (from the intended send
  *      time, so a stall is charged to every request queued behind it: no
  *      coordinated omission); added p50/p99 = proxy - direct;
+ *      Its floor: bench/floor-proxy.mjs (node:http + undici forwarding, nothing else) in the
+ *      same rounds: what this stack costs per request before any of the proxy's own work;
  *  (c) the proxy's peak RSS (VmHWM, reset just before) while it carries N concurrent streams,
  *      and, for scale, the peak of a bare node:http SSE server holding the same streams
  *      (bench/floor-sse-server.mjs: no upstream, no router).
@@ -29,7 +34,9 @@ import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/procs.js';
  * (`router/http/cli.ts`). Pass `cpuProf` to run the proxy under `node --cpu-prof`.
  *
  * Run: `npx tsx bench/proxy.ts [--quick] [--parts abc] [--streams N] [--connections N]
- *      [--runtime compiled|tsx] [--cpu-prof DIR]`, or call runProxyBench(opts).
+ *      [--runtime compiled|tsx] [--cpu-prof DIR] [--loadgen wrk|autocannon] [--baseline DIR]
+ *      [--json-out FILE]`, or call runProxyBench(opts). `--baseline DIR`: another checkout
+ *      (e.g. `git worktree add /tmp/main main`) whose proxy joins every interleaved round.
  * Diagnostics (env): BENCH_PROXY_NODE_ARGS="--optimize-for-size ..." adds node flags to the
  * proxy (e.g. memory tuning), BENCH_PROXY_ENV="K=V ..." adds env vars, BENCH_DEBUG_MEM=1
  * prints the proxy's memory every 100 ms through (c), BENCH_PROXY_ECHO=1 echoes the proxy's output
@@ -62,6 +69,14 @@ export interface ProxyBenchOptions {
   runtime?: 'compiled' | 'tsx';
   /** Which parts to run: any of 'a', 'b', 'c' (default all). */
   parts?: string;
+  /** Closed-loop load generator for (a): 'wrk' (default; see ensureWrk) or 'autocannon'. */
+  loadgen?: LoadGen;
+  /**
+   * Another checkout of this repository (e.g. a worktree of main): its proxy runs beside
+   * this one, on the same mocks and config, as a third side of every interleaved round,
+   * so before/after figures come from one run on one machine state.
+   */
+  baselineRoot?: string;
   log?: (line: string) => void;
 }
 
@@ -81,16 +96,55 @@ export interface ProxyBenchResult {
     ratio: number;
     directErrors: number;
     proxyErrors: number;
-    /** Proxy process CPU time per request (user + system), µs. */
+    /** Proxy process CPU time per request (user + system), µs: median over the rounds (the headline). */
     proxyCpuUsPerRequest: number;
+    /** The floor proxy's (bench/floor-proxy.mjs: node:http + undici, forwarding only) CPU µs per request and req/s, medians of the same rounds. */
+    floorCpuUsPerRequest: number;
+    floorRps: number;
+    /** The mock provider's CPU µs per request in the direct rounds (median): a node:http server answering JSON. */
+    mockCpuUsPerRequest: number;
+    /** The kernel's share (system time ÷ user + system) of the proxy's CPU, median of rounds: what no JS change can remove. */
+    proxySysShare: number;
+    /** Per round, for the record: [direct req/s, proxy req/s, proxy CPU µs/request]. */
+    rounds: Array<[number, number, number]>;
+    loadgen: LoadGen;
+    /** With baselineRoot: the other checkout's proxy, same rounds; ratios are this proxy ÷ that one (medians of per-round ratios). */
+    baseline?: { proxyRps: number; ratio: number; proxyCpuUsPerRequest: number; cpuRatio: number; rounds: Array<[number, number]> };
   } | null;
-  latency: { rate: number; direct: Percentiles; proxy: Percentiles; addedP50Ms: number; addedP99Ms: number; errors: number } | null;
+  /** addedP99Ms is the median over the interleaved rounds of (proxy p99 - direct p99) of that round. */
+  latency: {
+    rate: number;
+    direct: Percentiles;
+    proxy: Percentiles;
+    addedP50Ms: number;
+    addedP99Ms: number;
+    roundsAddedP99Ms: number[];
+    errors: number;
+    baseline?: { addedP99Ms: number; roundsAddedP99Ms: number[] };
+  } | null;
   /** floorMb: peak RSS of a bare node:http SSE server (bench/floor-sse-server.mjs) holding the same streams. */
-  rss: { streams: number; ok: number; errors: number; baselineMb: number; peakMb: number; floorMb: number } | null;
-  targets: { throughputRatio?: boolean; addedP99?: boolean; rss?: boolean };
+  rss: { streams: number; ok: number; errors: number; baselineMb: number; peakMb: number; floorMb: number; baselineProxyPeakMb?: number } | null;
+  targets: { throughputRatio?: boolean; addedP99?: boolean; rss?: boolean; cpu?: boolean };
+  /** The same verdicts as a list: value, target, the floor measured in this run and value ÷ floor. */
+  checks: TargetCheck[];
+  loadAvg: number[];
 }
 
-export const TARGETS = { throughputRatio: 0.35, addedP99Ms: 1, rssMb: 100 } as const;
+/** One target's verdict: `value` against `target` (`op`), with the floor it is read against (same run). */
+export interface TargetCheck {
+  name: string;
+  unit: string;
+  value: number;
+  op: '<=' | '>=';
+  target: number;
+  floor: number | null;
+  floorName: string | null;
+  met: boolean;
+}
+
+export const TARGETS = { throughputRatio: 0.3, addedP99Ms: 1, rssFloorRatio: 1.25, cpuUsPerRequest: 60 } as const;
+
+export type LoadGen = 'wrk' | 'autocannon';
 
 const SELF = 'bench/proxy.ts';
 const BODY = JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'Say hello in five words.' }], max_tokens: 16 });
@@ -151,7 +205,8 @@ export async function closedLoop(
   connections: number,
   durationS: number,
   headers: Record<string, string> = {},
-): Promise<{ rps: number; errors: number }> {
+  workers?: number,
+): Promise<LoopRun> {
   const r = await autocannon({
     url,
     method: 'POST',
@@ -159,8 +214,57 @@ export async function closedLoop(
     body,
     connections,
     duration: durationS,
+    ...(workers ? { workers } : {}),
   });
-  return { rps: r.requests.total / durationS, errors: r.errors + r.non2xx + r.timeouts };
+  return { requests: r.requests.total, rps: r.requests.total / durationS, errors: r.errors + r.non2xx + r.timeouts };
+}
+
+/**
+ * Whether wrk (the Debian/Ubuntu package `wrk`) can be run; when missing and this process is
+ * root with apt-get, install it. wrk is a C event loop: on this 2-core machine it drives a
+ * node:http server past 50k req/s, where autocannon (one JS thread) caps near 25k and so
+ * hides part of the proxy's overhead in the direct baseline.
+ */
+export function ensureWrk(log: (l: string) => void): boolean {
+  const probe = (): boolean => spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
+  if (probe()) return true;
+  if (process.getuid?.() !== 0 || spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).error !== undefined) return false;
+  log('wrk not found: apt-get install -y wrk');
+  spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'wrk'], { stdio: 'ignore', timeout: 300_000 });
+  return probe();
+}
+
+/** One closed-loop run's figures: completed requests (all statuses), non-2xx + socket errors. */
+export interface LoopRun {
+  requests: number;
+  rps: number;
+  errors: number;
+}
+
+/** A wrk run (2 threads, POST `body`): requests, req/s and errors parsed from its summary. */
+export async function wrkLoop(dir: string, url: string, body: string, connections: number, durationS: number): Promise<LoopRun> {
+  const script = join(dir, 'post.lua');
+  if (!existsSync(script))
+    writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n`);
+  const out = await new Promise<string>((resolve, reject) => {
+    const p = spawn('wrk', ['-t2', `-c${connections}`, `-d${durationS}s`, '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    p.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (text += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited ${code}: ${text}`))));
+  });
+  return parseWrk(out);
+}
+
+/** wrk's summary: requests completed, req/s, and errors (socket errors + non-2xx/3xx responses). */
+export function parseWrk(out: string): LoopRun {
+  const num = (re: RegExp): number => Number(out.match(re)?.[1] ?? NaN);
+  const requests = num(/(\d+) requests in/);
+  const socket = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
+  const errors = (socket ? socket.slice(1).reduce((a, x) => a + Number(x), 0) : 0) + (num(/Non-2xx or 3xx responses: (\d+)/) || 0);
+  if (!Number.isFinite(requests)) throw new Error(`cannot read wrk output: ${out}`);
+  return { requests, rps: num(/Requests\/sec:\s+([\d.]+)/), errors };
 }
 
 /**
@@ -226,39 +330,20 @@ function resetPeakRss(pid: number): void {
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (Linux, 100 Hz ticks). */
 export function procCpuS(pid: number): number {
+  const [user, sys] = procCpuSplitS(pid);
+  return user + sys;
+}
+
+/** [user, system] CPU seconds a process has used so far (see procCpuS). */
+function procCpuSplitS(pid: number): [number, number] {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) / 100;
+    return [Number(rest[11]) / 100, Number(rest[12]) / 100];
   } catch {
-    return NaN;
+    return [NaN, NaN];
   }
 }
-
-/** Run `fn` and report the CPU share (of one core) each pid used meanwhile. */
-async function withCpu<T>(pids: Record<string, number>, fn: () => Promise<T>): Promise<{ value: T; cpu: Record<string, number> }> {
-  const t0 = performance.now();
-  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procCpuS(pid)]));
-  const value = await fn();
-  const wall = (performance.now() - t0) / 1000;
-  const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, (procCpuS(pid) - before[k]!) / wall]));
-  return { value, cpu };
-}
-
-/** Round i of an interleaved comparison: direct first in even rounds, proxy first in odd ones. */
-async function interleaved<T>(i: number, direct: () => Promise<T>, proxy: () => Promise<T>): Promise<[T, T]> {
-  if (i % 2 === 0) {
-    const d = await direct();
-    return [d, await proxy()];
-  }
-  const p = await proxy();
-  return [await direct(), p];
-}
-
-const fmtCpu = (c: Record<string, number>): string =>
-  Object.entries(c)
-    .map(([k, v]) => `${k} ${(100 * v).toFixed(0)}%`)
-    .join(', ');
 
 async function concurrentStreams(origin: string, n: number, pid: number, debugMem = !!process.env.BENCH_DEBUG_MEM): Promise<{ ok: number; errors: number; peakMb: number }> {
   const pool = new Pool(origin, { connections: n });
@@ -327,20 +412,59 @@ function proxyEnv(): Record<string, string> {
  * Compile the proxy CLI (and what it imports) to plain JS in `dir` with the project's
  * TypeScript, so the proxy runs as deployed; node_modules is linked for package imports.
  */
-export function compileCli(dir: string): string {
+export function compileCli(dir: string, root: string = REPO_ROOT): string {
   const out = join(dir, 'build');
   const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const args = [tsc, join(REPO_ROOT, 'router/http/cli.ts'), '--outDir', out, '--rootDir', REPO_ROOT, '--module', 'nodenext',
+  const args = [tsc, join(root, 'router/http/cli.ts'), '--outDir', out, '--rootDir', root, '--module', 'nodenext',
     '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--resolveJsonModule', '--noCheck'];
-  execFileSync(process.execPath, args, { cwd: REPO_ROOT, stdio: 'pipe' });
+  execFileSync(process.execPath, args, { cwd: root, stdio: 'pipe' });
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(out, 'node_modules'), 'dir');
   return join(out, 'router', 'http', 'cli.js');
+}
+
+/** The median of `xs` (NaN when empty). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** Round i runs the sides in a rotated order (i = 0: a, b, c; 1: b, c, a; ...) so a slow spell of the shared VM hits each alike. */
+async function rotated<T>(i: number, sides: Array<() => Promise<T>>): Promise<T[]> {
+  const out: T[] = new Array(sides.length);
+  for (let k = 0; k < sides.length; k++) {
+    const j = (i + k) % sides.length;
+    out[j] = await sides[j]!();
+  }
+  return out;
+}
+
+/** Verdicts of the proxy targets with their floors (same run). */
+export function proxyChecks(r: Pick<ProxyBenchResult, 'throughput' | 'latency' | 'rss'>): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  const t = r.throughput;
+  if (t) {
+    out.push({ name: 'proxy CPU per request at saturation', unit: 'µs', value: t.proxyCpuUsPerRequest, op: '<=', target: TARGETS.cpuUsPerRequest,
+      floor: t.floorCpuUsPerRequest, floorName: 'a bare node:http + undici forwarding proxy, same rounds', met: t.proxyCpuUsPerRequest <= TARGETS.cpuUsPerRequest });
+    // The ratio is against direct req/s (same rounds); its floor is the bare forwarding proxy's ratio.
+    out.push({ name: `throughput ÷ direct (${t.loadgen})`, unit: 'x', value: t.ratio, op: '>=', target: TARGETS.throughputRatio,
+      floor: t.floorRps / t.directRps, floorName: 'the bare forwarding proxy ÷ direct', met: t.ratio >= TARGETS.throughputRatio });
+  }
+  const l = r.latency;
+  if (l)
+    out.push({ name: `added p99 at ${l.rate} req/s open loop (median of rounds)`, unit: 'ms', value: l.addedP99Ms, op: '<=', target: TARGETS.addedP99Ms,
+      floor: l.direct.p99, floorName: 'direct p99 ms', met: l.addedP99Ms <= TARGETS.addedP99Ms });
+  const m = r.rss;
+  if (m)
+    out.push({ name: `peak RSS holding ${m.streams} streams (target ${TARGETS.rssFloorRatio}x the floor)`, unit: 'MB', value: m.peakMb, op: '<=',
+      target: Math.round(TARGETS.rssFloorRatio * m.floorMb * 10) / 10, floor: m.floorMb, floorName: 'bare node:http SSE server MB, same streams',
+      met: m.peakMb / m.floorMb <= TARGETS.rssFloorRatio && m.errors === 0 });
+  return out;
 }
 
 export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<ProxyBenchResult> {
   const log = opts.log ?? ((l: string) => console.error(l));
   const durationS = opts.durationS ?? 10;
-  const connections = opts.connections ?? 64;
+  const connections = opts.connections ?? 32;
   const rate = opts.rate ?? 400;
   const openLoopS = opts.openLoopS ?? 10;
   const streams = opts.streams ?? 2000;
@@ -348,6 +472,11 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
   const dir = mkdtempSync(join(tmpdir(), 'bench-proxy-'));
   const children: Child[] = [];
   try {
+    let loadgen: LoadGen = opts.loadgen ?? 'wrk';
+    if (loadgen === 'wrk' && !ensureWrk(log)) {
+      loadgen = 'autocannon';
+      log('wrk is not available (Debian package `wrk`): falling back to autocannon with 2 workers; its direct figure may be capped by the load generator');
+    }
     const up = spawnTs('mock-providers', SELF, ['--role', 'upstream']);
     children.push(up);
     const ports = (await up.waitForLine(/^READY ([\d,]+)/, 30_000))[1]!.split(',').map(Number);
@@ -368,86 +497,114 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
     if (process.env.BENCH_PROXY_NODE_ARGS) nodeArgs.push(...process.env.BENCH_PROXY_NODE_ARGS.split(' '));
     const proxy =
       (opts.runtime ?? 'compiled') === 'compiled'
-        ? spawnNode('proxy', [...nodeArgs, compileCli(dir), '--config', cfgFile], { env: proxyEnv(), echo: !!process.env.BENCH_PROXY_ECHO })
+        ? spawnNode('proxy', [...nodeArgs, compileCli(join(dir, 'this')), '--config', cfgFile], { env: proxyEnv(), echo: !!process.env.BENCH_PROXY_ECHO })
         : spawnTs('proxy', 'router/http/cli.ts', ['--config', cfgFile], { nodeArgs });
     children.push(proxy);
     const proxyOrigin = (await proxy.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
+    let baseProxy: Child | undefined;
+    let baseOrigin = '';
+    if (opts.baselineRoot !== undefined) {
+      // Same node flags minus the profiler: only this checkout's proxy is profiled.
+      baseProxy = spawnNode('baseline-proxy', [compileCli(join(dir, 'baseline'), opts.baselineRoot), '--config', cfgFile], { env: proxyEnv() });
+      children.push(baseProxy);
+      baseOrigin = (await baseProxy.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
+      log(`baseline proxy: ${opts.baselineRoot} (pid ${baseProxy.pid})`);
+    }
     const directOrigin = `http://127.0.0.1:${ports[0]}`;
     const path = '/v1/chat/completions';
+    // The floor of (a): the same stack (node:http + undici Pool) forwarding and nothing else.
+    const floorProxy = spawnNode('floor-proxy', [join(REPO_ROOT, 'bench', 'floor-proxy.mjs'), directOrigin, `http://127.0.0.1:${ports[1]}`]);
+    children.push(floorProxy);
+    const floorOrigin = (await floorProxy.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
 
-    const pids = { loadgen: process.pid, mocks: up.pid, proxy: proxy.pid };
+    const pids: Record<string, number> = { loadgen: process.pid, mocks: up.pid, proxy: proxy.pid, floor: floorProxy.pid };
+    if (baseProxy) pids.base = baseProxy.pid;
     const parts = opts.parts ?? 'abc';
-    const result: ProxyBenchResult = { throughput: null, latency: null, rss: null, targets: {} };
+    const result: ProxyBenchResult = { throughput: null, latency: null, rss: null, targets: {}, checks: [], loadAvg: loadavg() };
+    const loop = (origin: string, s: number): Promise<LoopRun> =>
+      loadgen === 'wrk' ? wrkLoop(dir, origin + path, BODY, connections, s) : closedLoop(origin + path, BODY, connections, s, {}, 2);
 
     if (parts.includes('a')) {
+      // Warm-up: 2 s was not enough under load (a first round ~2x the CPU/request of the
+      // rest, JIT still compiling); 4 s each, twice, interleaved.
       log('warm-up...');
-      await closedLoop(directOrigin + path, BODY, connections, 2);
-      await closedLoop(proxyOrigin + path, BODY, connections, 2);
-      // Interleaved rounds (direct/proxy, then proxy/direct, ...) so a slow spell of this
-      // shared VM hits both sides alike; the ratio is the median of the rounds' ratios.
+      for (let i = 0; i < 2; i++) for (const o of [directOrigin, proxyOrigin, floorOrigin, ...(baseProxy ? [baseOrigin] : [])]) await loop(o, 2);
       const roundS = Math.max(1, durationS / rounds);
-      log(`(a) closed loop, ${connections} connections, ${rounds} interleaved rounds of ${roundS}s each side`);
-      const rs: Array<{ d: number; p: number; ratio: number; errD: number; errP: number; cpuUs: number; cpuD: string; cpuP: string }> = [];
-      for (let i = 0; i < rounds; i++) {
-        const [dc, pc] = await interleaved(
-          i,
-          () => withCpu(pids, () => closedLoop(directOrigin + path, BODY, connections, roundS)),
-          () => withCpu(pids, () => closedLoop(proxyOrigin + path, BODY, connections, roundS)),
-        );
-        rs.push({
-          d: dc.value.rps,
-          p: pc.value.rps,
-          ratio: pc.value.rps / dc.value.rps,
-          errD: dc.value.errors,
-          errP: pc.value.errors,
-          cpuUs: (pc.cpu.proxy! * 1e6) / pc.value.rps,
-          cpuD: fmtCpu(dc.cpu),
-          cpuP: fmtCpu(pc.cpu),
-        });
-        log(`    round ${i + 1}: direct ${dc.value.rps.toFixed(0)} req/s, proxy ${pc.value.rps.toFixed(0)} req/s, ratio ${(pc.value.rps / dc.value.rps).toFixed(3)}`);
-      }
-      const mid = [...rs].sort((x, y) => x.ratio - y.ratio)[Math.floor(rs.length / 2)]!;
-      const d = { rps: mid.d, errors: rs.reduce((a, r) => a + r.errD, 0) };
-      const p = { rps: mid.p, errors: rs.reduce((a, r) => a + r.errP, 0) };
-      const ratio = mid.ratio;
-      log(`    median round: direct ${d.rps.toFixed(0)} req/s (cpu: ${mid.cpuD})`);
-      log(`                  proxy  ${p.rps.toFixed(0)} req/s (cpu: ${mid.cpuP}), ratio ${ratio.toFixed(3)} (rounds ${Math.min(...rs.map((r) => r.ratio)).toFixed(3)}-${Math.max(...rs.map((r) => r.ratio)).toFixed(3)})`);
-      result.throughput = {
-        directRps: d.rps,
-        proxyRps: p.rps,
-        ratio,
-        directErrors: d.errors,
-        proxyErrors: p.errors,
-        proxyCpuUsPerRequest: mid.cpuUs,
+      log(`(a) closed loop with ${loadgen}, ${connections} connections, ${rounds} interleaved rounds of ${roundS}s each side (load average ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
+      type Side = { run: LoopRun; cpuS: Record<string, number>; proxySysShare: number };
+      const side = async (origin: string): Promise<Side> => {
+        const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procCpuS(pid)]));
+        const sys0 = procCpuSplitS(proxy.pid)[1];
+        const run = await loop(origin, roundS);
+        const cpuS = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procCpuS(pid) - before[k]!]));
+        return { run, cpuS, proxySysShare: (procCpuSplitS(proxy.pid)[1] - sys0) / cpuS.proxy! };
       };
-      result.targets.throughputRatio = ratio >= TARGETS.throughputRatio;
+      const rs: Array<{ d: Side; p: Side; f: Side; b?: Side }> = [];
+      for (let i = 0; i < rounds; i++) {
+        const sides = [() => side(directOrigin), () => side(proxyOrigin), () => side(floorOrigin), ...(baseProxy ? [() => side(baseOrigin)] : [])];
+        const [d, p, f, b] = await rotated(i, sides);
+        rs.push({ d: d!, p: p!, f: f!, b });
+        const us = (x: Side, k: string): string => ((x.cpuS[k]! * 1e6) / x.run.requests).toFixed(1);
+        log(
+          `    round ${i + 1}: direct ${d!.run.rps.toFixed(0)} req/s; proxy ${p!.run.rps.toFixed(0)} req/s, ${us(p!, 'proxy')} µs CPU/request; ` +
+            `floor proxy ${f!.run.rps.toFixed(0)} req/s, ${us(f!, 'floor')} µs` +
+            (b ? `; baseline ${b.run.rps.toFixed(0)} req/s, ${us(b, 'base')} µs CPU/request` : '') + `; load ${loadavg()[0]!.toFixed(1)}`,
+        );
+      }
+      const cpuOf = (x: Side, k: string): number => (x.cpuS[k]! * 1e6) / x.run.requests;
+      const ratios = rs.map((r) => r.p.run.rps / r.d.run.rps);
+      const mid = rs[[...ratios.keys()].sort((x, y) => ratios[x]! - ratios[y]!)[rs.length >> 1]!]!;
+      result.throughput = {
+        directRps: mid.d.run.rps,
+        proxyRps: mid.p.run.rps,
+        ratio: median(ratios),
+        directErrors: rs.reduce((a, r) => a + r.d.run.errors, 0),
+        proxyErrors: rs.reduce((a, r) => a + r.p.run.errors, 0),
+        proxyCpuUsPerRequest: median(rs.map((r) => cpuOf(r.p, 'proxy'))),
+        floorCpuUsPerRequest: median(rs.map((r) => cpuOf(r.f, 'floor'))),
+        floorRps: median(rs.map((r) => r.f.run.rps)),
+        mockCpuUsPerRequest: median(rs.map((r) => cpuOf(r.d, 'mocks'))),
+        proxySysShare: median(rs.map((r) => r.p.proxySysShare)),
+        rounds: rs.map((r) => [r.d.run.rps, r.p.run.rps, cpuOf(r.p, 'proxy')]),
+        loadgen,
+      };
+      if (baseProxy) {
+        const bs = rs.map((r) => r.b!);
+        result.throughput.baseline = {
+          proxyRps: median(bs.map((b) => b.run.rps)),
+          ratio: median(rs.map((r) => r.p.run.rps / r.b!.run.rps)),
+          proxyCpuUsPerRequest: median(bs.map((b) => cpuOf(b, 'base'))),
+          cpuRatio: median(rs.map((r) => cpuOf(r.p, 'proxy') / cpuOf(r.b!, 'base'))),
+          rounds: bs.map((b) => [b.run.rps, cpuOf(b, 'base')]),
+        };
+      }
+      result.targets.throughputRatio = result.throughput.ratio >= TARGETS.throughputRatio;
+      result.targets.cpu = result.throughput.proxyCpuUsPerRequest <= TARGETS.cpuUsPerRequest;
     }
 
     if (parts.includes('b')) {
       const roundSB = Math.max(1, openLoopS / rounds);
       log(`(b) open loop at ${rate} req/s, ${rounds} interleaved rounds of ${roundSB}s each side (after 2s warm-up)`);
-      await openLoop(directOrigin, path, BODY, rate, 2);
-      await openLoop(proxyOrigin, path, BODY, rate, 2);
-      const od = { lat: [] as number[], errors: 0 };
-      const op = { lat: [] as number[], errors: 0 };
-      const add = (into: { lat: number[]; errors: number }, r: { lat: number[]; errors: number }): void => {
-        for (const x of r.lat) into.lat.push(x);
-        into.errors += r.errors;
-      };
+      const origins = [directOrigin, proxyOrigin, ...(baseProxy ? [baseOrigin] : [])];
+      for (const o of origins) await openLoop(o, path, BODY, rate, 2);
+      const all = origins.map(() => ({ lat: [] as number[], errors: 0 }));
+      const added: number[][] = origins.map(() => []);
       for (let i = 0; i < rounds; i++) {
-        const [d, p] = await interleaved(
-          i,
-          () => openLoop(directOrigin, path, BODY, rate, roundSB),
-          () => openLoop(proxyOrigin, path, BODY, rate, roundSB),
-        );
-        add(od, d);
-        add(op, p);
+        const runs = await rotated(i, origins.map((o) => () => openLoop(o, path, BODY, rate, roundSB)));
+        const p99 = runs.map((r) => percentiles(r.lat).p99);
+        runs.forEach((r, k) => {
+          for (const x of r.lat) all[k]!.lat.push(x);
+          all[k]!.errors += r.errors;
+          if (k > 0) added[k]!.push(p99[k]! - p99[0]!);
+        });
+        log(`    round ${i + 1}: p99 ms ${origins.map((_, k) => ['direct', 'proxy', 'baseline'][k] + ' ' + p99[k]!.toFixed(3)).join(', ')}`);
       }
-      const ld = percentiles(od.lat);
-      const lp = percentiles(op.lat);
-      log(`    direct p50 ${ld.p50.toFixed(3)} p99 ${ld.p99.toFixed(3)} ms; proxy p50 ${lp.p50.toFixed(3)} p99 ${lp.p99.toFixed(3)} ms`);
-      const addedP99Ms = lp.p99 - ld.p99;
-      result.latency = { rate, direct: ld, proxy: lp, addedP50Ms: lp.p50 - ld.p50, addedP99Ms, errors: od.errors + op.errors };
+      const ld = percentiles(all[0]!.lat);
+      const lp = percentiles(all[1]!.lat);
+      log(`    all rounds: direct p50 ${ld.p50.toFixed(3)} p99 ${ld.p99.toFixed(3)} ms; proxy p50 ${lp.p50.toFixed(3)} p99 ${lp.p99.toFixed(3)} ms`);
+      const addedP99Ms = median(added[1]!);
+      result.latency = { rate, direct: ld, proxy: lp, addedP50Ms: lp.p50 - ld.p50, addedP99Ms, roundsAddedP99Ms: added[1]!, errors: all[0]!.errors + all[1]!.errors };
+      if (baseProxy) result.latency.baseline = { addedP99Ms: median(added[2]!), roundsAddedP99Ms: added[2]! };
       result.targets.addedP99 = addedP99Ms <= TARGETS.addedP99Ms;
     }
 
@@ -463,8 +620,15 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
       const f = await concurrentStreams(floorOrigin, streams, floor.pid, false);
       log(`    floor: a bare node:http SSE server (no upstream) peaks at ${f.peakMb.toFixed(1)} MB (ok ${f.ok})`);
       result.rss = { streams, ok: s.ok, errors: s.errors, baselineMb, peakMb: s.peakMb, floorMb: f.peakMb };
-      result.targets.rss = s.peakMb <= TARGETS.rssMb && s.errors === 0;
+      if (baseProxy) {
+        const b = await concurrentStreams(baseOrigin, streams, baseProxy.pid, false);
+        log(`    baseline proxy peaks at ${b.peakMb.toFixed(1)} MB (ok ${b.ok})`);
+        result.rss.baselineProxyPeakMb = b.peakMb;
+      }
+      result.targets.rss = s.peakMb / f.peakMb <= TARGETS.rssFloorRatio && s.errors === 0;
     }
+    result.checks = proxyChecks(result);
+    result.loadAvg = loadavg();
     return result;
   } finally {
     // SIGTERM lets the proxy drain and, under --cpu-prof, write its profile.
@@ -473,27 +637,44 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
   }
 }
 
+/** "met"/"NOT met" lines for a list of checks: value, target, floor and value ÷ floor. */
+export function formatChecks(checks: readonly TargetCheck[]): string[] {
+  const f = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(3));
+  return checks.map(
+    (c) =>
+      `  ${c.met ? 'met    ' : 'NOT met'} ${c.name}: ${f(c.value)} ${c.unit} (target ${c.op} ${c.target} ${c.unit})` +
+      (c.floor === null ? '' : `; floor ${f(c.floor)} (${c.floorName}), ratio to floor ${f(c.value / c.floor)}`),
+  );
+}
+
 export function formatProxyBench(r: ProxyBenchResult): string {
-  const ok = (b: boolean | undefined): string => (b ? 'PASS' : 'FAIL');
   const f = (x: number, d = 2): string => x.toFixed(d);
-  const lines = ['proxy overhead (loopback, round-robin over 2 instant mocks)'];
+  const lines = [`proxy overhead (loopback, round-robin over 2 instant mocks; load average ${r.loadAvg.map((x) => x.toFixed(1)).join(' ')})`];
   const t = r.throughput;
-  if (t)
+  if (t) {
     lines.push(
-      `  throughput  direct ${f(t.directRps, 0)} req/s  proxy ${f(t.proxyRps, 0)} req/s  ratio ${f(t.ratio, 3)}x  (target >= ${TARGETS.throughputRatio}x) ${ok(r.targets.throughputRatio)}  [proxy CPU ${f(t.proxyCpuUsPerRequest, 0)} µs/request]`,
+      `  floor       bare node:http + undici forwarding proxy ${f(t.floorRps, 0)} req/s, CPU ${f(t.floorCpuUsPerRequest, 1)} µs/request; the mock answering direct ${f(t.mockCpuUsPerRequest, 1)} µs/request`,
+      `  throughput  direct ${f(t.directRps, 0)} req/s  proxy ${f(t.proxyRps, 0)} req/s  ratio ${f(t.ratio, 3)}x (${t.loadgen})  proxy CPU ${f(t.proxyCpuUsPerRequest, 1)} µs/request (median of ${t.rounds.length} rounds: ${t.rounds.map((x) => f(x[2], 0)).join(', ')}; ${f(100 * t.proxySysShare, 0)}% of it in the kernel)`,
     );
+    if (t.baseline)
+      lines.push(
+        `  baseline    proxy ${f(t.baseline.proxyRps, 0)} req/s, CPU ${f(t.baseline.proxyCpuUsPerRequest, 1)} µs/request (rounds: ${t.baseline.rounds.map((x) => f(x[1], 0)).join(', ')}); this ÷ baseline: req/s ${f(t.baseline.ratio, 3)}x, CPU/request ${f(t.baseline.cpuRatio, 3)}x`,
+      );
+  }
   const l = r.latency;
-  if (l)
+  if (l) {
     lines.push(
-      `  latency @${l.rate}/s  direct p50 ${f(l.direct.p50, 3)} p99 ${f(l.direct.p99, 3)} ms  proxy p50 ${f(l.proxy.p50, 3)} p99 ${f(l.proxy.p99, 3)} ms`,
-      `              added p50 ${f(l.addedP50Ms, 3)} ms  added p99 ${f(l.addedP99Ms, 3)} ms  (target <= ${TARGETS.addedP99Ms} ms) ${ok(r.targets.addedP99)}  errors ${l.errors}`,
+      `  latency @${l.rate}/s  direct p50 ${f(l.direct.p50, 3)} p99 ${f(l.direct.p99, 3)} ms  proxy p50 ${f(l.proxy.p50, 3)} p99 ${f(l.proxy.p99, 3)} ms (all rounds)`,
+      `              added p99 per round ${l.roundsAddedP99Ms.map((x) => f(x, 3)).join(', ')} ms; median ${f(l.addedP99Ms, 3)} ms  errors ${l.errors}`,
     );
+    if (l.baseline) lines.push(`  baseline    added p99 per round ${l.baseline.roundsAddedP99Ms.map((x) => f(x, 3)).join(', ')} ms; median ${f(l.baseline.addedP99Ms, 3)} ms`);
+  }
   const m = r.rss;
-  if (m)
-    lines.push(
-      `  RSS         ${m.streams} concurrent streams: ok ${m.ok} errors ${m.errors}  peak ${f(m.peakMb, 1)} MB (before ${f(m.baselineMb, 1)} MB)  (target <= ${TARGETS.rssMb} MB) ${ok(r.targets.rss)}`,
-      `              floor: bare node:http SSE server, same streams ${f(m.floorMb, 1)} MB; proxy/floor ${f(m.peakMb / m.floorMb, 2)}x`,
-    );
+  if (m) {
+    lines.push(`  RSS         ${m.streams} concurrent streams: ok ${m.ok} errors ${m.errors}  peak ${f(m.peakMb, 1)} MB (before ${f(m.baselineMb, 1)} MB); floor ${f(m.floorMb, 1)} MB`);
+    if (m.baselineProxyPeakMb !== undefined) lines.push(`  baseline    peak ${f(m.baselineProxyPeakMb, 1)} MB (${f(m.baselineProxyPeakMb / m.floorMb, 2)}x the floor)`);
+  }
+  lines.push('targets:', ...formatChecks(r.checks));
   return lines.join('\n');
 }
 
@@ -519,10 +700,14 @@ if (isMain) {
       connections: flag('--connections') ? Number(flag('--connections')) : undefined,
       streams: flag('--streams') ? Number(flag('--streams')) : quick ? 500 : 2000,
       runtime: flag('--runtime') === 'tsx' ? 'tsx' : 'compiled',
+      loadgen: flag('--loadgen') === 'autocannon' ? 'autocannon' : 'wrk',
+      baselineRoot: flag('--baseline'),
     })
       .then((r) => {
         console.log(formatProxyBench(r));
         console.log(JSON.stringify(r));
+        const out = flag('--json-out');
+        if (out !== undefined) writeFileSync(out, JSON.stringify(r, null, 2));
       })
       .catch(async (e: unknown) => {
         console.error(e);

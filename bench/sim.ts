@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RouterConfigInput } from '../router/core/config.js';
 import { EventHeap } from '../router/core/heap.js';
@@ -13,6 +14,10 @@ import { createSimTransport } from '../simulator/sim-transport.js';
 import type { SimRequest } from '../simulator/types.js';
 import { createWorkload, type WorkloadSpec } from '../simulator/workload.js';
 import type { Endpoint, RouteRequest } from '../router/core/types.js';
+import { formatChecks, median, type TargetCheck } from './proxy.js';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { SEND_DIRECT, type AbortListener, type UpstreamHandle, type UpstreamSink } from '../router/layers/direct.js';
 
 /**
@@ -44,7 +49,7 @@ import { SEND_DIRECT, type AbortListener, type UpstreamHandle, type UpstreamSink
  * scavenger copying live attempts, and a larger young generation cuts it (default 32: within the RSS target).
  */
 
-export const TARGETS = { reqPerSec: 500_000, rssMb: 300 } as const;
+export const TARGETS = { reqPerSec: 500_000, rssMb: 300, routerCostUs: 2.5 } as const;
 
 export interface SimBenchOptions {
   /** Requests per throughput case (default 200,000; --quick 50,000). */
@@ -59,6 +64,10 @@ export interface SimBenchOptions {
   cpuProf?: string;
   /** Also run the RSS child with V8 --max-semi-space-size=MB (0 = only the default run). */
   semiSpaceMb?: number;
+  /** Interleaved rounds of (engine+models, router: round-robin) for the router cost (default 3). */
+  costRounds?: number;
+  /** Another checkout (e.g. a worktree of main): its engine and router cases join every cost round. */
+  baselineRoot?: string;
   log?: (line: string) => void;
 }
 
@@ -82,7 +91,16 @@ export interface SimBenchCase {
 export interface SimBenchResult {
   cases: SimBenchCase[];
   rss: RssFigures | null;
-  targets: { reqPerSec: boolean; rss: boolean | null };
+  targets: { reqPerSec: boolean; rss: boolean | null; routerCost: boolean };
+  /**
+   * The router's own CPU per simulated request: (router: round-robin) - (engine+models), µs,
+   * as the median over interleaved rounds of the two cases (`routerCostRounds`).
+   */
+  routerCostUs: number;
+  routerCostRounds: number[];
+  /** With a baseline checkout: its router cost, same rounds (each round runs both checkouts' cases, rotated). */
+  baseline?: { root: string; routerCostUs: number; routerCostRounds: number[] };
+  checks: TargetCheck[];
 }
 
 const RATE = 2000;
@@ -299,6 +317,33 @@ export interface RssFigures {
   ratio?: number;
 }
 
+/**
+ * In a fresh process, `root`'s bench/sim.ts (this checkout's or another's: both export
+ * engineOnly and throughRouter): both cases warmed up, then measured; µs CPU per request.
+ */
+function costChild(root: string, requests: number, quantumMs: number): Promise<{ engineUs: number; routerUs: number }> {
+  const url = pathToFileURL(join(root, 'bench', 'sim.ts')).href;
+  const code =
+    `const m = await import(${JSON.stringify(url)}); const us = (c) => (c.cpuMs * 1000) / c.requests;` +
+    `await m.engineOnly(20000, ${quantumMs}); await m.throughRouter('round-robin', 20000, ${quantumMs});` +
+    `const e = await m.engineOnly(${requests}, ${quantumMs}); const r = await m.throughRouter('round-robin', ${requests}, ${quantumMs});` +
+    `console.log(JSON.stringify({ engineUs: us(e), routerUs: us(r) }));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (c) => {
+      try {
+        if (c !== 0) throw new Error(`exit code ${c}`);
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as { engineUs: number; routerUs: number });
+      } catch (e) {
+        reject(new Error(`cost child failed (${(e as Error).message}): ${out.slice(-500)}`));
+      }
+    });
+  });
+}
+
 function rssChild(requests: number, cpuProf?: string, semiSpaceMb = 0): Promise<RssFigures> {
   const args = [
     ...(semiSpaceMb > 0 ? [`--max-semi-space-size=${semiSpaceMb}`] : []),
@@ -362,6 +407,24 @@ export async function runSimBench(opts: SimBenchOptions = {}): Promise<SimBenchR
     cases.push(await throughRouter('round-robin', n, 1));
     show(cases[cases.length - 1]!);
   }
+  // The router's own cost per request: router (round-robin) minus engine+models, each pair
+  // in a fresh process (warmed up, then measured), in interleaved rounds with a baseline
+  // checkout's pair when given. Fresh processes: in one process the second checkout's code
+  // measured ~1.5 µs slower than identical code loaded first (an A/A test).
+  const sides: Array<{ name: string; root: string; costs: number[] }> = [{ name: 'this', root: join(SELF, '..', '..'), costs: [] }];
+  if (opts.baselineRoot !== undefined) sides.push({ name: 'baseline', root: opts.baselineRoot, costs: [] });
+  const rounds = opts.costRounds ?? 3;
+  for (let i = 0; i < rounds; i++) {
+    const line: string[] = [];
+    for (let k = 0; k < sides.length; k++) {
+      const sd = sides[(i + k) % sides.length]!;
+      const c = await costChild(sd.root, n, q);
+      sd.costs.push(c.routerUs - c.engineUs);
+      line.push(`${sd.name}: engine ${c.engineUs.toFixed(2)}, router ${c.routerUs.toFixed(2)}, cost ${(c.routerUs - c.engineUs).toFixed(2)}`);
+    }
+    log(`  cost round ${i + 1} (µs CPU/request; load ${loadavg()[0]!.toFixed(1)}): ${line.join('; ')}`);
+  }
+  const routerCostUs = median(sides[0]!.costs);
   const rssN = opts.rssRequests ?? 1_000_000;
   let rss: SimBenchResult['rss'] = null;
   const rssRuns: RssFigures[] = [];
@@ -379,17 +442,33 @@ export async function runSimBench(opts: SimBenchOptions = {}): Promise<SimBenchR
     rss = rssRuns[0]!;
   }
   const best = Math.max(...cases.filter((c) => c.name.startsWith('router')).map((c) => c.reqPerSec));
+  const checks: TargetCheck[] = [
+    { name: 'simulator: router cost per request (router round-robin - engine+models, median of rounds)', unit: 'µs', value: routerCostUs, op: '<=',
+      target: TARGETS.routerCostUs, floor: (baseline.cpuMs * 1000) / baseline.requests, floorName: 'engine+models µs/request', met: routerCostUs <= TARGETS.routerCostUs },
+    { name: 'simulator: requests per CPU second through the router (best strategy)', unit: 'req/s', value: best, op: '>=', target: TARGETS.reqPerSec,
+      floor: floor.reqPerSec, floorName: 'bare event loop req/s', met: best >= TARGETS.reqPerSec },
+  ];
+  if (rss) checks.push({ name: `simulator: peak RSS, ${rss.requests} requests`, unit: 'MB', value: rss.peakRssMb, op: '<=', target: TARGETS.rssMb, floor: null, floorName: null, met: rss.peakRssMb <= TARGETS.rssMb });
   const result: SimBenchResult = {
     cases,
     rss,
-    targets: { reqPerSec: best >= TARGETS.reqPerSec, rss: rss ? rss.peakRssMb <= TARGETS.rssMb : null },
+    targets: { reqPerSec: best >= TARGETS.reqPerSec, rss: rss ? rss.peakRssMb <= TARGETS.rssMb : null, routerCost: routerCostUs <= TARGETS.routerCostUs },
+    routerCostUs,
+    routerCostRounds: sides[0]!.costs,
+    checks,
   };
+  if (sides[1]) {
+    result.baseline = { root: opts.baselineRoot!, routerCostUs: median(sides[1].costs), routerCostRounds: sides[1].costs };
+    log(`  router cost: this ${routerCostUs.toFixed(2)} µs, baseline ${result.baseline.routerCostUs.toFixed(2)} µs per request (medians of ${rounds} rounds)`);
+  }
   log(
     `  targets: >= ${fmt(TARGETS.reqPerSec)} req/s through the router: ${result.targets.reqPerSec ? 'met' : 'NOT met'} ` +
       `(best ${fmt(best)}, ${(best / base).toFixed(2)}x the engine alone; the target is ${(TARGETS.reqPerSec / base).toFixed(1)}x it ` +
       `and ${(TARGETS.reqPerSec / floor.reqPerSec).toFixed(2)}x the bare event loop); ` +
       `RSS: ${result.targets.rss === null ? 'skipped' : result.targets.rss ? 'met' : 'NOT met'}`,
   );
+  log('targets:');
+  for (const l of formatChecks(checks)) log(l);
   return result;
 }
 
@@ -409,13 +488,17 @@ async function main(argv: string[]): Promise<void> {
     return j >= 0 ? Number(argv[j + 1]) : undefined;
   };
   const prof = argv.indexOf('--cpu-prof');
-  await runSimBench({
+  const result = await runSimBench({
     requests: num('--requests') ?? (quick ? 50_000 : 200_000),
     rssRequests: num('--rss-requests') ?? (quick ? 0 : 1_000_000),
     quantumMs: num('--quantum') ?? 0,
     semiSpaceMb: num('--semi-space') ?? 32,
     ...(prof >= 0 ? { cpuProf: argv[prof + 1] } : {}),
+    ...(num('--cost-rounds') !== undefined ? { costRounds: num('--cost-rounds') } : {}),
+    ...(argv.includes('--baseline') ? { baselineRoot: argv[argv.indexOf('--baseline') + 1] } : {}),
   });
+  const out = argv.indexOf('--json-out');
+  if (out >= 0) writeFileSync(argv[out + 1]!, JSON.stringify(result, null, 2));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -123,6 +123,8 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
   choice: OracleChoice | undefined = undefined;
   /** Clock time of a stream's first chunk (its client TTFT). */
   firstAt = 0;
+  /** The run's set of requests in flight while this one is in it (liveOf reads this, not the Set). */
+  liveIn: Set<Live> | null = null;
 
   constructor(
     readonly sim: SimRequest,
@@ -285,7 +287,8 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   const hintTokSum = new Float64Array(providers.length);
   const hintCache = new Float64Array(providers.length);
   const providerIndex = new Map(providers.map((p, i) => [p.id, i] as const));
-  const liveOf = (r: RouteRequest): Live | undefined => (r instanceof Live && live.has(r) ? r : undefined);
+  // Same answer as live.has(r), without hashing into a Set of ~2,500 three times per request.
+  const liveOf = (r: RouteRequest): Live | undefined => (r instanceof Live && r.liveIn === live ? r : undefined);
 
   const transport = createSimTransport({
     engine,
@@ -347,6 +350,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     const now = engine.now();
     const sim = l.sim;
     live.delete(l);
+    l.liveIn = null;
     const latencyMs = now - sim.arrivalMs;
     const ttftMs = ok && ttftAt !== undefined ? ttftAt - sim.arrivalMs : undefined;
     const acceptable = ok ? l.okOutcome?.acceptable : undefined;
@@ -390,6 +394,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
 
   const arrive = (l: Live): void => {
     live.add(l); // before scheduleNext: the last arrival must not see an idle run and close the router
+    l.liveIn = live;
     scheduleNext();
     const sim = l.sim;
     cacheOracle?.observe(sim, engine.now());

@@ -39,15 +39,20 @@ export class GroupRefiner {
   private readonly derived = new Map<string, ModelGroup>();
   /** Per base group: its smallest context window (Infinity when none is set). */
   private readonly minWindow = new Map<string, number>();
+  /** Whether any endpoint sets a context window (else refine() only looks at the region). */
+  private readonly anyWindow: boolean;
 
   /** `groups` is the router's map; derived groups are added to it under their own names. */
   constructor(private readonly groups: Map<string, ModelGroup>) {
     for (const [name, g] of groups) this.minWindow.set(name, Math.min(...g.slots.map((s) => s.endpoint.contextWindow ?? Infinity)));
+    this.anyWindow = [...this.minWindow.values()].some((w) => w < Infinity);
   }
 
   /** The request's model list, narrowed by context window and reordered by region; `models` itself when neither applies. */
   refine(models: readonly string[], req: RouteRequest): readonly string[] {
     const region = req.region;
+    // Hot path (every request): no windows configured and no region asked for.
+    if (!this.anyWindow && region === undefined) return models;
     const sized = models.some((m) => this.minWindow.get(m)! < Infinity);
     const need = sized ? inputTokenEstimate(req) + (req.maxTokens ?? 0) : -1;
     const tooBig = need >= 0 && models.some((m) => need > this.minWindow.get(m)!);

@@ -5,7 +5,7 @@ import { carriedEndpoints, createRouter, type Router } from '../core/router.js';
 import type { Transport } from '../core/types.js';
 import { registerStoreMetrics } from '../store/metrics.js';
 import { ResponseCache } from '../cache/response-cache.js';
-import { createRedisStore, type RedisStore } from '../store/redis-store.js';
+import type { RedisStore } from '../store/redis-store.js';
 import { createHttpTransport, type HttpTransport } from '../transport/http.js';
 import { parseProxyConfig, type ProxyConfig } from './config.js';
 import { createProxyServer, type ProxyServer } from './server.js';
@@ -60,7 +60,9 @@ export interface ReloadResult {
 export async function startProxy(config: ProxyConfig | unknown, opts: StartProxyOptions = {}): Promise<RunningProxy> {
   const cfg = isProxyConfig(config) ? config : parseProxyConfig(config);
   // Redis down at start is a warning (an error only with store.required): never a hang.
-  const store: RedisStore | undefined = cfg.store?.kind === 'redis' ? await createRedisStore(cfg.store, { env: opts.env, log: opts.log }) : undefined;
+  // The Redis store (and ioredis, ~9 MB of RSS) is loaded only when configured.
+  const store: RedisStore | undefined =
+    cfg.store?.kind === 'redis' ? await (await import('../store/redis-store.js')).createRedisStore(cfg.store, { env: opts.env, log: opts.log }) : undefined;
   const ownTransport: HttpTransport | undefined = opts.transport ? undefined : createHttpTransport({ env: opts.env });
   const transport = opts.transport ?? ownTransport!;
   let router = createRouter(cfg.router, { transport, clock: opts.clock, random: opts.random, store });

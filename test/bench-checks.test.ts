@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { median, parseWrk, proxyChecks, TARGETS } from '../bench/proxy.js';
+
+/** The bench's own arithmetic (bench/proxy.ts): what it reads from wrk and how it judges a target. */
+describe('bench: wrk summary, medians, target verdicts', () => {
+  it('reads requests, req/s and errors (socket errors + non-2xx) from a wrk summary', () => {
+    const out = [
+      'Running 2s test @ http://127.0.0.1:40000/v1/chat/completions',
+      '  2 threads and 32 connections',
+      '  9518 requests in 2.00s, 4.19MB read',
+      '  Socket errors: connect 0, read 2, write 1, timeout 3',
+      '  Non-2xx or 3xx responses: 4',
+      'Requests/sec:   4756.25',
+      'Transfer/sec:      2.09MB',
+    ].join('\n');
+    expect(parseWrk(out)).toEqual({ requests: 9518, rps: 4756.25, errors: 10 });
+    expect(parseWrk('  10 requests in 1.00s, 1KB read\nRequests/sec:     10.00\n')).toEqual({ requests: 10, rps: 10, errors: 0 });
+    expect(() => parseWrk('unable to connect to 127.0.0.1:1 Connection refused')).toThrow(/cannot read wrk output/);
+  });
+
+  it('median of odd and even lists; NaN when empty', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+
+  it('judges each target against its threshold and keeps the floor beside it', () => {
+    const checks = proxyChecks({
+      throughput: {
+        directRps: 50_000, proxyRps: 16_000, ratio: 0.32, directErrors: 0, proxyErrors: 0, proxyCpuUsPerRequest: 61,
+        floorCpuUsPerRequest: 40, floorRps: 25_000, mockCpuUsPerRequest: 20, proxySysShare: 0.25, rounds: [], loadgen: 'wrk',
+      },
+      latency: null,
+      rss: { streams: 2000, ok: 2000, errors: 0, baselineMb: 70, peakMb: 110, floorMb: 90 },
+    });
+    const by = Object.fromEntries(checks.map((c) => [c.name.split(' ')[0], c]));
+    expect(by.proxy!).toMatchObject({ value: 61, target: TARGETS.cpuUsPerRequest, floor: 40, met: false });
+    expect(by.throughput!).toMatchObject({ value: 0.32, floor: 0.5, met: true });
+    // 110 MB <= 1.25 x 90 MB = 112.5 MB: met; one failed stream fails it.
+    expect(by.peak!).toMatchObject({ value: 110, target: 112.5, floor: 90, met: true });
+    const failed = proxyChecks({ throughput: null, latency: null, rss: { streams: 2000, ok: 1999, errors: 1, baselineMb: 70, peakMb: 110, floorMb: 90 } });
+    expect(failed[0]!.met).toBe(false);
+  });
+});
