@@ -6,8 +6,8 @@ import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { execFileSync } from 'node:child_process';
 import { symlinkSync } from 'node:fs';
-import { REPO_ROOT } from '../scenarios/load.js';
-import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/procs.js';
+import { REPO_ROOT } from '../scenarios/setup/load.js';
+import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/modes/procs.js';
 
 /**
  * Proxy overhead benchmark: the same load straight at a mock provider ("direct") and

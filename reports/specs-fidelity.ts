@@ -1,4 +1,4 @@
-import type { FidelityReport } from '../scenarios/fidelity.js';
+import type { FidelityReport } from '../scenarios/fidelity/fidelity.js';
 import { strategyScale } from './palette.js';
 import { colourEncoding, top, type ChartSpec } from './specs-common.js';
 

@@ -5,8 +5,8 @@
  * Exits 2 on bad input.
  */
 import { parseArgs } from 'node:util';
-import { formatPaired, pairedCompare } from '../scenarios/paired.js';
-import { seedList } from '../scenarios/multi-seed.js';
+import { formatPaired, pairedCompare } from '../scenarios/seeds/paired.js';
+import { seedList } from '../scenarios/seeds/multi-seed.js';
 
 const USAGE = 'usage: npx tsx scripts/paired-verdicts.ts <scenario> --target S --baselines a,b [--seeds K] [--seed N] [--duration S] [--metrics m1,m2]';
 

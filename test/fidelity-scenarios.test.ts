@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatFidelity } from '../scenarios/fidelity-format.js';
-import { runFidelity } from '../scenarios/fidelity-run.js';
+import { formatFidelity } from '../scenarios/fidelity/fidelity-format.js';
+import { runFidelity } from '../scenarios/fidelity/fidelity-run.js';
 
 /**
  * Every shipped scenario tells the same story in virtual time and over real loopback

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../reports/render.js';
-import { parseScenarioArgs } from '../scenarios/args.js';
-import { SCENARIO_DIR, ScenarioError } from '../scenarios/load.js';
-import { renderChartsOn } from '../scenarios/report-jobs.js';
-import { planWorkers, runScenario } from '../scenarios/runner.js';
-import { liveWorkers, WorkerFailedError, WorkerPool } from '../scenarios/worker-pool.js';
+import { parseScenarioArgs } from '../scenarios/cli/args.js';
+import { SCENARIO_DIR, ScenarioError } from '../scenarios/setup/load.js';
+import { renderChartsOn } from '../scenarios/modes/report-jobs.js';
+import { planWorkers, runScenario } from '../scenarios/modes/runner.js';
+import { liveWorkers, WorkerFailedError, WorkerPool } from '../scenarios/workers/worker-pool.js';
 
 /**
  * sim-mode strategies on worker threads (scenarios/worker-pool.ts, sim-worker.ts) and the
