@@ -1,10 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import type { JobMessage, WorkerMessage } from '../workers/worker-pool.js';
 import { evaluate, loadEvalContext, type EvalTask } from './evaluate.js';
 
 /**
- * Worker-thread entry of the evaluation pool (pool.ts): loads the scenario once, then
- * answers { id, task } messages with { id, result } or { id, error }. Posts
- * { ready: true } when loaded, or { fatal } when it cannot load.
+ * Worker-thread entry of the evaluator (evaluator.ts): loads the scenario once, then
+ * answers { id, job } messages with { id, result } or { id, error }. Posts
+ * { ready } when loaded, or { fatal } when it cannot load.
  */
 
 const port = parentPort;
@@ -13,13 +14,13 @@ const { scenarioPath } = workerData as { scenarioPath: string };
 
 try {
   const ctx = loadEvalContext(scenarioPath);
-  port.on('message', (msg: { id: number; task: EvalTask }) => {
-    evaluate(ctx, msg.task).then(
-      (result) => port.postMessage({ id: msg.id, result }),
-      (e: unknown) => port.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) }),
+  port.on('message', (msg: JobMessage<EvalTask>) => {
+    evaluate(ctx, msg.job).then(
+      (result) => port.postMessage({ id: msg.id, result } satisfies WorkerMessage),
+      (e: unknown) => port.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) } satisfies WorkerMessage),
     );
   });
-  port.postMessage({ ready: true });
+  port.postMessage({ ready: 'scenario loaded' } satisfies WorkerMessage);
 } catch (e) {
-  port.postMessage({ fatal: e instanceof Error ? e.message : String(e) });
+  port.postMessage({ fatal: e instanceof Error ? e.message : String(e) } satisfies WorkerMessage);
 }

@@ -5,18 +5,24 @@ import { createProgress } from '../progress/progress.js';
 import { resolveProviders, type ResolvedProvider } from '../setup/resolve.js';
 import type { Scenario } from '../spec/schema.js';
 import { runSimMode } from './sim-mode.js';
-import type { TuneConfig } from '../tune/space.js';
 
 /**
  * One evaluation = one config on one seed for a duration, in sim mode, through the
- * scenario runner's own sim mode (scenarios/sim-mode.ts) so a tuned number means what
+ * scenario runner's own sim mode (sim-mode.ts) so a tuned number means what
  * `npm run scenario <name> -- --mode sim` would print. The candidate's router settings
  * replace the scenario's `router` section; its strategy params go in the strategy ref.
  * Pure given its inputs: the same task gives the same result in any thread.
  */
 
+/** A candidate: a strategy with its params and the router settings (tune/space.ts TuneConfig is one). */
+export interface EvalConfig {
+  strategy: { name: string; params: Record<string, unknown> };
+  /** Everything of a router config except endpoints and strategy (scenario.router shape). */
+  router: Record<string, unknown>;
+}
+
 export interface EvalTask {
-  config: TuneConfig;
+  config: EvalConfig;
   seed: number;
   durationS: number;
   /** Name of the result (e.g. "#12"). */

@@ -1,15 +1,15 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { StrategyResult } from '../../reports/contract.js';
-import { startWorker, tsxScript } from '../workers/worker-boot.js';
+import { NoWorkerError, WorkerPool } from '../workers/worker-pool.js';
 import { evaluate, loadEvalContext, type EvalContext, type EvalTask } from './evaluate.js';
 
 /**
- * Spreads evaluations over cores with node:worker_threads. Each worker runs worker.ts
- * through tsx (scenarios/worker-boot.ts: `execArgv: ['--import', 'tsx']` does not reach a
- * worker's entry module on Node 20). When workers cannot start (no tsx, a sandbox
- * without threads) the pool says why and evaluates in this thread instead: slower, same
- * results (an evaluation is a pure function of its task).
+ * Spreads evaluations (one config, one seed: evaluate.ts) over cores, on the harness's
+ * worker pool (workers/worker-pool.ts) with eval-worker.ts as the entry, booted through
+ * tsx. Each worker loads the scenario once and says when it is ready. When no worker can
+ * start (no tsx, a sandbox without threads), or every worker has died, the evaluator
+ * says why and evaluates in this thread instead: slower, same results (an evaluation is
+ * a pure function of its task).
  */
 
 export interface Evaluator {
@@ -45,140 +45,59 @@ class InThread implements Evaluator {
   }
 }
 
-interface Job {
-  id: number;
-  task: EvalTask;
-  resolve: (r: StrategyResult) => void;
-  reject: (e: Error) => void;
-}
-
-interface Slot {
-  worker: Worker;
-  job: Job | undefined;
-}
-
-class Pool implements Evaluator {
+class OnWorkers implements Evaluator {
   readonly mode = 'workers';
-  private readonly queue: Job[] = [];
-  private nextId = 0;
   private fallback: InThread | undefined;
   constructor(
-    private readonly slots: Slot[],
+    private readonly pool: WorkerPool<EvalTask, 'eval'>,
     private readonly scenario: string,
     private readonly log: (line: string) => void,
-  ) {
-    for (const s of slots) this.attach(s);
-  }
+  ) {}
   get size(): number {
-    return this.slots.length;
-  }
-
-  private attach(slot: Slot): void {
-    slot.worker.on('message', (m: { id: number; result?: StrategyResult; error?: string }) => {
-      const job = slot.job;
-      if (!job || job.id !== m.id) return;
-      slot.job = undefined;
-      if (m.error !== undefined) job.reject(new Error(m.error));
-      else job.resolve(m.result!);
-      this.pump();
-    });
-    const die = (why: string): void => {
-      const i = this.slots.indexOf(slot);
-      if (i < 0) return;
-      this.slots.splice(i, 1);
-      slot.job?.reject(new Error(`evaluation worker died: ${why}`));
-      slot.job = undefined;
-      if (this.slots.length === 0 && this.queue.length) {
-        this.log(`tune: every worker died (${why}); evaluating the rest in this thread`);
-        this.fallback ??= new InThread(loadEvalContext(this.scenario));
-        for (const j of this.queue.splice(0)) this.fallback.run(j.task).then(j.resolve, j.reject);
-      }
-    };
-    slot.worker.on('error', (e) => die(e.message));
-    slot.worker.on('exit', (code) => die(`exit code ${code}`));
-  }
-
-  private pump(): void {
-    for (const s of this.slots) {
-      if (s.job) continue;
-      const job = this.queue.shift();
-      if (!job) return;
-      s.job = job;
-      s.worker.postMessage({ id: job.id, task: job.task });
-    }
+    return this.pool.size;
   }
 
   run(task: EvalTask): Promise<StrategyResult> {
     if (this.fallback) return this.fallback.run(task);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, task, resolve, reject });
-      this.pump();
+    return this.pool.run<StrategyResult>(task, `evaluation ${task.label}`).catch((e: unknown) => {
+      // Queued when the last worker died: this thread takes over the rest.
+      if (!(e instanceof NoWorkerError)) throw e;
+      if (!this.fallback) {
+        this.log(`tune: every worker died (${this.pool.lastFailure}); evaluating the rest in this thread`);
+        this.fallback = new InThread(loadEvalContext(this.scenario));
+      }
+      return this.fallback.run(task);
     });
   }
 
   async close(): Promise<void> {
-    const slots = this.slots.splice(0);
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    await this.pool.close();
     await this.fallback?.close();
   }
 }
 
-/** Start one worker and wait until it has loaded the scenario. */
-function startEvalWorker(scenario: string, timeoutMs: number): Promise<Worker> {
-  const script = tsxScript(new URL('./eval-worker.ts', import.meta.url));
-  return new Promise((resolve, reject) => {
-    let worker: Worker;
-    try {
-      worker = startWorker(script, { scenarioPath: scenario });
-    } catch (e) {
-      reject(e as Error);
-      return;
-    }
-    const timer = setTimeout(() => {
-      void worker.terminate();
-      reject(new Error(`worker did not load within ${timeoutMs} ms`));
-    }, timeoutMs);
-    // Remove only our own listeners: removeAllListeners() would also drop the Worker's
-    // internal 'newListener' hook and later 'message' listeners would never fire.
-    const onMessage = (m: { ready?: boolean; fatal?: string }): void => {
-      done();
-      if (m.ready) resolve(worker);
-      else {
-        void worker.terminate();
-        reject(new Error(m.fatal ?? 'worker failed to load'));
-      }
-    };
-    const onError = (e: Error): void => {
-      done();
-      reject(e);
-    };
-    const onExit = (code: number): void => {
-      done();
-      reject(new Error(`worker exited with code ${code} while loading`));
-    };
-    const done = (): void => {
-      clearTimeout(timer);
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-  });
-}
+const ENTRY = new URL('./eval-worker.ts', import.meta.url);
 
 export async function createEvaluator(o: PoolOptions): Promise<Evaluator> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const n = o.workers ?? availableParallelism();
   if (n <= 0) return new InThread(loadEvalContext(o.scenario));
-  const started = await Promise.allSettled(Array.from({ length: n }, () => startEvalWorker(o.scenario, o.startTimeoutMs ?? 60_000)));
-  const workers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  if (workers.length === 0) {
-    const why = started.find((s): s is PromiseRejectedResult => s.status === 'rejected')?.reason as Error | undefined;
-    log(`tune: worker threads unavailable (${why?.message ?? 'unknown'}); evaluating in this thread`);
+  const pool = await WorkerPool.open<EvalTask, 'eval'>({ entry: ENTRY, bundle: false });
+  let started: number;
+  try {
+    pool.spawn(n, 'eval', { scenarioPath: o.scenario });
+    started = await pool.ready(o.startTimeoutMs ?? 60_000);
+  } catch (e) {
+    await pool.close();
+    log(`tune: worker threads unavailable (${(e as Error).message}); evaluating in this thread`);
     return new InThread(loadEvalContext(o.scenario));
   }
-  if (workers.length < n) log(`tune: ${n - workers.length} of ${n} workers failed to start; using ${workers.length}`);
-  return new Pool(workers.map((worker) => ({ worker, job: undefined })), o.scenario, log);
+  if (started === 0) {
+    const why = pool.lastFailure;
+    await pool.close();
+    log(`tune: worker threads unavailable (${why || 'unknown'}); evaluating in this thread`);
+    return new InThread(loadEvalContext(o.scenario));
+  }
+  if (started < n) log(`tune: ${n - started} of ${n} workers failed to start; using ${started}`);
+  return new OnWorkers(pool, o.scenario, log);
 }

@@ -1,6 +1,6 @@
 import type { ChartSpec } from '../../reports/specs.js';
 import { phase } from '../progress/phase-timer.js';
-import type { WorkerPool } from '../workers/worker-pool.js';
+import type { SimPool } from './sim-pool.js';
 
 /**
  * The report's charts as jobs on a worker pool (each worker writes <id>.svg and <id>.png
@@ -16,13 +16,13 @@ function rank(id: string): number {
   return i < 0 ? COST_RANK.length : i;
 }
 
-export async function renderChartsOn(pool: WorkerPool, charts: readonly ChartSpec[], dir: string): Promise<string[]> {
+export async function renderChartsOn(pool: SimPool, charts: readonly ChartSpec[], dir: string): Promise<string[]> {
   const order = charts.map((_, i) => i).sort((a, b) => rank(charts[a]!.id) - rank(charts[b]!.id) || a - b);
   const svgs = new Array<string>(charts.length);
   await Promise.all(
     order.map(async (i) => {
       const chart = charts[i]!;
-      svgs[i] = await pool.run({ kind: 'chart', chart, dir }, `chart ${chart.id}`);
+      svgs[i] = await pool.run<string>({ kind: 'chart', chart, dir }, `chart ${chart.id}`);
       phase(`chart ${chart.id}`);
     }),
   );

@@ -11,7 +11,7 @@ import { phase } from '../progress/phase-timer.js';
 import { createProgress, type Progress } from '../progress/progress.js';
 import { faultWindows, resolveProviders, type ResolvedProvider } from '../setup/resolve.js';
 import { deadlineMs, strategyName, type Scenario, type StrategyRef } from '../spec/schema.js';
-import type { WorkerPool } from '../workers/worker-pool.js';
+import type { SimPool } from './sim-pool.js';
 
 /**
  * Runs a scenario end to end: load and validate the file, pick the strategies, run
@@ -61,7 +61,7 @@ export interface ModeContext {
   /** sim: regret against the oracle (default true). */
   oracle?: boolean;
   /** sim: worker threads to run strategies on (none: this thread). */
-  pool?: WorkerPool | undefined;
+  pool?: SimPool | undefined;
   /** sim: called once every strategy has been handed to the pool. */
   simJobsQueued?: (() => void) | undefined;
 }
@@ -148,11 +148,11 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioRun> {
   const durationS = o.durationS ?? scenario.load.durationS;
   const noReport = o.noReport ?? false;
   const plan = planWorkers(scenario, durationS, strategies.length, { mode: o.mode, noReport, requested: o.workers });
-  let pool: WorkerPool | undefined;
+  let pool: SimPool | undefined;
   if (plan.sim + plan.report > 0) {
     // Started first: the workers load their modules while this thread sets the run up.
-    const { WorkerPool } = await import('../workers/worker-pool.js');
-    pool = await WorkerPool.open();
+    const { openSimPool } = await import('./sim-pool.js');
+    pool = await openSimPool();
     pool.spawn(plan.sim, 'sim');
     pool.spawn(plan.report, 'report');
   }
@@ -178,7 +178,7 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioRun> {
       oracle: o.oracle ?? true,
       pool,
       // Once the last strategy is handed out, a sim worker with nothing left makes room for a report worker.
-      ...(pool && plan.sim > 0 ? { simJobsQueued: () => pool.simDone(plan.reportAfterSim) } : {}),
+      ...(pool && plan.sim > 0 ? { simJobsQueued: () => pool.allSubmitted('sim', { n: plan.reportAfterSim, role: 'report' }) } : {}),
     };
     const mode: ModeRunner =
       o.mode === 'sim' ? (await import('./sim-mode.js')).runSimMode : (await import('./http-mode.js')).runHttpMode;
@@ -208,7 +208,7 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioRun> {
 }
 
 /** Render charts on the pool's workers, the costliest first (longest-job-first keeps the last one short). */
-async function poolRenderer(pool: WorkerPool): Promise<ChartRenderer> {
+async function poolRenderer(pool: SimPool): Promise<ChartRenderer> {
   const { renderChartsOn } = await import('./report-jobs.js');
   return (charts, dir) => renderChartsOn(pool, charts, dir);
 }

@@ -5,7 +5,7 @@ import { outcomeBaselines, routingVsBaselines } from './outcome-baselines.js';
 import { scenarioRouterConfig } from '../setup/router-config.js';
 import type { ModeContext } from './runner.js';
 import { strategyName, type Scenario, type StrategyRef } from '../spec/schema.js';
-import type { WorkerPool } from '../workers/worker-pool.js';
+import type { SimPool } from './sim-pool.js';
 
 /**
  * sim mode: every strategy runs on the virtual-time engine (simulator/run.ts) over the
@@ -97,7 +97,7 @@ export async function runOne(ctx: Omit<ModeContext, 'pool' | 'simJobsQueued'>, r
 }
 
 /** Every strategy as a job on the pool; one progress bar over all of them (simulated seconds summed). */
-async function runOnWorkers(ctx: ModeContext, pool: WorkerPool, strategies: readonly StrategyRef[]): Promise<StrategyResult[]> {
+async function runOnWorkers(ctx: ModeContext, pool: SimPool, strategies: readonly StrategyRef[]): Promise<StrategyResult[]> {
   const { progress, durationS } = ctx;
   const job: SimJobContext = {
     scenario: ctx.scenario,
@@ -117,7 +117,7 @@ async function runOnWorkers(ctx: ModeContext, pool: WorkerPool, strategies: read
   progress.start(`${n} strategies on ${pool.count('sim')} workers`, n * durationS, 'sim s');
   try {
     const jobs = strategies.map(async (ref, i) => {
-      const r = await pool.run({ kind: 'sim', ctx: job, ref }, `strategy ${strategyName(ref)}`, (t) => {
+      const r = await pool.run<StrategyResult>({ kind: 'sim', ctx: job, ref }, `strategy ${strategyName(ref)}`, (t) => {
         sum += t - at[i]!;
         at[i] = t;
         progress.update(sum, `${finished}/${n} done`);

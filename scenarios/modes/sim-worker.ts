@@ -2,10 +2,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { ChartSpec } from '../../reports/specs.js';
 import type { Progress } from '../progress/progress.js';
 import type { SimJobContext } from './sim-mode.js';
-import type { PoolJob, WorkerMessage, WorkerRole } from '../workers/worker-pool.js';
+import type { JobMessage, WorkerMessage } from '../workers/worker-pool.js';
+import type { SimPoolJob, SimRole } from './sim-pool.js';
 
 /**
- * Worker-thread entry of scenarios/worker-pool.ts. Answers { id, job } with progress
+ * Worker-thread entry of the scenario run's pool (sim-pool.ts). Answers { id, job } with progress
  * messages and then { id, result } or { id, error }. Modules load lazily per job kind;
  * at boot the worker starts loading those of its role, so they are ready (and the
  * loading overlaps the parent's own start-up) by the time the first job arrives.
@@ -13,7 +14,7 @@ import type { PoolJob, WorkerMessage, WorkerRole } from '../workers/worker-pool.
 
 const port = parentPort;
 if (!port) throw new Error('scenarios/modes/sim-worker.ts must run in a worker thread');
-const { role } = workerData as { role: WorkerRole };
+const { role } = workerData as { role: SimRole };
 
 let simMod: Promise<typeof import('./sim-mode.js')> | undefined;
 let renderMod: Promise<typeof import('../../reports/render.js')> | undefined;
@@ -51,7 +52,7 @@ function progressFor(id: number, durationS: number): Progress {
   };
 }
 
-async function runJob(id: number, job: PoolJob): Promise<unknown> {
+async function runJob(id: number, job: SimPoolJob): Promise<unknown> {
   switch (job.kind) {
     case 'sim': {
       const { runOne } = await loadSim();
@@ -65,7 +66,7 @@ async function runJob(id: number, job: PoolJob): Promise<unknown> {
   }
 }
 
-port.on('message', (msg: { id: number; job: PoolJob }) => {
+port.on('message', (msg: JobMessage<SimPoolJob>) => {
   runJob(msg.id, msg.job).then(
     (result) => port.postMessage({ id: msg.id, result } satisfies WorkerMessage),
     (e: unknown) =>

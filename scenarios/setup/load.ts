@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { formatZodError } from '../../router/core/config.js';
 import { compileReplay } from '../../simulator/outcome-replay.js';
+import { ScenarioError } from '../spec/errors.js';
 import { crossCheck, providerId, scenarioSchema, type Scenario } from '../spec/schema.js';
 import { detectGateway, gatewayScenario, importGateway } from '../gateway/to-scenario.js';
 
@@ -18,16 +19,8 @@ export const SCENARIO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..
 /** The repository root (trace files in scenarios are relative to it). */
 export const REPO_ROOT = resolve(SCENARIO_DIR, '..');
 
-export class ScenarioError extends Error {
-  constructor(
-    message: string,
-    /** Exit code the CLI uses: 2 = bad input. */
-    readonly exitCode = 2,
-  ) {
-    super(message);
-    this.name = 'ScenarioError';
-  }
-}
+// Defined in spec/ (below gateway/, which throws it too); re-exported for the loader's callers.
+export { ScenarioError };
 
 /** Names of the shipped scenarios (scenarios/*.yaml), sorted. */
 export function scenarioNames(dir = SCENARIO_DIR): string[] {

@@ -1,50 +1,32 @@
 import type { Worker } from 'node:worker_threads';
-import type { ChartSpec } from '../../reports/specs.js';
-import type { StrategyResult } from '../../reports/contract.js';
-import type { SimJobContext } from '../modes/sim-mode.js';
-import type { StrategyRef } from '../spec/schema.js';
 import { phase } from '../progress/phase-timer.js';
 import { prepareWorkerScript, startWorker, tsxScript, type WorkerScript } from './worker-boot.js';
 
 /**
- * The worker threads of one scenario run (scenarios/sim-worker.ts): sim-mode strategies
- * run on them in parallel, and the report's charts are rendered on them, so a 2-core
- * machine does both halves of the work at once. One job per worker at a time, in
- * submission order (a plain FIFO; callers submit the most expensive jobs first).
- * A failed job rejects with the worker's message; a crashed worker rejects its job and
- * leaves the pool. close() terminates every worker (nothing outlives the run).
+ * The harness's one pool of worker threads, whatever the job: a scenario run's sim
+ * strategies and report charts (modes/sim-pool.ts) and the seeded evaluations of
+ * multi-seed runs and the tuner (modes/evaluator.ts). The pool knows nothing of the
+ * jobs: it starts workers on an entry module, hands out one job per worker at a time
+ * in submission order (a plain FIFO; callers submit the most expensive jobs first) and
+ * relays progress. A failed job rejects with the worker's message; a crashed worker
+ * rejects its job and leaves the pool; with no worker left, queued jobs reject with
+ * NoWorkerError. close() terminates every worker (nothing outlives the run).
  */
 
-export type PoolJob =
-  | { kind: 'sim'; ctx: SimJobContext; ref: StrategyRef }
-  /** Render one chart to <dir>/<id>.svg and .png; resolves to the SVG text. */
-  | { kind: 'chart'; chart: ChartSpec; dir: string };
-
-export type WorkerRole = 'sim' | 'report';
-
-/** Messages a worker posts: progress of a job, its result, or its error. */
+/** What a worker posts; every pool entry speaks it. */
 export type WorkerMessage =
-  /** Boot-time modules loaded; for SCENARIO_TIMING. */
-  | { ready: 'loaded' }
+  /** Boot-time modules (or the scenario) loaded; see ready() and SCENARIO_TIMING. */
+  | { ready: string }
+  /** The worker cannot load: it leaves the pool with this reason. */
+  | { fatal: string }
   | { id: number; progress: number }
   | { id: number; result: unknown }
   | { id: number; error: string; stack?: string };
 
-type JobResult<J extends PoolJob> = J extends { kind: 'sim' } ? StrategyResult : string;
-
-interface Pending {
+/** What the pool posts to a worker: one job. */
+export interface JobMessage<Job> {
   id: number;
-  job: PoolJob;
-  label: string;
-  resolve: (v: unknown) => void;
-  reject: (e: Error) => void;
-  onProgress: ((value: number) => void) | undefined;
-}
-
-interface Slot {
-  worker: Worker;
-  role: WorkerRole;
-  job: Pending | undefined;
+  job: Job;
 }
 
 export class WorkerFailedError extends Error {
@@ -54,9 +36,41 @@ export class WorkerFailedError extends Error {
   }
 }
 
-const ENTRY = new URL('../modes/sim-worker.ts', import.meta.url);
-/** What reports/svg.ts and png.ts import: loaded before tsx in a report worker (see worker-boot.ts). */
-const REPORT_PRELOAD = ['vega', 'vega-lite', '@resvg/resvg-js'];
+/** A job that found no worker to run it: every worker crashed or failed to load. */
+export class NoWorkerError extends WorkerFailedError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoWorkerError';
+  }
+}
+
+export interface PoolOptions<Role extends string> {
+  /** The workers' entry module (a .ts file URL). */
+  entry: URL;
+  /** Bundle the entry with esbuild when at hand (default; see worker-boot.ts), else boot through tsx. */
+  bundle?: boolean;
+  /** Packages a worker of a role imports before tsx is registered (worker-boot.ts startWorker). */
+  preload?: Partial<Record<Role, readonly string[]>>;
+}
+
+interface Pending<Job> {
+  id: number;
+  job: Job;
+  label: string;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  onProgress: ((value: number) => void) | undefined;
+}
+
+interface Slot<Job, Role> {
+  worker: Worker;
+  role: Role;
+  job: Pending<Job> | undefined;
+  ready: boolean;
+  /** Settles when the worker has loaded or left the pool. */
+  settled: Promise<void>;
+  settle: () => void;
+}
 
 /** Workers started by any pool and not yet gone (tests check that a run leaves none). */
 let live = 0;
@@ -64,29 +78,31 @@ export function liveWorkers(): number {
   return live;
 }
 
-export class WorkerPool {
-  /** A pool whose workers run sim-worker.ts: bundled when esbuild is at hand (see worker-boot.ts), else through tsx (also with bundle: false). */
-  static async open(o: { bundle?: boolean } = {}): Promise<WorkerPool> {
+export class WorkerPool<Job, Role extends string = string> {
+  /** A pool whose workers run `entry`: bundled when esbuild is at hand (see worker-boot.ts), else through tsx (also with bundle: false). */
+  static async open<Job, Role extends string = string>(o: PoolOptions<Role>): Promise<WorkerPool<Job, Role>> {
     const script =
       o.bundle === false
-        ? tsxScript(ENTRY)
-        : await prepareWorkerScript(ENTRY, (why) => phase(`worker bundle unavailable (${why}); workers boot through tsx`));
+        ? tsxScript(o.entry)
+        : await prepareWorkerScript(o.entry, (why) => phase(`worker bundle unavailable (${why}); workers boot through tsx`));
     phase(script.bundled ? 'worker bundle built' : 'workers boot through tsx');
-    return new WorkerPool(script);
+    return new WorkerPool<Job, Role>(script, o.preload ?? {});
   }
 
-  private constructor(private readonly script: WorkerScript) {}
+  private constructor(
+    private readonly script: WorkerScript,
+    private readonly preload: Partial<Record<Role, readonly string[]>>,
+  ) {}
 
-  private readonly slots: Slot[] = [];
-  private readonly queue: Pending[] = [];
+  private readonly slots: Slot<Job, Role>[] = [];
+  private readonly queue: Pending<Job>[] = [];
   /** Workers retired or lost and still shutting down (close() waits for them too). */
   private readonly leaving: Promise<unknown>[] = [];
   private nextId = 0;
   private closed = false;
-  /** Set by simDone(): idle sim workers are retired; the first retirement starts `reportAfter` report workers. */
-  private retireSim = false;
-  private reportAfter = 0;
-  /** Why the last worker was lost (for jobs left without any worker). */
+  /** Set by allSubmitted(): idle workers of this role are retired; the first retirement starts `startAfter`. */
+  private retire: Role | undefined;
+  private startAfter: { n: number; role: Role } | undefined;
   private lastDeath = '';
 
   /** Workers currently in the pool. */
@@ -94,23 +110,25 @@ export class WorkerPool {
     return this.slots.length;
   }
 
+  /** Why the last worker left the pool ('' while none has). */
+  get lastFailure(): string {
+    return this.lastDeath;
+  }
+
   /** Workers of a role. */
-  count(role: WorkerRole): number {
+  count(role: Role): number {
     return this.slots.filter((s) => s.role === role).length;
   }
 
-  /**
-   * Start `n` more workers. A 'sim' worker imports the simulator at boot and a 'report'
-   * worker vega and resvg, while this thread is still busy with something else. (A
-   * warm-up render of a synthetic report was tried: it cost the sim on the main thread
-   * more than it saved the charts, ~1 s slower end to end.)
-   */
-  spawn(n: number, role: WorkerRole): void {
+  /** Start `n` more workers of `role`; each gets `{ ...data, role }` as its workerData. */
+  spawn(n: number, role: Role, data: Record<string, unknown> = {}): void {
     if (this.closed) throw new Error('worker pool is closed');
     for (let i = 0; i < n; i++) {
-      const worker = startWorker(this.script, { role }, role === 'report' ? REPORT_PRELOAD : []);
+      const worker = startWorker(this.script, { ...data, role }, this.preload[role] ?? []);
       live++;
-      const slot: Slot = { worker, role, job: undefined };
+      let settle!: () => void;
+      const settled = new Promise<void>((r) => (settle = r));
+      const slot: Slot<Job, Role> = { worker, role, job: undefined, ready: false, settled, settle };
       this.slots.push(slot);
       this.attach(slot);
     }
@@ -119,21 +137,34 @@ export class WorkerPool {
   }
 
   /**
-   * Every sim job has been submitted. When the last one has been handed to a worker,
-   * `reportWorkers` fresh report workers start, so they have loaded vega by the time the
-   * last strategies finish (no start-up left on the report's path); and a sim worker left
-   * with nothing to do is terminated (its heap, grown by the runs, goes back to the
-   * system). Cheaper in memory than loading vega into the used sim workers, same CPU.
+   * Wait until every worker has posted `ready`. One that cannot load (`fatal`), dies, or
+   * is not ready within `timeoutMs` leaves the pool. Resolves to the number of workers left.
    */
-  simDone(reportWorkers = 0): void {
-    this.retireSim = true;
-    this.reportAfter = reportWorkers;
+  async ready(timeoutMs: number): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
+    await Promise.race([Promise.all(this.slots.map((s) => s.settled)), timeout]);
+    clearTimeout(timer);
+    for (const s of [...this.slots]) if (!s.ready) this.lost(s, `did not load within ${timeoutMs} ms`);
+    return this.slots.length;
+  }
+
+  /**
+   * Every job has been submitted. Once the queue is empty, an idle worker of role `retire`
+   * is terminated (its heap, grown by the runs, goes back to the system), and with the
+   * first retirement `start.n` fresh workers of `start.role` start, so they have loaded by
+   * the time the last jobs finish. (Used by a scenario run: sim workers make room for
+   * report workers; cheaper in memory than loading vega into the used sim workers, same CPU.)
+   */
+  allSubmitted(retire: Role, start?: { n: number; role: Role }): void {
+    this.retire = retire;
+    this.startAfter = start && start.n > 0 ? start : undefined;
     this.pump();
   }
 
-  run<J extends PoolJob>(job: J, label: string, onProgress?: (value: number) => void): Promise<JobResult<J>> {
+  run<R = unknown>(job: Job, label: string, onProgress?: (value: number) => void): Promise<R> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'));
-    if (this.slots.length === 0) return Promise.reject(new WorkerFailedError(`${label}: no worker thread left${this.lastDeath ? ` (${this.lastDeath})` : ''}`));
+    if (this.slots.length === 0) return Promise.reject(new NoWorkerError(`${label}: no worker thread left${this.lastDeath ? ` (${this.lastDeath})` : ''}`));
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, job, label, resolve: resolve as (v: unknown) => void, reject, onProgress });
       this.pump();
@@ -149,15 +180,21 @@ export class WorkerPool {
     for (const s of slots) {
       s.job?.reject(why);
       s.job = undefined;
+      s.settle();
     }
     await Promise.all([...slots.map((s) => s.worker.terminate()), ...this.leaving]);
     this.script.dispose();
   }
 
-  private attach(slot: Slot): void {
+  private attach(slot: Slot<Job, Role>): void {
     const { worker } = slot;
     worker.on('message', (m: WorkerMessage) => {
-      if ('ready' in m) return phase(`${slot.role} worker ${m.ready}`);
+      if ('ready' in m) {
+        slot.ready = true;
+        slot.settle();
+        return phase(`${slot.role} worker ${m.ready}`);
+      }
+      if ('fatal' in m) return this.lost(slot, m.fatal);
       const p = slot.job;
       if (!p || p.id !== m.id) return;
       if ('progress' in m) {
@@ -180,8 +217,9 @@ export class WorkerPool {
     });
   }
 
-  /** A worker crashed or exited on its own: its job fails; with no worker left, so do the queued ones. */
-  private lost(slot: Slot, why: string): void {
+  /** A worker crashed, exited or could not load: its job fails; with no worker left, so do the queued ones. */
+  private lost(slot: Slot<Job, Role>, why: string): void {
+    slot.settle();
     const i = this.slots.indexOf(slot);
     if (i < 0) return;
     this.slots.splice(i, 1);
@@ -189,7 +227,7 @@ export class WorkerPool {
     slot.job?.reject(new WorkerFailedError(`${slot.job.label}: worker thread failed: ${why}`));
     slot.job = undefined;
     if (this.slots.length === 0)
-      for (const p of this.queue.splice(0)) p.reject(new WorkerFailedError(`${p.label}: no worker thread left (${why})`));
+      for (const p of this.queue.splice(0)) p.reject(new NoWorkerError(`${p.label}: no worker thread left (${why})`));
     // A worker that threw may still be running until its 'exit'; make sure it goes.
     this.leaving.push(slot.worker.terminate());
   }
@@ -200,16 +238,16 @@ export class WorkerPool {
       const next = this.queue.shift();
       if (next) {
         s.job = next;
-        s.worker.postMessage({ id: next.id, job: next.job });
-      } else if (this.retireSim && s.role === 'sim') {
+        s.worker.postMessage({ id: next.id, job: next.job } satisfies JobMessage<Job>);
+      } else if (this.retire !== undefined && s.role === this.retire) {
         this.slots.splice(this.slots.indexOf(s), 1);
         this.leaving.push(s.worker.terminate());
       }
     }
-    if (this.retireSim && this.reportAfter > 0 && this.queue.length === 0 && !this.closed) {
-      const n = this.reportAfter;
-      this.reportAfter = 0;
-      this.spawn(n, 'report');
+    if (this.startAfter && this.queue.length === 0 && !this.closed) {
+      const { n, role } = this.startAfter;
+      this.startAfter = undefined;
+      this.spawn(n, role);
     }
   }
 }
