@@ -1,5 +1,6 @@
 import type { ResultsFile, StrategyResult } from '../../reports/contract.js';
 import { deadlineText } from '../../reports/deadline.js';
+import { textTable } from '../../reports/text-table.js';
 
 /**
  * The end-of-run summary table (plain text, stdout): one row per strategy with the
@@ -37,11 +38,7 @@ export function summaryRow(r: StrategyResult, slo: ResultsFile['slo'] = {}, dead
 
 /** Render the whole table; numbers right-aligned, strategy left-aligned. */
 export function formatSummary(results: ResultsFile): string {
-  const rows = [COLUMNS as readonly string[], ...results.strategies.map((r) => summaryRow(r, results.slo, results.deadlineMs))];
-  const widths = COLUMNS.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const line = (row: readonly string[]): string =>
-    row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
-  const sep = widths.map((w) => '-'.repeat(w)).join('  ');
+  const table = textTable(COLUMNS, results.strategies.map((r) => summaryRow(r, results.slo, results.deadlineMs)));
   const seeds = results.seeds;
   const multi = seeds !== undefined && seeds.length > 1;
   const head = multi
@@ -58,7 +55,7 @@ export function formatSummary(results: ResultsFile): string {
           .filter(Boolean)
           .join(', ')}  ("!" = breached)${slo.p99Ms !== undefined ? `; goodput = ok requests within ${slo.p99Ms} ms per second` : ''}`
       : '';
-  return [head, line(rows[0]!), sep, ...rows.slice(1).map(line), sloLine, ...cacheLines(results), ...routingLines(results), ...(multi ? ciLines(results) : [])].filter(Boolean).join('\n');
+  return [head, ...table, sloLine, ...cacheLines(results), ...routingLines(results), ...(multi ? ciLines(results) : [])].filter(Boolean).join('\n');
 }
 
 /** Scenarios with prompt prefixes: TTFT p50, cached-token share and USD saved per strategy, against the oracle's share. */

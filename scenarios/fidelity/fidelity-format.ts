@@ -1,4 +1,5 @@
 import type { FidelityReport, FidelityRow, Rule } from './fidelity.js';
+import { textTable } from '../../reports/text-table.js';
 
 /**
  * The fidelity check as text: one line per strategy and metric (sim, http, the
@@ -62,10 +63,7 @@ function cells(r: FidelityRow): string[] {
 }
 
 export function formatFidelity(f: FidelityReport): string {
-  const rows = [COLUMNS as readonly string[], ...f.rows.map(cells)];
-  const widths = COLUMNS.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const line = (row: readonly string[]): string =>
-    row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
+  const table = textTable(COLUMNS, f.rows.map(cells), 2);
   const rank = f.p99RankAgreement === null ? '' : `; p99 order agrees for ${(100 * f.p99RankAgreement).toFixed(0)}% of strategy pairs`;
   const judged = f.rows.length - f.inconclusive;
   const verdict =
@@ -83,9 +81,7 @@ export function formatFidelity(f: FidelityReport): string {
   const widened = [...new Set(f.rows.filter((r) => r.widened).map((r) => `${r.key}: ${r.widened}`))];
   return [
     `fidelity of ${f.scenario} (seed ${f.seed}, ${f.durationS} s): sim vs http`,
-    line(rows[0]!),
-    widths.map((w) => '-'.repeat(w)).join('  ').trimEnd(),
-    ...rows.slice(1).map(line),
+    ...table,
     verdict,
     ...busy,
     ...widened.map((w) => `widened ${w}`),
