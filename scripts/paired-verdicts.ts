@@ -1,5 +1,5 @@
 /**
- * Paired multi-seed verdicts of one strategy against baselines (scenarios/paired.ts):
+ * Paired multi-seed verdicts of one strategy against baselines (scenarios/seeds/paired.ts):
  *   npx tsx scripts/paired-verdicts.ts prefix-cache --target prefix-affinity \
  *     --baselines round-robin,sticky --seeds 5 [--seed 1] [--duration S] [--metrics a,b]
  * Exits 2 on bad input.

@@ -43,7 +43,7 @@ export interface TraceRef {
 }
 
 /**
- * The load. Compatible with the scenario file's `load` section (scenarios/schema.ts),
+ * The load. Compatible with the scenario file's `load` section (scenarios/spec/schema.ts),
  * plus `spike`/`ramp` arrival names, `ramp` and `sessionSkew`.
  *
  * arrivals: constant | poisson | gamma (shape k) | spike (Poisson with `phases`, the flash

@@ -7,7 +7,7 @@ import { runFidelity } from '../scenarios/fidelity/fidelity-run.js';
 
 /**
  * Every shipped scenario tells the same story in virtual time and over real loopback
- * sockets (`--mode both`), within the tolerances of scenarios/fidelity.ts. Kept bounded
+ * sockets (`--mode both`), within the tolerances of scenarios/fidelity/fidelity.ts. Kept bounded
  * for CI (~90 s alone on 2 cores): round-robin only (it does not react to latency, so what
  * is compared is the simulator's providers and faults, not how a latency-driven pick
  * amplifies a few ms of scheduling), http in real time (speed 1: a busy machine's timer

@@ -49,6 +49,7 @@ describe('JSON Schemas (schemas/)', () => {
         strategy: { name: 'weighted' },
       },
     ];
+    good.push(YAML.parse(readFileSync(join(ROOT, 'router', 'http', 'example.yaml'), 'utf8')) as (typeof good)[number]);
     for (const c of good) {
       expect(() => parseProxyConfig(structuredClone(c))).not.toThrow();
       expect(valid(c), ajv.errorsText(valid.errors)).toBe(true);

@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
  * with TypeScript's own pre-processor (static, dynamic and `import type`).
  */
 const ROOT = resolve(import.meta.dirname, '..', 'scenarios');
+/** The subfolders top to bottom, as README's Layout lists them: a folder imports only from folders below it. */
+const ORDER = ['cli', 'fidelity', 'seeds', 'tune', 'modes', 'load', 'workers', 'stats', 'setup', 'gateway', 'progress', 'spec'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -66,6 +68,13 @@ describe('scenarios/ layout', () => {
     expect(graph.size).toBeGreaterThanOrEqual(10);
     expect(graph.get('tune')?.has('modes')).toBe(true); // the graph is read at all
     expect(cycles(graph).map((c) => c.join(' -> '))).toEqual([]);
+  });
+
+  it('every subfolder is in the documented order, and imports only from folders below it', () => {
+    const graph = folderGraph();
+    expect([...graph.keys()].sort()).toEqual([...ORDER].sort());
+    const upward = [...graph].flatMap(([from, deps]) => [...deps].filter((to) => ORDER.indexOf(to) <= ORDER.indexOf(from)).map((to) => `${from} -> ${to}`));
+    expect(upward).toEqual([]);
   });
 
   it('the cycle finder finds a cycle when there is one', () => {

@@ -30,7 +30,7 @@ export interface ScenarioArgs {
   gate: string | undefined;
   /** sim: worker threads for the strategies (1 = this thread); undefined = automatic. */
   workers: number | undefined;
-  /** sim: capacity sweep over the offered load (scenarios/sweep.ts). */
+  /** sim: capacity sweep over the offered load (scenarios/seeds/sweep.ts). */
   sweep: SweepSpec | undefined;
 }
 

@@ -12,7 +12,7 @@ import { formatSummary } from './summary.js';
  *  [--seeds K] [--gate baseline.json] [--workers N] [--sweep rate=a..b[/n]]`  (--seeds/--gate: sim mode; the gate exits 1 on a
  *  significant regression; --workers: sim strategies in parallel on worker threads, 1 = this thread)
  *  --mode both: sim and http on the same seed plus the fidelity check; exits 1 when a metric is
- *  outside tolerance (scenarios/fidelity.ts).
+ *  outside tolerance (scenarios/fidelity/fidelity.ts).
  *
  * Exit codes: 0 done; 1 the run failed (a child died, a port was taken...); 2 bad input
  * (unknown scenario: the valid names are listed; malformed file: file and field named).

@@ -33,7 +33,7 @@ export interface EvalTask {
   outcomeSubjects?: OutcomeSubjects;
   /** Regret against the oracle (default true; false saves a model call per provider per request). */
   oracle?: boolean;
-  /** Replace the scenario's mean arrival rate (a capacity sweep, scenarios/sweep.ts). */
+  /** Replace the scenario's mean arrival rate (a capacity sweep, seeds/sweep.ts). */
   rate?: number;
 }
 

@@ -179,7 +179,7 @@ export const httpSchema = z.strictObject({
 
 /**
  * What the scenario is for: the metrics that answer its question (the verdict ranks the
- * strategies on each, scenarios/verdict.ts) and the strategy expected to win on the first.
+ * strategies on each, stats/verdict.ts) and the strategy expected to win on the first.
  */
 export const headlineSchema = z.strictObject({
   metrics: z.array(z.enum(HEADLINE_KEYS)).min(1, 'at least one headline metric'),
@@ -187,7 +187,7 @@ export const headlineSchema = z.strictObject({
   expectedWinner: z.string().min(1),
 });
 
-/** A capacity sweep over the offered load (mean arrivals per second), run by default in sim mode (scenarios/sweep.ts). */
+/** A capacity sweep over the offered load (mean arrivals per second), run by default in sim mode (seeds/sweep.ts). */
 export const capacitySchema = z
   .strictObject({ from: positive, to: positive, steps: z.number().int().min(2).max(50).default(8) })
   .refine((c) => c.to > c.from, { message: 'empty or inverted range: to must be greater than from', path: ['to'] });

@@ -39,7 +39,7 @@ function signTest(adv: Interval, level: number): boolean {
   return adv.mean !== 0 && 2 * 0.5 ** adv.n <= 1 - level;
 }
 
-/** Whether a paired advantage at `level` excludes no difference (the rule in the header; also scenarios/paired.ts). */
+/** Whether a paired advantage at `level` excludes no difference (the rule in the header; also seeds/paired.ts). */
 export function isSignificant(adv: Interval, level: number): boolean {
   return adv.n >= 2 && (adv.lo === adv.hi ? signTest(adv, level) : adv.lo > 0 || adv.hi < 0);
 }

@@ -20,7 +20,7 @@ import { Worker } from 'node:worker_threads';
  *
  * Fallback (no esbuild, a failed build): the worker boots from a snippet that registers
  * tsx's loader and imports the .ts entry (on Node 20 `--import tsx` in execArgv does not
- * reach a worker's entry module; scenarios/tune/pool.ts does the same). Both work under
+ * reach a worker's entry module). Both work under
  * `tsx` (npm scripts) and under vitest.
  */
 
