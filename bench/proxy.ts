@@ -7,8 +7,8 @@ import { Pool } from 'undici';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, symlinkSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { REPO_ROOT } from '../scenarios/load.js';
-import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/procs.js';
+import { REPO_ROOT } from '../scenarios/setup/load.js';
+import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/modes/procs.js';
 
 /**
  * Proxy overhead benchmark: the same load straight at a mock provider ("direct") and

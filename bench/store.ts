@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/procs.js';
+import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/modes/procs.js';
 import { startRedis, type TestRedis } from '../test/helpers/redis-server.js';
 import { closedLoop, compileCli, procCpuS } from './proxy.js';
 

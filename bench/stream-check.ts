@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { REPO_ROOT } from '../scenarios/load.js';
-import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/procs.js';
+import { REPO_ROOT } from '../scenarios/setup/load.js';
+import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/modes/procs.js';
 
 /**
  * What the proxy's SSE event check (router/transport/sse-check.ts) costs: the proxy's CPU

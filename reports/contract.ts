@@ -161,7 +161,7 @@ export interface Sweep {
   capacity: Record<string, number | null>;
 }
 
-/** One pair of strategies on one metric, from paired seeds (scenarios/verdict.ts). */
+/** One pair of strategies on one metric, from paired seeds (scenarios/stats/verdict.ts). */
 export interface PairVerdict {
   /** The strategy with the better paired mean, and the other. */
   a: string;

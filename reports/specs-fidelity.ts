@@ -1,4 +1,4 @@
-import type { FidelityReport } from '../scenarios/fidelity.js';
+import type { FidelityReport } from '../scenarios/fidelity/fidelity.js';
 import { strategyScale } from './palette.js';
 import { colourEncoding, top, type ChartSpec } from './specs-common.js';
 
@@ -6,7 +6,7 @@ import { colourEncoding, top, type ChartSpec } from './specs-common.js';
  * The fidelity chart: for every metric (rows) and strategy (colour), how much of its
  * tolerance the sim/http difference uses (|difference| / limit). Left of the rule at 1 is
  * within tolerance; a metric with no comparable value (one world only) is drawn at the cap;
- * a latency gap judged inconclusive (a busy machine, scenarios/fidelity.ts) is lighter than an outside one.
+ * a latency gap judged inconclusive (a busy machine, scenarios/fidelity/fidelity.ts) is lighter than an outside one.
  */
 
 /** Bars longer than this are drawn at it (the table in fidelity.json has the number). */

@@ -2,6 +2,7 @@ import type { ResultsFile, StrategyResult } from './contract.js';
 import { CI_KEYS, ciOf } from './data.js';
 import { deadlineText } from './deadline.js';
 import { strategyScale } from './palette.js';
+import { textTable } from './text-table.js';
 
 /**
  * The summary table: one row per strategy, as data (summaryRows), as HTML for the report
@@ -145,7 +146,5 @@ export function tableText(r: ResultsFile): string {
   const t = summaryRows(r);
   const header = ['strategy', ...t.columns.map((c) => c.label)];
   const lines = t.rows.map((row) => [row.strategy, ...row.cells.map((c) => `${c.text}${c.sloBreach ? '!' : ''}${c.best ? '*' : ''}`)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmtLine = (l: string[]): string => l.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ');
-  return [fmtLine(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(fmtLine)].join('\n');
+  return textTable(header, lines).join('\n');
 }

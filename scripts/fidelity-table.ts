@@ -10,9 +10,9 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StrategySummary } from '../reports/contract.js';
-import { formatDiff } from '../scenarios/fidelity-format.js';
-import { runFidelity } from '../scenarios/fidelity-run.js';
-import { REPO_ROOT, scenarioNames } from '../scenarios/load.js';
+import { formatDiff } from '../scenarios/fidelity/fidelity-format.js';
+import { runFidelity } from '../scenarios/fidelity/fidelity-run.js';
+import { REPO_ROOT, scenarioNames } from '../scenarios/setup/load.js';
 
 const { values } = parseArgs({
   options: { duration: { type: 'string' }, speed: { type: 'string' }, strategies: { type: 'string' }, out: { type: 'string' } },

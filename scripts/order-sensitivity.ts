@@ -9,9 +9,9 @@
  */
 import { parseArgs } from 'node:util';
 import { deriveRandom } from '../router/core/random.js';
-import { loadScenario } from '../scenarios/load.js';
-import { resolveProviders } from '../scenarios/resolve.js';
-import { workloadSpec } from '../scenarios/sim-mode.js';
+import { loadScenario } from '../scenarios/setup/load.js';
+import { resolveProviders } from '../scenarios/setup/resolve.js';
+import { workloadSpec } from '../scenarios/modes/sim-mode.js';
 import { createProviderModel } from '../simulator/model.js';
 import { createWorkload } from '../simulator/workload.js';
 

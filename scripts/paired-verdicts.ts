@@ -1,12 +1,12 @@
 /**
- * Paired multi-seed verdicts of one strategy against baselines (scenarios/paired.ts):
+ * Paired multi-seed verdicts of one strategy against baselines (scenarios/seeds/paired.ts):
  *   npx tsx scripts/paired-verdicts.ts prefix-cache --target prefix-affinity \
  *     --baselines round-robin,sticky --seeds 5 [--seed 1] [--duration S] [--metrics a,b]
  * Exits 2 on bad input.
  */
 import { parseArgs } from 'node:util';
-import { formatPaired, pairedCompare } from '../scenarios/paired.js';
-import { seedList } from '../scenarios/multi-seed.js';
+import { formatPaired, pairedCompare } from '../scenarios/seeds/paired.js';
+import { seedList } from '../scenarios/seeds/multi-seed.js';
 
 const USAGE = 'usage: npx tsx scripts/paired-verdicts.ts <scenario> --target S --baselines a,b [--seeds K] [--seed N] [--duration S] [--metrics m1,m2]';
 

@@ -1,7 +1,7 @@
 import { metricLines } from '../reports/verdict-text.js';
-import { loadScenario, scenarioNames } from '../scenarios/load.js';
-import { runSeeds, seedList } from '../scenarios/multi-seed.js';
-import { checkExpectedWinner } from '../scenarios/verdict.js';
+import { loadScenario, scenarioNames } from '../scenarios/setup/load.js';
+import { runSeeds, seedList } from '../scenarios/seeds/multi-seed.js';
+import { checkExpectedWinner } from '../scenarios/stats/verdict.js';
 
 /**
  * Every shipped scenario (or those named) at its default settings over K paired seeds: the

@@ -1,4 +1,9 @@
+import { z } from 'zod';
 import type { Random } from '../router/core/random.js';
+import { checkInput, expected } from './input-check.js';
+
+// Where run.ts has always found it.
+export { isObject } from './input-check.js';
 
 /**
  * Arrival processes for the workload generator, drawn lazily from one seeded stream.
@@ -145,48 +150,37 @@ function inverter(segs: Segment[]): (tau: number) => number {
 
 // ---------------------------------------------------------------- processes
 
-function check(cond: boolean, field: string, msg: string): void {
-  if (!cond) throw new Error(`workload.${field}: ${msg}`);
-}
+const seconds = z.number(expected('a number of seconds >= 0')).min(0, expected('a number of seconds >= 0'));
+const multiplier = z.number(expected('a positive number')).positive(expected('a positive number'));
 
-/** A plain object (not null, not an array): for validating inputs. */
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+/** One phase [startS, endS) of a rate multiplier. */
+const phaseSchema = z
+  .looseObject({ startS: seconds, endS: seconds, multiplier }, expected('{startS, endS, multiplier}'))
+  .refine((p) => p.endS > p.startS, { error: (iss) => `expected 0 <= startS < endS, got ${rangeOf(iss.input)}` });
+const rampSchema = z
+  .looseObject({ startS: seconds, endS: seconds, toMultiplier: multiplier }, expected('{startS, endS, toMultiplier}'))
+  .refine((r) => r.endS > r.startS, { error: (iss) => `expected 0 <= startS < endS, got ${rangeOf(iss.input)}` });
+const rangeOf = (v: unknown): string => {
+  const o = v as { startS?: unknown; endS?: unknown };
+  return `${String(o.startS)}..${String(o.endS)}`;
+};
 
-/** A finite, non-negative number of seconds. */
-function isTime(v: unknown): v is number {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0;
-}
+/** An arrival spec's schema; errors name the field (`workload.rate: ...`). */
+export const arrivalSpecSchema = z
+  .looseObject({
+    rate: z.number(expected('a positive number of arrivals per second')).positive(expected('a positive number of arrivals per second')),
+    process: z.enum(['constant', 'poisson', 'gamma'], {
+      error: (iss) => `unknown arrival process ${JSON.stringify(iss.input)}; expected constant, poisson or gamma`,
+    }),
+    shape: z.number(expected('a positive number')).positive(expected('a positive number')).optional(),
+    phases: z.array(phaseSchema, expected('a list of {startS, endS, multiplier}')).optional(),
+    ramp: rampSchema.optional(),
+  })
+  .refine((s) => s.process !== 'gamma' || s.shape !== undefined, { path: ['shape'], error: 'gamma arrivals need a positive shape k' });
 
-/** A value for an error message: `a string ("x")`, `a list`, `null`, or the number. */
-export function describeValue(v: unknown): string {
-  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v)})`;
-  if (Array.isArray(v)) return 'a list';
-  if (v === null) return 'null';
-  if (typeof v === 'object') return 'an object';
-  return String(v);
-}
-
-/** Validate an arrival spec; errors name the field. */
+/** Validate an arrival spec; errors name the field under `workload.`. */
 export function validateArrivals(spec: ArrivalSpec): void {
-  check(Number.isFinite(spec.rate) && spec.rate > 0, 'rate', `expected a positive number of arrivals per second, got ${spec.rate}`);
-  check(['constant', 'poisson', 'gamma'].includes(spec.process), 'arrivals', `unknown arrival process "${spec.process}"; expected constant, poisson or gamma`);
-  if (spec.process === 'gamma')
-    check(spec.shape !== undefined && Number.isFinite(spec.shape) && spec.shape > 0, 'shape', 'gamma arrivals need a positive shape k');
-  const phases: unknown = spec.phases ?? [];
-  check(Array.isArray(phases), 'phases', `expected a list of {startS, endS, multiplier}, got ${describeValue(phases)}`);
-  (phases as readonly RatePhase[]).forEach((p, i) => {
-    check(isObject(p), `phases[${i}]`, `expected {startS, endS, multiplier}, got ${describeValue(p)}`);
-    check(isTime(p.startS) && isTime(p.endS) && p.endS > p.startS, `phases[${i}]`, `expected 0 <= startS < endS, got ${p.startS}..${p.endS}`);
-    check(Number.isFinite(p.multiplier) && p.multiplier > 0, `phases[${i}].multiplier`, 'expected a positive number');
-  });
-  if (spec.ramp !== undefined) {
-    const r = spec.ramp;
-    check(isObject(r), 'ramp', `expected {startS, endS, toMultiplier}, got ${describeValue(r)}`);
-    check(isTime(r.startS) && isTime(r.endS) && r.endS > r.startS, 'ramp', `expected 0 <= startS < endS, got ${r.startS}..${r.endS}`);
-    check(Number.isFinite(r.toMultiplier) && r.toMultiplier > 0, 'ramp.toMultiplier', 'expected a positive number');
-  }
+  checkInput(arrivalSpecSchema, spec, 'workload');
 }
 
 /** A lazy arrival process; `random` should be the dedicated 'arrivals' stream. */

@@ -35,8 +35,8 @@ function numberArg(name: string, v: string | undefined, min: number): number | u
 
 async function scenarioProfiles(name: string): Promise<{ profiles: ProviderProfile[]; seed: number; speed: number }> {
   // The scenario engineer's loader and resolver: one meaning of a scenario everywhere.
-  const { loadScenario } = await import('../scenarios/load.js');
-  const { resolveProviders } = await import('../scenarios/resolve.js');
+  const { loadScenario } = await import('../scenarios/setup/load.js');
+  const { resolveProviders } = await import('../scenarios/setup/resolve.js');
   const { scenario, file, where } = loadScenario(name);
   const profiles = resolveProviders(scenario, file, where).map((p) => p.profile);
   const s = scenario as { seed?: number; http?: { speed?: number } };

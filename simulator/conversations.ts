@@ -1,4 +1,5 @@
-import { describeValue, isObject } from './arrivals.js';
+import { z } from 'zod';
+import { describeValue, expected } from './input-check.js';
 
 /**
  * Multi-turn conversations with shared system prompts: the prefix structure of chat
@@ -43,28 +44,25 @@ export interface ConversationTurn {
   readonly prefix: readonly number[];
 }
 
-function fail(field: string, msg: string): never {
-  throw new Error(`workload.conversations.${field}: ${msg}`);
-}
+const KNOWN = ['meanTurns', 'systemPrompts', 'systemTokens', 'blockTokens', 'maxContextTokens'] as const;
+const count = (min: number) => z.number().int(expected(`an integer >= ${min}`)).min(min, expected(`an integer >= ${min}`));
 
-/** Field checks, naming the field (`workload.conversations.meanTurns: ...`). */
-export function validateConversations(spec: unknown): asserts spec is ConversationSpec | undefined {
-  if (spec === undefined) return;
-  if (!isObject(spec)) throw new Error(`workload.conversations: expected {meanTurns?, systemPrompts?, systemTokens?, blockTokens?, maxContextTokens?}, got ${describeValue(spec)}`);
-  const known = ['meanTurns', 'systemPrompts', 'systemTokens', 'blockTokens', 'maxContextTokens'];
-  for (const k of Object.keys(spec)) if (!known.includes(k)) fail(k, `unknown field; expected one of ${known.join(', ')}`);
-  const pos = (k: string, v: unknown, int: boolean, min: number): void => {
-    if (v === undefined) return;
-    if (!(typeof v === 'number' && Number.isFinite(v) && v >= min && (!int || Number.isInteger(v))))
-      fail(k, `expected ${int ? 'an integer' : 'a number'} >= ${min}, got ${describeValue(v)}`);
-  };
-  pos('meanTurns', spec.meanTurns, false, 1);
-  pos('systemPrompts', spec.systemPrompts, true, 1);
-  pos('systemTokens', spec.systemTokens, true, 0);
-  pos('blockTokens', spec.blockTokens, true, 1);
-  pos('maxContextTokens', spec.maxContextTokens, true, 1);
-  if (spec.systemPrompts !== undefined && (spec.systemPrompts as number) > 100_000) fail('systemPrompts', 'at most 100000');
-}
+/** The spec's schema; errors name the field (`workload.conversations.meanTurns: ...`). */
+export const conversationSpecSchema = z.strictObject(
+  {
+    meanTurns: z.number(expected('a number >= 1')).min(1, expected('a number >= 1')).optional(),
+    systemPrompts: count(1).max(100_000, expected('an integer >= 1, at most 100000')).optional(),
+    systemTokens: count(0).optional(),
+    blockTokens: count(1).optional(),
+    maxContextTokens: count(1).optional(),
+  },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? `unknown field; expected one of ${KNOWN.join(', ')}`
+        : `expected {meanTurns?, systemPrompts?, systemTokens?, blockTokens?, maxContextTokens?}, got ${describeValue(iss.input)}`,
+  },
+);
 
 export class Conversations {
   private readonly meanTurns: number;

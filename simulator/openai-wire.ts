@@ -18,7 +18,7 @@ import { assertNever } from './fault-kinds.js';
  * body's OpenAI `metadata` object as strings (`sim_request_id`, `sim_output_tokens`,
  * `sim_input_tokens`, `sim_prompt_class`): the proxy forwards the body, not the client's
  * headers, so this is how http mode hands each provider the workload's own request (same
- * draws, same answer length as in sim mode; see scenarios/samples.ts). A header wins.
+ * draws, same answer length as in sim mode; see scenarios/load/samples.ts). A header wins.
  */
 
 export class WireError extends Error {

@@ -1,9 +1,11 @@
 import { loadPromptCorpus } from '../router/classifier/corpus.js';
 import { deriveRandom, type Random } from '../router/core/random.js';
-import { createArrivals, describeValue, isObject, normal, type RatePhase, type RateRamp } from './arrivals.js';
+import { z } from 'zod';
+import { createArrivals, normal, type RatePhase, type RateRamp } from './arrivals.js';
+import { checkInput, describeValue, expected, isObject, oneOf } from './input-check.js';
 import { compileReplay, OUTCOME_SUBJECTS, type OutcomeReplaySpec } from './outcome-replay.js';
 import { loadTrace, type Trace, type TraceFormat } from './trace.js';
-import { Conversations, validateConversations, type ConversationSpec } from './conversations.js';
+import { Conversations, conversationSpecSchema, type ConversationSpec } from './conversations.js';
 import { MAX_DURATION_S, type SimRequest } from './types.js';
 
 /**
@@ -41,7 +43,7 @@ export interface TraceRef {
 }
 
 /**
- * The load. Compatible with the scenario file's `load` section (scenarios/schema.ts),
+ * The load. Compatible with the scenario file's `load` section (scenarios/spec/schema.ts),
  * plus `spike`/`ramp` arrival names, `ramp` and `sessionSkew`.
  *
  * arrivals: constant | poisson | gamma (shape k) | spike (Poisson with `phases`, the flash
@@ -115,106 +117,124 @@ function fail(field: string, msg: string): never {
   throw new Error(`workload.${field}: ${msg}`);
 }
 
-function isNumber(v: unknown): v is number {
-  return typeof v === 'number' && Number.isFinite(v);
-}
-
-function checkTokens(t: unknown, field: string): void {
-  if (typeof t === 'number') {
-    if (!Number.isInteger(t) || t < 0) fail(field, `expected a non-negative integer, got ${t}`);
-    return;
-  }
-  if (!isObject(t)) fail(field, `expected a token count or {median, sigma?, min?, max?}, got ${describeValue(t)}`);
-  if (!(isNumber(t.median) && t.median > 0)) fail(`${field}.median`, `expected a positive number, got ${describeValue(t.median)}`);
-  if (t.sigma !== undefined && !(isNumber(t.sigma) && t.sigma >= 0)) fail(`${field}.sigma`, `expected >= 0, got ${describeValue(t.sigma)}`);
-  for (const k of ['min', 'max'] as const)
-    if (t[k] !== undefined && !(isNumber(t[k]) && t[k] >= 0)) fail(`${field}.${k}`, `expected a non-negative number, got ${describeValue(t[k])}`);
-  if (t.min !== undefined && t.max !== undefined && (t.max as number) < (t.min as number)) fail(`${field}.max`, `expected >= min (${t.min})`);
-}
-
-function checkMix(mix: unknown): void {
-  if (mix === undefined) return;
-  if (!Array.isArray(mix)) fail('mix', `expected a list of {class, weight?, inputTokens, outputTokens}, got ${describeValue(mix)}`);
-  mix.forEach((m: unknown, i) => {
-    if (!isObject(m)) fail(`mix[${i}]`, `expected {class, weight?, inputTokens, outputTokens}, got ${describeValue(m)}`);
-    if (typeof m.class !== 'string' || m.class === '') fail(`mix[${i}].class`, 'expected a class name');
-    if (m.weight !== undefined && !(isNumber(m.weight) && m.weight > 0)) fail(`mix[${i}].weight`, `expected a positive number, got ${describeValue(m.weight)}`);
-    checkTokens(m.inputTokens, `mix[${i}].inputTokens`);
-    checkTokens(m.outputTokens, `mix[${i}].outputTokens`);
+/** A token count, or a lognormal {median, sigma?, min?, max?}. */
+const tokenDistSchema = z
+  .looseObject({
+    median: z.number(expected('a positive number')).positive(expected('a positive number')),
+    sigma: z.number(expected('a log-sd >= 0')).min(0, expected('a log-sd >= 0')).optional(),
+    min: z.number(expected('a non-negative number')).min(0, expected('a non-negative number')).optional(),
+    max: z.number(expected('a non-negative number')).min(0, expected('a non-negative number')).optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.min !== undefined && t.max !== undefined && t.max < t.min) ctx.addIssue({ code: 'custom', path: ['max'], message: `expected >= min (${t.min}), got ${t.max}` });
   });
-}
+const tokenCount = z.number().int(expected('a non-negative integer')).min(0, expected('a non-negative integer'));
+const tokensSchema = oneOf((v) =>
+  typeof v === 'number' ? tokenCount : isObject(v) ? tokenDistSchema : `expected a token count or {median, sigma?, min?, max?}, got ${describeValue(v)}`,
+);
 
-/** A trace reference {file, format?, speed?, offsetS?} or an already parsed trace (with optional speed/offsetS). */
-function checkTrace(ref: unknown): void {
-  if (ref === undefined) return;
-  if (!isObject(ref))
-    fail('trace', `expected {file, format?, speed?, offsetS?} (or a parsed trace), got ${describeValue(ref)}`);
-  if ('arrivalMs' in ref) {
-    const n = ref.count;
-    if (!(Number.isInteger(n) && (n as number) >= 0)) fail('trace.count', `expected a row count, got ${describeValue(n)}`);
-    if (!(ref.arrivalMs instanceof Float64Array) || ref.arrivalMs.length < (n as number))
-      fail('trace.arrivalMs', `expected a Float64Array of ${n} arrival times (a parsed trace, see trace.ts)`);
+const classMixSchema = z.looseObject(
+  {
+    class: z.string(expected('a class name')).min(1, expected('a class name')),
+    weight: z.number(expected('a positive number')).positive(expected('a positive number')).optional(),
+    inputTokens: tokensSchema,
+    outputTokens: tokensSchema,
+  },
+  expected('{class, weight?, inputTokens, outputTokens}'),
+);
+
+/** What a trace reference and a parsed trace share: how it is replayed. */
+const replayFields = {
+  speed: z.number(expected('a positive number')).positive(expected('a positive number')).optional(),
+  offsetS: z.number(expected('a number of seconds >= 0')).min(0, expected('a number of seconds >= 0')).optional(),
+  prefixes: z.boolean(expected('true or false')).optional(),
+};
+const TRACE_FORMATS = ['azure', 'mooncake', 'router-log'] as const;
+const traceRefSchema = z.looseObject({
+  file: z.string(expected('a trace file path')).min(1, expected('a trace file path')),
+  format: z
+    .enum(TRACE_FORMATS, {
+      error: (iss) =>
+        `unknown trace format ${JSON.stringify(iss.input)}; expected azure or mooncake (CSV, JSONL trace), or router-log (the proxy's access log)`,
+    })
+    .optional(),
+  ...replayFields,
+});
+/** An already parsed trace (trace.ts): typed arrays at least `count` long. */
+const parsedTraceSchema = z
+  .looseObject({ count: z.number().int(expected('a row count')).min(0, expected('a row count')), ...replayFields })
+  .superRefine((t, ctx) => {
+    const n = t.count;
+    if (!(t.arrivalMs instanceof Float64Array) || t.arrivalMs.length < n)
+      ctx.addIssue({ code: 'custom', path: ['arrivalMs'], message: `expected a Float64Array of ${n} arrival times (a parsed trace, see trace.ts)` });
     for (const k of ['inputTokens', 'outputTokens'] as const) {
-      const a = ref[k];
-      if (!(a instanceof Int32Array) || a.length < (n as number)) fail(`trace.${k}`, `expected an Int32Array of ${n} token counts (a parsed trace, see trace.ts)`);
+      const a = t[k];
+      if (!(a instanceof Int32Array) || a.length < n)
+        ctx.addIssue({ code: 'custom', path: [k], message: `expected an Int32Array of ${n} token counts (a parsed trace, see trace.ts)` });
     }
-  } else {
-    if (typeof ref.file !== 'string' || ref.file === '') fail('trace.file', `expected a trace file path, got ${describeValue(ref.file)}`);
-    if (ref.format !== undefined && ref.format !== 'azure' && ref.format !== 'mooncake' && ref.format !== 'router-log')
-      fail('trace.format', `unknown trace format ${JSON.stringify(ref.format)}; expected azure or mooncake (CSV, JSONL trace), or router-log (the proxy's access log)`);
-  }
-  if (ref.speed !== undefined && !(isNumber(ref.speed) && ref.speed > 0)) fail('trace.speed', `expected a positive number, got ${describeValue(ref.speed)}`);
-  if (ref.offsetS !== undefined && !(isNumber(ref.offsetS) && ref.offsetS >= 0)) fail('trace.offsetS', `expected >= 0, got ${describeValue(ref.offsetS)}`);
-  if (ref.prefixes !== undefined && typeof ref.prefixes !== 'boolean') fail('trace.prefixes', `expected true or false, got ${describeValue(ref.prefixes)}`);
-}
+  });
+const traceSchema = oneOf((v) =>
+  !isObject(v)
+    ? `expected {file, format?, speed?, offsetS?} (or a parsed trace), got ${describeValue(v)}`
+    : 'arrivalMs' in v
+      ? parsedTraceSchema
+      : traceRefSchema,
+);
 
-function checkOutcomes(o: unknown): void {
-  if (o === undefined) return;
-  if (!isObject(o)) fail('outcomes', `expected {file, models, subjects?, ignoreModels?}, got ${describeValue(o)}`);
-  if (typeof o.file !== 'string' || o.file === '') fail('outcomes.file', `expected an outcome file path, got ${describeValue(o.file)}`);
-  if (!isObject(o.models) || Object.keys(o.models).length === 0)
-    fail('outcomes.models', `expected provider id -> model name, got ${describeValue(o.models)}`);
-  for (const [k, v] of Object.entries(o.models)) if (typeof v !== 'string' || v === '') fail(`outcomes.models.${k}`, `expected a model name, got ${describeValue(v)}`);
-  if (o.subjects !== undefined && !(OUTCOME_SUBJECTS as readonly unknown[]).includes(o.subjects))
-    fail('outcomes.subjects', `expected one of ${OUTCOME_SUBJECTS.join(', ')}, got ${describeValue(o.subjects)}`);
-  if (o.ignoreModels !== undefined && !(Array.isArray(o.ignoreModels) && o.ignoreModels.every((m) => typeof m === 'string')))
-    fail('outcomes.ignoreModels', `expected a list of model names, got ${describeValue(o.ignoreModels)}`);
-}
+const outcomesSchema = z.looseObject(
+  {
+    file: z.string(expected('an outcome file path')).min(1, expected('an outcome file path')),
+    models: z
+      .record(z.string(), z.string(expected('a model name')).min(1, expected('a model name')), expected('provider id -> model name'))
+      .refine((m) => Object.keys(m).length > 0, expected('provider id -> model name')),
+    subjects: z.enum(OUTCOME_SUBJECTS, expected(`one of ${OUTCOME_SUBJECTS.join(', ')}`)).optional(),
+    ignoreModels: z.array(z.string(expected('a model name')), expected('a list of model names')).optional(),
+  },
+  expected('{file, models, subjects?, ignoreModels?}'),
+);
+
+const durationS = expected(`a finite, positive number of seconds, at most ${MAX_DURATION_S} (7 days)`);
+const sessions = expected(`a positive integer, at most ${MAX_SESSIONS}`);
 
 /**
- * Validate a workload spec once, before anything is built or drawn: types, ranges and the
- * bounds that keep memory in check (durationS <= MAX_DURATION_S, sessions <= MAX_SESSIONS).
- * Errors name the field (`workload.durationS: ...`). The arrival process itself (rate, shape,
- * phases, ramp) is checked by validateArrivals when it is created, also before any draw.
+ * The workload spec's schema: types, ranges and the bounds that keep memory in check
+ * (durationS <= MAX_DURATION_S, sessions <= MAX_SESSIONS). The arrival process itself
+ * (rate > 0, a gamma shape, each phase and the ramp) is checked by arrivals.ts when it is
+ * created, also before any draw.
+ */
+export const workloadSchema = z
+  .looseObject(
+    {
+      arrivals: z
+        .enum(ARRIVAL_KINDS, { error: (iss) => `unknown arrival kind ${JSON.stringify(iss.input)}; expected one of ${ARRIVAL_KINDS.join(', ')}` })
+        .optional(),
+      durationS: z.number(durationS).positive(durationS).max(MAX_DURATION_S, durationS),
+      maxRequests: z.number(expected('a number of requests >= 0')).min(0, expected('a number of requests >= 0')).optional(),
+      rate: z.number(expected('a positive number of arrivals per second')).positive(expected('a positive number of arrivals per second')).optional(),
+      shape: z.number(expected('a positive number')).positive(expected('a positive number')).optional(),
+      phases: z.array(z.unknown(), expected('a list of {startS, endS, multiplier}')).optional(),
+      ramp: z.looseObject({}, expected('{startS, endS, toMultiplier}')).optional(),
+      trace: traceSchema.optional(),
+      mix: z.array(classMixSchema, expected('a list of {class, weight?, inputTokens, outputTokens}')).optional(),
+      conversations: conversationSpecSchema.optional(),
+      outcomes: outcomesSchema.optional(),
+      stream: z.number(expected('a share in [0, 1]')).min(0, expected('a share in [0, 1]')).max(1, expected('a share in [0, 1]')).optional(),
+      sessions: z.number(sessions).int(sessions).positive(sessions).max(MAX_SESSIONS, sessions).optional(),
+      sessionSkew: z.number(expected('a finite number >= 0')).min(0, expected('a finite number >= 0')).optional(),
+    },
+    expected('an object {durationS, rate, ...}'),
+  )
+  .superRefine((w, ctx) => {
+    if (w.conversations !== undefined && w.arrivals === 'trace' && isObject(w.trace) && w.trace.prefixes === true)
+      ctx.addIssue({ code: 'custom', path: ['conversations'], message: 'a trace replaying its own prefixes (trace.prefixes) cannot also be given conversations' });
+  });
+
+/**
+ * Validate a workload spec once, before anything is built or drawn (workloadSchema).
+ * Errors name the field (`workload.durationS: ...`).
  */
 export function validateWorkload(spec: unknown): asserts spec is WorkloadSpec {
-  if (!isObject(spec)) throw new Error(`workload: expected an object {durationS, rate, ...}, got ${describeValue(spec)}`);
-  if (spec.arrivals !== undefined && !(ARRIVAL_KINDS as readonly unknown[]).includes(spec.arrivals))
-    fail('arrivals', `unknown arrival kind ${JSON.stringify(spec.arrivals)}; expected one of ${ARRIVAL_KINDS.join(', ')}`);
-  const d = spec.durationS;
-  if (!(isNumber(d) && d > 0 && d <= MAX_DURATION_S))
-    fail('durationS', `expected a finite, positive number of seconds, at most ${MAX_DURATION_S} (7 days), got ${describeValue(d)}`);
-  const max = spec.maxRequests;
-  if (max !== undefined && !(typeof max === 'number' && max >= 0)) fail('maxRequests', `expected >= 0, got ${describeValue(max)}`);
-  if (spec.rate !== undefined && typeof spec.rate !== 'number') fail('rate', `expected arrivals per second, got ${describeValue(spec.rate)}`);
-  if (spec.shape !== undefined && typeof spec.shape !== 'number') fail('shape', `expected a positive number, got ${describeValue(spec.shape)}`);
-  if (spec.phases !== undefined && !Array.isArray(spec.phases))
-    fail('phases', `expected a list of {startS, endS, multiplier}, got ${describeValue(spec.phases)}`);
-  if (spec.ramp !== undefined && !isObject(spec.ramp)) fail('ramp', `expected {startS, endS, toMultiplier}, got ${describeValue(spec.ramp)}`);
-  checkTrace(spec.trace);
-  checkMix(spec.mix);
-  validateConversations(spec.conversations);
-  if (spec.conversations !== undefined && spec.arrivals === 'trace' && isObject(spec.trace) && spec.trace.prefixes === true)
-    fail('conversations', 'a trace replaying its own prefixes (trace.prefixes) cannot also be given conversations');
-  checkOutcomes(spec.outcomes);
-  const stream = spec.stream;
-  if (stream !== undefined && !(typeof stream === 'number' && stream >= 0 && stream <= 1))
-    fail('stream', `expected a share in [0, 1], got ${describeValue(stream)}`);
-  const n = spec.sessions;
-  if (n !== undefined && !(Number.isInteger(n) && (n as number) > 0 && (n as number) <= MAX_SESSIONS))
-    fail('sessions', `expected a positive integer, at most ${MAX_SESSIONS}, got ${describeValue(n)}`);
-  const skew = spec.sessionSkew;
-  if (skew !== undefined && !(isNumber(skew) && skew >= 0)) fail('sessionSkew', `expected a finite number >= 0, got ${describeValue(skew)}`);
+  checkInput(workloadSchema, spec, 'workload');
 }
 
 /** Token count from two uniforms' worth of normal: round(median·e^{σZ}) clamped to [min ?? 1, max]. */

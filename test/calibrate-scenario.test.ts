@@ -7,8 +7,8 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadScenario } from '../scenarios/load.js';
-import { runScenario } from '../scenarios/runner.js';
+import { loadScenario } from '../scenarios/setup/load.js';
+import { runScenario } from '../scenarios/modes/runner.js';
 import { calibrate } from '../simulator/calibrate/calibrate.js';
 import { parseCalibrateArgs, runCalibrate } from '../simulator/calibrate/cli.js';
 import { loadProfile } from '../simulator/profile.js';

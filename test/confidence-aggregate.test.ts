@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ResultsFile, StrategyResult } from '../reports/contract.js';
 import { parseResults } from '../reports/validate.js';
-import { aggregateSeeds, sdOfInterval, tCritical, tInterval } from '../scenarios/confidence.js';
+import { aggregateSeeds, sdOfInterval, tCritical, tInterval } from '../scenarios/stats/confidence.js';
 
 /** A single-seed strategy result with the given p99, cost and error rate. */
 function result(strategy: string, p99: number, cost: number, errorRate: number, failoverS: number | null): StrategyResult {

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { compile } from 'vega-lite';
 import type { ResultsFile, StrategyResult, StrategySummary } from '../reports/contract.js';
 import { fidelityChart } from '../reports/specs-fidelity.js';
-import { parseScenarioArgs } from '../scenarios/args.js';
-import { compareRuns, difference, TOLERANCES, twoProportionZ } from '../scenarios/fidelity.js';
-import { formatFidelity } from '../scenarios/fidelity-format.js';
-import { runFidelity } from '../scenarios/fidelity-run.js';
-import { busiestSecond } from '../scenarios/http-mode.js';
-import { ScenarioError } from '../scenarios/load.js';
+import { parseScenarioArgs } from '../scenarios/cli/args.js';
+import { compareRuns, difference, TOLERANCES, twoProportionZ } from '../scenarios/fidelity/fidelity.js';
+import { formatFidelity } from '../scenarios/fidelity/fidelity-format.js';
+import { runFidelity } from '../scenarios/fidelity/fidelity-run.js';
+import { busiestSecond } from '../scenarios/modes/http-mode.js';
+import { ScenarioError } from '../scenarios/setup/load.js';
 import type { SimRequest } from '../simulator/types.js';
 
 /** The fidelity comparison itself (pure), its CLI flag, and how `--mode both` reports a failure. */

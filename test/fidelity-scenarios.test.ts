@@ -2,14 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatFidelity } from '../scenarios/fidelity-format.js';
-import { runFidelity } from '../scenarios/fidelity-run.js';
-import { scenarioNames } from '../scenarios/load.js';
+import { formatFidelity } from '../scenarios/fidelity/fidelity-format.js';
+import { runFidelity } from '../scenarios/fidelity/fidelity-run.js';
+import { scenarioNames } from '../scenarios/setup/load.js';
 
 /**
  * Every shipped scenario (every YAML file in scenarios/, so a new one cannot be left out)
  * runs in virtual time and over real loopback sockets (`--mode both`) and is checked against
- * the tolerances of scenarios/fidelity.ts. Kept bounded for CI (~2-3 min alone on 2 cores):
+ * the tolerances of scenarios/fidelity/fidelity.ts. Kept bounded for CI (~2-3 min alone on 2 cores):
  * round-robin only (it does not react to latency, so what is compared is the simulator's
  * providers and faults, not how a latency-driven pick amplifies a few ms of scheduling), http
  * in real time (speed 1: a busy machine's timer lateness is not multiplied), timelines

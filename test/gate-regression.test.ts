@@ -2,10 +2,10 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Interval, ResultsFile } from '../reports/contract.js';
-import { gate, welch } from '../scenarios/gate.js';
-import { gateAgainstFile, runSeeds, seedList } from '../scenarios/multi-seed.js';
-import { runScenario } from '../scenarios/runner.js';
-import { formatSummary } from '../scenarios/summary.js';
+import { gate, welch } from '../scenarios/stats/gate.js';
+import { gateAgainstFile, runSeeds, seedList } from '../scenarios/seeds/multi-seed.js';
+import { runScenario } from '../scenarios/modes/runner.js';
+import { formatSummary } from '../scenarios/cli/summary.js';
 import { writeSlowScenario } from './tune-scenario.js';
 
 /**

@@ -15,7 +15,7 @@ import { importLiteLlm } from '../scenarios/gateway/litellm-import.js';
 import { parseForExport } from '../scenarios/gateway/parsed.js';
 import { exportPortkey } from '../scenarios/gateway/portkey-export.js';
 import { importPortkey } from '../scenarios/gateway/portkey-import.js';
-import { runScenario } from '../scenarios/runner.js';
+import { runScenario } from '../scenarios/modes/runner.js';
 
 const FIX = resolve(import.meta.dirname, 'fixtures', 'gateway');
 const litellmRaw = () => YAML.parse(readFileSync(join(FIX, 'litellm-config.yaml'), 'utf8')) as Record<string, unknown>;
@@ -138,7 +138,7 @@ describe('Portkey import', () => {
 });
 
 describe('npm run convert (CLI)', () => {
-  const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scenarios/convert-cli.ts', ...args], { encoding: 'utf8', timeout: 30_000 });
+  const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scenarios/cli/convert-cli.ts', ...args], { encoding: 'utf8', timeout: 30_000 });
 
   it('writes router-config.yaml and scenario.yaml; a syntax error names file:line:col, exit 2', () => {
     const dir = join(out, 'cli');

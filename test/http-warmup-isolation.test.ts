@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { routerConfigSchema } from '../router/core/config.js';
-import { WARMUP_PREFIX, withWarmupEndpoints } from '../scenarios/router-config.js';
-import { chatBody as workloadBody } from '../scenarios/samples.js';
+import { WARMUP_PREFIX, withWarmupEndpoints } from '../scenarios/setup/router-config.js';
+import { chatBody as workloadBody } from '../scenarios/load/samples.js';
 import { parseProfile } from '../simulator/profile.js';
 import { startProviderServer, type ProviderServer } from '../simulator/server.js';
 import type { SimRequest } from '../simulator/types.js';

@@ -6,8 +6,8 @@ import { createProviderHandlers } from '../simulator/msw.js';
 import { createProviderModel, createProviderState } from '../simulator/model.js';
 import { parseProfile, ProfileError } from '../simulator/profile.js';
 import { startProviderServer, type ProviderServer } from '../simulator/server.js';
-import { loadScenario, parseScenario } from '../scenarios/load.js';
-import { resolveProviders } from '../scenarios/resolve.js';
+import { loadScenario, parseScenario } from '../scenarios/setup/load.js';
+import { resolveProviders } from '../scenarios/setup/resolve.js';
 import type { SimRequest } from '../simulator/types.js';
 import { baseProfile, noFail } from './sim-profile-fixtures.js';
 

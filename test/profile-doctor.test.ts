@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildProfiledProxy, checkDoctorData, doctorDataDir, finishProfiledChild, processStatProblem, type SetTimer } from '../scenarios/doctor.js';
-import { REPO_ROOT } from '../scenarios/load.js';
+import { buildProfiledProxy, checkDoctorData, doctorDataDir, finishProfiledChild, processStatProblem, type SetTimer } from '../scenarios/cli/doctor.js';
+import { REPO_ROOT } from '../scenarios/setup/load.js';
 
 /**
  * The pieces of `npm run profile` that keep clinic doctor's data readable, without

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../scenarios/runner.js';
+import { runScenario } from '../scenarios/modes/runner.js';
 
 /**
  * Issue #21: the provider-faults scenario (a revoked key from 10 s; malformed and stalled

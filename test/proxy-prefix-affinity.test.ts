@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy, type RunningProxy } from '../router/http/start.js';
 import { prefixBlockHashes } from '../router/strategies/prefix-blocks.js';
-import { judgeBody } from '../scenarios/samples.js';
-import { prefixText } from '../scenarios/prefix-text.js';
+import { judgeBody } from '../scenarios/load/samples.js';
+import { prefixText } from '../scenarios/load/prefix-text.js';
 import { parseProfile } from '../simulator/profile.js';
 import { startProviderServer, type ProviderServer } from '../simulator/server.js';
 import { baseProfile, noFail } from './sim-profile-fixtures.js';

@@ -5,7 +5,7 @@ import { coincidentLabels, labelSlots, paretoRows } from '../reports/data.js';
 import { qualityRows } from '../reports/specs-quality.js';
 import { buildCharts } from '../reports/specs.js';
 import { verdictHtml } from '../reports/verdict-html.js';
-import { buildVerdict } from '../scenarios/verdict.js';
+import { buildVerdict } from '../scenarios/stats/verdict.js';
 import { sample } from './reports-helpers.js';
 
 describe('report charts', () => {

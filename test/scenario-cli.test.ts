@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 /** The CLI's bad-input paths: exit 2 with the message a person needs. Bounded by a timeout. */
 function cli(args: string[]): { status: number | null; stderr: string; stdout: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scenarios/cli.ts', ...args], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scenarios/cli/cli.ts', ...args], { encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stderr: r.stderr, stdout: r.stdout };
 }
 

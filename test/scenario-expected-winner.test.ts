@@ -7,10 +7,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SIM_SEEDS } from '../scenarios/args.js';
-import { loadScenario, scenarioNames } from '../scenarios/load.js';
-import { runSeeds, seedList } from '../scenarios/multi-seed.js';
-import { checkExpectedWinner } from '../scenarios/verdict.js';
+import { DEFAULT_SIM_SEEDS } from '../scenarios/cli/args.js';
+import { loadScenario, scenarioNames } from '../scenarios/setup/load.js';
+import { runSeeds, seedList } from '../scenarios/seeds/multi-seed.js';
+import { checkExpectedWinner } from '../scenarios/stats/verdict.js';
 
 describe('every scenario answers its question with its expected winner', () => {
   it.each(scenarioNames())('%s', async (name) => {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseResults } from '../reports/validate.js';
-import { parseScenarioArgs } from '../scenarios/args.js';
-import { liveChildren } from '../scenarios/procs.js';
-import { runScenario } from '../scenarios/runner.js';
+import { parseScenarioArgs } from '../scenarios/cli/args.js';
+import { liveChildren } from '../scenarios/modes/procs.js';
+import { runScenario } from '../scenarios/modes/runner.js';
 
 /**
  * http mode with several proxy replicas (--replicas N): a short loopback run (10 scenario s

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseResults } from '../reports/validate.js';
-import { liveChildren } from '../scenarios/procs.js';
-import { runScenario } from '../scenarios/runner.js';
+import { liveChildren } from '../scenarios/modes/procs.js';
+import { runScenario } from '../scenarios/modes/runner.js';
 
 /**
  * http mode smoke runs on loopback: real provider processes and a real proxy process,

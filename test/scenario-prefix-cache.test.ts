@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { pairedCompare, pairedRows, verdictOf } from '../scenarios/paired.js';
+import { pairedCompare, pairedRows, verdictOf } from '../scenarios/seeds/paired.js';
 import type { ResultsFile } from '../reports/contract.js';
-import { formatSummary } from '../scenarios/summary.js';
+import { formatSummary } from '../scenarios/cli/summary.js';
 import { summaryRows } from '../reports/table.js';
 import { buildCharts } from '../reports/specs.js';
 import { cacheRows } from '../reports/specs-cache.js';

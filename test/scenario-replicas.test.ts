@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { loadScenario, parseScenario, ScenarioError } from '../scenarios/load.js';
-import { resolveProviders } from '../scenarios/resolve.js';
-import { routerStrategy, simReplicas } from '../scenarios/replicas.js';
-import { scenarioRouterConfig } from '../scenarios/router-config.js';
-import { selectStrategies } from '../scenarios/runner.js';
-import { workloadSpec } from '../scenarios/sim-mode.js';
+import { loadScenario, parseScenario, ScenarioError } from '../scenarios/setup/load.js';
+import { resolveProviders } from '../scenarios/setup/resolve.js';
+import { routerStrategy, simReplicas } from '../scenarios/spec/replicas.js';
+import { scenarioRouterConfig } from '../scenarios/setup/router-config.js';
+import { selectStrategies } from '../scenarios/modes/runner.js';
+import { workloadSpec } from '../scenarios/modes/sim-mode.js';
 import { runSim, type RequestOutcome } from '../simulator/run.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeBody } from '../scenarios/samples.js';
+import { judgeBody } from '../scenarios/load/samples.js';
 
 const chunk = (content: string): string => `data: ${JSON.stringify({ choices: [{ delta: { content } }] })}\n\n`;
 const usage = `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 7, completion_tokens: 2 } })}\n\n`;

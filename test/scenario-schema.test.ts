@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadScenario, parseScenario, resolveScenarioPath, ScenarioError, scenarioNames } from '../scenarios/load.js';
-import { resolveProviders } from '../scenarios/resolve.js';
-import { parseScenarioArgs } from '../scenarios/args.js';
-import { selectStrategies } from '../scenarios/runner.js';
+import { loadScenario, parseScenario, resolveScenarioPath, ScenarioError, scenarioNames } from '../scenarios/setup/load.js';
+import { resolveProviders } from '../scenarios/setup/resolve.js';
+import { parseScenarioArgs } from '../scenarios/cli/args.js';
+import { selectStrategies } from '../scenarios/modes/runner.js';
 
 const GOOD = `
 name: tiny

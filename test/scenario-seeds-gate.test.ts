@@ -4,13 +4,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseScenarioArgs } from '../scenarios/args.js';
+import { parseScenarioArgs } from '../scenarios/cli/args.js';
 
 const root = resolve(import.meta.dirname, '..');
 
 function cli(args: string[]): { code: number; out: string } {
   try {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'scenarios/cli.ts', ...args], {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'scenarios/cli/cli.ts', ...args], {
       cwd: root,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],

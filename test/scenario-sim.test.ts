@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseResults } from '../reports/validate.js';
-import { loadScenario, scenarioNames } from '../scenarios/load.js';
-import { runScenario } from '../scenarios/runner.js';
-import { formatSummary } from '../scenarios/summary.js';
+import { loadScenario, scenarioNames } from '../scenarios/setup/load.js';
+import { runScenario } from '../scenarios/modes/runner.js';
+import { formatSummary } from '../scenarios/cli/summary.js';
 
 /**
  * Every shipped scenario in sim mode with a short duration (its phases scale with

@@ -9,8 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseScenarioArgs } from '../scenarios/args.js';
-import { capacities, parseSweep, runSweep, sweepRates } from '../scenarios/sweep.js';
+import { parseScenarioArgs } from '../scenarios/cli/args.js';
+import { capacities, parseSweep, runSweep, sweepRates } from '../scenarios/seeds/sweep.js';
 
 const YAML = `
 name: fixed-capacity

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { StrategyResult } from '../reports/contract.js';
 import { metricLines, pairSentence } from '../reports/verdict-text.js';
-import { tCritical } from '../scenarios/confidence.js';
-import { bonferroniLevel, buildVerdict, checkExpectedWinner, metricVerdict } from '../scenarios/verdict.js';
+import { tCritical } from '../scenarios/stats/confidence.js';
+import { bonferroniLevel, buildVerdict, checkExpectedWinner, metricVerdict } from '../scenarios/stats/verdict.js';
 
 /** A strategy result carrying only what the verdict reads. */
 function r(strategy: string, p99: number, errorRate = 0): StrategyResult {

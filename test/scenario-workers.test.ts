@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../reports/render.js';
-import { parseScenarioArgs } from '../scenarios/args.js';
-import { SCENARIO_DIR, ScenarioError } from '../scenarios/load.js';
-import { renderChartsOn } from '../scenarios/report-jobs.js';
-import { planWorkers, runScenario } from '../scenarios/runner.js';
-import { liveWorkers, WorkerFailedError, WorkerPool } from '../scenarios/worker-pool.js';
+import { parseScenarioArgs } from '../scenarios/cli/args.js';
+import { SCENARIO_DIR, ScenarioError } from '../scenarios/setup/load.js';
+import { renderChartsOn } from '../scenarios/modes/report-jobs.js';
+import { planWorkers, runScenario } from '../scenarios/modes/runner.js';
+import { openSimPool } from '../scenarios/modes/sim-pool.js';
+import { liveWorkers, WorkerFailedError } from '../scenarios/workers/worker-pool.js';
 
 /**
- * sim-mode strategies on worker threads (scenarios/worker-pool.ts, sim-worker.ts) and the
+ * sim-mode strategies on worker threads (scenarios/workers/worker-pool.ts, modes/sim-pool.ts, sim-worker.ts) and the
  * report rendered on them: the same bytes as the in-thread path, failures surface as a
  * rejected run naming the strategy, and no worker outlives its run.
  */
@@ -56,7 +57,7 @@ describe('report rendered on worker threads', () => {
         await writeReport(results, inThread);
       }
       const onWorkers = join(out, `rep-workers-${bundle}`);
-      const pool = await WorkerPool.open({ bundle });
+      const pool = await openSimPool({ bundle });
       try {
         pool.spawn(2, 'report');
         await writeReport(results, onWorkers, { render: (charts, dir) => renderChartsOn(pool, charts, dir) });
@@ -71,7 +72,7 @@ describe('report rendered on worker threads', () => {
   }
 
   it('a chart that fails in a worker rejects with the worker\'s message; a closed pool rejects new jobs', async () => {
-    const pool = await WorkerPool.open();
+    const pool = await openSimPool();
     try {
       pool.spawn(1, 'report');
       // A chart whose spec vega cannot compile: the job rejects with the worker's message.

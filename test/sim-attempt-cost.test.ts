@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { runScenario } from '../scenarios/runner.js';
+import { runScenario } from '../scenarios/modes/runner.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'attempt-cost-'));
 

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { runSim } from '../simulator/run.js';
-import { primaryFault } from '../scenarios/faults.js';
-import { loadScenario, scenarioNames } from '../scenarios/load.js';
-import { resolveProviders } from '../scenarios/resolve.js';
-import { scenarioRouterConfig } from '../scenarios/router-config.js';
-import { strategyName } from '../scenarios/schema.js';
-import { workloadSpec } from '../scenarios/sim-mode.js';
+import { primaryFault } from '../scenarios/setup/faults.js';
+import { loadScenario, scenarioNames } from '../scenarios/setup/load.js';
+import { resolveProviders } from '../scenarios/setup/resolve.js';
+import { scenarioRouterConfig } from '../scenarios/setup/router-config.js';
+import { strategyName } from '../scenarios/spec/schema.js';
+import { workloadSpec } from '../scenarios/modes/sim-mode.js';
 
 /**
  * The engine's 'auto' drain skips the microtask drain after steps that created or settled

@@ -5,7 +5,7 @@ import { simRequestFromChat, planResponse, WireError } from '../simulator/openai
 import { parseProfile, type ProviderProfile } from '../simulator/profile.js';
 import { holdMs, startProviderServer, type ProviderServer } from '../simulator/server.js';
 import type { SimRequest } from '../simulator/types.js';
-import { chatBody, simMetadata } from '../scenarios/samples.js';
+import { chatBody, simMetadata } from '../scenarios/load/samples.js';
 import { baseProfile, noFail } from './sim-profile-fixtures.js';
 
 /**

@@ -104,7 +104,7 @@ describe('search pieces', () => {
 
 describe('CLI', () => {
   const cli = (args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'scenarios/tune-cli.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+    spawnSync(process.execPath, ['--import', 'tsx', 'scenarios/cli/tune-cli.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
 
   it('exit 2 with the tunable list for an unknown parameter; exit 3 with closest configs when unsatisfiable', () => {
     const bad = cli([file, '--param', 'foo=1', '--quiet']);

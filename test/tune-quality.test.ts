@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseTuneArgs } from '../scenarios/tune/args.js';
-import { evaluate, loadEvalContext } from '../scenarios/tune/evaluate.js';
+import { evaluate, loadEvalContext } from '../scenarios/modes/evaluate.js';
 import { describeObjective, judge } from '../scenarios/tune/objective.js';
 import { defaultConfig, searchSpace, TuneInputError } from '../scenarios/tune/space.js';
-import { loadScenario } from '../scenarios/load.js';
-import { resolveProviders } from '../scenarios/resolve.js';
+import { loadScenario } from '../scenarios/setup/load.js';
+import { resolveProviders } from '../scenarios/setup/resolve.js';
 import { defaultLearnedThreshold } from '../router/strategies/learned.js';
 import { runTune } from '../scenarios/tune/tune.js';
 

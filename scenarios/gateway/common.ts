@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { formatPath } from '../../router/core/config.js';
 // load.ts imports this module (a scenario may be a gateway config): ScenarioError is only used at call time.
-import { ScenarioError } from '../load.js';
+import { ScenarioError } from '../spec/errors.js';
 
 /** simulator/profiles (not from profiles.ts, which needs load.ts initialised first). */
 const PROFILE_DIR = fileURLToPath(new URL('../../simulator/profiles', import.meta.url));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { ScenarioError } from '../load.js';
+import { ScenarioError } from '../spec/errors.js';
 
 /**
  * Read a gateway config file: YAML (LiteLLM) or JSON (Portkey; JSON is YAML). A syntax

@@ -10,7 +10,7 @@ import { importPortkey } from './portkey-import.js';
  * shipped profile of the same model (else the same provider) with the endpoint's price,
  * limits and context window; the gateway's own algorithm (its baseline strategy and router
  * settings) first, then two of ours on the same traffic. A scenario file may also *be* a
- * LiteLLM or Portkey config: load.ts converts it with gatewayScenario on the fly.
+ * LiteLLM or Portkey config: setup/load.ts converts it with gatewayScenario on the fly.
  */
 
 type Obj = Record<string, unknown>;

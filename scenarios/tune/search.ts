@@ -1,8 +1,8 @@
 import { deriveRandom } from '../../router/core/random.js';
 import type { Interval, StrategyResult } from '../../reports/contract.js';
-import { intervalsOf, mean } from '../confidence.js';
-import type { Evaluator } from './pool.js';
-import type { EvalTask } from './evaluate.js';
+import { intervalsOf, mean } from '../stats/confidence.js';
+import type { Evaluator } from '../modes/evaluator.js';
+import type { EvalTask } from '../modes/evaluate.js';
 import { planRungs, planRuns, type Rung } from './halving.js';
 import { compareVerdicts, judge, meanMetrics, type Limits, type ObjectiveName, type TuneMetrics, type Verdict } from './objective.js';
 import { sampleValues } from './sampler.js';

@@ -2,8 +2,8 @@ import { routerConfigSchema } from '../../router/core/config.js';
 import { strategyDefinitions, strategyNames } from '../../router/core/strategy.js';
 import '../../router/strategies/index.js';
 import { defaultLearnedThreshold } from '../../router/strategies/learned.js';
-import type { ResolvedProvider } from '../resolve.js';
-import { strategyName, type Scenario, type StrategyRef } from '../schema.js';
+import type { ResolvedProvider } from '../setup/resolve.js';
+import { strategyName, type Scenario, type StrategyRef } from '../spec/schema.js';
 
 /**
  * What `npm run tune` may change, per strategy. Every parameter has a name (the path a

@@ -1,12 +1,12 @@
 import { join, resolve } from 'node:path';
 import type { ResultsFile, StrategyResult } from '../../reports/contract.js';
-import { aggregateSeeds } from '../confidence.js';
-import { loadScenario, REPO_ROOT } from '../load.js';
-import { createProgress, type Progress } from '../progress.js';
-import { faultWindows, resolveProviders } from '../resolve.js';
-import type { EvalTask } from './evaluate.js';
+import { aggregateSeeds } from '../stats/confidence.js';
+import { loadScenario, REPO_ROOT } from '../setup/load.js';
+import { createProgress, type Progress } from '../progress/progress.js';
+import { faultWindows, resolveProviders } from '../setup/resolve.js';
+import type { EvalTask } from '../modes/evaluate.js';
 import { describeObjective, judge, meanMetrics, type Limits, type ObjectiveName } from './objective.js';
-import { createEvaluator } from './pool.js';
+import { createEvaluator } from '../modes/evaluator.js';
 import { search, type Candidate, type Evaluation, type SearchResult } from './search.js';
 import { defaultConfig, parsePin, searchSpace, selectParams, TuneInputError, tunableStrategies, type ParamDef, type TuneConfig } from './space.js';
 

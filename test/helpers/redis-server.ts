@@ -1,4 +1,4 @@
-import { freePort, killAndWait, launchRedis as launch, requireRedisServer } from '../../scenarios/redis-server.js';
+import { freePort, killAndWait, launchRedis as launch, requireRedisServer } from '../../scenarios/modes/redis-server.js';
 
 /**
  * A throwaway redis-server for tests: 127.0.0.1 on a free port, no persistence

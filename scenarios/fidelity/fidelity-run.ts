@@ -1,0 +1,115 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { join, resolve } from 'node:path';
+import type { ResultsFile } from '../../reports/contract.js';
+import { compareRuns, type FidelityReport } from './fidelity.js';
+import { loadScenario, REPO_ROOT, ScenarioError } from '../setup/load.js';
+import type { Progress } from '../progress/progress.js';
+import { runScenario, selectStrategies, writeResults } from '../modes/runner.js';
+import { strategyName } from '../spec/schema.js';
+
+/**
+ * `--mode both`: the same scenario, seed, duration and strategies in virtual time and
+ * over real sockets, then the fidelity check (fidelity.ts). http mode runs open loop
+ * (every request at its own arrival time), so both worlds see the same requests at the
+ * same scenario times. Strategies run one at a time in each mode, so a failure names the
+ * mode and the strategy; http mode stops its child processes on every path out.
+ *
+ * Writes into the output folder: sim/ and http/ (each a results.json and, unless
+ * noReport, its report), fidelity.json, and the chart fidelity.svg/.png.
+ */
+
+export interface FidelityOptions {
+  scenario: string;
+  strategies?: string[] | 'all' | undefined;
+  seed?: number | undefined;
+  durationS?: number | undefined;
+  /** Default out/<name>/ under the repository. */
+  out?: string | undefined;
+  speed?: number | undefined;
+  progress?: Progress;
+  log?: (line: string) => void;
+  /** Skip the per-mode reports and the chart (tests). */
+  noReport?: boolean;
+  /** The one-mode runner (tests inject a failing one); default runScenario. */
+  run?: typeof runScenario;
+}
+
+export interface FidelityRun {
+  report: FidelityReport;
+  sim: ResultsFile;
+  http: ResultsFile;
+  outDir: string;
+  files: string[];
+}
+
+type Mode = 'sim' | 'http';
+
+/** Run every strategy in one mode, one at a time; an error names the mode and the strategy. */
+async function runMode(o: FidelityOptions, mode: Mode, names: readonly string[], scratch: string): Promise<ResultsFile> {
+  let merged: ResultsFile | undefined;
+  for (const name of names) {
+    let run;
+    try {
+      run = await (o.run ?? runScenario)({
+        scenario: o.scenario,
+        mode,
+        strategies: [name],
+        seed: o.seed,
+        durationS: o.durationS,
+        out: join(scratch, `${mode}-${name}`),
+        speed: o.speed,
+        driver: 'open-loop',
+        oracle: false,
+        replayPromptsOnly: true,
+        noReport: true,
+        ...(o.progress ? { progress: o.progress } : {}),
+        ...(o.log ? { log: o.log } : {}),
+      });
+    } catch (e) {
+      const msg = `--mode both: ${mode} mode failed for strategy ${name}: ${e instanceof Error ? e.message : String(e)}`;
+      throw e instanceof ScenarioError ? new ScenarioError(msg, e.exitCode) : new Error(msg, { cause: e });
+    }
+    if (merged === undefined) merged = run.results;
+    else merged.strategies.push(...run.results.strategies);
+  }
+  return merged!;
+}
+
+export async function runFidelity(o: FidelityOptions): Promise<FidelityRun> {
+  const { scenario, where } = loadScenario(o.scenario);
+  const names = selectStrategies(scenario, o.strategies, where).map(strategyName);
+  const outDir = resolve(o.out ?? join(REPO_ROOT, 'out', scenario.name));
+  const scratch = mkdtempSync(join(tmpdir(), `fidelity-${scenario.name}-`));
+  try {
+    const sim = await runMode(o, 'sim', names, scratch);
+    // How late this process's timers ran during the http runs: a busy machine's mark (fidelity.ts BUSY_SHARE).
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
+    let http: ResultsFile;
+    try {
+      http = await runMode(o, 'http', names, scratch);
+    } finally {
+      lag.disable();
+    }
+    const harness = { loopDelayP99Ms: lag.percentile(99) / 1e6, speed: o.speed ?? scenario.http.speed };
+    const noReport = o.noReport ?? false;
+    const simRun = await writeResults(sim, join(outDir, 'sim'), noReport);
+    const httpRun = await writeResults(http, join(outDir, 'http'), noReport);
+    const report = compareRuns(simRun.results, httpRun.results, harness);
+    mkdirSync(outDir, { recursive: true });
+    const json = join(outDir, 'fidelity.json');
+    writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
+    const files = [...simRun.files, ...httpRun.files, json];
+    if (!noReport) {
+      const [{ fidelityChart }, { renderChartFiles }] = await Promise.all([import('../../reports/specs-fidelity.js'), import('../../reports/render.js')]);
+      const chart = fidelityChart(report);
+      await renderChartFiles(chart, outDir);
+      files.push(join(outDir, `${chart.id}.svg`), join(outDir, `${chart.id}.png`));
+    }
+    return { report, sim: simRun.results, http: httpRun.results, outDir, files };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,230 @@
+import type { ResultsFile, StrategyResult } from '../../reports/contract.js';
+import type { ErrorCode } from '../../router/core/errors.js';
+import { CODE_NAMES } from '../../router/http/errors.js';
+
+/**
+ * Fidelity: do sim mode and http mode tell the same story? Both runs use the same
+ * scenario, seed, duration and strategies; http mode sends every workload request at
+ * its own arrival time (open loop) and hands the mock providers the request's id, so
+ * each request meets the same provider draws in both worlds. What is left is what real
+ * sockets add (protocol and scheduling delays, timer granularity), and this module
+ * says, per strategy and metric, whether that stays within tolerance.
+ *
+ * The tolerances live here and only here (README "Fidelity" quotes them). A scenario
+ * whose metric cannot agree for a reason that belongs to real sockets gets a wider
+ * limit in WIDENED, with the reason written beside it; nothing is widened silently.
+ */
+
+/** How a metric is compared: the difference, in the rule's units, must be within ±limit. */
+export type Rule =
+  | 'relative' // (http − sim) / sim
+  | 'log-ratio' // ln(http / sim)
+  | 'points' // http − sim, shares in [0, 1]
+  | 'absolute' // http − sim, in the metric's unit
+  | 'binomial'; // z = (p_http − p_sim) / SE of a difference of two proportions (pooled)
+
+export type ToleranceKey = 'requests' | 'errorRate' | 'errorKind' | 'p50' | 'p99' | 'share' | 'failoverS' | 'costPer1kOk';
+
+export interface Tolerance {
+  readonly rule: Rule;
+  readonly limit: number;
+  readonly text: string;
+}
+
+/** The stated tolerances (issue #12). */
+export const TOLERANCES: Readonly<Record<ToleranceKey, Tolerance>> = {
+  requests: { rule: 'relative', limit: 0.01, text: 'request count within 1%' },
+  errorRate: { rule: 'binomial', limit: 1.96, text: 'error rate within its 95% binomial interval (|z| ≤ 1.96)' },
+  errorKind: { rule: 'binomial', limit: 1.96, text: "each error kind's count within its 95% binomial interval (|z| ≤ 1.96)" },
+  p50: { rule: 'log-ratio', limit: 0.1, text: 'p50 within 10% (|ln(http/sim)| ≤ 0.1)' },
+  p99: { rule: 'log-ratio', limit: 0.1, text: 'p99 within 10% (|ln(http/sim)| ≤ 0.1)' },
+  share: { rule: 'points', limit: 0.03, text: "each provider's share of ok requests within 3 points" },
+  failoverS: { rule: 'absolute', limit: 1, text: 'failover within 1 s' },
+  costPer1kOk: { rule: 'relative', limit: 0.03, text: 'cost per 1k ok within 3%' },
+};
+
+/**
+ * Widened limits, per scenario and metric, each with the reason it cannot agree closer.
+ * Empty keys mean the stated tolerance holds.
+ */
+export const WIDENED: Readonly<Record<string, Partial<Record<ToleranceKey, { readonly limit: number; readonly reason: string }>>>> = {};
+
+/** The limit in force for a scenario's metric, and why when widened. */
+export function toleranceFor(scenario: string, key: ToleranceKey): Tolerance & { readonly widened?: string } {
+  const base = TOLERANCES[key];
+  const w = WIDENED[scenario]?.[key];
+  return w ? { ...base, limit: w.limit, widened: w.reason } : base;
+}
+
+/**
+ * A busy machine delays every process's timers, and http mode multiplies each real ms of
+ * delay by its speed. A p50/p99 row outside tolerance is reported as inconclusive, not as
+ * disagreement, only when that lateness could explain the gap it would excuse: the runner's
+ * p99 timer lateness × speed (scenario ms) is at least |http − sim| of that very metric.
+ * An 18 ms lateness cannot explain a 223 ms p50 gap, so that gap counts. Every other row is
+ * judged as usual.
+ */
+/** How the http run's own process kept time (fidelity-run.ts measures it). */
+export interface HarnessTiming {
+  /** p99 lateness of the runner's event loop during the http runs, real ms. */
+  readonly loopDelayP99Ms: number;
+  /** http mode's time compression. */
+  readonly speed: number;
+}
+
+export interface FidelityRow {
+  readonly strategy: string;
+  /** e.g. `p99`, `errors:stream_cut`, `share:mid`. */
+  readonly metric: string;
+  readonly key: ToleranceKey;
+  readonly sim: number | null;
+  readonly http: number | null;
+  /** In the rule's units; null when one side has no value (a failover seen in one world only). */
+  readonly diff: number | null;
+  readonly rule: Rule;
+  readonly limit: number;
+  readonly within: boolean;
+  readonly widened?: string;
+  /** Outside tolerance, but by no more than the machine's timer lateness could explain (see isExcused). */
+  readonly inconclusive?: boolean;
+}
+
+export interface FidelityReport {
+  readonly scenario: string;
+  readonly seed: number;
+  readonly durationS: number;
+  readonly rows: FidelityRow[];
+  /** Rows outside tolerance (inconclusive ones not counted). */
+  readonly outside: number;
+  readonly inconclusive: number;
+  /** At least one latency row was inconclusive: the machine's timer lateness could explain its gap. */
+  readonly busy: boolean;
+  readonly harness?: HarnessTiming & { readonly busyLatencyMs: number };
+  /** Share of strategy pairs whose p99 order is the same in both worlds (null: fewer than 2 strategies). */
+  readonly p99RankAgreement: number | null;
+  readonly tolerances: Readonly<Record<ToleranceKey, Tolerance>>;
+}
+
+/** z of a difference of two proportions, pooled standard error; 0 when both are 0 or 1. */
+export function twoProportionZ(x1: number, n1: number, x2: number, n2: number): number {
+  if (n1 <= 0 || n2 <= 0) return 0;
+  const p = (x1 + x2) / (n1 + n2);
+  const se = Math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2));
+  return se === 0 ? 0 : (x2 / n2 - x1 / n1) / se;
+}
+
+/** The difference of `http` from `sim` under a rule (null: not comparable, e.g. one side null). */
+export function difference(rule: Exclude<Rule, 'binomial'>, sim: number | null, http: number | null): number | null {
+  if (sim === null || http === null) return sim === http ? 0 : null;
+  switch (rule) {
+    case 'relative':
+      return sim === 0 ? (http === 0 ? 0 : null) : (http - sim) / sim;
+    case 'log-ratio':
+      return sim <= 0 || http <= 0 ? (sim === http ? 0 : null) : Math.log(http / sim);
+    case 'points':
+    case 'absolute':
+      return http - sim;
+  }
+}
+
+function row(
+  scenario: string,
+  strategy: string,
+  metric: string,
+  key: ToleranceKey,
+  sim: number | null,
+  http: number | null,
+  diff: number | null,
+): FidelityRow {
+  const t = toleranceFor(scenario, key);
+  const within = diff !== null && Math.abs(diff) <= t.limit + 1e-12;
+  return { strategy, metric, key, sim, http, diff, rule: t.rule, limit: t.limit, within, ...(t.widened ? { widened: t.widened } : {}) };
+}
+
+/**
+ * Error counts under the names a proxy client sees: sim mode counts the router's own codes,
+ * http mode reads them off the wire, where the proxy renames a few to OpenAI's names
+ * (upstream_rate_limited and rate_limited both become rate_limit_exceeded).
+ */
+export function asClientSees(byKind: Readonly<Record<string, number>> | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [kind, n] of Object.entries(byKind ?? {})) {
+    const name = CODE_NAMES[kind as ErrorCode] ?? kind;
+    out[name] = (out[name] ?? 0) + n;
+  }
+  return out;
+}
+
+/** Could the timer lateness of a busy machine (scenario ms) explain a latency gap of `gapMs`? */
+export function isExcused(h: HarnessTiming, gapMs: number): boolean {
+  return h.loopDelayP99Ms * h.speed >= Math.abs(gapMs);
+}
+
+/** Compare one strategy's sim and http summaries, metric by metric. */
+export function compareStrategy(scenario: string, sim: StrategyResult, http: StrategyResult, harness?: HarnessTiming): FidelityRow[] {
+  const s = sim.summary;
+  const h = http.summary;
+  const name = sim.strategy;
+  const plain = (metric: string, key: ToleranceKey, a: number | null, b: number | null): FidelityRow =>
+    row(scenario, name, metric, key, a, b, difference(TOLERANCES[key].rule as Exclude<Rule, 'binomial'>, a, b));
+  const rows: FidelityRow[] = [
+    plain('requests', 'requests', s.requests, h.requests),
+    row(scenario, name, 'errorRate', 'errorRate', s.errorRate, h.errorRate, twoProportionZ(s.errors, s.requests, h.errors, h.requests)),
+  ];
+  const sk = asClientSees(s.errorsByKind);
+  const hk = asClientSees(h.errorsByKind);
+  for (const kind of [...new Set([...Object.keys(sk), ...Object.keys(hk)])].sort()) {
+    const a = sk[kind] ?? 0;
+    const b = hk[kind] ?? 0;
+    rows.push(row(scenario, name, `errors:${kind}`, 'errorKind', a, b, twoProportionZ(a, s.requests, b, h.requests)));
+  }
+  for (const q of ['p50', 'p99'] as const) {
+    const r = plain(q, q, s.latencyMs[q], h.latencyMs[q]);
+    const excused = harness !== undefined && !r.within && isExcused(harness, h.latencyMs[q] - s.latencyMs[q]);
+    rows.push(excused ? { ...r, inconclusive: true } : r);
+  }
+  for (const p of [...new Set([...Object.keys(s.providerShare), ...Object.keys(h.providerShare)])].sort())
+    rows.push(plain(`share:${p}`, 'share', s.providerShare[p] ?? 0, h.providerShare[p] ?? 0));
+  rows.push(plain('failoverS', 'failoverS', s.failoverS, h.failoverS), plain('costPer1kOk', 'costPer1kOk', s.costPer1kOk, h.costPer1kOk));
+  return rows;
+}
+
+/** Share of strategy pairs ordered the same way by p99 in both runs (ties count as agreeing only with ties). */
+export function rankAgreement(sim: readonly StrategyResult[], http: ReadonlyMap<string, StrategyResult>): number | null {
+  let pairs = 0;
+  let same = 0;
+  for (let i = 0; i < sim.length; i++)
+    for (let j = i + 1; j < sim.length; j++) {
+      const hi = http.get(sim[i]!.strategy);
+      const hj = http.get(sim[j]!.strategy);
+      if (!hi || !hj) continue;
+      pairs++;
+      const a = Math.sign(sim[i]!.summary.latencyMs.p99 - sim[j]!.summary.latencyMs.p99);
+      const b = Math.sign(hi.summary.latencyMs.p99 - hj.summary.latencyMs.p99);
+      if (a === b) same++;
+    }
+  return pairs === 0 ? null : same / pairs;
+}
+
+/** The whole comparison: every strategy both runs have, in the sim run's order. */
+export function compareRuns(sim: ResultsFile, http: ResultsFile, harness?: HarnessTiming): FidelityReport {
+  const byName = new Map(http.strategies.map((r) => [r.strategy, r] as const));
+  const rows: FidelityRow[] = [];
+  for (const s of sim.strategies) {
+    const h = byName.get(s.strategy);
+    if (h) rows.push(...compareStrategy(sim.scenario, s, h, harness));
+  }
+  const inconclusive = rows.filter((r) => r.inconclusive).length;
+  return {
+    scenario: sim.scenario,
+    seed: sim.seed,
+    durationS: sim.durationS,
+    rows,
+    outside: rows.filter((r) => !r.within && !r.inconclusive).length,
+    inconclusive,
+    busy: inconclusive > 0,
+    ...(harness ? { harness: { ...harness, busyLatencyMs: harness.loopDelayP99Ms * harness.speed } } : {}),
+    p99RankAgreement: rankAgreement(sim.strategies, byName),
+    tolerances: TOLERANCES,
+  };
+}

@@ -1,0 +1,137 @@
+import type { StrategyResult } from '../../reports/contract.js';
+import type { WorkloadSpec } from '../../simulator/workload.js';
+import { primaryFault } from '../setup/faults.js';
+import { outcomeBaselines, routingVsBaselines } from './outcome-baselines.js';
+import { scenarioRouterConfig } from '../setup/router-config.js';
+import type { ModeContext } from './runner.js';
+import { simReplicas } from '../spec/replicas.js';
+import { strategyName, type Scenario, type StrategyRef } from '../spec/schema.js';
+import type { SimPool } from './sim-pool.js';
+
+/**
+ * sim mode: every strategy runs on the virtual-time engine (simulator/run.ts) over the
+ * same seeded workload and provider models, so differences are the strategy's alone.
+ * The oracle runs too (regret vs the hindsight-best endpoint, SLO = the scenario's p99).
+ *
+ * With a worker pool (ctx.pool, see runner.ts) the strategies run in parallel, one per
+ * worker thread at a time. A run is a pure function of its inputs (no state is shared
+ * between strategies), so each result is the same as in this thread, and results are
+ * kept in the scenario's strategy order: results.json is byte-identical either way.
+ */
+
+/** What a worker needs to run one strategy: the ModeContext without functions (structured-clonable). */
+export type SimJobContext = Omit<ModeContext, 'progress' | 'log' | 'pool' | 'simJobsQueued'>;
+
+/** The workload spec of a scenario for `durationS` seconds. */
+export function workloadSpec(s: Scenario, durationS: number): WorkloadSpec {
+  const l = s.load;
+  return {
+    arrivals: l.arrivals,
+    ...(l.rate !== undefined ? { rate: l.rate } : {}),
+    ...(l.shape !== undefined ? { shape: l.shape } : {}),
+    phases: l.phases,
+    ...(l.ramp ? { ramp: l.ramp } : {}),
+    ...(l.trace ? { trace: l.trace } : {}),
+    durationS,
+    mix: l.mix,
+    stream: l.stream,
+    sessions: l.sessions,
+    ...(l.conversations ? { conversations: l.conversations } : {}),
+    ...(l.outcomes ? { outcomes: l.outcomes } : {}),
+  };
+}
+
+export async function runSimMode(ctx: ModeContext, strategies: readonly StrategyRef[]): Promise<StrategyResult[]> {
+  const pool = ctx.pool;
+  let out: StrategyResult[];
+  if (pool && pool.count('sim') > 0 && strategies.length > 1) out = await runOnWorkers(ctx, pool, strategies);
+  else {
+    out = [];
+    for (const ref of strategies) out.push(await runOne(ctx, ref));
+  }
+  return withOutcomeBaselines(ctx, out);
+}
+
+/** Outcome replay: each result gains its quality next to all-weak, all-strong, the oracle and random at its share. */
+function withOutcomeBaselines(ctx: ModeContext, results: StrategyResult[]): StrategyResult[] {
+  const b = outcomeBaselines(workloadSpec(ctx.scenario, ctx.durationS), ctx.providers, ctx.seed);
+  if (!b) return results;
+  return results.map((r) => {
+    const routing = routingVsBaselines(r, b);
+    return routing ? { ...r, routing } : r;
+  });
+}
+
+/** One strategy in this thread (also what each worker runs). */
+export async function runOne(ctx: Omit<ModeContext, 'pool' | 'simJobsQueued'>, ref: StrategyRef): Promise<StrategyResult> {
+  const { scenario, providers, seed, durationS, progress } = ctx;
+  // Imported here: a run whose strategies all go to workers never loads the simulator in this thread.
+  const { runSim } = await import('../../simulator/run.js');
+  const fault = primaryFault(providers, durationS);
+  const workload = workloadSpec(scenario, durationS);
+  const name = strategyName(ref);
+  progress.start(name, durationS, 'sim s');
+  let lastT = 0;
+  const params = typeof ref === 'string' ? undefined : ref.params;
+  const { result } = await runSim({
+    router: scenarioRouterConfig(scenario, providers, ref),
+    providers: providers.map((p) => ({ id: p.id, profile: p.profile })),
+    workload,
+    seed,
+    label: name,
+    ...(scenario.replicas ? { replicas: simReplicas(scenario.replicas, name)! } : {}),
+    ...(params && Object.keys(params).length ? { params } : {}),
+    model: scenario.model,
+    ...(fault ? { fault } : {}),
+    oracle: ctx.oracle === false ? false : { sloMs: scenario.slo.p99Ms ?? 5000 },
+    ...(scenario.slo.p99Ms !== undefined ? { goodputSloMs: scenario.slo.p99Ms } : {}),
+    onRequest: (r) => {
+      const t = Math.floor(r.arrivalMs / 1000);
+      if (t > lastT) {
+        lastT = t;
+        progress.update(t);
+      }
+    },
+  });
+  progress.update(durationS, `ok ${(100 * (1 - result.summary.errorRate)).toFixed(1)}%`);
+  progress.stop();
+  return result;
+}
+
+/** Every strategy as a job on the pool; one progress bar over all of them (simulated seconds summed). */
+async function runOnWorkers(ctx: ModeContext, pool: SimPool, strategies: readonly StrategyRef[]): Promise<StrategyResult[]> {
+  const { progress, durationS } = ctx;
+  const job: SimJobContext = {
+    scenario: ctx.scenario,
+    file: ctx.file,
+    where: ctx.where,
+    providers: ctx.providers,
+    seed: ctx.seed,
+    durationS,
+    speed: ctx.speed,
+    driver: ctx.driver,
+    ...(ctx.oracle !== undefined ? { oracle: ctx.oracle } : {}),
+  };
+  const n = strategies.length;
+  const at = new Array<number>(n).fill(0);
+  let finished = 0;
+  let sum = 0;
+  progress.start(`${n} strategies on ${pool.count('sim')} workers`, n * durationS, 'sim s');
+  try {
+    const jobs = strategies.map(async (ref, i) => {
+      const r = await pool.run<StrategyResult>({ kind: 'sim', ctx: job, ref }, `strategy ${strategyName(ref)}`, (t) => {
+        sum += t - at[i]!;
+        at[i] = t;
+        progress.update(sum, `${finished}/${n} done`);
+      });
+      sum += durationS - at[i]!;
+      at[i] = durationS;
+      progress.update(sum, `${++finished}/${n} done`);
+      return r;
+    });
+    ctx.simJobsQueued?.();
+    return await Promise.all(jobs);
+  } finally {
+    progress.stop();
+  }
+}
