@@ -13,7 +13,7 @@ import { createSimTransport } from '../simulator/sim-transport.js';
 import type { SimRequest } from '../simulator/types.js';
 import { createWorkload, type WorkloadSpec } from '../simulator/workload.js';
 import type { Endpoint, RouteRequest } from '../router/core/types.js';
-import { SEND_DIRECT, type AbortListener, type UpstreamHandle, type UpstreamSink } from '../router/layers/direct.js';
+import { SEND_DIRECT, type AbortListener, type UpstreamHandle, type UpstreamSink } from '../router/core/direct.js';
 
 /**
  * Simulator benchmark: simulated requests per second through the full router core

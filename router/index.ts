@@ -43,8 +43,8 @@ export type { Strategy, StrategyDefinition, StrategyDeps, PickContext, Pick, Cla
 export { EventHeap } from './core/heap.js';
 
 // The router: createRouter composes health, strategies and execution layers.
-export { createRouter } from './core/router.js';
-export type { Router, RouterDeps, RouteResult } from './core/router.js';
+export { createRouter } from './request/router.js';
+export type { Router, RouterDeps, RouteResult } from './request/router.js';
 export type { RouterEvent, RouterEventType, RouterListener } from './core/events.js';
 
 // Every built-in strategy (importing registers them) and their reusable pieces.

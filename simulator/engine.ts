@@ -1,6 +1,6 @@
 import { promiseHooks } from 'node:v8';
 import { sleepOn, type Clock, type Timer } from '../router/core/clock.js';
-import { SET_TIMEOUT_TASK, type TaskClock } from '../router/layers/direct.js';
+import { SET_TIMEOUT_TASK, type TaskClock } from '../router/core/direct.js';
 
 /**
  * The virtual-time engine: a min-heap of events ordered by (time, seq) and a clock that

@@ -1,5 +1,5 @@
 import type { Clock, Timer } from '../core/clock.js';
-import type { EndpointSlot } from '../core/select.js';
+import type { EndpointSlot } from '../request/select.js';
 import type { Transport } from '../core/types.js';
 
 /**

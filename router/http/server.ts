@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { RouterError } from '../core/errors.js';
 import type { RouterListener } from '../core/events.js';
 import type { Candidate, Endpoint, RouteRequest, TransportResponse } from '../core/types.js';
-import type { Admission } from '../layers/rate-limit.js';
+import type { Admission } from '../core/rate-limit.js';
 import { AccessLog, type AccessRecord, wellFormedRequestId } from './access-log.js';
 import { createAuth, type Auth, type ClientKey } from './auth.js';
 import type { ServerConfig } from './config.js';
@@ -23,7 +23,7 @@ import {
 } from './errors.js';
 import { faultAlerts, faultLogger } from './fault-log.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
-import { ROUTE_DIRECT, type RouteSink } from '../layers/direct.js';
+import { ROUTE_DIRECT, type RouteSink } from '../core/direct.js';
 import { CLIENT_GONE, ChatCall, chatClosed, type ChatEnv } from './chat-call.js';
 import { cutAtDeadline, flushed } from './drain.js';
 import { sseErrorEvent } from './sse.js';

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
-import { carriedEndpoints, createRouter, type Router } from '../core/router.js';
+import { carriedEndpoints, createRouter, type Router } from '../request/router.js';
 import type { Transport } from '../core/types.js';
 import { registerStoreMetrics } from '../store/metrics.js';
 import { createRedisStore, type RedisStore } from '../store/redis-store.js';

@@ -1,23 +1,23 @@
 import '../strategies/index.js';
 import { startActiveChecks, type ActiveChecks } from '../health/active-check.js';
 import { EndpointHealth } from '../health/breaker.js';
-import { AbortPool } from '../layers/abort-pool.js';
-import type { Runtime } from '../layers/context.js';
-import { hasDirectSend, ROUTE_DIRECT, type RouteSink } from '../layers/direct.js';
-import { estimateTokens } from '../layers/rate-limit.js';
-import { startRequest } from '../layers/request.js';
-import { RetryBudget } from '../layers/retry-budget.js';
+import { AbortPool } from '../core/abort-pool.js';
+import type { Runtime } from './context.js';
+import { hasDirectSend, ROUTE_DIRECT, type RouteSink } from '../core/direct.js';
+import { estimateTokens } from '../core/rate-limit.js';
+import { startRequest } from './run.js';
+import { RetryBudget } from './retry-budget.js';
 import { memoryStore, type Store } from '../store/store.js';
 import { createHttpTransport } from '../transport/http.js';
-import { type Clock, systemClock } from './clock.js';
-import { MAX_TIMER_MS, type RouterConfigInput, parseRouterConfig } from './config.js';
-import { RouterError, toRouterError } from './errors.js';
-import { EventBus, type RouterEvent } from './events.js';
-import { type Random, systemRandom } from './random.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import { MAX_TIMER_MS, type RouterConfigInput, parseRouterConfig } from '../core/config.js';
+import { RouterError, toRouterError } from '../core/errors.js';
+import { EventBus, type RouterEvent } from '../core/events.js';
+import { type Random, systemRandom } from '../core/random.js';
 import { GroupRefiner } from './refine.js';
 import { EndpointSlot, ModelGroup } from './select.js';
-import { EndpointStats } from './stats.js';
-import { type Classifier, type Strategy, createStrategy } from './strategy.js';
+import { EndpointStats } from '../core/stats.js';
+import { type Classifier, type Strategy, createStrategy } from '../core/strategy.js';
 import type {
   AttemptRecord,
   Candidate,
@@ -27,7 +27,7 @@ import type {
   RouteRequest,
   Transport,
   TransportResponse,
-} from './types.js';
+} from '../core/types.js';
 
 /**
  * createRouter: validate the config, build one slot (stats + health + rate limit) per

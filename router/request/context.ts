@@ -3,11 +3,11 @@ import type { RouterConfig } from '../core/config.js';
 import type { RouterError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { Random } from '../core/random.js';
-import type { EndpointSlot, ModelGroup, PickRecord, SelectEnv } from '../core/select.js';
+import type { EndpointSlot, ModelGroup, PickRecord, SelectEnv } from './select.js';
 import type { AttemptRecord, RouteRequest, Transport, TransportResponse } from '../core/types.js';
-import type { AbortPool } from './abort-pool.js';
+import type { AbortPool } from '../core/abort-pool.js';
 import type { Attempt } from './attempt.js';
-import type { DirectTransport } from './direct.js';
+import type { DirectTransport } from '../core/direct.js';
 import type { RetryBudget } from './retry-budget.js';
 
 /**

@@ -1,5 +1,5 @@
 import { RouterError } from '../core/errors.js';
-import { selectEndpoint } from '../core/select.js';
+import { selectEndpoint } from './select.js';
 import { waitForRecovery } from '../health/recovery.js';
 import { Attempt } from './attempt.js';
 import type { RequestCtx, Runtime } from './context.js';

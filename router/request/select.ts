@@ -1,11 +1,11 @@
-import type { Admission } from '../layers/rate-limit.js';
+import type { Admission } from '../core/rate-limit.js';
 import type { EndpointHealth } from '../health/breaker.js';
-import type { EventBus } from './events.js';
-import { RouterError } from './errors.js';
-import type { Random } from './random.js';
-import type { EndpointStats } from './stats.js';
-import type { PickContext, Strategy } from './strategy.js';
-import type { AttemptRecord, Candidate, DecisionTrace, Endpoint, HealthSnapshot, RouteRequest, StatsSnapshot } from './types.js';
+import type { EventBus } from '../core/events.js';
+import { RouterError } from '../core/errors.js';
+import type { Random } from '../core/random.js';
+import type { EndpointStats } from '../core/stats.js';
+import type { PickContext, Strategy } from '../core/strategy.js';
+import type { AttemptRecord, Candidate, DecisionTrace, Endpoint, HealthSnapshot, RouteRequest, StatsSnapshot } from '../core/types.js';
 
 /**
  * Choosing an endpoint for one attempt: health before load (Finagle/Envoy).

@@ -1,6 +1,6 @@
 import type { Timer } from '../core/clock.js';
 import { type ErrorCode, RouterError, errorFromStatus, parseRetryAfter, toRouterError } from '../core/errors.js';
-import type { EndpointSlot, PickRecord } from '../core/select.js';
+import type { EndpointSlot, PickRecord } from './select.js';
 import type { TransportResponse } from '../core/types.js';
 import type { AttemptOwner, RequestCtx, Runtime, Win } from './context.js';
 import {
@@ -12,9 +12,9 @@ import {
   type UpstreamHandle,
   type UpstreamSink,
   defaultAbortReason,
-} from './direct.js';
+} from '../core/direct.js';
 import { type OutcomeDetail, attemptRecord, recordOutcome } from './outcome.js';
-import { stackless } from './stackless.js';
+import { stackless } from '../core/stackless.js';
 import { RecordedStream } from './stream.js';
 import { armAttemptTimer, stallTimeoutMs } from './timeout.js';
 

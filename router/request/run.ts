@@ -1,9 +1,9 @@
 import { RouterError, toRouterError } from '../core/errors.js';
-import type { RouteResult } from '../core/router.js';
-import { buildTrace } from '../core/select.js';
+import type { RouteResult } from './router.js';
+import { buildTrace } from './select.js';
 import type { RouteRequest } from '../core/types.js';
 import type { Attempt } from './attempt.js';
-import type { RouteSink } from './direct.js';
+import type { RouteSink } from '../core/direct.js';
 import { RequestCtx, type Runtime, type Win } from './context.js';
 import { startTry, type TryOwner } from './hedge.js';
 import { requestFailed, requestWon } from './metrics.js';

@@ -2,7 +2,7 @@ import type { ErrorCode, RouterError } from '../core/errors.js';
 import { costOf } from '../core/stats.js';
 import type { AttemptRecord, EndpointFault, Usage } from '../core/types.js';
 import type { Attempt } from './attempt.js';
-import { estimateTokens } from './rate-limit.js';
+import { estimateTokens } from '../core/rate-limit.js';
 
 /**
  * Recording what one attempt taught us: stats, health (breaker + cooldown), the rate-limit

@@ -2,7 +2,7 @@ import { RouterError } from '../core/errors.js';
 import { acquire, acquireNow } from './acquire.js';
 import { type Attempt, launchAttempt } from './attempt.js';
 import type { AttemptOwner, RequestCtx, Runtime, Win } from './context.js';
-import { stackless } from './stackless.js';
+import { stackless } from '../core/stackless.js';
 
 /**
  * One "try" of a request: pick an endpoint and run the attempt. With hedging on (Dean &
