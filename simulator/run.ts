@@ -1,12 +1,13 @@
 import type { RouterConfigInput } from '../router/core/config.js';
 import { RouterError } from '../router/core/errors.js';
 import { deriveRandom } from '../router/core/random.js';
+import '../router/strategies/index.js';
 import { createRouter, type RouteResult } from '../router/request/router.js';
 import { defaultClassifier } from '../router/classifier/index.js';
 import type { Classifier } from '../router/core/strategy.js';
 import type { Endpoint, RouteRequest } from '../router/core/types.js';
 import { ROUTE_DIRECT, type RouteSink } from '../router/core/direct.js';
-import { isPushSource, STREAM_PUSH, type ChunkSink } from '../router/request/stream.js';
+import { isPushSource, STREAM_PUSH, type ChunkSink } from '../router/core/push.js';
 import type { StrategyResult } from '../reports/contract.js';
 import { isObject } from './arrivals.js';
 import { Engine, type Task } from './engine.js';

@@ -2,7 +2,7 @@ import { type ErrorCode, RouterError } from '../router/core/errors.js';
 import type { Timer } from '../router/core/clock.js';
 import type { Endpoint, RouteRequest, SendOptions, Transport, TransportResponse } from '../router/core/types.js';
 import { SEND_DIRECT, type DirectTransport, type UpstreamHandle, type UpstreamSink } from '../router/core/direct.js';
-import { STREAM_PROGRESS, STREAM_PUSH, STREAM_RESUME, type ChunkSink, type ProgressSource, type PushSource } from '../router/request/stream.js';
+import { STREAM_PROGRESS, STREAM_PUSH, STREAM_RESUME, type ChunkSink, type ProgressSource, type PushSource } from '../router/core/push.js';
 import type { Engine, Task } from './engine.js';
 import { createProviderState, type ProviderModel, type ProviderState } from './model.js';
 import type { ProviderOutcome, SimRequest } from './types.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../router/core/clock.js';
-import { createRouter } from '../router/request/router.js';
+import { createRouter } from '../router/index.js';
 import { TokenBucket } from '../router/core/rate-limit.js';
 import { FakeTransport, settle } from './helpers/fake-transport.js';
 

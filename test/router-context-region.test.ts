@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../router/core/clock.js';
 import { seededRandom } from '../router/core/random.js';
-import { createRouter } from '../router/request/router.js';
+import { createRouter } from '../router/index.js';
 import { inputTokenEstimate } from '../router/request/refine.js';
 import { createMetrics } from '../router/http/metrics.js';
 import { FakeTransport } from './helpers/fake-transport.js';

@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { RouterError } from '../core/errors.js';
 import type { RouteRequest } from '../core/types.js';
 import type { RouteSink } from '../core/direct.js';
-import { STREAM_PUSH, STREAM_RESUME, isPushSource, type ChunkSink, type PushSource } from '../request/stream.js';
+import { STREAM_PUSH, STREAM_RESUME, isPushSource, type ChunkSink, type PushSource } from '../core/push.js';
 import { rawBodyOf } from '../transport/http.js';
 import { type HttpError, toHttpError } from './errors.js';
 import type { AccessLog, AccessRecord } from './access-log.js';

@@ -1,3 +1,4 @@
+import '../strategies/index.js';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';

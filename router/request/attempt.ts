@@ -15,7 +15,7 @@ import {
 } from '../core/direct.js';
 import { type OutcomeDetail, attemptRecord, recordOutcome } from './outcome.js';
 import { stackless } from '../core/stackless.js';
-import { RecordedStream } from './stream.js';
+import { RecordedStream, closeQuietly, streamError } from './stream.js';
 import { armAttemptTimer, stallTimeoutMs } from './timeout.js';
 
 type Chunk = Uint8Array | string;
@@ -293,28 +293,6 @@ const TIMER_WHAT: Partial<Record<ErrorCode, string>> = {
   ttft_timeout: 'no first byte',
   stream_stalled: 'stream headers but no first chunk',
 };
-
-/** Committed stream errors that keep their own code instead of becoming stream_cut. */
-const KEEPS_CODE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['malformed_response', 'stream_stalled']);
-
-/** Stream errors: before the first chunk they are retryable; after it they are committed. */
-export function streamError(e: unknown, endpointId: string, committed: boolean): RouterError {
-  if (!committed && e instanceof RouterError) return e;
-  // What the stream itself did wrong keeps its code (metrics tell a malformed event or a stall from a cut).
-  if (e instanceof RouterError && KEEPS_CODE.has(e.code)) return new RouterError(e.code, e.message, { endpointId, committed, cause: e.cause });
-  const cause = e instanceof RouterError ? e.message : e instanceof Error ? e.message : String(e);
-  return new RouterError('stream_cut', `stream from ${endpointId} failed: ${cause}`, { endpointId, committed, cause: e });
-}
-
-/** Tell an upstream iterator we are done with it, ignoring its errors. */
-export function closeQuietly(it: AsyncIterator<Chunk> | undefined | null): void {
-  if (!it || typeof it.return !== 'function') return;
-  try {
-    Promise.resolve(it.return()).catch(() => undefined);
-  } catch {
-    // already closed
-  }
-}
 
 /** Start an attempt for `owner`: arm its deadline timer (timeout.ts), then send it. */
 export function launchAttempt(rt: Runtime, ctx: RequestCtx, a: Attempt, owner: AttemptOwner): void {

@@ -3,7 +3,7 @@ import type { Client as UndiciClient, Dispatcher, Pool as UndiciPool } from 'und
 import { RouterError, parseRetryAfter, toRouterError } from '../core/errors.js';
 import type { Endpoint, RouteRequest, SendOptions, Transport, TransportResponse, Usage } from '../core/types.js';
 import { SEND_DIRECT, type DirectTransport, type UpstreamHandle, type UpstreamSink } from '../core/direct.js';
-import { STREAM_PUSH, STREAM_RESUME, type ChunkSink, type PushSource } from '../request/stream.js';
+import { STREAM_PUSH, STREAM_RESUME, type ChunkSink, type PushSource } from '../core/push.js';
 import { H2Pool } from './h2-pool.js';
 import { SseChecker } from './sse-check.js';
 
