@@ -154,7 +154,7 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
     this.owner.failed(this, err);
   }
 
-  /** ChunkSink: a pushed stream (router/layers/stream.ts); chunks carry nothing the simulator needs. */
+  /** ChunkSink: a pushed stream (router/core/push.ts); chunks carry nothing the simulator needs. */
   pushChunk(): boolean {
     return true;
   }
@@ -415,7 +415,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     arrive,
     routed(l, res) {
       if (res.stream !== undefined) {
-        // The router's streams are push sources (router/layers/stream.ts): no promise per
+        // The router's streams are push sources (router/core/push.ts): no promise per
         // chunk; pushEnd/pushError may come before this returns.
         if (!isPushSource(res.stream)) throw new Error('sim: expected the router to return a push stream');
         l.firstAt = engine.now();

@@ -39,6 +39,6 @@ export interface Router {
   on(listener: (e: RouterEvent) => void): () => void;
   /** Stop background work (active health-check timers). */
   close(): void;
-  /** `route` without a promise (layers/direct.ts): for in-process callers such as the simulator. */
+  /** `route` without a promise (core/direct.ts): for in-process callers such as the simulator. */
   [ROUTE_DIRECT](req: RouteRequest, sink: RouteSink<RouteResult>, opts?: { signal?: AbortSignal }): void;
 }

@@ -17,7 +17,7 @@ import { SSE_HEADERS, pipeChunks, sseErrorEvent } from './sse.js';
  * referenced from its response, instead of suspended async frames, a route promise kept
  * by the router, and a promise chain and iterator result per chunk.
  *
- * Streams (push sources, router/layers/stream.ts) are written from the transport's data
+ * Streams (push sources, router/core/push.ts) are written from the transport's data
  * callback. Backpressure: when `res.write` says the socket buffer is full, pushChunk
  * returns false (the upstream socket pauses) and the response's 'drain' resumes it.
  * A stream ends exactly one way: the source ends (res.end(), counted with the upstream

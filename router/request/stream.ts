@@ -3,8 +3,7 @@ import { type ErrorCode, RouterError } from '../core/errors.js';
 import { type ChunkSink, type ProgressSource, type PushSource, STREAM_PROGRESS, STREAM_PUSH, STREAM_RESUME, isPushSource } from '../core/push.js';
 import type { TransportResponse } from '../core/types.js';
 import type { Attempt } from './attempt.js';
-import type { RecordedStreamLike } from './context.js';
-import { stallTimeoutMs } from './timeout.js';
+import type { RecordedStreamLike, Runtime } from './context.js';
 
 type Chunk = Uint8Array | string;
 
@@ -35,7 +34,7 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
   /** A deadline that passed while nobody was waiting: handed to the next reader, once. */
   private failure: RouterError | null = null;
   /**
-   * Stall check (timeout.ts stallTimeoutMs): the max gap between chunks; since when we have
+   * Stall check (stallTimeoutMs, below): the max gap between chunks; since when we have
    * been waiting for the upstream (the last chunk, or the consumer asking for more); its
    * timer. A consumer that paused (backpressure) or is not reading is not a stall.
    */
@@ -301,4 +300,15 @@ export function closeQuietly(it: AsyncIterator<Chunk> | undefined | null): void 
   } catch {
     // already closed
   }
+}
+
+// ---- the stall deadline (see the deadlines in context.ts)
+
+/** The stall timeout of a stream from `a`'s endpoint, ms (Infinity = off): fixed, or derived from its observed ms per token. */
+export function stallTimeoutMs(rt: Runtime, a: Attempt): number {
+  const t = rt.config.timeouts;
+  if (t.stallMs !== undefined) return t.stallMs > 0 ? t.stallMs : Infinity;
+  const perToken = a.slot.stats.msPerToken;
+  const ms = perToken === null ? t.stallMinMs : Math.max(t.stallMinMs, t.stallTokens * perToken);
+  return ms > 0 ? ms : Infinity;
 }

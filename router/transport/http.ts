@@ -16,9 +16,9 @@ import { SseChecker } from './sse-check.js';
  * the proxy's hot path. fetch builds WHATWG streams and Response objects per call;
  * `request` builds a Readable body stream and its consume machinery. A handler gets
  * the raw header pairs and body chunks and costs neither (profiled: see bench/proxy.ts).
- * The router sends through `[SEND_DIRECT]` (layers/direct.ts: the attempt is the abort
+ * The router sends through `[SEND_DIRECT]` (core/direct.ts: the attempt is the abort
  * handle and the sink, so no AbortController or promise per request), and the proxy
- * reads streams by push (layers/stream.ts): an open stream then holds no promise.
+ * reads streams by push (core/push.ts): an open stream then holds no promise.
  *
  * The upstream URL comes only from Endpoint.baseUrl (config); nothing of the client's
  * request (headers, host) is forwarded except the JSON body, whose `model` is
@@ -159,7 +159,7 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): HttpTransp
   }
 
   /**
-   * The router's way in (layers/direct.ts): the attempt is the abort handle and the sink,
+   * The router's way in (core/direct.ts): the attempt is the abort handle and the sink,
    * so a request costs no AbortController (an EventTarget, ~1 KB while the stream lasts)
    * and no promise. Declines (the router then uses `send`, which reports the error) when
    * the endpoint or body cannot be prepared.
@@ -290,7 +290,7 @@ type Waiter = { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: un
  * One upstream request, as an undici (legacy, allocation-free) dispatch handler.
  * Reports to `head` with the TransportResponse at the response head (streams) or at its
  * end (JSON), or with the error; for streams it is then the response's stream, read
- * either as an async iterator or by push (STREAM_PUSH, router/layers/stream.ts: each
+ * either as an async iterator or by push (STREAM_PUSH, router/core/push.ts: each
  * chunk goes straight to the sink, and a sink that cannot take more pauses the
  * upstream socket).
  *
