@@ -123,7 +123,10 @@ const HARD = 2; // upstream cooldown or local rate limit: always respected
  * What one scan of a group found: how many endpoints are available, which are blocked and
  * until when, and whether the group is in panic. A fresh value per scan, read by the
  * caller that asked for it (selectEndpoint, the retry policy's planNext); nothing of it is
- * left on the group, so no method depends on which scan ran last.
+ * left on the group, so no method depends on which scan ran last. Cost: one small object
+ * per scan, plus a copy of the per-slot classes only when some endpoint is unavailable; in
+ * the paired simulator benchmark (round-robin, cost, least-connections; 6 alternating
+ * rounds in one process) the router was not slower than with the group's scratch fields.
  */
 export class GroupScan {
   /** Set by eligible(): it left out an ejected endpoint because this request had tried it. */
