@@ -18,8 +18,9 @@ import type { RetryBudget } from './retry-budget.js';
  * simulator's garbage.
  *
  *   REQUEST  run.ts      total deadline, retry budget, request-end event; after a failed
- *                        try the retry policy decides: give up, failover / fallback model
- *                        at once, or retry after a full-jitter backoff (states: RequestStage)
+ *                        try the retry policy (retry.ts) decides: give up, failover /
+ *                        fallback model at once, or retry after a full-jitter backoff
+ *                        (states: RequestStage)
  *   TRY      try.ts      acquire an endpoint (select.ts; wait for a recovery when none is
  *                        usable), then run the attempt alone or raced by a hedge
  *   ATTEMPT  attempt.ts  one send to one endpoint: TTFT/stall timer, caller abort, the
