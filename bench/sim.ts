@@ -18,7 +18,7 @@ import { formatChecks, median, type TargetCheck } from './proxy.js';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SEND_DIRECT, type AbortListener, type UpstreamHandle, type UpstreamSink } from '../router/layers/direct.js';
+import { SEND_DIRECT, type AbortListener, type UpstreamHandle, type UpstreamSink } from '../router/core/direct.js';
 
 /**
  * Simulator benchmark: simulated requests per second through the full router core

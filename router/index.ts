@@ -6,6 +6,12 @@
  * Everything a user needs to route requests with their own transport, clock and
  * randomness; the HTTP proxy (router/http) and the simulator build on the same exports.
  */
+import type { RouterConfigInput } from './core/config.js';
+import type { Router } from './core/router-types.js';
+import { createRouter as createBareRouter, type RouterDeps } from './request/router.js';
+import { createHttpTransport } from './transport/http.js';
+import './strategies/index.js';
+
 export * from './core/types.js';
 export * from './core/errors.js';
 export { systemClock, ManualClock, sleepOn } from './core/clock.js';
@@ -42,9 +48,15 @@ export {
 export type { Strategy, StrategyDefinition, StrategyDeps, PickContext, Pick, Classifier } from './core/strategy.js';
 export { EventHeap } from './core/heap.js';
 
-// The router: createRouter composes health, strategies and execution layers.
-export { createRouter } from './core/router.js';
-export type { Router, RouterDeps, RouteResult } from './core/router.js';
+// The router: createRouter composes health, strategies and the request state machine.
+// This entry point is the "preset" (like hono's): it registers every built-in strategy
+// (the import of strategies/index.js below) and makes the undici transport the default.
+// router/request/router.ts is the same router without either (the simulator uses it).
+export function createRouter(config: RouterConfigInput, deps: RouterDeps | null = {}): Router {
+  return createBareRouter(config, deps, { transport: createHttpTransport });
+}
+export type { RouterDeps, RouterDefaults } from './request/router.js';
+export type { Router, RouteResult } from './core/router-types.js';
 export type { RouterEvent, RouterEventType, RouterListener } from './core/events.js';
 
 // Every built-in strategy (importing registers them) and their reusable pieces.

@@ -1,6 +1,6 @@
 import { promiseHooks } from 'node:v8';
 import { sleepOn, type Clock, type Timer } from '../router/core/clock.js';
-import { SET_TIMEOUT_TASK, type TaskClock } from '../router/layers/direct.js';
+import { SET_TIMEOUT_TASK, type TaskClock } from '../router/core/direct.js';
 
 /**
  * The virtual-time engine: a min-heap of events ordered by (time, seq) and a clock that
@@ -29,7 +29,7 @@ import { SET_TIMEOUT_TASK, type TaskClock } from '../router/layers/direct.js';
  * could see the clock already advanced.
  *
  * Most steps queue no microtask at all once the router and the transport talk through
- * plain calls (router/layers/direct.ts: ROUTE_DIRECT, SEND_DIRECT): then the drain is
+ * plain calls (router/core/direct.ts: ROUTE_DIRECT, SEND_DIRECT): then the drain is
  * pure overhead. With drain 'auto' a V8 promise hook (node:v8 promiseHooks: init and
  * settled) marks a step that created or settled any promise, and only such a step is
  * followed by the drain; the others run the next step at once, in the same loop. A
@@ -279,7 +279,7 @@ export class Engine {
       sleep(ms, signal) {
         return sleepOn(self.clock, ms, signal);
       },
-      // setTimeout for a task object: no closure per router timer (router/layers/direct.ts).
+      // setTimeout for a task object: no closure per router timer (router/core/direct.ts).
       [SET_TIMEOUT_TASK]: (task, ms) => self.schedule(self.current + (ms > 0 ? ms : 0), task),
     };
     this.clock = clock;

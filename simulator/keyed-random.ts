@@ -8,24 +8,10 @@
  * (murmur3's finaliser over a Weyl sequence, φ = 0x9E3779B9). No state, no allocation.
  */
 
-/** FNV-1a over a string: a stable 32-bit hash for seeds and ids. */
-export function hashString(s: string, h = 0x811c9dc5): number {
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+/** FNV-1a over a string (a stable 32-bit hash for seeds and ids) and murmur3's fmix32: the router's (core/hash.ts). */
+import { fmix32, fnv1a32 as hashString } from '../router/core/hash.js';
 
-/** murmur3 fmix32: avalanches every input bit. */
-export function fmix32(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
+export { fmix32, hashString };
 
 /** Key of the (seed, provider) pair; computed once per model. */
 export function baseKey(seed: string | number, providerId: string): number {

@@ -1,12 +1,13 @@
 import type { RouterConfigInput } from '../router/core/config.js';
 import { RouterError } from '../router/core/errors.js';
 import { deriveRandom } from '../router/core/random.js';
-import { createRouter, type RouteResult } from '../router/core/router.js';
+import '../router/strategies/index.js';
+import { createRouter, type RouteResult } from '../router/request/router.js';
 import { defaultClassifier } from '../router/classifier/index.js';
 import type { Classifier } from '../router/core/strategy.js';
 import type { Endpoint, RouteRequest } from '../router/core/types.js';
-import { ROUTE_DIRECT, type RouteSink } from '../router/layers/direct.js';
-import { isPushSource, STREAM_PUSH, type ChunkSink } from '../router/layers/stream.js';
+import { ROUTE_DIRECT, type RouteSink } from '../router/core/direct.js';
+import { isPushSource, STREAM_PUSH, type ChunkSink } from '../router/core/push.js';
 import type { StrategyResult } from '../reports/contract.js';
 import { isObject } from './arrivals.js';
 import { Engine, type Task } from './engine.js';
@@ -155,7 +156,7 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
     this.owner.failed(this, err);
   }
 
-  /** ChunkSink: a pushed stream (router/layers/stream.ts); chunks carry nothing the simulator needs. */
+  /** ChunkSink: a pushed stream (router/core/push.ts); chunks carry nothing the simulator needs. */
   pushChunk(): boolean {
     return true;
   }
@@ -419,7 +420,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     arrive,
     routed(l, res) {
       if (res.stream !== undefined) {
-        // The router's streams are push sources (router/layers/stream.ts): no promise per
+        // The router's streams are push sources (router/core/push.ts): no promise per
         // chunk; pushEnd/pushError may come before this returns.
         if (!isPushSource(res.stream)) throw new Error('sim: expected the router to return a push stream');
         l.firstAt = engine.now();

@@ -1,8 +1,8 @@
-import { type ErrorCode, RouterError } from '../router/core/errors.js';
+import { type ErrorCode, RouterError, stackless } from '../router/core/errors.js';
 import type { Timer } from '../router/core/clock.js';
 import type { Endpoint, RouteRequest, SendOptions, Transport, TransportResponse } from '../router/core/types.js';
-import { SEND_DIRECT, type DirectTransport, type UpstreamHandle, type UpstreamSink } from '../router/layers/direct.js';
-import { STREAM_PROGRESS, STREAM_PUSH, STREAM_RESUME, type ChunkSink, type ProgressSource, type PushSource } from '../router/layers/stream.js';
+import { SEND_DIRECT, type DirectTransport, type UpstreamHandle, type UpstreamSink } from '../router/core/direct.js';
+import { STREAM_PROGRESS, STREAM_PUSH, STREAM_RESUME, type ChunkSink, type ProgressSource, type PushSource } from '../router/core/push.js';
 import type { Engine, Task } from './engine.js';
 import { createProviderState, type ProviderModel, type ProviderState } from './model.js';
 import type { ProviderOutcome, SimRequest } from './types.js';
@@ -30,7 +30,7 @@ import { assertNever } from './fault-kinds.js';
  *   malformed        reject RouterError('malformed_response') at totalMs
  *   hang             never settles; only the caller's AbortSignal ends it
  *
- * The router sends through `[SEND_DIRECT]` (router/layers/direct.ts): no promise and no
+ * The router sends through `[SEND_DIRECT]` (router/core/direct.ts): no promise and no
  * AbortSignal per attempt, the router's attempt is the sink and the abort handle. `send`
  * (promises, AbortSignal) behaves the same for any other caller.
  *
@@ -115,13 +115,7 @@ function isStreamKind(o: ProviderOutcome): boolean {
  * the most expensive part of an error (~2-4 µs), paid for every refused attempt of an outage.
  */
 function simError(code: ErrorCode, message: string, endpointId: string): RouterError {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new RouterError(code, message, { endpointId });
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  return stackless(() => new RouterError(code, message, { endpointId }));
 }
 
 function abortError(reason: unknown, endpointId: string): unknown {
@@ -380,7 +374,7 @@ class Call implements Task, AttemptInfo {
  * A two-chunk stream: the first chunk is there at TTFT; the second (usage, [DONE]) or
  * the cut arrives when the transport calls finish() at totalMs; fail() ends it early
  * (abort). Read it by pull (a next() waiting for the end is settled then) or by push
- * (STREAM_PUSH, router/layers/stream.ts: no promise per chunk, so the engine step that
+ * (STREAM_PUSH, router/core/push.ts: no promise per chunk, so the engine step that
  * ends the stream needs no microtask drain).
  *
  * step: 0 = first chunk not read, 1 = read, 2 = last chunk pushed (end pending a resume),

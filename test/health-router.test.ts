@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../router/core/clock.js';
 import type { RouterEvent } from '../router/core/events.js';
 import { seededRandom } from '../router/core/random.js';
-import { createRouter } from '../router/core/router.js';
+import { createRouter } from '../router/index.js';
 import { FakeTransport, settle, threeEndpoints } from './helpers/fake-transport.js';
 
 const one = (extra: Record<string, unknown> = {}) => ({ endpoints: [{ id: 'x', provider: 'p', model: 'm' }], ...extra });

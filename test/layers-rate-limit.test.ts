@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../router/core/clock.js';
-import { createRouter } from '../router/core/router.js';
-import { TokenBucket } from '../router/layers/rate-limit.js';
+import { createRouter } from '../router/index.js';
+import { TokenBucket } from '../router/core/rate-limit.js';
 import { FakeTransport, settle } from './helpers/fake-transport.js';
 
 describe('rate-limit admission', () => {

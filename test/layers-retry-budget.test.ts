@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../router/core/clock.js';
 import { seededRandom } from '../router/core/random.js';
-import { createRouter } from '../router/core/router.js';
-import { fullJitterBackoff } from '../router/layers/backoff.js';
-import { RetryBudget } from '../router/layers/retry-budget.js';
+import { createRouter } from '../router/index.js';
+import { fullJitterBackoff } from '../router/request/retry.js';
+import { RetryBudget } from '../router/request/retry-budget.js';
 import { FakeTransport, settle, threeEndpoints } from './helpers/fake-transport.js';
 
 describe('retry budget', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../router/core/clock.js';
 import type { RouterConfigInput } from '../router/core/config.js';
 import type { RouterEvent } from '../router/core/events.js';
-import { createRouter } from '../router/core/router.js';
+import { createRouter } from '../router/index.js';
 import { FakeTransport, threeEndpoints } from './helpers/fake-transport.js';
 
 const deps = () => {

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../router/core/clock.js';
 import { seededRandom } from '../router/core/random.js';
-import { createRouter } from '../router/core/router.js';
-import { inputTokenEstimate } from '../router/core/refine.js';
+import { createRouter } from '../router/index.js';
+import { inputTokenEstimate } from '../router/request/refine.js';
 import { createMetrics } from '../router/http/metrics.js';
 import { FakeTransport } from './helpers/fake-transport.js';
 import { parsePrometheusText } from './proxy-prom.js';

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../router/core/clock.js';
 import type { RouterError } from '../router/core/errors.js';
 import { seededRandom } from '../router/core/random.js';
-import { createRouter, type RouteResult } from '../router/core/router.js';
-import { ROUTE_DIRECT, type RouteSink } from '../router/layers/direct.js';
+import { createRouter, type RouteResult } from '../router/index.js';
+import { ROUTE_DIRECT, type RouteSink } from '../router/core/direct.js';
 import { FakeTransport, settle, threeEndpoints } from './helpers/fake-transport.js';
 
 type Call = ['done', RouteResult] | ['failed', RouterError];

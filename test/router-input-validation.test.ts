@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseRouterConfig } from '../router/core/config.js';
 import { RouterError } from '../router/core/errors.js';
 import { seededRandom } from '../router/core/random.js';
-import { createRouter } from '../router/core/router.js';
+import { createRouter } from '../router/index.js';
 import { registerStrategy } from '../router/core/strategy.js';
 import type { RouteRequest, Transport, TransportResponse } from '../router/core/types.js';
 import { threeEndpoints } from './helpers/fake-transport.js';

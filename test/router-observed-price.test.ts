@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../router/core/clock.js';
-import { createRouter } from '../router/core/router.js';
+import { createRouter } from '../router/index.js';
 import { seededRandom } from '../router/core/random.js';
 import { usageOf } from '../router/transport/http.js';
 import { FakeTransport, settle } from './helpers/fake-transport.js';

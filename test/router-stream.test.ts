@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../router/core/clock.js';
 import { RouterError } from '../router/core/errors.js';
 import type { RouterEvent } from '../router/core/events.js';
-import { createRouter } from '../router/core/router.js';
+import { createRouter } from '../router/index.js';
 import { FakeTransport, settle, threeEndpoints } from './helpers/fake-transport.js';
 
 async function drain(clock: ManualClock, stream: AsyncIterable<Uint8Array | string>): Promise<{ chunks: string[]; error?: unknown }> {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRouter } from '../router/core/router.js';
+import { createRouter } from '../router/index.js';
 import type { RouterConfigInput } from '../router/core/config.js';
 import { RouterError } from '../router/core/errors.js';
 import { createHttpTransport } from '../router/transport/http.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Endpoint } from '../router/core/types.js';
-import { STREAM_PUSH, STREAM_RESUME, isPushSource, type ChunkSink } from '../router/layers/stream.js';
+import { STREAM_PUSH, STREAM_RESUME, isPushSource, type ChunkSink } from '../router/core/push.js';
 import { Engine } from '../simulator/engine.js';
 import type { ProviderModel, ProviderState } from '../simulator/model.js';
 import { createSimTransport } from '../simulator/sim-transport.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../router/core/clock.js';
 import { parseRouterConfig } from '../router/core/config.js';
 import { EventBus } from '../router/core/events.js';
-import { createRouter, type Router } from '../router/core/router.js';
+import { createRouter, type Router } from '../router/index.js';
 import { EndpointHealth } from '../router/health/breaker.js';
 import { startHealthSync } from '../router/store/health-sync.js';
 import { parseProxyConfig } from '../router/http/config.js';

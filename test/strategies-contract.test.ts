@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import '../router/strategies/index.js';
 import { ManualClock } from '../router/core/clock.js';
 import { RouterError, isRouterError } from '../router/core/errors.js';
-import { createRouter } from '../router/core/router.js';
+import { createRouter } from '../router/index.js';
 import { seededRandom } from '../router/core/random.js';
 import { createStrategy, strategyDefinitions, strategyNames } from '../router/core/strategy.js';
 import type { Candidate, RouteRequest, Transport } from '../router/core/types.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../router/core/clock.js';
 import { RouterError } from '../router/core/errors.js';
-import { createRouter } from '../router/core/router.js';
+import { createRouter } from '../router/index.js';
 import { FakeTransport, settle, threeEndpoints } from './helpers/fake-transport.js';
 
 /**

@@ -1,6 +1,12 @@
 import type { Clock, Timer } from '../core/clock.js';
-import type { EndpointSlot } from '../core/select.js';
-import type { Transport } from '../core/types.js';
+import type { Endpoint, Transport } from '../core/types.js';
+import type { EndpointHealth } from './breaker.js';
+
+/** What a check needs of one endpoint's slot (the router's EndpointSlot is one). */
+export interface CheckedEndpoint {
+  readonly endpoint: Endpoint;
+  readonly health: Pick<EndpointHealth, 'checkPassed' | 'checkFailed'>;
+}
 
 /**
  * Active health checks (Envoy's health checker): every intervalMs, ask the transport
@@ -15,15 +21,15 @@ export interface ActiveChecks {
 export function startActiveChecks(
   clock: Clock,
   transport: Transport,
-  slots: readonly EndpointSlot[],
+  slots: readonly CheckedEndpoint[],
   intervalMs: number,
   timeoutMs: number,
 ): ActiveChecks {
-  const inFlight = new Map<EndpointSlot, AbortController>();
+  const inFlight = new Map<CheckedEndpoint, AbortController>();
   let timer: Timer | null = null;
   let stopped = false;
 
-  const checkOne = (slot: EndpointSlot): void => {
+  const checkOne = (slot: CheckedEndpoint): void => {
     if (inFlight.has(slot)) return; // the previous check is still running
     const ctrl = new AbortController();
     inFlight.set(slot, ctrl);

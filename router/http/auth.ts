@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
-import type { Admission } from '../layers/rate-limit.js';
+import type { Admission } from '../core/rate-limit.js';
 import { RouterError } from '../core/errors.js';
 import type { ClientKeyConfig } from './config.js';
 import { HttpError, tooManyRequests, unauthorized } from './errors.js';

@@ -2,8 +2,8 @@ import type { ServerResponse } from 'node:http';
 import type { Clock } from '../core/clock.js';
 import type { RouterError } from '../core/errors.js';
 import type { RouteRequest } from '../core/types.js';
-import type { RouteSink } from '../layers/direct.js';
-import { STREAM_PUSH, STREAM_RESUME, isPushSource, type ChunkSink, type PushSource } from '../layers/stream.js';
+import type { RouteSink } from '../core/direct.js';
+import { STREAM_PUSH, STREAM_RESUME, isPushSource, type ChunkSink, type PushSource } from '../core/push.js';
 import { rawBodyOf } from '../transport/http.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { type HttpError, toHttpError } from './errors.js';
@@ -18,7 +18,7 @@ import { SSE_HEADERS, pipeChunks, sseErrorEvent } from './sse.js';
  * referenced from its response, instead of suspended async frames, a route promise kept
  * by the router, and a promise chain and iterator result per chunk.
  *
- * Streams (push sources, router/layers/stream.ts) are written from the transport's data
+ * Streams (push sources, router/core/push.ts) are written from the transport's data
  * callback. Backpressure: when `res.write` says the socket buffer is full, pushChunk
  * returns false (the upstream socket pauses) and the response's 'drain' resumes it.
  * A stream ends exactly one way: the source ends (res.end(), counted with the upstream

@@ -2,10 +2,11 @@ import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../core/clock.js';
+import { AbortPool } from '../core/abort-pool.js';
 import { RouterError } from '../core/errors.js';
 import type { RouterListener } from '../core/events.js';
 import type { Candidate, Endpoint, RouteRequest, TransportResponse } from '../core/types.js';
-import type { Admission } from '../layers/rate-limit.js';
+import type { Admission } from '../core/rate-limit.js';
 import { AccessLog, type AccessRecord, wellFormedRequestId } from './access-log.js';
 import { createAuth, type Auth, type ClientKey } from './auth.js';
 import type { ServerConfig } from './config.js';
@@ -23,7 +24,7 @@ import {
 } from './errors.js';
 import { faultAlerts, faultLogger } from './fault-log.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
-import { ROUTE_DIRECT, type RouteSink } from '../layers/direct.js';
+import { ROUTE_DIRECT, type RouteSink } from '../core/direct.js';
 import { CLIENT_GONE, ChatCall, chatClosed, type ChatEnv } from './chat-call.js';
 import { cutAtDeadline, flushed } from './drain.js';
 import { sseErrorEvent } from './sse.js';
@@ -114,18 +115,11 @@ type Exchange = ServerResponse & { [AC]?: AbortController; [REC]?: AccessRecord 
 
 /**
  * AbortControllers are costly to create (an EventTarget each); a finished request's
- * controller is reused when it was never aborted and nobody still listens to it.
+ * controller is reused when it was never aborted and nobody still listens to it (the
+ * router's own pool, core/abort-pool.ts). 256: enough for the requests routing at once
+ * under a closed-loop load; each kept one is ~0.8 KB for good.
  */
-const freeControllers: AbortController[] = [];
-/** Enough for the requests routing at once under a closed-loop load; each kept one is ~0.8 KB for good. */
-const MAX_FREE_CONTROLLERS = 256;
-function takeController(): AbortController {
-  return freeControllers.pop() ?? new AbortController();
-}
-function giveController(ac: AbortController): void {
-  if (ac.signal.aborted || freeControllers.length >= MAX_FREE_CONTROLLERS || getEventListeners(ac.signal, 'abort').length !== 0) return;
-  freeControllers.push(ac);
-}
+const controllers = new AbortPool(256);
 
 /** Bodies beyond this are not read to the end: 413, then the connection is closed. */
 const HARD_BODY_CAP = 64 * 1024 * 1024;
@@ -213,7 +207,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     if (ac !== undefined) {
       (this as Exchange)[AC] = undefined;
       if (!this.writableFinished) ac.abort(new RouterError('aborted', 'client disconnected'));
-      else giveController(ac);
+      else controllers.give(ac);
     }
     chatClosed(this);
     open.delete(this);
@@ -314,7 +308,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       if (hit !== undefined) return answerCached(res, hit, t0, rec);
     }
 
-    const ac = takeController();
+    const ac = controllers.take();
     (res as Exchange)[AC] = ac;
 
     const rr: RouteRequest = {
@@ -346,7 +340,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   function releaseController(res: ServerResponse, ac: AbortController): void {
     if ((res as Exchange)[AC] !== ac || getEventListeners(ac.signal, 'abort').length !== 0) return;
     (res as Exchange)[AC] = undefined;
-    giveController(ac);
+    controllers.give(ac);
   }
 
   function finishError(res: ServerResponse, err: HttpError, endpoint: string, t0: number, rec: AccessRecord | null): void {

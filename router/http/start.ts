@@ -1,7 +1,8 @@
+import '../strategies/index.js';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
-import { carriedEndpoints, createRouter, type Router } from '../core/router.js';
+import { carriedEndpoints, createRouter, type Router } from '../request/router.js';
 import type { Transport } from '../core/types.js';
 import { registerStoreMetrics } from '../store/metrics.js';
 import { ResponseCache } from '../cache/response-cache.js';

@@ -1,4 +1,4 @@
-import { fnv1a32 } from '../strategies/hash.js';
+import { fnv1a32 } from '../core/hash.js';
 
 /**
  * Features of a prompt for the learned quality router, from the text alone:

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { RouterError } from '../core/errors.js';
-import type { Admission } from '../layers/rate-limit.js';
+import type { Admission } from '../core/rate-limit.js';
 import { connectRedis, redactUrl, type RedisLink } from './redis-client.js';
 import type { RedisStoreConfig } from './config.js';
 import { startHealthSync } from './health-sync.js';

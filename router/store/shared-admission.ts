@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Endpoint } from '../core/types.js';
-import { Admission } from '../layers/rate-limit.js';
+import { Admission } from '../core/rate-limit.js';
 import { SharedBucket } from './shared-bucket.js';
 /** Where charges go: sums them and later reports the shared backlog (batch.ts; the simulator's sim-store). */
 export interface Charger {

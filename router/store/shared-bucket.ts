@@ -1,4 +1,4 @@
-import { TokenBucket } from '../layers/rate-limit.js';
+import { TokenBucket } from '../core/rate-limit.js';
 
 /**
  * One replica's estimate of a shared limit's level (tokens), between the shared counter's

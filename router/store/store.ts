@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/events.js';
 import type { Endpoint } from '../core/types.js';
 import type { EndpointHealth } from '../health/breaker.js';
-import { Admission } from '../layers/rate-limit.js';
+import { Admission } from '../core/rate-limit.js';
 
 /**
  * Router state that several replicas may share: the injection point for it.

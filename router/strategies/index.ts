@@ -50,5 +50,5 @@ export { portkeyLoadbalanceStrategy } from './baseline-portkey-loadbalance.js';
 export { SmoothWeightedRoundRobin } from './swrr.js';
 export { weightedIndex, type WeightOf } from './weights.js';
 export { p2cIndex, type LoadOf } from './p2c.js';
-export { fnv1a32, fmix32, pairUnit } from './hash.js';
+export { fnv1a32, fmix32, pairUnit } from '../core/hash.js';
 export { blendedPrice, currentPrice, effectiveWeight, qualityFor } from './util.js';

@@ -1,5 +1,5 @@
 import type { ChatMessage } from '../core/types.js';
-import { fmix32 } from './hash.js';
+import { fmix32 } from '../core/hash.js';
 
 /**
  * Prompt prefixes as chains of block hashes, and a bounded LRU of blocks with a TTL.

@@ -21,7 +21,7 @@ import {
   type StrategyDeps,
 } from '../core/strategy.js';
 import type { Candidate, RouteRequest } from '../core/types.js';
-import { fnv1a32, pairUnit } from './hash.js';
+import { fnv1a32, pairUnit } from '../core/hash.js';
 import { effectiveWeight } from './util.js';
 import { createFallback } from './fallback.js';
 

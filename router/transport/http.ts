@@ -2,10 +2,13 @@ import { createRequire } from 'node:module';
 import type { Client as UndiciClient, Dispatcher, Pool as UndiciPool } from 'undici';
 import { RouterError, parseRetryAfter, toRouterError } from '../core/errors.js';
 import type { Endpoint, RouteRequest, SendOptions, Transport, TransportResponse, Usage } from '../core/types.js';
-import { SEND_DIRECT, type DirectTransport, type UpstreamHandle, type UpstreamSink } from '../layers/direct.js';
-import { STREAM_PUSH, STREAM_RESUME, type ChunkSink, type PushSource } from '../layers/stream.js';
+import { SEND_DIRECT, type DirectTransport, type UpstreamHandle, type UpstreamSink } from '../core/direct.js';
+import { STREAM_PUSH, STREAM_RESUME, type ChunkSink, type PushSource } from '../core/push.js';
 import { H2Pool } from './h2-pool.js';
 import { SseChecker } from './sse-check.js';
+import { SseUsageScan, usageOf } from './sse-scan.js';
+
+export { usageOf } from './sse-scan.js';
 
 /**
  * The real transport: one undici Pool (keep-alive) per upstream origin, shared by
@@ -16,9 +19,9 @@ import { SseChecker } from './sse-check.js';
  * the proxy's hot path. fetch builds WHATWG streams and Response objects per call;
  * `request` builds a Readable body stream and its consume machinery. A handler gets
  * the raw header pairs and body chunks and costs neither (profiled: see bench/proxy.ts).
- * The router sends through `[SEND_DIRECT]` (layers/direct.ts: the attempt is the abort
+ * The router sends through `[SEND_DIRECT]` (core/direct.ts: the attempt is the abort
  * handle and the sink, so no AbortController or promise per request), and the proxy
- * reads streams by push (layers/stream.ts): an open stream then holds no promise.
+ * reads streams by push (core/push.ts): an open stream then holds no promise.
  *
  * The upstream URL comes only from Endpoint.baseUrl (config); nothing of the client's
  * request (headers, host) is forwarded except the JSON body, whose `model` is
@@ -159,7 +162,7 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): HttpTransp
   }
 
   /**
-   * The router's way in (layers/direct.ts): the attempt is the abort handle and the sink,
+   * The router's way in (core/direct.ts): the attempt is the abort handle and the sink,
    * so a request costs no AbortController (an EventTarget, ~1 KB while the stream lasts)
    * and no promise. Declines (the router then uses `send`, which reports the error) when
    * the endpoint or body cannot be prepared.
@@ -259,51 +262,29 @@ export function buildBody(endpoint: Endpoint, request: RouteRequest): string {
   return JSON.stringify(out);
 }
 
-/**
- * OpenAI usage `{prompt_tokens, completion_tokens}` -> Usage. A numeric `cost` (USD, as
- * OpenRouter reports it) is kept as the billed cost, so the router sees price changes.
- */
-export function usageOf(body: unknown): Usage | undefined {
-  const u = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown; cost?: unknown } } | null)?.usage;
-  if (!u || typeof u !== 'object') return undefined;
-  const inputTokens = typeof u.prompt_tokens === 'number' ? u.prompt_tokens : 0;
-  const outputTokens = typeof u.completion_tokens === 'number' ? u.completion_tokens : 0;
-  const cost = u.cost;
-  return typeof cost === 'number' && Number.isFinite(cost) && cost >= 0
-    ? { inputTokens, outputTokens, costUsd: cost }
-    : { inputTokens, outputTokens };
-}
-
 /** Upstream response headers the router uses (content-type: stream or JSON; Retry-After for cooldowns; request ids for traces). */
 const KEPT_HEADERS = new Set(['content-type', 'retry-after', 'retry-after-ms', 'x-request-id']);
 
-/** How many trailing bytes of a stream are kept (as a short string) to check for `[DONE]`. */
-const TAIL_BYTES = 32;
 /** Pull mode: pause the upstream socket when this many bytes wait for the consumer. */
 const HIGH_WATER = 64 * 1024;
-/** A line longer than this (no newline yet) is not kept for the usage scan. */
-const MAX_CARRY = 64 * 1024;
-
 type Waiter = { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void };
 
 /**
  * One upstream request, as an undici (legacy, allocation-free) dispatch handler.
  * Reports to `head` with the TransportResponse at the response head (streams) or at its
  * end (JSON), or with the error; for streams it is then the response's stream, read
- * either as an async iterator or by push (STREAM_PUSH, router/layers/stream.ts: each
+ * either as an async iterator or by push (STREAM_PUSH, router/core/push.ts: each
  * chunk goes straight to the sink, and a sink that cannot take more pauses the
  * upstream socket).
  *
  * Aborts come from an AbortSignal (`send`) or from the router's attempt itself
  * (`[SEND_DIRECT]`: the attempt calls handleAbort; no AbortController per request).
  *
- * Stream checks, on the side of the pass-through: usage is read only from complete
- * lines of chunks that contain `"usage"`; a clean SSE stream ends with `data: [DONE]`,
- * so its last 32 bytes must contain `[DONE]`: an upstream that closes without it has
- * cut the stream and the consumer gets stream_cut instead of a silent clean end.
- * No chunk is referenced after it was handed on (the tail is a 32-byte string copy, a
- * partial line a copy): a kept chunk would pin its socket read buffer until the next
- * full GC.
+ * Stream checks, on the side of the pass-through, are pure scanners of the bytes: whole
+ * SSE events with complete JSON (sse-check.ts), the usage event and the closing
+ * `data: [DONE]` (sse-scan.ts): an upstream that closes without it has cut the stream and
+ * the consumer gets stream_cut instead of a silent clean end. Neither keeps a chunk after
+ * it was handed on (a kept chunk would pin its socket read buffer until the next full GC).
  */
 class UpstreamCall implements AsyncIterableIterator<Uint8Array>, PushSource {
   private abortFn: ((err?: Error) => void) | null = null;
@@ -326,8 +307,8 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array>, PushSource {
   private ended = false;
   /** The upstream socket is paused (onData returned false). */
   private paused = false;
-  private carry: Buffer | null = null;
-  private tail = '';
+  /** Streams: usage and the closing `[DONE]`, read on the side of the pass-through (sse-scan.ts). */
+  private scan: SseUsageScan | null = null;
   /** The consumer called return(): nothing more is delivered. */
   private abandoned = false;
   /** Streams: forwards only whole SSE events whose data is complete JSON or [DONE]. */
@@ -415,6 +396,7 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array>, PushSource {
     if (ok && this.wantStream && !(h['content-type'] ?? '').includes('json')) {
       this.streaming = true;
       this.sse = new SseChecker();
+      this.scan = new SseUsageScan();
       const res: TransportResponse = { status: statusCode, headers: h, retryAfterMs: this.retryAfterMs };
       res.stream = this;
       this.response = res;
@@ -442,7 +424,7 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array>, PushSource {
 
   /** Hand checked stream bytes on (push sink, pull waiter, or the buffer); false pauses the socket. */
   private deliver(chunk: Buffer): boolean {
-    this.watch(chunk);
+    this.scan!.scan(chunk, this.response!);
     const s = this.sink;
     if (s !== null && !this.paused) {
       if (s.pushChunk(chunk)) return true;
@@ -534,32 +516,10 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array>, PushSource {
   }
 
   // ---- stream side
-  /** Usage and [DONE] bookkeeping for one chunk (see the class comment). */
-  private watch(chunk: Buffer): void {
-    const n = chunk.length;
-    this.tail = n >= TAIL_BYTES ? chunk.toString('latin1', n - TAIL_BYTES, n) : (this.tail + chunk.toString('latin1')).slice(-TAIL_BYTES);
-    const nl = chunk.lastIndexOf(10);
-    if (nl === -1) {
-      // A line longer than a chunk: keep a copy of it, bounded (a usage line is short).
-      const c = this.carry;
-      this.carry = c ? (c.length > MAX_CARRY ? null : Buffer.concat([c, chunk])) : Buffer.from(chunk);
-      return;
-    }
-    const c = this.carry;
-    this.carry = nl + 1 < n ? Buffer.from(chunk.subarray(nl + 1)) : null;
-    if (c === null) {
-      const u = chunk.indexOf('"usage"');
-      if (u !== -1 && u < nl) readUsage(chunk.subarray(0, nl + 1), this.response!);
-    } else {
-      const complete = Buffer.concat([c, chunk.subarray(0, nl + 1)]);
-      if (complete.includes('"usage"')) readUsage(complete, this.response!);
-    }
-  }
-
   /** The stream's end as the consumer sees it: the error, stream_cut when `[DONE]` never came, or null (clean). */
   private endError(): RouterError | null {
     if (this.error) return this.error;
-    if (!this.tail.includes('[DONE]'))
+    if (!this.scan!.sawDone)
       return new RouterError('stream_cut', `upstream ${this.endpointId} stream ended without [DONE]`, { endpointId: this.endpointId });
     return null;
   }
@@ -643,12 +603,11 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array>, PushSource {
     }
     this.chunks = [];
     this.size = 0;
-    this.carry = null;
     this.sink = null;
     this.abandoned = true;
     this.ended = true;
     this.error = null;
-    this.tail = DONE_TAIL; // a consumer that stopped has no stream to judge
+    this.scan?.abandon(); // a consumer that stopped has no stream to judge
     const w = this.waiter;
     this.waiter = null;
     w?.resolve({ value: undefined, done: true });
@@ -660,18 +619,4 @@ class UpstreamCall implements AsyncIterableIterator<Uint8Array>, PushSource {
   }
 }
 
-const DONE_TAIL = '[DONE]';
-
 const MALFORMED = Symbol('malformed');
-
-function readUsage(lines: Buffer, out: TransportResponse): void {
-  for (const line of lines.toString('utf8').split('\n')) {
-    if (!line.startsWith('data:') || !line.includes('"usage"')) continue;
-    try {
-      const u = usageOf(JSON.parse(line.slice(5)));
-      if (u) out.usage = u;
-    } catch {
-      // not JSON: not our business here; the client sees the bytes as they were
-    }
-  }
-}

@@ -1,6 +1,6 @@
-import { RouterError } from './errors.js';
+import { RouterError } from '../core/errors.js';
 import { ModelGroup } from './select.js';
-import type { RouteRequest } from './types.js';
+import type { RouteRequest } from '../core/types.js';
 
 /**
  * Routing on two fields users already set on endpoints: `contextWindow` and `region`.

@@ -1,47 +1,46 @@
-import '../strategies/index.js';
+import { AbortPool } from '../core/abort-pool.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import { MAX_TIMER_MS, type RouterConfigInput, parseRouterConfig } from '../core/config.js';
+import { hasDirectSend, ROUTE_DIRECT, type RouteSink } from '../core/direct.js';
+import { RouterError, toRouterError } from '../core/errors.js';
+import { EventBus } from '../core/events.js';
+import { type Random, systemRandom } from '../core/random.js';
+import { estimateTokens } from '../core/rate-limit.js';
+import type { RouteResult, Router } from '../core/router-types.js';
+import { EndpointStats } from '../core/stats.js';
+import { type Classifier, createStrategy } from '../core/strategy.js';
+import type { HealthState, RouteRequest, Transport } from '../core/types.js';
 import { startActiveChecks, type ActiveChecks } from '../health/active-check.js';
 import { EndpointHealth } from '../health/breaker.js';
-import { AbortPool } from '../layers/abort-pool.js';
-import type { Runtime } from '../layers/context.js';
-import { hasDirectSend, ROUTE_DIRECT, type RouteSink } from '../layers/direct.js';
-import { estimateTokens } from '../layers/rate-limit.js';
-import { startRequest } from '../layers/request.js';
-import { RetryBudget } from '../layers/retry-budget.js';
 import { memoryStore, type Store } from '../store/store.js';
-import { createHttpTransport } from '../transport/http.js';
-import { type Clock, systemClock } from './clock.js';
-import { MAX_TIMER_MS, type RouterConfigInput, parseRouterConfig } from './config.js';
-import { RouterError, toRouterError } from './errors.js';
-import { EventBus, type RouterEvent } from './events.js';
-import { type Random, systemRandom } from './random.js';
+import type { Runtime } from './context.js';
 import { GroupRefiner } from './refine.js';
+import { RetryBudget } from './retry-budget.js';
+import { startRequest } from './run.js';
 import { EndpointSlot, ModelGroup } from './select.js';
-import { EndpointStats } from './stats.js';
-import { type Classifier, type Strategy, createStrategy } from './strategy.js';
-import type {
-  AttemptRecord,
-  Candidate,
-  DecisionTrace,
-  Endpoint,
-  HealthState,
-  RouteRequest,
-  Transport,
-  TransportResponse,
-} from './types.js';
+
+export type { RouteResult, Router } from '../core/router-types.js';
 
 /**
  * createRouter: validate the config, build one slot (stats + health + rate limit) per
- * endpoint and one group per model; each request is then driven through the layers
- * (layers/context.ts, layers/request.ts):
- *
- *   metrics( totalTimeout( retry( hedge( ttftTimeout( attempt ) ) ) ) )
+ * endpoint and one group per model; each request is then driven through the request
+ * state machine (run.ts: request → try → attempt → stream; see run.ts for its stages).
  *
  * Time, randomness and the network come in through `deps`, so the same router runs
  * behind the HTTP proxy (system clock, undici) and inside the virtual-time simulator.
+ * This module registers no strategy and loads no transport: the entry point does that
+ * (router/index.ts: every built-in strategy, the undici transport as the default), so the
+ * simulator can build a router without loading undici.
  */
 
+/** What an entry point fills in when the caller's deps leave it out. */
+export interface RouterDefaults {
+  /** Called once per router without deps.transport. */
+  transport?: () => Transport;
+}
+
 export interface RouterDeps {
-  /** How requests reach endpoints; default: the undici HTTP transport. */
+  /** How requests reach endpoints; default (router/index.ts): the undici HTTP transport. */
   transport?: Transport;
   clock?: Clock;
   random?: Random;
@@ -73,41 +72,7 @@ function carriedSlots(from: Router | undefined, settings: string): Map<string, E
   return new Map(old.slots.map((s) => [s.endpoint.id, s]));
 }
 
-export interface RouteResult {
-  endpoint: Endpoint;
-  model: string;
-  response: TransportResponse;
-  attempts: AttemptRecord[];
-  trace: DecisionTrace;
-  /**
-   * Streams: first chunk already received (failover only happens before it); iterate to
-   * the end; the outcome (ttft, latency, usage, cost) is recorded when it ends, errors, or
-   * is abandoned via return(). A mid-stream upstream failure surfaces as a thrown
-   * RouterError('stream_cut', {committed:true}). `opts.signal` governs routing only: once
-   * route() has resolved, stop a stream by leaving the loop (`break` calls return()),
-   * which also closes the upstream.
-   */
-  stream?: AsyncIterable<Uint8Array | string>;
-}
-
-export interface Router {
-  /** Route one request. Rejects with a RouterError only. */
-  route(req: RouteRequest, opts?: { signal?: AbortSignal }): Promise<RouteResult>;
-  /** Current snapshots (all endpoints, or one model's), for /health and tests. */
-  candidates(model?: string): Candidate[];
-  readonly endpoints: readonly Endpoint[];
-  /** Model groups served, sorted. */
-  models(): string[];
-  readonly strategy: Strategy;
-  /** Observe routing (metrics hooks). Returns an unsubscribe function. */
-  on(listener: (e: RouterEvent) => void): () => void;
-  /** Stop background work (active health-check timers). */
-  close(): void;
-  /** `route` without a promise (layers/direct.ts): for in-process callers such as the simulator. */
-  [ROUTE_DIRECT](req: RouteRequest, sink: RouteSink<RouteResult>, opts?: { signal?: AbortSignal }): void;
-}
-
-export function createRouter(config: RouterConfigInput, deps: RouterDeps | null = {}): Router {
+export function createRouter(config: RouterConfigInput, deps: RouterDeps | null = {}, defaults: RouterDefaults = {}): Router {
   deps ??= {};
   const { config: cfg, endpoints } = parseRouterConfig(config);
   if (deps.transport !== undefined && typeof deps.transport?.send !== 'function')
@@ -115,7 +80,9 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
   const strategy = createStrategy(cfg.strategy, { classifier: deps.classifier, endpointIds: endpoints.map((e) => e.id) });
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? systemRandom;
-  const transport = deps.transport ?? createHttpTransport();
+  const transport = deps.transport ?? defaults.transport?.();
+  if (transport === undefined)
+    throw new RouterError('invalid_config', 'deps.transport: required when the router is built without the library entry point (which defaults to the undici transport)');
   const bus = new EventBus();
   const store = deps.store ?? memoryStore;
 

@@ -3,9 +3,11 @@
  * to spread evenly and hash the same on every router instance and every run.
  */
 
-/** FNV-1a 32-bit over UTF-16 code units: h = (h XOR c) * 16777619, from offset basis 2166136261. */
-export function fnv1a32(s: string): number {
-  let h = 0x811c9dc5;
+/**
+ * FNV-1a 32-bit over UTF-16 code units: h = (h XOR c) * 16777619, from offset basis
+ * 2166136261, or from `h` (chaining: the hash of a string continued over `s`).
+ */
+export function fnv1a32(s: string, h = 0x811c9dc5): number {
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);

@@ -1,14 +1,12 @@
+import type { RouteSink } from '../core/direct.js';
 import { RouterError, toRouterError } from '../core/errors.js';
-import type { RouteResult } from '../core/router.js';
-import { buildTrace } from '../core/select.js';
+import type { RouteResult } from '../core/router-types.js';
 import type { RouteRequest } from '../core/types.js';
 import type { Attempt } from './attempt.js';
-import type { RouteSink } from './direct.js';
-import { RequestCtx, type Runtime, type Win } from './context.js';
-import { startTry, type TryOwner } from './hedge.js';
-import { requestFailed, requestWon } from './metrics.js';
+import { RequestCtx, type RequestStage, type Runtime, type Win } from './context.js';
 import { GIVE_UP, planRetry } from './retry.js';
-import { setRequestDeadline } from './timeout.js';
+import { buildTrace } from './select.js';
+import { startTry, type TryOwner } from './try.js';
 
 /**
  * Route one request, reporting to `sink` exactly once (direct.ts ROUTE_DIRECT; `route()`'s
@@ -33,7 +31,13 @@ export function startRequest(
 }
 
 /**
- * One request in flight: the driver of the layers (context.ts). It sets the deadline,
+ * The REQUEST stage (context.ts lists the stages). Its own states, in `stage`:
+ *   'start'    built, not started;
+ *   'try'      a try is in flight (try.ts), which reports tryWon / tryFailed once;
+ *   'backoff'  a try failed and the retry policy (below) asked for a delay before the next;
+ *   'done'     the sink heard the outcome; anything arriving later is ignored.
+ *
+ * One request in flight: the driver of the stages. It sets the deadline,
  * starts a try, and on each failed try asks the retry policy what follows: give up, try
  * again at once (failover, fallback model) or after a backoff on the clock. No promise on
  * the common path (route()'s own promise aside); attempts and hedges report back by
@@ -41,7 +45,7 @@ export function startRequest(
  * its context, its attempt and the result.
  */
 export class RequestRun extends RequestCtx implements TryOwner {
-  private finished = false;
+  stage: RequestStage = 'start';
 
   constructor(
     private readonly rt: Runtime,
@@ -56,7 +60,7 @@ export class RequestRun extends RequestCtx implements TryOwner {
   }
 
   get isFinished(): boolean {
-    return this.finished;
+    return this.stage === 'done';
   }
 
   /** Start routing: total timeout, retry budget, first try. */
@@ -65,6 +69,7 @@ export class RequestRun extends RequestCtx implements TryOwner {
     this.observed = rt.bus.active;
     setRequestDeadline(rt, this);
     rt.budget.onRequest(rt.clock.now());
+    this.stage = 'try';
     startTry(rt, this, this);
   }
 
@@ -77,8 +82,8 @@ export class RequestRun extends RequestCtx implements TryOwner {
   }
 
   tryWon(win: Win): void {
-    if (this.finished) return;
-    this.finished = true;
+    if (this.stage === 'done') return;
+    this.stage = 'done';
     requestWon(this.rt, this, win);
     const result: RouteResult = {
       endpoint: win.attempt.slot.endpoint,
@@ -92,29 +97,67 @@ export class RequestRun extends RequestCtx implements TryOwner {
   }
 
   tryFailed(e: unknown): void {
-    if (this.finished) return;
+    if (this.stage === 'done') return;
     const err = toRouterError(e);
     const delayMs = planRetry(this.rt, this, err);
     if (delayMs === GIVE_UP) return this.fail(err);
     if (delayMs <= 0) return startTry(this.rt, this, this);
+    this.stage = 'backoff';
     this.rt.clock.sleep(delayMs, this.signal).then(
-      () => startTry(this.rt, this, this),
+      () => {
+        this.stage = 'try';
+        startTry(this.rt, this, this);
+      },
       () => this.fail(new RouterError('aborted', 'request aborted by the caller', { cause: err })),
     );
   }
 
   /** Start failed unexpectedly: reject with the error. */
   abandon(err: RouterError): void {
-    if (this.finished) return;
-    this.finished = true;
+    if (this.stage === 'done') return;
+    this.stage = 'done';
     err.attempts = this.attempts;
     this.sink.routeFailed(err);
   }
 
   private fail(err: RouterError): void {
-    this.finished = true;
+    this.stage = 'done';
     requestFailed(this.rt, this, err);
     err.attempts = this.attempts;
     this.sink.routeFailed(err);
   }
+}
+
+// ---- request-end events (the outermost layer)
+
+/**
+ * The outermost layer: one `request-end` event per request (for a stream: when the
+ * stream ends). Attempt-level events are emitted where the outcome is recorded
+ * (attempt.ts recordOutcome). Costs nothing when no listener is attached: a request is observed only
+ * if someone listened when it started (`ctx.observed`) and still listens when it ends.
+ */
+function end(rt: Runtime, ctx: RequestCtx, ok: boolean, endpointId: string | undefined, errorCode: string | undefined): void {
+  const at = rt.clock.now();
+  rt.bus.emit({ type: 'request-end', at, requestId: ctx.id, ok, attempts: ctx.attemptCount, latencyMs: at - ctx.startedAt, endpointId, errorCode });
+}
+
+/** The request succeeded (a stream: its first chunk arrived; the event follows at its end). */
+export function requestWon(rt: Runtime, ctx: RequestCtx, win: Win): void {
+  if (!ctx.observed || !rt.bus.active) return;
+  const id = win.attempt.slot.endpoint.id;
+  if (win.stream === undefined) end(rt, ctx, true, id, undefined);
+  else win.stream.onDone = (ok, code) => end(rt, ctx, ok, id, code);
+}
+
+/** The request failed with `err`. */
+export function requestFailed(rt: Runtime, ctx: RequestCtx, err: RouterError): void {
+  if (ctx.observed && rt.bus.active) end(rt, ctx, false, err.endpointId, err.code);
+}
+
+// ---- the total deadline (see the deadlines in context.ts)
+
+/** Total timeout: set the request's absolute deadline (Infinity = none). */
+export function setRequestDeadline(rt: Runtime, ctx: RequestCtx): void {
+  const ms = ctx.req.deadlineMs ?? rt.config.timeouts.totalMs;
+  ctx.deadline = ms > 0 ? ctx.startedAt + ms : Infinity;
 }

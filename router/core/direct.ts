@@ -1,6 +1,6 @@
-import type { Timer } from '../core/clock.js';
-import type { RouterError } from '../core/errors.js';
-import type { Endpoint, RouteRequest, TransportResponse } from '../core/types.js';
+import type { Timer } from './clock.js';
+import type { RouterError } from './errors.js';
+import type { Endpoint, RouteRequest, TransportResponse } from './types.js';
 
 /**
  * An optional, promise-free way to send an attempt (the virtual-time simulator's transport

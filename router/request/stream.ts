@@ -1,60 +1,11 @@
 import type { Timer } from '../core/clock.js';
-import { RouterError } from '../core/errors.js';
+import { type ErrorCode, RouterError } from '../core/errors.js';
+import { type ChunkSink, type ProgressSource, type PushSource, STREAM_PROGRESS, STREAM_PUSH, STREAM_RESUME, isPushSource } from '../core/push.js';
 import type { TransportResponse } from '../core/types.js';
 import type { Attempt } from './attempt.js';
-import { closeQuietly, streamError } from './attempt.js';
-import type { RecordedStreamLike } from './context.js';
-import { stallTimeoutMs } from './timeout.js';
+import type { RecordedStreamLike, Runtime } from './context.js';
 
 type Chunk = Uint8Array | string;
-
-/**
- * Push delivery, an optional alternative to pulling a stream with `next()`. Pulling costs
- * a promise, its reactions and an iterator result per chunk at every level (transport,
- * this wrapper, the consumer), and keeps a suspended async frame per open stream; with
- * thousands of concurrent streams that was a large share of the proxy's heap. A push
- * source hands each chunk to its sink by a method call instead, with backpressure:
- *
- *   source[STREAM_PUSH](sink)   from now on chunks go to sink.pushChunk(c), in order;
- *                               it returns false to pause, and the source then delivers
- *                               nothing until source[STREAM_RESUME]();
- *   then exactly one of sink.pushEnd() or sink.pushError(e), unless the consumer called
- *   the iterator's return() first (then nothing more). Any of these calls may happen
- *   inside [STREAM_PUSH] or [STREAM_RESUME] (e.g. a stream that already ended).
- *
- * Call [STREAM_PUSH] at most once, and not while a `next()` is pending.
- */
-export const STREAM_PUSH: unique symbol = Symbol.for('llm-router.streamPush');
-export const STREAM_RESUME: unique symbol = Symbol.for('llm-router.streamResume');
-
-export interface ChunkSink {
-  /** One chunk. Return false to pause until the source's [STREAM_RESUME](). */
-  pushChunk(chunk: Chunk): boolean;
-  /** The stream ended cleanly. */
-  pushEnd(): void;
-  /** The stream failed (for a RecordedStream: a RouterError, committed). */
-  pushError(err: unknown): void;
-}
-
-export interface PushSource {
-  [STREAM_PUSH](sink: ChunkSink): void;
-  [STREAM_RESUME](): void;
-}
-
-/**
- * A source that delivers fewer chunks than the stream it stands for (the simulator's
- * two-chunk stream) says until when (clock ms) its upstream is known to be sending, so the
- * stall check does not take its quiet middle for a stall. Real transports need not.
- */
-export const STREAM_PROGRESS: unique symbol = Symbol.for('llm-router.streamProgress');
-
-export interface ProgressSource {
-  [STREAM_PROGRESS](): number;
-}
-
-export function isPushSource(x: unknown): x is PushSource {
-  return typeof (x as Partial<PushSource> | null)?.[STREAM_PUSH] === 'function';
-}
 
 /**
  * The stream handed to the caller after the first chunk arrived. Once bytes reached the
@@ -83,7 +34,7 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
   /** A deadline that passed while nobody was waiting: handed to the next reader, once. */
   private failure: RouterError | null = null;
   /**
-   * Stall check (timeout.ts stallTimeoutMs): the max gap between chunks; since when we have
+   * Stall check (stallTimeoutMs, below): the max gap between chunks; since when we have
    * been waiting for the upstream (the last chunk, or the consumer asking for more); its
    * timer. A consumer that paused (backpressure) or is not reading is not a stall.
    */
@@ -327,4 +278,37 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
     );
     this.onDone?.(ok, abandoned ? 'aborted' : err?.code);
   }
+}
+
+/** Committed stream errors that keep their own code instead of becoming stream_cut. */
+const KEEPS_CODE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['malformed_response', 'stream_stalled']);
+
+/** Stream errors: before the first chunk they are retryable; after it they are committed. */
+export function streamError(e: unknown, endpointId: string, committed: boolean): RouterError {
+  if (!committed && e instanceof RouterError) return e;
+  // What the stream itself did wrong keeps its code (metrics tell a malformed event or a stall from a cut).
+  if (e instanceof RouterError && KEEPS_CODE.has(e.code)) return new RouterError(e.code, e.message, { endpointId, committed, cause: e.cause });
+  const cause = e instanceof RouterError ? e.message : e instanceof Error ? e.message : String(e);
+  return new RouterError('stream_cut', `stream from ${endpointId} failed: ${cause}`, { endpointId, committed, cause: e });
+}
+
+/** Tell an upstream iterator we are done with it, ignoring its errors. */
+export function closeQuietly(it: AsyncIterator<Chunk> | undefined | null): void {
+  if (!it || typeof it.return !== 'function') return;
+  try {
+    Promise.resolve(it.return()).catch(() => undefined);
+  } catch {
+    // already closed
+  }
+}
+
+// ---- the stall deadline (see the deadlines in context.ts)
+
+/** The stall timeout of a stream from `a`'s endpoint, ms (Infinity = off): fixed, or derived from its observed ms per token. */
+export function stallTimeoutMs(rt: Runtime, a: Attempt): number {
+  const t = rt.config.timeouts;
+  if (t.stallMs !== undefined) return t.stallMs > 0 ? t.stallMs : Infinity;
+  const perToken = a.slot.stats.msPerToken;
+  const ms = perToken === null ? t.stallMinMs : Math.max(t.stallMinMs, t.stallTokens * perToken);
+  return ms > 0 ? ms : Infinity;
 }

@@ -1,4 +1,4 @@
-import type { Endpoint, RouteRequest } from '../core/types.js';
+import type { Endpoint, RouteRequest } from './types.js';
 
 /**
  * Per-endpoint rate-limit admission: an RPM and a TPM token bucket on the injected clock.

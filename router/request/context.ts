@@ -3,24 +3,52 @@ import type { RouterConfig } from '../core/config.js';
 import type { RouterError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { Random } from '../core/random.js';
-import type { EndpointSlot, ModelGroup, PickRecord, SelectEnv } from '../core/select.js';
+import type { EndpointSlot, ModelGroup, PickRecord, SelectEnv } from './select.js';
 import type { AttemptRecord, RouteRequest, Transport, TransportResponse } from '../core/types.js';
-import type { AbortPool } from './abort-pool.js';
+import type { AbortPool } from '../core/abort-pool.js';
 import type { Attempt } from './attempt.js';
-import type { DirectTransport } from './direct.js';
+import type { DirectTransport } from '../core/direct.js';
 import type { RetryBudget } from './retry-budget.js';
 
 /**
- * The shapes the layers share. Each layer keeps its own job in its own file (deadlines in
- * timeout.ts, retries in retry.ts, hedging in hedge.ts, events in metrics.ts), but they
- * are driven by one per-request object (request.ts) through plain method calls instead of
- * a stack of promise-returning handlers: per request that saves a promise and its
- * reactions per layer, which dominated the simulator's garbage. Layer order is unchanged:
+ * The request state machine. Four stages, one file each, in this order; each stage only
+ * calls the next one down, and outcomes come back up by plain method calls on an owner
+ * interface (TryOwner, AttemptOwner), not by a stack of promise-returning handlers: per
+ * request that saves a promise and its reactions per stage, which dominated the
+ * simulator's garbage.
  *
- *   metrics( totalTimeout( retry( hedge( ttftTimeout( attempt ) ) ) ) )
+ *   REQUEST  run.ts      total deadline, retry budget, request-end event; after a failed
+ *                        try the retry policy (retry.ts) decides: give up, failover /
+ *                        fallback model at once, or retry after a full-jitter backoff
+ *                        (states: RequestStage)
+ *   TRY      try.ts      acquire an endpoint (select.ts; wait for a recovery when none is
+ *                        usable), then run the attempt alone or raced by a hedge
+ *   ATTEMPT  attempt.ts  one send to one endpoint: TTFT/stall timer, caller abort, the
+ *                        outcome recorded exactly once (stats, health, rate limit, trace)
+ *   STREAM   stream.ts   after the first chunk: stall and deadline checks, push or pull
+ *                        delivery, the attempt's outcome recorded when the stream ends
+ *
+ * As layers, outermost first: metrics( totalTimeout( retry( hedge( ttftTimeout( attempt ) ) ) ) ).
+ * This file holds what the stages share: the runtime, the per-request context, the owner
+ * interfaces.
  */
 
-/** Everything router-wide a layer may use. */
+/** The REQUEST stage's states (run.ts RequestRun.stage). */
+export type RequestStage = 'start' | 'try' | 'backoff' | 'done';
+
+/**
+ * Two deadlines, both on the injected clock:
+ *   total: the whole request (all attempts, backoffs, waits, and the stream) ends by
+ *          startedAt + (request.deadlineMs ?? timeouts.totalMs);
+ *   TTFT:  each attempt must produce its first byte within timeouts.ttftMs, else it is
+ *          aborted as ttft_timeout (retryable: the next attempt may be faster).
+ *   stall: once a stream started, the gap between two chunks (stallTimeoutMs, checked by
+ *          the RecordedStream in stream.ts).
+ * 0 disables a deadline. The attempt timer (attempt.ts armAttemptTimer) fires at whichever
+ * deadline comes first; the total one is set in run.ts (setRequestDeadline).
+ */
+
+/** Everything router-wide a stage may use. */
 export interface Runtime {
   readonly config: RouterConfig;
   readonly clock: Clock;
@@ -71,7 +99,7 @@ export class RequestCtx {
   attemptCount = 0;
   /** Why the next attempt happens: first, retry, failover, fallback-model. */
   reason = 'first';
-  /** Someone listened to the router's events when the request started (metrics.ts). */
+  /** Someone listened to the router's events when the request started (run.ts requestWon). */
   observed = false;
   /** Backoff retries so far (re-tries of an endpoint already tried; drives the backoff). */
   retries = 0;
