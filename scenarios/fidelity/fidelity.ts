@@ -47,7 +47,15 @@ export const TOLERANCES: Readonly<Record<ToleranceKey, Tolerance>> = {
  * Widened limits, per scenario and metric, each with the reason it cannot agree closer.
  * Empty keys mean the stated tolerance holds.
  */
-export const WIDENED: Readonly<Record<string, Partial<Record<ToleranceKey, { readonly limit: number; readonly reason: string }>>>> = {};
+export const WIDENED: Readonly<Record<string, Partial<Record<ToleranceKey, { readonly limit: number; readonly reason: string }>>>> = {
+  'trace-replay': {
+    costPer1kOk: {
+      limit: 0.09,
+      reason:
+        'few requests (63 in the 8 s the fidelity test runs): over sockets two requests sent within a millisecond can reach the proxy swapped, and round-robin then gives each the other provider; one swapped pair moves cost per 1k ok by -7.7..+6.3%, two by -8.6..+6.9% (95% of 200 trials; npx tsx scripts/order-sensitivity.ts trace-replay --swaps 1,2)',
+    },
+  },
+};
 
 /** The limit in force for a scenario's metric, and why when widened. */
 export function toleranceFor(scenario: string, key: ToleranceKey): Tolerance & { readonly widened?: string } {
