@@ -22,7 +22,8 @@ function interval(s: Strategy, cs: readonly Candidate[], ctx: TestContext): Reco
 
 describe('adaptive', () => {
   it('moves share away from an endpoint with 50% errors to < 15% within 5 intervals, each >= floor', () => {
-    const s = createStrategy({ name: 'adaptive', params: { intervalMs: INTERVAL, floor: 0.02 } });
+    // The pre-standings exponents: a glide to watch (the default 12 drops it in one interval).
+    const s = createStrategy({ name: 'adaptive', params: { intervalMs: INTERVAL, floor: 0.02, exponents: { successRate: 3, latency: 1, cost: 0.5 } } });
     const ctx = makeCtx(1);
     const good = ['a', 'b', 'c'].map((id) => cand(id, { stats: healthy }));
     const first = interval(s, good, ctx);
@@ -68,7 +69,7 @@ describe('adaptive', () => {
     expect(shares(countPicks(s, cs, 2_000))['new']!).toBeGreaterThanOrEqual(0.099);
   });
 
-  it('prefers the faster and the cheaper (exponents latency 1, cost 0.5 by default)', () => {
+  it('prefers the faster and the cheaper (exponents latency 2, cost 3 by default)', () => {
     const s = createStrategy({ name: 'adaptive', params: { explore: 0 } });
     const cs = [
       cand('fast', { stats: { ...healthy, latencyMs: 50 } }),
@@ -76,16 +77,54 @@ describe('adaptive', () => {
       cand('pricey', { stats: healthy, endpoint: { price: { input: 4, output: 4 } } }),
     ];
     const sh = shares(countPicks(s, cs, 7_000));
-    // scores 1/50, 1/200, 1/(100 * 2): 0.02 : 0.005 : 0.005, then the 2% floor mix.
-    expect(Math.abs(sh['fast']! - (0.02 + 0.94 * (2 / 3)))).toBeLessThanOrEqual(0.01);
-    expect(Math.abs(sh['slow']! - sh['pricey']!)).toBeLessThanOrEqual(0.01);
+    // scores 1/50^2, 1/200^2, 1/(100^2 * 4^3): 4e-4 : 2.5e-5 : 1.5625e-6, then the 0.5% floor mix.
+    const sum = 4e-4 + 2.5e-5 + 1.5625e-6;
+    expect(Math.abs(sh['fast']! - (0.005 + 0.985 * (4e-4 / sum)))).toBeLessThanOrEqual(0.01);
+    expect(Math.abs(sh['slow']! - (0.005 + 0.985 * (2.5e-5 / sum)))).toBeLessThanOrEqual(0.01);
+    expect(Math.abs(sh['pricey']! - (0.005 + 0.985 * (1.5625e-6 / sum)))).toBeLessThanOrEqual(0.005);
+  });
+
+  it('useWeight makes the configured weight a prior: equal stats, weights 3 : 1 give 75% : 25% (within 1%); off by default', () => {
+    const s = createStrategy({ name: 'adaptive', params: { explore: 0, useWeight: true } });
+    const cs = [cand('heavy', { stats: healthy, endpoint: { weight: 3 } }), cand('light', { stats: healthy })];
+    const sh = shares(countPicks(s, cs, 4_000));
+    expect(Math.abs(sh['heavy']! - (0.005 + 0.99 * 0.75))).toBeLessThanOrEqual(0.01);
+    const blind = createStrategy({ name: 'adaptive', params: { explore: 0 } });
+    expect(Math.abs(shares(countPicks(blind, cs, 4_000))['heavy']! - 0.5)).toBeLessThanOrEqual(0.01);
+  });
+
+  it('stall signal: an endpoint holding far more requests than its pick rate explains drops to the floor within one interval', () => {
+    const run = (stallSignal: boolean): number => {
+      const s = createStrategy({ name: 'adaptive', params: { intervalMs: INTERVAL, stallSignal, smoothing: 0 } });
+      const ctx = makeCtx(1);
+      const good = ['a', 'b', 'c'].map((id) => cand(id, { stats: healthy }));
+      interval(s, good, ctx);
+      interval(s, good, ctx);
+      // c was picked ~333 times a second (0.333 per ms) and now holds 1,000 requests: Little's
+      // law says they have waited 3 s, 30x its 100 ms latency; no slow reply has landed yet.
+      const stalled = [good[0]!, good[1]!, withState(good[2]!, { stats: { inFlight: 1_000 } })];
+      return interval(s, stalled, ctx)['c']!;
+    };
+    expect(run(true)).toBeLessThan(0.01);
+    expect(Math.abs(run(false) - 1 / 3)).toBeLessThanOrEqual(0.01);
+  });
+
+  it('stall signal: a few requests in flight (under stallMinInFlight) are not a stall', () => {
+    const s = createStrategy({ name: 'adaptive', params: { intervalMs: INTERVAL, smoothing: 0, stallMinInFlight: 4 } });
+    const ctx = makeCtx(1);
+    const good = ['a', 'b'].map((id) => cand(id, { stats: healthy }));
+    interval(s, good, ctx);
+    interval(s, good, ctx);
+    const sh = interval(s, [good[0]!, withState(good[1]!, { stats: { inFlight: 3 } })], ctx);
+    expect(Math.abs(sh['b']! - 0.5)).toBeLessThanOrEqual(0.01);
   });
 
   it('select "random" draws over the same weights (within 2%, seed 9)', () => {
     const s = createStrategy({ name: 'adaptive', params: { select: 'random', floor: 0 } });
     const cs = [cand('a', { stats: healthy }), cand('b', { stats: { ...healthy, latencyMs: 300 } })];
     const sh = shares(countPicks(s, cs, 10_000, makeCtx(9)));
-    expect(Math.abs(sh['a']! - 0.75)).toBeLessThanOrEqual(0.02);
+    // 1/100^2 : 1/300^2 = 9 : 1
+    expect(Math.abs(sh['a']! - 0.9)).toBeLessThanOrEqual(0.02);
   });
 
   it('names the bad field in params', () => {

@@ -36,25 +36,24 @@ export function seedList(base: number, k: number): number[] {
   return Array.from({ length: k }, (_, i) => base + i);
 }
 
-export async function runSeeds(
+/** Every strategy on every seed: perSeed[i][s] is strategy s on seeds[i] (what runSeeds aggregates). */
+export async function runSeedMatrix(
   scenarioName: string,
   strategies: string[] | 'all' | undefined,
   seeds: readonly number[],
   opts: RunSeedsOptions = {},
-): Promise<ResultsFile> {
+): Promise<StrategyResult[][]> {
   if (seeds.length === 0) throw new ScenarioError('--seeds: expected at least one seed');
   const { scenario, file, where } = loadScenario(scenarioName);
   const refs = selectStrategies(scenario, strategies, where);
-  const providers = resolveProviders(scenario, file, where);
   const durationS = opts.durationS ?? scenario.load.durationS;
   const progress = opts.progress ?? createProgress({ quiet: true });
   const evaluator = await createEvaluator({ scenario: file, workers: opts.workers ?? 0, log: opts.log });
   const total = refs.length * seeds.length;
   let done = 0;
   progress.start(`${scenario.name} × ${seeds.length} seeds`, total, 'runs');
-  let perSeed: StrategyResult[][];
   try {
-    perSeed = await Promise.all(
+    return await Promise.all(
       seeds.map((seed) =>
         Promise.all(
           refs.map(async (ref) => {
@@ -81,6 +80,18 @@ export async function runSeeds(
     progress.stop();
     await evaluator.close();
   }
+}
+
+export async function runSeeds(
+  scenarioName: string,
+  strategies: string[] | 'all' | undefined,
+  seeds: readonly number[],
+  opts: RunSeedsOptions = {},
+): Promise<ResultsFile> {
+  const perSeed = await runSeedMatrix(scenarioName, strategies, seeds, opts);
+  const { scenario, file, where } = loadScenario(scenarioName);
+  const providers = resolveProviders(scenario, file, where);
+  const durationS = opts.durationS ?? scenario.load.durationS;
   const slo: NonNullable<ResultsFile['slo']> = {};
   if (scenario.slo.p99Ms !== undefined) slo.p99Ms = scenario.slo.p99Ms;
   if (scenario.slo.errorRate !== undefined) slo.errorRate = scenario.slo.errorRate;

@@ -1,0 +1,63 @@
+/**
+ * What the hindsight oracle reaches on p99, beside each strategy's own p99, in sim mode:
+ *   npx tsx scripts/oracle-p99.ts <scenario> [--strategies a,b] [--seeds K]
+ * The oracle (simulator/oracle.ts) sends each request, in hindsight, to the cheapest endpoint
+ * whose answer is ok within the scenario's p99 SLO (else the fastest ok one), under the load
+ * of that strategy's run: the best any pick could do there, with no hedging. Means over K
+ * seeds from the scenario's own. Exits 2 on bad input.
+ */
+import { runSim } from '../simulator/run.js';
+import { primaryFault } from '../scenarios/setup/faults.js';
+import { loadScenario } from '../scenarios/setup/load.js';
+import { scriptArgs } from '../scenarios/cli/strict-args.js';
+import { resolveProviders } from '../scenarios/setup/resolve.js';
+import { scenarioRouterConfig } from '../scenarios/setup/router-config.js';
+import { workloadSpec } from '../scenarios/modes/sim-mode.js';
+
+const USAGE = 'usage: npx tsx scripts/oracle-p99.ts <scenario> [--strategies a,b] [--seeds K]';
+
+async function main(): Promise<number> {
+  const args = scriptArgs(process.argv.slice(2), { strategies: { type: 'string', default: 'adaptive,latency,round-robin' }, seeds: { type: 'string', default: '5' } }, USAGE);
+  if (typeof args === 'number') return args;
+  const { values, positionals } = args;
+  const k = Number(values.seeds);
+  if (positionals.length !== 1 || !Number.isInteger(k) || k < 1) {
+    process.stderr.write(`expected one scenario and --seeds >= 1\n${USAGE}\n`);
+    return 2;
+  }
+  let loaded;
+  try {
+    loaded = loadScenario(positionals[0]!);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
+  const { scenario, file, where } = loaded;
+  const providers = resolveProviders(scenario, file, where);
+  const durationS = scenario.load.durationS;
+  const sloMs = scenario.slo.p99Ms ?? 5000;
+  console.log(`${scenario.name}: p99 SLO ${sloMs} ms; means over seeds ${scenario.seed}..${scenario.seed + k - 1}`);
+  for (const name of values.strategies.split(',')) {
+    let own = 0;
+    let oracle = 0;
+    for (let i = 0; i < k; i++) {
+      const fault = primaryFault(providers, durationS);
+      const { result, oracle: o } = await runSim({
+        router: scenarioRouterConfig(scenario, providers, name),
+        providers: providers.map((p) => ({ id: p.id, profile: p.profile })),
+        workload: workloadSpec(scenario, durationS),
+        seed: scenario.seed + i,
+        label: name,
+        model: scenario.model,
+        ...(fault ? { fault } : {}),
+        oracle: { sloMs },
+      });
+      own += result.summary.latencyMs.p99 / k;
+      oracle += o!.oracle.p99Ms / k;
+    }
+    console.log(`  ${name.padEnd(30)} p99 ${own.toFixed(0).padStart(6)} ms   its oracle's p99 ${oracle.toFixed(0).padStart(6)} ms`);
+  }
+  return 0;
+}
+
+process.exitCode = await main();

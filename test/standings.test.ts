@@ -1,0 +1,79 @@
+/**
+ * The standings of adaptive and latency against the peer baselines (scenarios/stats/standings.ts):
+ * the dominance rule on hand-made paired seeds, the README table rendered from the committed
+ * docs/standings.json, and a sim regression that re-runs adaptive, round-robin and the best
+ * peer on every scenario and checks adaptive's paired headline advantages against the pinned
+ * ones. Virtual time, fixed seeds: the re-run is deterministic, so the pinned means must come
+ * back to within float noise. After a deliberate change, regenerate with
+ * `npm run standings -- --json docs/standings.json --readme README.md`.
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { StrategyResult } from '../reports/contract.js';
+import { runSeedMatrix, seedList } from '../scenarios/seeds/multi-seed.js';
+import { loadScenario } from '../scenarios/setup/load.js';
+import { dominance, headlineAdvantage, standingsTable, type Standings } from '../scenarios/stats/standings.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const pinned = JSON.parse(readFileSync(resolve(ROOT, 'docs', 'standings.json'), 'utf8')) as Standings[];
+
+/** A result with just the metrics the dominance rule reads. */
+function run(strategy: string, p99: number, errorRate: number, costPer1kOk: number): StrategyResult {
+  return { strategy, summary: { latencyMs: { p99 }, errorRate, costPer1kOk } } as unknown as StrategyResult;
+}
+
+describe('dominance', () => {
+  it('a peer better on p99 on every seed and level elsewhere dominates', () => {
+    const seeds = [0, 1, 2, 3, 4].map((i) => [run('ours', 1000 + 10 * i, 0.01, 0.2), run('peer', 900 + 10 * i + (i % 2), 0.01, 0.2)]);
+    const d = dominance(seeds, 'ours', 'peer');
+    expect(d.advantage['latencyMs.p99']!.lo).toBeGreaterThan(0);
+    expect(d.dominated).toBe(true);
+  });
+
+  it('a peer better on p99 but significantly dearer does not dominate', () => {
+    const seeds = [0, 1, 2, 3, 4].map((i) => [run('ours', 1000 + 10 * i, 0.01, 0.2 + 0.001 * i), run('peer', 900 + 10 * i + (i % 2), 0.01, 0.3 + 0.001 * i + 0.0005 * (i % 2))]);
+    expect(dominance(seeds, 'ours', 'peer').dominated).toBe(false);
+  });
+
+  it('differences inside the seed noise dominate nothing', () => {
+    const seeds = [0, 1, 2, 3, 4].map((i) => [run('ours', 1000, 0.01, 0.2), run('peer', i % 2 ? 950 : 1060, 0.01, 0.2)]);
+    expect(dominance(seeds, 'ours', 'peer').dominated).toBe(false);
+  });
+});
+
+describe('README standings table', () => {
+  it('is the table rendered from docs/standings.json', () => {
+    const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain(standingsTable(pinned));
+  });
+
+  it('marks with ✓ exactly the strategies nothing dominates', () => {
+    const table = standingsTable(pinned).split('\n').slice(2);
+    expect(table).toHaveLength(pinned.length);
+    for (const [i, s] of pinned.entries()) {
+      const cells = table[i]!.split(' | ').slice(1);
+      expect(cells.filter((c) => c.includes('✓')).length).toBe(Object.values(s.dominatedBy).filter((by) => by.length === 0).length);
+    }
+  });
+});
+
+describe('standings regression (sim, pinned paired intervals)', () => {
+  it.each(pinned.map((s) => [s.scenario, s] as const))('%s: adaptive vs round-robin and vs the best peer', async (name, s) => {
+    const { scenario } = loadScenario(name);
+    const perSeed = await runSeedMatrix(name, ['adaptive', 'round-robin', s.bestPeer], seedList(scenario.seed, s.seeds), {
+      workers: Math.min(2, availableParallelism()),
+      oracle: false,
+    });
+    const rr = headlineAdvantage(perSeed, s.headline, 'adaptive', 'round-robin');
+    const peer = headlineAdvantage(perSeed, s.headline, 'adaptive', s.bestPeer);
+    const tol = (x: number): number => 1e-6 * Math.max(1, Math.abs(x));
+    expect(Math.abs(rr.mean - s.vsRoundRobin.mean)).toBeLessThanOrEqual(tol(s.vsRoundRobin.mean));
+    expect(Math.abs(rr.lo - s.vsRoundRobin.lo)).toBeLessThanOrEqual(tol(s.vsRoundRobin.lo));
+    expect(Math.abs(peer.mean - s.vsBestPeer.mean)).toBeLessThanOrEqual(tol(s.vsBestPeer.mean));
+    expect(Math.abs(peer.hi - s.vsBestPeer.hi)).toBeLessThanOrEqual(tol(s.vsBestPeer.hi));
+    expect(rr.significant).toBe(s.vsRoundRobin.significant);
+    expect(peer.significant).toBe(s.vsBestPeer.significant);
+  }, 120_000);
+});
