@@ -27,12 +27,11 @@ import { scenarioNames } from '../scenarios/setup/load.js';
 
 const LONG: ReadonlySet<string> = new Set(['outage-failover', 'stream-faults', 'provider-faults']);
 const KNOWN_DISAGREEMENT: Readonly<Record<string, string>> = {
-  brownout: 'p99 lower over http in 4 of 4 runs (ln -0.28..-0.52: sim 24.8 s, http 14.8-18.7 s at load average 21-35), a bias in the brownout tail not yet found; everything else agreed',
   'outage-failover': 'provider shares 3-6 points apart and failover s 5.3 vs none in 2 of 3 runs (load average 11-22): which host meets the outage in flight depends on the order near-simultaneous requests reach the proxy',
   'stream-faults': "the flaky host's share 8-27% vs 12% in sim in 3 of 3 runs: it is ejected by a race of consecutive failures that the order of near-simultaneous requests decides",
   'mixed-workload': 'round-robin shares 5-8 points apart and cost per 1k ok -4..+19% in 3 of 3 runs: partly the order near-simultaneous arrivals reach the proxy (a request meets another provider and its draws), partly a cool-down of the expensive host after a 529 seen in sim only (not yet separated)',
   'flash-crowd': 'error rate 24% vs 0-1% in 2 of 2 runs at load average 20+: the CPU-starved proxy queues the 5x spike itself, so the providers never see a full queue (within 3 points at load 8-12)',
-  'provider-faults': 'p50 +0.43..+1.37 and p99 +0.18..+0.92 (ln) in 4 of 4 runs, all at load average 19-35 (the machine queues in http mode only); shares, errors, cost and failover agreed in the 3 runs after the warm-up fix; not yet measured on a quiet machine',
+  'provider-faults': "broken-streams' share +9 points and cost per 1k ok +8% at load average 4 (one run; latency was the only gap at load 19-35): the revoked-key host's ejection and the order of near-simultaneous requests; not yet separated",
   'prefix-cache': "mini-a's share +4 points and cost per 1k ok +7% (load average 20+); the cause is not separated from the machine's load",
 };
 const STRATEGY = 'round-robin';
