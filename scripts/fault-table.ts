@@ -10,7 +10,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../scenarios/cli/strict-args.js';
 import { faultSemanticsTable } from '../simulator/fault-kinds.js';
 import { README_BEGIN, README_END, withFaultTable } from './fault-table-readme.js';
 
@@ -18,17 +18,9 @@ const HELP = `usage: npx tsx scripts/fault-table.ts [--write]
 Prints the fault-semantics table; --write puts it into README.md between
 ${README_BEGIN} and ${README_END}.`;
 
-let values: { write?: boolean; help?: boolean };
-try {
-  ({ values } = parseArgs({ options: { write: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
-} catch (e) {
-  process.stderr.write(`${(e as Error).message}\n${HELP}\n`);
-  process.exit(2);
-}
-if (values.help) {
-  process.stdout.write(`${HELP}\n`);
-  process.exit(0);
-}
+const args = scriptArgs(process.argv.slice(2), { write: { type: 'boolean' } }, HELP);
+if (typeof args === 'number') process.exit(args);
+const { values } = args;
 if (values.write) {
   const file = join(import.meta.dirname, '..', 'README.md');
   writeFileSync(file, withFaultTable(readFileSync(file, 'utf8')));

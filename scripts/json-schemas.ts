@@ -6,23 +6,15 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseStrict } from '../scenarios/cli/strict-args.js';
+import { scriptArgs } from '../scenarios/cli/strict-args.js';
 import { schemaFiles } from '../scenarios/spec/json-schema.js';
 
 const USAGE = 'usage: npm run schemas -- [--check]   (writes schemas/*.schema.json; --check: exit 1 if one is out of date)';
 const DIR = resolve(import.meta.dirname, '..', 'schemas');
 
-let values: { check?: boolean; help?: boolean };
-try {
-  ({ values } = parseStrict(process.argv.slice(2), { check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, (m) => new Error(m)));
-} catch (e) {
-  process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-  process.exit(2);
-}
-if (values.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+const args = scriptArgs(process.argv.slice(2), { check: { type: 'boolean' } }, USAGE);
+if (typeof args === 'number') process.exit(args);
+const { values } = args;
 let stale = 0;
 for (const [name, text] of Object.entries(schemaFiles())) {
   const file = join(DIR, name);
