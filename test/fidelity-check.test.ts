@@ -3,7 +3,7 @@ import { compile } from 'vega-lite';
 import type { ResultsFile, StrategyResult, StrategySummary } from '../reports/contract.js';
 import { fidelityChart } from '../reports/specs-fidelity.js';
 import { parseScenarioArgs } from '../scenarios/cli/args.js';
-import { compareRuns, difference, TOLERANCES, twoProportionZ } from '../scenarios/fidelity/fidelity.js';
+import { compareRuns, difference, TOLERANCES, tooFewBeyond, twoProportionZ } from '../scenarios/fidelity/fidelity.js';
 import { formatFidelity } from '../scenarios/fidelity/fidelity-format.js';
 import { runFidelity } from '../scenarios/fidelity/fidelity-run.js';
 import { busiestSecond } from '../scenarios/modes/http-mode.js';
@@ -95,6 +95,25 @@ describe('fidelity comparison', () => {
     // 30 ms x 2 = 60 scenario ms cannot explain a 300 ms gap (a rule against 5% of p50 would have excused it).
     const calm = compareRuns(results('sim', [one(summary())]), results('http', [one(slow)]), { loopDelayP99Ms: 30, speed: 2 });
     expect([calm.outside, calm.inconclusive, calm.busy]).toEqual([3, 0, false]);
+  });
+
+  it('a quantile with fewer than 10 requests beyond it is reported as too few, not judged; with 10 it is judged', () => {
+    const lat = (requests: number, p99: number) => summary({ requests, latencyMs: { p50: 1000, p90: 2000, p99, p999: 9000, max: 9000 } });
+    // 252 requests: 2.5 beyond the p99 (replicas-outage's CI run: 8028 vs 7225 ms).
+    const small = compareRuns(results('sim', [one(lat(252, 8028))]), results('http', [one(lat(252, 7225))]));
+    const p99 = small.rows.find((r) => r.metric === 'p99')!;
+    expect(p99).toMatchObject({ within: false, inconclusive: true, few: true });
+    expect([small.outside, small.few, small.busy]).toEqual([0, 1, false]);
+    expect(formatFidelity(small)).toMatch(/p99\s+8028\s+7225\s+ln -0\.105\s+\|ln\| ≤ 0\.1\s+too few/);
+    expect(formatFidelity(small)).toMatch(/1 latency check\(s\) not judged: fewer than 10 requests beyond the quantile/);
+    // The same gap on 1,000 requests (10 beyond the p99) is judged and outside.
+    const big = compareRuns(results('sim', [one(lat(1000, 8028))]), results('http', [one(lat(1000, 7225))]));
+    expect(big.rows.find((r) => r.metric === 'p99')).toMatchObject({ within: false });
+    expect(big.rows.find((r) => r.metric === 'p99')!.few).toBeUndefined();
+    expect([big.outside, big.few]).toEqual([1, 0]);
+    // A p50 rests on half the requests: judged even on a small run.
+    expect(tooFewBeyond(20, 0.5)).toBe(false);
+    expect(tooFewBeyond(999, 0.99)).toBe(true);
   });
 
   it('p99 rank agreement counts strategy pairs ordered alike', () => {

@@ -1,4 +1,4 @@
-import type { FidelityReport, FidelityRow, Rule } from './fidelity.js';
+import { MIN_BEYOND, type FidelityReport, type FidelityRow, type Rule } from './fidelity.js';
 import { textTable } from '../../reports/text-table.js';
 
 /**
@@ -58,7 +58,7 @@ function cells(r: FidelityRow): string[] {
     value(r.metric, r.http),
     formatDiff(r.rule, r.diff),
     formatLimit(r.rule, r.limit) + (r.widened ? ' (widened)' : ''),
-    r.within ? 'within' : r.inconclusive ? 'inconclusive' : 'OUTSIDE',
+    r.within ? 'within' : r.few ? 'too few' : r.inconclusive ? 'inconclusive' : 'OUTSIDE',
   ];
 }
 
@@ -76,14 +76,17 @@ export function formatFidelity(f: FidelityReport): string {
       ? []
       : [
           `harness: the runner's timers ran up to ${h.loopDelayP99Ms.toFixed(1)} ms late (p99) during http, x${h.speed} speed = ${h.busyLatencyMs.toFixed(0)} scenario ms` +
-            (f.inconclusive > 0 ? `; ${f.inconclusive} latency check(s) inconclusive: a gap no larger than that lateness` : ''),
+            (f.inconclusive - f.few > 0 ? `; ${f.inconclusive - f.few} latency check(s) inconclusive: a gap no larger than that lateness` : ''),
         ];
+  const few =
+    f.few > 0 ? [`${f.few} latency check(s) not judged: fewer than ${MIN_BEYOND} requests beyond the quantile (one request more or less in the tail moves it past any tolerance)`] : [];
   const widened = [...new Set(f.rows.filter((r) => r.widened).map((r) => `${r.key}: ${r.widened}`))];
   return [
     `fidelity of ${f.scenario} (seed ${f.seed}, ${f.durationS} s): sim vs http`,
     ...table,
     verdict,
     ...busy,
+    ...few,
     ...widened.map((w) => `widened ${w}`),
   ].join('\n');
 }
