@@ -2,7 +2,8 @@ import { type ErrorCode, RouterError, stackless } from '../router/core/errors.js
 import type { Timer } from '../router/core/clock.js';
 import type { Endpoint, RouteRequest, SendOptions, Transport, TransportResponse } from '../router/core/types.js';
 import { SEND_DIRECT, type DirectTransport, type UpstreamHandle, type UpstreamSink } from '../router/core/direct.js';
-import { STREAM_PROGRESS, STREAM_PUSH, STREAM_RESUME, type ChunkSink, type ProgressSource, type PushSource } from '../router/core/push.js';
+import { STREAM_CANCEL, STREAM_PROGRESS, STREAM_PUSH, STREAM_RESUME, type ChunkSink, type ProgressSource, type PushSource } from '../router/core/push.js';
+import { PullIterator } from '../router/core/push-iterable.js';
 import type { Engine, Task } from './engine.js';
 import { createProviderState, type ProviderModel, type ProviderState } from './model.js';
 import type { ProviderOutcome, SimRequest } from './types.js';
@@ -373,17 +374,16 @@ class Call implements Task, AttemptInfo {
 /**
  * A two-chunk stream: the first chunk is there at TTFT; the second (usage, [DONE]) or
  * the cut arrives when the transport calls finish() at totalMs; fail() ends it early
- * (abort). Read it by pull (a next() waiting for the end is settled then) or by push
- * (STREAM_PUSH, router/core/push.ts: no promise per chunk, so the engine step that
- * ends the stream needs no microtask drain).
+ * (abort). Read by push (STREAM_PUSH, router/core/push.ts: no promise per chunk, so the
+ * engine step that ends the stream needs no microtask drain); for-await goes through the
+ * shared adapter (router/core/push-iterable.ts).
  *
- * step: 0 = first chunk not read, 1 = read, 2 = last chunk pushed (end pending a resume),
+ * step: 0 = first chunk not pushed, 1 = pushed, 2 = last chunk pushed (end pending a resume),
  * 3 = over.
  */
-class SimStream implements AsyncIterableIterator<string>, PushSource, ProgressSource {
+class SimStream implements AsyncIterable<string>, PushSource, ProgressSource {
   private step = 0;
   private ended: { ok: true } | { ok: false; err: unknown } | null = null;
-  private waiter: { resolve: (r: IteratorResult<string>) => void; reject: (e: unknown) => void } | null = null;
   private sink: ChunkSink | null = null;
   private paused = false;
 
@@ -404,8 +404,8 @@ class SimStream implements AsyncIterableIterator<string>, PushSource, ProgressSo
     return this.sentAtMs + (this.o.kind === 'stall' ? (this.o.stallAtMs ?? this.o.ttftMs) : this.o.totalMs);
   }
 
-  [Symbol.asyncIterator](): this {
-    return this;
+  [Symbol.asyncIterator](): PullIterator<string> {
+    return new PullIterator<string>(this);
   }
 
   finish(): void {
@@ -418,46 +418,18 @@ class SimStream implements AsyncIterableIterator<string>, PushSource, ProgressSo
         : kind === 'malformed_event'
           ? { ok: false, err: simError('malformed_response', `simulated malformed SSE event from ${this.id}`, this.id) }
           : { ok: true };
-    this.settle();
+    this.deliver();
   }
 
   fail(err: unknown): void {
     if (this.ended) return;
     this.ended = { ok: false, err };
-    this.settle();
+    this.deliver();
   }
 
-  private settle(): void {
-    if (this.sink !== null) return this.deliver();
-    const w = this.waiter;
-    if (!w || !this.ended) return;
-    this.waiter = null;
-    this.step = 2;
-    if (this.ended.ok) w.resolve({ value: LAST_CHUNK, done: false });
-    else w.reject(this.ended.err);
-  }
-
-  next(): Promise<IteratorResult<string>> {
-    const s = this.step;
-    if (s === 0 && this.silent) {
-      // A stall before the first token: nothing until the caller gives up (fail()).
-      return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
-    }
-    if (s === 0) {
-      this.step = 1;
-      return Promise.resolve({ value: FIRST_CHUNK, done: false });
-    }
-    if (s >= 2 || this.waiter || this.sink) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
-      this.settle();
-    });
-  }
-
-  return(): Promise<IteratorResult<string>> {
+  [STREAM_CANCEL](): void {
     this.step = 3;
     this.sink = null;
-    return Promise.resolve({ value: undefined, done: true });
   }
 
   [STREAM_PUSH](sink: ChunkSink): void {

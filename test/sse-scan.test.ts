@@ -8,7 +8,10 @@ import { SseUsageScan } from '../router/transport/sse-scan.js';
 
 const res = (): TransportResponse => ({ status: 200, headers: {} });
 const feed = (scan: SseUsageScan, out: TransportResponse, ...parts: string[]): void => {
-  for (const p of parts) scan.scan(Buffer.from(p), out);
+  for (const p of parts) {
+    const u = scan.scan(Buffer.from(p));
+    if (u !== undefined) out.usage = u;
+  }
 };
 const USAGE = 'data: {"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":34}}\n\n';
 

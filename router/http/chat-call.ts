@@ -3,13 +3,14 @@ import type { Clock } from '../core/clock.js';
 import type { RouterError } from '../core/errors.js';
 import type { RouteRequest } from '../core/types.js';
 import type { RouteSink } from '../core/direct.js';
-import { STREAM_PUSH, STREAM_RESUME, isPushSource, type ChunkSink, type PushSource } from '../core/push.js';
+import { STREAM_CANCEL, STREAM_PUSH, STREAM_RESUME, isPushSource, type ChunkSink, type PushSource } from '../core/push.js';
+import { pushSourceOf } from '../core/push-iterable.js';
 import { rawBodyOf } from '../transport/http.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { type HttpError, toHttpError } from './errors.js';
 import type { AccessLog, AccessRecord } from './access-log.js';
 import type { ProxyMetrics } from './metrics.js';
-import { SSE_HEADERS, pipeChunks, sseErrorEvent } from './sse.js';
+import { SSE_HEADERS, sseErrorEvent } from './sse.js';
 
 /**
  * One chat completion after validation: the router's answer, then the response. It is
@@ -23,8 +24,10 @@ import { SSE_HEADERS, pipeChunks, sseErrorEvent } from './sse.js';
  * returns false (the upstream socket pauses) and the response's 'drain' resumes it.
  * A stream ends exactly one way: the source ends (res.end(), counted with the upstream
  * status); it fails after the first byte (one SSE error event, then end, never `[DONE]`;
- * counted as a stream error); or the client goes away (the source's return() aborts the
- * upstream; counted as 499). Pull-only streams (other ProxyRouters) go through sse.ts.
+ * counted as a stream error); or the client goes away (the source's STREAM_CANCEL aborts
+ * the upstream; counted as 499). The proxy reads push only: a pull-only stream (another
+ * ProxyRouter's AsyncIterable) is wrapped by the shared adapter (core/push-iterable.ts),
+ * and keeps its AbortController, which a client disconnect aborts.
  */
 
 /** What every call of one server shares. */
@@ -54,8 +57,6 @@ export interface ChatRouteResult {
   stream?: AsyncIterable<Uint8Array | string>;
 }
 
-type PushStream = PushSource & AsyncIterable<Uint8Array | string>;
-
 const CALL: unique symbol = Symbol('chatCall');
 type CallResponse = ServerResponse & { [CALL]?: ChatCall };
 
@@ -63,7 +64,7 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
   private req: RouteRequest | null;
   private ac: AbortController | null;
   // streaming state
-  private source: PushStream | null = null;
+  private source: PushSource | null = null;
   private endpointId = '';
   private status = 0;
   private paused = false;
@@ -163,16 +164,14 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
     // so the prompt (often the largest thing a request holds) can go now.
     rr.body = undefined;
     rr.messages = undefined;
-    if (!isPushSource(stream)) return void this.pull(stream, ac, id, resp.status);
-
-    this.source = stream;
+    this.source = pushSourceOf(stream);
     this.endpointId = id;
     this.status = resp.status;
     (res as CallResponse)[CALL] = this;
     res.on('drain', onDrain);
     // Gone already ('close' came before the route finished): abort instead of writing into nothing.
     if (res.destroyed) return this.clientGone();
-    stream[STREAM_PUSH](this);
+    this.source[STREAM_PUSH](this);
   }
 
   // ---- the stream (ChunkSink)
@@ -208,14 +207,14 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
   /** The response closed before the stream ended: the client went away. */
   clientGone(): void {
     if (!this.finish()) return;
-    void this.source![Symbol.asyncIterator]().return?.()?.catch(() => undefined);
+    this.source![STREAM_CANCEL]();
     this.count(499, CLIENT_GONE);
   }
 
   /** The server is shutting down (drain deadline): end the stream with `err` as an SSE error event. */
   shutdown(err: HttpError): void {
     if (!this.finish()) return;
-    void this.source![Symbol.asyncIterator]().return?.()?.catch(() => undefined);
+    this.source![STREAM_CANCEL]();
     if (this.res.destroyed) return this.count(499, CLIENT_GONE);
     this.env.metrics.streamError(this.endpointId, err.code);
     this.count(err.status, err.code);
@@ -228,24 +227,6 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
     this.res.off('drain', onDrain);
     (this.res as CallResponse)[CALL] = undefined;
     return true;
-  }
-
-  /** A pull-only stream: iterate it (sse.ts); a client disconnect aborts it through the signal or its return(). */
-  private async pull(stream: AsyncIterable<Uint8Array | string>, ac: AbortController, id: string, status: number): Promise<void> {
-    const { env, res } = this;
-    try {
-      await pipeChunks(res, stream);
-    } catch (e) {
-      if (ac.signal.aborted || res.destroyed) return this.done(id, 499, CLIENT_GONE);
-      const err = toHttpError(e);
-      env.metrics.streamError(id, err.code);
-      this.done(id, err.status, err.code);
-      res.end(sseErrorEvent(err));
-      return;
-    }
-    if (res.destroyed) return this.done(id, 499, CLIENT_GONE);
-    res.end();
-    this.done(id, status, null);
   }
 
   private count(status: number, code: string | null): void {

@@ -15,7 +15,9 @@ import {
   type UpstreamSink,
   defaultAbortReason,
 } from '../core/direct.js';
-import { RecordedStream, closeQuietly, stallTimeoutMs, streamError } from './stream.js';
+import { type ChunkSink, type PushSource, STREAM_CANCEL, STREAM_PUSH } from '../core/push.js';
+import { pushSourceOf } from '../core/push-iterable.js';
+import { RecordedStream, stallTimeoutMs, streamError } from './stream.js';
 
 type Chunk = Uint8Array | string;
 
@@ -29,8 +31,12 @@ type Chunk = Uint8Array | string;
  *
  * Two ways to reach the transport: a direct send (direct.ts; the attempt is its own abort
  * handle and sink, nothing else is allocated), else `send` with a pooled AbortController.
+ *
+ * A stream response is read by push (core/push.ts) with the attempt as the sink: it takes
+ * the first chunk (pausing the source), then hands the stream to a RecordedStream and
+ * forwards the source's later pushes to it.
  */
-export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
+export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSink {
   /** The transport's AbortController (pooled: see abort-pool.ts); null until sent through `send`. */
   controller: AbortController | null = null;
   /** Who hears the outcome; set by launchAttempt. */
@@ -57,7 +63,14 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
   private timerCode: ErrorCode = 'ttft_timeout';
   /** Clock time the timer fires (Infinity: none armed). */
   private timerAt = Infinity;
-  private iterator: AsyncIterator<Chunk> | null = null;
+  /** The transport's stream as a push source (a pull-only one wrapped by pushSourceOf); null before a stream response. */
+  private source: PushSource | null = null;
+  private streamRes: TransportResponse | null = null;
+  /** What the source pushed first: 0 nothing yet, 1 a chunk (`head`), 2 the end, 3 an error (`head`). */
+  private headKind: 0 | 1 | 2 | 3 = 0;
+  private head: unknown = undefined;
+  /** After the first chunk: the stream the source's pushes are forwarded to. */
+  private recorded: RecordedStream | null = null;
 
   constructor(
     readonly rt: Runtime,
@@ -158,11 +171,11 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
       const id = this.slot.endpoint.id;
       return this.upstreamError(new RouterError('malformed_response', `transport returned an invalid response for ${id}: ${invalid}`, { endpointId: id }));
     }
-    if (this.settled) return closeQuietly(res.stream?.[Symbol.asyncIterator]());
+    if (this.settled) return cancelStream(res);
     if (res.stream === undefined) this.upstreamDone = true;
     if (res.status < 200 || res.status > 299) {
       this.upstreamDone = true;
-      closeQuietly(res.stream?.[Symbol.asyncIterator]());
+      cancelStream(res);
       const retryAfter = res.retryAfterMs ?? parseRetryAfter(res.headers['retry-after']);
       const id = this.slot.endpoint.id;
       return this.fail(
@@ -182,24 +195,60 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
       this.timer = null;
       this.arm(stallAt, 'stream_stalled');
     }
-    const it = res.stream[Symbol.asyncIterator]();
-    this.iterator = it;
-    it.next().then(
-      (r) => this.onFirstChunk(res, it, r),
-      (e: unknown) => {
-        this.upstreamDone = true;
-        this.fail(streamError(e, this.slot.endpoint.id, false), res.status);
-      },
-    );
+    const src = pushSourceOf(res.stream);
+    this.source = src;
+    this.streamRes = res;
+    src[STREAM_PUSH](this);
   }
 
-  private onFirstChunk(res: TransportResponse, it: AsyncIterator<Chunk>, r: IteratorResult<Chunk>): void {
+  // ---- the source's pushes (ChunkSink): the first decides, the rest go to the RecordedStream
+
+  pushChunk(chunk: Chunk): boolean {
+    const r = this.recorded;
+    if (r !== null) return r.pushChunk(chunk);
+    if (this.headKind === 0) this.onHead(1, chunk);
+    return false; // hold the source until the RecordedStream's consumer takes the first chunk
+  }
+
+  pushEnd(): void {
+    const r = this.recorded;
+    if (r !== null) r.pushEnd();
+    else if (this.headKind === 0) this.onHead(2, undefined);
+  }
+
+  pushError(e: unknown): void {
+    const r = this.recorded;
+    if (r !== null) r.pushError(e);
+    else if (this.headKind === 0) this.onHead(3, e);
+  }
+
+  /**
+   * The first push. From a native push source (the undici and simulated transports) it is
+   * acted on one microtask later: that is when the pull read it replaced (`next().then`)
+   * acted, so virtual-time runs stay byte-identical, and the consumer never starts the flow
+   * from inside the transport's own delivery. A pull-only source's push already comes from
+   * a promise reaction.
+   */
+  private onHead(kind: 1 | 2 | 3, v: unknown): void {
+    this.headKind = kind;
+    this.head = v;
+    if ((this.source as unknown) === this.streamRes!.stream) queueMicrotask(() => this.afterHead());
+    else this.afterHead();
+  }
+
+  private afterHead(): void {
+    const res = this.streamRes!;
+    const v = this.head;
+    this.head = undefined;
     if (this.settled) return;
-    if (r.done) {
-      this.upstreamDone = true;
-      const id = this.slot.endpoint.id;
-      return this.fail(new RouterError('stream_cut', `stream from ${id} ended before its first chunk`, { endpointId: id }), res.status);
-    }
+    if (this.headKind === 1) return this.onFirstChunk(res, v as Chunk);
+    this.upstreamDone = true;
+    const id = this.slot.endpoint.id;
+    if (this.headKind === 2) return this.fail(new RouterError('stream_cut', `stream from ${id} ended before its first chunk`, { endpointId: id }), res.status);
+    this.fail(streamError(v, id, false), res.status);
+  }
+
+  private onFirstChunk(res: TransportResponse, first: Chunk): void {
     const now = this.rt.clock.now();
     this.firstByteAt = now;
     this.commit();
@@ -207,7 +256,8 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
     this.recordIndex = this.ctx.addAttempt(
       attemptRecord(this, now, { ok: true, err: undefined, status: res.status, usage: undefined, ttftMs: undefined }),
     );
-    const stream = new RecordedStream(this, it, r.value, res, this.ctx.deadline);
+    const stream = new RecordedStream(this, this.source!, first, res, this.ctx.deadline);
+    this.recorded = stream;
     this.owner!.attemptWon(this, { attempt: this, response: res, stream });
   }
 
@@ -238,7 +288,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask {
     this.settle({ ok: false, err, status, usage: undefined, ttftMs: undefined });
     if (!this.upstreamDone) {
       this.abortUpstream(err);
-      closeQuietly(this.iterator);
+      this.source?.[STREAM_CANCEL]();
     }
     this.owner?.attemptFailed(this, err);
   }
@@ -285,6 +335,11 @@ function invalidResponse(res: TransportResponse): string | null {
   if (st !== undefined && typeof (st as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] !== 'function')
     return 'stream is not an async iterable';
   return null;
+}
+
+/** A stream response the attempt will not read (it lost, or the status failed it): release its upstream. */
+function cancelStream(res: TransportResponse): void {
+  if (res.stream !== undefined) pushSourceOf(res.stream)[STREAM_CANCEL]();
 }
 
 /** How a timer's failure reads, by its code. */

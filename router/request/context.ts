@@ -9,6 +9,7 @@ import type { AbortPool } from '../core/abort-pool.js';
 import type { Attempt } from './attempt.js';
 import type { DirectTransport } from '../core/direct.js';
 import type { RetryBudget } from './retry-budget.js';
+import type { PushSource } from '../core/push.js';
 
 /**
  * The request state machine. Four stages, one file each, in this order; each stage only
@@ -25,8 +26,8 @@ import type { RetryBudget } from './retry-budget.js';
  *                        usable), then run the attempt alone or raced by a hedge
  *   ATTEMPT  attempt.ts  one send to one endpoint: TTFT/stall timer, caller abort, the
  *                        outcome recorded exactly once (stats, health, rate limit, trace)
- *   STREAM   stream.ts   after the first chunk: stall and deadline checks, push or pull
- *                        delivery, the attempt's outcome recorded when the stream ends
+ *   STREAM   stream.ts   after the first chunk: stall and deadline checks, push delivery
+ *                        (iterable through core/push-iterable.ts), the attempt's outcome recorded when the stream ends
  *
  * As layers, outermost first: metrics( totalTimeout( retry( hedge( ttftTimeout( attempt ) ) ) ) ).
  * This file holds what the stages share: the runtime, the per-request context, the owner
@@ -71,8 +72,8 @@ export interface Win {
   readonly stream: RecordedStreamLike | undefined;
 }
 
-/** What the metrics layer needs of a stream: a hook called once when it ends. */
-export interface RecordedStreamLike extends AsyncIterable<Uint8Array | string> {
+/** A stream as the stages see it: push (core/push.ts), iterable for library users, and a hook called once when it ends. */
+export interface RecordedStreamLike extends AsyncIterable<Uint8Array | string>, PushSource {
   onDone: ((ok: boolean, errorCode: string | undefined) => void) | null;
 }
 

@@ -1,6 +1,7 @@
 import type { Timer } from '../core/clock.js';
 import { type ErrorCode, RouterError } from '../core/errors.js';
-import { type ChunkSink, type ProgressSource, type PushSource, STREAM_PROGRESS, STREAM_PUSH, STREAM_RESUME, isPushSource } from '../core/push.js';
+import { type ChunkSink, type ProgressSource, type PushSource, STREAM_CANCEL, STREAM_PROGRESS, STREAM_PUSH, STREAM_RESUME } from '../core/push.js';
+import { PullIterator } from '../core/push-iterable.js';
 import type { TransportResponse } from '../core/types.js';
 import type { Attempt } from './attempt.js';
 import type { RecordedStreamLike, Runtime } from './context.js';
@@ -9,30 +10,30 @@ type Chunk = Uint8Array | string;
 
 /**
  * The stream handed to the caller after the first chunk arrived. Once bytes reached the
- * client the router can no longer fail over, so a mid-stream failure surfaces as a thrown
+ * client the router can no longer fail over, so a mid-stream failure surfaces as a
  * RouterError('stream_cut', {committed: true}) — never a silent clean end. The attempt's
  * outcome (latency, TTFT, usage, cost) is recorded when the stream ends, fails, hits the
- * request deadline, or is abandoned via return().
+ * request deadline, or is cancelled.
  *
- * Read it either as an async iterator or by push ([STREAM_PUSH], above); push passes
- * through to the transport's own push when it has one (the undici transport does), else
- * it pulls the transport's iterator for the sink.
+ * Push only (core/push.ts), on both sides: the transport's stream pushes into it (through
+ * the attempt, which took the first chunk; a pull-only custom transport was wrapped by
+ * pushSourceOf), and it pushes to its consumer (the proxy, the simulator). Library users
+ * iterating it with for-await get the one shared adapter (core/push-iterable.ts).
  */
-export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStreamLike, PushSource, ChunkSink {
+export class RecordedStream implements RecordedStreamLike, ChunkSink {
   onDone: ((ok: boolean, errorCode: string | undefined) => void) | null = null;
   private pendingFirst = true;
   /** Set before anything that may call back into this stream (abort, record), so re-entrant calls see it. */
   private done = false;
-  private pendingReject: ((e: RouterError) => void) | null = null;
   private timer: Timer | null = null;
-  /** The push consumer; null when pulled, after the end, or once abandoned. */
+  /** The push consumer; null before it attached, after the end, or once cancelled. */
   private sink: ChunkSink | null = null;
-  /** The transport's iterator is pushing to this stream (else the push path pulls it). */
-  private upstreamPushing = false;
-  /** The push consumer paused while this stream (not the transport) was delivering. */
+  /** The consumer paused at the first chunk (before the transport's flow began). */
   private resumeNeeded = false;
-  /** A deadline that passed while nobody was waiting: handed to the next reader, once. */
+  /** A deadline that passed while nobody was reading: handed to the consumer when it attaches or resumes, once. */
   private failure: RouterError | null = null;
+  /** for-await over this stream (the shared adapter), made once. */
+  private iter: PullIterator | null = null;
   /**
    * Stall check (stallTimeoutMs, below): the max gap between chunks; since when we have
    * been waiting for the upstream (the last chunk, or the consumer asking for more); its
@@ -45,7 +46,7 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
 
   constructor(
     private readonly a: Attempt,
-    private readonly it: AsyncIterator<Chunk>,
+    private readonly src: PushSource,
     private first: Chunk | undefined,
     private readonly res: TransportResponse,
     deadline: number,
@@ -57,54 +58,12 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
     if (this.stallMs < deadline - this.lastChunkAt) this.armStall(this.lastChunkAt + this.stallMs);
   }
 
-  [Symbol.asyncIterator](): this {
-    return this;
+  /** For library users: the shared push-to-pull adapter (one per stream; `break` cancels). */
+  [Symbol.asyncIterator](): PullIterator {
+    return (this.iter ??= new PullIterator(this));
   }
 
-  next(): Promise<IteratorResult<Chunk>> {
-    if (this.pendingFirst) {
-      this.pendingFirst = false;
-      const value = this.first!;
-      this.first = undefined;
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.done) return this.takeFailure() ?? Promise.resolve({ value: undefined, done: true });
-    if (this.stallTimer !== null) this.lastChunkAt = this.a.rt.clock.now();
-    return new Promise<IteratorResult<Chunk>>((resolve, reject) => {
-      this.pendingReject = reject;
-      this.it.next().then(
-        (r) => {
-          this.pendingReject = null;
-          if (this.done) return resolve({ value: undefined, done: true });
-          if (r.done) this.finish(true, undefined, false);
-          else if (this.stallTimer !== null) this.lastChunkAt = this.a.rt.clock.now();
-          resolve(r);
-        },
-        (e: unknown) => {
-          this.pendingReject = null;
-          if (this.done) return resolve({ value: undefined, done: true });
-          const err = streamError(e, this.a.slot.endpoint.id, true);
-          this.finish(false, err, false);
-          reject(err);
-        },
-      );
-    });
-  }
-
-  /** The consumer stopped early: release the upstream, record the attempt as abandoned. */
-  return(): Promise<IteratorResult<Chunk>> {
-    this.sink = null;
-    if (!this.done) {
-      this.done = true;
-      const id = this.a.slot.endpoint.id;
-      this.a.abortUpstream();
-      closeQuietly(this.it);
-      this.finish(false, new RouterError('aborted', `stream from ${id} abandoned by the consumer`, { endpointId: id }), true);
-    }
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  // ---- push consumer side (PushSource)
+  // ---- consumer side (PushSource)
 
   [STREAM_PUSH](sink: ChunkSink): void {
     this.sink = sink;
@@ -113,6 +72,7 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
       const value = this.first!;
       this.first = undefined;
       if (!sink.pushChunk(value)) {
+        this.consumerPaused = true;
         this.resumeNeeded = true; // paused: [STREAM_RESUME] starts the flow
         return;
       }
@@ -126,13 +86,25 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
       this.consumerPaused = false;
       this.lastChunkAt = this.a.rt.clock.now();
     }
-    if (this.upstreamPushing) (this.it as unknown as PushSource)[STREAM_RESUME]();
-    else if (this.resumeNeeded) {
+    if (this.resumeNeeded) {
       this.resumeNeeded = false;
       this.flow();
-    }
+    } else this.src[STREAM_RESUME]();
   }
 
+  /** The consumer stopped early: release the upstream, record the attempt as abandoned. */
+  [STREAM_CANCEL](): void {
+    this.sink = null;
+    this.failure = null;
+    if (this.done) return;
+    this.done = true;
+    const id = this.a.slot.endpoint.id;
+    this.a.abortUpstream();
+    this.src[STREAM_CANCEL]();
+    this.finish(false, new RouterError('aborted', `stream from ${id} abandoned by the consumer`, { endpointId: id }), true);
+  }
+
+  /** The first chunk was taken: let the transport's stream (paused by the attempt after its first chunk) flow. */
   private flow(): void {
     if (this.done) {
       // Ended before the flow began (the deadline passed while the consumer was paused).
@@ -143,34 +115,10 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
       if (f !== null) s?.pushError(f);
       return;
     }
-    const it = this.it;
-    if (isPushSource(it)) {
-      this.upstreamPushing = true;
-      it[STREAM_PUSH](this);
-    } else this.pull();
+    this.src[STREAM_RESUME]();
   }
 
-  /** Push over a pull-only transport iterator: one next() at a time, until paused or ended. */
-  private pull(): void {
-    this.next().then(
-      (r) => {
-        const s = this.sink;
-        if (s === null) return; // abandoned
-        if (r.done) {
-          this.sink = null;
-          s.pushEnd();
-        } else if (s.pushChunk(r.value)) this.pull();
-        else this.resumeNeeded = true;
-      },
-      (e: unknown) => {
-        const s = this.sink;
-        this.sink = null;
-        s?.pushError(e);
-      },
-    );
-  }
-
-  // ---- the transport's push lands here (ChunkSink)
+  // ---- the transport's push lands here (ChunkSink, forwarded by the attempt)
 
   pushChunk(chunk: Chunk): boolean {
     const s = this.sink;
@@ -216,9 +164,8 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
     this.stallTimer = null;
     if (this.done) return;
     const now = this.a.rt.clock.now();
-    const waiting = this.upstreamPushing ? !this.consumerPaused && this.sink !== null : this.pendingReject !== null;
-    if (!waiting) return this.armStall(now + this.stallMs);
-    const vouched = (this.it as Partial<ProgressSource>)[STREAM_PROGRESS]?.call(this.it) ?? -Infinity;
+    if (this.consumerPaused || this.sink === null) return this.armStall(now + this.stallMs);
+    const vouched = (this.src as Partial<ProgressSource>)[STREAM_PROGRESS]?.call(this.src) ?? -Infinity;
     const last = Math.max(this.lastChunkAt, vouched);
     if (now - last < this.stallMs) return this.armStall(last + this.stallMs);
     const id = this.a.slot.endpoint.id;
@@ -236,22 +183,12 @@ export class RecordedStream implements AsyncIterableIterator<Chunk>, RecordedStr
   private cut(err: RouterError): void {
     this.done = true;
     this.a.abortUpstream(err);
-    closeQuietly(this.it);
+    this.src[STREAM_CANCEL]();
     this.finish(false, err, false);
     const s = this.sink;
     this.sink = null;
-    const reject = this.pendingReject;
-    this.pendingReject = null;
     if (s !== null) s.pushError(err);
-    if (reject !== null) reject(err); // a pull in progress (its handler finds no sink: delivered once)
-    if (s === null && reject === null) this.failure = err; // nobody is waiting: the next reader gets it
-  }
-
-  private takeFailure(): Promise<never> | null {
-    const f = this.failure;
-    if (f === null) return null;
-    this.failure = null;
-    return Promise.reject(f);
+    else this.failure = err; // nobody is reading yet: the consumer gets it when it attaches
   }
 
   /** Record the outcome (once: every caller checked and set `done` first). */
@@ -292,15 +229,6 @@ export function streamError(e: unknown, endpointId: string, committed: boolean):
   return new RouterError('stream_cut', `stream from ${endpointId} failed: ${cause}`, { endpointId, committed, cause: e });
 }
 
-/** Tell an upstream iterator we are done with it, ignoring its errors. */
-export function closeQuietly(it: AsyncIterator<Chunk> | undefined | null): void {
-  if (!it || typeof it.return !== 'function') return;
-  try {
-    Promise.resolve(it.return()).catch(() => undefined);
-  } catch {
-    // already closed
-  }
-}
 
 // ---- the stall deadline (see the deadlines in context.ts)
 

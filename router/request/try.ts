@@ -1,4 +1,5 @@
 import { RouterError, stackless } from '../core/errors.js';
+import { STREAM_CANCEL } from '../core/push.js';
 import { waitForRecovery } from '../health/recovery.js';
 import { Attempt, launchAttempt } from './attempt.js';
 import type { AttemptOwner, RequestCtx, Runtime, Win } from './context.js';
@@ -120,7 +121,7 @@ class Hedge implements AttemptOwner {
     this.pending--;
     if (this.done) {
       // Lost the race by a hair: release its stream.
-      void w.stream?.[Symbol.asyncIterator]().return?.();
+      w.stream?.[STREAM_CANCEL]();
       return;
     }
     this.done = true;

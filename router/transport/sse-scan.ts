@@ -1,8 +1,9 @@
-import type { TransportResponse, Usage } from '../core/types.js';
+import type { Usage } from '../core/types.js';
 
 /**
  * What the undici transport reads of a response body for the router, as pure functions of
- * the bytes (no socket, no timer, no delivery: transport/http.ts UpstreamCall does those):
+ * the bytes (no socket, no timer, no delivery, no response object: json-call.ts and
+ * stream-call.ts do those):
  * the usage of a JSON body, and, on the side of a stream's pass-through, its usage event and
  * whether it closed with `data: [DONE]`.
  */
@@ -40,8 +41,8 @@ export class SseUsageScan {
   private tail = '';
   private carry: Buffer | null = null;
 
-  /** Look at one chunk of the stream, in order; a usage event found sets `out.usage`. */
-  scan(chunk: Buffer, out: TransportResponse): void {
+  /** Look at one chunk of the stream, in order; returns the usage of a usage event that ends in it, else undefined. */
+  scan(chunk: Buffer): Usage | undefined {
     const n = chunk.length;
     this.tail = n >= TAIL_BYTES ? chunk.toString('latin1', n - TAIL_BYTES, n) : (this.tail + chunk.toString('latin1')).slice(-TAIL_BYTES);
     const nl = chunk.lastIndexOf(10);
@@ -49,17 +50,16 @@ export class SseUsageScan {
       // A line longer than a chunk: keep a copy of it, bounded (a usage line is short).
       const c = this.carry;
       this.carry = c ? (c.length > MAX_CARRY ? null : Buffer.concat([c, chunk])) : Buffer.from(chunk);
-      return;
+      return undefined;
     }
     const c = this.carry;
     this.carry = nl + 1 < n ? Buffer.from(chunk.subarray(nl + 1)) : null;
     if (c === null) {
       const u = chunk.indexOf('"usage"');
-      if (u !== -1 && u < nl) readUsage(chunk.subarray(0, nl + 1), out);
-    } else {
-      const complete = Buffer.concat([c, chunk.subarray(0, nl + 1)]);
-      if (complete.includes('"usage"')) readUsage(complete, out);
+      return u !== -1 && u < nl ? readUsage(chunk.subarray(0, nl + 1)) : undefined;
     }
+    const complete = Buffer.concat([c, chunk.subarray(0, nl + 1)]);
+    return complete.includes('"usage"') ? readUsage(complete) : undefined;
   }
 
   /** The bytes so far end with `[DONE]` (within their last 32 bytes): a clean end, if the stream ends here. */
@@ -74,14 +74,17 @@ export class SseUsageScan {
   }
 }
 
-function readUsage(lines: Buffer, out: TransportResponse): void {
+/** The usage of the last `data:` line with a usage object in `lines`, else undefined. */
+function readUsage(lines: Buffer): Usage | undefined {
+  let found: Usage | undefined;
   for (const line of lines.toString('utf8').split('\n')) {
     if (!line.startsWith('data:') || !line.includes('"usage"')) continue;
     try {
       const u = usageOf(JSON.parse(line.slice(5)));
-      if (u) out.usage = u;
+      if (u) found = u;
     } catch {
       // not JSON: not our business here; the client sees the bytes as they were
     }
   }
+  return found;
 }
