@@ -13,9 +13,11 @@ import { FakeTransport, settle, threeEndpoints } from './helpers/fake-transport.
 import { sse, startStubUpstream, type StubUpstream } from './helpers/stub-upstream.js';
 
 /**
- * Push delivery (router/layers/stream.ts): the transport's own push with backpressure,
- * the promise-free [SEND_DIRECT] send, and RecordedStream's push over a pull-only
- * transport, including the request deadline while the consumer is paused.
+ * Push delivery (router/request/stream.ts, the protocol in router/core/push.ts): the undici
+ * transport's own push with backpressure (transport/stream-call.ts), the promise-free
+ * [SEND_DIRECT] send, and RecordedStream's push over a pull-only transport (wrapped by
+ * pushSourceOf, router/core/push-iterable.ts), including the request deadline while the
+ * consumer is paused.
  */
 
 let stub: StubUpstream;

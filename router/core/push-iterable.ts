@@ -11,10 +11,10 @@ type Chunk = Uint8Array | string;
  */
 
 /**
- * Read a push source by pull. Holds at most one chunk: a chunk pushed while no `next()`
- * waits is kept and the source paused (pushChunk returns false); the source is resumed only
- * when a `next()` finds nothing held, so a consumer that is not asking is never counted as
- * a stalled upstream. The end or error comes after the held chunk; an error is delivered
+ * Read a push source by pull. One chunk at a time: every chunk pauses the source
+ * (pushChunk returns false), and the source is resumed only by a `next()` that finds
+ * nothing held, so a consumer that is not asking is never counted as a stalled upstream
+ * (the RecordedStream's stall check) and at most one chunk is held here. The end or error comes after the held chunk; an error is delivered
  * once (later calls see a clean end). `return()` (a `break` out of for-await) cancels the
  * source (STREAM_CANCEL), which releases its upstream. The source is started by the
  * first `next()`, so creating the iterator and returning it at once only cancels.
@@ -78,17 +78,18 @@ export class PullIterator<T extends Chunk = Chunk> implements AsyncIterableItera
 
   // ---- ChunkSink (the source pushes here)
 
+  /** Always pauses the source: the next chunk comes when the consumer asks (next()), as a pull would. */
   pushChunk(chunk: Chunk): boolean {
     if (this.state !== 0) return true;
+    this.paused = true;
     const w = this.waiter;
     if (w !== null) {
       this.waiter = null;
       w.resolve({ value: chunk as T, done: false });
-      return true;
+    } else {
+      this.held = chunk as T;
+      this.hasHeld = true;
     }
-    this.held = chunk as T;
-    this.hasHeld = true;
-    this.paused = true;
     return false;
   }
 

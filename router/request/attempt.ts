@@ -21,6 +21,8 @@ import { RecordedStream, stallTimeoutMs, streamError } from './stream.js';
 
 type Chunk = Uint8Array | string;
 
+const RESOLVED = Promise.resolve();
+
 /**
  * One attempt: one request sent to one endpoint. It owns the abort handle the transport
  * sees, the deadline timer (armed by the timeout layer) and the settle-once logic: whichever
@@ -224,15 +226,17 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
 
   /**
    * The first push. From a native push source (the undici and simulated transports) it is
-   * acted on one microtask later: that is when the pull read it replaced (`next().then`)
-   * acted, so virtual-time runs stay byte-identical, and the consumer never starts the flow
-   * from inside the transport's own delivery. A pull-only source's push already comes from
-   * a promise reaction.
+   * acted on one microtask later, through a promise reaction: that is when the pull read it
+   * replaced (`next().then`) acted, so virtual-time runs stay byte-identical (and it must be
+   * a promise, not queueMicrotask: the engine's 'auto' drain only waits after steps that
+   * made a promise, simulator/engine.ts), and the consumer never starts the flow from inside
+   * the transport's own delivery. A pull-only source's push already comes from a promise
+   * reaction.
    */
   private onHead(kind: 1 | 2 | 3, v: unknown): void {
     this.headKind = kind;
     this.head = v;
-    if ((this.source as unknown) === this.streamRes!.stream) queueMicrotask(() => this.afterHead());
+    if ((this.source as unknown) === this.streamRes!.stream) void RESOLVED.then(() => this.afterHead());
     else this.afterHead();
   }
 
