@@ -33,7 +33,7 @@ import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/modes/proc
  * configure upstreams that carry many long streams); child 2 = the real proxy CLI
  * (`router/http/cli.ts`). Pass `cpuProf` to run the proxy under `node --cpu-prof`.
  *
- * Run: `npx tsx bench/proxy.ts [--quick] [--parts abc] [--streams N] [--connections N]
+ * Run: `npx tsx bench/proxy.ts [--quick] [--stream-body] [--parts abc] [--streams N] [--connections N]
  *      [--runtime compiled|tsx] [--cpu-prof DIR] [--loadgen wrk|autocannon] [--baseline DIR]
  *      [--json-out FILE]`, or call runProxyBench(opts). `--baseline DIR`: another checkout
  *      (e.g. `git worktree add /tmp/main main`) whose proxy joins every interleaved round.
@@ -59,6 +59,8 @@ export interface ProxyBenchOptions {
   rounds?: number;
   /** Concurrent streaming requests for the RSS check (default 2000). */
   streams?: number;
+  /** (a) and (b) send streaming requests (instant SSE upstream) instead of JSON ones. */
+  streamBody?: boolean;
   /** Directory for the proxy's .cpuprofile (node --cpu-prof); off when absent. */
   cpuProf?: string;
   /**
@@ -149,6 +151,8 @@ export type LoadGen = 'wrk' | 'autocannon';
 const SELF = 'bench/proxy.ts';
 const BODY = JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'Say hello in five words.' }], max_tokens: 16 });
 const STREAM_BODY = JSON.stringify({ model: 'slow', messages: [{ role: 'user', content: 'Count slowly.' }], stream: true });
+/** --stream-body: (a) and (b) send this instead of BODY, so they measure the stream path (SSE pass-through, push). */
+const FAST_STREAM_BODY = JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'Say hello in five words.' }], max_tokens: 16, stream: true });
 
 // ---------------------------------------------------------------- mock upstream role
 
@@ -521,8 +525,10 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
     if (baseProxy) pids.base = baseProxy.pid;
     const parts = opts.parts ?? 'abc';
     const result: ProxyBenchResult = { throughput: null, latency: null, rss: null, targets: {}, checks: [], loadAvg: loadavg() };
+    const body = opts.streamBody === true ? FAST_STREAM_BODY : BODY;
+    if (opts.streamBody === true) log('(a) and (b) send stream: true requests (--stream-body)');
     const loop = (origin: string, s: number): Promise<LoopRun> =>
-      loadgen === 'wrk' ? wrkLoop(dir, origin + path, BODY, connections, s) : closedLoop(origin + path, BODY, connections, s, {}, 2);
+      loadgen === 'wrk' ? wrkLoop(dir, origin + path, body, connections, s) : closedLoop(origin + path, body, connections, s, {}, 2);
 
     if (parts.includes('a')) {
       // Warm-up: 2 s was not enough under load (a first round ~2x the CPU/request of the
@@ -586,11 +592,11 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
       const roundSB = Math.max(1, openLoopS / rounds);
       log(`(b) open loop at ${rate} req/s, ${rounds} interleaved rounds of ${roundSB}s each side (after 2s warm-up)`);
       const origins = [directOrigin, proxyOrigin, ...(baseProxy ? [baseOrigin] : [])];
-      for (const o of origins) await openLoop(o, path, BODY, rate, 2);
+      for (const o of origins) await openLoop(o, path, body, rate, 2);
       const all = origins.map(() => ({ lat: [] as number[], errors: 0 }));
       const added: number[][] = origins.map(() => []);
       for (let i = 0; i < rounds; i++) {
-        const runs = await rotated(i, origins.map((o) => () => openLoop(o, path, BODY, rate, roundSB)));
+        const runs = await rotated(i, origins.map((o) => () => openLoop(o, path, body, rate, roundSB)));
         const p99 = runs.map((r) => percentiles(r.lat).p99);
         runs.forEach((r, k) => {
           for (const x of r.lat) all[k]!.lat.push(x);
@@ -702,6 +708,7 @@ if (isMain) {
       runtime: flag('--runtime') === 'tsx' ? 'tsx' : 'compiled',
       loadgen: flag('--loadgen') === 'autocannon' ? 'autocannon' : 'wrk',
       baselineRoot: flag('--baseline'),
+      streamBody: args.includes('--stream-body'),
     })
       .then((r) => {
         console.log(formatProxyBench(r));
