@@ -33,7 +33,7 @@ import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/modes/proc
  * configure upstreams that carry many long streams); child 2 = the real proxy CLI
  * (`router/http/cli.ts`). Pass `cpuProf` to run the proxy under `node --cpu-prof`.
  *
- * Run: `npx tsx bench/proxy.ts [--quick] [--stream-body] [--parts abc] [--streams N] [--connections N]
+ * Run: `npx tsx bench/proxy.ts [--quick] [--stream-body] [--proxy-rounds N] [--parts abc] [--streams N] [--connections N]
  *      [--runtime compiled|tsx] [--cpu-prof DIR] [--loadgen wrk|autocannon] [--baseline DIR]
  *      [--json-out FILE]`, or call runProxyBench(opts). `--baseline DIR`: another checkout
  *      (e.g. `git worktree add /tmp/main main`) whose proxy joins every interleaved round.
@@ -697,10 +697,16 @@ if (isMain) {
     void runUpstream();
   } else {
     const quick = args.includes('--quick');
+    // --proxy-rounds N: more interleaved rounds of (a), 2 s each (a comparison with --baseline on a busy machine).
+    const pr = flag('--proxy-rounds') === undefined ? undefined : Number(flag('--proxy-rounds'));
+    if (pr !== undefined && !(Number.isInteger(pr) && pr > 0)) {
+      console.error('bench proxy: --proxy-rounds takes a positive integer');
+      process.exit(2);
+    }
     runProxyBench({
-      durationS: quick ? 3 : 10,
+      durationS: pr !== undefined ? 2 * pr : quick ? 3 : 10,
       openLoopS: quick ? 3 : 10,
-      rounds: quick ? 3 : 5,
+      rounds: pr ?? (quick ? 3 : 5),
       cpuProf: flag('--cpu-prof'),
       parts: flag('--parts'),
       connections: flag('--connections') ? Number(flag('--connections')) : undefined,
