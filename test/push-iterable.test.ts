@@ -200,6 +200,18 @@ describe('pushSourceOf (pull-only AsyncIterable as a push source)', () => {
     for (let i = 0; i < 10; i++) await Promise.resolve();
     expect(finalized).toBe(true);
   });
+
+  it('STREAM_CANCEL before the flow started still tells the iterable (its return() is called)', () => {
+    let returned = 0;
+    const iterable: AsyncIterable<string> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => Promise.resolve({ value: 'a', done: false }),
+        return: () => (returned++, Promise.resolve({ value: undefined, done: true })),
+      }),
+    };
+    pushSourceOf(iterable)[STREAM_CANCEL]();
+    expect(returned).toBe(1);
+  });
 });
 
 describe('through the router', () => {

@@ -154,10 +154,10 @@ class PulledSource implements PushSource {
     if (this.cancelled) return;
     this.cancelled = true;
     this.sink = null;
-    const it = this.it;
-    if (it === null || typeof it.return !== 'function') return;
     try {
-      Promise.resolve(it.return()).catch(() => undefined);
+      // Not started yet: its iterator is still told (a custom stream may hold a connection until then).
+      const it = this.it ?? this.stream[Symbol.asyncIterator]();
+      if (typeof it.return === 'function') Promise.resolve(it.return()).catch(() => undefined);
     } catch {
       // already closed
     }
