@@ -119,8 +119,9 @@ const KEPT_HEADERS = new Set(['content-type', 'retry-after', 'retry-after-ms', '
 /**
  * Only the headers the router reads, from undici's raw name/value pairs (repeated ones
  * joined with ", "). A name whose length is none of KEPT_HEADERS' (12, 11, 14) is skipped
- * before it is decoded: bench/header-filter.mjs measures this filter at about half the
- * cost of decoding and looking up every name.
+ * before it is decoded. Measured, kept: against decoding and looking up every name, a
+ * 16-header OpenAI-style head costs 0.97 vs 3.40 µs (ratio median 0.29, the filter faster in
+ * 15/15 interleaved rounds; `npx tsx bench/header-filter.ts`).
  */
 export function keptHeaders(rawHeaders: Buffer[]): Record<string, string | undefined> {
   const h: Record<string, string | undefined> = {};
