@@ -1,5 +1,5 @@
 /**
- * Writes the JSON Schemas of scenario files and of the proxy's config file to schemas/
+ * Writes the JSON Schemas of scenario files, of the proxy's config file and of provider profiles to schemas/
  * (scenarios/spec/json-schema.ts builds them from the zod schemas):
  *   npm run schemas            write them
  *   npm run schemas -- --check exit 1 if a committed file is out of date

@@ -123,10 +123,19 @@ export const ttftMixtureSchema = z
     }),
   )
   .min(1)
-  .max(8);
+  .max(8)
+  .describe(
+    'A finite lognormal mixture (calibrated by EM, number of components by BIC): each request draws a component by weight (weights are normalised), ' +
+      'then its TTFT = shiftMs + medianMs·e^(sigma·z). One component equal to (medianMs, sigma) samples exactly as the plain lognormal. A component with ' +
+      'tokensPerSecond also sets the decode speed of the requests that draw it (log-sd jitter, correlation rho with the TTFT in log space).',
+  );
 
 /** `throughput.mixture`: decode speeds, per request a component by weight, then its lognormal. */
-export const throughputMixtureSchema = z.array(z.strictObject({ weight: pos, tokensPerSecond: pos, jitter: nonNeg })).min(2).max(8);
+export const throughputMixtureSchema = z
+  .array(z.strictObject({ weight: pos, tokensPerSecond: pos, jitter: nonNeg }))
+  .min(2)
+  .max(8)
+  .describe('Decode speeds as a lognormal mixture: each request draws a component by weight, then ms per token = 1000/tokensPerSecond·e^(jitter·z), independently of the TTFT component.');
 
 export const profileSchema = z
   .strictObject({
@@ -141,7 +150,12 @@ export const profileSchema = z
      * `shiftMs` (a floor under every TTFT: a shifted lognormal, as calibrated profiles fit
      * real APIs; absent = 0).
      */
-    ttft: z.strictObject({ medianMs: pos, sigma: nonNeg, shiftMs: nonNeg.optional(), mixture: ttftMixtureSchema.optional() }),
+    ttft: z.strictObject({
+      medianMs: pos.describe('Median TTFT (ms) at zero load; with a mixture, the overall median (queue waits use it).'),
+      sigma: nonNeg.describe('Log-sd of the lognormal TTFT (ignored for sampling when mixture is given).'),
+      shiftMs: nonNeg.optional().describe('A floor under every TTFT (ms): a shifted lognormal. Absent = 0.'),
+      mixture: ttftMixtureSchema.optional(),
+    }),
     /** Decode speed at zero load; per-request speed is lognormal with log-sd `jitter`. */
     throughput: z.strictObject({ tokensPerSecond: pos, jitter: nonNeg.default(0.1), mixture: throughputMixtureSchema.optional() }),
     /** Length of a full answer when the request does not say (real server / msw): lognormal. */

@@ -1,5 +1,9 @@
 /** Lognormal mixtures: the EM fit, the BIC choice, and the profile model sampling them (fixed seeds, stated tolerances). */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { calibrate } from '../simulator/calibrate/calibrate.js';
 import { seededRandom, type Random } from '../router/core/random.js';
 import { fitLognormalMixture, modelCdf, modelQuantile, selectLognormal } from '../simulator/calibrate/mixture.js';
 import { fitJoint, jointIfBetter } from '../simulator/calibrate/joint.js';
@@ -179,3 +183,40 @@ describe('joint TTFT × decode speed', () => {
     expect(Math.abs(r + 0.7)).toBeLessThan(0.05);
   });
 });
+
+describe('backward compatibility and the whole calibrate path', () => {
+  it('a one-component ttft.mixture equal to (medianMs, sigma) gives byte-identical outcomes to the plain profile (2,000 requests, failures on)', () => {
+    const plain = parseProfile(baseProfile({ ttft: { medianMs: 400, sigma: 0.5, shiftMs: 30 } }), 'plain');
+    const one = parseProfile(baseProfile({ ttft: { medianMs: 400, sigma: 0.5, shiftMs: 30, mixture: [{ weight: 1, medianMs: 400, sigma: 0.5 }] } }), 'one component');
+    const a = createProviderModel(plain, 11);
+    const b = createProviderModel(one, 11);
+    const outs = (m: typeof a): string => JSON.stringify(Array.from({ length: 2000 }, (_, id) => m.outcome(req(id, 1 + (id % 300)), id * 10, id % 7)));
+    const x = outs(a);
+    expect(x).toContain('"kind":"http_error"'); // failures drawn too: their draws are not shifted either
+    expect(outs(b)).toBe(x);
+  });
+
+  it('calibrate on a bimodal synthetic LLMPerf file (300 requests, seed 1) picks K = 2 for TTFT, one decode speed, and passes its own holdout', () => {
+    const ttfts = twoModes(41, 300, 0.3, 1000, 0.1, 5000, 0.25);
+    const r = seededRandom(42);
+    const rows = ttfts.map((t) => {
+      const out = 150;
+      const e2e = t + out * 20 * Math.exp(0.05 * normal(r));
+      return { error_code: null, error_msg: '', ttft_s: t / 1000, end_to_end_latency_s: e2e / 1000, inter_token_latency_s: (e2e - t) / out / 1000, number_input_tokens: 550, number_output_tokens: out };
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'cal-bimodal-')), 'bimodal.json');
+    writeFileSync(file, JSON.stringify(rows));
+    const res = calibrate([file], { holdout: 0.5, seed: 1 });
+    const g = res.groups[0]!;
+    const mix = g.fit.profile.ttft.mixture!;
+    expect(mix).toHaveLength(2);
+    const [lo, hi] = [...mix].sort((p, q) => p.medianMs - q.medianMs);
+    expect(Math.abs(lo!.weight / (lo!.weight + hi!.weight) - 0.3)).toBeLessThan(0.1); // 150 fitted draws: binomial sd 0.037
+    expect(Math.abs(lo!.medianMs / 1000 - 1)).toBeLessThan(0.05);
+    expect(Math.abs(hi!.medianMs / 5000 - 1)).toBeLessThan(0.1);
+    expect(g.fit.profile.throughput.mixture).toBeUndefined();
+    expect(g.holdout!.ttft!.pass).toBe(true);
+    expect(g.holdout!.e2e!.pass).toBe(true);
+  });
+});
+

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import { parseProxyConfig } from '../router/http/config.js';
 import { schemaFiles } from '../scenarios/spec/json-schema.js';
 import { parseScenario, scenarioNames, SCENARIO_DIR } from '../scenarios/setup/load.js';
+import { parseProfile } from '../simulator/profile.js';
 
 /**
  * The JSON Schemas editors use (schemas/, from the zod schemas by `npm run schemas`): the
@@ -64,6 +65,26 @@ describe('JSON Schemas (schemas/)', () => {
     for (const c of bad) {
       expect(() => parseProxyConfig(structuredClone(c)), JSON.stringify(c)).toThrow();
       expect(valid(c), JSON.stringify(c)).toBe(false);
+    }
+  });
+
+  it('every shipped provider profile (hand-set and calibrated) passes the profile schema; a bad ttft.mixture fails it as parseProfile does', () => {
+    const valid = validator('provider-profile.schema.json');
+    const dirs = [join(ROOT, 'simulator', 'profiles'), join(ROOT, 'simulator', 'profiles', 'calibrated')];
+    const files = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.yaml')).map((f) => join(d, f)));
+    expect(files.length).toBeGreaterThanOrEqual(18);
+    let mixtures = 0;
+    for (const f of files) {
+      const raw = YAML.parse(readFileSync(f, 'utf8')) as { ttft: { mixture?: unknown[] } };
+      if (raw.ttft.mixture) mixtures++;
+      expect(valid(raw), `${f}: ${ajv.errorsText(valid.errors)}`).toBe(true);
+    }
+    expect(mixtures).toBeGreaterThan(0);
+    const base = YAML.parse(readFileSync(files.find((f) => f.includes('replicate_7b'))!, 'utf8')) as Record<string, Record<string, unknown>>;
+    for (const mixture of [[], [{ weight: 0, medianMs: 1, sigma: 0 }], [{ weight: 1, medianMs: 1, sigma: 0, rho: 2, tokensPerSecond: 1 }], [{ weight: 1, medianMs: 1 }]]) {
+      const bad = { ...base, ttft: { ...base.ttft, mixture } };
+      expect(() => parseProfile(bad, 'bad.yaml'), JSON.stringify(mixture)).toThrow(/ttft\.mixture/);
+      expect(valid(bad), JSON.stringify(mixture)).toBe(false);
     }
   });
 });

@@ -2,10 +2,12 @@ import { z } from 'zod';
 import { routerConfigSchema } from '../../router/core/config.js';
 import { serverSchema } from '../../router/http/config.js';
 import { storeSchema } from '../../router/store/config.js';
+import { profileSchema } from '../../simulator/profile.js';
 import { scenarioSchema } from './schema.js';
 
 /**
- * JSON Schemas of the two files people write by hand, generated from the zod schemas that
+ * JSON Schemas of the three files people write by hand (scenario, proxy config, provider
+ * profile), generated from the zod schemas that
  * validate them (z.toJSONSchema), so an editor (yaml-language-server, VS Code) can check a
  * file as it is typed. They describe what a file may say (`io: 'input'`: defaults may be
  * left out); the checks zod runs in code and JSON Schema cannot say (cross-field rules,
@@ -79,11 +81,17 @@ export function proxyConfigJsonSchema(): Json {
   return schema;
 }
 
+/** A provider profile (simulator/profiles/*.yaml, and the ones `npm run calibrate` writes). */
+export function profileJsonSchema(): Json {
+  return titled('llm-router simulator provider profile', z.toJSONSchema(profileSchema, options) as Json);
+}
+
 /** File name in schemas/ -> its text (what `npm run schemas` writes). */
 export function schemaFiles(): Record<string, string> {
   const text = (s: Json): string => `${JSON.stringify(s, null, 2)}\n`;
   return {
     'scenario.schema.json': text(scenarioJsonSchema()),
     'router-config.schema.json': text(proxyConfigJsonSchema()),
+    'provider-profile.schema.json': text(profileJsonSchema()),
   };
 }
