@@ -25,7 +25,7 @@ import {
 import { faultAlerts, faultLogger } from './fault-log.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { ROUTE_DIRECT, type RouteSink } from '../core/direct.js';
-import { CLIENT_GONE, ChatCall, chatClosed, type ChatEnv } from './chat-call.js';
+import { CLIENT_GONE, ChatCall, REQUEST_ID, chatClosed, type ChatEnv, type RequestIdResponse } from './chat-call.js';
 import { cutAtDeadline, flushed } from './drain.js';
 import { sseErrorEvent } from './sse.js';
 import { validateChatBody } from './validate.js';
@@ -272,7 +272,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   /** A response-cache hit: the stored body, no routing. */
   function answerCached(res: ServerResponse, hit: CachedResponse, t0: number, rec: AccessRecord | null): void {
     const len = typeof hit.text === 'string' ? Buffer.byteLength(hit.text) : hit.text.length;
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': len, 'x-router-cache': 'hit', 'x-router-endpoint': endpointHeader(hit.endpointId), 'x-router-attempts': 0 });
+    res.writeHead(200, { 'x-request-id': (res as RequestIdResponse)[REQUEST_ID], 'content-type': 'application/json', 'content-length': len, 'x-router-cache': 'hit', 'x-router-endpoint': endpointHeader(hit.endpointId), 'x-router-attempts': 0 });
     res.end(hit.text);
     const now = clock.now();
     metrics.request('', 200, (now - t0) / 1000);
@@ -285,7 +285,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     const rec = accessLog === null ? null : accessLog.begin(hdrId, t0, active);
     if (rec !== null) (res as Exchange)[REC] = rec;
     const requestId = rec !== null ? rec.id : wellFormedRequestId(hdrId) ? hdrId : `r${++seq}`;
-    res.setHeader('x-request-id', requestId);
+    (res as RequestIdResponse)[REQUEST_ID] = requestId; // written with the response's headers (chat-call.ts)
     const a = auth.admit(req.headers.authorization);
     if (a instanceof HttpError) return finishError(res, a, '', t0, rec);
     // The rest runs from the body's 'end' (a callback, not a promise: one less allocation and microtask hop per request).
@@ -327,6 +327,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       rec.model = valid.model;
       rec.stream = valid.stream === true;
     }
+    // A stream's headers are written by the streaming code (chat-call.ts, sse.ts): set it now.
+    if (valid.stream === true) res.setHeader('x-request-id', requestId);
     if (!models.has(valid.model)) return finishError(res, unknownModel(valid.model), '', t0, rec);
     const cacheKey = cache === undefined ? null : cache.keyFor(valid as never);
     if (cacheKey !== null) {
@@ -483,6 +485,8 @@ export function sendError(res: ServerResponse, err: HttpError, extra?: Record<st
   }
   const text = JSON.stringify(err.body());
   const headers: Record<string, string | number> = { ...JSON_HEADERS, ...extra, 'content-length': Buffer.byteLength(text) };
+  const requestId = (res as RequestIdResponse)[REQUEST_ID];
+  if (requestId !== undefined) headers['x-request-id'] = requestId;
   if (err.retryAfterS !== undefined) headers['retry-after'] = err.retryAfterS;
   // RFC 6750 3: a 401 names the scheme the client should use.
   if (err.status === 401) headers['www-authenticate'] = 'Bearer realm="llm-router"';
