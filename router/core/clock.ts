@@ -1,4 +1,5 @@
 import { EventHeap } from './heap.js';
+import { SET_TIMEOUT_TASK, type TaskClock, type TimerTask } from './direct.js';
 
 /** A cancellable timer handle. */
 export interface Timer {
@@ -40,12 +41,25 @@ export function sleepOn(clock: Pick<Clock, 'setTimeout'>, ms: number, signal?: A
   });
 }
 
+/** A system timer's handle: one object (no cancel closure per timer). */
+class SystemTimer implements Timer {
+  constructor(private readonly handle: ReturnType<typeof setTimeout>) {}
+  cancel(): void {
+    clearTimeout(this.handle);
+  }
+}
+
+const fireTask = (task: TimerTask): void => task.fire();
+
 /** The real clock: performance.now() and setTimeout. The only place router/ reads real time. */
-export const systemClock: Clock = {
+export const systemClock: Clock & TaskClock = {
   now: () => performance.now(),
   setTimeout(fn, ms) {
-    const handle = setTimeout(fn, Math.max(0, ms));
-    return { cancel: () => clearTimeout(handle) };
+    return new SystemTimer(setTimeout(fn, Math.max(0, ms)));
+  },
+  /** A timer for a task object (an attempt's deadline): no closure per timer (direct.ts). */
+  [SET_TIMEOUT_TASK](task: TimerTask, ms: number): Timer {
+    return new SystemTimer(setTimeout(fireTask, Math.max(0, ms), task));
   },
   sleep(ms, signal) {
     return sleepOn(systemClock, ms, signal);

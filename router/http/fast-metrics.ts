@@ -55,8 +55,21 @@ abstract class FastMetric<S> {
     return s;
   }
 
+  /** Two-label series by value, so the hot path builds no key string (child's join) per update. */
+  private readonly pairs = new Map<string, Map<string, S>>();
+
+  /** child(a, b), looked up without allocating. */
+  pair(a: string, b: string): S {
+    let inner = this.pairs.get(a);
+    if (inner === undefined) this.pairs.set(a, (inner = new Map()));
+    let s = inner.get(b);
+    if (s === undefined) inner.set(b, (s = this.child(a, b)));
+    return s;
+  }
+
   reset(): void {
     this.series.clear();
+    this.pairs.clear();
   }
 }
 

@@ -167,10 +167,10 @@ export function createMetrics(candidates: () => readonly Candidate[], prefix = '
         case 'attempt-end':
           {
             const id = e.endpointId;
-            attempts.child(id, e.ok ? 'ok' : (e.errorCode ?? 'error')).value++;
+            attempts.pair(id, e.ok ? 'ok' : (e.errorCode ?? 'error')).value++;
             if (e.usage) {
-              if (e.usage.inputTokens) tokens.child(id, 'input').value += e.usage.inputTokens;
-              if (e.usage.outputTokens) tokens.child(id, 'output').value += e.usage.outputTokens;
+              if (e.usage.inputTokens) tokens.pair(id, 'input').value += e.usage.inputTokens;
+              if (e.usage.outputTokens) tokens.pair(id, 'output').value += e.usage.outputTokens;
             }
             if (e.costUsd > 0) cost.child(id).value += e.costUsd;
           }
