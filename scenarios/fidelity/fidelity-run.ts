@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import type { ResultsFile } from '../../reports/contract.js';
-import { compareRuns, type FidelityReport } from './fidelity.js';
+import type { StrategyResult } from '../../reports/contract.js';
+import { compareRuns, ORDER_SPREAD, withOrderSpread, type FidelityReport } from './fidelity.js';
 import { loadScenario, REPO_ROOT, ScenarioError } from '../setup/load.js';
 import type { Progress } from '../progress/progress.js';
 import { runScenario, selectStrategies, writeResults } from '../modes/runner.js';
@@ -47,18 +48,19 @@ export interface FidelityRun {
 type Mode = 'sim' | 'http';
 
 /** Run every strategy in one mode, one at a time; an error names the mode and the strategy. */
-async function runMode(o: FidelityOptions, mode: Mode, names: readonly string[], scratch: string): Promise<ResultsFile> {
+async function runMode(o: FidelityOptions, mode: Mode, names: readonly string[], scratch: string, jitterSeed?: number): Promise<ResultsFile> {
   let merged: ResultsFile | undefined;
   for (const name of names) {
     let run;
     try {
       run = await (o.run ?? runScenario)({
+        ...(jitterSeed !== undefined ? { arrivalJitter: { ms: ORDER_SPREAD.jitterMs, seed: jitterSeed } } : {}),
         scenario: o.scenario,
         mode,
         strategies: [name],
         seed: o.seed,
         durationS: o.durationS,
-        out: join(scratch, `${mode}-${name}`),
+        out: join(scratch, `${mode}-${name}${jitterSeed !== undefined ? `-jitter-${jitterSeed}` : ''}`),
         speed: o.speed,
         driver: 'open-loop',
         oracle: false,
@@ -84,6 +86,11 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityRun> {
   const scratch = mkdtempSync(join(tmpdir(), `fidelity-${scenario.name}-`));
   try {
     const sim = await runMode(o, 'sim', names, scratch);
+    // The order spread (fidelity.ts ORDER_SPREAD): the same sim run with arrivals shifted by a seeded ±1 ms.
+    const jittered = new Map<string, StrategyResult['summary'][]>();
+    for (let k = 1; k <= ORDER_SPREAD.runs; k++)
+      for (const r of (await runMode({ ...o, progress: undefined }, 'sim', names, scratch, k)).strategies)
+        jittered.set(r.strategy, [...(jittered.get(r.strategy) ?? []), r.summary]);
     // How late this process's timers ran during the http runs: a busy machine's mark (fidelity.ts BUSY_SHARE).
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
@@ -97,7 +104,7 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityRun> {
     const noReport = o.noReport ?? false;
     const simRun = await writeResults(sim, join(outDir, 'sim'), noReport);
     const httpRun = await writeResults(http, join(outDir, 'http'), noReport);
-    const report = compareRuns(simRun.results, httpRun.results, harness);
+    const report = withOrderSpread(compareRuns(simRun.results, httpRun.results, harness), jittered);
     mkdirSync(outDir, { recursive: true });
     const json = join(outDir, 'fidelity.json');
     writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
