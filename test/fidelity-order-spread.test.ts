@@ -4,6 +4,7 @@ import { formatFidelity } from '../scenarios/fidelity/fidelity-format.js';
 import { compareRuns, metricValue, ORDER_KEYS, withOrderSpread } from '../scenarios/fidelity/fidelity.js';
 import { jitterArrivals } from '../simulator/arrival-jitter.js';
 import { createWorkload } from '../simulator/workload.js';
+import { fidelityResults, fidelitySummary, oneStrategy } from './helpers/fidelity-fixtures.js';
 
 /**
  * The order spread (fidelity.ts ORDER_SPREAD): the simulator rerun with every arrival shifted
@@ -11,34 +12,10 @@ import { createWorkload } from '../simulator/workload.js';
  * of those reruns counted within. What the jitter does to a workload, and how rows are judged.
  */
 
-function summary(over: Partial<StrategySummary> = {}): StrategySummary {
-  return {
-    requests: 1000,
-    ok: 1000,
-    errors: 0,
-    errorRate: 0,
-    throughputRps: 20,
-    latencyMs: { p50: 1000, p90: 2000, p99: 5000, p999: 6000, max: 8000 },
-    ttftMs: { p50: 300, p99: 900 },
-    costUsd: 1,
-    costPer1kOk: 1,
-    attemptsPerRequest: 1,
-    providerShare: { a: 0.5, b: 0.5 },
-    failoverS: null,
-    recoverS: null,
-    errorsByKind: {},
-    ...over,
-  };
-}
-const makeResults = (mode: 'sim' | 'http', s: StrategySummary[]): ResultsFile => ({
-  scenario: 'unit',
-  mode,
-  seed: 1,
-  durationS: 50,
-  strategies: s.map((summary) => ({ strategy: 'round-robin', summary, timeline: [] })),
-  faults: [],
-  slo: {},
-});
+/** No errors, providers a and b at 50% each, cost 1 per 1k ok, no failover. */
+const summary = (over: Partial<StrategySummary> = {}): StrategySummary =>
+  fidelitySummary({ ok: 1000, errors: 0, errorRate: 0, errorsByKind: {}, costPer1kOk: 1, providerShare: { a: 0.5, b: 0.5 }, failoverS: null, ...over });
+const makeResults = (mode: 'sim' | 'http', s: StrategySummary[]): ResultsFile => fidelityResults(mode, s.map((x) => oneStrategy(x)));
 const lat = (p50: number, p99: number): StrategySummary['latencyMs'] => ({ p50, p90: p99, p99, p999: p99, max: p99 });
 
 const spec = { arrivals: 'poisson' as const, rate: 200, durationS: 5 };
