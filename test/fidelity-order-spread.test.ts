@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ResultsFile, StrategyResult, StrategySummary } from '../reports/contract.js';
 import { formatFidelity } from '../scenarios/fidelity/fidelity-format.js';
-import { compareRuns, metricValue, ORDER_KEYS, withOrderSpread } from '../scenarios/fidelity/fidelity.js';
+import { compareRuns, metricValue, ORDER_KEYS, orderJitterMs, withOrderSpread } from '../scenarios/fidelity/fidelity.js';
 import { jitterArrivals } from '../simulator/arrival-jitter.js';
 import { createWorkload } from '../simulator/workload.js';
 import { fidelityResults, fidelitySummary, oneStrategy } from './helpers/fidelity-fixtures.js';
@@ -53,18 +53,18 @@ describe('withOrderSpread', () => {
   it('counts a share or cost row within when the http value lies in the jittered runs range, and says so', () => {
     const runs = [summary({ providerShare: { a: 0.58, b: 0.42 }, costPer1kOk: 1.06 }), summary({ providerShare: { a: 0.47, b: 0.53 }, costPer1kOk: 0.99 })];
     expect(base.outside).toBe(3);
-    const r = withOrderSpread(base, new Map([['round-robin', runs]]));
+    const r = withOrderSpread(base, new Map([['round-robin', runs]]), 1);
     expect(r.outside).toBe(0);
     expect(r.withinBySpread).toBe(3);
     const share = r.rows.find((x) => x.metric === 'share:a')!;
     expect(share).toMatchObject({ within: true, withinBySpread: true, orderSpread: [0.47, 0.58] });
     expect(formatFidelity(r)).toMatch(/within \(order spread 47\.00%\.\.58\.00%\)/);
-    expect(formatFidelity(r)).toMatch(/3 check\(s\) within only by the order spread/);
+    expect(formatFidelity(r)).toMatch(/3 check\(s\) within only by the order spread.*over 2 reruns with arrivals shifted ±1 ms/);
   });
 
   it('leaves a row outside when the http value is beyond every jittered run', () => {
     const runs = [summary({ providerShare: { a: 0.52, b: 0.48 }, costPer1kOk: 1.01 })];
-    const r = withOrderSpread(base, new Map([['round-robin', runs]]));
+    const r = withOrderSpread(base, new Map([['round-robin', runs]]), 1);
     expect(r.outside).toBe(3);
     expect(r.rows.find((x) => x.metric === 'share:a')).toMatchObject({ within: false, orderSpread: [0.5, 0.52] });
   });
@@ -72,9 +72,14 @@ describe('withOrderSpread', () => {
   it('never judges latency or the request count by the spread', () => {
     const slow = compareRuns(makeResults('sim', [sim]), makeResults('http', [summary({ latencyMs: lat(2000, 9000), requests: 900 })]));
     const runs = [summary({ latencyMs: lat(2000, 9000), requests: 900 })];
-    const r = withOrderSpread(slow, new Map([['round-robin', runs]]));
+    const r = withOrderSpread(slow, new Map([['round-robin', runs]]), 1);
     for (const m of ['requests', 'p50', 'p99']) expect(r.rows.find((x) => x.metric === m)).toMatchObject({ within: false });
     expect(r.rows.filter((x) => !ORDER_KEYS.has(x.key)).every((x) => x.orderSpread === undefined)).toBe(true);
+  });
+
+  it("jitters arrivals by the driver's measured timer lateness in scenario ms, at least 1 ms", () => {
+    expect(orderJitterMs({ loopDelayP99Ms: 12.34, speed: 2 })).toBe(24.7);
+    expect(orderJitterMs({ loopDelayP99Ms: 0.2, speed: 1 })).toBe(1);
   });
 
   it('reads every metric of a row off a summary', () => {

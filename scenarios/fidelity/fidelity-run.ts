@@ -4,7 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import type { ResultsFile } from '../../reports/contract.js';
 import type { StrategyResult } from '../../reports/contract.js';
-import { compareRuns, ORDER_SPREAD, withOrderSpread, type FidelityReport } from './fidelity.js';
+import { compareRuns, ORDER_SPREAD, orderJitterMs, withOrderSpread, type FidelityReport } from './fidelity.js';
 import { loadScenario, REPO_ROOT, ScenarioError } from '../setup/load.js';
 import type { Progress } from '../progress/progress.js';
 import { runScenario, selectStrategies, writeResults } from '../modes/runner.js';
@@ -48,19 +48,25 @@ export interface FidelityRun {
 type Mode = 'sim' | 'http';
 
 /** Run every strategy in one mode, one at a time; an error names the mode and the strategy. */
-async function runMode(o: FidelityOptions, mode: Mode, names: readonly string[], scratch: string, jitterSeed?: number): Promise<ResultsFile> {
+async function runMode(
+  o: FidelityOptions,
+  mode: Mode,
+  names: readonly string[],
+  scratch: string,
+  jitter?: { ms: number; seed: number },
+): Promise<ResultsFile> {
   let merged: ResultsFile | undefined;
   for (const name of names) {
     let run;
     try {
       run = await (o.run ?? runScenario)({
-        ...(jitterSeed !== undefined ? { arrivalJitter: { ms: ORDER_SPREAD.jitterMs, seed: jitterSeed } } : {}),
+        ...(jitter ? { arrivalJitter: jitter } : {}),
         scenario: o.scenario,
         mode,
         strategies: [name],
         seed: o.seed,
         durationS: o.durationS,
-        out: join(scratch, `${mode}-${name}${jitterSeed !== undefined ? `-jitter-${jitterSeed}` : ''}`),
+        out: join(scratch, `${mode}-${name}${jitter ? `-jitter-${jitter.seed}` : ''}`),
         speed: o.speed,
         driver: 'open-loop',
         oracle: false,
@@ -86,11 +92,6 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityRun> {
   const scratch = mkdtempSync(join(tmpdir(), `fidelity-${scenario.name}-`));
   try {
     const sim = await runMode(o, 'sim', names, scratch);
-    // The order spread (fidelity.ts ORDER_SPREAD): the same sim run with arrivals shifted by a seeded ±1 ms.
-    const jittered = new Map<string, StrategyResult['summary'][]>();
-    for (let k = 1; k <= ORDER_SPREAD.runs; k++)
-      for (const r of (await runMode({ ...o, progress: undefined }, 'sim', names, scratch, k)).strategies)
-        jittered.set(r.strategy, [...(jittered.get(r.strategy) ?? []), r.summary]);
     // How late this process's timers ran during the http runs: a busy machine's mark (fidelity.ts BUSY_SHARE).
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
@@ -101,10 +102,17 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityRun> {
       lag.disable();
     }
     const harness = { loopDelayP99Ms: lag.percentile(99) / 1e6, speed: o.speed ?? scenario.http.speed };
+    // The order spread (fidelity.ts ORDER_SPREAD): the same sim run with arrivals shifted by a
+    // seeded ± the driver's measured timer lateness (the window whose requests left in one burst).
+    const jitterMs = orderJitterMs(harness);
+    const jittered = new Map<string, StrategyResult['summary'][]>();
+    for (let seed = 1; seed <= ORDER_SPREAD.runs; seed++)
+      for (const r of (await runMode({ ...o, progress: undefined }, 'sim', names, scratch, { ms: jitterMs, seed })).strategies)
+        jittered.set(r.strategy, [...(jittered.get(r.strategy) ?? []), r.summary]);
     const noReport = o.noReport ?? false;
     const simRun = await writeResults(sim, join(outDir, 'sim'), noReport);
     const httpRun = await writeResults(http, join(outDir, 'http'), noReport);
-    const report = withOrderSpread(compareRuns(simRun.results, httpRun.results, harness), jittered);
+    const report = withOrderSpread(compareRuns(simRun.results, httpRun.results, harness), jittered, jitterMs);
     mkdirSync(outDir, { recursive: true });
     const json = join(outDir, 'fidelity.json');
     writeFileSync(json, JSON.stringify(report, null, 2) + '\n');

@@ -272,16 +272,25 @@ export function compareRuns(sim: ResultsFile, http: ResultsFile, harness?: Harne
  * Some metrics are set by the order in which near-simultaneous requests reach the router:
  * round-robin gives the next provider to whichever comes first, a failure streak that ejects a
  * host depends on which requests land in it, and the cost of a request depends on the provider
- * it met. Over real sockets two requests sent within a millisecond can reach the proxy in
- * either order, and no change to the simulator can make that order agree with the kernel's.
- * So the simulator is rerun ORDER_SPREAD.runs times with every arrival shifted by a seeded
- * ±ORDER_SPREAD.jitterMs (simulator/arrival-jitter.ts): the order spread of a metric is the
- * range [lo, hi] of its value over those runs and the plain sim run. A row of ORDER_KEYS
- * outside its tolerance whose http value lies inside that range is `within (order spread)`:
- * the simulator itself gives that value when near-simultaneous requests swap. Latency
- * quantiles and the request count are never judged this way.
+ * it met. http mode's open-loop driver sends every request that has come due when its timer
+ * fires, so on a machine whose timers run L ms late, the requests due within L ms of each other
+ * leave in one burst, and the proxy reads a burst's sockets in the order the kernel and its event
+ * loop hand them over, not in the planned order. No change to the simulator can make that
+ * order agree with the kernel's. So the simulator is rerun ORDER_SPREAD.runs times with every
+ * arrival shifted by a seeded ±J ms (simulator/arrival-jitter.ts), J = the driver's measured p99
+ * timer lateness during the http run in scenario ms, at least ORDER_SPREAD.minJitterMs
+ * (orderJitterMs): the order spread of a metric is the range [lo, hi] of its value over those
+ * runs and the plain sim run. A row of ORDER_KEYS outside its tolerance whose http value lies
+ * inside that range is `within (order spread)`: the simulator itself gives that value when the
+ * requests of one burst arrive in another order. Latency quantiles and the request count are
+ * never judged this way.
  */
-export const ORDER_SPREAD = { runs: 20, jitterMs: 1 } as const;
+export const ORDER_SPREAD = { runs: 20, minJitterMs: 1 } as const;
+
+/** The arrival jitter of the order spread, scenario ms: the driver's p99 timer lateness × speed, at least minJitterMs. */
+export function orderJitterMs(h: HarnessTiming): number {
+  return Math.max(ORDER_SPREAD.minJitterMs, Math.round(10 * h.loopDelayP99Ms * h.speed) / 10);
+}
 
 /** The metrics an arrival order can move (see ORDER_SPREAD). */
 export const ORDER_KEYS: ReadonlySet<ToleranceKey> = new Set<ToleranceKey>(['share', 'costPer1kOk', 'failoverS', 'errorKind', 'errorRate']);
@@ -302,9 +311,13 @@ export function metricValue(s: StrategyResult['summary'], metric: string): numbe
  * The report with each ORDER_KEYS row's order spread (`orderSpread`: [lo, hi] over the plain
  * and the jittered sim runs, null when none has a value) and, for a row outside tolerance whose
  * http value lies in it, `withinBySpread` and `within`; `outside` counted again.
- * `jittered`: per strategy, the summaries of its jittered sim runs.
+ * `jittered`: per strategy, the summaries of its sim runs with arrivals jittered by ±`jitterMs`.
  */
-export function withOrderSpread(report: FidelityReport, jittered: ReadonlyMap<string, readonly StrategyResult['summary'][]>): FidelityReport {
+export function withOrderSpread(
+  report: FidelityReport,
+  jittered: ReadonlyMap<string, readonly StrategyResult['summary'][]>,
+  jitterMs: number,
+): FidelityReport {
   const rows = report.rows.map((r): FidelityRow => {
     const runs = jittered.get(r.strategy);
     if (!ORDER_KEYS.has(r.key) || !runs || runs.length === 0) return r;
@@ -321,6 +334,6 @@ export function withOrderSpread(report: FidelityReport, jittered: ReadonlyMap<st
     rows,
     outside: rows.filter((r) => !r.within && !r.inconclusive).length,
     withinBySpread: rows.filter((r) => r.withinBySpread).length,
-    orderSpread: { ...ORDER_SPREAD },
+    orderSpread: { runs: Math.max(0, ...[...jittered.values()].map((r) => r.length)), jitterMs },
   };
 }
