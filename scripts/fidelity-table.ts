@@ -12,11 +12,13 @@ import { join } from 'node:path';
 import type { StrategySummary } from '../reports/contract.js';
 import { scriptArgs } from '../scenarios/cli/strict-args.js';
 import { formatDiff, formatFidelity } from '../scenarios/fidelity/fidelity-format.js';
-import { runFidelity } from '../scenarios/fidelity/fidelity-run.js';
+import { runFidelity, shortFidelityDurationS } from '../scenarios/fidelity/fidelity-run.js';
 import { REPO_ROOT, scenarioNames } from '../scenarios/setup/load.js';
 
 const HELP = `usage: npx tsx scripts/fidelity-table.ts [--duration S] [--speed K] [--strategies a,b] [--scenarios a,b] [--out DIR]
-Runs --mode both on every shipped scenario (or --scenarios) and prints the README's fidelity table.`;
+Runs --mode both on every shipped scenario (or --scenarios) and prints the README's fidelity table.
+--duration S: every scenario's timeline (default: the fidelity test's, 20 s for the three whose
+fault needs the router's 5 s ejection to fit inside it, else 8 s).`;
 const args = scriptArgs(
   process.argv.slice(2),
   { duration: { type: 'string' }, speed: { type: 'string' }, strategies: { type: 'string' }, scenarios: { type: 'string' }, out: { type: 'string' } },
@@ -51,7 +53,7 @@ const lines = [
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 ];
 for (const scenario of only ?? scenarioNames()) {
-  const run = await runFidelity({ scenario, strategies, durationS, speed, out: join(outRoot, scenario), noReport: true, log: () => {} });
+  const run = await runFidelity({ scenario, strategies, durationS: durationS ?? shortFidelityDurationS(scenario), speed, out: join(outRoot, scenario), noReport: true, log: () => {} });
   const httpBy = new Map(run.http.strategies.map((r) => [r.strategy, r.summary] as const));
   for (const sim of run.sim.strategies) {
     const rows = run.report.rows.filter((r) => r.strategy === sim.strategy);

@@ -47,6 +47,15 @@ export interface FidelityRun {
 
 type Mode = 'sim' | 'http';
 
+/**
+ * The shortened timeline the fidelity test and the README table run a scenario for (phases
+ * scale with it): 20 s where a fault's story needs the router's ejection times (5 s base) to
+ * fit inside it, else 8 s.
+ */
+export function shortFidelityDurationS(scenario: string): number {
+  return ['outage-failover', 'stream-faults', 'provider-faults'].includes(scenario) ? 20 : 8;
+}
+
 /** Run every strategy in one mode, one at a time; an error names the mode and the strategy. */
 async function runMode(
   o: FidelityOptions,
