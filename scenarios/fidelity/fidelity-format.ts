@@ -50,6 +50,12 @@ export function formatLimit(rule: Rule, limit: number): string {
   }
 }
 
+/** An order spread as text: `lo..hi`, with `or none` when a run had no value (a failover seen in some runs only). */
+function spreadText(r: FidelityRow): string {
+  const range = r.orderSpread ? `${value(r.metric, r.orderSpread[0])}..${value(r.metric, r.orderSpread[1])}` : '';
+  return r.http === null ? (range ? `${range} or none` : 'none') : range;
+}
+
 function cells(r: FidelityRow): string[] {
   return [
     r.strategy,
@@ -58,7 +64,7 @@ function cells(r: FidelityRow): string[] {
     value(r.metric, r.http),
     formatDiff(r.rule, r.diff),
     formatLimit(r.rule, r.limit) + (r.widened ? ' (widened)' : ''),
-    r.withinBySpread && r.orderSpread ? `within (order spread ${value(r.metric, r.orderSpread[0])}..${value(r.metric, r.orderSpread[1])})` : r.within ? 'within' : r.few ? 'too few' : r.inconclusive ? 'inconclusive' : 'OUTSIDE',
+    r.withinBySpread ? `within (order spread ${spreadText(r)})` : r.within ? 'within' : r.few ? 'too few' : r.inconclusive ? 'inconclusive' : 'OUTSIDE',
   ];
 }
 
