@@ -9,7 +9,7 @@ import { scenarioNames } from '../scenarios/setup/load.js';
 /**
  * Every shipped scenario (every YAML file in scenarios/, so a new one cannot be left out)
  * runs in virtual time and over real loopback sockets (`--mode both`) and is checked against
- * the tolerances of scenarios/fidelity/fidelity.ts. Kept bounded for CI (5.7-6.1 min at load average 12-15 on 2 cores):
+ * the tolerances of scenarios/fidelity/fidelity.ts. Kept bounded for CI (5.5 min at load average 4-11, 5.7-6.1 min at 12-15, on 2 cores):
  * round-robin only (it does not react to latency, so what is compared is the simulator's
  * providers and faults, not how a latency-driven pick amplifies a few ms of scheduling), http
  * in real time (speed 1: a busy machine's timer lateness is not multiplied), timelines
