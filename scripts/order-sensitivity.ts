@@ -7,8 +7,8 @@
  *
  *   npx tsx scripts/order-sensitivity.ts <scenario> [--duration S] [--swaps 1,5,20] [--seed N]
  */
-import { parseArgs } from 'node:util';
 import { deriveRandom } from '../router/core/random.js';
+import { scriptArgs } from '../scenarios/cli/strict-args.js';
 import { loadScenario } from '../scenarios/setup/load.js';
 import { resolveProviders } from '../scenarios/setup/resolve.js';
 import { workloadSpec } from '../scenarios/modes/sim-mode.js';
@@ -16,21 +16,9 @@ import { createProviderModel } from '../simulator/model.js';
 import { createWorkload } from '../simulator/workload.js';
 
 const HELP = 'usage: npx tsx scripts/order-sensitivity.ts <scenario> [--duration S (default 8)] [--swaps 1,5,20] [--seed N (default 1)]';
-let parsed;
-try {
-  parsed = parseArgs({
-    allowPositionals: true,
-    options: { duration: { type: 'string' }, swaps: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-  });
-} catch (e) {
-  process.stderr.write(`${(e as Error).message}\n${HELP}\n`);
-  process.exit(2);
-}
-if (parsed.values.help) {
-  process.stdout.write(`${HELP}\n`);
-  process.exit(0);
-}
+const args = scriptArgs(process.argv.slice(2), { duration: { type: 'string' }, swaps: { type: 'string' }, seed: { type: 'string' } }, HELP);
+if (typeof args === 'number') process.exit(args);
+const parsed = args;
 const name = parsed.positionals[0];
 if (!name) {
   process.stderr.write(`a scenario name is required\n${HELP}\n`);

@@ -51,6 +51,8 @@ export function createProviderHandlers(profile: ProviderProfile, opts: ProviderH
   const scenarioNow = (): number => (clock.now() - t0) * speed;
   const sleep = (scenarioMs: number, signal?: AbortSignal): Promise<void> =>
     scenarioMs > 0 ? clock.sleep(scenarioMs / speed, signal) : Promise.resolve();
+  /** Sleep until `atMs` scenario ms after the request arrived (as server.ts: lateness does not accumulate chunk by chunk). */
+  const until = (arrived: number, atMs: number, signal?: AbortSignal): Promise<void> => sleep(arrived + atMs - scenarioNow(), signal);
   const json = (status: number, body: string): Response =>
     new HttpResponse(body, { status, headers: { 'content-type': 'application/json' } });
 
@@ -75,7 +77,8 @@ export function createProviderHandlers(profile: ProviderProfile, opts: ProviderH
         if (e instanceof WireError) return json(e.status, wireErrorBody(e.status, e.message));
         throw e;
       }
-      const now = parsed.nowMs ?? scenarioNow();
+      const arrived = scenarioNow();
+      const now = parsed.nowMs ?? arrived;
       let o;
       try {
         // Warm-up traffic (openai-wire.ts ParsedChat.warmup) is answered without touching the state, as the real server does.
@@ -90,48 +93,46 @@ export function createProviderHandlers(profile: ProviderProfile, opts: ProviderH
       const plan = planResponse(o, parsed.req, profile, { minChunkMs, speed });
       if (plan.type !== 'stream') {
         try {
-          return await respond(plan, request.signal);
+          return await respond(plan, arrived, request.signal);
         } finally {
           release();
         }
       }
-      return stream(plan, request.signal, release);
+      return stream(plan, arrived, request.signal, release);
     }),
   ];
 
-  async function respond(plan: Exclude<WirePlan, { type: 'stream' }>, signal: AbortSignal): Promise<Response> {
+  async function respond(plan: Exclude<WirePlan, { type: 'stream' }>, arrived: number, signal: AbortSignal): Promise<Response> {
     switch (plan.type) {
       case 'refuse':
         return HttpResponse.error();
       case 'reset':
-        await sleep(plan.atMs);
+        await until(arrived, plan.atMs);
         return HttpResponse.error();
       case 'hang':
         await untilAborted(signal);
         return HttpResponse.error();
       case 'json':
-        await sleep(plan.atMs);
+        await until(arrived, plan.atMs);
         return new HttpResponse(plan.body, { status: plan.status, headers: plan.headers });
       default:
         return assertNever(plan, 'wire plan');
     }
   }
 
-  async function stream(plan: Extract<WirePlan, { type: 'stream' }>, signal: AbortSignal, release: () => void): Promise<Response> {
+  async function stream(plan: Extract<WirePlan, { type: 'stream' }>, arrived: number, signal: AbortSignal, release: () => void): Promise<Response> {
     const first = plan.events.length > 0 ? plan.events[0]!.atMs : (plan.headMs ?? plan.endMs);
-    await sleep(first);
+    await until(arrived, first);
     const enc = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
-        let t = first;
         try {
           for (const ev of plan.events) {
-            await sleep(ev.atMs - t, signal);
-            t = ev.atMs;
+            await until(arrived, ev.atMs, signal);
             controller.enqueue(enc.encode(sseEvent(ev.data)));
           }
           if (plan.endMs === Infinity) await untilAborted(signal); // a stall: nothing more until the client gives up
-          else await sleep(plan.endMs - t, signal);
+          else await until(arrived, plan.endMs, signal);
           controller.close();
         } catch (e) {
           controller.error(e);

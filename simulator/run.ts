@@ -10,6 +10,7 @@ import { ROUTE_DIRECT, type RouteSink } from '../router/core/direct.js';
 import { isPushSource, STREAM_PUSH, type ChunkSink } from '../router/core/push.js';
 import type { StrategyResult } from '../reports/contract.js';
 import { isObject } from './arrivals.js';
+import { jitterArrivals, type ArrivalJitter } from './arrival-jitter.js';
 import { Engine, type Task } from './engine.js';
 import { createMetrics, type FaultSpec } from './metrics.js';
 import { createProviderModel, createProviderState, type ProviderModel, type ProviderState } from './model.js';
@@ -83,6 +84,11 @@ export interface SimRunInput {
    * delay (replica-store.ts). Absent: one router (replica 0 is always that same router).
    */
   replicas?: { count: number } & ReplicaSharing;
+  /**
+   * Shift every arrival by up to ±ms, seeded (arrival-jitter.ts): near-simultaneous requests
+   * may swap order, as they can over real sockets. Absent: arrivals exactly as planned.
+   */
+  arrivalJitter?: ArrivalJitter;
   /** Called for every finished request, in completion order. */
   onRequest?: (o: RequestOutcome) => void;
   /** Called at each arrival, before routing, with the oracle's choice (when the oracle is on; providerId null if every provider hangs). */
@@ -266,7 +272,8 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   if (!isObject(input)) throw new Error('runSim: expected an input object {router, providers, workload, seed}');
   checkProviders(input.providers);
   const seed = input.seed;
-  const workload = createWorkload(input.workload, seed);
+  const planned = createWorkload(input.workload, seed);
+  const workload = input.arrivalJitter ? jitterArrivals(planned, input.arrivalJitter) : planned;
   const engine = new Engine({ quantumMs: input.quantumMs ?? 0, drain: input.drain ?? 'auto' });
   const providers = input.providers.map((p) => ({
     id: p.id,

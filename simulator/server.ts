@@ -270,21 +270,28 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
       if (left > 0 && !released) wait(left, done);
       else done();
     });
-    execute(plan, req, res, (t) => (timer = t));
+    execute(plan, req, res, arrived, (t) => (timer = t));
   }
 
-  function execute(plan: WirePlan, req: Req, res: Res, setTimer: (t: Timer) => void): void {
+  /**
+   * Every event of a plan is timed from the request's arrival (`arrived`, scenario ms), not from
+   * the event before it: a timer that fires late delays that one chunk, and the next is
+   * still due at its own planned time, so a stream's lateness does not accumulate chunk by chunk
+   * (a 40-chunk stream on a busy machine ran 10-20% long before; test/sim-server-stream-timing.test.ts).
+   */
+  function execute(plan: WirePlan, req: Req, res: Res, arrived: number, setTimer: (t: Timer) => void): void {
+    const at = (atMs: number, fn: () => void): Timer => wait(Math.max(0, arrived + atMs - scenarioNow()), fn);
     switch (plan.type) {
       case 'refuse':
         dropRequest(req, h2.NGHTTP2_REFUSED_STREAM);
         return;
       case 'reset':
-        setTimer(wait(plan.atMs, () => dropRequest(req, h2.NGHTTP2_INTERNAL_ERROR)));
+        setTimer(at(plan.atMs, () => dropRequest(req, h2.NGHTTP2_INTERNAL_ERROR)));
         return;
       case 'hang':
         return; // hold the socket; `close` fires when the client gives up
       case 'json':
-        setTimer(wait(plan.atMs, () => send(res, plan.status, plan.body, { ...plan.headers })));
+        setTimer(at(plan.atMs, () => send(res, plan.status, plan.body, { ...plan.headers })));
         return;
       case 'stream': {
         let i = 0;
@@ -296,16 +303,17 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
             out.flushHeaders();
           }
           // send every event due now, then wait for the next one
+          // (every event already due, when a timer fired late)
           const ev = plan.events;
-          const at = i < ev.length ? ev[i]!.atMs : plan.endMs;
-          while (i < ev.length && ev[i]!.atMs <= at) out.write(sseEvent(ev[i++]!.data));
-          if (i < ev.length) setTimer(wait(ev[i]!.atMs - at, next));
+          const due = Math.max(i < ev.length ? ev[i]!.atMs : plan.endMs, scenarioNow() - arrived);
+          while (i < ev.length && ev[i]!.atMs <= due) out.write(sseEvent(ev[i++]!.data));
+          if (i < ev.length) setTimer(at(ev[i]!.atMs, next));
           else if (plan.endMs === Infinity) return; // a stall: hold the stream open until the client gives up
-          else if (plan.endMs > at) setTimer(wait(plan.endMs - at, () => res.end()));
+          else if (plan.endMs > due) setTimer(at(plan.endMs, () => res.end()));
           else res.end();
         };
         const first = plan.events.length > 0 ? plan.events[0]!.atMs : (plan.headMs ?? plan.endMs);
-        setTimer(wait(first, next));
+        setTimer(at(first, next));
         return;
       }
       default:

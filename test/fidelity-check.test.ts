@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { StrategySummary } from '../reports/contract.js';
 import { compile } from 'vega-lite';
-import type { ResultsFile, StrategyResult, StrategySummary } from '../reports/contract.js';
 import { fidelityChart } from '../reports/specs-fidelity.js';
 import { parseScenarioArgs } from '../scenarios/cli/args.js';
 import { compareRuns, difference, TOLERANCES, tooFewBeyond, twoProportionZ } from '../scenarios/fidelity/fidelity.js';
@@ -9,34 +9,13 @@ import { runFidelity } from '../scenarios/fidelity/fidelity-run.js';
 import { busiestSecond } from '../scenarios/modes/http-mode.js';
 import { ScenarioError } from '../scenarios/setup/load.js';
 import type { SimRequest } from '../simulator/types.js';
+import { fidelityResults, fidelitySummary, oneStrategy } from './helpers/fidelity-fixtures.js';
 
 /** The fidelity comparison itself (pure), its CLI flag, and how `--mode both` reports a failure. */
 
-function summary(over: Partial<StrategySummary> = {}): StrategySummary {
-  return {
-    requests: 1000,
-    ok: 990,
-    errors: 10,
-    errorRate: 0.01,
-    throughputRps: 20,
-    latencyMs: { p50: 1000, p90: 2000, p99: 4000, p999: 6000, max: 8000 },
-    ttftMs: { p50: 300, p99: 900 },
-    costUsd: 1,
-    costPer1kOk: 0.1,
-    attemptsPerRequest: 1,
-    providerShare: { a: 0.6, b: 0.4 },
-    failoverS: 2,
-    recoverS: null,
-    errorsByKind: { http_500: 10 },
-    ...over,
-  };
-}
-
-function results(mode: 'sim' | 'http', strategies: StrategyResult[]): ResultsFile {
-  return { scenario: 'unit', mode, seed: 1, durationS: 50, strategies, faults: [], slo: {} };
-}
-
-const one = (s: StrategySummary, name = 'round-robin'): StrategyResult => ({ strategy: name, summary: s, timeline: [] });
+const summary = fidelitySummary;
+const results = fidelityResults;
+const one = oneStrategy;
 
 describe('fidelity comparison', () => {
   it('identical runs agree on every check; each metric family is compared', () => {

@@ -50,6 +50,12 @@ export function formatLimit(rule: Rule, limit: number): string {
   }
 }
 
+/** An order spread as text: `lo..hi`, with `or none` when a run had no value (a failover seen in some runs only). */
+function spreadText(r: FidelityRow): string {
+  const range = r.orderSpread ? `${value(r.metric, r.orderSpread[0])}..${value(r.metric, r.orderSpread[1])}` : '';
+  return r.http === null ? (range ? `${range} or none` : 'none') : range;
+}
+
 function cells(r: FidelityRow): string[] {
   return [
     r.strategy,
@@ -58,7 +64,7 @@ function cells(r: FidelityRow): string[] {
     value(r.metric, r.http),
     formatDiff(r.rule, r.diff),
     formatLimit(r.rule, r.limit) + (r.widened ? ' (widened)' : ''),
-    r.within ? 'within' : r.few ? 'too few' : r.inconclusive ? 'inconclusive' : 'OUTSIDE',
+    r.withinBySpread ? `within (order spread ${spreadText(r)})` : r.within ? 'within' : r.few ? 'too few' : r.inconclusive ? 'inconclusive' : 'OUTSIDE',
   ];
 }
 
@@ -80,6 +86,12 @@ export function formatFidelity(f: FidelityReport): string {
         ];
   const few =
     f.few > 0 ? [`${f.few} latency check(s) not judged: fewer than ${MIN_BEYOND} requests beyond the quantile (one request more or less in the tail moves it past any tolerance)`] : [];
+  const spread =
+    f.withinBySpread && f.orderSpread
+      ? [
+          `${f.withinBySpread} check(s) within only by the order spread: the http value lies in the range the simulator gives over ${f.orderSpread.runs} reruns with arrivals shifted ±${f.orderSpread.jitterMs} ms (the driver's timer lateness: requests due within it leave in one burst and reach the proxy in any order)`,
+        ]
+      : [];
   const widened = [...new Set(f.rows.filter((r) => r.widened).map((r) => `${r.key}: ${r.widened}`))];
   return [
     `fidelity of ${f.scenario} (seed ${f.seed}, ${f.durationS} s): sim vs http`,
@@ -87,6 +99,7 @@ export function formatFidelity(f: FidelityReport): string {
     verdict,
     ...busy,
     ...few,
+    ...spread,
     ...widened.map((w) => `widened ${w}`),
   ].join('\n');
 }

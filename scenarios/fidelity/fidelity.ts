@@ -112,6 +112,10 @@ export interface FidelityRow {
   readonly inconclusive?: boolean;
   /** Outside tolerance, on a quantile with fewer than MIN_BEYOND requests beyond it (not judged). */
   readonly few?: boolean;
+  /** ORDER_KEYS rows: [lo, hi] of the metric over the plain and the arrival-jittered sim runs (withOrderSpread). */
+  readonly orderSpread?: readonly [number, number] | null;
+  /** Outside tolerance, but the http value lies in the order spread: counted within. */
+  readonly withinBySpread?: boolean;
 }
 
 export interface FidelityReport {
@@ -130,6 +134,10 @@ export interface FidelityReport {
   /** Share of strategy pairs whose p99 order is the same in both worlds (null: fewer than 2 strategies). */
   readonly p99RankAgreement: number | null;
   readonly tolerances: Readonly<Record<ToleranceKey, Tolerance>>;
+  /** Rows within only by the order spread (withOrderSpread); absent when no spread was measured. */
+  readonly withinBySpread?: number;
+  /** How the order spread was measured (ORDER_SPREAD). */
+  readonly orderSpread?: { readonly runs: number; readonly jitterMs: number };
 }
 
 /** z of a difference of two proportions, pooled standard error; 0 when both are 0 or 1. */
@@ -255,5 +263,77 @@ export function compareRuns(sim: ResultsFile, http: ResultsFile, harness?: Harne
     ...(harness ? { harness: { ...harness, busyLatencyMs: harness.loopDelayP99Ms * harness.speed } } : {}),
     p99RankAgreement: rankAgreement(sim.strategies, byName),
     tolerances: TOLERANCES,
+  };
+}
+
+// ---- Order spread (issue #12) ----------------------------------------------------------------
+
+/**
+ * Some metrics are set by the order in which near-simultaneous requests reach the router:
+ * round-robin gives the next provider to whichever comes first, a failure streak that ejects a
+ * host depends on which requests land in it, and the cost of a request depends on the provider
+ * it met. http mode's open-loop driver sends every request that has come due when its timer
+ * fires, so on a machine whose timers run L ms late, the requests due within L ms of each other
+ * leave in one burst, and the proxy reads a burst's sockets in the order the kernel and its event
+ * loop hand them over, not in the planned order. No change to the simulator can make that
+ * order agree with the kernel's. So the simulator is rerun ORDER_SPREAD.runs times with every
+ * arrival shifted by a seeded ±J ms (simulator/arrival-jitter.ts), J = the driver's measured p99
+ * timer lateness during the http run in scenario ms, at least ORDER_SPREAD.minJitterMs
+ * (orderJitterMs): the order spread of a metric is the range [lo, hi] of its value over those
+ * runs and the plain sim run. A row of ORDER_KEYS outside its tolerance whose http value lies
+ * inside that range is `within (order spread)`: the simulator itself gives that value when the
+ * requests of one burst arrive in another order. Latency quantiles and the request count are
+ * never judged this way.
+ */
+export const ORDER_SPREAD = { runs: 20, minJitterMs: 1 } as const;
+
+/** The arrival jitter of the order spread, scenario ms: the driver's p99 timer lateness × speed, at least minJitterMs. */
+export function orderJitterMs(h: HarnessTiming): number {
+  return Math.max(ORDER_SPREAD.minJitterMs, Math.round(10 * h.loopDelayP99Ms * h.speed) / 10);
+}
+
+/** The metrics an arrival order can move (see ORDER_SPREAD). */
+export const ORDER_KEYS: ReadonlySet<ToleranceKey> = new Set<ToleranceKey>(['share', 'costPer1kOk', 'failoverS', 'errorKind', 'errorRate']);
+
+/** A row's metric read off one run's summary (null: no value, e.g. no failover). */
+export function metricValue(s: StrategyResult['summary'], metric: string): number | null {
+  if (metric === 'requests') return s.requests;
+  if (metric === 'errorRate') return s.errorRate;
+  if (metric === 'failoverS') return s.failoverS;
+  if (metric === 'costPer1kOk') return s.costPer1kOk;
+  if (metric === 'p50' || metric === 'p99') return s.latencyMs[metric];
+  if (metric.startsWith('errors:')) return asClientSees(s.errorsByKind)[metric.slice(7)] ?? 0;
+  if (metric.startsWith('share:')) return s.providerShare[metric.slice(6)] ?? 0;
+  return null;
+}
+
+/**
+ * The report with each ORDER_KEYS row's order spread (`orderSpread`: [lo, hi] over the plain
+ * and the jittered sim runs, null when none has a value) and, for a row outside tolerance whose
+ * http value lies in it, `withinBySpread` and `within`; `outside` counted again.
+ * `jittered`: per strategy, the summaries of its sim runs with arrivals jittered by ±`jitterMs`.
+ */
+export function withOrderSpread(
+  report: FidelityReport,
+  jittered: ReadonlyMap<string, readonly StrategyResult['summary'][]>,
+  jitterMs: number,
+): FidelityReport {
+  const rows = report.rows.map((r): FidelityRow => {
+    const runs = jittered.get(r.strategy);
+    if (!ORDER_KEYS.has(r.key) || !runs || runs.length === 0) return r;
+    const all = [r.sim, ...runs.map((s) => metricValue(s, r.metric))];
+    const values = all.filter((v): v is number => v !== null);
+    const spread: [number, number] | null = values.length === 0 ? null : [Math.min(...values), Math.max(...values)];
+    const inSpread =
+      r.http === null ? all.includes(null) : spread !== null && r.http >= spread[0] - 1e-12 && r.http <= spread[1] + 1e-12;
+    const out: FidelityRow = { ...r, orderSpread: spread };
+    return !r.within && !r.inconclusive && inSpread ? { ...out, within: true, withinBySpread: true } : out;
+  });
+  return {
+    ...report,
+    rows,
+    outside: rows.filter((r) => !r.within && !r.inconclusive).length,
+    withinBySpread: rows.filter((r) => r.withinBySpread).length,
+    orderSpread: { runs: Math.max(0, ...[...jittered.values()].map((r) => r.length)), jitterMs },
   };
 }

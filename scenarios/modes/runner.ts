@@ -13,6 +13,7 @@ import { faultWindows, resolveProviders, type ResolvedProvider } from '../setup/
 import { splitStore } from '../spec/replicas.js';
 import { deadlineMs, strategyName, type Scenario, type StrategyRef } from '../spec/schema.js';
 import type { SimPool } from './sim-pool.js';
+import type { ArrivalJitter } from '../../simulator/arrival-jitter.js';
 
 /**
  * Runs a scenario end to end: load and validate the file, pick the strategies, run
@@ -40,6 +41,8 @@ export interface RunScenarioOptions {
    * compares no quality metric, and the prompts, token counts and draws are the same.
    */
   replayPromptsOnly?: boolean;
+  /** sim: shift arrivals by a seeded ±ms (simulator/arrival-jitter.ts; the fidelity check's order spread). */
+  arrivalJitter?: ArrivalJitter | undefined;
   progress?: Progress;
   /** Skip report.html and charts (tests that only need results.json). */
   noReport?: boolean;
@@ -69,6 +72,8 @@ export interface ModeContext {
   driver: 'autocannon' | 'open-loop' | undefined;
   /** sim: regret against the oracle (default true). */
   oracle?: boolean;
+  /** sim: shift arrivals by a seeded ±ms (runs in this thread). */
+  arrivalJitter?: ArrivalJitter | undefined;
   /** sim: worker threads to run strategies on (none: this thread). */
   pool?: SimPool | undefined;
   /** sim: called once every strategy has been handed to the pool. */
@@ -186,6 +191,7 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioRun> {
       speed: o.speed,
       driver: o.driver,
       oracle: o.oracle ?? true,
+      ...(o.arrivalJitter ? { arrivalJitter: o.arrivalJitter } : {}),
       pool,
       // Once the last strategy is handed out, a sim worker with nothing left makes room for a report worker.
       ...(pool && plan.sim > 0 ? { simJobsQueued: () => pool.allSubmitted('sim', { n: plan.reportAfterSim, role: 'report' }) } : {}),

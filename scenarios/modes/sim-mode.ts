@@ -44,7 +44,7 @@ export function workloadSpec(s: Scenario, durationS: number): WorkloadSpec {
 export async function runSimMode(ctx: ModeContext, strategies: readonly StrategyRef[]): Promise<StrategyResult[]> {
   const pool = ctx.pool;
   let out: StrategyResult[];
-  if (pool && pool.count('sim') > 0 && strategies.length > 1) out = await runOnWorkers(ctx, pool, strategies);
+  if (pool && pool.count('sim') > 0 && strategies.length > 1 && !ctx.arrivalJitter) out = await runOnWorkers(ctx, pool, strategies);
   else {
     out = [];
     for (const ref of strategies) out.push(await runOne(ctx, ref));
@@ -84,6 +84,7 @@ export async function runOne(ctx: Omit<ModeContext, 'pool' | 'simJobsQueued'>, r
     model: scenario.model,
     ...(fault ? { fault } : {}),
     oracle: ctx.oracle === false ? false : { sloMs: scenario.slo.p99Ms ?? 5000 },
+    ...(ctx.arrivalJitter ? { arrivalJitter: ctx.arrivalJitter } : {}),
     ...(scenario.slo.p99Ms !== undefined ? { goodputSloMs: scenario.slo.p99Ms } : {}),
     onRequest: (r) => {
       const t = Math.floor(r.arrivalMs / 1000);
