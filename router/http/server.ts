@@ -105,6 +105,8 @@ export interface ProxyServer {
    * router that took them; /metrics follows the new router's events from now on.
    */
   setRouter(next: ProxyRouter): void;
+  /** Answer cacheable requests from `next` from now on (a config reload); undefined = no response cache. */
+  setCache(next: ResponseCache | undefined): void;
 }
 
 /** The route's AbortController rides on the response, so one shared 'close' listener serves every request. */
@@ -169,9 +171,11 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     return v;
   };
 
-  const cache = opts.cache;
-  if (cache) registerCacheMetrics(metrics.registry, cache);
-  const chatEnv: ChatEnv = { metrics, clock, endpointHeader, releaseController, sendError, log, accessLog, cache: cache ?? null };
+  let cache = opts.cache;
+  // Registered even without a cache: a reload may add one.
+  const countLookup = registerCacheMetrics(metrics.registry);
+  if (cache) cache.onLookup = countLookup;
+  const chatEnv: ChatEnv = { metrics, clock, endpointHeader, releaseController, sendError, log, accessLog };
   // The router's promise-free route when it has one (core routers do): see chat-call.ts.
   let routeDirect = (router as Partial<DirectRouter>)[ROUTE_DIRECT];
   let active = 0;
@@ -271,6 +275,24 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     if (rec !== null) accessLog!.end(rec, now, 200, null, null);
   }
 
+  /** A shared-store lookup in flight: the client may leave meanwhile (then nothing is sent). */
+  async function answerAfterLookup(
+    req: IncomingMessage,
+    res: ServerResponse,
+    lookup: Promise<CachedResponse | undefined>,
+    route: () => void,
+    t0: number,
+    rec: AccessRecord | null,
+  ): Promise<void> {
+    const hit = await lookup;
+    if (res.destroyed || req.destroyed) {
+      metrics.request('', 499, (clock.now() - t0) / 1000);
+      return void (rec !== null && accessLog!.end(rec, clock.now(), 499, CLIENT_GONE, null));
+    }
+    if (hit !== undefined) return answerCached(res, hit, t0, rec);
+    route();
+  }
+
   async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const t0 = clock.now();
     const hdrId = req.headers['x-request-id'];
@@ -302,12 +324,27 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       rec.stream = valid.stream === true;
     }
     if (!models.has(valid.model)) return finishError(res, unknownModel(valid.model), '', t0, rec);
-    const cacheKey = cache === undefined ? null : cache.keyFor(valid as never);
+    const c = cache;
+    const cacheKey = c === undefined ? null : c.keyFor(valid as never);
     if (cacheKey !== null) {
-      const hit = cache!.get(cacheKey);
+      const hit = c!.get(cacheKey, valid.model);
+      if (hit instanceof Promise) return answerAfterLookup(req, res, hit, () => routeChat(req, res, valid, a, t0, rec, requestId, c!, cacheKey), t0, rec);
       if (hit !== undefined) return answerCached(res, hit, t0, rec);
     }
+    routeChat(req, res, valid, a, t0, rec, requestId, c ?? null, cacheKey);
+  }
 
+  function routeChat(
+    req: IncomingMessage,
+    res: ServerResponse,
+    valid: Exclude<ReturnType<typeof validateChatBody>, HttpError>,
+    a: ClientKey,
+    t0: number,
+    rec: AccessRecord | null,
+    requestId: string,
+    c: ResponseCache | null,
+    cacheKey: string | null,
+  ): void {
     const ac = controllers.take();
     (res as Exchange)[AC] = ac;
 
@@ -324,6 +361,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
 
     const call = new ChatCall(chatEnv, res, rr, ac, t0, rec);
     call.cacheKey = cacheKey;
+    call.cache = c;
     if (routeDirect === undefined) return void router.route(rr, { signal: ac.signal }).then((r) => call.routeDone(r), (e: unknown) => call.routeFailed(e));
     try {
       routeDirect.call(router, rr, call, { signal: ac.signal });
@@ -393,6 +431,10 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       models = new Set(router.models());
       modelsBody = listModels();
       routeDirect = (router as Partial<DirectRouter>)[ROUTE_DIRECT];
+    },
+    setCache(next) {
+      if (next) next.onLookup = countLookup;
+      cache = next;
     },
     accessLog,
     listen(port = cfg.port, host = cfg.host) {
