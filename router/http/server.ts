@@ -277,7 +277,6 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
 
   /** A shared-store lookup in flight: the client may leave meanwhile (then nothing is sent). */
   async function answerAfterLookup(
-    req: IncomingMessage,
     res: ServerResponse,
     lookup: Promise<CachedResponse | undefined>,
     route: () => void,
@@ -285,7 +284,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     rec: AccessRecord | null,
   ): Promise<void> {
     const hit = await lookup;
-    if (res.destroyed || req.destroyed) {
+    // (Not req.destroyed: a request is destroyed once its body has been read.)
+    if (res.destroyed || res.socket === null || res.socket.destroyed) {
       metrics.request('', 499, (clock.now() - t0) / 1000);
       return void (rec !== null && accessLog!.end(rec, clock.now(), 499, CLIENT_GONE, null));
     }
@@ -328,7 +328,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     const cacheKey = c === undefined ? null : c.keyFor(valid as never);
     if (cacheKey !== null) {
       const hit = c!.get(cacheKey, valid.model);
-      if (hit instanceof Promise) return answerAfterLookup(req, res, hit, () => routeChat(req, res, valid, a, t0, rec, requestId, c!, cacheKey), t0, rec);
+      if (hit instanceof Promise) return answerAfterLookup(res, hit, () => routeChat(req, res, valid, a, t0, rec, requestId, c!, cacheKey), t0, rec);
       if (hit !== undefined) return answerCached(res, hit, t0, rec);
     }
     routeChat(req, res, valid, a, t0, rec, requestId, c ?? null, cacheKey);
