@@ -18,6 +18,7 @@ import { workloadSpec } from './sim-mode.js';
 import { createCacheOracle } from '../../simulator/prompt-cache.js';
 import { strategyName, type StrategyRef } from '../spec/schema.js';
 import { RESPONSE_CACHE_TTL_MS, responseCacheOn, storeMode } from '../spec/replicas.js';
+import { CHARGE_BATCH_MS } from '../../simulator/replica-store.js';
 import type { ClosedLoopOptions } from '../load/closed-loop.js';
 
 /**
@@ -119,7 +120,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
     const config = {
       ...withWarmupEndpoints(scenarioRouterConfig(scenario, ctx.providers, ref, { baseUrls, speed })),
       server: { port: 0, host: '127.0.0.1', drainTimeoutMs: 500 },
-      ...(redis ? { store: { kind: 'redis', url: redis.url, keyPrefix: `scenario|${name}`, syncIntervalMs: syncMs, localShare: 1 / replicas, required: true } } : {}),
+      ...(redis ? { store: { kind: 'redis', url: redis.url, keyPrefix: `scenario|${name}`, syncIntervalMs: syncMs, batchMs: Math.max(1, Math.round(CHARGE_BATCH_MS / speed)), localShare: 1 / replicas, required: true } } : {}),
       // `<s>+cache`: the proxy's response cache on the scenario's model (TTL in wall time), in the shared store under @shared.
       ...(cacheOn ? { cache: { models: [scenario.model], ttlMs: Math.max(1, Math.round(RESPONSE_CACHE_TTL_MS / speed)), ...(redis ? { backend: 'store' } : {}) } } : {}),
     };
