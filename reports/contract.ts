@@ -48,6 +48,14 @@ export interface StrategySummary {
   cacheSavingsUsd?: number;
   /** The same share for the oracle placement: all traffic on one cache with every provider's capacity (the best any placement could reach). */
   oracleCachedTokenShare?: number;
+  /**
+   * Exact-match response cache (a `+cache` strategy, router/cache): requests answered from
+   * it (no routing, nothing billed), their share of all requests, and the USD those answers
+   * cost when they were first bought (what the hits saved).
+   */
+  responseCacheHits?: number;
+  responseCacheHitRate?: number;
+  responseCacheSavedUsd?: number;
   /** Goodput: successful requests within the scenario's latency SLO (slo.p99Ms) per second. */
   goodputRps?: number;
 }

@@ -36,6 +36,9 @@ const summary = z.looseObject({
   // Negative when cache writes billed at a premium outweigh the reads.
   cacheSavingsUsd: num.optional(),
   oracleCachedTokenShare: frac.optional(),
+  responseCacheHits: nonNeg.optional(),
+  responseCacheHitRate: frac.optional(),
+  responseCacheSavedUsd: nonNeg.optional(),
   attemptCostUsd: nonNeg.optional(),
   wastedUsd: nonNeg.optional(),
   attemptCostPer1kOk: nonNeg.optional(),

@@ -54,6 +54,13 @@ export interface MetricsRecord {
   cachedTokens?: number | undefined;
   /** USD the prompt caches saved over all of the request's attempts. */
   cacheSavingsUsd?: number | undefined;
+  /**
+   * Response cache (router/cache): true for a request answered from it (no routing, cost 0),
+   * false for a cacheable request that missed; undefined when no response cache is on.
+   */
+  responseCacheHit?: boolean | undefined;
+  /** A hit: what the cached answer cost when it was bought (the USD the hit saved). */
+  responseCacheSavedUsd?: number | undefined;
 }
 
 /** A fault on one provider, in seconds since the start of the measured run. */
@@ -231,6 +238,10 @@ export class MetricsCollector {
   private prefixInput = 0;
   private cached = 0;
   private cacheSaved = 0;
+  /** Response cache: requests that carried responseCacheHit (null: none did), hits, USD saved. */
+  private responseCacheSeen: number | null = null;
+  private responseCacheHits = 0;
+  private responseCacheSaved = 0;
 
   /** Free the run-wide histograms' WebAssembly memory; record/summarize throw afterwards. */
   dispose(): void {
@@ -276,6 +287,13 @@ export class MetricsCollector {
       this.prefixInput += r.inputTokens ?? 0;
       this.cached += r.cachedTokens;
       this.cacheSaved += r.cacheSavingsUsd ?? 0;
+    }
+    if (r.responseCacheHit !== undefined) {
+      this.responseCacheSeen = (this.responseCacheSeen ?? 0) + 1;
+      if (r.responseCacheHit) {
+        this.responseCacheHits++;
+        this.responseCacheSaved += r.responseCacheSavedUsd ?? 0;
+      }
     }
     const lat = toUs(r.latencyMs);
     this.latency.recordValue(lat);
@@ -382,6 +400,11 @@ export class MetricsCollector {
     if (this.prefixed > 0) {
       summary.cachedTokenShare = this.prefixInput > 0 ? this.cached / this.prefixInput : 0;
       summary.cacheSavingsUsd = this.cacheSaved;
+    }
+    if (this.responseCacheSeen !== null) {
+      summary.responseCacheHits = this.responseCacheHits;
+      summary.responseCacheHitRate = this.requests > 0 ? this.responseCacheHits / this.requests : 0;
+      summary.responseCacheSavedUsd = this.responseCacheSaved;
     }
     if (this.attemptCostUsd !== null) {
       summary.attemptCostUsd = this.attemptCostUsd;

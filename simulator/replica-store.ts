@@ -10,19 +10,31 @@ import { memoryStore, type Store, type StoreTarget } from '../router/store/store
  * - `local`: every replica is a plain in-memory router (memoryStore): each finds an outage
  *   on its own and admits up to the full endpoint limit on its own.
  * - `shared`: the same mechanism as router/store (SharedAdmission, health holds), over an
- *   in-process "Redis": a charge reaches the shared GCRA counter at once (atomic), its
- *   reply (the shared level) reaches the replica `syncDelayMs` later; an ejection or
- *   cooldown on one replica is applied on the others `syncDelayMs` later, and so is a
- *   recovery (a passed half-open probe): an ejection arrives as an ejection (panic mode may
- *   override it; the receiver probes when it ends), a cooldown as a cooldown.
+ *   in-process "Redis", with the Redis store's timing (router/store/batch.ts, health-sync.ts):
+ *   - a charge is sent after the batch window and reaches the shared GCRA counter then
+ *     (atomic); its reply (the shared level) comes back one round trip later
+ *     (CHARGE_BATCH_MS + ROUND_TRIP_MS after the pick, not the sync interval);
+ *   - every replica polls the shared health every `syncDelayMs` (the store's
+ *     sync_interval_ms), each at its own phase (replica i at (i + 1/2)/N of the interval),
+ *     and re-reads the shared rate-limit levels at each poll (SharedAdmission.refresh);
+ *   - an ejection, cooldown or recovery (a passed half-open probe) on one replica is
+ *     written at once (one round trip) and applied on each other replica at that replica's
+ *     next poll plus a round trip: between a round trip and syncDelayMs + 2 round trips
+ *     later, half an interval on average (the detecting replica itself: at once). An
+ *     ejection arrives as an ejection (panic mode may override it; the receiver probes when
+ *     it ends), a cooldown as a cooldown.
  *
  * Everything runs on the engine's clock: deterministic for a seed.
  */
 export interface ReplicaSharing {
   mode: 'local' | 'shared';
-  /** Propagation delay of shared state (the Redis store's sync_interval_ms + round trip). */
+  /** The Redis store's sync_interval_ms: how often each replica reads the shared health (and re-reads shared limits). */
   syncDelayMs: number;
 }
+
+/** The Redis store's charge batch window (store.batch_ms default) and a loopback round trip, ms. */
+export const CHARGE_BATCH_MS = 5;
+export const ROUND_TRIP_MS = 1;
 
 /** GCRA counters (the Lua script's arithmetic): key -> theoretical arrival time. */
 class SharedCounters {
@@ -39,31 +51,48 @@ export function createReplicaStores(n: number, sharing: ReplicaSharing, clock: C
   if (sharing.mode === 'local') return Array.from({ length: n }, () => memoryStore);
   const counters = new SharedCounters();
   const targets: Array<StoreTarget & { applying: boolean }> = [];
-  const delay = sharing.syncDelayMs;
+  const interval = sharing.syncDelayMs;
+  // Charges: sent when the batch window closes, counted in "Redis" half a round trip later,
+  // the reply back after the other half (one GCRA call per charge: the sum is the same).
   const charger: Charger = {
-    add(key, interval, cost, apply) {
-      const sentAt = clock.now();
-      const backlog = counters.charge(key, interval, cost, sentAt);
-      clock.setTimeout(() => apply(backlog, cost, sentAt), delay);
+    add(key, gcraInterval, cost, apply) {
+      clock.setTimeout(() => {
+        const sentAt = clock.now();
+        clock.setTimeout(() => {
+          const backlog = counters.charge(key, gcraInterval, cost, clock.now());
+          clock.setTimeout(() => apply(backlog, cost, sentAt), ROUND_TRIP_MS / 2);
+        }, ROUND_TRIP_MS / 2);
+      }, CHARGE_BATCH_MS);
     },
   };
+  /** Replica i's first poll after `t`: polls at (i + 1/2)/n of the interval, then every interval. */
+  const nextPoll = (i: number, t: number): number => {
+    if (interval <= 0) return t;
+    const phase = ((i + 0.5) / n) * interval;
+    return phase + Math.max(0, Math.ceil((t - phase) / interval)) * interval;
+  };
+  const admissions: SharedAdmission[][] = Array.from({ length: n }, () => []);
   const up = { up: true };
 
   // Each replica's last recovery already published, per endpoint (so one is published once).
   const seenRecovery: Array<Map<string, number>> = Array.from({ length: n }, () => new Map());
+  // Written to "Redis" one round trip after the event; each other replica applies it when the
+  // reply to its next read after that arrives (a read is sent at its poll, answered a round trip later).
   const toOthers = (from: number, apply: (t: StoreTarget, now: number) => void): void => {
-    clock.setTimeout(() => {
-      const now = clock.now();
-      targets.forEach((t, i) => {
-        if (i === from) return;
+    const written = clock.now() + ROUND_TRIP_MS;
+    targets.forEach((_, i) => {
+      if (i === from) return;
+      const at = nextPoll(i, written) + ROUND_TRIP_MS;
+      clock.setTimeout(() => {
+        const t = targets[i]!;
         t.applying = true;
         try {
-          apply(t, now);
+          apply(t, clock.now());
         } finally {
           t.applying = false;
         }
-      });
-    }, delay);
+      }, at - clock.now());
+    });
   };
 
   const publish = (from: number, e: RouterEvent): void => {
@@ -92,13 +121,27 @@ export function createReplicaStores(n: number, sharing: ReplicaSharing, clock: C
 
   return Array.from({ length: n }, (_, i): Store => ({
     kind: 'memory',
-    admission: (endpoint, c) =>
-      endpoint.limits.rpm || endpoint.limits.tpm
-        ? new SharedAdmission(endpoint.limits, up, c, charger, { rpm: `rpm|${endpoint.id}`, tpm: `tpm|${endpoint.id}` }, 1 / n)
-        : null,
+    admission(endpoint, c) {
+      if (!endpoint.limits.rpm && !endpoint.limits.tpm) return null;
+      const a = new SharedAdmission(endpoint.limits, up, c, charger, { rpm: `rpm|${endpoint.id}`, tpm: `tpm|${endpoint.id}` }, 1 / n);
+      admissions[i]!.push(a);
+      return a;
+    },
     attach(target) {
       targets[i] = { ...target, applying: false };
-      return target.bus.on((e) => publish(i, e));
+      const off = target.bus.on((e) => publish(i, e));
+      // The poll loop's other half: re-read the shared limit levels every interval (health
+      // arrives through toOthers at these same instants). Stopped with the router.
+      let timer: { cancel(): void } | null = null;
+      const poll = (): void => {
+        for (const a of admissions[i]!) a.refresh();
+        timer = clock.setTimeout(poll, interval);
+      };
+      if (interval > 0 && admissions[i]!.length > 0) timer = clock.setTimeout(poll, nextPoll(i, clock.now()) - clock.now());
+      return () => {
+        off();
+        timer?.cancel();
+      };
     },
   }));
 }

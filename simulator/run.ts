@@ -89,6 +89,15 @@ export interface SimRunInput {
    * may swap order, as they can over real sockets. Absent: arrivals exactly as planned.
    */
   arrivalJitter?: ArrivalJitter;
+  /**
+   * An exact-match response cache in front of the router(s) (router/cache as the proxy runs
+   * it): a repeated question (SimRequest.faq, never streamed) whose answer a replica stored
+   * less than `ttlMs` ago is answered at once, with no routing and nothing billed. Answers
+   * are stored when a cacheable request succeeds. One cache per replica, or one for all
+   * (`shared`: the Redis store's cache). Entries are not evicted by count (a scenario's
+   * questions fit the proxy's default 10,000 entries).
+   */
+  responseCache?: { ttlMs: number; shared: boolean };
   /** Called for every finished request, in completion order. */
   onRequest?: (o: RequestOutcome) => void;
   /** Called at each arrival, before routing, with the oracle's choice (when the oracle is on; providerId null if every provider hangs). */
@@ -132,6 +141,8 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
   firstAt = 0;
   /** The run's set of requests in flight while this one is in it (liveOf reads this, not the Set). */
   liveIn: Set<Live> | null = null;
+  /** The response cache that stores this request's answer (a cacheable miss), else null. */
+  cacheInto: Map<number, CachedAnswer> | null = null;
 
   constructor(
     readonly sim: SimRequest,
@@ -174,6 +185,15 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
   pushError(err: unknown): void {
     this.owner.streamEnded(this, err);
   }
+}
+
+/** A response-cache entry of the simulated proxy: what a hit replays. */
+interface CachedAnswer {
+  expiresAt: number;
+  endpointId: string;
+  costUsd: number;
+  outputTokens: number;
+  acceptable: boolean | undefined;
 }
 
 interface LiveOwner {
@@ -353,6 +373,36 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   let finished = 0;
   let arrivalsDone = false;
   const cacheOracle = createCacheOracle(providers.map((p) => p.model.profile));
+  const responseCache = input.responseCache;
+  const answerCaches = responseCache === undefined ? [] : Array.from({ length: responseCache.shared ? 1 : routers.length }, () => new Map<number, CachedAnswer>());
+
+  /** A response-cache hit: answered at once from `hit`, nothing routed or billed. */
+  const finishHit = (l: Live, hit: CachedAnswer): void => {
+    const sim = l.sim;
+    live.delete(l);
+    l.liveIn = null;
+    metrics.record({
+      tMs: sim.arrivalMs,
+      ok: true,
+      latencyMs: 0,
+      ttftMs: 0,
+      endpointId: hit.endpointId,
+      costUsd: 0,
+      attemptCostUsd: 0,
+      wastedUsd: 0,
+      attempts: 0,
+      attemptEndpoints: [],
+      acceptable: hit.acceptable,
+      inputTokens: sim.inputTokens,
+      outputTokens: hit.outputTokens,
+      responseCacheHit: true,
+      responseCacheSavedUsd: hit.costUsd,
+    });
+    if (regret && l.choice) regret.observe(l.choice, { ok: true, costUsd: 0, latencyMs: 0 });
+    input.onRequest?.({ id: sim.id, arrivalMs: sim.arrivalMs, ok: true, endpointId: hit.endpointId, latencyMs: 0, ttftMs: 0, attempts: 0, errorCode: undefined, costUsd: 0, acceptable: hit.acceptable });
+    finished++;
+    if (arrivalsDone && live.size === 0) closeRouters();
+  };
 
   const finish = (l: Live, ok: boolean, errorCode: string | undefined, ttftAt: number | undefined): void => {
     const now = engine.now();
@@ -381,7 +431,17 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       // Prompt caching: only requests with a prefix, on providers with a cache, count.
       cachedTokens: sim.prefix !== undefined && cacheOracle !== undefined ? (ok ? (l.okOutcome?.cachedTokens ?? 0) : 0) : undefined,
       cacheSavingsUsd: sim.prefix !== undefined && cacheOracle !== undefined ? l.cacheSaved : undefined,
+      responseCacheHit: responseCache === undefined ? undefined : false,
     });
+    // A cacheable miss that succeeded: its answer is stored (the proxy stores 200 answers).
+    if (ok && l.cacheInto !== null && l.okOutcome !== undefined && sim.faq !== undefined)
+      l.cacheInto.set(sim.faq, {
+        expiresAt: now + responseCache!.ttlMs,
+        endpointId: l.lastEndpoint,
+        costUsd: l.okOutcome.costUsd,
+        outputTokens: l.okOutcome.outputTokens,
+        acceptable: l.okOutcome.acceptable,
+      });
     if (regret && l.choice) regret.observe(l.choice, { ok, costUsd: l.cost, latencyMs });
     if (input.onRequest)
       input.onRequest({
@@ -420,8 +480,14 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       }
       input.onArrival?.(sim, { providerId: l.choice.index >= 0 ? providers[l.choice.index]!.id : null, choice: l.choice });
     } else input.onArrival?.(sim, undefined);
-    const r = routers.length === 1 ? router : routers[spread++ % routers.length]!;
-    r[ROUTE_DIRECT](l, l);
+    const ri = routers.length === 1 ? 0 : spread++ % routers.length;
+    if (responseCache !== undefined && sim.faq !== undefined && !sim.stream) {
+      const answers = answerCaches[responseCache.shared ? 0 : ri]!;
+      const hit = answers.get(sim.faq);
+      if (hit !== undefined && hit.expiresAt > engine.now()) return finishHit(l, hit);
+      l.cacheInto = answers;
+    }
+    routers[ri]![ROUTE_DIRECT](l, l);
   };
   const owner: LiveOwner = {
     arrive,

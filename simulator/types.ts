@@ -24,6 +24,12 @@ export interface SimRequest {
    * or hashed message text on the wire); absent = no reusable prefix. See prompt-cache.ts.
    */
   readonly prefix?: ArrayLike<number>;
+  /**
+   * A repeated question (workload `faq`): its index among the workload's questions. Every
+   * request with the same index has the same prompt, token counts and class, is sent
+   * non-streaming at temperature 0, so an exact-match response cache can answer it.
+   */
+  readonly faq?: number;
   /** Outcome replay: provider id → the judged score of its answer to this prompt (>= 0.5 = acceptable). */
   readonly outcomes?: Readonly<Record<string, number>>;
 }

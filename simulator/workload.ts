@@ -85,7 +85,26 @@ export interface WorkloadSpec {
   conversations?: ConversationSpec;
   /** Outcome replay: prompts and per-provider outcomes from a record file (outcome-replay.ts). */
   outcomes?: OutcomeReplaySpec;
+  /** Repeated questions (a response cache's workload): see FaqSpec. */
+  faq?: FaqSpec;
 }
+
+/**
+ * Repeated questions: a `share` of the requests asks one of `questions` fixed questions,
+ * picked by Zipf popularity (P(rank r) ∝ 1/r^skew, default 1). A question has one prompt
+ * text, one class and one pair of token counts (drawn once per question from the stream
+ * 'faq-questions'), and is asked non-streaming at temperature 0 (SimRequest.faq). The
+ * per-request picks come from their own stream 'faq' (2 uniforms per request), so the
+ * other requests see exactly the draws they see without `faq`.
+ */
+export interface FaqSpec {
+  share: number;
+  questions: number;
+  skew?: number;
+}
+
+/** Most distinct questions of a faq workload (their table is built up front). */
+export const MAX_FAQ_QUESTIONS = 100_000;
 
 /** A generic chat mix, loosely after published prompt/answer length studies (tokens). */
 export const DEFAULT_MIX: readonly ClassMix[] = [
@@ -221,6 +240,20 @@ export const workloadSchema = z
       stream: z.number(expected('a share in [0, 1]')).min(0, expected('a share in [0, 1]')).max(1, expected('a share in [0, 1]')).optional(),
       sessions: z.number(sessions).int(sessions).positive(sessions).max(MAX_SESSIONS, sessions).optional(),
       sessionSkew: z.number(expected('a finite number >= 0')).min(0, expected('a finite number >= 0')).optional(),
+      faq: z
+        .looseObject(
+          {
+            share: z.number(expected('a share in [0, 1]')).min(0, expected('a share in [0, 1]')).max(1, expected('a share in [0, 1]')),
+            questions: z
+              .number(expected(`a positive integer, at most ${MAX_FAQ_QUESTIONS}`))
+              .int(expected(`a positive integer, at most ${MAX_FAQ_QUESTIONS}`))
+              .positive(expected(`a positive integer, at most ${MAX_FAQ_QUESTIONS}`))
+              .max(MAX_FAQ_QUESTIONS, expected(`a positive integer, at most ${MAX_FAQ_QUESTIONS}`)),
+            skew: z.number(expected('a finite number >= 0')).min(0, expected('a finite number >= 0')).optional(),
+          },
+          expected('{share, questions, skew?}'),
+        )
+        .optional(),
     },
     expected('an object {durationS, rate, ...}'),
   )
@@ -283,6 +316,26 @@ function zipfCdf(n: number, s: number): Float64Array {
   const w = new Array<number>(n);
   for (let r = 1; r <= n; r++) w[r - 1] = Math.pow(r, -s);
   return cumulative(w);
+}
+
+interface FaqTable {
+  share: number;
+  cdf: Float64Array;
+  questions: ReadonlyArray<{ promptClass: string; prompt: string; inputTokens: number; outputTokens: number }>;
+}
+
+/** The faq's fixed questions (class, prompt, tokens), drawn once from the stream 'faq-questions'. */
+function faqQuestions(spec: FaqSpec, classes: readonly CompiledClass[], classCdf: Float64Array, seed: string | number): FaqTable {
+  const r = deriveRandom(seed, 'faq-questions');
+  const questions = Array.from({ length: spec.questions }, (_, k) => {
+    const cls = classes[pickIndex(classCdf, r.next())]!;
+    const zIn = normal(r);
+    const zOut = normal(r);
+    // The question number makes the text unique, so two questions never share a cache key.
+    const prompt = `Question ${k + 1}: ${cls.texts[Math.floor(r.next() * cls.texts.length)]!}`;
+    return { promptClass: cls.name, prompt, inputTokens: tokens(cls.input, zIn), outputTokens: tokens(cls.output, zOut) };
+  });
+  return { share: spec.share, cdf: zipfCdf(spec.questions, spec.skew ?? 1), questions };
 }
 
 /** Arrival times in ms: from the arrival process, or from a trace (tokens included). */
@@ -355,6 +408,8 @@ export function createWorkload(spec: WorkloadSpec, seed: string | number, opts: 
   const endMs = spec.durationS * 1000;
   const limit = spec.maxRequests ?? Infinity;
   const conversations = spec.conversations !== undefined ? new Conversations(spec.conversations) : undefined;
+  const faq = spec.faq !== undefined && spec.faq.share > 0 ? faqQuestions(spec.faq, classes, classCdf, seed) : undefined;
+  const faqRandom = faq ? deriveRandom(seed, 'faq') : undefined;
   let id = 0;
   let done = false;
 
@@ -391,6 +446,15 @@ export function createWorkload(spec: WorkloadSpec, seed: string | number, opts: 
     else if (conversations !== undefined) {
       const turn = conversations.turn(slot, base.inputTokens, base.outputTokens, uSpare);
       req = { ...base, inputTokens: turn.inputTokens, prefix: turn.prefix };
+    }
+    if (faq) {
+      const uAsk = faqRandom!.next();
+      const uWhich = faqRandom!.next();
+      if (uAsk < faq.share) {
+        const k = pickIndex(faq.cdf, uWhich);
+        const q = faq.questions[k]!;
+        return { ...base, promptClass: q.promptClass, prompt: q.prompt, inputTokens: q.inputTokens, outputTokens: q.outputTokens, stream: false, faq: k };
+      }
     }
     if (!replay) return req;
     // Outcome replay: the same uniform picks a record instead of a corpus prompt.

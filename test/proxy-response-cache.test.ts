@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../router/core/clock.js';
-import { ResponseCache, responseCacheSchema } from '../router/cache/response-cache.js';
+import { ResponseCache, responseCacheSchema, type CachedResponse } from '../router/cache/response-cache.js';
 import { startProxy, type RunningProxy } from '../router/http/start.js';
 import { startStubUpstream, type StubUpstream } from './helpers/stub-upstream.js';
 
@@ -35,7 +35,9 @@ describe('response cache: keys and eligibility', () => {
 
   it('TTL and LRU, on the injected clock; hits and misses counted', () => {
     const clock = new ManualClock();
-    const cache = new ResponseCache(cfg(), clock);
+    const mem = new ResponseCache(cfg(), clock);
+    // The memory backend answers synchronously.
+    const cache = { put: mem.put.bind(mem), get: (k: string) => mem.get(k) as CachedResponse | undefined, get hits() { return mem.hits; }, get misses() { return mem.misses; } };
     cache.put('a', { text: 'A', endpointId: 'e' });
     expect(cache.get('a')?.text).toBe('A');
     clock.tick(1001);
@@ -88,12 +90,46 @@ describe('response cache at the proxy', () => {
     await other.text();
     expect(calls).toBe(2);
     const m = await (await fetch(`${proxy.url}/metrics`)).text();
-    expect(m).toMatch(/^llm_router_cache_hits_total 1$/m);
-    expect(m).toMatch(/^llm_router_cache_misses_total 1$/m);
+    expect(m).toMatch(/^llm_router_cache_hits_total\{model="m"\} 1$/m);
+    expect(m).toMatch(/^llm_router_cache_misses_total\{model="m"\} 1$/m);
+  });
+
+  it('a reload keeps the cache when its config is unchanged, empties it when changed, drops it when removed', async () => {
+    const cfgWith = (cache: Record<string, unknown> | undefined) => ({
+      endpoints: [{ id: 'a', provider: 'p', model: 'm', baseUrl: upstream.base }],
+      server: { port: 0 },
+      ...(cache ? { cache } : {}),
+    });
+    const p = await startProxy(cfgWith({ models: ['m'], ttl_ms: 60_000 }), { log: () => {} });
+    try {
+      const askP = async (): Promise<string | null> => {
+        const r = await fetch(`${p.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body({ messages: [{ role: 'user', content: 'reload' }] })) });
+        await r.text();
+        return r.headers.get('x-router-cache');
+      };
+      expect(await askP()).toBe('miss');
+      expect(p.reload(cfgWith({ models: ['m'], ttl_ms: 60_000 })).cache).toBe('kept');
+      expect(await askP()).toBe('hit');
+      expect(p.reload(cfgWith({ models: ['m'], ttl_ms: 30_000 })).cache).toBe('new');
+      expect(await askP()).toBe('miss'); // a new, empty cache
+      expect(p.reload(cfgWith(undefined)).cache).toBe('off');
+      expect(await askP()).toBeNull(); // no cache: no header
+      expect(p.reload(cfgWith(undefined)).cache).toBe('none');
+      // A cache in the shared store needs the store the proxy started with: refused, nothing swapped.
+      expect(() => p.reload({ ...cfgWith({ models: ['m'], backend: 'store' }), store: { kind: 'redis', url: 'redis://127.0.0.1:1' } })).toThrow(/cache\.backend.*restart/);
+      expect(await askP()).toBeNull();
+      // Counters stay monotonic across caches: one hit so far.
+      const m = await (await fetch(`${p.url}/metrics`)).text();
+      expect(m).toMatch(/^llm_router_cache_hits_total\{model="m"\} 1$/m);
+      expect(m).toMatch(/^llm_router_cache_misses_total\{model="m"\} 2$/m);
+    } finally {
+      await p.close(1000);
+    }
   });
 
   it('bad cache config names the field', async () => {
     await expect(startProxy({ endpoints: [{ id: 'a', provider: 'p', model: 'm', baseUrl: upstream.base }], cache: { models: ['nope'] } }, { log: () => {} })).rejects.toThrow(/cache\.models\[0\]: unknown model group "nope"/);
     await expect(startProxy({ endpoints: [{ id: 'a', provider: 'p', model: 'm', baseUrl: upstream.base }], cache: { models: ['m'], ttl_ms: -1 } }, { log: () => {} })).rejects.toThrow(/cache\.ttl_ms/);
+    await expect(startProxy({ endpoints: [{ id: 'a', provider: 'p', model: 'm', baseUrl: upstream.base }], cache: { models: ['m'], backend: 'store' } }, { log: () => {} })).rejects.toThrow(/cache\.backend: "store".*needs store: \{ kind: redis/);
   });
 });

@@ -116,6 +116,8 @@ describe('scenario names and arguments', () => {
       const strategies = scenario.strategies.map((r) => (typeof r === 'string' ? r : r.name));
       // A replicas scenario compares state local vs shared: each strategy it lists, both ways.
       if (scenario.replicas) for (const s of strategies) expect(strategies).toContain(s.replace(/@(local|shared)$/, (_, m: string) => (m === 'local' ? '@shared' : '@local')));
+      // A response-cache scenario compares each strategy it lists with and without the cache.
+      else if (strategies.some((s) => s.endsWith('+cache'))) for (const s of strategies) expect(strategies).toContain(s.endsWith('+cache') ? s.slice(0, -'+cache'.length) : `${s}+cache`);
       else for (const s of ['round-robin', 'weighted', 'adaptive', 'cost', 'classifier', 'latency']) expect(strategies).toContain(s);
     }
   });

@@ -13,8 +13,13 @@ import type { Clock } from '../core/clock.js';
  * output (OUTPUT_PARAMS), in a canonical JSON (object keys sorted), so two bodies that
  * differ only in key order or in fields that do not change the answer (user, metadata)
  * share an entry. A hit skips routing and answers with the stored body and
- * `x-router-cache: hit`. Only 200 answers are stored. In memory: an LRU of `maxEntries`
- * with a TTL (lru-cache, time from the injected clock), per process (not shared by replicas).
+ * `x-router-cache: hit`. Only 200 answers are stored. Where (`backend`):
+ *  - `memory` (default): an LRU of `maxEntries` with a TTL (lru-cache, time from the
+ *    injected clock), per process (not shared by replicas); lookups are synchronous.
+ *  - `store`: the Redis store (`store: { kind: redis }`, router/store/cache-backend.ts),
+ *    shared by every replica with the same key_prefix: SET with a PX TTL (Redis expires and
+ *    evicts), answers over `maxValueBytes` not stored. A lookup is one GET; Redis down, slow
+ *    or erroring is a miss (never a client error), and a failed store is dropped.
  */
 export const responseCacheSchema = z.strictObject({
   /** Model groups whose answers may be cached. */
@@ -23,6 +28,10 @@ export const responseCacheSchema = z.strictObject({
   maxEntries: z.number().int().positive().max(10_000_000).default(10_000),
   /** Cache answers of temperature > 0 too (by default only temperature 0 is deterministic enough). */
   anyTemperature: z.boolean().default(false),
+  /** Where entries live: this process (memory) or the shared Redis store (store: needs `store: { kind: redis }`). */
+  backend: z.enum(['memory', 'store']).default('memory'),
+  /** store backend: answers larger than this are not stored (Redis values stay small). */
+  maxValueBytes: z.number().int().positive().max(64 * 1024 * 1024).default(1_048_576),
 });
 export type ResponseCacheConfig = z.output<typeof responseCacheSchema>;
 
@@ -48,16 +57,47 @@ function canonical(v: unknown): string {
   return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
 }
 
+/**
+ * Where a ResponseCache keeps its entries. `get` may answer synchronously (memory) or with
+ * a promise (a shared store); it never rejects (a backend failure is a miss), and `put`
+ * never throws.
+ */
+export interface CacheBackend {
+  get(key: string): CachedResponse | undefined | Promise<CachedResponse | undefined>;
+  put(key: string, value: CachedResponse): void;
+  /** Entries held here (memory); undefined when not known locally (a shared store). */
+  readonly size: number | undefined;
+}
+
+/** The in-process LRU with a TTL on the injected clock. */
+export function memoryCacheBackend(cfg: Pick<ResponseCacheConfig, 'maxEntries' | 'ttlMs'>, clock: Clock): CacheBackend {
+  // +1: lru-cache reads a start time of 0 as "no TTL", and an injected clock may start at 0.
+  const lru = new LRUCache<string, CachedResponse>({ max: cfg.maxEntries, ttl: cfg.ttlMs, ttlResolution: 0, perf: { now: () => clock.now() + 1 } });
+  return {
+    get: (key) => lru.get(key),
+    put: (key, value) => void lru.set(key, value),
+    get size() {
+      return lru.size;
+    },
+  };
+}
+
 export class ResponseCache {
+  /** Totals over every model group. */
   hits = 0;
   misses = 0;
+  /** Called for every lookup (the proxy's metrics: registerCacheMetrics). */
+  onLookup: ((model: string, hit: boolean) => void) | null = null;
   private readonly models: ReadonlySet<string>;
-  private readonly lru: LRUCache<string, CachedResponse>;
+  readonly backend: CacheBackend;
 
-  constructor(private readonly cfg: ResponseCacheConfig, clock: Clock) {
+  constructor(
+    readonly cfg: ResponseCacheConfig,
+    clock: Clock,
+    backend?: CacheBackend,
+  ) {
     this.models = new Set(cfg.models);
-    // +1: lru-cache reads a start time of 0 as "no TTL", and an injected clock may start at 0.
-    this.lru = new LRUCache({ max: cfg.maxEntries, ttl: cfg.ttlMs, ttlResolution: 0, perf: { now: () => clock.now() + 1 } });
+    this.backend = backend ?? memoryCacheBackend(cfg, clock);
   }
 
   /** The cache key of a validated chat body, or null when it is not cacheable. */
@@ -69,38 +109,50 @@ export class ResponseCache {
     return h.digest('base64url');
   }
 
-  /** A stored answer (counted as a hit), or undefined (a miss). */
-  get(key: string): CachedResponse | undefined {
-    const v = this.lru.get(key);
+  /**
+   * A stored answer (counted as a hit for `model`), or undefined (a miss): synchronous for
+   * the memory backend, a promise (never rejecting) for a shared store.
+   */
+  get(key: string, model = ''): CachedResponse | undefined | Promise<CachedResponse | undefined> {
+    const v = this.backend.get(key);
+    if (v instanceof Promise) return v.then((x) => this.count(model, x));
+    return this.count(model, v);
+  }
+
+  private count(model: string, v: CachedResponse | undefined): CachedResponse | undefined {
     if (v === undefined) this.misses++;
     else this.hits++;
+    this.onLookup?.(model, v !== undefined);
     return v;
   }
 
   put(key: string, value: CachedResponse): void {
-    this.lru.set(key, value);
+    this.backend.put(key, value);
   }
 
+  /** Entries held in this process (0 for a shared store, whose entries live in Redis). */
   get size(): number {
-    return this.lru.size;
+    return this.backend.size ?? 0;
   }
 }
 
-/** llm_router_cache_hits_total / llm_router_cache_misses_total (cacheable requests only), read at scrape time. */
-export function registerCacheMetrics(registry: Registry, cache: ResponseCache, prefix = 'llm_router_'): void {
-  const counter = (name: string, help: string, read: () => number): void => {
-    let seen = 0;
-    new Counter({
-      name: `${prefix}${name}`,
-      help,
-      registers: [registry],
-      collect() {
-        const n = read();
-        if (n > seen) this.inc(n - seen);
-        seen = n;
-      },
-    });
-  };
-  counter('cache_hits_total', 'Cacheable requests answered from the response cache (no routing).', () => cache.hits);
-  counter('cache_misses_total', 'Cacheable requests not in the response cache (routed; a 200 answer is stored).', () => cache.misses);
+/**
+ * llm_router_cache_hits_total / llm_router_cache_misses_total {model} (cacheable requests
+ * only). Returns the function that counts one lookup: the server hands it to every cache
+ * it serves with (ResponseCache.onLookup), so counts survive a reload that swaps the cache.
+ */
+export function registerCacheMetrics(registry: Registry, prefix = 'llm_router_'): (model: string, hit: boolean) => void {
+  const hits = new Counter({
+    name: `${prefix}cache_hits_total`,
+    help: 'Cacheable requests answered from the response cache (no routing), by model group.',
+    labelNames: ['model'],
+    registers: [registry],
+  });
+  const misses = new Counter({
+    name: `${prefix}cache_misses_total`,
+    help: 'Cacheable requests not in the response cache (routed; a 200 answer is stored), by model group.',
+    labelNames: ['model'],
+    registers: [registry],
+  });
+  return (model, hit) => (hit ? hits : misses).inc({ model });
 }

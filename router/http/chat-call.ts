@@ -42,8 +42,6 @@ export interface ChatEnv {
   log(line: string): void;
   /** The access log, when one is configured (access-log.ts). */
   readonly accessLog: AccessLog | null;
-  /** The response cache (router/cache), when one is configured. */
-  readonly cache?: ResponseCache | null;
 }
 
 /** The access log's error code for a client that went away before the response ended. */
@@ -79,8 +77,9 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
   private status = 0;
   private paused = false;
   private over = false;
-  /** Set by the server for a cacheable request: a 200 answer is stored under it. */
+  /** Set by the server for a cacheable request: a 200 answer is stored under it, in `cache`. */
   cacheKey: string | null = null;
+  cache: ResponseCache | null = null;
 
   constructor(
     private readonly env: ChatEnv,
@@ -148,7 +147,7 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
       const text = rawBodyOf(resp as never) ?? JSON.stringify(resp.body ?? null);
       if (this.cacheKey !== null) {
         res.setHeader('x-router-cache', 'miss');
-        if (resp.status === 200) env.cache?.put(this.cacheKey, { text: typeof text === 'string' ? text : Buffer.from(text), endpointId: id });
+        if (resp.status === 200) this.cache?.put(this.cacheKey, { text: typeof text === 'string' ? text : Buffer.from(text), endpointId: id });
       }
       res.writeHead(resp.status, {
         'x-request-id': (res as RequestIdResponse)[REQUEST_ID],

@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     }
     for (const w of missingKeyEnvs(next.endpoints)) console.error(`warning: ${w} (requests to it go without Authorization)`);
     console.error(
-      `SIGHUP: reloaded ${file} (${next.endpoints.length} endpoints; kept stats of ${r.kept.length}, fresh ${r.fresh.join(', ') || 'none'}, removed ${r.removed.join(', ') || 'none'})` +
+      `SIGHUP: reloaded ${file} (${next.endpoints.length} endpoints; kept stats of ${r.kept.length}, fresh ${r.fresh.join(', ') || 'none'}, removed ${r.removed.join(', ') || 'none'}; response cache ${r.cache})` +
         (r.serverChanged ? '; the server section changed: restart to apply it' : ''),
     );
   });

@@ -214,6 +214,8 @@ export function parseProxyConfig(raw: unknown, where = 'config'): ProxyConfig {
   if (!s.success) problems.push(...spelledLines(s.error, serverRaw, `${serverKey}.`));
   const r = routerConfigSchema.safeParse(routerRaw);
   if (!r.success) problems.push(...spelledLines(r.error, normalised));
+  if (ca?.success && ca.data.backend === 'store' && !(st?.success && st.data.kind === 'redis'))
+    problems.push(`cache.backend: "store" keeps entries in the shared store; it needs store: { kind: redis, url }`);
   if (r.success && ca?.success) {
     const groups = new Set(r.data.endpoints.map((e) => e.model));
     ca.data.models.forEach((m, i) => {

@@ -105,6 +105,8 @@ export interface ProxyServer {
    * router that took them; /metrics follows the new router's events from now on.
    */
   setRouter(next: ProxyRouter): void;
+  /** Answer cacheable requests from `next` from now on (a config reload); undefined = no response cache. */
+  setCache(next: ResponseCache | undefined): void;
 }
 
 /** The route's AbortController rides on the response, so one shared 'close' listener serves every request. */
@@ -169,9 +171,11 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     return v;
   };
 
-  const cache = opts.cache;
-  if (cache) registerCacheMetrics(metrics.registry, cache);
-  const chatEnv: ChatEnv = { metrics, clock, endpointHeader, releaseController, sendError, log, accessLog, cache: cache ?? null };
+  let cache = opts.cache;
+  // Registered even without a cache: a reload may add one.
+  const countLookup = registerCacheMetrics(metrics.registry);
+  if (cache) cache.onLookup = countLookup;
+  const chatEnv: ChatEnv = { metrics, clock, endpointHeader, releaseController, sendError, log, accessLog };
   // The router's promise-free route when it has one (core routers do): see chat-call.ts.
   let routeDirect = (router as Partial<DirectRouter>)[ROUTE_DIRECT];
   let active = 0;
@@ -279,6 +283,24 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     if (rec !== null) accessLog!.end(rec, now, 200, null, null);
   }
 
+  /** A shared-store lookup in flight: the client may leave meanwhile (then nothing is sent). */
+  async function answerAfterLookup(
+    res: ServerResponse,
+    lookup: Promise<CachedResponse | undefined>,
+    route: () => void,
+    t0: number,
+    rec: AccessRecord | null,
+  ): Promise<void> {
+    const hit = await lookup;
+    // (Not req.destroyed: a request is destroyed once its body has been read.)
+    if (res.destroyed || res.socket === null || res.socket.destroyed) {
+      metrics.request('', 499, (clock.now() - t0) / 1000);
+      return void (rec !== null && accessLog!.end(rec, clock.now(), 499, CLIENT_GONE, null));
+    }
+    if (hit !== undefined) return answerCached(res, hit, t0, rec);
+    route();
+  }
+
   function chat(req: IncomingMessage, res: ServerResponse): void {
     const t0 = clock.now();
     const hdrId = req.headers['x-request-id'];
@@ -330,12 +352,30 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     // A stream's headers are written by the streaming code (chat-call.ts, sse.ts): set it now.
     if (valid.stream === true) res.setHeader('x-request-id', requestId);
     if (!models.has(valid.model)) return finishError(res, unknownModel(valid.model), '', t0, rec);
-    const cacheKey = cache === undefined ? null : cache.keyFor(valid as never);
+    const c = cache;
+    const cacheKey = c === undefined ? null : c.keyFor(valid as never);
     if (cacheKey !== null) {
-      const hit = cache!.get(cacheKey);
+      const hit = c!.get(cacheKey, valid.model);
+      if (hit instanceof Promise) {
+        const route = () => routeChat(req, res, valid, a, t0, rec, requestId, c!, cacheKey);
+        return void answerAfterLookup(res, hit, route, t0, rec).catch((e: unknown) => unhandled(res, e));
+      }
       if (hit !== undefined) return answerCached(res, hit, t0, rec);
     }
+    routeChat(req, res, valid, a, t0, rec, requestId, c ?? null, cacheKey);
+  }
 
+  function routeChat(
+    req: IncomingMessage,
+    res: ServerResponse,
+    valid: Exclude<ReturnType<typeof validateChatBody>, HttpError>,
+    a: ClientKey,
+    t0: number,
+    rec: AccessRecord | null,
+    requestId: string,
+    c: ResponseCache | null,
+    cacheKey: string | null,
+  ): void {
     const ac = controllers.take();
     (res as Exchange)[AC] = ac;
 
@@ -352,6 +392,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
 
     const call = new ChatCall(chatEnv, res, rr, ac, t0, rec);
     call.cacheKey = cacheKey;
+    call.cache = c;
     if (routeDirect === undefined) return void router.route(rr, { signal: ac.signal }).then((r) => call.routeDone(r), (e: unknown) => call.routeFailed(e));
     try {
       routeDirect.call(router, rr, call, { signal: ac.signal });
@@ -421,6 +462,10 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       models = new Set(router.models());
       modelsBody = listModels();
       routeDirect = (router as Partial<DirectRouter>)[ROUTE_DIRECT];
+    },
+    setCache(next) {
+      if (next) next.onLookup = countLookup;
+      cache = next;
     },
     accessLog,
     listen(port = cfg.port, host = cfg.host) {

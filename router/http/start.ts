@@ -2,10 +2,11 @@ import '../strategies/index.js';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
+import { RouterError } from '../core/errors.js';
 import { carriedEndpoints, createRouter, type Router } from '../request/router.js';
 import type { Transport } from '../core/types.js';
 import { registerStoreMetrics } from '../store/metrics.js';
-import { ResponseCache } from '../cache/response-cache.js';
+import { ResponseCache, type ResponseCacheConfig } from '../cache/response-cache.js';
 import type { RedisStore } from '../store/redis-store.js';
 import { createHttpTransport, type HttpTransport } from '../transport/http.js';
 import { parseProxyConfig, type ProxyConfig } from './config.js';
@@ -54,6 +55,8 @@ export interface ReloadResult {
   /** Endpoint ids that start afresh (new, or changed). */
   fresh: string[];
   removed: string[];
+  /** The response cache: kept (same config: same entries), new (changed or added: empty), off (removed), none (absent before and after). */
+  cache: 'kept' | 'new' | 'off' | 'none';
   /** The server section changed: ignored until a restart. */
   serverChanged: boolean;
 }
@@ -68,8 +71,15 @@ export async function startProxy(config: ProxyConfig | unknown, opts: StartProxy
   const transport = opts.transport ?? ownTransport!;
   let router = createRouter(cfg.router, { transport, clock: opts.clock, random: opts.random, store });
   const clientLimit = store ? (name: string, rpm: number) => store.clientAdmission(name, rpm, opts.clock ?? systemClock) : undefined;
-  // The response cache lives as long as the process (a SIGHUP reload keeps it and its config).
-  const cache = cfg.cache ? new ResponseCache(cfg.cache, opts.clock ?? systemClock) : undefined;
+  // The response cache: a SIGHUP reload with the same cache config keeps it (and its entries).
+  const makeCache = (c: ResponseCacheConfig | undefined): ResponseCache | undefined => {
+    if (c === undefined) return undefined;
+    if (c.backend === 'memory') return new ResponseCache(c, opts.clock ?? systemClock);
+    if (store === undefined) throw new RouterError('invalid_config', 'invalid config: cache.backend: "store" needs the redis store the proxy was started with (store: { kind: redis }); restart to add one');
+    return new ResponseCache(c, opts.clock ?? systemClock, store.cacheBackend(c));
+  };
+  let cache = makeCache(cfg.cache);
+  let cacheCfg = JSON.stringify(cfg.cache ?? null);
   const server = createProxyServer({ router, server: cfg.server, clock: opts.clock, env: opts.env, log: opts.log, clientLimit, cache });
   if (store) registerStoreMetrics(server.metrics.registry, store.link);
   let address: AddressInfo;
@@ -103,11 +113,17 @@ export async function startProxy(config: ProxyConfig | unknown, opts: StartProxy
     },
     reload(next) {
       const c = isProxyConfig(next) ? next : parseProxyConfig(next);
+      const nextCacheCfg = JSON.stringify(c.cache ?? null);
+      const cacheChange = nextCacheCfg === cacheCfg ? (c.cache ? 'kept' : 'none') : c.cache ? 'new' : 'off';
+      const nextCache = cacheChange === 'new' ? makeCache(c.cache) : cacheChange === 'off' ? undefined : cache; // may throw: nothing swapped yet
       const old = router;
       const fresh = createRouter(c.router, { transport, clock: opts.clock, random: opts.random, carryFrom: old, store });
       const kept = carriedEndpoints(fresh);
       server.setRouter(fresh);
       router = fresh;
+      server.setCache(nextCache);
+      cache = nextCache;
+      cacheCfg = nextCacheCfg;
       old.close(); // stops its active checks; its in-flight requests finish on it
       const ids = new Set(fresh.endpoints.map((e) => e.id));
       return {
@@ -115,6 +131,7 @@ export async function startProxy(config: ProxyConfig | unknown, opts: StartProxy
         fresh: fresh.endpoints.map((e) => e.id).filter((id) => !kept.includes(id)),
         removed: old.endpoints.map((e) => e.id).filter((id) => !ids.has(id)),
         serverChanged: JSON.stringify(c.server) !== JSON.stringify(cfg.server),
+        cache: cacheChange,
       };
     },
   };

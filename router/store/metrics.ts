@@ -14,7 +14,7 @@ export function registerStoreMetrics(registry: Registry, link: RedisLink, prefix
   const seen = new Map<string, number>();
   new Counter({
     name: `${prefix}store_errors_total`,
-    help: 'Failed shared-store commands by operation (rate_limit, health_put, health_read, client_limit).',
+    help: 'Failed shared-store commands by operation (rate_limit, health_put, health_read, client_limit, cache_get, cache_put).',
     labelNames: ['op'] as const,
     registers: [registry],
     collect() {

@@ -9,6 +9,8 @@ import { keySpace } from './keys.js';
 import { ChargeBatch } from './batch.js';
 import { SharedAdmission } from './shared-admission.js';
 import type { Store } from './store.js';
+import type { CacheBackend } from '../cache/response-cache.js';
+import { storeCacheBackend } from './cache-backend.js';
 
 export interface RedisStore extends Store {
   readonly kind: 'redis';
@@ -17,6 +19,8 @@ export interface RedisStore extends Store {
   clientAdmission(name: string, rpm: number, clock: Clock): Admission;
   /** Per-client-key limit decided in Redis (one awaited round trip; library callers): true = admitted. Fails open (local decision) while Redis is down. */
   admitClient(name: string, rpm: number): Promise<boolean | null>;
+  /** The response cache's entries in this store (cache.backend: store), under this store's key_prefix. */
+  cacheBackend(cfg: { ttlMs: number; maxValueBytes: number }): CacheBackend;
   /** Read the other replicas' health holds now (tests; the loop does it every syncIntervalMs). */
   syncNow(): Promise<void>;
   close(): Promise<void>;
@@ -85,6 +89,7 @@ export async function createRedisStore(
       syncs.push(s);
       return () => s.stop();
     },
+    cacheBackend: (c) => storeCacheBackend(link, keys.cache, c),
     async admitClient(name, rpm) {
       if (!link.up) return null;
       try {

@@ -55,7 +55,7 @@ export function formatSummary(results: ResultsFile): string {
           .filter(Boolean)
           .join(', ')}  ("!" = breached)${slo.p99Ms !== undefined ? `; goodput = ok requests within ${slo.p99Ms} ms per second` : ''}`
       : '';
-  return [head, ...table, sloLine, ...cacheLines(results), ...routingLines(results), ...(multi ? ciLines(results) : [])].filter(Boolean).join('\n');
+  return [head, ...table, sloLine, ...cacheLines(results), ...responseCacheLines(results), ...routingLines(results), ...(multi ? ciLines(results) : [])].filter(Boolean).join('\n');
 }
 
 /** Scenarios with prompt prefixes: TTFT p50, cached-token share and USD saved per strategy, against the oracle's share. */
@@ -70,6 +70,21 @@ function cacheLines(results: ResultsFile): string[] {
       (r) =>
         `  ${r.strategy.padEnd(width)}  TTFT p50 ${fmt(r.summary.ttftMs.p50).padStart(5)} ms  cached ${fmt(100 * r.summary.cachedTokenShare!, 1).padStart(5)}%  ` +
         `saved $${fmt(r.summary.cacheSavingsUsd, 4)}`,
+    ),
+  ];
+}
+
+/** Strategies with a response cache (`+cache`): hits, their share of requests and the USD they saved. */
+function responseCacheLines(results: ResultsFile): string[] {
+  const withCache = results.strategies.filter((r) => r.summary.responseCacheHits !== undefined);
+  if (withCache.length === 0) return [];
+  const width = Math.max(...withCache.map((r) => r.strategy.length));
+  return [
+    'response cache (answers served without routing; saved = what those answers cost when first bought):',
+    ...withCache.map(
+      (r) =>
+        `  ${r.strategy.padEnd(width)}  hits ${String(Math.round(r.summary.responseCacheHits!)).padStart(6)}  ` +
+        `${fmt(100 * r.summary.responseCacheHitRate!, 1).padStart(5)}% of requests  saved $${fmt(r.summary.responseCacheSavedUsd, 4)}`,
     ),
   ];
 }

@@ -11,7 +11,7 @@ const COLUMNS = ['strategy', 'metric', 'sim', 'http', 'difference', 'tolerance',
 function value(metric: string, v: number | null): string {
   if (v === null || !Number.isFinite(v)) return '-';
   if (metric === 'requests' || metric.startsWith('errors:')) return String(v);
-  if (metric === 'errorRate' || metric.startsWith('share:')) return `${(100 * v).toFixed(2)}%`;
+  if (metric === 'errorRate' || metric === 'cacheHitRate' || metric.startsWith('share:')) return `${(100 * v).toFixed(2)}%`;
   if (metric === 'costPer1kOk') return v.toFixed(4);
   if (metric === 'failoverS') return v.toFixed(1);
   return v.toFixed(0);

@@ -23,7 +23,7 @@ export type Rule =
   | 'absolute' // http − sim, in the metric's unit
   | 'binomial'; // z = (p_http − p_sim) / SE of a difference of two proportions (pooled)
 
-export type ToleranceKey = 'requests' | 'errorRate' | 'errorKind' | 'p50' | 'p99' | 'share' | 'failoverS' | 'costPer1kOk';
+export type ToleranceKey = 'requests' | 'errorRate' | 'errorKind' | 'p50' | 'p99' | 'share' | 'failoverS' | 'costPer1kOk' | 'cacheHitRate';
 
 export interface Tolerance {
   readonly rule: Rule;
@@ -41,6 +41,7 @@ export const TOLERANCES: Readonly<Record<ToleranceKey, Tolerance>> = {
   share: { rule: 'points', limit: 0.03, text: "each provider's share of ok requests within 3 points" },
   failoverS: { rule: 'absolute', limit: 1, text: 'failover within 1 s' },
   costPer1kOk: { rule: 'relative', limit: 0.03, text: 'cost per 1k ok within 3%' },
+  cacheHitRate: { rule: 'points', limit: 0.03, text: 'response-cache hit rate within 3 points (strategies with +cache)' },
 };
 
 /**
@@ -222,6 +223,8 @@ export function compareStrategy(scenario: string, sim: StrategyResult, http: Str
   for (const p of [...new Set([...Object.keys(s.providerShare), ...Object.keys(h.providerShare)])].sort())
     rows.push(plain(`share:${p}`, 'share', s.providerShare[p] ?? 0, h.providerShare[p] ?? 0));
   rows.push(plain('failoverS', 'failoverS', s.failoverS, h.failoverS), plain('costPer1kOk', 'costPer1kOk', s.costPer1kOk, h.costPer1kOk));
+  if (s.responseCacheHitRate !== undefined || h.responseCacheHitRate !== undefined)
+    rows.push(plain('cacheHitRate', 'cacheHitRate', s.responseCacheHitRate ?? null, h.responseCacheHitRate ?? null));
   return rows;
 }
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import type { SimRequest } from '../../simulator/types.js';
-import { chatBody, headerOf, judgeBody, triedOf, type Sample } from './samples.js';
+import { attemptsOf, chatBody, headerOf, judgeBody, responseCacheOf, triedOf, type Sample } from './samples.js';
 
 /**
  * Closed-loop load with autocannon: `connections` connections, each sending its next
@@ -40,6 +40,7 @@ interface ClientState {
   endpoint: string | undefined;
   attempts: number;
   tried: string[] | undefined;
+  responseCache: 'hit' | 'miss' | undefined;
   chunks: Buffer[];
 }
 
@@ -74,20 +75,22 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<{ sent: numbe
     ],
     setupClient: (client) => {
       const c = client as unknown as NodeJS.EventEmitter;
-      const st: ClientState = { t0: 0, ttft: undefined, status: 0, endpoint: undefined, attempts: 1, tried: undefined, chunks: [] };
+      const st: ClientState = { t0: 0, ttft: undefined, status: 0, endpoint: undefined, attempts: 1, tried: undefined, responseCache: undefined, chunks: [] };
       c.on('request', () => {
         st.t0 = performance.now() - start;
         st.ttft = undefined;
         st.chunks = [];
         st.endpoint = undefined;
         st.tried = undefined;
+        st.responseCache = undefined;
         sent++;
       });
       c.on('headers', (h: { statusCode: number; headers: unknown }) => {
         st.status = h.statusCode;
         st.endpoint = headerOf(h.headers, 'x-router-endpoint');
-        st.attempts = Number(headerOf(h.headers, 'x-router-attempts') ?? 1) || 1;
+        st.attempts = attemptsOf(headerOf(h.headers, 'x-router-attempts'));
         st.tried = triedOf(headerOf(h.headers, 'x-router-tried'));
+        st.responseCache = responseCacheOf(headerOf(h.headers, 'x-router-cache'));
       });
       c.on('body', (buf: Buffer) => {
         st.ttft ??= performance.now() - start - st.t0;
@@ -105,6 +108,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<{ sent: numbe
           endpoint: st.endpoint,
           attempts: st.attempts,
           tried: st.tried,
+          responseCache: st.responseCache,
           ...j,
         });
       });

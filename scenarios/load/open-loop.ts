@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import type { SimRequest } from '../../simulator/types.js';
-import { chatBody, headerOf, judgeBody, triedOf, type Sample } from './samples.js';
+import { attemptsOf, chatBody, headerOf, judgeBody, responseCacheOf, triedOf, type Sample } from './samples.js';
 
 /**
  * Open-loop load: every workload request is sent at its own arrival time (scenario ms
@@ -87,7 +87,13 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<{ sent: number }>
 async function oneRequest(pool: Pool, o: OpenLoopOptions, r: SimRequest, dueMs: number, start: number): Promise<Sample> {
   const at = (): number => performance.now() - start;
   let ttft: number | undefined;
-  const base = { sentMs: dueMs - (o.startMs ?? 0) / o.speed, endpoint: undefined as string | undefined, attempts: 0, tried: undefined as string[] | undefined };
+  const base = {
+    sentMs: dueMs - (o.startMs ?? 0) / o.speed,
+    endpoint: undefined as string | undefined,
+    attempts: 0,
+    tried: undefined as string[] | undefined,
+    responseCache: undefined as 'hit' | 'miss' | undefined,
+  };
   try {
     const res = await pool.request({
       path: '/v1/chat/completions',
@@ -99,8 +105,9 @@ async function oneRequest(pool: Pool, o: OpenLoopOptions, r: SimRequest, dueMs: 
       signal: o.signal,
     });
     base.endpoint = headerOf(res.headers, 'x-router-endpoint');
-    base.attempts = Number(headerOf(res.headers, 'x-router-attempts') ?? 1) || 1;
+    base.attempts = attemptsOf(headerOf(res.headers, 'x-router-attempts'));
     base.tried = triedOf(headerOf(res.headers, 'x-router-tried'));
+    base.responseCache = responseCacheOf(headerOf(res.headers, 'x-router-cache'));
     let body = '';
     for await (const chunk of res.body) {
       ttft ??= at() - dueMs;

@@ -29,6 +29,19 @@ export interface Sample {
   cachedTokens?: number;
   /** usage.cost (USD billed) of a response that reported cached tokens. */
   billedUsd?: number;
+  /** x-router-cache: hit (answered from the proxy's response cache) or miss; undefined when absent. */
+  responseCache?: 'hit' | 'miss' | undefined;
+}
+
+/** The x-router-cache header as a Sample field. */
+export function responseCacheOf(v: string | undefined): 'hit' | 'miss' | undefined {
+  return v === 'hit' || v === 'miss' ? v : undefined;
+}
+
+/** x-router-attempts (0 for a response-cache hit; 1 when the header is missing or unreadable). */
+export function attemptsOf(v: string | undefined): number {
+  const n = Number(v ?? 1);
+  return Number.isInteger(n) && n >= 0 ? n : 1;
 }
 
 type Usage = { prompt_tokens?: number; completion_tokens?: number; cost?: unknown; prompt_tokens_details?: { cached_tokens?: unknown } | null };
@@ -55,6 +68,8 @@ export function chatBody(model: string, r: SimRequest, warmup = false): string {
     model,
     messages,
     max_tokens: Math.max(1, r.outputTokens),
+    // A repeated question (workload faq) is asked deterministically, so the response cache may answer it.
+    ...(r.faq !== undefined ? { temperature: 0 } : {}),
     user: r.sessionKey,
     // The mock providers read these (simulator/openai-wire.ts) so each request meets the
     // same draws, answer length, input tokens and quality class as in sim mode.

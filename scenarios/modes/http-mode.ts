@@ -17,7 +17,8 @@ import type { Sample } from '../load/samples.js';
 import { workloadSpec } from './sim-mode.js';
 import { createCacheOracle } from '../../simulator/prompt-cache.js';
 import { strategyName, type StrategyRef } from '../spec/schema.js';
-import { storeMode } from '../spec/replicas.js';
+import { RESPONSE_CACHE_TTL_MS, responseCacheOn, storeMode } from '../spec/replicas.js';
+import { CHARGE_BATCH_MS } from '../../simulator/replica-store.js';
 import type { ClosedLoopOptions } from '../load/closed-loop.js';
 
 /**
@@ -114,11 +115,14 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
       redis = await (await import('./redis-server.js')).startRedisServer();
       log(`${name}: ${replicas} proxy replicas share state through redis-server pid ${redis.pid} at ${redis.url}`);
     }
+    const cacheOn = responseCacheOn(name);
     const syncMs = Math.max(1, Math.round((scenario.replicas?.syncDelayMs ?? 100) / speed));
     const config = {
       ...withWarmupEndpoints(scenarioRouterConfig(scenario, ctx.providers, ref, { baseUrls, speed })),
       server: { port: 0, host: '127.0.0.1', drainTimeoutMs: 500 },
-      ...(redis ? { store: { kind: 'redis', url: redis.url, keyPrefix: `scenario|${name}`, syncIntervalMs: syncMs, localShare: 1 / replicas, required: true } } : {}),
+      ...(redis ? { store: { kind: 'redis', url: redis.url, keyPrefix: `scenario|${name}`, syncIntervalMs: syncMs, batchMs: Math.max(1, Math.round(CHARGE_BATCH_MS / speed)), localShare: 1 / replicas, required: true } } : {}),
+      // `<s>+cache`: the proxy's response cache on the scenario's model (TTL in wall time), in the shared store under @shared.
+      ...(cacheOn ? { cache: { models: [scenario.model], ttlMs: Math.max(1, Math.round(RESPONSE_CACHE_TTL_MS / speed)), ...(redis ? { backend: 'store' } : {}) } } : {}),
     };
     const configFile = join(tmp, 'router.json');
     writeFileSync(configFile, JSON.stringify(config, null, 2));
@@ -195,7 +199,9 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
       const eff = tl?.at(tMs);
       const listUsd = eff ? (s.inputTokens * eff.priceInput + s.outputTokens * eff.priceOutput) / 1e6 : 0;
       // A response from a prompt-caching upstream: its billed cost, and the savings vs list price (as sim mode counts them).
-      const costUsd = s.cachedTokens !== undefined && s.billedUsd !== undefined ? s.billedUsd : listUsd;
+      const hit = s.responseCache === 'hit';
+      // A response-cache hit bills nothing: its list price is what the cache saved.
+      const costUsd = hit ? 0 : s.cachedTokens !== undefined && s.billedUsd !== undefined ? s.billedUsd : listUsd;
       metrics.record({
         tMs,
         ok: s.ok,
@@ -205,10 +211,11 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
         errorCode: s.errorKind,
         costUsd,
         attempts: s.attempts,
-        attemptEndpoints: s.tried,
+        attemptEndpoints: hit ? [] : s.tried,
         inputTokens: s.inputTokens,
         outputTokens: s.outputTokens,
-        ...(s.cachedTokens !== undefined ? { cachedTokens: s.cachedTokens, cacheSavingsUsd: listUsd - costUsd } : {}),
+        ...(s.cachedTokens !== undefined && !hit ? { cachedTokens: s.cachedTokens, cacheSavingsUsd: listUsd - costUsd } : {}),
+        ...(cacheOn ? { responseCacheHit: hit, ...(hit ? { responseCacheSavedUsd: listUsd } : {}) } : {}),
       });
     };
     try {

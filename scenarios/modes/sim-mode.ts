@@ -4,7 +4,7 @@ import { primaryFault } from '../setup/faults.js';
 import { outcomeBaselines, routingVsBaselines } from './outcome-baselines.js';
 import { scenarioRouterConfig } from '../setup/router-config.js';
 import type { ModeContext } from './runner.js';
-import { simReplicas } from '../spec/replicas.js';
+import { RESPONSE_CACHE_TTL_MS, responseCacheOn, simReplicas, storeMode } from '../spec/replicas.js';
 import { strategyName, type Scenario, type StrategyRef } from '../spec/schema.js';
 import type { SimPool } from './sim-pool.js';
 
@@ -38,6 +38,7 @@ export function workloadSpec(s: Scenario, durationS: number): WorkloadSpec {
     sessions: l.sessions,
     ...(l.conversations ? { conversations: l.conversations } : {}),
     ...(l.outcomes ? { outcomes: l.outcomes } : {}),
+    ...(l.faq ? { faq: l.faq } : {}),
   };
 }
 
@@ -80,6 +81,7 @@ export async function runOne(ctx: Omit<ModeContext, 'pool' | 'simJobsQueued'>, r
     seed,
     label: name,
     ...(scenario.replicas ? { replicas: simReplicas(scenario.replicas, name)! } : {}),
+    ...(responseCacheOn(name) ? { responseCache: { ttlMs: RESPONSE_CACHE_TTL_MS, shared: scenario.replicas !== undefined && storeMode(name) === 'shared' } } : {}),
     ...(params && Object.keys(params).length ? { params } : {}),
     model: scenario.model,
     ...(fault ? { fault } : {}),

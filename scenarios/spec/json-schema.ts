@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { routerConfigSchema } from '../../router/core/config.js';
 import { serverSchema } from '../../router/http/config.js';
 import { storeSchema } from '../../router/store/config.js';
+import { responseCacheSchema } from '../../router/cache/response-cache.js';
 import { profileSchema } from '../../simulator/profile.js';
 import { scenarioSchema } from './schema.js';
 
@@ -51,6 +52,7 @@ const SNAKE_CASE_PLACES: readonly (readonly string[])[] = [
   ['hedging'],
   ['stats'],
   ['store'],
+  ['cache'],
   ['server'],
   ['server', 'clientKeys', '[]'],
 ];
@@ -73,9 +75,9 @@ export function scenarioJsonSchema(): Json {
   return titled('llm-router scenario file', z.toJSONSchema(scenarioSchema, options) as Json);
 }
 
-/** The proxy's config file (`npm run router -- --config FILE`): the router config plus `server` and `store`. */
+/** The proxy's config file (`npm run router -- --config FILE`): the router config plus `server`, `store` and `cache`. */
 export function proxyConfigJsonSchema(): Json {
-  const file = routerConfigSchema.extend({ server: serverSchema.optional(), store: storeSchema.optional() });
+  const file = routerConfigSchema.extend({ server: serverSchema.optional(), store: storeSchema.optional(), cache: responseCacheSchema.optional() });
   const schema = titled('llm-router proxy config file', z.toJSONSchema(file, options) as Json);
   for (const place of SNAKE_CASE_PLACES) for (const o of objectsAt(schema, place)) allowSnakeCase(o);
   return schema;

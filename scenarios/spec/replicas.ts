@@ -19,10 +19,26 @@ export type ReplicasSpec = z.output<typeof replicasSchema>;
 export const STORE_MODES = ['local', 'shared'] as const;
 export type StoreMode = (typeof STORE_MODES)[number];
 
-/** "latency@shared" -> { strategy: "latency", store: "shared" }; no suffix -> store null. */
-export function splitStore(name: string): { strategy: string; store: string | null } {
-  const at = name.lastIndexOf('@');
-  return at < 0 ? { strategy: name, store: null } : { strategy: name.slice(0, at), store: name.slice(at + 1) };
+/** The suffix that gives a listed strategy an exact-match response cache (router/cache): "latency+cache", "cost+cache@shared". */
+export const CACHE_SUFFIX = '+cache';
+
+/** TTL of a `+cache` strategy's response cache, scenario ms (the proxy's default, router/cache). */
+export const RESPONSE_CACHE_TTL_MS = 300_000;
+
+/** Whether a listed strategy runs with the response cache on (its name carries "+cache"). */
+export function responseCacheOn(name: string): boolean {
+  return splitStore(name).cache;
+}
+
+/**
+ * "latency@shared" -> { strategy: "latency", store: "shared", cache: false }; no suffix ->
+ * store null. A "+cache" right after the strategy or after the store sets cache.
+ */
+export function splitStore(name: string): { strategy: string; store: string | null; cache: boolean } {
+  const cache = name.endsWith(CACHE_SUFFIX) || name.includes(`${CACHE_SUFFIX}@`);
+  const bare = name.replace(`${CACHE_SUFFIX}@`, '@').replace(/\+cache$/, '');
+  const at = bare.lastIndexOf('@');
+  return at < 0 ? { strategy: bare, store: null, cache } : { strategy: bare.slice(0, at), store: bare.slice(at + 1), cache };
 }
 
 /** The strategy the router runs (the name without its @store suffix, params kept). */
@@ -30,6 +46,7 @@ export function routerStrategy(ref: StrategyRef): StrategyRef {
   const name = typeof ref === 'string' ? ref : ref.name;
   const { strategy } = splitStore(name);
   if (strategy === name) return ref;
+  // ({ name: strategy } below also drops a +cache suffix: the cache is the proxy's, not the strategy's.)
   return typeof ref === 'string' ? strategy : { ...ref, name: strategy };
 }
 

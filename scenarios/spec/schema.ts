@@ -149,6 +149,11 @@ const loadFields = z.strictObject({
   conversations: conversationsSchema.optional(),
   /** Replay real prompts and outcomes (sim mode): quality comes from the records, not the profiles. */
   outcomes: outcomesSchema.optional(),
+  /**
+   * Repeated questions (simulator/workload.ts FaqSpec): a share of the requests asks one of
+   * `questions` fixed questions (Zipf popularity, exponent skew), non-streaming at temperature 0.
+   */
+  faq: z.strictObject({ share, questions: z.number().int().positive().max(100_000), skew: z.number().finite().min(0).default(1) }).optional(),
 });
 
 /** A load with a trace and no `arrivals` replays the trace. */

@@ -38,6 +38,9 @@ export const SUMMARY_CI_KEYS = [
   'cachedTokenShare',
   'cacheSavingsUsd',
   'oracleCachedTokenShare',
+  'responseCacheHits',
+  'responseCacheHitRate',
+  'responseCacheSavedUsd',
   'attemptCostUsd',
   'wastedUsd',
   'attemptCostPer1kOk',
@@ -132,7 +135,7 @@ function meanSummary(ss: readonly StrategySummary[]): StrategySummary {
   if (ss.some((s) => s.errorsByKind)) out.errorsByKind = meanRecord(ss.map((s) => s.errorsByKind));
   const q = ss.map((s) => s.qualityOk).filter((x): x is number => x !== undefined);
   if (q.length) out.qualityOk = mean(q);
-  for (const k of ['cachedTokenShare', 'cacheSavingsUsd', 'oracleCachedTokenShare', 'attemptCostUsd', 'wastedUsd', 'attemptCostPer1kOk', 'goodputRps'] as const) {
+  for (const k of ['cachedTokenShare', 'cacheSavingsUsd', 'oracleCachedTokenShare', 'responseCacheHits', 'responseCacheHitRate', 'responseCacheSavedUsd', 'attemptCostUsd', 'wastedUsd', 'attemptCostPer1kOk', 'goodputRps'] as const) {
     const xs = ss.map((s) => s[k]).filter((x): x is number => x !== undefined);
     if (xs.length) out[k] = mean(xs);
   }
