@@ -20,11 +20,15 @@
  * host that hangs or slows down within ~2 s instead of after its first slow reply lands
  * (~10 s in brownout), since adaptive knows its own pick rate per endpoint.
  *
- * At pick time, over the n present candidates (unscored ones count as the mean score):
- *   share_i = f + (1 - n f) * score_i / Σ score      (f = min(floor, 1/n): nothing starves)
- *   explorers (no recent samples, half-open, ramping up with slowStart < 1, or ejected
- *   since the last look) get max(share_i, explore); the m others split what is left:
- *   share_i = f + (rest - m f) * score_i / Σ_others score
+ * An endpoint with no latency sample yet is scored at the mean latency of those with one (its
+ * own success rate and price still count; with none sampled anywhere, at the mean score).
+ * At pick time, over the n present candidates:
+ *   f_i     = min(floor, 1/n) x (cheapest price / price_i)   (floorByPrice; else min(floor, 1/n))
+ *   share_i = f_i + (1 - Σ f) * score_i / Σ score      (nothing starves)
+ *   explorers (never observed, half-open, ramping up with slowStart < 1, or ejected since the
+ *   last look; not those whose window merely emptied) get max(share_i, explore); the others
+ *   split what is left:
+ *   share_i = f_i + (rest - Σ_others f) * score_i / Σ_others score
  *   w_i     = share_i * slowStart_i
  * then SWRR (default) or a weighted draw over w. An endpoint ejected since the last look
  * also forgets its smoothed history, so old failures do not keep it down after recovery.
@@ -65,6 +69,12 @@ const params = z.strictObject({
   useWeight: z.boolean().default(false),
   /** In-flight requests below this never count as a stall (a few stragglers are normal). */
   stallMinInFlight: z.number().int().min(1).default(4),
+  /**
+   * Scale each endpoint's floor share by cheapest price / its price, so keeping a dear endpoint
+   * probed costs no more than keeping a cheap one probed (quality-cost: a 0.5% floor on a host 33x
+   * dearer added 16% to the cost per 1k ok, and OpenRouter's 1/price^2 dominated adaptive).
+   */
+  floorByPrice: z.boolean().default(true),
 });
 
 type Params = z.output<typeof params>;
@@ -75,7 +85,15 @@ interface EndpointState {
   /** Smoothed success rate and latency; null before the first observation. */
   sr: number | null;
   lat: number | null;
-  /** Derived score; null while it cannot be scored yet (no latency seen). */
+  /** The latency the score uses (lat, or the stall estimate when larger); null: no sample yet. */
+  latEff: number | null;
+  /** sr^a / price^c (x weight): the score before the latency term. */
+  base: number;
+  /** The price the score and the floor use (USD per 1M, at least priceFloor). */
+  price: number;
+  /** This pick's floor share. */
+  floor: number;
+  /** Derived score; null while nothing can be scored yet (no latency seen on any candidate). */
   score: number | null;
   explore: boolean;
   ejections: number;
@@ -91,15 +109,19 @@ class Adaptive implements Strategy {
   // Per-pick scratch (set in pick, read by weightOf) so the weight callback is allocated once.
   private meanScore = 1;
   private totalScore = 1;
-  private floorShare = 0;
+  /** Sum of the floor shares, of all candidates and of the non-exploring ones. */
+  private floorSum = 0;
+  private restFloor = 0;
   private count = 1;
   /** Mass left for non-exploring endpoints, their count and their score sum. */
   private rest = 1;
   private restCount = 1;
   private restScore = 1;
   private shares: number[] = [];
+  /** This pick's states, by candidate index. */
+  private cur: EndpointState[] = [];
   private readonly weightOf = (c: Candidate, i: number): number => {
-    const w = this.share(this.states.get(c.endpoint.id)!) * c.health.slowStart;
+    const w = this.share(this.cur[i]!) * c.health.slowStart;
     this.shares[i] = w;
     return w;
   };
@@ -109,15 +131,39 @@ class Adaptive implements Strategy {
   pick(candidates: readonly Candidate[], _request: RouteRequest, ctx: PickContext): Pick {
     assertCandidates(candidates, this.name);
     const n = candidates.length;
-    // Pass 1: refresh stale states; sum the known scores, split by exploring or not.
+    const cur = this.cur;
+    cur.length = n;
+    // Pass 1: refresh stale states; the cheapest price and the mean latency of those with a sample.
+    let minPrice = Infinity;
+    let latSum = 0;
+    let latN = 0;
+    for (let i = 0; i < n; i++) {
+      const s = this.refresh(candidates[i]!, ctx.now);
+      cur[i] = s;
+      if (s.price < minPrice) minPrice = s.price;
+      if (s.latEff !== null) {
+        latSum += s.latEff;
+        latN += 1;
+      }
+    }
+    // Pass 2: unsampled endpoints are scored at the mean latency (their own success rate and
+    // price still count); floors; the known scores, split by exploring or not.
+    const f0 = Math.min(this.p.floor, 1 / n);
+    const e = this.p.exponents.latency;
     let known = 0;
     let sum = 0;
     let restKnownSum = 0;
     let restUnknown = 0;
     let exploring = 0;
+    let floorSum = 0;
+    let restFloor = 0;
     for (let i = 0; i < n; i++) {
-      const s = this.refresh(candidates[i]!, ctx.now);
+      const s = cur[i]!;
+      if (s.latEff === null) s.score = latN > 0 ? s.base / Math.pow(Math.max(latSum / latN, 1), e) : null;
+      s.floor = this.p.floorByPrice ? (f0 * minPrice) / s.price : f0;
+      floorSum += s.floor;
       if (s.explore) exploring += 1;
+      else restFloor += s.floor;
       if (s.score !== null) {
         known += 1;
         sum += s.score;
@@ -126,16 +172,17 @@ class Adaptive implements Strategy {
     }
     this.meanScore = known > 0 ? sum / known : 1;
     this.totalScore = sum + (n - known) * this.meanScore;
-    this.floorShare = Math.min(this.p.floor, 1 / n);
+    this.floorSum = floorSum;
+    this.restFloor = restFloor;
     this.count = n;
     this.rest = 1;
     this.restCount = n - exploring;
     this.restScore = restKnownSum + restUnknown * this.meanScore;
-    // Pass 2 (only while some endpoint explores): what the explorers take off the top.
+    // Pass 3 (only while some endpoint explores): what the explorers take off the top.
     if (exploring > 0) {
       let taken = 0;
       for (let i = 0; i < n; i++) {
-        const s = this.states.get(candidates[i]!.endpoint.id)!;
+        const s = cur[i]!;
         if (s.explore) taken += Math.max(this.baseShare(s), this.p.explore);
       }
       this.rest = Math.max(0, 1 - taken);
@@ -149,29 +196,28 @@ class Adaptive implements Strategy {
     } else {
       index = weightedIndex(candidates, ctx.random, this.weightOf);
     }
-    this.states.get(candidates[index]!.endpoint.id)!.picks += 1;
+    cur[index]!.picks += 1;
     return { index, scores: this.shares, reason: 'adaptive weights from success rate, latency and cost' };
   }
 
-  /** share_i = f + (1 - n f) * score_i / Σ score  (equal split when every score is 0). */
+  /** share_i = f_i + (1 - Σ f) * score_i / Σ score  (equal split when every score is 0). */
   private baseShare(s: EndpointState): number {
     const score = s.score ?? this.meanScore;
     const frac = this.totalScore > 0 ? score / this.totalScore : 1 / this.count;
-    return this.floorShare + (1 - this.count * this.floorShare) * frac;
+    return s.floor + (1 - this.floorSum) * frac;
   }
 
   /**
    * Explorers get max(base share, explore). The others share what is left the same way:
-   *   share_i = f + max(0, rest - m f) * score_i / Σ_others score
-   * (with no explorers, rest = 1 and m = n: exactly baseShare).
+   *   share_i = f_i + max(0, rest - Σ_others f) * score_i / Σ_others score
+   * (with no explorers, rest = 1 and the others are all: exactly baseShare).
    */
   private share(s: EndpointState): number {
     if (s.explore) return Math.max(this.baseShare(s), this.p.explore);
-    const f = this.floorShare;
-    const free = Math.max(0, this.rest - this.restCount * f);
+    const free = Math.max(0, this.rest - this.restFloor);
     const score = s.score ?? this.meanScore;
     const frac = this.restScore > 0 ? score / this.restScore : 1 / this.restCount;
-    return f + free * frac;
+    return s.floor + free * frac;
   }
 
   /** Re-derive this endpoint's score when its interval has passed (or it is new / was ejected). */
@@ -182,7 +228,20 @@ class Adaptive implements Strategy {
     const ejectedSince = s !== undefined && h.ejections > s.ejections;
     if (s !== undefined && !ejectedSince && now - s.derivedAt < this.p.intervalMs) return s;
     if (s === undefined || ejectedSince) {
-      s = { derivedAt: now, sr: null, lat: null, score: null, explore: false, ejections: h.ejections, picks: 0, rate: null };
+      s = {
+        derivedAt: now,
+        sr: null,
+        lat: null,
+        latEff: null,
+        base: 1,
+        price: 1,
+        floor: 0,
+        score: null,
+        explore: false,
+        ejections: h.ejections,
+        picks: 0,
+        rate: null,
+      };
       this.states.set(id, s);
     }
     const st = c.stats;
@@ -204,13 +263,14 @@ class Adaptive implements Strategy {
         if (lat === null || implied > lat) lat = implied;
       }
     }
-    s.score =
-      lat === null
-        ? null
-        : Math.pow(s.sr ?? 1, e.successRate) /
-          (Math.pow(Math.max(lat, 1), e.latency) * Math.pow(Math.max(currentPrice(c), this.p.priceFloor), e.cost));
-    if (this.p.useWeight && s.score !== null) s.score *= c.endpoint.weight;
-    s.explore = st.successRate === null || ejectedSince || h.state === 'half-open' || h.slowStart < 1;
+    s.price = Math.max(currentPrice(c), this.p.priceFloor);
+    s.base = Math.pow(s.sr ?? 1, e.successRate) / Math.pow(s.price, e.cost);
+    if (this.p.useWeight) s.base *= c.endpoint.weight;
+    s.latEff = lat;
+    s.score = lat === null ? null : s.base / Math.pow(Math.max(lat, 1), e.latency);
+    // Explore what was never observed (not what merely got no traffic lately: its window emptying
+    // is not news), what was ejected since the last look, and what health is probing or ramping.
+    s.explore = s.sr === null || ejectedSince || h.state === 'half-open' || h.slowStart < 1;
     s.derivedAt = now;
     s.ejections = h.ejections;
     return s;
