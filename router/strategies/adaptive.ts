@@ -8,7 +8,7 @@
  *   lat <- s * lat + (1 - s) * latencyMs
  *   lat' = max(lat, inFlight / pickRate)   (stallSignal, when inFlight >= stallMinInFlight)
  *   score = sr^a / (max(lat', 1 ms)^b * max(price, priceFloor)^c)   (x endpoint weight with useWeight)
- * with a, b, c = params.exponents.{successRate, latency, cost} (default 12, 2, 3) and price the
+ * with a, b, c = params.exponents.{successRate, latency, cost} (default 18, 3, 4.5) and price the
  * current blended price. Power laws are scale-free, so milliseconds and USD/1M need no
  * normalising. useWeight is off by default: with the weight as a prior, adaptive put 54-77% of
  * outage-failover's traffic on its weight-3 host before it hung, and lost significantly more
@@ -16,17 +16,21 @@
  * Why these defaults (sim, paired seeds; npm run standings): with 3, 1, 0.5 a peer baseline
  * dominated adaptive in 8 of 12 scenarios, mostly on cost (OpenRouter's 1/price^2 and Envoy's
  * weights were as fast and cheaper) and on errors (a host failing 40% of its streams kept 0.6^3
- * of its share). The stall term (Little's law: inFlight = rate x latency) moves traffic off a
+ * of its share). 12, 2, 3 scaled by 1.5 (sharper: closer to the best host) took adaptive from
+ * dominated in 3 scenarios to 1 (stream-faults) on seeds 1..10 and from 2 to 1 on held-out seeds
+ * (+100, npm run standings -- --seed-offset 100); x2 was no better and x1.33 on latency alone
+ * cost trace-replay (OpenRouter cheaper). The stall term (Little's law: inFlight = rate x latency) moves traffic off a
  * host that hangs or slows down within ~2 s instead of after its first slow reply lands
  * (~10 s in brownout), since adaptive knows its own pick rate per endpoint.
  *
  * An endpoint with no latency sample yet is scored at the mean latency of those with one (its
- * own success rate and price still count; with none sampled anywhere, at the mean score).
+ * own success rate and price still count; with none sampled anywhere, all at 1 ms: by price).
  * At pick time, over the n present candidates:
  *   f_i     = min(floor, 1/n) x (cheapest price / price_i)   (floorByPrice; else min(floor, 1/n))
  *   share_i = f_i + (1 - Σ f) * score_i / Σ score      (nothing starves)
  *   explorers (never observed, half-open, ramping up with slowStart < 1, or ejected since the
- *   last look; not those whose window merely emptied) get max(share_i, explore); the others
+ *   last look; not those whose window merely emptied) get max(share_i, explore x the same
+ *   price ratio); the others
  *   split what is left:
  *   share_i = f_i + (rest - Σ_others f) * score_i / Σ_others score
  *   w_i     = share_i * slowStart_i
@@ -41,9 +45,9 @@ import { currentPrice } from './util.js';
 import { weightedIndex } from './weights.js';
 
 const exponents = z.strictObject({
-  successRate: z.number().finite().min(0).max(16).default(12),
-  latency: z.number().finite().min(0).max(16).default(2),
-  cost: z.number().finite().min(0).max(16).default(3),
+  successRate: z.number().finite().min(0).max(32).default(18),
+  latency: z.number().finite().min(0).max(16).default(3),
+  cost: z.number().finite().min(0).max(16).default(4.5),
 });
 
 const params = z.strictObject({
@@ -53,7 +57,7 @@ const params = z.strictObject({
   floor: z.number().min(0).max(0.5).default(0.005),
   /** Share given to endpoints with no recent samples or that just recovered. */
   explore: z.number().min(0).max(1).default(0.1),
-  exponents: exponents.default({ successRate: 12, latency: 2, cost: 3 }),
+  exponents: exponents.default({ successRate: 18, latency: 3, cost: 4.5 }),
   /** EWMA factor per re-derivation: 0 = use the latest observation only. */
   smoothing: z.number().min(0).lt(1).default(0.5),
   /** Prices below this (USD per 1M tokens) count as this, so free endpoints do not divide by 0. */
@@ -91,8 +95,9 @@ interface EndpointState {
   base: number;
   /** The price the score and the floor use (USD per 1M, at least priceFloor). */
   price: number;
-  /** This pick's floor share. */
+  /** This pick's floor share, and cheapest price / own price (1 without floorByPrice). */
   floor: number;
+  priceRatio: number;
   /** Derived score; null while nothing can be scored yet (no latency seen on any candidate). */
   score: number | null;
   explore: boolean;
@@ -159,8 +164,9 @@ class Adaptive implements Strategy {
     let restFloor = 0;
     for (let i = 0; i < n; i++) {
       const s = cur[i]!;
-      if (s.latEff === null) s.score = latN > 0 ? s.base / Math.pow(Math.max(latSum / latN, 1), e) : null;
-      s.floor = this.p.floorByPrice ? (f0 * minPrice) / s.price : f0;
+      if (s.latEff === null) s.score = latN > 0 ? s.base / Math.pow(Math.max(latSum / latN, 1), e) : s.base;
+      s.priceRatio = this.p.floorByPrice ? (minPrice / s.price) ** 2 : 1;
+      s.floor = f0 * s.priceRatio;
       floorSum += s.floor;
       if (s.explore) exploring += 1;
       else restFloor += s.floor;
@@ -183,7 +189,7 @@ class Adaptive implements Strategy {
       let taken = 0;
       for (let i = 0; i < n; i++) {
         const s = cur[i]!;
-        if (s.explore) taken += Math.max(this.baseShare(s), this.p.explore);
+        if (s.explore) taken += Math.max(this.baseShare(s), this.p.explore * s.priceRatio);
       }
       this.rest = Math.max(0, 1 - taken);
     }
@@ -213,7 +219,7 @@ class Adaptive implements Strategy {
    * (with no explorers, rest = 1 and the others are all: exactly baseShare).
    */
   private share(s: EndpointState): number {
-    if (s.explore) return Math.max(this.baseShare(s), this.p.explore);
+    if (s.explore) return Math.max(this.baseShare(s), this.p.explore * s.priceRatio);
     const free = Math.max(0, this.rest - this.restFloor);
     const score = s.score ?? this.meanScore;
     const frac = this.restScore > 0 ? score / this.restScore : 1 / this.restCount;
@@ -236,6 +242,7 @@ class Adaptive implements Strategy {
         base: 1,
         price: 1,
         floor: 0,
+        priceRatio: 1,
         score: null,
         explore: false,
         ejections: h.ejections,
