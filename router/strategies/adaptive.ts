@@ -123,8 +123,9 @@ class Adaptive implements Strategy {
   private restCount = 1;
   private restScore = 1;
   private shares: number[] = [];
-  /** This pick's states, by candidate index. */
-  private cur: EndpointState[] = [];
+  /** This pick's states, by candidate index; whether this pick re-derived any. */
+  private readonly cur: EndpointState[] = [];
+  private refreshed = false;
   private readonly weightOf = (c: Candidate, i: number): number => {
     const w = this.share(this.cur[i]!) * c.health.slowStart;
     this.shares[i] = w;
@@ -137,14 +138,39 @@ class Adaptive implements Strategy {
     assertCandidates(candidates, this.name);
     const n = candidates.length;
     const cur = this.cur;
-    cur.length = n;
-    // Pass 1: refresh stale states; the cheapest price and the mean latency of those with a sample.
+    // Pass 1: refresh stale states. The aggregates (aggregate, below) change only when a state
+    // is re-derived or the candidate set changes: otherwise the last pick's are reused (most
+    // picks: one Map lookup per candidate, no more).
+    this.refreshed = false;
+    let same = cur.length === n;
+    if (!same) cur.length = n;
+    for (let i = 0; i < n; i++) {
+      const s = this.refresh(candidates[i]!, ctx.now);
+      if (cur[i] !== s) same = false;
+      cur[i] = s;
+    }
+    if (!same || this.refreshed) this.aggregate(n);
+    this.shares = new Array<number>(n);
+    let index: number;
+    if (this.p.select === 'swrr') {
+      index = this.swrr.pick(candidates, this.weightOf);
+      if (index < 0) index = 0;
+    } else {
+      index = weightedIndex(candidates, ctx.random, this.weightOf);
+    }
+    cur[index]!.picks += 1;
+    return { index, scores: this.shares, reason: 'adaptive weights from success rate, latency and cost' };
+  }
+
+  /** The aggregates over this.cur that the shares read. */
+  private aggregate(n: number): void {
+    const cur = this.cur;
+    // The cheapest price and the mean latency of those with a sample.
     let minPrice = Infinity;
     let latSum = 0;
     let latN = 0;
     for (let i = 0; i < n; i++) {
-      const s = this.refresh(candidates[i]!, ctx.now);
-      cur[i] = s;
+      const s = cur[i]!;
       if (s.price < minPrice) minPrice = s.price;
       if (s.latEff !== null) {
         latSum += s.latEff;
@@ -193,17 +219,6 @@ class Adaptive implements Strategy {
       }
       this.rest = Math.max(0, 1 - taken);
     }
-
-    this.shares = new Array<number>(n);
-    let index: number;
-    if (this.p.select === 'swrr') {
-      index = this.swrr.pick(candidates, this.weightOf);
-      if (index < 0) index = 0;
-    } else {
-      index = weightedIndex(candidates, ctx.random, this.weightOf);
-    }
-    cur[index]!.picks += 1;
-    return { index, scores: this.shares, reason: 'adaptive weights from success rate, latency and cost' };
   }
 
   /** share_i = f_i + (1 - Σ f) * score_i / Σ score  (equal split when every score is 0). */
@@ -233,6 +248,7 @@ class Adaptive implements Strategy {
     const h = c.health;
     const ejectedSince = s !== undefined && h.ejections > s.ejections;
     if (s !== undefined && !ejectedSince && now - s.derivedAt < this.p.intervalMs) return s;
+    this.refreshed = true;
     if (s === undefined || ejectedSince) {
       s = {
         derivedAt: now,

@@ -40,12 +40,21 @@ export function peakEwmaLoad(untriedLatencyMs: number, priceExponent = 0, errorE
     const inFlight = c.stats.inFlight;
     if (lat === 0 && inFlight > 0) return UNTRIED_PENALTY + inFlight;
     let cost = (lat * (inFlight + 1)) / c.health.slowStart;
-    // gamma = 1 (the default) skips Math.pow: one multiply per load read.
-    if (priceExponent === 1) cost *= Math.max(currentPrice(c), PRICE_FLOOR);
+    // gamma 1 and 2 and k 4 (the defaults) skip Math.pow: a multiply or two per load read.
+    if (priceExponent === 2) {
+      const p = Math.max(currentPrice(c), PRICE_FLOOR);
+      cost *= p * p;
+    } else if (priceExponent === 1) cost *= Math.max(currentPrice(c), PRICE_FLOOR);
     else if (priceExponent > 0) cost *= Math.pow(Math.max(currentPrice(c), PRICE_FLOOR), priceExponent);
     if (errorExponent > 0) {
       const sr = c.stats.successRate;
-      if (sr !== null && sr < 1) cost /= Math.pow(Math.max(sr, SR_FLOOR), errorExponent);
+      if (sr !== null && sr < 1) {
+        const x = Math.max(sr, SR_FLOOR);
+        if (errorExponent === 4) {
+          const x2 = x * x;
+          cost /= x2 * x2;
+        } else cost /= Math.pow(x, errorExponent);
+      }
     }
     return cost;
   };
