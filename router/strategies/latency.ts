@@ -77,8 +77,8 @@ class Latency implements Strategy {
 
 export const latencyStrategy: StrategyDefinition<typeof params> = {
   name: 'latency',
-  optimises: 'lowest expected latency under load, price breaking near-ties (P2C on peak-EWMA x (in-flight + 1) x price)',
-  needs: 'latency samples and in-flight counts, prices',
+  optimises: 'lowest expected latency under load, price and errors weighing in (P2C on peak-EWMA x (in-flight + 1) x price^2 / success rate^4)',
+  needs: 'latency samples and in-flight counts, windowed success rate, prices',
   params,
   create: (p) => new Latency(peakEwmaLoad(p.untriedLatencyMs, p.priceExponent, p.errorExponent)),
 };
