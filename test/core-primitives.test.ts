@@ -124,9 +124,9 @@ describe('WindowedCounter', () => {
     w.record(true, 0);
     w.record(false, 50);
     w.record(false, 950);
-    expect(w.totals(999)).toEqual({ ok: 1, bad: 2 });
-    expect(w.totals(1050)).toEqual({ ok: 0, bad: 1 }); // buckets 0 (0-99) rotated out
-    expect(w.totals(5000)).toEqual({ ok: 0, bad: 0 });
+    expect(w.totals(999)).toEqual({ ok: 1, bad: 2, cut: 0 });
+    expect(w.totals(1050)).toEqual({ ok: 0, bad: 1, cut: 0 }); // buckets 0 (0-99) rotated out
+    expect(w.totals(5000)).toEqual({ ok: 0, bad: 0, cut: 0 });
   });
 });
 
@@ -148,6 +148,21 @@ describe('EndpointStats', () => {
     expect(snap.costUsd).toBeCloseTo(1 + 1, 9); // 1M in at $1 + 0.5M out at $2
     expect(snap.recentLatenciesMs).toEqual([100]);
     expect(snap.lastFailureAt).toBe(20);
+  });
+
+  it('weighs a failure after the first byte cutWeight times in the success rate (not in windowRequests or latency)', () => {
+    const run = (afterFirstByte: boolean, cutWeight: number) => {
+      const s = new EndpointStats(ep, statsSchema.parse({ cutWeight }));
+      for (let i = 0; i < 9; i++) s.onEnd({ ok: true, latencyMs: 100 }, i);
+      s.onEnd({ ok: false, latencyMs: 100, afterFirstByte }, 9);
+      return s.snapshot(10);
+    };
+    expect(statsSchema.parse({}).cutWeight).toBe(10);
+    expect(run(false, 10).successRate).toBeCloseTo(0.9, 12); // before the first byte: 9 / 10
+    expect(run(true, 10).successRate).toBeCloseTo(9 / 19, 12); // a cut: 9 / (10 + 9)
+    expect(run(true, 1).successRate).toBeCloseTo(0.9, 12);
+    expect(run(true, 10).windowRequests).toBe(10);
+    expect(run(true, 10).latencyMs).toBe(run(false, 10).latencyMs);
   });
 });
 

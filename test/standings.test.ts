@@ -62,7 +62,7 @@ describe('README standings table', () => {
 describe('standings regression (sim, pinned paired intervals)', () => {
   it.each(pinned.map((s) => [s.scenario, s] as const))('%s: adaptive vs round-robin and vs the best peer', async (name, s) => {
     const { scenario } = loadScenario(name);
-    const perSeed = await runSeedMatrix(name, ['adaptive', 'round-robin', s.bestPeer], seedList(scenario.seed, s.seeds), {
+    const perSeed = await runSeedMatrix(name, ['adaptive', 'round-robin', s.bestPeer], seedList(scenario.seed + (s.seedOffset ?? 0), s.seeds), {
       workers: Math.min(2, availableParallelism()),
       oracle: false,
     });

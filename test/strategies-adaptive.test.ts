@@ -69,7 +69,7 @@ describe('adaptive', () => {
     expect(shares(countPicks(s, cs, 2_000))['new']!).toBeGreaterThanOrEqual(0.099);
   });
 
-  it('prefers the faster and the cheaper (exponents latency 2, cost 3 by default)', () => {
+  it('prefers the faster and the cheaper (exponents latency 3, cost 4.5 by default; floors scaled by price^2)', () => {
     const s = createStrategy({ name: 'adaptive', params: { explore: 0 } });
     const cs = [
       cand('fast', { stats: { ...healthy, latencyMs: 50 } }),
@@ -77,11 +77,36 @@ describe('adaptive', () => {
       cand('pricey', { stats: healthy, endpoint: { price: { input: 4, output: 4 } } }),
     ];
     const sh = shares(countPicks(s, cs, 7_000));
-    // scores 1/50^2, 1/200^2, 1/(100^2 * 4^3): 4e-4 : 2.5e-5 : 1.5625e-6, then the 0.5% floor mix.
-    const sum = 4e-4 + 2.5e-5 + 1.5625e-6;
-    expect(Math.abs(sh['fast']! - (0.005 + 0.985 * (4e-4 / sum)))).toBeLessThanOrEqual(0.01);
-    expect(Math.abs(sh['slow']! - (0.005 + 0.985 * (2.5e-5 / sum)))).toBeLessThanOrEqual(0.01);
-    expect(Math.abs(sh['pricey']! - (0.005 + 0.985 * (1.5625e-6 / sum)))).toBeLessThanOrEqual(0.005);
+    // scores 1/50^3, 1/200^3, 1/(100^3 * 4^4.5); floors 0.5%, 0.5%, 0.5% x (1/4)^2.
+    const score = { fast: 1 / 50 ** 3, slow: 1 / 200 ** 3, pricey: 1 / (100 ** 3 * 4 ** 4.5) };
+    const floor = { fast: 0.005, slow: 0.005, pricey: 0.005 / 16 };
+    const sum = score.fast + score.slow + score.pricey;
+    const F = floor.fast + floor.slow + floor.pricey;
+    for (const id of ['fast', 'slow', 'pricey'] as const)
+      expect(Math.abs(sh[id]! - (floor[id] + (1 - F) * (score[id] / sum)))).toBeLessThanOrEqual(0.005);
+  });
+
+  it('floorByPrice: a failing endpoint 10x dearer keeps floor x (1/10)^2 (0.005%), not the whole 0.5% floor', () => {
+    const cs = [cand('cheap', { stats: healthy }), cand('dear', { stats: { ...healthy, successRate: 0 }, endpoint: { price: { input: 10, output: 10 } } })];
+    const run = (floorByPrice: boolean): number => shares(countPicks(createStrategy({ name: 'adaptive', params: { floorByPrice } }), cs, 20_000))['dear']!;
+    expect(run(true)).toBeLessThanOrEqual(0.0001);
+    expect(Math.abs(run(false) - 0.005)).toBeLessThanOrEqual(0.0005);
+  });
+
+  it('explores an unsampled dear endpoint at explore x (cheapest / its price)^2, scored at the mean latency', () => {
+    const s = createStrategy('adaptive');
+    const cs = [cand('a', { stats: healthy }), cand('new', { endpoint: { price: { input: 4, output: 4 } } })];
+    // explore 10% x (1/4)^2 = 0.625%; its own score (mean latency, price 4^4.5) adds ~0.
+    expect(Math.abs(shares(countPicks(s, cs, 8_000))['new']! - 0.1 / 16)).toBeLessThanOrEqual(0.001);
+  });
+
+  it('does not re-explore an endpoint whose window merely emptied (no traffic lately is not news)', () => {
+    const s = createStrategy({ name: 'adaptive', params: { intervalMs: INTERVAL, smoothing: 0 } });
+    const ctx = makeCtx(1);
+    const before = [cand('a', { stats: healthy }), cand('b', { stats: healthy }), cand('c', { stats: { ...healthy, successRate: 0.2 } })];
+    expect(interval(s, before, ctx)['c']!).toBeLessThan(0.01);
+    const emptied = [before[0]!, before[1]!, withState(before[2]!, { stats: { successRate: null, windowRequests: 0 } })];
+    expect(interval(s, emptied, ctx)['c']!).toBeLessThan(0.01);
   });
 
   it('useWeight makes the configured weight a prior: equal stats, weights 3 : 1 give 75% : 25% (within 1%); off by default', () => {
@@ -123,8 +148,8 @@ describe('adaptive', () => {
     const s = createStrategy({ name: 'adaptive', params: { select: 'random', floor: 0 } });
     const cs = [cand('a', { stats: healthy }), cand('b', { stats: { ...healthy, latencyMs: 300 } })];
     const sh = shares(countPicks(s, cs, 10_000, makeCtx(9)));
-    // 1/100^2 : 1/300^2 = 9 : 1
-    expect(Math.abs(sh['a']! - 0.9)).toBeLessThanOrEqual(0.02);
+    // 1/100^3 : 1/300^3 = 27 : 1
+    expect(Math.abs(sh['a']! - 27 / 28)).toBeLessThanOrEqual(0.02);
   });
 
   it('names the bad field in params', () => {

@@ -48,6 +48,12 @@ describe('latency (P2C on peak-EWMA x (in-flight + 1))', () => {
     const pessimistic = createStrategy({ name: 'latency', params: { untriedLatencyMs: 1_000 } });
     expect(shares(countPicks(pessimistic, idle, 1_000))['new']).toBe(0);
   });
+
+  it('weighs errors: a 50 ms host failing half its requests (cost 50 / 0.5^4 = 800) loses to a clean 200 ms one; errorExponent 0 ignores it', () => {
+    const cs = [cand('fast', { stats: { latencyMs: 50, successRate: 0.5 } }), cand('clean', { stats: { latencyMs: 200, successRate: 1 } })];
+    expect(shares(countPicks(createStrategy('latency'), cs, 1_000))['clean']).toBe(1);
+    expect(shares(countPicks(createStrategy({ name: 'latency', params: { errorExponent: 0 } }), cs, 1_000))['fast']).toBe(1);
+  });
 });
 
 describe('baseline-envoy-least-request', () => {

@@ -128,6 +128,13 @@ export const statsSchema = z.strictObject({
   windowBuckets: posInt.max(10_000).default(10),
   /** An observed price change (billed vs list price) fades back to the list price over this time, so the endpoint is tried again. */
   priceMemoryMs: z.number().positive().default(300_000),
+  /**
+   * A failure after the first byte (a stream cut or stall: the client sees it, no retry or
+   * failover can hide it) weighs this many failures in the windowed success rate. 10: in
+   * stream-faults adaptive then moves off the host that cuts streams fast enough to stop being
+   * dominated on errors by LiteLLM's latency routing (npm run standings). Latency is unaffected.
+   */
+  cutWeight: z.number().finite().min(1).max(100).default(10),
 });
 
 export const routerConfigSchema = z.strictObject({

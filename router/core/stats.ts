@@ -38,10 +38,14 @@ export class PeakEwma {
   }
 }
 
-/** Success/failure counts in a ring of time buckets: a sliding window without per-event storage. */
+/**
+ * Success/failure counts in a ring of time buckets: a sliding window without per-event storage.
+ * `cut` counts the failures (among `bad`) that came after the first byte: a stream cut or stall.
+ */
 export class WindowedCounter {
   private readonly ok: number[];
   private readonly bad: number[];
+  private readonly cut: number[];
   private readonly bucketMs: number;
   private headBucket = 0; // absolute bucket number of the newest slot
 
@@ -49,6 +53,7 @@ export class WindowedCounter {
     this.bucketMs = windowMs / buckets;
     this.ok = new Array<number>(buckets).fill(0);
     this.bad = new Array<number>(buckets).fill(0);
+    this.cut = new Array<number>(buckets).fill(0);
   }
 
   private rotate(now: number): number {
@@ -59,27 +64,33 @@ export class WindowedCounter {
         const slot = (this.headBucket + i) % this.buckets;
         this.ok[slot] = 0;
         this.bad[slot] = 0;
+        this.cut[slot] = 0;
       }
       this.headBucket = b;
     }
     return this.headBucket % this.buckets;
   }
 
-  record(success: boolean, now: number): void {
+  record(success: boolean, now: number, afterFirstByte = false): void {
     const slot = this.rotate(now);
     if (success) this.ok[slot]! += 1;
-    else this.bad[slot]! += 1;
+    else {
+      this.bad[slot]! += 1;
+      if (afterFirstByte) this.cut[slot]! += 1;
+    }
   }
 
-  totals(now: number): { ok: number; bad: number } {
+  totals(now: number): { ok: number; bad: number; cut: number } {
     this.rotate(now);
     let ok = 0;
     let bad = 0;
+    let cut = 0;
     for (let i = 0; i < this.buckets; i++) {
       ok += this.ok[i]!;
       bad += this.bad[i]!;
+      cut += this.cut[i]!;
     }
-    return { ok, bad };
+    return { ok, bad, cut };
   }
 }
 
@@ -94,6 +105,8 @@ export interface AttemptOutcome {
    * other than 429) and client aborts are not the endpoint's fault: count them as neither.
    */
   countsForHealth?: boolean;
+  /** A failure after the first byte (stream cut or stall): the client saw it, no retry could hide it. */
+  afterFirstByte?: boolean;
 }
 
 const RECENT = 10;
@@ -120,6 +133,7 @@ export class EndpointStats {
   private priceStamp = 0;
   private priceSeen = false;
   private readonly priceMemoryMs: number;
+  private readonly cutWeight: number;
   private readonly recent: number[] = [];
   private readonly latency: PeakEwma;
   private readonly ttft: PeakEwma;
@@ -130,6 +144,7 @@ export class EndpointStats {
     this.ttft = new PeakEwma(config.ewmaTauMs);
     this.window = new WindowedCounter(config.windowMs, config.windowBuckets);
     this.priceMemoryMs = config.priceMemoryMs;
+    this.cutWeight = config.cutWeight;
   }
 
   onStart(): void {
@@ -187,13 +202,15 @@ export class EndpointStats {
       this.lastFailureAt = now;
       // A failure still tells us how long it took: a timeout must make the endpoint look slow.
       this.latency.observe(outcome.latencyMs, now);
-      this.window.record(false, now);
+      this.window.record(false, now, outcome.afterFirstByte === true);
     }
   }
 
   snapshot(now: number): StatsSnapshot {
-    const { ok, bad } = this.window.totals(now);
+    const { ok, bad, cut } = this.window.totals(now);
     const windowRequests = ok + bad;
+    // successRate = ok / (ok + bad + (cutWeight - 1) cut): a failure after the first byte weighs cutWeight.
+    const weighted = windowRequests + (this.cutWeight - 1) * cut;
     return {
       inFlight: this.inFlight,
       requests: this.requests,
@@ -201,7 +218,7 @@ export class EndpointStats {
       failures: this.failures,
       latencyMs: this.latency.read(now),
       ttftMs: this.ttft.read(now),
-      successRate: windowRequests === 0 ? null : ok / windowRequests,
+      successRate: windowRequests === 0 ? null : ok / weighted,
       windowRequests,
       consecutiveFailures: this.consecutiveFailures,
       recentLatenciesMs: this.recent.slice(),

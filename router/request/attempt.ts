@@ -414,7 +414,7 @@ export function recordOutcome(a: Attempt, d: OutcomeDetail): void {
   const latencyMs = now - a.startedAt;
   const counts = d.ok || (d.err !== undefined && countsForHealth(d.err));
   const ttftMs = d.ok ? (d.ttftMs ?? latencyMs) : d.ttftMs;
-  slot.stats.onEnd({ ok: d.ok, latencyMs, ttftMs, usage: d.usage, countsForHealth: counts }, now);
+  slot.stats.onEnd({ ok: d.ok, latencyMs, ttftMs, usage: d.usage, countsForHealth: counts, afterFirstByte: a.firstByteAt >= 0 }, now);
   slot.statsVersion++;
   slot.health.endAttempt(now, a.probe, d.ok, counts);
   if (d.err !== undefined) {

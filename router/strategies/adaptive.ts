@@ -8,7 +8,7 @@
  *   lat <- s * lat + (1 - s) * latencyMs
  *   lat' = max(lat, inFlight / pickRate)   (stallSignal, when inFlight >= stallMinInFlight)
  *   score = sr^a / (max(lat', 1 ms)^b * max(price, priceFloor)^c)   (x endpoint weight with useWeight)
- * with a, b, c = params.exponents.{successRate, latency, cost} (default 12, 2, 3) and price the
+ * with a, b, c = params.exponents.{successRate, latency, cost} (default 18, 3, 4.5) and price the
  * current blended price. Power laws are scale-free, so milliseconds and USD/1M need no
  * normalising. useWeight is off by default: with the weight as a prior, adaptive put 54-77% of
  * outage-failover's traffic on its weight-3 host before it hung, and lost significantly more
@@ -16,15 +16,23 @@
  * Why these defaults (sim, paired seeds; npm run standings): with 3, 1, 0.5 a peer baseline
  * dominated adaptive in 8 of 12 scenarios, mostly on cost (OpenRouter's 1/price^2 and Envoy's
  * weights were as fast and cheaper) and on errors (a host failing 40% of its streams kept 0.6^3
- * of its share). The stall term (Little's law: inFlight = rate x latency) moves traffic off a
+ * of its share). 12, 2, 3 scaled by 1.5 (sharper: closer to the best host) took adaptive from
+ * dominated in 3 scenarios to 1 (stream-faults) on seeds 1..10 and from 2 to 1 on held-out seeds
+ * (+100, npm run standings -- --seed-offset 100); x2 was no better and x1.33 on latency alone
+ * cost trace-replay (OpenRouter cheaper). The stall term (Little's law: inFlight = rate x latency) moves traffic off a
  * host that hangs or slows down within ~2 s instead of after its first slow reply lands
  * (~10 s in brownout), since adaptive knows its own pick rate per endpoint.
  *
- * At pick time, over the n present candidates (unscored ones count as the mean score):
- *   share_i = f + (1 - n f) * score_i / Σ score      (f = min(floor, 1/n): nothing starves)
- *   explorers (no recent samples, half-open, ramping up with slowStart < 1, or ejected
- *   since the last look) get max(share_i, explore); the m others split what is left:
- *   share_i = f + (rest - m f) * score_i / Σ_others score
+ * An endpoint with no latency sample yet is scored at the mean latency of those with one (its
+ * own success rate and price still count; with none sampled anywhere, all at 1 ms: by price).
+ * At pick time, over the n present candidates:
+ *   f_i     = min(floor, 1/n) x (cheapest price / price_i)   (floorByPrice; else min(floor, 1/n))
+ *   share_i = f_i + (1 - Σ f) * score_i / Σ score      (nothing starves)
+ *   explorers (never observed, half-open, ramping up with slowStart < 1, or ejected since the
+ *   last look; not those whose window merely emptied) get max(share_i, explore x the same
+ *   price ratio); the others
+ *   split what is left:
+ *   share_i = f_i + (rest - Σ_others f) * score_i / Σ_others score
  *   w_i     = share_i * slowStart_i
  * then SWRR (default) or a weighted draw over w. An endpoint ejected since the last look
  * also forgets its smoothed history, so old failures do not keep it down after recovery.
@@ -37,19 +45,23 @@ import { currentPrice } from './util.js';
 import { weightedIndex } from './weights.js';
 
 const exponents = z.strictObject({
-  successRate: z.number().finite().min(0).max(16).default(12),
-  latency: z.number().finite().min(0).max(16).default(2),
-  cost: z.number().finite().min(0).max(16).default(3),
+  successRate: z.number().finite().min(0).max(32).default(18),
+  latency: z.number().finite().min(0).max(16).default(3),
+  cost: z.number().finite().min(0).max(16).default(4.5),
 });
 
 const params = z.strictObject({
-  /** How often weights are re-derived (ms of the injected clock). */
+  /**
+   * How often weights are re-derived (ms of the injected clock). 500 took brownout's p99 from
+   * 10.9 to 10.4 s (then significantly ahead of round-robin) but let OpenRouter dominate adaptive
+   * in outage-failover and trace-replay (npm run standings, seeds 1..10).
+   */
   intervalMs: z.number().finite().positive().default(1_000),
   /** Minimum share per endpoint (capped at 1/n). */
   floor: z.number().min(0).max(0.5).default(0.005),
   /** Share given to endpoints with no recent samples or that just recovered. */
   explore: z.number().min(0).max(1).default(0.1),
-  exponents: exponents.default({ successRate: 12, latency: 2, cost: 3 }),
+  exponents: exponents.default({ successRate: 18, latency: 3, cost: 4.5 }),
   /** EWMA factor per re-derivation: 0 = use the latest observation only. */
   smoothing: z.number().min(0).lt(1).default(0.5),
   /** Prices below this (USD per 1M tokens) count as this, so free endpoints do not divide by 0. */
@@ -65,6 +77,12 @@ const params = z.strictObject({
   useWeight: z.boolean().default(false),
   /** In-flight requests below this never count as a stall (a few stragglers are normal). */
   stallMinInFlight: z.number().int().min(1).default(4),
+  /**
+   * Scale each endpoint's floor share by cheapest price / its price, so keeping a dear endpoint
+   * probed costs no more than keeping a cheap one probed (quality-cost: a 0.5% floor on a host 33x
+   * dearer added 16% to the cost per 1k ok, and OpenRouter's 1/price^2 dominated adaptive).
+   */
+  floorByPrice: z.boolean().default(true),
 });
 
 type Params = z.output<typeof params>;
@@ -75,7 +93,16 @@ interface EndpointState {
   /** Smoothed success rate and latency; null before the first observation. */
   sr: number | null;
   lat: number | null;
-  /** Derived score; null while it cannot be scored yet (no latency seen). */
+  /** The latency the score uses (lat, or the stall estimate when larger); null: no sample yet. */
+  latEff: number | null;
+  /** sr^a / price^c (x weight): the score before the latency term. */
+  base: number;
+  /** The price the score and the floor use (USD per 1M, at least priceFloor). */
+  price: number;
+  /** This pick's floor share, and cheapest price / own price (1 without floorByPrice). */
+  floor: number;
+  priceRatio: number;
+  /** Derived score; null while nothing can be scored yet (no latency seen on any candidate). */
   score: number | null;
   explore: boolean;
   ejections: number;
@@ -95,15 +122,20 @@ class Adaptive implements Strategy {
   // array per pick either way (it is returned as the pick's scores).
   private meanScore = 1;
   private totalScore = 1;
-  private floorShare = 0;
+  /** Sum of the floor shares, of all candidates and of the non-exploring ones. */
+  private floorSum = 0;
+  private restFloor = 0;
   private count = 1;
   /** Mass left for non-exploring endpoints, their count and their score sum. */
   private rest = 1;
   private restCount = 1;
   private restScore = 1;
   private shares: number[] = [];
+  /** This pick's states, by candidate index; whether this pick re-derived any. */
+  private readonly cur: EndpointState[] = [];
+  private refreshed = false;
   private readonly weightOf = (c: Candidate, i: number): number => {
-    const w = this.share(this.states.get(c.endpoint.id)!) * c.health.slowStart;
+    const w = this.share(this.cur[i]!) * c.health.slowStart;
     this.shares[i] = w;
     return w;
   };
@@ -113,38 +145,19 @@ class Adaptive implements Strategy {
   pick(candidates: readonly Candidate[], _request: RouteRequest, ctx: PickContext): Pick {
     assertCandidates(candidates, this.name);
     const n = candidates.length;
-    // Pass 1: refresh stale states; sum the known scores, split by exploring or not.
-    let known = 0;
-    let sum = 0;
-    let restKnownSum = 0;
-    let restUnknown = 0;
-    let exploring = 0;
+    const cur = this.cur;
+    // Pass 1: refresh stale states. The aggregates (aggregate, below) change only when a state
+    // is re-derived or the candidate set changes: otherwise the last pick's are reused (most
+    // picks: one Map lookup per candidate, no more).
+    this.refreshed = false;
+    let same = cur.length === n;
+    if (!same) cur.length = n;
     for (let i = 0; i < n; i++) {
       const s = this.refresh(candidates[i]!, ctx.now);
-      if (s.explore) exploring += 1;
-      if (s.score !== null) {
-        known += 1;
-        sum += s.score;
-        if (!s.explore) restKnownSum += s.score;
-      } else if (!s.explore) restUnknown += 1;
+      if (cur[i] !== s) same = false;
+      cur[i] = s;
     }
-    this.meanScore = known > 0 ? sum / known : 1;
-    this.totalScore = sum + (n - known) * this.meanScore;
-    this.floorShare = Math.min(this.p.floor, 1 / n);
-    this.count = n;
-    this.rest = 1;
-    this.restCount = n - exploring;
-    this.restScore = restKnownSum + restUnknown * this.meanScore;
-    // Pass 2 (only while some endpoint explores): what the explorers take off the top.
-    if (exploring > 0) {
-      let taken = 0;
-      for (let i = 0; i < n; i++) {
-        const s = this.states.get(candidates[i]!.endpoint.id)!;
-        if (s.explore) taken += Math.max(this.baseShare(s), this.p.explore);
-      }
-      this.rest = Math.max(0, 1 - taken);
-    }
-
+    if (!same || this.refreshed) this.aggregate(n);
     this.shares = new Array<number>(n);
     let index: number;
     if (this.p.select === 'swrr') {
@@ -153,29 +166,87 @@ class Adaptive implements Strategy {
     } else {
       index = weightedIndex(candidates, ctx.random, this.weightOf);
     }
-    this.states.get(candidates[index]!.endpoint.id)!.picks += 1;
+    cur[index]!.picks += 1;
     return { index, scores: this.shares, reason: 'adaptive weights from success rate, latency and cost' };
   }
 
-  /** share_i = f + (1 - n f) * score_i / Σ score  (equal split when every score is 0). */
+  /** The aggregates over this.cur that the shares read. */
+  private aggregate(n: number): void {
+    const cur = this.cur;
+    // The cheapest price and the mean latency of those with a sample.
+    let minPrice = Infinity;
+    let latSum = 0;
+    let latN = 0;
+    for (let i = 0; i < n; i++) {
+      const s = cur[i]!;
+      if (s.price < minPrice) minPrice = s.price;
+      if (s.latEff !== null) {
+        latSum += s.latEff;
+        latN += 1;
+      }
+    }
+    // Pass 2: unsampled endpoints are scored at the mean latency (their own success rate and
+    // price still count); floors; the known scores, split by exploring or not.
+    const f0 = Math.min(this.p.floor, 1 / n);
+    const e = this.p.exponents.latency;
+    let known = 0;
+    let sum = 0;
+    let restKnownSum = 0;
+    let restUnknown = 0;
+    let exploring = 0;
+    let floorSum = 0;
+    let restFloor = 0;
+    for (let i = 0; i < n; i++) {
+      const s = cur[i]!;
+      if (s.latEff === null) s.score = latN > 0 ? s.base / Math.pow(Math.max(latSum / latN, 1), e) : s.base;
+      s.priceRatio = this.p.floorByPrice ? (minPrice / s.price) ** 2 : 1;
+      s.floor = f0 * s.priceRatio;
+      floorSum += s.floor;
+      if (s.explore) exploring += 1;
+      else restFloor += s.floor;
+      if (s.score !== null) {
+        known += 1;
+        sum += s.score;
+        if (!s.explore) restKnownSum += s.score;
+      } else if (!s.explore) restUnknown += 1;
+    }
+    this.meanScore = known > 0 ? sum / known : 1;
+    this.totalScore = sum + (n - known) * this.meanScore;
+    this.floorSum = floorSum;
+    this.restFloor = restFloor;
+    this.count = n;
+    this.rest = 1;
+    this.restCount = n - exploring;
+    this.restScore = restKnownSum + restUnknown * this.meanScore;
+    // Pass 3 (only while some endpoint explores): what the explorers take off the top.
+    if (exploring > 0) {
+      let taken = 0;
+      for (let i = 0; i < n; i++) {
+        const s = cur[i]!;
+        if (s.explore) taken += Math.max(this.baseShare(s), this.p.explore * s.priceRatio);
+      }
+      this.rest = Math.max(0, 1 - taken);
+    }
+  }
+
+  /** share_i = f_i + (1 - Σ f) * score_i / Σ score  (equal split when every score is 0). */
   private baseShare(s: EndpointState): number {
     const score = s.score ?? this.meanScore;
     const frac = this.totalScore > 0 ? score / this.totalScore : 1 / this.count;
-    return this.floorShare + (1 - this.count * this.floorShare) * frac;
+    return s.floor + (1 - this.floorSum) * frac;
   }
 
   /**
    * Explorers get max(base share, explore). The others share what is left the same way:
-   *   share_i = f + max(0, rest - m f) * score_i / Σ_others score
-   * (with no explorers, rest = 1 and m = n: exactly baseShare).
+   *   share_i = f_i + max(0, rest - Σ_others f) * score_i / Σ_others score
+   * (with no explorers, rest = 1 and the others are all: exactly baseShare).
    */
   private share(s: EndpointState): number {
-    if (s.explore) return Math.max(this.baseShare(s), this.p.explore);
-    const f = this.floorShare;
-    const free = Math.max(0, this.rest - this.restCount * f);
+    if (s.explore) return Math.max(this.baseShare(s), this.p.explore * s.priceRatio);
+    const free = Math.max(0, this.rest - this.restFloor);
     const score = s.score ?? this.meanScore;
     const frac = this.restScore > 0 ? score / this.restScore : 1 / this.restCount;
-    return f + free * frac;
+    return s.floor + free * frac;
   }
 
   /** Re-derive this endpoint's score when its interval has passed (or it is new / was ejected). */
@@ -185,8 +256,23 @@ class Adaptive implements Strategy {
     const h = c.health;
     const ejectedSince = s !== undefined && h.ejections > s.ejections;
     if (s !== undefined && !ejectedSince && now - s.derivedAt < this.p.intervalMs) return s;
+    this.refreshed = true;
     if (s === undefined || ejectedSince) {
-      s = { derivedAt: now, sr: null, lat: null, score: null, explore: false, ejections: h.ejections, picks: 0, rate: null };
+      s = {
+        derivedAt: now,
+        sr: null,
+        lat: null,
+        latEff: null,
+        base: 1,
+        price: 1,
+        floor: 0,
+        priceRatio: 1,
+        score: null,
+        explore: false,
+        ejections: h.ejections,
+        picks: 0,
+        rate: null,
+      };
       this.states.set(id, s);
     }
     const st = c.stats;
@@ -208,13 +294,14 @@ class Adaptive implements Strategy {
         if (lat === null || implied > lat) lat = implied;
       }
     }
-    s.score =
-      lat === null
-        ? null
-        : Math.pow(s.sr ?? 1, e.successRate) /
-          (Math.pow(Math.max(lat, 1), e.latency) * Math.pow(Math.max(currentPrice(c), this.p.priceFloor), e.cost));
-    if (this.p.useWeight && s.score !== null) s.score *= c.endpoint.weight;
-    s.explore = st.successRate === null || ejectedSince || h.state === 'half-open' || h.slowStart < 1;
+    s.price = Math.max(currentPrice(c), this.p.priceFloor);
+    s.base = Math.pow(s.sr ?? 1, e.successRate) / Math.pow(s.price, e.cost);
+    if (this.p.useWeight) s.base *= c.endpoint.weight;
+    s.latEff = lat;
+    s.score = lat === null ? null : s.base / Math.pow(Math.max(lat, 1), e.latency);
+    // Explore what was never observed (not what merely got no traffic lately: its window emptying
+    // is not news), what was ejected since the last look, and what health is probing or ramping.
+    s.explore = s.sr === null || ejectedSince || h.state === 'half-open' || h.slowStart < 1;
     s.derivedAt = now;
     s.ejections = h.ejections;
     return s;

@@ -35,6 +35,8 @@ export interface Dominance {
 export interface Standings {
   scenario: string;
   seeds: number;
+  /** The seeds were scenario.seed + seedOffset .. + seeds - 1 (0: the scenario's own; absent in old files = 0). */
+  seedOffset?: number;
   headline: string;
   better: 'lower' | 'higher';
   /** Each strategy's headline metric: mean and 95% interval over the seeds. */
@@ -85,7 +87,13 @@ export function headlineAdvantage(
   return { ...i, significant: isSignificant(i, level) };
 }
 
-export function standings(scenario: string, headline: string, perSeed: readonly (readonly StrategyResult[])[], level = CONFIDENCE): Standings {
+export function standings(
+  scenario: string,
+  headline: string,
+  perSeed: readonly (readonly StrategyResult[])[],
+  level = CONFIDENCE,
+  seedOffset = 0,
+): Standings {
   const spec = headlineMetric(headline);
   const better = spec?.better ?? 'lower';
   const names = (perSeed[0] ?? []).map((r) => r.strategy);
@@ -105,6 +113,7 @@ export function standings(scenario: string, headline: string, perSeed: readonly 
   return {
     scenario,
     seeds: perSeed.length,
+    ...(seedOffset ? { seedOffset } : {}),
     headline,
     better,
     values,
