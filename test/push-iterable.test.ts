@@ -173,6 +173,30 @@ describe('pushSourceOf (pull-only AsyncIterable as a push source)', () => {
     expect(ended).toBe(true);
   });
 
+  it('a sink that resumes from inside pushChunk and returns false is not stalled (the proxy does that on the first chunk)', async () => {
+    async function* gen(): AsyncGenerator<string> {
+      yield 'a';
+      yield 'b';
+    }
+    const src = pushSourceOf(gen());
+    const got: string[] = [];
+    let ended = false;
+    src[STREAM_PUSH]({
+      pushChunk: (c) => {
+        got.push(String(c));
+        src[STREAM_RESUME]();
+        return false;
+      },
+      pushEnd: () => (ended = true),
+      pushError: (e) => {
+        throw e;
+      },
+    });
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(got).toEqual(['a', 'b']);
+    expect(ended).toBe(true);
+  });
+
   it('a throwing iterable ends in pushError; STREAM_CANCEL returns the iterator (its finally runs)', async () => {
     async function* bad(): AsyncGenerator<string> {
       yield 'a';

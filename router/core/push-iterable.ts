@@ -179,9 +179,15 @@ class PulledSource implements PushSource {
         if (s === null) return; // cancelled
         if (r.done) {
           this.sink = null;
-          s.pushEnd();
-        } else if (s.pushChunk(r.value)) this.pull();
-        else this.paused = true;
+          return s.pushEnd();
+        }
+        // Paused before the sink sees the chunk: a sink that resumes from inside pushChunk
+        // (and then returns false) must find the source paused, or the resume is lost.
+        this.paused = true;
+        if (s.pushChunk(r.value) && this.paused) {
+          this.paused = false;
+          this.pull();
+        }
       },
       (e: unknown) => {
         this.pulling = false;
