@@ -64,7 +64,7 @@ describe('proxy reload under load', () => {
     const first = Array.from({ length: 40 }, () => ask(proxy.url));
     await waitHeld(40);
     const r = proxy.reload(config([ep('e1', 'm1'), ep('e2', 'm2-new'), ep('e3', 'm3')]));
-    expect(r).toEqual({ kept: ['e1'], fresh: ['e2', 'e3'], removed: [], serverChanged: false });
+    expect(r).toEqual({ kept: ['e1'], fresh: ['e2', 'e3'], removed: [], cache: 'none', serverChanged: false });
     const second = Array.from({ length: 60 }, () => ask(proxy.url));
     await waitHeld(100);
     releaseAll();
