@@ -59,7 +59,7 @@ describe('withOrderSpread', () => {
     const share = r.rows.find((x) => x.metric === 'share:a')!;
     expect(share).toMatchObject({ within: true, withinBySpread: true, orderSpread: [0.47, 0.58] });
     expect(formatFidelity(r)).toMatch(/within \(order spread 47\.00%\.\.58\.00%\)/);
-    expect(formatFidelity(r)).toMatch(/3 check\(s\) within only by the order spread.*over 2 reruns with arrivals shifted ±1 ms/);
+    expect(formatFidelity(r)).toMatch(/3 check\(s\) within only by the order spread.*over 2 reruns with arrivals shifted by up to ±1 ms/);
   });
 
   it('leaves a row outside when the http value is beyond every jittered run', () => {

@@ -89,7 +89,7 @@ export function formatFidelity(f: FidelityReport): string {
   const spread =
     f.withinBySpread && f.orderSpread
       ? [
-          `${f.withinBySpread} check(s) within only by the order spread: the http value lies in the range the simulator gives over ${f.orderSpread.runs} reruns with arrivals shifted ±${f.orderSpread.jitterMs} ms (the driver's timer lateness: requests due within it leave in one burst and reach the proxy in any order)`,
+          `${f.withinBySpread} check(s) within only by the order spread: the http value lies in the range the simulator gives over ${f.orderSpread.runs} reruns with arrivals shifted by up to ±${f.orderSpread.jitterMs} ms (the driver's timer lateness: requests due within it leave in one burst and reach the proxy in any order)`,
         ]
       : [];
   const widened = [...new Set(f.rows.filter((r) => r.widened).map((r) => `${r.key}: ${r.widened}`))];

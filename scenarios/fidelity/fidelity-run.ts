@@ -4,7 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import type { ResultsFile } from '../../reports/contract.js';
 import type { StrategyResult } from '../../reports/contract.js';
-import { compareRuns, ORDER_SPREAD, orderJitterMs, withOrderSpread, type FidelityReport } from './fidelity.js';
+import { compareRuns, orderJitterLadder, orderJitterMs, withOrderSpread, type FidelityReport } from './fidelity.js';
 import { loadScenario, REPO_ROOT, ScenarioError } from '../setup/load.js';
 import type { Progress } from '../progress/progress.js';
 import { runScenario, selectStrategies, writeResults } from '../modes/runner.js';
@@ -94,6 +94,25 @@ async function runMode(
   return merged!;
 }
 
+/**
+ * The order spread's sim runs (fidelity.ts ORDER_SPREAD): per strategy, the summaries of the
+ * same sim run with arrivals shifted by a seeded ±j, j climbing the ladder up to `jitterMs`
+ * (the driver's measured timer lateness, scenario ms). Results go under `scratch`.
+ */
+export async function orderSpreadRuns(
+  o: FidelityOptions,
+  names: readonly string[],
+  scratch: string,
+  jitterMs: number,
+): Promise<Map<string, StrategyResult['summary'][]>> {
+  const jittered = new Map<string, StrategyResult['summary'][]>();
+  const ladder = orderJitterLadder(jitterMs);
+  for (let seed = 1; seed <= ladder.length; seed++)
+    for (const r of (await runMode({ ...o, progress: undefined }, 'sim', names, scratch, { ms: ladder[seed - 1]!, seed })).strategies)
+      jittered.set(r.strategy, [...(jittered.get(r.strategy) ?? []), r.summary]);
+  return jittered;
+}
+
 export async function runFidelity(o: FidelityOptions): Promise<FidelityRun> {
   const { scenario, where } = loadScenario(o.scenario);
   const names = selectStrategies(scenario, o.strategies, where).map(strategyName);
@@ -111,13 +130,8 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityRun> {
       lag.disable();
     }
     const harness = { loopDelayP99Ms: lag.percentile(99) / 1e6, speed: o.speed ?? scenario.http.speed };
-    // The order spread (fidelity.ts ORDER_SPREAD): the same sim run with arrivals shifted by a
-    // seeded ± the driver's measured timer lateness (the window whose requests left in one burst).
     const jitterMs = orderJitterMs(harness);
-    const jittered = new Map<string, StrategyResult['summary'][]>();
-    for (let seed = 1; seed <= ORDER_SPREAD.runs; seed++)
-      for (const r of (await runMode({ ...o, progress: undefined }, 'sim', names, scratch, { ms: jitterMs, seed })).strategies)
-        jittered.set(r.strategy, [...(jittered.get(r.strategy) ?? []), r.summary]);
+    const jittered = await orderSpreadRuns(o, names, scratch, jitterMs);
     const noReport = o.noReport ?? false;
     const simRun = await writeResults(sim, join(outDir, 'sim'), noReport);
     const httpRun = await writeResults(http, join(outDir, 'http'), noReport);

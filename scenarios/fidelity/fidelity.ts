@@ -280,19 +280,43 @@ export function compareRuns(sim: ResultsFile, http: ResultsFile, harness?: Harne
  * leave in one burst, and the proxy reads a burst's sockets in the order the kernel and its event
  * loop hand them over, not in the planned order. No change to the simulator can make that
  * order agree with the kernel's. So the simulator is rerun ORDER_SPREAD.runs times with every
- * arrival shifted by a seeded ±J ms (simulator/arrival-jitter.ts), J = the driver's measured p99
- * timer lateness during the http run in scenario ms, at least ORDER_SPREAD.minJitterMs
- * (orderJitterMs): the order spread of a metric is the range [lo, hi] of its value over those
- * runs and the plain sim run. A row of ORDER_KEYS outside its tolerance whose http value lies
- * inside that range is `within (order spread)`: the simulator itself gives that value when the
- * requests of one burst arrive in another order. Latency quantiles and the request count are
- * never judged this way.
+ * arrival shifted by a seeded ±j ms (simulator/arrival-jitter.ts), j climbing a ladder from
+ * J/runs² to J (orderJitterLadder), J = the driver's measured p99 timer lateness during the http
+ * run in scenario ms, at least ORDER_SPREAD.minJitterMs (orderJitterMs): the order spread of a
+ * metric is the range [lo, hi] of its value over those runs and the plain sim run.
+ * A row of ORDER_KEYS outside its tolerance whose http value lies inside that range is
+ * `within (order spread)`: the simulator itself gives that value when the requests of one burst
+ * arrive in another order. Latency quantiles and the request count are never judged this way.
+ *
+ * Why a ladder and not ±J for every run: a late timer delays the whole burst it sends, so over
+ * sockets most requests keep their planned order and only the closest pairs, and the races
+ * decided in a few ms, come out the other way. ±J on every arrival reshuffles far more than
+ * that and misses the outcomes in which one race alone flips. Measured (8 s, round-robin; the
+ * per-request traces of both worlds side by side): in rate-limit-storm a retry after groq's 429
+ * (answered in 5 ms) and the next arrival, 7 ms apart in sim, swap over sockets; round-robin's
+ * rotation then runs one step out of phase, groq's TPM window stays under its limit until the
+ * limit drop ends (no 54 s cool-down), and groq / gemini / openai end at 26.99 / 27.84 / 45.17%
+ * (sim 16.48 / 33.24 / 50.28%), the same figures in 5 of 13 http runs. Every 429 and cool-down
+ * is the same in both worlds; which requests meet the limit is not. In mixed-workload whether
+ * request 88 reaches sonnet (and meets its 529 and 1 s cool-down), and where the rotation's phase
+ * lands when the cool-down ends, set the cost per 1k ok (sonnet costs 20x the others): 0.954 in
+ * sim, 1.087 and 1.165 in two http runs. 20 runs at ±J gave gemini ≥ 29.5% (J 25.7 ms) and cost
+ * ≤ 1.158 (J 42 ms); the ladder gives 27.84% and 1.22 (test/fidelity-order-ladder.test.ts).
  */
 export const ORDER_SPREAD = { runs: 20, minJitterMs: 1 } as const;
 
 /** The arrival jitter of the order spread, scenario ms: the driver's p99 timer lateness × speed, at least minJitterMs. */
 export function orderJitterMs(h: HarnessTiming): number {
   return Math.max(ORDER_SPREAD.minJitterMs, Math.round(10 * h.loopDelayP99Ms * h.speed) / 10);
+}
+
+/**
+ * The arrival jitter of each order-spread run, scenario ms: run k of n gets J·(k/n)² (rounded
+ * to 0.1 ms), at least minJitterMs. Squared, so half the runs shift arrivals by at most J/4:
+ * over sockets most pairs move by far less than the lateness's p99 (see ORDER_SPREAD).
+ */
+export function orderJitterLadder(jitterMs: number, runs: number = ORDER_SPREAD.runs): number[] {
+  return Array.from({ length: runs }, (_, i) => Math.max(ORDER_SPREAD.minJitterMs, Math.round(10 * jitterMs * ((i + 1) / runs) ** 2) / 10));
 }
 
 /** The metrics an arrival order can move (see ORDER_SPREAD). */

@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { orderSpreadRuns } from '../scenarios/fidelity/fidelity-run.js';
+import { metricValue, ORDER_SPREAD, orderJitterLadder } from '../scenarios/fidelity/fidelity.js';
+
+/**
+ * The order spread's jitter ladder (fidelity.ts ORDER_SPREAD, orderJitterLadder). The http
+ * outcomes below were measured with `npm run scenario <name> -- --mode both --strategies
+ * round-robin --duration 8 --speed 1` and traced request by request in both worlds: each is
+ * one or two millisecond races decided the other way over sockets, with every 429/529 and
+ * cool-down the same in both worlds. Jittering every arrival by the full timer lateness (the
+ * spread before the ladder) never gave them; the ladder's small shifts do.
+ */
+
+const scratch = mkdtempSync(join(tmpdir(), 'order-ladder-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** [lo, hi] of a metric over the plain sim run's value and the order-spread runs. */
+async function spread(scenario: string, jitterMs: number, metrics: readonly string[]): Promise<Record<string, [number, number]>> {
+  const o = { scenario, strategies: ['round-robin'], durationS: 8, speed: 1, noReport: true, log: () => {} };
+  const runs = (await orderSpreadRuns(o, ['round-robin'], join(scratch, scenario), jitterMs)).get('round-robin')!;
+  expect(runs).toHaveLength(ORDER_SPREAD.runs);
+  const out: Record<string, [number, number]> = {};
+  for (const m of metrics) {
+    const v = runs.map((s) => metricValue(s, m)!);
+    out[m] = [Math.min(...v), Math.max(...v)];
+  }
+  return out;
+}
+
+const inside = (x: number, [lo, hi]: [number, number]): boolean => x >= lo - 1e-12 && x <= hi + 1e-12;
+
+describe('order spread: a ladder of arrival jitters up to the timer lateness', () => {
+  it('climbs from the minimum to J, half its runs at most J/4', () => {
+    const l = orderJitterLadder(25.7);
+    expect(l).toHaveLength(ORDER_SPREAD.runs);
+    expect(l[0]).toBe(ORDER_SPREAD.minJitterMs);
+    expect(l.at(-1)).toBe(25.7);
+    for (let i = 1; i < l.length; i++) expect(l[i]!).toBeGreaterThanOrEqual(l[i - 1]!);
+    expect(l.filter((j) => j <= 25.7 / 4).length).toBeGreaterThanOrEqual(l.length / 2);
+    expect(orderJitterLadder(0.5).every((j) => j === ORDER_SPREAD.minJitterMs)).toBe(true);
+  });
+
+  it("rate-limit-storm: holds the http outcome in which a retry after groq's 429 lost its race with the next arrival", async () => {
+    // 352 requests; over http (timers 25.7 ms late, p99) groq / gemini / openai served 95 / 98 / 159 and cost 0.2577 per 1k ok.
+    const s = await spread('rate-limit-storm', 25.7, ['share:groq', 'share:gemini', 'share:openai', 'costPer1kOk']);
+    expect(inside(95 / 352, s['share:groq']!), JSON.stringify(s)).toBe(true);
+    expect(inside(98 / 352, s['share:gemini']!), JSON.stringify(s)).toBe(true);
+    expect(inside(159 / 352, s['share:openai']!), JSON.stringify(s)).toBe(true);
+    expect(inside(0.2577, s.costPer1kOk!), JSON.stringify(s)).toBe(true);
+  }, 60_000);
+
+  it("mixed-workload: holds both http costs, set by whether sonnet met its 529 and where round-robin's phase landed after the cool-down", async () => {
+    // sim 0.954; over http (timers 42 ms late) 1.087 and 1.165 per 1k ok.
+    const s = await spread('mixed-workload', 42, ['costPer1kOk']);
+    expect(inside(1.087, s.costPer1kOk!), JSON.stringify(s)).toBe(true);
+    expect(inside(1.165, s.costPer1kOk!), JSON.stringify(s)).toBe(true);
+  }, 60_000);
+});
