@@ -29,10 +29,8 @@ import { scenarioNames } from '../scenarios/setup/load.js';
 
 const KNOWN_DISAGREEMENT: Readonly<Record<string, string>> = {
   'flash-crowd': 'error rate 24% vs 0-1% at load average 20+ (main), provider shares 3-5 points outside the order spread at load 10-12 (2 of 2 runs): the CPU-starved proxy queues the 5x spike itself, so the providers see another queue than in sim',
-  'mixed-workload': 'cost per 1k ok +14% and +22% in 2 of 2 runs at load 10-12, outside the order spread (in the second, sim with arrivals jittered ±42 ms did not reach the 1.165 of http from 0.954); shares within it. A cool-down of the expensive host after a 529 at t≈4 s is seen in sim only; not yet separated',
   'prefix-cache': 'p50 ln +0.185 at load 12 (timers 55 ms late, the gap 600 ms); cost per 1k ok +5..+12% (within the order spread in 1 of 2 runs)',
   'stream-faults': "cost per 1k ok -3.12% in 1 of 4 runs at load 9-15 (just outside the order spread; shares, error rate and failover inside it): the flaky host is ejected by a race of consecutive failures, decided by which requests reach it and in what order their answers complete",
-  'rate-limit-storm': "in 3 of 6 runs (load 2-13) groq's share +10.5 points, gemini's -5.4, cost per 1k ok +17% (the same figures each time; the other runs agreed exactly): two outcomes, one agreeing, one not, which a 429 cool-down of gemini or groq decides; groq's share is in the order spread, gemini's and the cost are not; not yet separated",
 };
 const STRATEGY = 'round-robin';
 const SPEED = 1;
