@@ -338,7 +338,7 @@ export function metricValue(s: StrategyResult['summary'], metric: string): numbe
  * The report with each ORDER_KEYS row's order spread (`orderSpread`: [lo, hi] over the plain
  * and the jittered sim runs, null when none has a value) and, for a row outside tolerance whose
  * http value lies in it, `withinBySpread` and `within`; `outside` counted again.
- * `jittered`: per strategy, the summaries of its sim runs with arrivals jittered by ±`jitterMs`.
+ * `jittered`: per strategy, the summaries of its sim runs with arrivals jittered by up to ±`jitterMs` (orderJitterLadder).
  */
 export function withOrderSpread(
   report: FidelityReport,
