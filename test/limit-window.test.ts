@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../router/core/clock.js';
 import { parseRouterConfig } from '../router/core/config.js';
 import { EventBus } from '../router/core/events.js';
+import { parseProxyConfig } from '../router/http/config.js';
 import { Admission } from '../router/core/rate-limit.js';
 import type { Endpoint } from '../router/core/types.js';
 import { storeSchema } from '../router/store/config.js';
@@ -52,6 +53,9 @@ describe('endpoint limits under time compression', () => {
     expect(drain(a, 1_000)).toBe(10); // 600 per minute = 10 per s
     expect(drain(a, 100_000)).toBe(300); // capped at the window's worth
     expect(() => parseRouterConfig({ endpoints: [{ provider: 'p', model: 'm', limits: { rpm: 1, windowMs: 0 } }] })).toThrow(/limits\.windowMs/);
+    // The proxy's file spells it window_ms.
+    const proxy = parseProxyConfig({ endpoints: [{ provider: 'p', model: 'm', base_url: 'http://127.0.0.1:1', limits: { rpm: 600, window_ms: 30_000 } }] });
+    expect(parseRouterConfig(proxy.router).endpoints[0]!.limits).toEqual({ rpm: 600, windowMs: 30_000 });
   });
 
   it("a replica's shared estimate: capacity is the window's worth, a reply's backlog counts at the per-minute rate", () => {
