@@ -25,7 +25,9 @@ import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/modes/proc
  *      same rounds: what this stack costs per request before any of the proxy's own work;
  *  (c) the proxy's peak RSS (VmHWM, reset just before) while it carries N concurrent streams,
  *      and, for scale, the peak of a bare node:http SSE server holding the same streams
- *      (bench/floor-sse-server.mjs: no upstream, no router).
+ *      (bench/floor-sse-server.mjs: no upstream, no router); then, like for like, a proxy
+ *      started for (c) only against a bare forwarding proxy on the same stack
+ *      (bench/floor-stream-proxy.mjs: node:http + h2c sessions, forwarding only).
  *
  * Process layout (the load generator must not share a CPU budget with what it
  * measures): this process = load generator; child 1 = mock providers (4 servers:
@@ -125,7 +127,13 @@ export interface ProxyBenchResult {
     baseline?: { addedP99Ms: number; roundsAddedP99Ms: number[] };
   } | null;
   /** floorMb: peak RSS of a bare node:http SSE server (bench/floor-sse-server.mjs) holding the same streams. */
-  rss: { streams: number; ok: number; errors: number; baselineMb: number; peakMb: number; floorMb: number; baselineProxyPeakMb?: number } | null;
+  rss: {
+    streams: number; ok: number; errors: number; baselineMb: number; peakMb: number; floorMb: number; baselineProxyPeakMb?: number;
+    /** A proxy of this checkout started for (c) only (no load before it), and its errors. */
+    freshPeakMb?: number; freshErrors?: number;
+    /** Peak RSS of bench/floor-stream-proxy.mjs (node:http + h2c forwarding, nothing else) holding the same streams. */
+    forwardFloorMb?: number;
+  } | null;
   targets: { throughputRatio?: boolean; addedP99?: boolean; rss?: boolean; cpu?: boolean };
   /** The same verdicts as a list: value, target, the floor measured in this run and value ÷ floor. */
   checks: TargetCheck[];
@@ -458,10 +466,16 @@ export function proxyChecks(r: Pick<ProxyBenchResult, 'throughput' | 'latency' |
     out.push({ name: `added p99 at ${l.rate} req/s open loop (median of rounds)`, unit: 'ms', value: l.addedP99Ms, op: '<=', target: TARGETS.addedP99Ms,
       floor: l.direct.p99, floorName: 'direct p99 ms', met: l.addedP99Ms <= TARGETS.addedP99Ms });
   const m = r.rss;
-  if (m)
+  if (m) {
     out.push({ name: `peak RSS holding ${m.streams} streams (target ${TARGETS.rssFloorRatio}x the floor)`, unit: 'MB', value: m.peakMb, op: '<=',
       target: Math.round(TARGETS.rssFloorRatio * m.floorMb * 10) / 10, floor: m.floorMb, floorName: 'bare node:http SSE server MB, same streams',
       met: m.peakMb / m.floorMb <= TARGETS.rssFloorRatio && m.errors === 0 });
+    // Like for like: both started just before (c), both forwarding to the same h2c upstreams.
+    if (m.freshPeakMb !== undefined && m.forwardFloorMb !== undefined)
+      out.push({ name: `peak RSS of a fresh proxy holding ${m.streams} streams (target ${TARGETS.rssFloorRatio}x the forwarding floor)`, unit: 'MB', value: m.freshPeakMb, op: '<=',
+        target: Math.round(TARGETS.rssFloorRatio * m.forwardFloorMb * 10) / 10, floor: m.forwardFloorMb, floorName: 'bare node:http + h2c forwarding proxy MB, same streams',
+        met: m.freshPeakMb / m.forwardFloorMb <= TARGETS.rssFloorRatio && m.freshErrors === 0 });
+  }
   return out;
 }
 
@@ -499,10 +513,12 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
     writeFileSync(cfgFile, JSON.stringify(config));
     const nodeArgs = opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [];
     if (process.env.BENCH_PROXY_NODE_ARGS) nodeArgs.push(...process.env.BENCH_PROXY_NODE_ARGS.split(' '));
-    const proxy =
-      (opts.runtime ?? 'compiled') === 'compiled'
-        ? spawnNode('proxy', [...nodeArgs, compileCli(join(dir, 'this')), '--config', cfgFile], { env: proxyEnv(), echo: !!process.env.BENCH_PROXY_ECHO })
-        : spawnTs('proxy', 'router/http/cli.ts', ['--config', cfgFile], { nodeArgs });
+    const cliJs = (opts.runtime ?? 'compiled') === 'compiled' ? compileCli(join(dir, 'this')) : null;
+    const startThisProxy = (name: string, args: string[]): Child =>
+      cliJs !== null
+        ? spawnNode(name, [...args, cliJs, '--config', cfgFile], { env: proxyEnv(), echo: !!process.env.BENCH_PROXY_ECHO })
+        : spawnTs(name, 'router/http/cli.ts', ['--config', cfgFile], { nodeArgs: args });
+    const proxy = startThisProxy('proxy', nodeArgs);
     children.push(proxy);
     const proxyOrigin = (await proxy.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
     let baseProxy: Child | undefined;
@@ -626,6 +642,22 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
       const f = await concurrentStreams(floorOrigin, streams, floor.pid, false);
       log(`    floor: a bare node:http SSE server (no upstream) peaks at ${f.peakMb.toFixed(1)} MB (ok ${f.ok})`);
       result.rss = { streams, ok: s.ok, errors: s.errors, baselineMb, peakMb: s.peakMb, floorMb: f.peakMb };
+      // The proxy above has been through (a) and (b): its heap kept some of what that load grew.
+      // For a like-for-like reading, a fresh proxy of this checkout and the least any forwarding
+      // proxy on node's stack holds (floor-stream-proxy.mjs: node:http + one h2c session per
+      // upstream, as the proxy's slow endpoints use), each started just now, carry the same streams.
+      const freshProxy = startThisProxy('proxy-fresh', nodeArgs.filter((a) => !a.startsWith('--cpu-prof')));
+      children.push(freshProxy);
+      const freshOrigin = (await freshProxy.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
+      const fp = await concurrentStreams(freshOrigin, streams, freshProxy.pid, false);
+      const fwd = spawnNode('floor-stream-proxy', [...nodeArgs.filter((a) => !a.startsWith('--cpu-prof')), join(REPO_ROOT, 'bench', 'floor-stream-proxy.mjs'), `http://127.0.0.1:${ports[2]}`, `http://127.0.0.1:${ports[3]}`]);
+      children.push(fwd);
+      const fwdOrigin = (await fwd.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
+      const ff = await concurrentStreams(fwdOrigin, streams, fwd.pid, false);
+      log(`    fresh proxy peaks at ${fp.peakMb.toFixed(1)} MB (ok ${fp.ok}, errors ${fp.errors}); a bare forwarding proxy (node:http + h2c upstream) at ${ff.peakMb.toFixed(1)} MB (ok ${ff.ok})`);
+      result.rss.freshPeakMb = fp.peakMb;
+      result.rss.freshErrors = fp.errors;
+      result.rss.forwardFloorMb = ff.peakMb;
       if (baseProxy) {
         const b = await concurrentStreams(baseOrigin, streams, baseProxy.pid, false);
         log(`    baseline proxy peaks at ${b.peakMb.toFixed(1)} MB (ok ${b.ok})`);
@@ -679,6 +711,8 @@ export function formatProxyBench(r: ProxyBenchResult): string {
   if (m) {
     lines.push(`  RSS         ${m.streams} concurrent streams: ok ${m.ok} errors ${m.errors}  peak ${f(m.peakMb, 1)} MB (before ${f(m.baselineMb, 1)} MB); floor ${f(m.floorMb, 1)} MB`);
     if (m.baselineProxyPeakMb !== undefined) lines.push(`  baseline    peak ${f(m.baselineProxyPeakMb, 1)} MB (${f(m.baselineProxyPeakMb / m.floorMb, 2)}x the floor)`);
+    if (m.freshPeakMb !== undefined && m.forwardFloorMb !== undefined)
+      lines.push(`  fresh       a proxy started for (c): peak ${f(m.freshPeakMb, 1)} MB (${f(m.freshPeakMb / m.floorMb, 2)}x the SSE floor); a bare forwarding proxy: ${f(m.forwardFloorMb, 1)} MB (${f(m.forwardFloorMb / m.floorMb, 2)}x the SSE floor)`);
   }
   lines.push('targets:', ...formatChecks(r.checks));
   return lines.join('\n');

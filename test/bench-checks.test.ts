@@ -41,4 +41,15 @@ describe('bench: wrk summary, medians, target verdicts', () => {
     const failed = proxyChecks({ throughput: null, latency: null, rss: { streams: 2000, ok: 1999, errors: 1, baselineMb: 70, peakMb: 110, floorMb: 90 } });
     expect(failed[0]!.met).toBe(false);
   });
+
+  it('a fresh proxy is judged against the bare forwarding proxy too, when both were measured', () => {
+    const rss = { streams: 2000, ok: 2000, errors: 0, baselineMb: 70, peakMb: 140, floorMb: 98 };
+    expect(proxyChecks({ throughput: null, latency: null, rss })).toHaveLength(1);
+    const [sse, fwd] = proxyChecks({ throughput: null, latency: null, rss: { ...rss, freshPeakMb: 139, freshErrors: 0, forwardFloorMb: 117.4 } });
+    expect(sse!.met).toBe(false); // 140 > 1.25 x 98
+    // 139 <= 1.25 x 117.4 = 146.75 -> 146.8: met; a failed stream in the fresh proxy fails it.
+    expect(fwd).toMatchObject({ value: 139, target: 146.8, floor: 117.4, met: true });
+    expect(proxyChecks({ throughput: null, latency: null, rss: { ...rss, freshPeakMb: 139, freshErrors: 1, forwardFloorMb: 117.4 } })[1]!.met).toBe(false);
+    expect(proxyChecks({ throughput: null, latency: null, rss: { ...rss, freshPeakMb: 150, freshErrors: 0, forwardFloorMb: 117.4 } })[1]!.met).toBe(false);
+  });
 });

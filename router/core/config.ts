@@ -37,7 +37,12 @@ export const endpointSchema = z.strictObject({
   region: z.string().optional(),
   tags: z.array(z.string()).default([]),
   contextWindow: posInt.optional(),
-  limits: z.strictObject({ rpm: posInt.optional(), tpm: posInt.optional() }).default({}),
+  /**
+   * rpm/tpm: the rate per minute. windowMs: how much of it may come at once, as the span of
+   * refill the bucket holds (default 60000: a burst of one minute's worth). A test that runs
+   * k times faster than real time keeps the burst by scaling the rate by k and this by 1/k.
+   */
+  limits: z.strictObject({ rpm: posInt.optional(), tpm: posInt.optional(), windowMs: msSchema.positive().optional() }).default({}),
   /** Speak HTTP/2 upstream: ALPN-negotiated for https, prior knowledge (h2c) for http. */
   http2: z.boolean().default(false),
 });

@@ -5,9 +5,10 @@ import type { Endpoint, RouteRequest } from './types.js';
  * An endpoint whose bucket is empty is skipped like a cooling one (and the router may wait
  * for it), so we never send a request the provider would answer with 429 anyway.
  *
- * Token bucket: capacity C per minute, refilled continuously,
- *   tokens(t) = min(C, tokens(t0) + (t - t0) * C / 60_000)
- *   wait for n tokens = (n - tokens) * 60_000 / C
+ * Token bucket: a limit of L per minute, refilled continuously, holding capacity
+ * C = L x W / 60_000 (W = limits.windowMs, default 60_000: C = L, a burst of one minute's worth),
+ *   tokens(t) = min(C, tokens(t0) + (t - t0) * L / 60_000)
+ *   wait for n tokens = (n - tokens) * 60_000 / L
  */
 export class TokenBucket {
   protected tokens: number;
@@ -51,13 +52,22 @@ export function estimateTokens(req: RouteRequest): number {
   return (req.inputTokens ?? 0) + (req.maxTokens ?? 0);
 }
 
+/** The window a limit's bucket holds (endpoint limits.windowMs; default one minute). */
+export const DEFAULT_LIMIT_WINDOW_MS = 60_000;
+
+/** A bucket for `perMinute` whose capacity is `windowMs` of refill. */
+export function limitBucket(perMinute: number, windowMs: number, now: number): TokenBucket {
+  return new TokenBucket((perMinute * windowMs) / 60_000, now, perMinute / 60_000);
+}
+
 export class Admission {
   private readonly rpm: TokenBucket | null;
   private readonly tpm: TokenBucket | null;
 
   constructor(limits: Endpoint['limits'], now: number) {
-    this.rpm = limits.rpm ? new TokenBucket(limits.rpm, now) : null;
-    this.tpm = limits.tpm ? new TokenBucket(limits.tpm, now) : null;
+    const w = limits.windowMs ?? DEFAULT_LIMIT_WINDOW_MS;
+    this.rpm = limits.rpm ? limitBucket(limits.rpm, w, now) : null;
+    this.tpm = limits.tpm ? limitBucket(limits.tpm, w, now) : null;
   }
 
   /** An Admission only for endpoints that have limits (null = unlimited, no per-request cost). */

@@ -36,7 +36,8 @@ export interface Endpoint {
   readonly region: string | undefined;
   readonly tags: readonly string[];
   readonly contextWindow: number | undefined;
-  readonly limits: { readonly rpm?: number; readonly tpm?: number };
+  /** Per-minute rates; windowMs (default 60000): the bucket holds this span of refill (config.ts). */
+  readonly limits: { readonly rpm?: number; readonly tpm?: number; readonly windowMs?: number };
   /**
    * Speak HTTP/2 to the upstream (HTTP transport): negotiated by ALPN for https, prior
    * knowledge (h2c) for http, so only set it for http upstreams that speak h2c. Many

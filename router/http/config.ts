@@ -177,7 +177,11 @@ export function normaliseKeys(raw: unknown, where = 'config'): unknown {
   const top = camelKeys(raw, where, problems);
   if (typeof top !== 'object' || top === null || Array.isArray(top)) return raw;
   const o = top as Record<string, unknown>;
-  o.endpoints = mapArray(o.endpoints, (e, i) => camelKeys(e, `${where}.endpoints[${i}]`, problems));
+  o.endpoints = mapArray(o.endpoints, (e, i) => {
+    const ep = camelKeys(e, `${where}.endpoints[${i}]`, problems) as Record<string, unknown>;
+    if (ep && typeof ep === 'object' && ep.limits !== undefined) ep.limits = camelKeys(ep.limits, `${where}.endpoints[${i}].limits`, problems); // window_ms
+    return ep;
+  });
   for (const sec of ['health', 'retry', 'timeouts', 'hedging', 'stats'] as const) {
     if (o[sec] !== undefined) o[sec] = camelKeys(o[sec], `${where}.${sec}`, problems);
   }

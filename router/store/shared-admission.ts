@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Endpoint } from '../core/types.js';
-import { Admission } from '../core/rate-limit.js';
+import { Admission, DEFAULT_LIMIT_WINDOW_MS } from '../core/rate-limit.js';
 import { SharedBucket } from './shared-bucket.js';
 /** Where charges go: sums them and later reports the shared backlog (batch.ts; the simulator's sim-store). */
 export interface Charger {
@@ -48,9 +48,12 @@ export class SharedAdmission extends Admission {
     const now = clock.now();
     super({}, now); // every method is overridden: no buckets of its own
     const share = (n: number | undefined): number | undefined => (n ? Math.max(1, Math.floor(n * localShare)) : undefined);
-    this.local = new Admission({ rpm: share(limits.rpm), tpm: share(limits.tpm) }, now);
-    this.sharedRpm = limits.rpm ? new SharedBucket(limits.rpm, localShare, now) : null;
-    this.sharedTpm = limits.tpm ? new SharedBucket(limits.tpm, localShare, now) : null;
+    const w = limits.windowMs ?? DEFAULT_LIMIT_WINDOW_MS;
+    this.local = new Admission({ rpm: share(limits.rpm), tpm: share(limits.tpm), windowMs: w }, now);
+    // The GCRA counter's emission interval stays 60000 / L (the rate); the window only sets how
+    // much of it a bucket holds, so it enters the replicas' buckets, not the counter.
+    this.sharedRpm = limits.rpm ? new SharedBucket(limits.rpm, localShare, now, w) : null;
+    this.sharedTpm = limits.tpm ? new SharedBucket(limits.tpm, localShare, now, w) : null;
     this.applyRpm = (backlog, cost, sentAt) => this.sharedRpm!.reply(backlog, cost, sentAt, this.clock.now());
     this.applyTpm = (backlog, cost, sentAt) => this.sharedTpm!.reply(backlog, cost, sentAt, this.clock.now());
   }

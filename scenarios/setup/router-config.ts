@@ -1,4 +1,5 @@
 import { routerConfigSchema, type RouterConfigInput } from '../../router/core/config.js';
+import { DEFAULT_LIMIT_WINDOW_MS } from '../../router/core/rate-limit.js';
 import { routerStrategy } from '../spec/replicas.js';
 import type { ResolvedProvider } from './resolve.js';
 import type { Scenario, StrategyRef } from '../spec/schema.js';
@@ -12,7 +13,10 @@ import type { Scenario, StrategyRef } from '../spec/schema.js';
  * http mode compresses time by `speed` (providers answer k times faster and the
  * timeline runs k times faster), so every duration in the config is divided by k and
  * every per-time rate multiplied by k: a 5 s ejection in scenario time is 1 s of wall
- * time at speed 5.
+ * time at speed 5. Endpoint limits: the rate (rpm/tpm) is multiplied by k and the window
+ * the bucket holds (limits.windowMs, one minute) divided by k, so the burst stays the
+ * scenario's one minute's worth of requests: multiplying the rate alone doubled the burst
+ * at speed 2 (a 300 RPM limit let 600 requests through at once instead of 300).
  */
 
 /** Classes an endpoint is fit for when the scenario does not say: quality >= this. */
@@ -36,10 +40,11 @@ export function scenarioRouterConfig(
     const prof = p.profile;
     const quality = { default: prof.quality.general, ...prof.quality };
     const classes = p.endpoint.classes ?? Object.keys(prof.quality).filter((c) => (prof.quality[c] ?? 0) >= FIT_QUALITY);
-    const limits: { rpm?: number; tpm?: number } = {};
+    const limits: { rpm?: number; tpm?: number; windowMs?: number } = {};
     const own = p.endpoint.limits ?? prof.limits;
     if (own.rpm !== undefined) limits.rpm = Math.round(own.rpm * k);
     if (own.tpm !== undefined) limits.tpm = Math.round(own.tpm * k);
+    if (k !== 1 && (own.rpm !== undefined || own.tpm !== undefined)) limits.windowMs = DEFAULT_LIMIT_WINDOW_MS / k;
     return {
       id: p.id,
       provider: prof.provider ?? p.id,
