@@ -46,9 +46,15 @@ type Internals = {
   refresh(c: Candidate, now: number): { score: number | null; explore: boolean };
 };
 
+/**
+ * Both variants run without floorByPrice: the locals variant predates it (it keeps one floor for
+ * all), and the two must agree pick for pick. Everything else is the default.
+ */
+const PARAMS = { floorByPrice: false };
+
 /** The same strategy with pick() using locals and a closure per pick. */
 function localsVariant(): Strategy {
-  const s = adaptiveStrategy.create(adaptiveStrategy.params.parse({}), {}) as Strategy & Internals;
+  const s = adaptiveStrategy.create(adaptiveStrategy.params.parse(PARAMS), {}) as Strategy & Internals;
   s.pick = function (this: Strategy & Internals, cands: readonly Candidate[], _r: RouteRequest, ctx: PickContext): Pick {
     const m = cands.length;
     let known = 0;
@@ -102,7 +108,7 @@ function localsVariant(): Strategy {
   return s;
 }
 
-const fieldsVariant = (): Strategy => adaptiveStrategy.create(adaptiveStrategy.params.parse({}), {});
+const fieldsVariant = (): Strategy => adaptiveStrategy.create(adaptiveStrategy.params.parse(PARAMS), {});
 
 let sink = 0;
 /** µs per pick; time advances 1 ms per pick, so scores are re-derived every 1,000 picks as in a busy router. */
