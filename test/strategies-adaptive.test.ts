@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import '../router/strategies/index.js';
 import { createStrategy, type Strategy } from '../router/core/strategy.js';
-import { recentLatency } from '../router/strategies/adaptive.js';
+import { recentLatency } from '../router/strategies/util.js';
 import type { Candidate } from '../router/core/types.js';
 import { cand, countPicks, makeCtx, makeStats, shares, withState, type TestContext } from './helpers/candidates.js';
 
@@ -78,8 +78,9 @@ describe('adaptive', () => {
       cand('pricey', { stats: healthy, endpoint: { price: { input: 4, output: 4 } } }),
     ];
     const sh = shares(countPicks(s, cs, 7_000));
-    // scores 1/50^3, 1/200^3, 1/(100^3 * 4^4.5); floors 0.5%, 0.5%, 0.5% x (1/4)^2.
-    const score = { fast: 1 / 50 ** 3, slow: 1 / 200 ** 3, pricey: 1 / (100 ** 3 * 4 ** 4.5) };
+    // scores 1/50^3, 1/200^3, 1/(100^3 * 4^4.5) x 0.5 (2x slower and 4x dearer than fast: dominated);
+    // floors 0.5%, 0.5%, 0.5% x (1/4)^2.
+    const score = { fast: 1 / 50 ** 3, slow: 1 / 200 ** 3, pricey: 0.5 / (100 ** 3 * 4 ** 4.5) };
     const floor = { fast: 0.005, slow: 0.005, pricey: 0.005 / 16 };
     const sum = score.fast + score.slow + score.pricey;
     const F = floor.fast + floor.slow + floor.pricey;

@@ -60,9 +60,9 @@
  */
 import { z } from 'zod';
 import { assertCandidates, registerStrategy, type Pick, type PickContext, type Strategy, type StrategyDefinition } from '../core/strategy.js';
-import type { Candidate, RouteRequest, StatsSnapshot } from '../core/types.js';
+import type { Candidate, RouteRequest } from '../core/types.js';
 import { SmoothWeightedRoundRobin } from './swrr.js';
-import { currentPrice } from './util.js';
+import { currentPrice, recentLatency } from './util.js';
 import { weightedIndex } from './weights.js';
 
 const exponents = z.strictObject({
@@ -138,20 +138,6 @@ interface EndpointState {
   /** Picks of this endpoint since derivedAt, and the smoothed picks per ms. */
   picks: number;
   rate: number | null;
-}
-
-/**
- * The latency adaptive observes: the mean of the last successes, or the peak-EWMA when that is
- * larger and the latest outcome was a failure; the peak-EWMA when no success is listed.
- */
-export function recentLatency(st: StatsSnapshot): number | null {
-  const xs = st.recentLatenciesMs;
-  if (xs.length === 0) return st.latencyMs;
-  let sum = 0;
-  for (let i = 0; i < xs.length; i++) sum += xs[i]!;
-  const mean = sum / xs.length;
-  const failedLast = st.lastFailureAt !== null && (st.lastSuccessAt === null || st.lastFailureAt > st.lastSuccessAt);
-  return failedLast && st.latencyMs !== null && st.latencyMs > mean ? st.latencyMs : mean;
 }
 
 /** Is s slower and dearer than some other non-exploring candidate by margin x, at no better success rate? */
