@@ -35,7 +35,15 @@ function candidates(): Candidate[] {
   return Array.from({ length: n }, (_, i) => ({
     endpoint: { id: `ep-${i}`, provider: `p${i}`, model: 'm', upstreamModel: 'm', weight: 1, price: { input: 0.1 * (i + 1), output: 0.4 * (i + 1) } },
     health: { state: 'closed', available: true, slowStart: 1, ejections: 0 },
-    stats: { successRate: 0.99 - 0.01 * i, latencyMs: 400 + 50 * i, inFlight: 2 + i, priceFactor: 1 },
+    stats: {
+      successRate: 0.99 - 0.01 * i,
+      latencyMs: 400 + 50 * i,
+      inFlight: 2 + i,
+      priceFactor: 1,
+      recentLatenciesMs: Array.from({ length: 10 }, (_, j) => 350 + 50 * i + 10 * j),
+      lastSuccessAt: 0,
+      lastFailureAt: null,
+    },
   })) as unknown as Candidate[];
 }
 
@@ -46,9 +54,17 @@ type Internals = {
   refresh(c: Candidate, now: number): { score: number | null; explore: boolean };
 };
 
+/**
+ * Both variants run without floorByPrice and the dominance factor: the locals variant predates
+ * them (one floor for all; scores as refresh left them), and the two must agree pick for pick.
+ * Everything else is the default. "defaults" (timed too, compared with nothing) is the strategy
+ * as shipped, for before/after runs of a change.
+ */
+const PARAMS = { floorByPrice: false, dominated: { factor: 1 } };
+
 /** The same strategy with pick() using locals and a closure per pick. */
 function localsVariant(): Strategy {
-  const s = adaptiveStrategy.create(adaptiveStrategy.params.parse({}), {}) as Strategy & Internals;
+  const s = adaptiveStrategy.create(adaptiveStrategy.params.parse(PARAMS), {}) as Strategy & Internals;
   s.pick = function (this: Strategy & Internals, cands: readonly Candidate[], _r: RouteRequest, ctx: PickContext): Pick {
     const m = cands.length;
     let known = 0;
@@ -102,7 +118,7 @@ function localsVariant(): Strategy {
   return s;
 }
 
-const fieldsVariant = (): Strategy => adaptiveStrategy.create(adaptiveStrategy.params.parse({}), {});
+const fieldsVariant = (): Strategy => adaptiveStrategy.create(adaptiveStrategy.params.parse(PARAMS), {});
 
 let sink = 0;
 /** µs per pick; time advances 1 ms per pick, so scores are re-derived every 1,000 picks as in a busy router. */
@@ -133,11 +149,16 @@ function time(s: Strategy, cands: Candidate[]): number {
   }
 }
 
-const sides = { fields: fieldsVariant(), locals: localsVariant(), fields2: fieldsVariant() };
+const sides = {
+  fields: fieldsVariant(),
+  locals: localsVariant(),
+  fields2: fieldsVariant(),
+  defaults: adaptiveStrategy.create(adaptiveStrategy.params.parse({}), {}),
+};
 const cands = candidates();
 for (const s of Object.values(sides)) time(s, cands); // warm-up
-const t: Record<keyof typeof sides, number[]> = { fields: [], locals: [], fields2: [] };
-const order: Array<keyof typeof sides> = ['fields', 'locals', 'fields2'];
+const t: Record<keyof typeof sides, number[]> = { fields: [], locals: [], fields2: [], defaults: [] };
+const order: Array<keyof typeof sides> = ['fields', 'locals', 'fields2', 'defaults'];
 for (let r = 0; r < rounds; r++) {
   const o = r % 2 === 0 ? order : [...order].reverse();
   for (const k of o) t[k].push(time(sides[k], cands));
@@ -151,5 +172,6 @@ const aa = t.fields2.map((x, i) => x - t.fields[i]!);
 console.log(
   `${n} candidates, ${picks} picks x ${rounds} rounds: fields ${median(t.fields).toFixed(3)} µs/pick, locals ${median(t.locals).toFixed(3)} µs/pick; ` +
     `locals - fields: median ${median(diff).toFixed(3)} µs [min ${Math.min(...diff).toFixed(3)}, max ${Math.max(...diff).toFixed(3)}], ` +
-    `fields faster in ${diff.filter((d) => d > 0).length}/${rounds} rounds; A/A (fields - fields) median ${median(aa).toFixed(3)} µs (${sink > 0 ? 'ok' : ''})`,
+    `fields faster in ${diff.filter((d) => d > 0).length}/${rounds} rounds; A/A (fields - fields) median ${median(aa).toFixed(3)} µs; ` +
+    `defaults ${median(t.defaults).toFixed(3)} µs/pick (${sink > 0 ? 'ok' : ''})`,
 );

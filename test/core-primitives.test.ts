@@ -150,6 +150,17 @@ describe('EndpointStats', () => {
     expect(snap.lastFailureAt).toBe(20);
   });
 
+  it('keeps the mean of the last 10 successful latencies in the snapshot (recentMeanMs; null before any; failures not in it)', () => {
+    const s = new EndpointStats(ep, statsSchema.parse({}));
+    expect(s.snapshot(0).recentMeanMs).toBeNull();
+    s.onEnd({ ok: false, latencyMs: 5_000 }, 1);
+    expect(s.snapshot(1).recentMeanMs).toBeNull();
+    for (let i = 1; i <= 12; i++) s.onEnd({ ok: true, latencyMs: 100 * i }, 1 + i);
+    const snap = s.snapshot(20);
+    expect(snap.recentLatenciesMs).toHaveLength(10);
+    expect(snap.recentMeanMs).toBe((300 + 1200) / 2); // 300..1200, the last 10
+  });
+
   it('weighs a failure after the first byte cutWeight times in the success rate (not in windowRequests or latency)', () => {
     const run = (afterFirstByte: boolean, cutWeight: number) => {
       const s = new EndpointStats(ep, statsSchema.parse({ cutWeight }));

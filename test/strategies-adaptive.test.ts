@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import '../router/strategies/index.js';
 import { createStrategy, type Strategy } from '../router/core/strategy.js';
+import { recentLatency } from '../router/strategies/util.js';
 import type { Candidate } from '../router/core/types.js';
-import { cand, countPicks, makeCtx, shares, withState, type TestContext } from './helpers/candidates.js';
+import { cand, countPicks, makeCtx, makeStats, shares, withState, type TestContext } from './helpers/candidates.js';
 
 const healthy = { latencyMs: 100, successRate: 1, windowRequests: 50 };
 const INTERVAL = 1_000;
@@ -77,8 +78,9 @@ describe('adaptive', () => {
       cand('pricey', { stats: healthy, endpoint: { price: { input: 4, output: 4 } } }),
     ];
     const sh = shares(countPicks(s, cs, 7_000));
-    // scores 1/50^3, 1/200^3, 1/(100^3 * 4^4.5); floors 0.5%, 0.5%, 0.5% x (1/4)^2.
-    const score = { fast: 1 / 50 ** 3, slow: 1 / 200 ** 3, pricey: 1 / (100 ** 3 * 4 ** 4.5) };
+    // scores 1/50^3, 1/200^3, 1/(100^3 * 4^4.5) x 0.5 (2x slower and 4x dearer than fast: dominated);
+    // floors 0.5%, 0.5%, 0.5% x (1/4)^2.
+    const score = { fast: 1 / 50 ** 3, slow: 1 / 200 ** 3, pricey: 0.5 / (100 ** 3 * 4 ** 4.5) };
     const floor = { fast: 0.005, slow: 0.005, pricey: 0.005 / 16 };
     const sum = score.fast + score.slow + score.pricey;
     const F = floor.fast + floor.slow + floor.pricey;
@@ -155,5 +157,48 @@ describe('adaptive', () => {
   it('names the bad field in params', () => {
     expect(() => createStrategy({ name: 'adaptive', params: { exponents: { latency: -1 } } })).toThrow(/params\.exponents\.latency/);
     expect(() => createStrategy({ name: 'adaptive', params: { select: 'best' } })).toThrow(/params\.select/);
+  });
+});
+
+describe('adaptive: latency signal and dominated endpoints (issue 20, stream-faults)', () => {
+  it('observes the mean of the last successes, not a peak-EWMA that a busy host inflates', () => {
+    const st = makeStats({ latencyMs: 900, recentLatenciesMs: [100, 200, 300], lastSuccessAt: 5, lastFailureAt: 3 });
+    expect(recentLatency(st)).toBe(200);
+    // The latest outcome a failure (a timeout): the larger peak-EWMA, so it looks slow at once.
+    expect(recentLatency({ ...st, lastFailureAt: 6 })).toBe(900);
+    expect(recentLatency({ ...st, lastFailureAt: 6, latencyMs: 150 })).toBe(200);
+    // No success listed yet: the peak-EWMA.
+    expect(recentLatency(makeStats({ latencyMs: 700, lastFailureAt: 1 }))).toBe(700);
+  });
+
+  it('shares by the recent mean: two hosts with the same recent latencies split evenly whatever their peak-EWMA', () => {
+    const recent = { ...healthy, recentLatenciesMs: [100, 100], lastSuccessAt: 0 };
+    const cs = [cand('busy', { stats: { ...recent, latencyMs: 400 } }), cand('idle', { stats: { ...recent, latencyMs: 100 } })];
+    const sh = (latencySignal: 'recent' | 'peak-ewma') => shares(countPicks(createStrategy({ name: 'adaptive', params: { latencySignal } }), cs, 4_000))['busy']!;
+    expect(Math.abs(sh('recent') - 0.5)).toBeLessThanOrEqual(0.01);
+    // peak-EWMA: 4x the latency is 4^3 = 64x less score: 0.5% floor + 99% / 65.
+    expect(Math.abs(sh('peak-ewma') - (0.005 + 0.99 / 65))).toBeLessThanOrEqual(0.005);
+  });
+
+  it('halves the score of a host 1.5x slower and 1.5x dearer than another (dominated), not of one only slower', () => {
+    const fast = cand('fast', { stats: { ...healthy, latencyMs: 100 } });
+    const slowDear = cand('slow-dear', { stats: { ...healthy, latencyMs: 150 }, endpoint: { price: { input: 1.5, output: 1.5 } } });
+    const slowOnly = cand('slow-only', { stats: { ...healthy, latencyMs: 150 } });
+    const run = (cs: Candidate[], factor: number): number =>
+      shares(countPicks(createStrategy({ name: 'adaptive', params: { explore: 0, floor: 0, dominated: { factor } } }), cs, 10_000))[cs[1]!.endpoint.id]!;
+    // score ratio slow-dear / fast = 1 / (1.5^3 x 1.5^4.5) = 0.0478; x 0.5 when dominated.
+    const r = 1 / 1.5 ** 7.5;
+    expect(Math.abs(run([fast, slowDear], 1) - r / (1 + r))).toBeLessThanOrEqual(0.002);
+    expect(Math.abs(run([fast, slowDear], 0.5) - r / 2 / (1 + r / 2))).toBeLessThanOrEqual(0.002);
+    // Slower at the same price: not dominated (the margin is on both), the factor changes nothing.
+    expect(run([fast, slowOnly], 0.5)).toBeCloseTo(run([fast, slowOnly], 1), 3);
+  });
+
+  it('does not count a host as dominated by one with a worse success rate', () => {
+    const fastFlaky = cand('fast', { stats: { ...healthy, latencyMs: 100, successRate: 0.9 } });
+    const slowDear = cand('slow-dear', { stats: { ...healthy, latencyMs: 150 }, endpoint: { price: { input: 1.5, output: 1.5 } } });
+    const run = (factor: number): number =>
+      shares(countPicks(createStrategy({ name: 'adaptive', params: { explore: 0, floor: 0, dominated: { factor } } }), [fastFlaky, slowDear], 10_000))['slow-dear']!;
+    expect(run(0.5)).toBeCloseTo(run(1), 3);
   });
 });

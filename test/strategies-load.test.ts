@@ -24,7 +24,7 @@ describe('least-connections (P2C on in-flight)', () => {
   });
 });
 
-describe('latency (P2C on peak-EWMA x (in-flight + 1))', () => {
+describe('latency (P2C on recent latency x (in-flight + 1))', () => {
   it('prefers the faster: shares 2/3, 1/3, 0 within 2% over 10k picks (seed 3)', () => {
     const cs = [cand('a', { stats: { latencyMs: 50 } }), cand('b', { stats: { latencyMs: 200 } }), cand('c', { stats: { latencyMs: 400 } })];
     const sh = shares(countPicks(createStrategy('latency'), cs, 10_000, makeCtx(3)));
@@ -47,6 +47,21 @@ describe('latency (P2C on peak-EWMA x (in-flight + 1))', () => {
     // A configured default estimate is used as an ordinary latency instead.
     const pessimistic = createStrategy({ name: 'latency', params: { untriedLatencyMs: 1_000 } });
     expect(shares(countPicks(pessimistic, idle, 1_000))['new']).toBe(0);
+  });
+
+  it("reads the recent mean of successes, not the peak-EWMA: a host whose peak reads 400 ms but whose last successes average 100 ms wins over a 200 ms one; 'peak-ewma' picks the other", () => {
+    const cs = [
+      cand('busy', { stats: { latencyMs: 400, recentLatenciesMs: [50, 150], lastSuccessAt: 0 } }),
+      cand('other', { stats: { latencyMs: 200, recentLatenciesMs: [200], lastSuccessAt: 0 } }),
+    ];
+    expect(shares(countPicks(createStrategy('latency'), cs, 1_000))['busy']).toBe(1);
+    expect(shares(countPicks(createStrategy({ name: 'latency', params: { latencySignal: 'peak-ewma' } }), cs, 1_000))['other']).toBe(1);
+  });
+
+  it('weighs price^4 by default: a host 2x dearer and 10x faster (10 x 16 = 160) loses to 100 ms (100); with priceExponent 2 (40) it wins', () => {
+    const cs = [cand('dear', { stats: { latencyMs: 10 }, endpoint: { price: { input: 2, output: 2 } } }), cand('cheap', { stats: { latencyMs: 100 } })];
+    expect(shares(countPicks(createStrategy('latency'), cs, 1_000))['cheap']).toBe(1);
+    expect(shares(countPicks(createStrategy({ name: 'latency', params: { priceExponent: 2 } }), cs, 1_000))['dear']).toBe(1);
   });
 
   it('weighs errors: a 50 ms host failing half its requests (cost 50 / 0.5^4 = 800) loses to a clean 200 ms one; errorExponent 0 ignores it', () => {

@@ -135,6 +135,7 @@ export class EndpointStats {
   private readonly priceMemoryMs: number;
   private readonly cutWeight: number;
   private readonly recent: number[] = [];
+  private recentMean: number | null = null;
   private readonly latency: PeakEwma;
   private readonly ttft: PeakEwma;
   private readonly window: WindowedCounter;
@@ -195,6 +196,9 @@ export class EndpointStats {
       }
       this.recent.push(outcome.latencyMs);
       if (this.recent.length > RECENT) this.recent.shift();
+      let sum = 0;
+      for (let i = 0; i < this.recent.length; i++) sum += this.recent[i]!;
+      this.recentMean = sum / this.recent.length;
       this.window.record(true, now);
     } else if (outcome.countsForHealth !== false) {
       this.failures += 1;
@@ -222,6 +226,7 @@ export class EndpointStats {
       windowRequests,
       consecutiveFailures: this.consecutiveFailures,
       recentLatenciesMs: this.recent.slice(),
+      recentMeanMs: this.recentMean,
       lastFailureAt: this.lastFailureAt,
       lastSuccessAt: this.lastSuccessAt,
       inputTokens: this.inputTokens,

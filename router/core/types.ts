@@ -151,6 +151,11 @@ export interface StatsSnapshot {
   readonly consecutiveFailures: number;
   /** The last (up to 10) latencies, oldest first. */
   readonly recentLatenciesMs: readonly number[];
+  /**
+   * Mean of recentLatenciesMs, summed once per finished request so a pick need not (null when
+   * the list is empty). Absent in hand-built snapshots: readers compute it from the list then.
+   */
+  readonly recentMeanMs?: number | null;
   readonly lastFailureAt: number | null;
   readonly lastSuccessAt: number | null;
   readonly inputTokens: number;
