@@ -42,7 +42,7 @@ export const endpointSchema = z.strictObject({
    * refill the bucket holds (default 60000: a burst of one minute's worth). A test that runs
    * k times faster than real time keeps the burst by scaling the rate by k and this by 1/k.
    */
-  limits: z.strictObject({ rpm: posInt.optional(), tpm: posInt.optional(), windowMs: msSchema.positive().optional() }).default({}),
+  limits: z.strictObject({ rpm: posInt.optional(), tpm: posInt.optional(), windowMs: z.number().finite().positive().optional() }).default({}),
   /** Speak HTTP/2 upstream: ALPN-negotiated for https, prior knowledge (h2c) for http. */
   http2: z.boolean().default(false),
 });
