@@ -16,6 +16,21 @@ export interface ArrivalJitter {
   /** Largest shift of an arrival, scenario ms (> 0). */
   readonly ms: number;
   readonly seed: string | number;
+  /**
+   * Also delay every provider answer by a seeded uniform [0, ms) (first byte, end and the
+   * provider's slot with it): over real sockets the mock providers' own timers fire late by
+   * up to the same lateness, so which of two answers due a few ms apart completes first, and
+   * whether a slot frees before the next arrival at a full queue, is decided by the
+   * scheduler. Default false (arrivals only).
+   */
+  readonly completions?: boolean;
+}
+
+/** The seeded delay (scenario ms) added to each provider answer when `jitter.completions` is set; undefined otherwise. */
+export function completionDelays(jitter: ArrivalJitter | undefined): (() => number) | undefined {
+  if (!jitter?.completions) return undefined;
+  const r = deriveRandom(jitter.seed, 'completion-jitter');
+  return () => r.next() * jitter.ms;
 }
 
 export function jitterArrivals(workload: Workload, jitter: ArrivalJitter): Workload {

@@ -10,7 +10,7 @@ import { ROUTE_DIRECT, type RouteSink } from '../router/core/direct.js';
 import { isPushSource, STREAM_PUSH, type ChunkSink } from '../router/core/push.js';
 import type { StrategyResult } from '../reports/contract.js';
 import { isObject } from './arrivals.js';
-import { jitterArrivals, type ArrivalJitter } from './arrival-jitter.js';
+import { completionDelays, jitterArrivals, type ArrivalJitter } from './arrival-jitter.js';
 import { Engine, type Task } from './engine.js';
 import { createMetrics, type FaultSpec } from './metrics.js';
 import { createProviderModel, createProviderState, type ProviderModel, type ProviderState } from './model.js';
@@ -318,9 +318,11 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   // Same answer as live.has(r), without hashing into a Set of ~2,500 three times per request.
   const liveOf = (r: RouteRequest): Live | undefined => (r instanceof Live && r.liveIn === live ? r : undefined);
 
+  const completionDelayMs = completionDelays(input.arrivalJitter);
   const transport = createSimTransport({
     engine,
     providers,
+    ...(completionDelayMs ? { completionDelayMs } : {}),
     lookup: (r) => liveOf(r)?.sim,
     onAttempt: (a: AttemptInfo) => {
       const l = liveOf(a.route);

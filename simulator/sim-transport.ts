@@ -75,6 +75,8 @@ export interface SimTransportOptions {
   readonly outcomeHint?: (request: RouteRequest, providerId: string, nowMs: number, load: number, state: ProviderState) => ProviderOutcome | undefined;
   /** Called once per send when the provider slot is freed: `completed` = the outcome played out (not aborted). */
   readonly onAttemptEnd?: (info: AttemptInfo, completed: boolean) => void;
+  /** A delay (ms) added to each attempt's answer, first byte and end alike (arrival-jitter.ts completionDelays); absent: none. */
+  readonly completionDelayMs?: () => number;
 }
 
 export interface SimTransport extends Transport, DirectTransport {
@@ -129,8 +131,15 @@ interface Entry {
   readonly state: ProviderState;
 }
 
+/** The same outcome answered `d` ms later: first byte, end and stall point. */
+function delayed(o: ProviderOutcome, d: number): ProviderOutcome {
+  return o.stallAtMs === undefined
+    ? { ...o, ttftMs: o.ttftMs + d, totalMs: o.totalMs + d }
+    : { ...o, ttftMs: o.ttftMs + d, totalMs: o.totalMs + d, stallAtMs: o.stallAtMs + d };
+}
+
 export function createSimTransport(opts: SimTransportOptions): SimTransport {
-  const { engine, lookup, onAttempt, onAttemptEnd, outcomeHint } = opts;
+  const { engine, lookup, onAttempt, onAttemptEnd, outcomeHint, completionDelayMs } = opts;
   const clock = engine.clock;
   const byId = new Map<string, Entry>();
   for (const p of opts.providers) {
@@ -151,8 +160,9 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
     const now = clock.now();
     const state = entry.state;
     const load = state.inFlight;
-    const o = outcomeHint?.(request, entry.id, now, load, state) ?? entry.model.outcome(sim, now, load, state);
-    entry.model.admit(state, now, sim, o);
+    const drawn = outcomeHint?.(request, entry.id, now, load, state) ?? entry.model.outcome(sim, now, load, state);
+    entry.model.admit(state, now, sim, drawn);
+    const o = completionDelayMs === undefined ? drawn : delayed(drawn, completionDelayMs());
     inService++;
     const call = new Call(entry, sim, request, now, load, o, signal, handle, sink, sim.stream && request.stream === true, onEnd, engine);
     onAttempt?.(call);

@@ -62,7 +62,7 @@ async function runMode(
   mode: Mode,
   names: readonly string[],
   scratch: string,
-  jitter?: { ms: number; seed: number },
+  jitter?: { ms: number; seed: number; completions?: boolean },
 ): Promise<ResultsFile> {
   let merged: ResultsFile | undefined;
   for (const name of names) {
@@ -96,8 +96,10 @@ async function runMode(
 
 /**
  * The order spread's sim runs (fidelity.ts ORDER_SPREAD): per strategy, the summaries of the
- * same sim run with arrivals shifted by a seeded ±j, j climbing the ladder up to `jitterMs`
- * (the driver's measured timer lateness, scenario ms). Results go under `scratch`.
+ * same sim run with arrivals shifted by a seeded ±j and every provider answer delayed by a
+ * seeded [0, j) (the mock providers' timers are as late as the driver's), j climbing the
+ * ladder up to `jitterMs` (the driver's measured timer lateness, scenario ms). Results go
+ * under `scratch`.
  */
 export async function orderSpreadRuns(
   o: FidelityOptions,
@@ -108,7 +110,7 @@ export async function orderSpreadRuns(
   const jittered = new Map<string, StrategyResult['summary'][]>();
   const ladder = orderJitterLadder(jitterMs);
   for (let seed = 1; seed <= ladder.length; seed++)
-    for (const r of (await runMode({ ...o, progress: undefined }, 'sim', names, scratch, { ms: ladder[seed - 1]!, seed })).strategies)
+    for (const r of (await runMode({ ...o, progress: undefined }, 'sim', names, scratch, { ms: ladder[seed - 1]!, seed, completions: true })).strategies)
       jittered.set(r.strategy, [...(jittered.get(r.strategy) ?? []), r.summary]);
   return jittered;
 }

@@ -279,8 +279,12 @@ export function compareRuns(sim: ResultsFile, http: ResultsFile, harness?: Harne
  * fires, so on a machine whose timers run L ms late, the requests due within L ms of each other
  * leave in one burst, and the proxy reads a burst's sockets in the order the kernel and its event
  * loop hand them over, not in the planned order. No change to the simulator can make that
- * order agree with the kernel's. So the simulator is rerun ORDER_SPREAD.runs times with every
- * arrival shifted by a seeded ±j ms (simulator/arrival-jitter.ts), j climbing a ladder from
+ * order agree with the kernel's. The same holds for answers: the mock providers' timers fire
+ * late like the driver's, so which of two answers due a few ms apart completes first, and
+ * whether a full provider frees a slot before the next arrival, is the scheduler's choice
+ * (flash-crowd's saturated queues, stream-faults' ejection race). So the simulator is rerun
+ * ORDER_SPREAD.runs times with every arrival shifted by a seeded ±j ms and every provider answer
+ * delayed by a seeded [0, j) ms (simulator/arrival-jitter.ts), j climbing a ladder from
  * J/runs² to J (orderJitterLadder), J = the driver's measured p99 timer lateness during the http
  * run in scenario ms, at least ORDER_SPREAD.minJitterMs (orderJitterMs): the order spread of a
  * metric is the range [lo, hi] of its value over those runs and the plain sim run.

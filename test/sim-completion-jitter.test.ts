@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { parseProfile } from '../simulator/profile.js';
+import { runSim, type RequestOutcome } from '../simulator/run.js';
+import type { ArrivalJitter } from '../simulator/arrival-jitter.js';
+
+/**
+ * The order spread's answer jitter (simulator/arrival-jitter.ts `completions`): every provider
+ * answer comes a seeded [0, ms) later, as when the mock providers' timers fire late over real
+ * sockets. One provider without failures or load-dependent latency, so the only change between
+ * "arrivals only" and "arrivals and answers" is that delay.
+ */
+const provider = parseProfile(
+  {
+    id: 'p',
+    model: 'm',
+    ttft: { medianMs: 300, sigma: 0.3 },
+    throughput: { tokensPerSecond: 80, jitter: 0.2 },
+    capacity: { maxConcurrent: 500, queue: 0, fullStatus: 503, slowdown: 1 },
+    failures: { baseErrorRate: 0, kinds: { http_500: 1 } },
+    price: { input: 0.5, output: 1.5 },
+    quality: { coding: 0.8, math: 0.8, reasoning: 0.8, writing: 0.8, general: 0.8 },
+  },
+  'completion-jitter test profile',
+);
+
+async function run(jitter: ArrivalJitter): Promise<Map<number, RequestOutcome>> {
+  const out = new Map<number, RequestOutcome>();
+  await runSim({
+    router: { endpoints: [{ id: 'p', provider: 'p', model: 'chat' }], strategy: 'round-robin' },
+    providers: [{ id: 'p', profile: provider }],
+    workload: { arrivals: 'poisson', rate: 20, durationS: 10, stream: 0.5, mix: [{ class: 'general', inputTokens: { median: 200 }, outputTokens: { median: 40 } }] },
+    seed: 3,
+    arrivalJitter: jitter,
+    onRequest: (o) => out.set(o.id, o),
+  });
+  return out;
+}
+
+describe('order spread: answers delayed by the providers timer lateness', () => {
+  it('delays every answer by [0, ms), seeded, and leaves arrivals as the arrival jitter put them', async () => {
+    const arrivals = await run({ ms: 10, seed: 7 });
+    const both = await run({ ms: 10, seed: 7, completions: true });
+    expect(both.size).toBe(arrivals.size);
+    expect(arrivals.size).toBeGreaterThan(150);
+    const delays: number[] = [];
+    for (const [id, a] of arrivals) {
+      const b = both.get(id)!;
+      expect(b.arrivalMs).toBe(a.arrivalMs);
+      expect(a.ok && b.ok).toBe(true);
+      delays.push(b.ttftMs! - a.ttftMs!);
+      // The end moves with the first byte; a stream's chunks are re-paced from it (within 0.5 ms).
+      expect(Math.abs(b.latencyMs - a.latencyMs - (b.ttftMs! - a.ttftMs!))).toBeLessThan(0.5);
+    }
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...delays)).toBeLessThan(10);
+    // Uniform on [0, 10) (first byte): the mean of ~200 draws is within 1.5 ms of 5 (sd of the mean ~0.2 ms).
+    expect(Math.abs(delays.reduce((s, d) => s + d, 0) / delays.length - 5)).toBeLessThan(1.5);
+    // Seeded: the same seed gives the same answers, byte for byte.
+    expect(JSON.stringify([...(await run({ ms: 10, seed: 7, completions: true })).values()])).toBe(JSON.stringify([...both.values()]));
+  });
+
+  it('is off unless asked for: without `completions` the arrival jitter moves arrivals only', async () => {
+    const a = await run({ ms: 10, seed: 7 });
+    const b = await run({ ms: 10, seed: 7, completions: false });
+    expect(JSON.stringify([...b.values()])).toBe(JSON.stringify([...a.values()]));
+  });
+});
