@@ -1,5 +1,6 @@
 /**
- * What the hindsight oracle reaches on p99, beside each strategy's own p99, in sim mode:
+ * What the hindsight oracle reaches on p99 and error rate, beside each strategy's own (and its
+ * goodput beside the offered rate, goodput's ceiling), in sim mode:
  *   npx tsx scripts/oracle-p99.ts <scenario> [--strategies a,b] [--seeds K]
  * The oracle (simulator/oracle.ts) sends each request, in hindsight, to the cheapest endpoint
  * whose answer is ok within the scenario's p99 SLO (else the fastest ok one), under the load
@@ -40,6 +41,10 @@ async function main(): Promise<number> {
   for (const name of values.strategies.split(',')) {
     let own = 0;
     let oracle = 0;
+    let ownErr = 0;
+    let oracleErr = 0;
+    let goodput = 0;
+    let offered = 0;
     for (let i = 0; i < k; i++) {
       const fault = primaryFault(providers, durationS);
       const { result, oracle: o } = await runSim({
@@ -51,11 +56,20 @@ async function main(): Promise<number> {
         model: scenario.model,
         ...(fault ? { fault } : {}),
         oracle: { sloMs },
+        goodputSloMs: sloMs,
       });
       own += result.summary.latencyMs.p99 / k;
       oracle += o!.oracle.p99Ms / k;
+      ownErr += result.summary.errorRate / k;
+      oracleErr += o!.oracle.errors / Math.max(1, o!.oracle.requests) / k;
+      goodput += (result.summary.goodputRps ?? 0) / k;
+      offered += result.summary.requests / durationS / k;
     }
-    console.log(`  ${name.padEnd(30)} p99 ${own.toFixed(0).padStart(6)} ms   its oracle's p99 ${oracle.toFixed(0).padStart(6)} ms`);
+    const pct = (x: number): string => `${(100 * x).toFixed(3)}%`;
+    console.log(
+      `  ${name.padEnd(30)} p99 ${own.toFixed(0).padStart(6)} ms   its oracle's p99 ${oracle.toFixed(0).padStart(6)} ms   ` +
+        `errors ${pct(ownErr)}, its oracle's ${pct(oracleErr)}   goodput ${goodput.toFixed(2)} of ${offered.toFixed(2)} req/s offered`,
+    );
   }
   return 0;
 }
