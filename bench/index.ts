@@ -19,7 +19,7 @@ import type { TargetCheck as Check } from './proxy.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const CASES: Record<string, string> = { sim: 'sim.ts', proxy: 'proxy.ts', 'access-log': 'access-log.ts', store: 'store.ts' };
 
-const USAGE = `usage: npm run bench -- [--only sim|proxy|access-log|store] [--quick] [--stream-body] [--proxy-rounds N] [--requests N] [--rss-requests N] [--semi-space MB]
+const USAGE = `usage: npm run bench -- [--only sim|proxy|access-log|store] [--quick] [--stream-body] [--proxy-rounds N] [--store-rounds N] [--requests N] [--rss-requests N] [--semi-space MB]
                   [--quantum MS] [--cpu-prof DIR] [--parts LIST] [--connections N] [--streams N] [--runtime tsx|compiled]
                   [--loadgen wrk|autocannon] [--baseline DIR] [--cost-rounds N] [--json FILE] [--compare FILE]
   every benchmark in its own process; figures are ratios against a baseline measured in the same run
@@ -27,9 +27,10 @@ const USAGE = `usage: npm run bench -- [--only sim|proxy|access-log|store] [--qu
   --compare FILE   print each target beside the same target in an earlier bench.json
   --baseline DIR   another checkout of this repository, run in the same interleaved rounds (proxy, sim)
   --stream-body    proxy: the closed- and open-loop rounds send stream: true requests (the SSE path) instead of JSON
-  --proxy-rounds N proxy: N interleaved closed-loop rounds of 2 s each (default 5)`;
+  --proxy-rounds N proxy: N interleaved closed-loop rounds of 2 s each (default 5)
+  --store-rounds N store: N alternating rounds, redis store vs in-memory (default 10; 4 with --quick)`;
 /** Flags the cases read (bench/sim.ts, bench/proxy.ts): with a value, or alone. */
-const VALUE_FLAGS = new Set(['--only', '--proxy-rounds', '--requests', '--rss-requests', '--semi-space', '--quantum', '--cpu-prof', '--parts', '--connections', '--streams', '--runtime',
+const VALUE_FLAGS = new Set(['--only', '--proxy-rounds', '--store-rounds', '--requests', '--rss-requests', '--semi-space', '--quantum', '--cpu-prof', '--parts', '--connections', '--streams', '--runtime',
   '--loadgen', '--baseline', '--cost-rounds', '--json', '--compare']);
 const BARE_FLAGS = new Set(['--quick', '--stream-body']);
 

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/modes/procs.js';
 import { startRedis, type TestRedis } from '../test/helpers/redis-server.js';
-import { closedLoop, compileCli, procCpuS } from './proxy.js';
+import { writeFileSync as writeJson } from 'node:fs';
+import { closedLoop, compileCli, procCpuS, type TargetCheck } from './proxy.js';
+import { medianInterval } from '../scenarios/stats/confidence.js';
 
 /**
  * Store overhead: proxy CPU per request with `store: redis` vs the in-memory default, same
@@ -15,7 +17,8 @@ import { closedLoop, compileCli, procCpuS } from './proxy.js';
  * compiled proxies. Rounds alternate the order (memory first, then redis first, ...); the
  * figure is the median of the per-round ratios (redis CPU µs/request / memory CPU µs/request).
  *
- * Run: `npm run bench -- --only store [--quick] [--rounds N]` or `npx tsx bench/store.ts [--quick] [--rounds N]`.
+ * Run: `npm run bench -- --only store [--quick] [--store-rounds N]` or `npx tsx bench/store.ts [--quick] [--rounds N] [--cpu-prof DIR]`
+ * (`--cpu-prof`: both proxies write a .cpuprofile into DIR when they stop).
  * Goal (issue #16): ratio <= 1.15.
  */
 const BODY = JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'Say hello in five words.' }], max_tokens: 16 });
@@ -34,15 +37,20 @@ function config(ports: number[], store: unknown): Record<string, unknown> {
   };
 }
 
+const GOAL = 1.15;
+
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const at = process.argv.indexOf('--rounds');
-  const rounds = at > 0 ? Number(process.argv[at + 1]) : quick ? 3 : 5;
+  const at = Math.max(process.argv.indexOf('--rounds'), process.argv.indexOf('--store-rounds'));
+  const rounds = at > 0 ? Number(process.argv[at + 1]) : quick ? 4 : 10;
   if (!Number.isInteger(rounds) || rounds < 1) {
-    console.error('--rounds: expected a positive integer');
+    console.error('--rounds / --store-rounds: expected a positive integer');
     process.exit(2);
   }
   const roundS = quick ? 2 : 4;
+  const profAt = process.argv.indexOf('--cpu-prof');
+  const cpuProf = profAt > 0 ? process.argv[profAt + 1] : undefined;
+  const nodeArgs = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [];
   const connections = 32;
   const dir = mkdtempSync(join(tmpdir(), 'bench-store-'));
   const children: Child[] = [];
@@ -56,7 +64,7 @@ async function main(): Promise<void> {
     const start = async (name: string, store: unknown): Promise<{ origin: string; pid: number }> => {
       const f = join(dir, `${name}.json`);
       writeFileSync(f, JSON.stringify(config(ports, store)));
-      const p = spawnNode(name, [cli, '--config', f], { env: { BENCH_CLIENT_KEY: KEY } });
+      const p = spawnNode(name, [...nodeArgs, cli, '--config', f], { env: { BENCH_CLIENT_KEY: KEY } });
       children.push(p);
       return { origin: (await p.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!, pid: p.pid };
     };
@@ -87,7 +95,15 @@ async function main(): Promise<void> {
     }
     const sorted = [...ratios].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)]!;
-    console.log(`store: proxy CPU per request, redis / memory = ${median.toFixed(3)}x (median of ${rounds} rounds; range ${sorted[0]!.toFixed(3)}-${sorted.at(-1)!.toFixed(3)}; goal <= 1.15) ${median <= 1.15 ? 'OK' : 'ABOVE GOAL'}`);
+    const ci = medianInterval(sorted);
+    const met = median <= GOAL;
+    const ciText = ci ? `95% interval of the median ${ci[0].toFixed(3)}-${ci[1].toFixed(3)}` : `range ${sorted[0]!.toFixed(3)}-${sorted.at(-1)!.toFixed(3)}`;
+    console.log(`store: proxy CPU per request, redis / memory = ${median.toFixed(3)}x (median of ${rounds} rounds; ${ciText}; goal <= ${GOAL}) ${met ? 'met' : 'NOT met'}`);
+    const at = process.argv.indexOf('--json-out');
+    if (at > 0) {
+      const check: TargetCheck = { name: 'store: proxy CPU per request, redis / memory', unit: 'x', value: median, op: '<=', target: GOAL, floor: 1, floorName: 'the in-memory store, same rounds', met };
+      writeJson(process.argv[at + 1]!, JSON.stringify({ ratios, median, interval: ci, checks: [check] }, null, 2));
+    }
   } finally {
     for (const c of children) await c.stop();
     await redis?.stop();

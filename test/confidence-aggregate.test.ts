@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ResultsFile, StrategyResult } from '../reports/contract.js';
 import { parseResults } from '../reports/validate.js';
-import { aggregateSeeds, sdOfInterval, tCritical, tInterval } from '../scenarios/stats/confidence.js';
+import { aggregateSeeds, medianInterval, sdOfInterval, tCritical, tInterval } from '../scenarios/stats/confidence.js';
 
 /** A single-seed strategy result with the given p99, cost and error rate. */
 function result(strategy: string, p99: number, cost: number, errorRate: number, failoverS: number | null): StrategyResult {
@@ -92,5 +92,18 @@ describe('aggregateSeeds', () => {
     expect(() => aggregateSeeds([])).toThrow(/no results/);
     expect(() => aggregateSeeds([files[0]!, file(2, [result('rr', 1, 1, 0, null)])])).toThrow(/results\[1\] \(seed 2\) has no strategy "w"/);
     expect(() => aggregateSeeds([files[0]!, { ...files[1]!, scenario: 'other' }])).toThrow(/results\[1\]\.scenario/);
+  });
+});
+
+describe('medianInterval (distribution-free 95% interval of a median, bench/store.ts)', () => {
+  const xs = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+  it('picks the order statistics of the binomial table: n=10 -> 2nd and 9th, n=20 -> 6th and 15th, n=6 -> 1st and 6th', () => {
+    expect(medianInterval(xs(10))).toEqual([2, 9]);
+    expect(medianInterval(xs(20))).toEqual([6, 15]);
+    expect(medianInterval(xs(6))).toEqual([1, 6]);
+  });
+  it('has no 95% interval below 6 values', () => {
+    expect(medianInterval(xs(5))).toBeNull();
+    expect(medianInterval([])).toBeNull();
   });
 });

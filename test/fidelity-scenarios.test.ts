@@ -18,7 +18,7 @@ import { scenarioNames } from '../scenarios/setup/load.js';
  *
  * A latency row outside tolerance by no more than the runner's own timer lateness is
  * inconclusive (fidelity.ts isExcused) and not counted; a share, cost, failover or error row
- * whose http value lies in the simulator's order spread (fidelity.ts ORDER_SPREAD: 20 sim reruns
+ * whose http value lies in the simulator's order spread (fidelity.ts ORDER_SPREAD: 39 sim reruns
  * with arrivals jittered by up to the driver's timer lateness, fidelity.ts orderJitterLadder) is within; every other row is judged.
  *
  * KNOWN_DISAGREEMENT: scenarios measured outside tolerance whose cause is not yet removed

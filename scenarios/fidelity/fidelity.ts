@@ -302,8 +302,16 @@ export function compareRuns(sim: ResultsFile, http: ResultsFile, harness?: Harne
  * lands when the cool-down ends, set the cost per 1k ok (sonnet costs 20x the others): 0.954 in
  * sim, 1.087 and 1.165 in two http runs. 20 runs at ±J gave gemini ≥ 29.5% (J 25.7 ms) and cost
  * ≤ 1.158 (J 42 ms); the ladder gives 27.84% and 1.22 (test/fidelity-order-ladder.test.ts).
+ *
+ * Why 39 runs: the range of n values drawn from one distribution misses one more draw from it
+ * with probability 2/(n+1). The spread is the plain sim run and 39 reruns, 40 values, so an
+ * http value that the simulator's own order noise produces falls outside with probability
+ * 2/41 = 4.9%: a 95% prediction interval, like the 95% intervals of the error rows. With the
+ * 20 reruns used before (21 values) it was a 91% interval, and a scenario with five rows judged
+ * by it missed somewhere in up to a third of the runs by chance alone (replicas-outage's
+ * cost@shared split between mid and pricey fell just outside in 2 of 4 runs).
  */
-export const ORDER_SPREAD = { runs: 20, minJitterMs: 1 } as const;
+export const ORDER_SPREAD = { runs: 39, minJitterMs: 1 } as const;
 
 /** The arrival jitter of the order spread, scenario ms: the driver's p99 timer lateness × speed, at least minJitterMs. */
 export function orderJitterMs(h: HarnessTiming): number {

@@ -223,3 +223,22 @@ export function aggregateSeeds(results: ResultsFile[], level = CONFIDENCE): Resu
   };
   return out;
 }
+
+/**
+ * A distribution-free 95% interval for the median of sorted values: the order statistics
+ * (k, n+1-k) with the largest k such that P(Binomial(n, 1/2) < k) <= 0.025. Null below 6
+ * values (no such k exists).
+ */
+export function medianInterval(sorted: readonly number[]): [number, number] | null {
+  const n = sorted.length;
+  let cdf = 0;
+  let k = 0;
+  let c = 1; // C(n, i)
+  for (let i = 0; i <= n; i++) {
+    if (i > 0) c = (c * (n - i + 1)) / i;
+    if (cdf + c / 2 ** n > 0.025) break;
+    cdf += c / 2 ** n;
+    k = i + 1;
+  }
+  return k >= 1 ? [sorted[k - 1]!, sorted[n - k]!] : null;
+}
