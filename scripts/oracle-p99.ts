@@ -7,13 +7,8 @@
  * of that strategy's run: the best any pick could do there, with no hedging. Means over K
  * seeds from the scenario's own. Exits 2 on bad input.
  */
-import { runSim } from '../simulator/run.js';
-import { primaryFault } from '../scenarios/setup/faults.js';
-import { loadScenario } from '../scenarios/setup/load.js';
 import { scriptArgs } from '../scenarios/cli/strict-args.js';
-import { resolveProviders } from '../scenarios/setup/resolve.js';
-import { scenarioRouterConfig } from '../scenarios/setup/router-config.js';
-import { workloadSpec } from '../scenarios/modes/sim-mode.js';
+import { loadForScript, simOnce } from './sim-once.js';
 
 const USAGE = 'usage: npx tsx scripts/oracle-p99.ts <scenario> [--strategies a,b] [--seeds K]';
 
@@ -26,17 +21,9 @@ async function main(): Promise<number> {
     process.stderr.write(`expected one scenario and --seeds >= 1\n${USAGE}\n`);
     return 2;
   }
-  let loaded;
-  try {
-    loaded = loadScenario(positionals[0]!);
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
-    return 2;
-  }
-  const { scenario, file, where } = loaded;
-  const providers = resolveProviders(scenario, file, where);
-  const durationS = scenario.load.durationS;
-  const sloMs = scenario.slo.p99Ms ?? 5000;
+  const loaded = loadForScript(positionals[0]!);
+  if (loaded === 2) return 2;
+  const { scenario, durationS, sloMs } = loaded;
   console.log(`${scenario.name}: p99 SLO ${sloMs} ms; means over seeds ${scenario.seed}..${scenario.seed + k - 1}`);
   for (const name of values.strategies.split(',')) {
     let own = 0;
@@ -46,18 +33,7 @@ async function main(): Promise<number> {
     let goodput = 0;
     let offered = 0;
     for (let i = 0; i < k; i++) {
-      const fault = primaryFault(providers, durationS);
-      const { result, oracle: o } = await runSim({
-        router: scenarioRouterConfig(scenario, providers, name),
-        providers: providers.map((p) => ({ id: p.id, profile: p.profile })),
-        workload: workloadSpec(scenario, durationS),
-        seed: scenario.seed + i,
-        label: name,
-        model: scenario.model,
-        ...(fault ? { fault } : {}),
-        oracle: { sloMs },
-        goodputSloMs: sloMs,
-      });
+      const { result, oracle: o } = await simOnce(loaded, name, scenario.seed + i, { oracle: { sloMs }, goodputSloMs: sloMs });
       own += result.summary.latencyMs.p99 / k;
       oracle += o!.oracle.p99Ms / k;
       ownErr += result.summary.errorRate / k;
