@@ -1,18 +1,14 @@
 /**
- * What the hindsight oracle reaches on p99, beside each strategy's own p99, in sim mode:
+ * What the hindsight oracle reaches on p99 and error rate, beside each strategy's own (and its
+ * goodput beside the offered rate, goodput's ceiling), in sim mode:
  *   npx tsx scripts/oracle-p99.ts <scenario> [--strategies a,b] [--seeds K]
  * The oracle (simulator/oracle.ts) sends each request, in hindsight, to the cheapest endpoint
  * whose answer is ok within the scenario's p99 SLO (else the fastest ok one), under the load
  * of that strategy's run: the best any pick could do there, with no hedging. Means over K
  * seeds from the scenario's own. Exits 2 on bad input.
  */
-import { runSim } from '../simulator/run.js';
-import { primaryFault } from '../scenarios/setup/faults.js';
-import { loadScenario } from '../scenarios/setup/load.js';
 import { scriptArgs } from '../scenarios/cli/strict-args.js';
-import { resolveProviders } from '../scenarios/setup/resolve.js';
-import { scenarioRouterConfig } from '../scenarios/setup/router-config.js';
-import { workloadSpec } from '../scenarios/modes/sim-mode.js';
+import { loadForScript, simOnce } from './sim-once.js';
 
 const USAGE = 'usage: npx tsx scripts/oracle-p99.ts <scenario> [--strategies a,b] [--seeds K]';
 
@@ -25,37 +21,31 @@ async function main(): Promise<number> {
     process.stderr.write(`expected one scenario and --seeds >= 1\n${USAGE}\n`);
     return 2;
   }
-  let loaded;
-  try {
-    loaded = loadScenario(positionals[0]!);
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
-    return 2;
-  }
-  const { scenario, file, where } = loaded;
-  const providers = resolveProviders(scenario, file, where);
-  const durationS = scenario.load.durationS;
-  const sloMs = scenario.slo.p99Ms ?? 5000;
+  const loaded = loadForScript(positionals[0]!);
+  if (loaded === 2) return 2;
+  const { scenario, durationS, sloMs } = loaded;
   console.log(`${scenario.name}: p99 SLO ${sloMs} ms; means over seeds ${scenario.seed}..${scenario.seed + k - 1}`);
   for (const name of values.strategies.split(',')) {
     let own = 0;
     let oracle = 0;
+    let ownErr = 0;
+    let oracleErr = 0;
+    let goodput = 0;
+    let offered = 0;
     for (let i = 0; i < k; i++) {
-      const fault = primaryFault(providers, durationS);
-      const { result, oracle: o } = await runSim({
-        router: scenarioRouterConfig(scenario, providers, name),
-        providers: providers.map((p) => ({ id: p.id, profile: p.profile })),
-        workload: workloadSpec(scenario, durationS),
-        seed: scenario.seed + i,
-        label: name,
-        model: scenario.model,
-        ...(fault ? { fault } : {}),
-        oracle: { sloMs },
-      });
+      const { result, oracle: o } = await simOnce(loaded, name, scenario.seed + i, { oracle: { sloMs }, goodputSloMs: sloMs });
       own += result.summary.latencyMs.p99 / k;
       oracle += o!.oracle.p99Ms / k;
+      ownErr += result.summary.errorRate / k;
+      oracleErr += o!.oracle.errors / Math.max(1, o!.oracle.requests) / k;
+      goodput += (result.summary.goodputRps ?? 0) / k;
+      offered += result.summary.requests / durationS / k;
     }
-    console.log(`  ${name.padEnd(30)} p99 ${own.toFixed(0).padStart(6)} ms   its oracle's p99 ${oracle.toFixed(0).padStart(6)} ms`);
+    const pct = (x: number): string => `${(100 * x).toFixed(3)}%`;
+    console.log(
+      `  ${name.padEnd(30)} p99 ${own.toFixed(0).padStart(6)} ms   its oracle's p99 ${oracle.toFixed(0).padStart(6)} ms   ` +
+        `errors ${pct(ownErr)}, its oracle's ${pct(oracleErr)}   goodput ${goodput.toFixed(2)} of ${offered.toFixed(2)} req/s offered`,
+    );
   }
   return 0;
 }

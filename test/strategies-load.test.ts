@@ -24,18 +24,45 @@ describe('least-connections (P2C on in-flight)', () => {
   });
 });
 
-describe('latency (P2C on recent latency x (in-flight + 1))', () => {
-  it('prefers the faster: shares 2/3, 1/3, 0 within 2% over 10k picks (seed 3)', () => {
+describe('latency (P2C with memory on recent latency x (in-flight + 1)^0.5)', () => {
+  it('keeps the best host: with memory a (50 ms) takes >= 99.9% of 10k picks over b (200) and c (400); plain P2C gives 2/3, 1/3, 0 within 2% (seed 3)', () => {
     const cs = [cand('a', { stats: { latencyMs: 50 } }), cand('b', { stats: { latencyMs: 200 } }), cand('c', { stats: { latencyMs: 400 } })];
-    const sh = shares(countPicks(createStrategy('latency'), cs, 10_000, makeCtx(3)));
-    expect(Math.abs(sh['a']! - P2C3.a)).toBeLessThanOrEqual(0.02);
-    expect(sh['c']).toBe(0);
+    const withMemory = shares(countPicks(createStrategy('latency'), cs, 10_000, makeCtx(3)));
+    expect(withMemory['a']).toBeGreaterThanOrEqual(0.999);
+    const plain = shares(countPicks(createStrategy({ name: 'latency', params: { memory: false } }), cs, 10_000, makeCtx(3)));
+    expect(Math.abs(plain['a']! - P2C3.a)).toBeLessThanOrEqual(0.02);
+    expect(Math.abs(plain['b']! - P2C3.b)).toBeLessThanOrEqual(0.02);
+    expect(plain['c']).toBe(0);
   });
 
-  it('weighs load: 50 ms with 9 in flight (cost 500) loses to 200 ms idle (cost 200)', () => {
-    const cs = [cand('a', { stats: { latencyMs: 50, inFlight: 9 } }), cand('b', { stats: { latencyMs: 200, inFlight: 0 } })];
-    const sh = shares(countPicks(createStrategy('latency'), cs, 1_000));
-    expect(sh['b']).toBe(1);
+  it('leaves the remembered host when another is cheaper under load: the picks follow the snapshot', () => {
+    const s = createStrategy('latency');
+    const ctx = makeCtx(5);
+    const before = [cand('a', { stats: { latencyMs: 50 } }), cand('b', { stats: { latencyMs: 200 } })];
+    expect(shares(countPicks(s, before, 100, ctx))['a']).toBe(1);
+    // a now has 99 in flight: 50 x sqrt(100) = 500 > 200, so b wins every comparison, and then a
+    // (still worse) never wins back while the snapshot stays so.
+    const after = [cand('a', { stats: { latencyMs: 50, inFlight: 99 } }), cand('b', { stats: { latencyMs: 200 } })];
+    expect(shares(countPicks(s, after, 100, ctx))['b']).toBe(1);
+  });
+
+  it('weighs load by (in-flight + 1)^0.5: 50 ms with 9 in flight (50 x sqrt(10) = 158) beats 200 ms idle; with loadExponent 1 (500) it loses, and with 24 in flight (250) it loses', () => {
+    const busy9 = [cand('a', { stats: { latencyMs: 50, inFlight: 9 } }), cand('b', { stats: { latencyMs: 200, inFlight: 0 } })];
+    expect(shares(countPicks(createStrategy('latency'), busy9, 1_000))['a']).toBe(1);
+    expect(shares(countPicks(createStrategy({ name: 'latency', params: { loadExponent: 1 } }), busy9, 1_000))['b']).toBe(1);
+    const busy24 = [cand('a', { stats: { latencyMs: 50, inFlight: 24 } }), cand('b', { stats: { latencyMs: 200, inFlight: 0 } })];
+    expect(shares(countPicks(createStrategy('latency'), busy24, 1_000))['b']).toBe(1);
+  });
+
+  it('of two untried endpoints with requests outstanding, probes the cheaper (the penalty is priced): cheap with 5 in flight wins over 30x dearer with 1', () => {
+    const cs = [
+      cand('dear', { stats: { inFlight: 1 }, endpoint: { price: { input: 30, output: 30 } } }),
+      cand('cheap', { stats: { inFlight: 5 } }),
+    ];
+    expect(shares(countPicks(createStrategy('latency'), cs, 1_000))['cheap']).toBe(1);
+    // Equal prices: the one with fewer outstanding is probed, as before.
+    const same = [cand('x', { stats: { inFlight: 1 } }), cand('y', { stats: { inFlight: 5 } })];
+    expect(shares(countPicks(createStrategy('latency'), same, 1_000))['x']).toBe(1);
   });
 
   it('explores an untried endpoint, but only one request at a time until its first sample', () => {

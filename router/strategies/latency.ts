@@ -1,32 +1,45 @@
 /**
- * latency: power of two choices on peak-EWMA latency times load (Finagle P2CPeakEwma,
- * tower PeakEwma):
- *   cost_i = latencyMs_i * (inFlight_i + 1) / slowStart_i * price_i^gamma / successRate_i^k
- * with gamma = params.priceExponent (default 4: a host twice as dear must be 16 times as fast
+ * latency: power of two choices with memory on latency times load (Finagle P2CPeakEwma,
+ * tower PeakEwma; the memory: Mitzenmacher, Prabhakar & Shah, "Load balancing with memory", 2002):
+ *   cost_i = latencyMs_i * (inFlight_i + 1)^beta / slowStart_i * price_i^gamma / successRate_i^k
+ *   pick   = the cheaper of the last pick's endpoint and one other drawn at random
+ *            (params.memory; without it, or when the last pick's endpoint is gone: two at random)
+ * Why the memory (issue 20): with plain P2C over 3 hosts the middle one wins every pair it
+ * shares with the worst, so it keeps about a third of the traffic however much slower or dearer
+ * than the best it is. In stream-faults that kept 25-35% on steady-a (slower, dearer) after the
+ * faulty host lost its pairs, and LiteLLM's herd onto steady-b dominated latency on p99 (+1.06 s)
+ * and cost; in provider-faults the dear groq host kept 18% of the first 20 s and OpenRouter's
+ * 1/price^2 was cheaper. Against the remembered winner a host must be cheaper under load to take
+ * a request, so traffic stays on the best host until its load (or a fault) makes another better;
+ * a pick also draws one random number instead of two.
+ * beta = params.loadExponent (default 0.5): LLM hosts serve many requests at once, so a request
+ * more in flight adds little latency until a host saturates (when its recent latency shows it);
+ * with beta 1 the load term still spread stream-faults' traffic (LiteLLM still significantly
+ * ahead on p99 and cost with the memory alone; npm run standings).
+ * gamma = params.priceExponent (default 4: a host twice as dear must be 16 times as fast
  * under load to win the pair; 0 = price-blind, the pure Finagle cost). Without the price
- * term OpenRouter's price weighting was as fast and significantly cheaper in 8 of 12 scenarios;
- * with gamma 1 (and k = 4) in 8 of 13 on seeds 1..10, with 2 in 6 (3: still dominated on cost in
- * price-shift, provider-faults and quality-cost; npm run standings).
+ * term OpenRouter's price weighting was as fast and significantly cheaper in 8 of 12 scenarios.
  * latencyMs_i is, by default (params.latencySignal 'recent'), util.ts recentLatency: the mean of
  * the last 10 successes (the peak-EWMA when larger after a failure), not the peak-EWMA alone,
  * whose decay toward 0 on an idle host kept re-trying the dear host and whose peaks made the
- * busiest host look slowest. With 'recent' and gamma 4, latency is dominated by a peer in 3
- * scenarios on seeds 1..10 (provider-faults and quality-cost on cost by OpenRouter,
- * stream-faults by LiteLLM) and 2 held out (+100), from 7 and 3 with the peak-EWMA and gamma 2;
- * 'recent' with gamma 2 left 4 and added replicas-outage (OpenRouter, +0.03% errors), with
- * gamma 3 it added price-shift held out. k =
- * params.errorExponent (default 4; successRate windowed, floored at 0.01, 1 when unknown):
- * failures count as latency samples, but a stream cut 200 ms in is a fast failure and made a
- * failing host look fast (stream-faults: 20% of traffic on the host cutting 24% of its streams).
+ * busiest host look slowest. k = params.errorExponent (default 4; successRate windowed, floored
+ * at 0.01, 1 when unknown): failures count as latency samples, but a stream cut 200 ms in is a
+ * fast failure and made a failing host look fast.
+ * Measured (npm run standings, seeds 1..10 and held out +100): with the memory, beta 0.5 and the
+ * priced untried penalty (below), latency is dominated by no peer in any scenario (before: 3 and
+ * 2: provider-faults and quality-cost by OpenRouter on cost, stream-faults by LiteLLM).
  * An untried endpoint (latencyMs null) is costed at params.untriedLatencyMs (default 0:
  * optimistic, so it is explored). If that estimate is 0 while requests are already
- * outstanding, cost = UNTRIED_PENALTY + inFlight (Finagle's penalty): it is probed one request at
- * a time until its first sample lands, instead of being flooded.
+ * outstanding, cost = (UNTRIED_PENALTY + inFlight) x price^gamma (Finagle's penalty, priced): it
+ * is probed one request at a time until its first sample lands, instead of being flooded, and
+ * of two untried endpoints the cheaper is probed first (unpriced, the two alternated until the
+ * first reply: quality-cost sent ~10 requests per run to the host 30x dearer).
  */
 import { z } from 'zod';
 import { assertCandidates, registerStrategy, type Pick, type PickContext, type Strategy, type StrategyDefinition } from '../core/strategy.js';
 import type { Candidate, RouteRequest } from '../core/types.js';
 import { p2cIndex, type LoadOf } from './p2c.js';
+import { randomInt } from '../core/random.js';
 import { currentPrice, recentLatency } from './util.js';
 
 const params = z.strictObject({
@@ -38,18 +51,27 @@ const params = z.strictObject({
   latencySignal: z.enum(['recent', 'peak-ewma']).default('recent'),
   /** k in cost_i / successRate_i^k (windowed; 0 = error-blind, the pure Finagle cost). */
   errorExponent: z.number().finite().min(0).max(16).default(4),
+  /** beta in (inFlight + 1)^beta: 1 = Finagle's linear load term, 0 = load-blind. */
+  loadExponent: z.number().finite().min(0).max(2).default(0.5),
+  /** Compare the last pick's endpoint with one random other (true) or two random ones (plain P2C). */
+  memory: z.boolean().default(true),
 });
 
 /** Large enough to lose to any real latency, small enough that + inFlight still orders. */
 export const UNTRIED_PENALTY = 1e12;
 
-/** The latency-times-load cost above, for a given untried estimate, price and error exponents and latency signal. */
-export function peakEwmaLoad(untriedLatencyMs: number, priceExponent = 0, errorExponent = 0, recent = false): LoadOf {
+/** The latency-times-load cost above, for a given untried estimate, price, error and load exponents and latency signal. */
+export function peakEwmaLoad(untriedLatencyMs: number, priceExponent = 0, errorExponent = 0, recent = false, loadExponent = 1): LoadOf {
+  // beta 0.5 (the default) and 1 skip Math.pow.
+  const sqrt = loadExponent === 0.5;
+  const linear = loadExponent === 1;
   return (c) => {
     const lat = (recent ? recentLatency(c.stats) : c.stats.latencyMs) ?? untriedLatencyMs;
     const inFlight = c.stats.inFlight;
-    if (lat === 0 && inFlight > 0) return UNTRIED_PENALTY + inFlight;
-    let cost = (lat * (inFlight + 1)) / c.health.slowStart;
+    let cost =
+      lat === 0 && inFlight > 0
+        ? UNTRIED_PENALTY + inFlight
+        : (lat * (sqrt ? Math.sqrt(inFlight + 1) : linear ? inFlight + 1 : Math.pow(inFlight + 1, loadExponent))) / c.health.slowStart;
     // gamma 1, 2 and 4 and k 4 (the defaults) skip Math.pow: a multiply or two per load read.
     if (priceExponent === 4) {
       const p = Math.max(currentPrice(c), PRICE_FLOOR);
@@ -82,19 +104,41 @@ const PRICE_FLOOR = 0.01;
 
 class Latency implements Strategy {
   readonly name = 'latency';
-  constructor(private readonly loadOf: LoadOf) {}
+  /** The last pick's endpoint id and its index then (checked first: the set rarely changes). */
+  private lastId: string | undefined = undefined;
+  private lastIndex = 0;
+  constructor(private readonly loadOf: LoadOf, private readonly memory: boolean) {}
   pick(candidates: readonly Candidate[], _request: RouteRequest, ctx: PickContext): Pick {
     assertCandidates(candidates, this.name);
-    return { index: p2cIndex(candidates, ctx.random, this.loadOf), reason: 'p2c: lower recent latency x (in-flight + 1)' };
+    if (!this.memory) return { index: p2cIndex(candidates, ctx.random, this.loadOf), reason: 'p2c: lower recent latency x (in-flight + 1)' };
+    const n = candidates.length;
+    let m = this.lastIndex;
+    if (m >= n || candidates[m]!.endpoint.id !== this.lastId) {
+      m = -1;
+      for (let i = 0; i < n; i++) if (candidates[i]!.endpoint.id === this.lastId) m = i;
+    }
+    let index: number;
+    if (n === 1) index = 0;
+    else if (m < 0) index = p2cIndex(candidates, ctx.random, this.loadOf);
+    else {
+      // One other at random (never the remembered one). Ties go to the challenger, so an untried
+      // host (costed 0) is still explored against one that measured 0 ms, and equal hosts share.
+      let r = randomInt(ctx.random, n - 1);
+      if (r >= m) r += 1;
+      index = this.loadOf(candidates[r]!) <= this.loadOf(candidates[m]!) ? r : m;
+    }
+    this.lastIndex = index;
+    this.lastId = candidates[index]!.endpoint.id;
+    return { index, reason: 'p2c with memory: lower recent latency x (in-flight + 1)^beta x price^gamma' };
   }
 }
 
 export const latencyStrategy: StrategyDefinition<typeof params> = {
   name: 'latency',
-  optimises: 'lowest expected latency under load, price and errors weighing in (P2C on recent latency x (in-flight + 1) x price^4 / success rate^4)',
+  optimises: 'lowest expected latency under load, price and errors weighing in (P2C with memory on recent latency x (in-flight + 1)^0.5 x price^4 / success rate^4)',
   needs: 'latency samples and in-flight counts, windowed success rate, prices',
   params,
-  create: (p) => new Latency(peakEwmaLoad(p.untriedLatencyMs, p.priceExponent, p.errorExponent, p.latencySignal === 'recent')),
+  create: (p) => new Latency(peakEwmaLoad(p.untriedLatencyMs, p.priceExponent, p.errorExponent, p.latencySignal === 'recent', p.loadExponent), p.memory),
 };
 
 registerStrategy(latencyStrategy);

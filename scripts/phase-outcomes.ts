@@ -1,0 +1,72 @@
+/**
+ * Where in the run each strategy loses requests, in sim mode: per time bucket (by arrival),
+ * summed over K seeds from the scenario's own (plus --seed-offset), the requests that failed,
+ * those that succeeded slower than the scenario's p99 SLO (what goodput does not count), and
+ * how many each endpoint served:
+ *   npx tsx scripts/phase-outcomes.ts <scenario> [--strategies a,b] [--params '{"adaptive":{...}}'] [--seeds K] [--seed-offset N] [--bucket S]
+ * --params gives a strategy's params by name (label "name" stays the strategy's name).
+ * Exits 2 on bad input.
+ */
+import { scriptArgs } from '../scenarios/cli/strict-args.js';
+import { loadForScript, simOnce } from './sim-once.js';
+
+const USAGE = "usage: npx tsx scripts/phase-outcomes.ts <scenario> [--strategies a,b] [--params '{\"name\":{...}}'] [--seeds K] [--seed-offset N] [--bucket S]";
+
+async function main(): Promise<number> {
+  const args = scriptArgs(
+    process.argv.slice(2),
+    {
+      strategies: { type: 'string', default: 'adaptive,latency,round-robin' },
+      params: { type: 'string', default: '{}' },
+      seeds: { type: 'string', default: '10' },
+      'seed-offset': { type: 'string', default: '0' },
+      bucket: { type: 'string', default: '5' },
+    },
+    USAGE,
+  );
+  if (typeof args === 'number') return args;
+  const { values, positionals } = args;
+  const k = Number(values.seeds);
+  const offset = Number(values['seed-offset']);
+  const bucketS = Number(values.bucket);
+  let params: Record<string, Record<string, unknown>>;
+  try {
+    params = JSON.parse(values.params) as Record<string, Record<string, unknown>>;
+  } catch (e) {
+    process.stderr.write(`--params: ${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (positionals.length !== 1 || !Number.isInteger(k) || k < 1 || !Number.isInteger(offset) || offset < 0 || !(bucketS > 0)) {
+    process.stderr.write(`expected one scenario, --seeds >= 1, --seed-offset >= 0, --bucket > 0\n${USAGE}\n`);
+    return 2;
+  }
+  const loaded = loadForScript(positionals[0]!);
+  if (loaded === 2) return 2;
+  const { scenario, durationS, sloMs } = loaded;
+  const n = Math.ceil(durationS / bucketS);
+  console.log(`${scenario.name}: per ${bucketS} s bucket by arrival, summed over seeds ${scenario.seed + offset}..${scenario.seed + offset + k - 1}; slow = ok but over the ${sloMs} ms SLO`);
+  for (const name of values.strategies.split(',')) {
+    const slow = new Array<number>(n).fill(0);
+    const failed = new Array<number>(n).fill(0);
+    const served: Record<string, number[]> = {};
+    for (let i = 0; i < k; i++) {
+      await simOnce(loaded, params[name] ? { name, params: params[name] } : name, scenario.seed + offset + i, {
+        oracle: false,
+        onRequest: (o) => {
+          const b = Math.min(n - 1, Math.floor(o.arrivalMs / 1000 / bucketS));
+          if (!o.ok) failed[b]! += 1;
+          else if (o.latencyMs > sloMs) slow[b]! += 1;
+          if (o.ok) (served[o.endpointId] ??= new Array<number>(n).fill(0))[b]! += 1;
+        },
+      });
+    }
+    const row = (label: string, xs: number[]): string => `  ${label.padEnd(16)} ${xs.map((x) => String(x).padStart(5)).join('')}   total ${xs.reduce((a, b) => a + b, 0)}`;
+    console.log(`${name}${params[name] ? ` ${JSON.stringify(params[name])}` : ''}`);
+    console.log(row('slow', slow));
+    console.log(row('failed', failed));
+    for (const [id, xs] of Object.entries(served).sort()) console.log(row(`served ${id}`, xs));
+  }
+  return 0;
+}
+
+process.exitCode = await main();
