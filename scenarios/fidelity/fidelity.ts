@@ -49,6 +49,18 @@ export const TOLERANCES: Readonly<Record<ToleranceKey, Tolerance>> = {
  * Empty keys mean the stated tolerance holds.
  */
 export const WIDENED: Readonly<Record<string, Partial<Record<ToleranceKey, { readonly limit: number; readonly reason: string }>>>> = {
+  'flash-crowd': {
+    p50: {
+      limit: 0.25,
+      reason:
+        'while the 5x crowd overflows every queue, whether a slot frees before the next arrival decides who waits: the simulator itself moves p50 by ln -0.224..+0.107 when arrivals and answers shift by up to the 15 ms a busy machine\'s timers run late (calm scenarios: ln -0.07..+0.08), and http measured ln -0.007..+0.124 in four runs (npx tsx scripts/order-spread.ts flash-crowd --jitter-ms 15.4)',
+    },
+    costPer1kOk: {
+      limit: 0.05,
+      reason:
+        'the same overflow decides which provider serves a request: the simulator itself moves cost per 1k ok by -4.0..+2.9% with a 15 ms order jitter, and http measured -0.3..+3.2% in three runs (npx tsx scripts/order-spread.ts flash-crowd --jitter-ms 15.4)',
+    },
+  },
   'trace-replay': {
     costPer1kOk: {
       limit: 0.09,
