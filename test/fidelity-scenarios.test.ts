@@ -10,7 +10,7 @@ import { scenarioNames } from '../scenarios/setup/load.js';
  * Every shipped scenario (every YAML file in scenarios/, so a new one cannot be left out)
  * runs in virtual time and over real loopback sockets (`--mode both`) and is checked against
  * the tolerances of scenarios/fidelity/fidelity.ts. Kept bounded for CI (5.5 min at load average 4-11, 5.7-6.1 min at 12-15, on 2 cores):
- * round-robin only (it does not react to latency, so what is compared is the simulator's
+ * round-robin (replicas-outage also round-robin@shared: ALSO) (it does not react to latency, so what is compared is the simulator's
  * providers and faults, not how a latency-driven pick amplifies a few ms of scheduling), http
  * in real time (speed 1: a busy machine's timer lateness is not multiplied), timelines
  * shortened (fidelity-run.ts shortFidelityDurationS: 20 s where the router's 5 s ejection
@@ -29,6 +29,11 @@ import { scenarioNames } from '../scenarios/setup/load.js';
 
 const KNOWN_DISAGREEMENT: Readonly<Record<string, string>> = {};
 const STRATEGY = 'round-robin';
+/**
+ * Scenarios that also run a second strategy: replicas-outage's replicas sharing state through
+ * a real redis-server (`@shared`, issue #16 item 4), beside the same replicas with local state.
+ */
+const ALSO: Readonly<Record<string, readonly string[]>> = { 'replicas-outage': ['round-robin@shared'] };
 const SPEED = 1;
 
 const out = mkdtempSync(join(tmpdir(), 'fidelity-scenarios-'));
@@ -44,10 +49,13 @@ describe('sim and http agree on every shipped scenario', () => {
     it(`${scenario}${known ? ` (known disagreement, tolerances not asserted: ${known})` : ''}`, async () => {
       const dir = join(out, scenario);
       const durationS = shortFidelityDurationS(scenario);
-      const run = await runFidelity({ scenario, strategies: [STRATEGY], durationS, speed: SPEED, noReport: true, out: dir, log: () => {} });
+      const strategies = [STRATEGY, ...(ALSO[scenario] ?? [])];
+      const run = await runFidelity({ scenario, strategies, durationS, speed: SPEED, noReport: true, out: dir, log: () => {} });
       const table = formatFidelity(run.report);
-      // Same requests at the same scenario times in both worlds.
-      expect(run.http.strategies[0]!.summary.requests, table).toBe(run.sim.strategies[0]!.summary.requests);
+      // Same requests at the same scenario times in both worlds, for every strategy.
+      expect(run.http.strategies.map((s) => s.strategy), table).toEqual(strategies);
+      for (let i = 0; i < strategies.length; i++)
+        expect(run.http.strategies[i]!.summary.requests, table).toBe(run.sim.strategies[i]!.summary.requests);
       // fidelity.json is what was printed.
       expect(JSON.parse(readFileSync(join(dir, 'fidelity.json'), 'utf8')).outside).toBe(run.report.outside);
       if (!known) expect(run.report.outside, table).toBe(0);
