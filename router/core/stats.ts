@@ -136,6 +136,10 @@ export class EndpointStats {
   private readonly cutWeight: number;
   private readonly recent: number[] = [];
   private recentMean: number | null = null;
+  /** Start time of the latest-started attempt that got an answer (first byte, or a JSON reply). */
+  private answeredStart: number | null = null;
+  /** Smoothed answer lag: now - answeredStart, sampled at each answer (alpha 0.1). */
+  private answerLag: number | null = null;
   private readonly latency: PeakEwma;
   private readonly ttft: PeakEwma;
   private readonly window: WindowedCounter;
@@ -150,6 +154,24 @@ export class EndpointStats {
 
   onStart(): void {
     this.inFlight += 1;
+  }
+
+  /**
+   * An attempt started at `startedAt` got its first byte (a stream's first chunk; a JSON reply
+   * counts at its end, in onEnd). Keeps the start time of the latest-started answered attempt
+   * and a smoothed lag (now - that start, sampled here): while a host hangs, no attempt started
+   * after the hang answers, so now - answeredStartAt grows past the lag within a few hundred ms,
+   * whatever the slow replies to older requests still do. O(1), no allocation.
+   */
+  onAnswer(startedAt: number, now: number): void {
+    const a = this.answeredStart;
+    // Only an answer to the latest-started attempt so far moves the mark and is a lag sample:
+    // answers to older ones (slow JSON replies still landing while the host hangs) say nothing new.
+    if (a !== null && startedAt <= a) return;
+    this.answeredStart = startedAt;
+    const lag = now - startedAt;
+    const m = this.answerLag;
+    this.answerLag = m === null ? lag : m + 0.1 * (lag - m);
   }
 
   /**
@@ -186,6 +208,7 @@ export class EndpointStats {
       this.successes += 1;
       this.consecutiveFailures = 0;
       this.lastSuccessAt = now;
+      if (outcome.afterFirstByte !== true) this.onAnswer(now - outcome.latencyMs, now);
       this.latency.observe(outcome.latencyMs, now);
       this.ttft.observe(outcome.ttftMs ?? outcome.latencyMs, now);
       const out = outcome.usage?.outputTokens ?? 0;
@@ -227,6 +250,8 @@ export class EndpointStats {
       consecutiveFailures: this.consecutiveFailures,
       recentLatenciesMs: this.recent.slice(),
       recentMeanMs: this.recentMean,
+      answeredStartAt: this.answeredStart,
+      answerLagMs: this.answerLag,
       lastFailureAt: this.lastFailureAt,
       lastSuccessAt: this.lastSuccessAt,
       inputTokens: this.inputTokens,

@@ -255,6 +255,8 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
   private onFirstChunk(res: TransportResponse, first: Chunk): void {
     const now = this.rt.clock.now();
     this.firstByteAt = now;
+    this.slot.stats.onAnswer(this.startedAt, now);
+    this.slot.statsVersion++;
     this.commit();
     // Provisional record (ok so far); the stream replaces it when it ends.
     this.recordIndex = this.ctx.addAttempt(

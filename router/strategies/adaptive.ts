@@ -60,7 +60,7 @@
  */
 import { z } from 'zod';
 import { assertCandidates, registerStrategy, type Pick, type PickContext, type Strategy, type StrategyDefinition } from '../core/strategy.js';
-import type { Candidate, RouteRequest } from '../core/types.js';
+import type { Candidate, RouteRequest, StatsSnapshot } from '../core/types.js';
 import { SmoothWeightedRoundRobin } from './swrr.js';
 import { currentPrice, recentLatency } from './util.js';
 import { weightedIndex } from './weights.js';
@@ -110,6 +110,19 @@ const params = z.strictObject({
   dominated: z
     .strictObject({ factor: z.number().min(0).max(1).default(0.5), margin: z.number().min(1).max(100).default(1.2) })
     .default({ factor: 0.5, margin: 1.2 }),
+  /**
+   * Hang detection (see the header): an endpoint with at least stallMinInFlight in flight whose
+   * latest-started answered attempt started more than max(lagFactor x its answer lag, minMs) ago
+   * has its score multiplied by `factor` at once, until an answer arrives (factor 1 = off).
+   */
+  hang: z
+    .strictObject({
+      factor: z.number().min(0).max(1).default(0),
+      lagFactor: z.number().min(1).max(100).default(3),
+      minMs: z.number().finite().min(0).default(250),
+      recheckMs: z.number().finite().positive().default(100),
+    })
+    .default({ factor: 0, lagFactor: 3, minMs: 250, recheckMs: 100 }),
 });
 
 type Params = z.output<typeof params>;
@@ -138,6 +151,9 @@ interface EndpointState {
   /** Picks of this endpoint since derivedAt, and the smoothed picks per ms. */
   picks: number;
   rate: number | null;
+  /** Hang detection: whether the endpoint looks hung, and when to look again (clock ms). */
+  hung: boolean;
+  hangCheckAt: number;
 }
 
 /** Is s slower and dearer than some other non-exploring candidate by margin x, at no better success rate? */
@@ -236,6 +252,7 @@ class Adaptive implements Strategy {
       if (s.latEff === null) continue;
       s.score = s.raw;
       if (factor < 1 && !s.explore && isDominated(s, cur, n, margin)) s.score = s.raw! * factor;
+      if (s.hung) s.score = s.score! * this.p.hang.factor;
     }
     let known = 0;
     let sum = 0;
@@ -303,7 +320,11 @@ class Adaptive implements Strategy {
     let s = this.states.get(id);
     const h = c.health;
     const ejectedSince = s !== undefined && h.ejections > s.ejections;
-    if (s !== undefined && !ejectedSince && now - s.derivedAt < this.p.intervalMs) return s;
+    if (s !== undefined && !ejectedSince && now - s.derivedAt < this.p.intervalMs) {
+      // Between re-derivations only the hang check reads the stats, and only when due.
+      if (now >= s.hangCheckAt && this.p.hang.factor < 1) this.checkHang(s, c.stats, now);
+      return s;
+    }
     this.refreshed = true;
     if (s === undefined || ejectedSince) {
       s = {
@@ -321,6 +342,8 @@ class Adaptive implements Strategy {
         ejections: h.ejections,
         picks: 0,
         rate: null,
+        hung: false,
+        hangCheckAt: now,
       };
       this.states.set(id, s);
     }
@@ -355,7 +378,31 @@ class Adaptive implements Strategy {
     s.explore = s.sr === null || ejectedSince || h.state === 'half-open' || h.slowStart < 1;
     s.derivedAt = now;
     s.ejections = h.ejections;
+    if (this.p.hang.factor < 1) this.checkHang(s, st, now);
     return s;
+  }
+
+  /**
+   * Hung: enough in flight and no attempt started in the last max(lagFactor x answer lag, minMs)
+   * ms answered yet (answeredStartAt: the start of the latest-started answered attempt). Not hung:
+   * look again when that limit would pass; hung: every recheckMs (an answer ends it).
+   */
+  private checkHang(s: EndpointState, st: StatsSnapshot, now: number): void {
+    const hp = this.p.hang;
+    const start = st.answeredStartAt;
+    const lag = st.answerLagMs;
+    let hung = false;
+    let next = now + hp.recheckMs;
+    if (start != null && lag != null && st.inFlight >= this.p.stallMinInFlight) {
+      const limit = start + Math.max(hp.lagFactor * lag, hp.minMs);
+      hung = now > limit;
+      if (!hung) next = limit;
+    }
+    s.hangCheckAt = next;
+    if (hung !== s.hung) {
+      s.hung = hung;
+      this.refreshed = true;
+    }
   }
 }
 
