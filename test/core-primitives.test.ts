@@ -150,6 +150,27 @@ describe('EndpointStats', () => {
     expect(snap.lastFailureAt).toBe(20);
   });
 
+  it('keeps the start of the latest-started answered attempt and its answer lag (answers to older starts move neither)', () => {
+    const s = new EndpointStats(ep, statsSchema.parse({}));
+    expect(s.snapshot(0).answeredStartAt).toBeNull();
+    expect(s.snapshot(0).answerLagMs).toBeNull();
+    s.onAnswer(100, 400); // a stream's first byte: started 100, answered 400
+    expect(s.snapshot(400).answeredStartAt).toBe(100);
+    expect(s.snapshot(400).answerLagMs).toBe(300);
+    // A JSON reply to an attempt started at 50 lands at 1,200: older than the mark, ignored.
+    s.onEnd({ ok: true, latencyMs: 1_150 }, 1_200);
+    expect(s.snapshot(1_200).answeredStartAt).toBe(100);
+    expect(s.snapshot(1_200).answerLagMs).toBe(300);
+    // A JSON reply to a newer start (500, at 1,500) moves the mark; lag 300 + 0.1 (1,000 - 300).
+    s.onEnd({ ok: true, latencyMs: 1_000 }, 1_500);
+    expect(s.snapshot(1_500).answeredStartAt).toBe(500);
+    expect(s.snapshot(1_500).answerLagMs).toBeCloseTo(370, 9);
+    // A stream's end (after its first byte) and a failure are no answers.
+    s.onEnd({ ok: true, latencyMs: 100, afterFirstByte: true }, 1_700);
+    s.onEnd({ ok: false, latencyMs: 10 }, 1_800);
+    expect(s.snapshot(1_800).answeredStartAt).toBe(500);
+  });
+
   it('keeps the mean of the last 10 successful latencies in the snapshot (recentMeanMs; null before any; failures not in it)', () => {
     const s = new EndpointStats(ep, statsSchema.parse({}));
     expect(s.snapshot(0).recentMeanMs).toBeNull();
