@@ -110,6 +110,9 @@ export interface AttemptOutcome {
 }
 
 const RECENT = 10;
+/** Attempt start times kept for the hang signal, and how many unanswered starts it takes. */
+const STARTS = 64;
+export const HANG_QUORUM = 4;
 
 /** Cost in USD of `usage` at `endpoint`'s price (USD per 1M tokens). */
 export function costOf(endpoint: Endpoint, usage: Usage): number {
@@ -138,6 +141,13 @@ export class EndpointStats {
   private recentMean: number | null = null;
   /** Start time of the latest-started attempt that got an answer (first byte, or a JSON reply). */
   private answeredStart: number | null = null;
+  /**
+   * The last STARTS attempt start times (a ring, in clock order), how many were recorded, and
+   * the number of the first one started after answeredStart (all before it started no later).
+   */
+  private readonly starts = new Float64Array(STARTS);
+  private startCount = 0;
+  private unanswered = 0;
   /** Smoothed answer lag: now - answeredStart, sampled at each answer (alpha 0.1). */
   private answerLag: number | null = null;
   private readonly latency: PeakEwma;
@@ -152,8 +162,13 @@ export class EndpointStats {
     this.cutWeight = config.cutWeight;
   }
 
-  onStart(): void {
+  /** An attempt starts (`now`: its start time, recorded for the hang signal; omitted: not recorded). */
+  onStart(now?: number): void {
     this.inFlight += 1;
+    if (now !== undefined) {
+      this.starts[this.startCount % STARTS] = now;
+      this.startCount += 1;
+    }
   }
 
   /**
@@ -169,6 +184,10 @@ export class EndpointStats {
     // answers to older ones (slow JSON replies still landing while the host hangs) say nothing new.
     if (a !== null && startedAt <= a) return;
     this.answeredStart = startedAt;
+    // Move past the recorded starts no later than this one (amortised O(1): it only moves forward).
+    let u = Math.max(this.unanswered, this.startCount - STARTS);
+    while (u < this.startCount && this.starts[u % STARTS]! <= startedAt) u += 1;
+    this.unanswered = u;
     const lag = now - startedAt;
     const m = this.answerLag;
     this.answerLag = m === null ? lag : m + 0.1 * (lag - m);
@@ -252,6 +271,7 @@ export class EndpointStats {
       recentMeanMs: this.recentMean,
       answeredStartAt: this.answeredStart,
       answerLagMs: this.answerLag,
+      unansweredSinceAt: this.unansweredSince(),
       lastFailureAt: this.lastFailureAt,
       lastSuccessAt: this.lastSuccessAt,
       inputTokens: this.inputTokens,
@@ -259,6 +279,17 @@ export class EndpointStats {
       costUsd: this.costUsd,
       priceFactor: this.priceSeen ? this.currentPriceFactor(now) : undefined,
     };
+  }
+
+  /**
+   * The start time of the HANG_QUORUM-th attempt started after answeredStart (recorded starts
+   * only), or null when fewer started since: every attempt from it back to the latest answered
+   * one is still unanswered (pending, or failed before its first byte).
+   */
+  private unansweredSince(): number | null {
+    const u = Math.max(this.unanswered, this.startCount - STARTS);
+    const i = u + HANG_QUORUM - 1;
+    return i < this.startCount ? this.starts[i % STARTS]! : null;
   }
 
   /**

@@ -163,6 +163,11 @@ export interface StatsSnapshot {
   readonly answeredStartAt?: number | null;
   /** Smoothed now - answeredStartAt, sampled at each answer: how far behind answers normally run. */
   readonly answerLagMs?: number | null;
+  /**
+   * Start time of the 4th attempt started after answeredStartAt (null: fewer so far): four
+   * attempts, none of them nor any later one answered yet, the newest of the four since then.
+   */
+  readonly unansweredSinceAt?: number | null;
   readonly lastFailureAt: number | null;
   readonly lastSuccessAt: number | null;
   readonly inputTokens: number;

@@ -87,7 +87,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
     this.startedAt = now;
     this.probe = slot.health.beginAttempt(now);
     this.reason = this.probe ? 'probe' : reason;
-    slot.stats.onStart();
+    slot.stats.onStart(now);
     slot.statsVersion++;
     ctx.addPick(pick);
     ctx.attemptCount++;
