@@ -171,6 +171,28 @@ describe('EndpointStats', () => {
     expect(s.snapshot(1_800).answeredStartAt).toBe(500);
   });
 
+  it('gives the start of the 4th attempt started after the latest answered start (unansweredSinceAt; null under 4)', () => {
+    const s = new EndpointStats(ep, statsSchema.parse({}));
+    for (const t of [0, 10, 20]) s.onStart(t);
+    expect(s.snapshot(30).unansweredSinceAt).toBeNull(); // 3 waiting
+    s.onStart(30);
+    expect(s.snapshot(30).unansweredSinceAt).toBe(30); // 0, 10, 20, 30: the 4th started at 30
+    for (const t of [40, 50]) s.onStart(t);
+    s.onAnswer(10, 300); // the attempt started at 10 answers: 20, 30, 40, 50 still wait
+    expect(s.snapshot(300).unansweredSinceAt).toBe(50);
+    s.onAnswer(0, 310); // an older start answering moves nothing
+    expect(s.snapshot(310).unansweredSinceAt).toBe(50);
+    s.onAnswer(20, 320); // 30, 40, 50: three
+    expect(s.snapshot(320).unansweredSinceAt).toBeNull();
+    // More than the 64 kept starts since the last answer: the 4th of those still kept.
+    for (let t = 1_000; t < 1_100; t++) s.onStart(t);
+    expect(s.snapshot(1_100).unansweredSinceAt).toBe(1_100 - 64 + 3);
+    // Starts recorded without a time (onStart()) are not counted.
+    const q = new EndpointStats(ep, statsSchema.parse({}));
+    for (let i = 0; i < 5; i++) q.onStart();
+    expect(q.snapshot(0).unansweredSinceAt).toBeNull();
+  });
+
   it('keeps the mean of the last 10 successful latencies in the snapshot (recentMeanMs; null before any; failures not in it)', () => {
     const s = new EndpointStats(ep, statsSchema.parse({}));
     expect(s.snapshot(0).recentMeanMs).toBeNull();
