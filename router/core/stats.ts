@@ -112,7 +112,7 @@ export interface AttemptOutcome {
 const RECENT = 10;
 /** Attempt start times kept for the hang signal, and how many unanswered starts it takes. */
 const STARTS = 64;
-export const HANG_QUORUM = 4;
+const HANG_QUORUM = 4;
 
 /** Cost in USD of `usage` at `endpoint`'s price (USD per 1M tokens). */
 export function costOf(endpoint: Endpoint, usage: Usage): number {
