@@ -150,6 +150,49 @@ describe('EndpointStats', () => {
     expect(snap.lastFailureAt).toBe(20);
   });
 
+  it('keeps the start of the latest-started answered attempt and its answer lag (answers to older starts move neither)', () => {
+    const s = new EndpointStats(ep, statsSchema.parse({}));
+    expect(s.snapshot(0).answeredStartAt).toBeNull();
+    expect(s.snapshot(0).answerLagMs).toBeNull();
+    s.onAnswer(100, 400); // a stream's first byte: started 100, answered 400
+    expect(s.snapshot(400).answeredStartAt).toBe(100);
+    expect(s.snapshot(400).answerLagMs).toBe(300);
+    // A JSON reply to an attempt started at 50 lands at 1,200: older than the mark, ignored.
+    s.onEnd({ ok: true, latencyMs: 1_150 }, 1_200);
+    expect(s.snapshot(1_200).answeredStartAt).toBe(100);
+    expect(s.snapshot(1_200).answerLagMs).toBe(300);
+    // A JSON reply to a newer start (500, at 1,500) moves the mark; lag 300 + 0.1 (1,000 - 300).
+    s.onEnd({ ok: true, latencyMs: 1_000 }, 1_500);
+    expect(s.snapshot(1_500).answeredStartAt).toBe(500);
+    expect(s.snapshot(1_500).answerLagMs).toBeCloseTo(370, 9);
+    // A stream's end (after its first byte) and a failure are no answers.
+    s.onEnd({ ok: true, latencyMs: 100, afterFirstByte: true }, 1_700);
+    s.onEnd({ ok: false, latencyMs: 10 }, 1_800);
+    expect(s.snapshot(1_800).answeredStartAt).toBe(500);
+  });
+
+  it('gives the start of the 4th attempt started after the latest answered start (unansweredSinceAt; null under 4)', () => {
+    const s = new EndpointStats(ep, statsSchema.parse({}));
+    for (const t of [0, 10, 20]) s.onStart(t);
+    expect(s.snapshot(30).unansweredSinceAt).toBeNull(); // 3 waiting
+    s.onStart(30);
+    expect(s.snapshot(30).unansweredSinceAt).toBe(30); // 0, 10, 20, 30: the 4th started at 30
+    for (const t of [40, 50]) s.onStart(t);
+    s.onAnswer(10, 300); // the attempt started at 10 answers: 20, 30, 40, 50 still wait
+    expect(s.snapshot(300).unansweredSinceAt).toBe(50);
+    s.onAnswer(0, 310); // an older start answering moves nothing
+    expect(s.snapshot(310).unansweredSinceAt).toBe(50);
+    s.onAnswer(20, 320); // 30, 40, 50: three
+    expect(s.snapshot(320).unansweredSinceAt).toBeNull();
+    // More than the 64 kept starts since the last answer: the 4th of those still kept.
+    for (let t = 1_000; t < 1_100; t++) s.onStart(t);
+    expect(s.snapshot(1_100).unansweredSinceAt).toBe(1_100 - 64 + 3);
+    // Starts recorded without a time (onStart()) are not counted.
+    const q = new EndpointStats(ep, statsSchema.parse({}));
+    for (let i = 0; i < 5; i++) q.onStart();
+    expect(q.snapshot(0).unansweredSinceAt).toBeNull();
+  });
+
   it('keeps the mean of the last 10 successful latencies in the snapshot (recentMeanMs; null before any; failures not in it)', () => {
     const s = new EndpointStats(ep, statsSchema.parse({}));
     expect(s.snapshot(0).recentMeanMs).toBeNull();

@@ -146,6 +146,47 @@ describe('adaptive', () => {
     expect(Math.abs(sh['b']! - 0.5)).toBeLessThanOrEqual(0.01);
   });
 
+  it('hang: a host whose 4th unanswered start has waited over 2x its answer lag drops to the floor at once, and returns when it answers', () => {
+    // One pick per ms; every host answers with a 300 ms lag.
+    const s = createStrategy({ name: 'adaptive', params: { intervalMs: INTERVAL, smoothing: 0, floor: 0.01, stallSignal: false } });
+    const ctx = makeCtx(1);
+    /** Picks of c per 200-ms slice over `ms` ms; c's unansweredSinceAt given by since(now). */
+    const run = (ms: number, since: (now: number) => number | null): number[] => {
+      const out: number[] = new Array<number>(Math.ceil(ms / 200)).fill(0);
+      const t0 = ctx.now;
+      for (let i = 0; i < ms; i++) {
+        const cs = ['a', 'b', 'c'].map((id) =>
+          cand(id, { stats: { ...healthy, inFlight: 100, answerLagMs: 300, unansweredSinceAt: id === 'c' ? since(ctx.now) : ctx.now - 100 } }),
+        );
+        if (s.pick(cs, { model: 'm' }, ctx).index === 2) out[Math.floor((ctx.now - t0) / 200)]! += 1;
+        ctx.now += 1;
+      }
+      return out;
+    };
+    run(2_000, (now) => now - 100);
+    // c's 4th unanswered start is at t0 and nothing later answers: limit t0 + 2 x 300 = t0 + 600.
+    const t0 = ctx.now;
+    const hung = run(1_000, () => t0);
+    // A third of the first 600 picks, then the floor (1% of 400).
+    expect(hung.slice(0, 3).map((x) => Math.abs(x - 200 / 3) <= 2)).toEqual([true, true, true]);
+    expect(hung[3]! + hung[4]!).toBeLessThanOrEqual(6);
+    // It answers again (its waiting starts are recent): back to a third within recheckMs (100).
+    const back = run(1_000, (now) => now - 100);
+    expect(back[0]!).toBeGreaterThanOrEqual(40);
+    expect(Math.abs(back[4]! - 200 / 3)).toBeLessThanOrEqual(2);
+    // Fewer than 4 waiting (null), however long: no hang.
+    const quiet = run(1_000, () => null);
+    expect(quiet.map((x) => Math.abs(x - 200 / 3) <= 2)).toEqual([true, true, true, true, true]);
+  });
+
+  it('hang: factor 1 turns it off (a silent host keeps its third)', () => {
+    const s = createStrategy({ name: 'adaptive', params: { intervalMs: INTERVAL, smoothing: 0, stallSignal: false, hang: { factor: 1 } } });
+    const ctx = makeCtx(1);
+    const cs = ['a', 'b', 'c'].map((id) => cand(id, { stats: { ...healthy, inFlight: 100, unansweredSinceAt: id === 'c' ? -10_000 : null, answerLagMs: 300 } }));
+    interval(s, cs, ctx);
+    expect(Math.abs(interval(s, cs, ctx)['c']! - 1 / 3)).toBeLessThanOrEqual(0.01);
+  });
+
   it('select "random" draws over the same weights (within 2%, seed 9)', () => {
     const s = createStrategy({ name: 'adaptive', params: { select: 'random', floor: 0 } });
     const cs = [cand('a', { stats: healthy }), cand('b', { stats: { ...healthy, latencyMs: 300 } })];

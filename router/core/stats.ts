@@ -110,6 +110,9 @@ export interface AttemptOutcome {
 }
 
 const RECENT = 10;
+/** Attempt start times kept for the hang signal, and how many unanswered starts it takes. */
+const STARTS = 64;
+const HANG_QUORUM = 4;
 
 /** Cost in USD of `usage` at `endpoint`'s price (USD per 1M tokens). */
 export function costOf(endpoint: Endpoint, usage: Usage): number {
@@ -136,6 +139,17 @@ export class EndpointStats {
   private readonly cutWeight: number;
   private readonly recent: number[] = [];
   private recentMean: number | null = null;
+  /** Start time of the latest-started attempt that got an answer (first byte, or a JSON reply). */
+  private answeredStart: number | null = null;
+  /**
+   * The last STARTS attempt start times (a ring, in clock order), how many were recorded, and
+   * the number of the first one started after answeredStart (all before it started no later).
+   */
+  private readonly starts = new Float64Array(STARTS);
+  private startCount = 0;
+  private unanswered = 0;
+  /** Smoothed answer lag: now - answeredStart, sampled at each answer (alpha 0.1). */
+  private answerLag: number | null = null;
   private readonly latency: PeakEwma;
   private readonly ttft: PeakEwma;
   private readonly window: WindowedCounter;
@@ -148,8 +162,35 @@ export class EndpointStats {
     this.cutWeight = config.cutWeight;
   }
 
-  onStart(): void {
+  /** An attempt starts (`now`: its start time, recorded for the hang signal; omitted: not recorded). */
+  onStart(now?: number): void {
     this.inFlight += 1;
+    if (now !== undefined) {
+      this.starts[this.startCount % STARTS] = now;
+      this.startCount += 1;
+    }
+  }
+
+  /**
+   * An attempt started at `startedAt` got its first byte (a stream's first chunk; a JSON reply
+   * counts at its end, in onEnd). Keeps the start time of the latest-started answered attempt
+   * and a smoothed lag (now - that start, sampled here): while a host hangs, no attempt started
+   * after the hang answers, so now - answeredStartAt grows past the lag within a few hundred ms,
+   * whatever the slow replies to older requests still do. O(1), no allocation.
+   */
+  onAnswer(startedAt: number, now: number): void {
+    const a = this.answeredStart;
+    // Only an answer to the latest-started attempt so far moves the mark and is a lag sample:
+    // answers to older ones (slow JSON replies still landing while the host hangs) say nothing new.
+    if (a !== null && startedAt <= a) return;
+    this.answeredStart = startedAt;
+    // Move past the recorded starts no later than this one (amortised O(1): it only moves forward).
+    let u = Math.max(this.unanswered, this.startCount - STARTS);
+    while (u < this.startCount && this.starts[u % STARTS]! <= startedAt) u += 1;
+    this.unanswered = u;
+    const lag = now - startedAt;
+    const m = this.answerLag;
+    this.answerLag = m === null ? lag : m + 0.1 * (lag - m);
   }
 
   /**
@@ -186,6 +227,7 @@ export class EndpointStats {
       this.successes += 1;
       this.consecutiveFailures = 0;
       this.lastSuccessAt = now;
+      if (outcome.afterFirstByte !== true) this.onAnswer(now - outcome.latencyMs, now);
       this.latency.observe(outcome.latencyMs, now);
       this.ttft.observe(outcome.ttftMs ?? outcome.latencyMs, now);
       const out = outcome.usage?.outputTokens ?? 0;
@@ -227,6 +269,9 @@ export class EndpointStats {
       consecutiveFailures: this.consecutiveFailures,
       recentLatenciesMs: this.recent.slice(),
       recentMeanMs: this.recentMean,
+      answeredStartAt: this.answeredStart,
+      answerLagMs: this.answerLag,
+      unansweredSinceAt: this.unansweredSince(),
       lastFailureAt: this.lastFailureAt,
       lastSuccessAt: this.lastSuccessAt,
       inputTokens: this.inputTokens,
@@ -234,6 +279,17 @@ export class EndpointStats {
       costUsd: this.costUsd,
       priceFactor: this.priceSeen ? this.currentPriceFactor(now) : undefined,
     };
+  }
+
+  /**
+   * The start time of the HANG_QUORUM-th attempt started after answeredStart (recorded starts
+   * only), or null when fewer started since: every attempt from it back to the latest answered
+   * one is still unanswered (pending, or failed before its first byte).
+   */
+  private unansweredSince(): number | null {
+    const u = Math.max(this.unanswered, this.startCount - STARTS);
+    const i = u + HANG_QUORUM - 1;
+    return i < this.startCount ? this.starts[i % STARTS]! : null;
   }
 
   /**

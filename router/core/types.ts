@@ -156,6 +156,18 @@ export interface StatsSnapshot {
    * the list is empty). Absent in hand-built snapshots: readers compute it from the list then.
    */
   readonly recentMeanMs?: number | null;
+  /**
+   * Start time (clock ms) of the latest-started attempt that got an answer (a stream's first
+   * byte, a JSON reply); null before any. Absent in hand-built snapshots.
+   */
+  readonly answeredStartAt?: number | null;
+  /** Smoothed now - answeredStartAt, sampled at each answer: how far behind answers normally run. */
+  readonly answerLagMs?: number | null;
+  /**
+   * Start time of the 4th attempt started after answeredStartAt (null: fewer so far): four
+   * attempts, none of them nor any later one answered yet, the newest of the four since then.
+   */
+  readonly unansweredSinceAt?: number | null;
   readonly lastFailureAt: number | null;
   readonly lastSuccessAt: number | null;
   readonly inputTokens: number;

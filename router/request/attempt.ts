@@ -87,7 +87,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
     this.startedAt = now;
     this.probe = slot.health.beginAttempt(now);
     this.reason = this.probe ? 'probe' : reason;
-    slot.stats.onStart();
+    slot.stats.onStart(now);
     slot.statsVersion++;
     ctx.addPick(pick);
     ctx.attemptCount++;
@@ -255,6 +255,8 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
   private onFirstChunk(res: TransportResponse, first: Chunk): void {
     const now = this.rt.clock.now();
     this.firstByteAt = now;
+    this.slot.stats.onAnswer(this.startedAt, now);
+    this.slot.statsVersion++;
     this.commit();
     // Provisional record (ok so far); the stream replaces it when it ends.
     this.recordIndex = this.ctx.addAttempt(

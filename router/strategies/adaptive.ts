@@ -33,6 +33,24 @@
  * stream-faults that kept 10-15% on steady-a, slower and dearer than steady-b, and LiteLLM's mean
  * of the last 10 (herding onto steady-b) dominated adaptive on p99 and cost.
  *
+ * Hang detection (params.hang): the stall term above only fires once a hang is older than the
+ * host's latency (~1 s in outage-failover) and then waits for the next re-derivation, halved by
+ * smoothing. The stats keep, per endpoint, the start of the latest-started attempt that got an
+ * answer (a stream's first byte, a JSON reply) and the start of the 4th attempt started after it
+ * (unansweredSinceAt). When that 4th attempt has waited more than max(2 x the host's answer lag,
+ * 250 ms) with no answer to it or any later start, the host is hung: its score is multiplied by
+ * hang.factor (0: it keeps its floor share) at once, not at the next interval, until a newer start
+ * answers. Slow replies to requests sent before the hang do not hide it (they started earlier).
+ * Measured (npm run standings, 10 paired seeds; the README's standings): outage-failover goodput
+ * against round-robin went from -0.59 req/s [-0.79, -0.39] to +0.81 [0.69, 0.94] (held out, +100:
+ * from -0.44 [-0.75, -0.13] to +0.89 [0.65, 1.13]); requests slower than the SLO in the 5 s after
+ * the hang (npx tsx scripts/phase-outcomes.ts outage-failover): 1,079 -> 225 (round-robin 715);
+ * brownout's p99 9.6 -> 6.3 s. A first version without the quorum (any 4+ in flight and the
+ * latest answered start older than the limit) cut quiet hosts on natural TTFT tails: in
+ * stream-faults LiteLLM then dominated adaptive (p99 +765 ms [377, 1152], cost per 1k ok
+ * +0.0047 [0.0029, 0.0065]); with the quorum stream-faults is unchanged. lagFactor 3 gained less
+ * (+0.56 [0.44, 0.69]; brownout 8.4 s).
+ *
  * Dominated endpoints (params.dominated): a non-exploring endpoint whose latency and price are
  * both at least `margin` times those of another non-exploring one whose success rate is no
  * worse (within 0.01) has its score multiplied by `factor` (default x0.5 at 1.2x): one host
@@ -60,7 +78,7 @@
  */
 import { z } from 'zod';
 import { assertCandidates, registerStrategy, type Pick, type PickContext, type Strategy, type StrategyDefinition } from '../core/strategy.js';
-import type { Candidate, RouteRequest } from '../core/types.js';
+import type { Candidate, RouteRequest, StatsSnapshot } from '../core/types.js';
 import { SmoothWeightedRoundRobin } from './swrr.js';
 import { currentPrice, recentLatency } from './util.js';
 import { weightedIndex } from './weights.js';
@@ -110,6 +128,20 @@ const params = z.strictObject({
   dominated: z
     .strictObject({ factor: z.number().min(0).max(1).default(0.5), margin: z.number().min(1).max(100).default(1.2) })
     .default({ factor: 0.5, margin: 1.2 }),
+  /**
+   * Hang detection (see the header): an endpoint where 4 attempts started after its latest-started
+   * answered one and even the 4th has waited more than max(lagFactor x its answer lag, minMs)
+   * without an answer has its score multiplied by `factor` at once, until an answer arrives
+   * (factor 1 = off). Checked per pick only when due (recheckMs while hung).
+   */
+  hang: z
+    .strictObject({
+      factor: z.number().min(0).max(1).default(0),
+      lagFactor: z.number().min(1).max(100).default(2),
+      minMs: z.number().finite().min(0).default(250),
+      recheckMs: z.number().finite().positive().default(100),
+    })
+    .default({ factor: 0, lagFactor: 2, minMs: 250, recheckMs: 100 }),
 });
 
 type Params = z.output<typeof params>;
@@ -138,6 +170,9 @@ interface EndpointState {
   /** Picks of this endpoint since derivedAt, and the smoothed picks per ms. */
   picks: number;
   rate: number | null;
+  /** Hang detection: whether the endpoint looks hung, and when to look again (clock ms). */
+  hung: boolean;
+  hangCheckAt: number;
 }
 
 /** Is s slower and dearer than some other non-exploring candidate by margin x, at no better success rate? */
@@ -236,6 +271,7 @@ class Adaptive implements Strategy {
       if (s.latEff === null) continue;
       s.score = s.raw;
       if (factor < 1 && !s.explore && isDominated(s, cur, n, margin)) s.score = s.raw! * factor;
+      if (s.hung) s.score = s.score! * this.p.hang.factor;
     }
     let known = 0;
     let sum = 0;
@@ -303,7 +339,11 @@ class Adaptive implements Strategy {
     let s = this.states.get(id);
     const h = c.health;
     const ejectedSince = s !== undefined && h.ejections > s.ejections;
-    if (s !== undefined && !ejectedSince && now - s.derivedAt < this.p.intervalMs) return s;
+    if (s !== undefined && !ejectedSince && now - s.derivedAt < this.p.intervalMs) {
+      // Between re-derivations only the hang check reads the stats, and only when due.
+      if (now >= s.hangCheckAt && this.p.hang.factor < 1) this.checkHang(s, c.stats, now);
+      return s;
+    }
     this.refreshed = true;
     if (s === undefined || ejectedSince) {
       s = {
@@ -321,6 +361,8 @@ class Adaptive implements Strategy {
         ejections: h.ejections,
         picks: 0,
         rate: null,
+        hung: false,
+        hangCheckAt: now,
       };
       this.states.set(id, s);
     }
@@ -355,7 +397,32 @@ class Adaptive implements Strategy {
     s.explore = s.sr === null || ejectedSince || h.state === 'half-open' || h.slowStart < 1;
     s.derivedAt = now;
     s.ejections = h.ejections;
+    if (this.p.hang.factor < 1) this.checkHang(s, st, now);
     return s;
+  }
+
+  /**
+   * Hung: the 4th attempt started after the latest-started answered one (unansweredSinceAt) has
+   * waited more than max(lagFactor x answer lag, minMs), and neither it nor any later one has
+   * answered. Not hung: look again when that limit would pass (or in recheckMs while fewer than 4
+   * wait); hung: every recheckMs (an answer to a newer start ends it).
+   */
+  private checkHang(s: EndpointState, st: StatsSnapshot, now: number): void {
+    const hp = this.p.hang;
+    const since = st.unansweredSinceAt;
+    const lag = st.answerLagMs;
+    let hung = false;
+    let next = now + hp.recheckMs;
+    if (since != null && lag != null) {
+      const limit = since + Math.max(hp.lagFactor * lag, hp.minMs);
+      hung = now > limit;
+      if (!hung) next = limit;
+    }
+    s.hangCheckAt = next;
+    if (hung !== s.hung) {
+      s.hung = hung;
+      this.refreshed = true;
+    }
   }
 }
 
