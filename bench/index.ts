@@ -28,7 +28,8 @@ const USAGE = `usage: npm run bench -- [--only sim|proxy|access-log|store] [--qu
   --baseline DIR   another checkout of this repository, run in the same interleaved rounds (proxy, sim)
   --stream-body    proxy: the closed- and open-loop rounds send stream: true requests (the SSE path) instead of JSON
   --proxy-rounds N proxy: N interleaved closed-loop rounds of 2 s each (default 5)
-  --store-rounds N store: N alternating rounds, redis store vs in-memory (default 10; 4 with --quick)`;
+  --store-rounds N store: N alternating rounds, redis store vs in-memory (default 10; 4 with --quick, too few
+                   for the median's interval, which needs 6)`;
 /** Flags the cases read (bench/sim.ts, bench/proxy.ts): with a value, or alone. */
 const VALUE_FLAGS = new Set(['--only', '--proxy-rounds', '--store-rounds', '--requests', '--rss-requests', '--semi-space', '--quantum', '--cpu-prof', '--parts', '--connections', '--streams', '--runtime',
   '--loadgen', '--baseline', '--cost-rounds', '--json', '--compare']);
@@ -44,6 +45,13 @@ for (let i = 0; i < argv.length; i++) {
   if (VALUE_FLAGS.has(a) && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) i++;
   else if (!BARE_FLAGS.has(a)) {
     console.error(`bench: ${VALUE_FLAGS.has(a) ? `${a} needs a value` : `unknown argument "${a}"`}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+for (const flag of ['--proxy-rounds', '--store-rounds']) {
+  const at = argv.indexOf(flag);
+  if (at >= 0 && !(Number.isInteger(Number(argv[at + 1])) && Number(argv[at + 1]) >= 1)) {
+    console.error(`bench: ${flag}: expected a positive integer, got "${argv[at + 1]}"\n${USAGE}`);
     process.exit(2);
   }
 }

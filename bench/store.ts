@@ -50,6 +50,10 @@ async function main(): Promise<void> {
   const roundS = quick ? 2 : 4;
   const profAt = process.argv.indexOf('--cpu-prof');
   const cpuProf = profAt > 0 ? process.argv[profAt + 1] : undefined;
+  if (profAt > 0 && (cpuProf === undefined || cpuProf.startsWith('--'))) {
+    console.error('--cpu-prof: expected a directory');
+    process.exit(2);
+  }
   const nodeArgs = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [];
   const connections = 32;
   const dir = mkdtempSync(join(tmpdir(), 'bench-store-'));
@@ -94,15 +98,18 @@ async function main(): Promise<void> {
       console.log(`round ${i + 1}: memory ${m.cpuUs.toFixed(0)} µs/req (${m.rps.toFixed(0)} req/s, ${m.errors} err)  redis ${r.cpuUs.toFixed(0)} µs/req (${r.rps.toFixed(0)} req/s, ${r.errors} err)  ratio ${(r.cpuUs / m.cpuUs).toFixed(3)}`);
     }
     const sorted = [...ratios].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)]!;
+    const mid = sorted.length >> 1;
+    const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
     const ci = medianInterval(sorted);
     const met = median <= GOAL;
-    const ciText = ci ? `95% interval of the median ${ci[0].toFixed(3)}-${ci[1].toFixed(3)}` : `range ${sorted[0]!.toFixed(3)}-${sorted.at(-1)!.toFixed(3)}`;
-    console.log(`store: proxy CPU per request, redis / memory = ${median.toFixed(3)}x (median of ${rounds} rounds; ${ciText}; goal <= ${GOAL}) ${met ? 'met' : 'NOT met'}`);
-    const at = process.argv.indexOf('--json-out');
-    if (at > 0) {
+    const ciText = ci ? `>= 95% interval of the median ${ci[0].toFixed(3)}-${ci[1].toFixed(3)}` : `range ${sorted[0]!.toFixed(3)}-${sorted.at(-1)!.toFixed(3)}; no interval below 6 rounds`;
+    // The goal is on the median; the interval says whether the rounds could tell.
+    const verdict = !met ? 'NOT met' : ci && ci[1] > GOAL ? `met by the median, but its interval reaches ${ci[1].toFixed(3)}` : 'met';
+    console.log(`store: proxy CPU per request, redis / memory = ${median.toFixed(3)}x (median of ${rounds} rounds; ${ciText}; goal <= ${GOAL}) ${verdict}`);
+    const jsonAt = process.argv.indexOf('--json-out');
+    if (jsonAt > 0) {
       const check: TargetCheck = { name: 'store: proxy CPU per request, redis / memory', unit: 'x', value: median, op: '<=', target: GOAL, floor: 1, floorName: 'the in-memory store, same rounds', met };
-      writeJson(process.argv[at + 1]!, JSON.stringify({ ratios, median, interval: ci, checks: [check] }, null, 2));
+      writeJson(process.argv[jsonAt + 1]!, JSON.stringify({ ratios, median, interval: ci, checks: [check] }, null, 2));
     }
   } finally {
     for (const c of children) await c.stop();

@@ -35,11 +35,22 @@ const strategy = args.values.strategy ?? 'round-robin';
 const durationS = num('duration', args.values.duration, shortFidelityDurationS(scenario!));
 const speed = num('speed', args.values.speed, 1);
 const metrics = (args.values.metrics ?? 'p50,p99,costPer1kOk,errorRate').split(',');
+if (args.positionals.length > 1) fail(`one scenario name expected, got ${args.positionals.length}: ${args.positionals.join(' ')}`);
+const METRIC = /^(requests|errorRate|failoverS|costPer1kOk|p50|p99|errors:.+|share:.+)$/;
+const badMetric = metrics.find((m) => !METRIC.test(m));
+if (badMetric !== undefined) fail(`--metrics: unknown metric "${badMetric}"; known: requests, errorRate, failoverS, costPer1kOk, p50, p99, errors:<kind>, share:<provider>`);
 
 const scratch = mkdtempSync(join(tmpdir(), 'order-spread-'));
 try {
   const o = { scenario: scenario!, strategies: [strategy], durationS, speed, noReport: true, log: () => {} };
-  const plain = (await runScenario({ scenario: scenario!, mode: 'sim', strategies: [strategy], durationS, speed, noReport: true, out: join(scratch, 'plain'), log: () => {} })).results.strategies[0]!.summary;
+  let plainRun;
+  try {
+    plainRun = await runScenario({ scenario: scenario!, mode: 'sim', strategies: [strategy], durationS, speed, noReport: true, out: join(scratch, 'plain'), log: () => {} });
+  } catch (e) {
+    // A strategy the scenario cannot run (an unknown name): the runner's message, as bad input.
+    fail(`--strategy ${strategy}: ${(e as Error).message}`);
+  }
+  const plain = plainRun!.results.strategies[0]!.summary;
   const runs = (await orderSpreadRuns(o, [strategy], scratch, jitterMs)).get(strategy) ?? [];
   process.stdout.write(`${scenario} ${strategy}, ${durationS} s, order spread of ${runs.length} reruns, jitter up to ${jitterMs} ms:\n`);
   for (const m of metrics) {

@@ -21,7 +21,8 @@ export interface ArrivalJitter {
    * provider's slot with it): over real sockets the mock providers' own timers fire late by
    * up to the same lateness, so which of two answers due a few ms apart completes first, and
    * whether a slot frees before the next arrival at a full queue, is decided by the
-   * scheduler. Default false (arrivals only).
+   * scheduler. A refused connection (the kernel's answer) is not delayed; an outage's cut
+   * reaches each delayed stream at its own delayed time. Default false (arrivals only).
    */
   readonly completions?: boolean;
 }

@@ -32,7 +32,10 @@ export interface ReplicaSharing {
   syncDelayMs: number;
 }
 
-/** The Redis store's charge batch window (store.batch_ms default) and a loopback round trip, ms. */
+/**
+ * The charge batch window the scenarios model (http mode sets the proxies' store.batch_ms to it,
+ * divided by the speed; the proxy's own default is 20 ms) and a loopback round trip, ms.
+ */
 export const CHARGE_BATCH_MS = 5;
 export const ROUND_TRIP_MS = 1;
 

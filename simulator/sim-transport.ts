@@ -162,7 +162,8 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
     const load = state.inFlight;
     const drawn = outcomeHint?.(request, entry.id, now, load, state) ?? entry.model.outcome(sim, now, load, state);
     entry.model.admit(state, now, sim, drawn);
-    const o = completionDelayMs === undefined ? drawn : delayed(drawn, completionDelayMs());
+    // A refused connection is the kernel's answer (no provider timer), so it is not delayed.
+    const o = completionDelayMs === undefined || drawn.kind === 'refused' ? drawn : delayed(drawn, completionDelayMs());
     inService++;
     const call = new Call(entry, sim, request, now, load, o, signal, handle, sink, sim.stream && request.stream === true, onEnd, engine);
     onAttempt?.(call);

@@ -102,8 +102,13 @@ describe('medianInterval (distribution-free 95% interval of a median, bench/stor
     expect(medianInterval(xs(20))).toEqual([6, 15]);
     expect(medianInterval(xs(6))).toEqual([1, 6]);
   });
-  it('has no 95% interval below 6 values', () => {
+  it('has no 95% interval below 6 values, nor for a value that is not a finite number', () => {
     expect(medianInterval(xs(5))).toBeNull();
     expect(medianInterval([])).toBeNull();
+    expect(medianInterval([1, 2, 3, 4, 5, Number.NaN])).toBeNull();
+  });
+  it('works for any n (log-space binomial): n=2000 -> the 956th and 1045th', () => {
+    // P(X <= 955) <= 0.025 < P(X <= 956) for X ~ Binomial(2000, 1/2) (normal approximation: 1000 - 1.96·sqrt(500) = 956.2).
+    expect(medianInterval(xs(2000))).toEqual([956, 1045]);
   });
 });

@@ -10,8 +10,9 @@ import { scenarioNames } from '../scenarios/setup/load.js';
  * Every shipped scenario (every YAML file in scenarios/, so a new one cannot be left out)
  * runs in virtual time and over real loopback sockets (`--mode both`) and is checked against
  * the tolerances of scenarios/fidelity/fidelity.ts. Kept bounded for CI (5.5 min at load average 4-11, 5.7-6.1 min at 12-15, on 2 cores):
- * round-robin (replicas-outage also round-robin@shared: ALSO) (it does not react to latency, so what is compared is the simulator's
- * providers and faults, not how a latency-driven pick amplifies a few ms of scheduling), http
+ * round-robin (it does not react to latency, so what is compared is the simulator's
+ * providers and faults, not how a latency-driven pick amplifies a few ms of scheduling;
+ * replicas-outage also runs round-robin@shared, ALSO, which needs a local redis-server), http
  * in real time (speed 1: a busy machine's timer lateness is not multiplied), timelines
  * shortened (fidelity-run.ts shortFidelityDurationS: 20 s where the router's 5 s ejection
  * must fit inside the fault, else 8 s).
@@ -19,7 +20,7 @@ import { scenarioNames } from '../scenarios/setup/load.js';
  * A latency row outside tolerance by no more than the runner's own timer lateness is
  * inconclusive (fidelity.ts isExcused) and not counted; a share, cost, failover or error row
  * whose http value lies in the simulator's order spread (fidelity.ts ORDER_SPREAD: 39 sim reruns
- * with arrivals jittered by up to the driver's timer lateness, fidelity.ts orderJitterLadder) is within; every other row is judged.
+ * with arrivals and answers jittered by up to the driver's timer lateness, fidelity.ts orderJitterLadder) is within; every other row is judged.
  *
  * KNOWN_DISAGREEMENT: scenarios measured outside tolerance whose cause is not yet removed
  * (README "Fidelity of the shipped scenarios"). They still run: the same requests at the same
@@ -27,7 +28,9 @@ import { scenarioNames } from '../scenarios/setup/load.js';
  * test name. Nothing is widened here (fidelity.ts WIDENED is the one place for that).
  */
 
-const KNOWN_DISAGREEMENT: Readonly<Record<string, string>> = {};
+const KNOWN_DISAGREEMENT: Readonly<Record<string, string>> = {
+  'prefix-cache': 'p50 ln +0.151 in 1 of 5 runs (a full-suite run beside a second fidelity run, timers 15 ms late; the order spread of p50 reached ln +0.082), ln +0.185 at load 12 earlier; every other check within. Cause not traced',
+};
 const STRATEGY = 'round-robin';
 /**
  * Scenarios that also run a second strategy: replicas-outage's replicas sharing state through

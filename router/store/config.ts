@@ -28,12 +28,15 @@ export const storeSchema = z.discriminatedUnion('kind', [
     /** A Redis command slower than this counts as a failure (routing never waits on it). */
     commandTimeoutMs: msSchema.int().positive().default(250),
     /**
-     * Rate-limit charges within this window are summed into one pipelined Redis call (adds to
-     * staleness). 20 ms: each flush costs a write and a reply on the Redis socket, so with 5 ms
-     * the store added 11.4% to the proxy's CPU per request (95% interval of the median over 10
-     * rounds 7.7-26%), with 20 ms 6.5% (1.5-9.3%) (npm run bench -- --only store, same machine,
-     * back to back), while 20 ms stays well inside the 100 ms sync interval that bounds
-     * staleness anyway.
+     * Rate-limit charges within this window are summed into one pipelined Redis call. Each flush
+     * costs a write and a reply on the Redis socket, so a longer window costs less CPU: with 5 ms
+     * the store added 11.4% to the proxy's CPU per request (interval of the median over 10 rounds
+     * 7.7-26%), with 20 ms 6.5% (1.5-9.3%) (npm run bench -- --only store, one back-to-back pair:
+     * suggestive, the intervals overlap). The price is staleness: other replicas learn of this
+     * replica's charges up to batch_ms + a round trip later, so with local_share 1 the overshoot
+     * across replicas is what they admit within ~20 ms instead of ~5 ms (with local_share 1/N
+     * it stays near zero whatever the window). Scenarios run the simulator's 5 ms
+     * (simulator/replica-store.ts CHARGE_BATCH_MS), set explicitly in http mode.
      */
     batchMs: msSchema.int().min(0).max(1000).default(20),
     /** How long start-up waits for Redis before warning (or failing, if required). */
