@@ -30,9 +30,9 @@ export const storeSchema = z.discriminatedUnion('kind', [
     /**
      * Rate-limit charges within this window are summed into one pipelined Redis call. Each flush
      * costs a write and a reply on the Redis socket, so a longer window costs less CPU: with 5 ms
-     * the store added 11.4% to the proxy's CPU per request (interval of the median over 10 rounds
-     * 7.7-26%), with 20 ms 6.5% (1.5-9.3%) (npm run bench -- --only store, one back-to-back pair:
-     * suggestive, the intervals overlap). The price is staleness: other replicas learn of this
+     * the store added 12.1% to the proxy's CPU per request (interval of the median over 10 rounds
+     * 11.1-16.7%), with 20 ms 9.2% (5.3-13.8%) and 10.3% (6.9-14.0%) (npm run bench -- --only
+     * store, back to back: suggestive, the intervals overlap). The price is staleness: other replicas learn of this
      * replica's charges up to batch_ms + a round trip later, so with local_share 1 the overshoot
      * across replicas is what they admit within ~20 ms instead of ~5 ms (with local_share 1/N
      * it stays near zero whatever the window). Scenarios run the simulator's 5 ms
