@@ -77,7 +77,18 @@
  * also forgets its smoothed history, so old failures do not keep it down after recovery.
  */
 import { z } from 'zod';
-import { assertCandidates, registerStrategy, type Pick, type PickContext, type Strategy, type StrategyDefinition } from '../core/strategy.js';
+import { defaultClassifier } from '../classifier/index.js';
+import { promptText } from '../classifier/prompt-text.js';
+import {
+  assertCandidates,
+  registerStrategy,
+  type Classifier,
+  type Pick,
+  type PickContext,
+  type Strategy,
+  type StrategyDefinition,
+  type StrategyDeps,
+} from '../core/strategy.js';
 import type { Candidate, RouteRequest, StatsSnapshot } from '../core/types.js';
 import { SmoothWeightedRoundRobin } from './swrr.js';
 import { currentPrice, recentLatency } from './util.js';
@@ -142,6 +153,12 @@ const params = z.strictObject({
       recheckMs: z.number().finite().positive().default(100),
     })
     .default({ factor: 0, lagFactor: 2, minMs: 250, recheckMs: 100 }),
+  /**
+   * Prompt classes (see the header): when some candidate declares endpoint.classes, pick among
+   * the healthy candidates fit for the request's class (request.promptClass, else the
+   * classifier's label), or among all when none is. Off: classes are ignored.
+   */
+  classAware: z.boolean().default(true),
 });
 
 type Params = z.output<typeof params>;
@@ -216,10 +233,76 @@ class Adaptive implements Strategy {
     return w;
   };
 
-  constructor(private readonly p: Params) {}
+  /** Class-aware picks: the classifier (loaded on first need), labels per request, a SWRR per class pool. */
+  private classifier: Classifier | undefined;
+  private readonly labels = new WeakMap<RouteRequest, string>();
+  private readonly poolSwrr = new Map<string, SmoothWeightedRoundRobin>();
+  private readonly pool: Candidate[] = [];
+  private readonly poolIndex: number[] = [];
 
-  pick(candidates: readonly Candidate[], _request: RouteRequest, ctx: PickContext): Pick {
+  constructor(
+    private readonly p: Params,
+    private readonly deps: StrategyDeps = {},
+  ) {}
+
+  pick(candidates: readonly Candidate[], request: RouteRequest, ctx: PickContext): Pick {
     assertCandidates(candidates, this.name);
+    const label = this.p.classAware ? this.classPool(candidates, request) : null;
+    if (label === null) return this.pickAmong(candidates, ctx, this.swrr, null);
+    let swrr = this.poolSwrr.get(label);
+    if (swrr === undefined) this.poolSwrr.set(label, (swrr = new SmoothWeightedRoundRobin()));
+    const picked = this.pickAmong(this.pool, ctx, swrr, label);
+    // Back to the caller's indices; endpoints outside the pool were not considered (NaN).
+    const scores = new Array<number>(candidates.length).fill(Number.NaN);
+    const idx = this.poolIndex;
+    for (let j = 0; j < idx.length; j++) scores[idx[j]!] = picked.scores![j]!;
+    return { index: idx[picked.index]!, scores, reason: picked.reason };
+  }
+
+  /**
+   * The request's class pool: null (use every candidate) when no candidate declares classes, or
+   * the healthy fit ones are none or all; else the label, with this.pool / this.poolIndex set to
+   * the candidates (and their indices) that are fit for it (classes empty or containing it),
+   * healthy and not hung.
+   */
+  private classPool(candidates: readonly Candidate[], request: RouteRequest): string | null {
+    const n = candidates.length;
+    let declared = false;
+    for (let i = 0; i < n; i++)
+      if (candidates[i]!.endpoint.classes.length > 0) {
+        declared = true;
+        break;
+      }
+    if (!declared) return null;
+    const label = this.classOf(request);
+    const pool = this.pool;
+    const idx = this.poolIndex;
+    pool.length = 0;
+    idx.length = 0;
+    for (let i = 0; i < n; i++) {
+      const c = candidates[i]!;
+      const cls = c.endpoint.classes;
+      if (cls.length > 0 && !cls.includes(label)) continue;
+      if (c.health.state !== 'healthy' || this.states.get(c.endpoint.id)?.hung === true) continue;
+      pool.push(c);
+      idx.push(i);
+    }
+    return pool.length === 0 || pool.length === n ? null : label;
+  }
+
+  /** request.promptClass, else the classifier's label (once per request: retries pick again). */
+  private classOf(request: RouteRequest): string {
+    if (request.promptClass) return request.promptClass;
+    let label = this.labels.get(request);
+    if (label === undefined) {
+      this.classifier ??= this.deps.classifier ?? defaultClassifier();
+      label = this.classifier.classify(promptText(request)).label;
+      this.labels.set(request, label);
+    }
+    return label;
+  }
+
+  private pickAmong(candidates: readonly Candidate[], ctx: PickContext, swrr: SmoothWeightedRoundRobin, label: string | null): Pick {
     const n = candidates.length;
     const cur = this.cur;
     // Pass 1: refresh stale states. The aggregates (aggregate, below) change only when a state
@@ -237,13 +320,14 @@ class Adaptive implements Strategy {
     this.shares = new Array<number>(n);
     let index: number;
     if (this.p.select === 'swrr') {
-      index = this.swrr.pick(candidates, this.weightOf);
+      index = swrr.pick(candidates, this.weightOf);
       if (index < 0) index = 0;
     } else {
       index = weightedIndex(candidates, ctx.random, this.weightOf);
     }
     cur[index]!.picks += 1;
-    return { index, scores: this.shares, reason: 'adaptive weights from success rate, latency and cost' };
+    const reason = 'adaptive weights from success rate, latency and cost';
+    return { index, scores: this.shares, reason: label === null ? reason : `class ${label}: ${n} fit; ${reason}` };
   }
 
   /** The aggregates over this.cur that the shares read. */
@@ -431,7 +515,7 @@ export const adaptiveStrategy: StrategyDefinition<typeof params> = {
   optimises: 'success rate, latency and cost together, re-weighted every interval with a floor and exploration',
   needs: 'windowed success rate, latency samples, prices',
   params,
-  create: (p) => new Adaptive(p),
+  create: (p, deps) => new Adaptive(p, deps),
 };
 
 registerStrategy(adaptiveStrategy);
