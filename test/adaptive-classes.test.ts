@@ -15,8 +15,9 @@ const cheap = cand('cheap', { endpoint: { classes: ['general', 'writing'], price
 const strong = cand('strong', { endpoint: { classes: ['math', 'general', 'writing'], price: { input: 10, output: 10 } }, stats });
 const both = [cheap, strong];
 
+/** adaptive with classAware on (off by default) unless params say otherwise. */
 const adaptive = (params: Record<string, unknown> = {}, classifier?: Classifier): Strategy =>
-  createStrategy({ name: 'adaptive', params }, classifier ? { classifier } : {});
+  createStrategy({ name: 'adaptive', params: { classAware: true, ...params } }, classifier ? { classifier } : {});
 
 /** A classifier that labels prompts containing "solve" as math, the rest general, and counts its calls. */
 function countingClassifier(): Classifier & { calls: number } {
@@ -43,9 +44,11 @@ describe('adaptive: prompt classes', () => {
     expect(counts.get('cheap')!).toBeGreaterThan(190);
   });
 
-  it('ignores classes with classAware: false (math goes mostly to the cheap endpoint)', () => {
+  it('ignores classes with classAware: false, the default (math goes mostly to the cheap endpoint)', () => {
     const counts = countPicks(adaptive({ classAware: false }), both, 200, makeCtx(1), { model: 'm', promptClass: 'math' });
     expect(counts.get('cheap')!).toBeGreaterThan(190);
+    const byDefault = countPicks(createStrategy('adaptive'), both, 200, makeCtx(1), { model: 'm', promptClass: 'math' });
+    expect(byDefault).toEqual(counts);
   });
 
   it('falls back to every candidate when the only fit endpoint is unhealthy', () => {
