@@ -105,3 +105,19 @@ describe('adaptive: prompt classes', () => {
     expect(seq(adaptive())).toEqual(seq(adaptive({ classAware: false })));
   });
 });
+
+describe('adaptive: prompt classes narrow only when the class excludes a healthy candidate', () => {
+  it('picks as without classes when every healthy candidate is fit (an unhealthy one keeps its share)', () => {
+    const half = cand('half', { endpoint: { classes: ['math'], price: { input: 0.5, output: 0.5 } }, stats, health: { state: 'half-open' } });
+    const cs = [cheap, strong, half];
+    const seq = (s: Strategy): number[] => {
+      const ctx = makeCtx(5);
+      const out: number[] = [];
+      for (let i = 0; i < 2_000; i++, ctx.now += 1) out.push(s.pick(cs, { model: 'm', promptClass: 'general' }, ctx).index);
+      return out;
+    };
+    const on = seq(adaptive());
+    expect(on).toEqual(seq(adaptive({ classAware: false })));
+    expect(on).toContain(2);
+  });
+});

@@ -276,9 +276,9 @@ class Adaptive implements Strategy {
 
   /**
    * The request's class pool: null (use every candidate) when no candidate declares classes, or
-   * the healthy fit ones are none or all; else the label, with this.pool / this.poolIndex set to
-   * the candidates (and their indices) that are fit for it (classes empty or containing it),
-   * healthy and not hung.
+   * when none or all of the healthy, not hung candidates are fit for the class; else the label,
+   * with this.pool / this.poolIndex set to the candidates (and their indices) that are fit for it
+   * (classes empty or containing it), healthy and not hung.
    */
   private classPool(candidates: readonly Candidate[], request: RouteRequest): string | null {
     const n = candidates.length;
@@ -294,15 +294,18 @@ class Adaptive implements Strategy {
     const idx = this.poolIndex;
     pool.length = 0;
     idx.length = 0;
+    let healthy = 0;
     for (let i = 0; i < n; i++) {
       const c = candidates[i]!;
+      if (c.health.state !== 'healthy' || this.states.get(c.endpoint.id)?.hung === true) continue;
+      healthy += 1;
       const cls = c.endpoint.classes;
       if (cls.length > 0 && !cls.includes(label)) continue;
-      if (c.health.state !== 'healthy' || this.states.get(c.endpoint.id)?.hung === true) continue;
       pool.push(c);
       idx.push(i);
     }
-    return pool.length === 0 || pool.length === n ? null : label;
+    // The class narrows nothing when every healthy candidate is fit: pick as without classes.
+    return pool.length === 0 || pool.length === healthy ? null : label;
   }
 
   /** request.promptClass, else the classifier's label (once per request: retries pick again). */
