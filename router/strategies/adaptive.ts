@@ -78,17 +78,19 @@
  *
  * Prompt classes (params.classAware, off by default): when some candidate declares
  * endpoint.classes, the request's class (request.promptClass, else the router's classifier, once
- * per request) narrows the candidates to the fit ones (classes empty or containing it) that are
- * healthy and not hung; none or all of them: every candidate. The scoring above then runs over
- * that pool (states are shared, one SWRR per class). No candidate declaring classes costs one
- * length check per candidate and picks exactly as with it off. Why off (npm run standings, 10
- * paired seeds, both seed sets, with it on): mixed-workload's quality rose from 72.9% to 84.0%
- * [83.3, 84.8], +4.6 points [4.1, 5.1] ahead of round-robin (held out +5.2 [4.3, 6.1]), but all
- * three peers then dominate it on p99 and cost (the hard classes all go to the slow, 20x dearer
- * model; the dominance test does not read quality); quality-cost's cost per 1k ok went from 0.142
- * to 3.50 (its MMLU prompts classify 70% math or coding, which only the dear model declares);
- * and the shipped scenarios derive classes from profile quality (>= 0.8) where they declare none,
- * so it narrows the pool everywhere: brownout's p99 6.3 -> 7.5 s.
+ * per request: ~20-50 µs of CPU in the proxy) narrows the candidates to the fit ones (classes
+ * empty or containing it) that are healthy and not hung; when none of those is fit, or all of them
+ * are (the class excludes nothing), every candidate, exactly as with it off. The scoring above
+ * then runs over the pool (states shared, one SWRR per class). Why off (npm run standings, 10
+ * paired seeds; held out: -- --seed-offset 100; with it on): mixed-workload's quality rose from
+ * 72.9% to 84.1% [83.5, 84.7], +4.7 points [4.1, 5.3] ahead of round-robin (held out +5.1
+ * [4.2, 6.1]; before -6.5 and -5.7 points behind), but all three peers then dominate it on p99
+ * and cost per 1k ok (Envoy's least request +2.9 s [2.2, 3.7] and +0.50 [0.46, 0.54] better:
+ * the hard classes all go to the slow model at 20x the price, and the dominance test does not
+ * read quality); quality-cost's cost per 1k ok went from 0.142 to 3.50 (its MMLU prompts classify
+ * 70% math or coding, which only the dear model declares; round-robin 2.64); prefix-cache became
+ * dominated by OpenRouter's price weighting (the scenarios derive classes from profile quality
+ * >= 0.8 where they declare none). The other 11 scenarios were byte-identical.
  */
 import { z } from 'zod';
 import { defaultClassifier } from '../classifier/index.js';
