@@ -49,6 +49,24 @@ export const TOLERANCES: Readonly<Record<ToleranceKey, Tolerance>> = {
  * Empty keys mean the stated tolerance holds.
  */
 export const WIDENED: Readonly<Record<string, Partial<Record<ToleranceKey, { readonly limit: number; readonly reason: string }>>>> = {
+  'rate-limit-storm': {
+    share: {
+      limit: 0.12,
+      reason:
+        "a retry after groq's 429 (answered in 5 ms) and the next arrival, 7 ms apart in sim, can reach the proxy the other way round; round-robin then runs one step out of phase and groq never gets its 54 s cool-down: groq / gemini / openai 26.99 / 27.84 / 45.17% against 16.48 / 33.24 / 50.28% in sim, the same figures in 5 of 13 earlier http runs and in a CI run (timers 12 ms late). The simulator reaches exactly that outcome with 25.7 ms of jitter (test/fidelity-order-ladder.test.ts) but at 12 ms only nearly (groq <= 26.70%, gemini >= 28.41%: npx tsx scripts/order-spread.ts rate-limit-storm --jitter-ms 12 --metrics share:groq,share:gemini): the outcome is one discrete branch, so shares are allowed the branch's 10.5 points and one point of margin",
+    },
+    costPer1kOk: {
+      limit: 0.18,
+      reason: "the same branch costs +16.8% per 1k ok (0.2577 against 0.2206; groq's share moves to dearer hosts' turns), at the very top of the order spread at 12 ms (0.2581)",
+    },
+  },
+  'mixed-workload': {
+    costPer1kOk: {
+      limit: 0.25,
+      reason:
+        "whether request 88 reaches sonnet (20x the others' price) and meets its 529 and 1 s cool-down, and where round-robin's phase lands after it, sets the cost: 0.954 in sim, 1.087 and 1.165 (+14%, +22%) in two http runs; the order spread at 12 ms of jitter reaches 1.164, a hair short of the second branch (npx tsx scripts/order-spread.ts mixed-workload --jitter-ms 12 --metrics costPer1kOk)",
+    },
+  },
   'flash-crowd': {
     p50: {
       limit: 0.25,
