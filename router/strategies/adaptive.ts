@@ -94,7 +94,6 @@
  */
 import { z } from 'zod';
 import { defaultClassifier } from '../classifier/index.js';
-import { promptText } from '../classifier/prompt-text.js';
 import {
   assertCandidates,
   registerStrategy,
@@ -106,6 +105,7 @@ import {
   type StrategyDeps,
 } from '../core/strategy.js';
 import type { Candidate, RouteRequest, StatsSnapshot } from '../core/types.js';
+import { fitForClass, requestClassOf } from './prompt-class.js';
 import { SmoothWeightedRoundRobin } from './swrr.js';
 import { currentPrice, recentLatency } from './util.js';
 import { weightedIndex } from './weights.js';
@@ -252,7 +252,7 @@ class Adaptive implements Strategy {
 
   /** Class-aware picks: the classifier (loaded on first need), labels per request, a SWRR per class pool. */
   private classifier: Classifier | undefined;
-  private readonly labels = new WeakMap<RouteRequest, string>();
+  private readonly classOf = requestClassOf(() => (this.classifier ??= this.deps.classifier ?? defaultClassifier()));
   private readonly poolSwrr = new Map<string, SmoothWeightedRoundRobin>();
   private readonly pool: Candidate[] = [];
   private readonly poolIndex: number[] = [];
@@ -291,7 +291,7 @@ class Adaptive implements Strategy {
         break;
       }
     if (!declared) return null;
-    const label = this.classOf(request);
+    const label = this.classOf(request).label;
     const pool = this.pool;
     const idx = this.poolIndex;
     pool.length = 0;
@@ -301,25 +301,12 @@ class Adaptive implements Strategy {
       const c = candidates[i]!;
       if (c.health.state !== 'healthy' || this.states.get(c.endpoint.id)?.hung === true) continue;
       healthy += 1;
-      const cls = c.endpoint.classes;
-      if (cls.length > 0 && !cls.includes(label)) continue;
+      if (!fitForClass(c.endpoint, label)) continue;
       pool.push(c);
       idx.push(i);
     }
     // The class narrows nothing when every healthy candidate is fit: pick as without classes.
     return pool.length === 0 || pool.length === healthy ? null : label;
-  }
-
-  /** request.promptClass, else the classifier's label (once per request: retries pick again). */
-  private classOf(request: RouteRequest): string {
-    if (request.promptClass) return request.promptClass;
-    let label = this.labels.get(request);
-    if (label === undefined) {
-      this.classifier ??= this.deps.classifier ?? defaultClassifier();
-      label = this.classifier.classify(promptText(request)).label;
-      this.labels.set(request, label);
-    }
-    return label;
   }
 
   private pickAmong(candidates: readonly Candidate[], ctx: PickContext, swrr: SmoothWeightedRoundRobin, label: string | null): Pick {

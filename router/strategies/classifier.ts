@@ -14,7 +14,7 @@ import {
 } from '../core/strategy.js';
 import type { Candidate, RouteRequest } from '../core/types.js';
 import { defaultClassifier } from '../classifier/index.js';
-import { promptText } from '../classifier/prompt-text.js';
+import { fitForClass, requestClassOf } from './prompt-class.js';
 
 /**
  * `classifier`: classify the prompt (coding, math, reasoning, writing, general), keep the
@@ -41,12 +41,11 @@ const paramsSchema = z.strictObject({
 
 export type ClassifierStrategyParams = z.output<typeof paramsSchema>;
 
-type Classified = { label: string; confidence: number | undefined };
 
 function isFit(c: Candidate, label: string, override: Readonly<Record<string, readonly string[]>> | undefined): boolean {
   const ids = override?.[label];
   if (ids) return ids.includes(c.endpoint.id);
-  return c.endpoint.classes.length === 0 || c.endpoint.classes.includes(label);
+  return fitForClass(c.endpoint, label);
 }
 
 export function createClassifierStrategy(params: ClassifierStrategyParams, deps: StrategyDeps = {}): Strategy {
@@ -66,18 +65,7 @@ export function createClassifierStrategy(params: ClassifierStrategyParams, deps:
     if (!s) inner.set(label, (s = createStrategy(innerRef, deps)));
     return s;
   };
-  // Retries and failovers pick again for the same request: classify it once.
-  const seen = new WeakMap<RouteRequest, Classified>();
-  const classify = (request: RouteRequest): Classified => {
-    if (request.promptClass) return { label: request.promptClass, confidence: undefined };
-    let r = seen.get(request);
-    if (!r) {
-      const out = classifier.classify(promptText(request));
-      r = { label: out.label, confidence: out.scores[out.label] };
-      seen.set(request, r);
-    }
-    return r;
-  };
+  const classify = requestClassOf(() => classifier);
 
   return {
     name: NAME,
