@@ -18,6 +18,7 @@ export interface StrategySummary {
   errorRate: number;
   throughputRps: number;
   latencyMs: Quantiles;
+  /** Arrival to the first body byte, over the streamed answers that succeeded (a JSON answer's first byte is its last); 0 when there were none. */
   ttftMs: { p50: number; p99: number };
   costUsd: number;
   costPer1kOk: number;

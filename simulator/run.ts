@@ -412,7 +412,9 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     live.delete(l);
     l.liveIn = null;
     const latencyMs = now - sim.arrivalMs;
-    const ttftMs = ok && ttftAt !== undefined ? ttftAt - sim.arrivalMs : undefined;
+    // TTFT of a streamed answer that succeeded, as a client sees it (the first body byte); a JSON
+    // answer's first byte is its last, so it has none (the load drivers count the same).
+    const ttftMs = ok && sim.stream && ttftAt !== undefined ? ttftAt - sim.arrivalMs : undefined;
     const acceptable = ok ? l.okOutcome?.acceptable : undefined;
     metrics.record({
       tMs: sim.arrivalMs,

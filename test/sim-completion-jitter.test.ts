@@ -47,13 +47,20 @@ describe('order spread: answers delayed by the providers timer lateness', () => 
       const b = both.get(id)!;
       expect(b.arrivalMs).toBe(a.arrivalMs);
       expect(a.ok && b.ok).toBe(true);
-      delays.push(b.ttftMs! - a.ttftMs!);
+      // A streamed answer has a first byte (TTFT); a JSON answer only its end.
+      expect(b.ttftMs === undefined).toBe(a.ttftMs === undefined);
+      const d = a.ttftMs !== undefined ? b.ttftMs! - a.ttftMs : b.latencyMs - a.latencyMs;
+      delays.push(d);
       // The end moves with the first byte, by the same delay.
-      expect(b.latencyMs - a.latencyMs).toBeCloseTo(b.ttftMs! - a.ttftMs!, 6);
+      expect(b.latencyMs - a.latencyMs).toBeCloseTo(d, 6);
     }
+    // TTFT is a streamed answer's (stream: 0.5): about half of the ~200 answers have one.
+    const streamed = [...arrivals.values()].filter((a) => a.ttftMs !== undefined).length;
+    expect(streamed).toBeGreaterThan(0.35 * arrivals.size);
+    expect(streamed).toBeLessThan(0.65 * arrivals.size);
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...delays)).toBeLessThan(10);
-    // Uniform on [0, 10) (first byte): the mean of ~200 draws is within 1.5 ms of 5 (sd of the mean ~0.2 ms).
+    // Uniform on [0, 10) (first byte, or the end of a JSON answer): the mean of ~200 draws is within 1.5 ms of 5 (sd of the mean ~0.2 ms).
     expect(Math.abs(delays.reduce((s, d) => s + d, 0) / delays.length - 5)).toBeLessThan(1.5);
     // Seeded: the same seed gives the same answers, byte for byte.
     expect(JSON.stringify([...(await run({ ms: 10, seed: 7, completions: true })).values()])).toBe(JSON.stringify([...both.values()]));

@@ -99,11 +99,13 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<{ sent: numbe
       c.on('response', (status: number) => {
         const now = performance.now() - start;
         const body = Buffer.concat(st.chunks).toString('utf8');
-        const j = judgeBody(status, body, body.startsWith('data:'));
+        const streamed = body.startsWith('data:');
+        const j = judgeBody(status, body, streamed);
         o.onSample({
           sentMs: st.t0,
           latencyMs: now - st.t0,
-          ttftMs: st.ttft,
+          // TTFT only for a streamed answer that succeeded (simulator/run.ts counts the same).
+          ttftMs: streamed && j.ok ? st.ttft : undefined,
           status,
           endpoint: st.endpoint,
           attempts: st.attempts,
@@ -117,7 +119,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<{ sent: numbe
         o.onSample({
           sentMs: st.t0,
           latencyMs: now - st.t0,
-          ttftMs: st.ttft,
+          ttftMs: undefined,
           status: 0,
           ok: false,
           endpoint: st.endpoint,

@@ -114,7 +114,8 @@ async function oneRequest(pool: Pool, o: OpenLoopOptions, r: SimRequest, dueMs: 
       body += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
     }
     const j = judgeBody(res.statusCode, body, r.stream);
-    return { ...base, latencyMs: at() - dueMs, ttftMs: ttft, status: res.statusCode, ...j };
+    // TTFT only for a streamed answer that succeeded (simulator/run.ts counts the same).
+    return { ...base, latencyMs: at() - dueMs, ttftMs: r.stream && j.ok ? ttft : undefined, status: res.statusCode, ...j };
   } catch (e) {
     const code = (e as { code?: string }).code ?? '';
     const errorKind = /TIMEOUT/.test(code)
@@ -127,7 +128,7 @@ async function oneRequest(pool: Pool, o: OpenLoopOptions, r: SimRequest, dueMs: 
     return {
       ...base,
       latencyMs: at() - dueMs,
-      ttftMs: ttft,
+      ttftMs: undefined,
       status: 0,
       ok: false,
       inputTokens: 0,

@@ -11,7 +11,7 @@ export interface Sample {
   sentMs: number;
   /** From `sentMs` to the last byte (or the error). */
   latencyMs: number;
-  /** From `sentMs` to the first body byte; undefined when none came. */
+  /** From `sentMs` to the first body byte of a streamed answer that succeeded; undefined otherwise (a JSON answer's first byte is its last). */
   ttftMs: number | undefined;
   status: number;
   ok: boolean;
@@ -55,14 +55,21 @@ function cacheUsage(u: Usage | null | undefined): { cachedTokens?: number; bille
 
 /** The chat request body sent for a workload request. */
 export function chatBody(model: string, r: SimRequest, warmup = false): string {
-  // The mock server estimates input tokens as text length / 4, so pad with a neutral
-  // system message up to the request's token count (capped: bodies stay < 128 KB).
-  const want = Math.min(r.inputTokens, 32_000) * 4 - r.prompt.length;
+  // The mock server estimates input tokens as text length / 4 (when metadata does not say),
+  // so pad with a neutral system message up to the request's token count (capped: bodies
+  // stay < 128 KB).
+  const cap = Math.min(r.inputTokens, 32_000) * 4;
+  const want = cap - r.prompt.length;
   const messages: Array<{ role: string; content: string }> = [];
-  // A request with prompt-cache prefix blocks: the blocks as text first (prefix-text.ts), padding after.
-  const head = r.prefix !== undefined && r.prefix.length > 0 ? prefixText(r.prefix, Math.max(0, want)) : '';
+  // A request with prompt-cache prefix blocks: every block as text first (prefix-text.ts), up to
+  // the cap whatever the prompt's length, so a provider's cache matches as many blocks as in sim
+  // mode (the text then runs longer than inputTokens x 4 by up to the prompt's length; the mock
+  // providers read the token count from metadata). Then this request's own mark, so the text
+  // after the blocks, which sim mode never caches, hashes differently from every other
+  // request's: identical padding would otherwise make a shared partial block look cached.
+  const head = r.prefix !== undefined && r.prefix.length > 0 ? prefixText(r.prefix, cap) + `[request ${r.id}] ` : '';
   const rest = want - head.length;
-  if (want > 16) messages.push({ role: 'system', content: head + (rest > 0 ? PAD.repeat(Math.ceil(rest / PAD.length)).slice(0, rest) : '') });
+  if (want > 16 || head.length > 0) messages.push({ role: 'system', content: head + (rest > 0 ? PAD.repeat(Math.ceil(rest / PAD.length)).slice(0, rest) : '') });
   messages.push({ role: 'user', content: r.prompt });
   const body: Record<string, unknown> = {
     model,
