@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { prefixBlockHashes, type ChatMessage } from '../router/strategies/prefix-blocks.js';
+import type { ChatMessage } from '../router/core/types.js';
+import { prefixBlockHashes } from '../router/strategies/prefix-blocks.js';
 import { chatBody } from '../scenarios/load/samples.js';
 import type { SimRequest } from '../simulator/types.js';
 
