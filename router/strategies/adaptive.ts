@@ -176,6 +176,13 @@ const params = z.strictObject({
    * or all of them are.
    */
   classAware: z.boolean().default(false),
+  /**
+   * Price gap (see the header): a candidate dearer than margin x the cheapest present one has its
+   * score multiplied by exp(-k x ln(price / (margin x cheapest))^2) (k 0 = off).
+   */
+  priceGap: z
+    .strictObject({ k: z.number().finite().min(0).max(1000).default(32), margin: z.number().min(1).max(100).default(1.25) })
+    .default({ k: 32, margin: 1.25 }),
 });
 
 type Params = z.output<typeof params>;
@@ -357,12 +364,14 @@ class Adaptive implements Strategy {
     const f0 = Math.min(this.p.floor, 1 / n);
     const e = this.p.exponents.latency;
     const { factor, margin } = this.p.dominated;
+    const gapK = this.p.priceGap.k;
     for (let i = 0; i < n; i++) {
       const s = cur[i]!;
       if (s.latEff === null) continue;
       s.score = s.raw;
       if (factor < 1 && !s.explore && isDominated(s, cur, n, margin)) s.score = s.raw! * factor;
       if (s.hung) s.score = s.score! * this.p.hang.factor;
+      if (gapK > 0) s.score = s.score! * this.gapFactor(s.price, minPrice);
     }
     let known = 0;
     let sum = 0;
@@ -373,7 +382,7 @@ class Adaptive implements Strategy {
     let restFloor = 0;
     for (let i = 0; i < n; i++) {
       const s = cur[i]!;
-      if (s.latEff === null) s.score = latN > 0 ? s.base / Math.pow(Math.max(latSum / latN, 1), e) : s.base;
+      if (s.latEff === null) s.score = (latN > 0 ? s.base / Math.pow(Math.max(latSum / latN, 1), e) : s.base) * (gapK > 0 ? this.gapFactor(s.price, minPrice) : 1);
       s.priceRatio = this.p.floorByPrice ? (minPrice / s.price) ** 2 : 1;
       s.floor = f0 * s.priceRatio;
       floorSum += s.floor;
@@ -402,6 +411,15 @@ class Adaptive implements Strategy {
       }
       this.rest = Math.max(0, 1 - taken);
     }
+  }
+
+  /** exp(-k x ln(price / (margin x cheapest))^2) beyond the margin, else 1 (see priceGap). */
+  private gapFactor(price: number, minPrice: number): number {
+    const { k, margin } = this.p.priceGap;
+    const over = price / (margin * minPrice);
+    if (over <= 1) return 1;
+    const l = Math.log(over);
+    return Math.exp(-k * l * l);
   }
 
   /** share_i = f_i + (1 - Σ f) * score_i / Σ score  (equal split when every score is 0). */
