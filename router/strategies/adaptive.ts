@@ -181,8 +181,8 @@ const params = z.strictObject({
    * score multiplied by exp(-k x ln(price / (margin x cheapest))^2) (k 0 = off).
    */
   priceGap: z
-    .strictObject({ k: z.number().finite().min(0).max(1000).default(32), margin: z.number().min(1).max(100).default(1.25) })
-    .default({ k: 32, margin: 1.25 }),
+    .strictObject({ k: z.number().finite().min(0).max(1000).default(100), margin: z.number().min(1).max(100).default(1.5) })
+    .default({ k: 100, margin: 1.5 }),
 });
 
 type Params = z.output<typeof params>;
