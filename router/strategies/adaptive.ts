@@ -62,6 +62,21 @@
  * brownout's p99 too; 'recent' alone did the first but lost flash-crowd's held-out lead over
  * round-robin (0.66 req/s [-0.14, 1.44]).
  *
+ * Price gap (params.priceGap): a candidate dearer than margin x the cheapest candidate present
+ * has its score multiplied by exp(-k x ln(price / (margin x cheapest))^2) (default k 100, margin
+ * 1.5: x1 within 1.5x, x0.015 at 1.84x, x0.0003 at 2x; k 0 = off), computed when the aggregates
+ * are (re-derivation or a new candidate set), never per pick. Why: with exponents 3 and 4.5 a
+ * host 1.84x dearer matches at 2.5x the speed, so in rate-limit-storm groq (1.84x openai's price,
+ * 3.7x its tokens/s) took 36% of the picks whenever gemini sat out a 1-2 s cooldown, 9% of all
+ * before 20 s; that filled groq's 60 s TPM window, so after its limit dropped its first 429 said
+ * come back in ~40 s, and openai's failures had nowhere else to go (a request that fails on a host
+ * fails there again). Measured (npm run standings, 10 paired seeds; held out +100): errors 0.154%
+ * -> 0.058%, now ahead of round-robin by 0.083 points [0.036, 0.130] (held out 0.096% -> 0.017%,
+ * +0.088 [0.027, 0.149]); price-shift's cost per 1k ok 0.266 -> 0.202; replicas-outage's goodput
+ * 29.54 -> 29.44 req/s (its cheap host is capped by a router RPM limit); no peer dominates
+ * adaptive anywhere. k 32 beyond 1.25x reached 0.029% but cost flash-crowd (hosts 1.5x apart) its
+ * held-out lead over round-robin.
+ *
  * An endpoint with no latency sample yet is scored at the mean latency of those with one (its
  * own success rate and price still count; with none sampled anywhere, all at 1 ms: by price).
  * At pick time, over the n present candidates:
