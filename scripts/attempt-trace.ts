@@ -8,8 +8,7 @@
  * 429 cooldown, retries sent back to the host that just failed). Exits 2 on bad input.
  */
 import type { RouterEvent } from '../router/core/events.js';
-import { scriptArgs } from '../scenarios/cli/strict-args.js';
-import { loadForScript, simOnce } from './sim-once.js';
+import { bucketArgs, simOnce } from './sim-once.js';
 
 const USAGE = "usage: npx tsx scripts/attempt-trace.ts <scenario> [--strategies a,b] [--params '{\"name\":{...}}'] [--seeds K] [--seed-offset N] [--bucket S]";
 
@@ -32,40 +31,14 @@ function rowOf(e: RouterEvent): string | null {
 }
 
 async function main(): Promise<number> {
-  const args = scriptArgs(
-    process.argv.slice(2),
-    {
-      strategies: { type: 'string', default: 'adaptive,latency,round-robin' },
-      params: { type: 'string', default: '{}' },
-      seeds: { type: 'string', default: '10' },
-      'seed-offset': { type: 'string', default: '0' },
-      bucket: { type: 'string', default: '5' },
-    },
-    USAGE,
-  );
+  const args = bucketArgs(process.argv.slice(2), USAGE);
   if (typeof args === 'number') return args;
-  const { values, positionals } = args;
-  const k = Number(values.seeds);
-  const offset = Number(values['seed-offset']);
-  const bucketS = Number(values.bucket);
-  let params: Record<string, Record<string, unknown>>;
-  try {
-    params = JSON.parse(values.params) as Record<string, Record<string, unknown>>;
-  } catch (e) {
-    process.stderr.write(`--params: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (positionals.length !== 1 || !Number.isInteger(k) || k < 1 || !Number.isInteger(offset) || offset < 0 || !(bucketS > 0)) {
-    process.stderr.write(`expected one scenario, --seeds >= 1, --seed-offset >= 0, --bucket > 0\n${USAGE}\n`);
-    return 2;
-  }
-  const loaded = loadForScript(positionals[0]!);
-  if (loaded === 2) return 2;
+  const { loaded, params, seeds: k, seedOffset: offset, bucketS } = args;
   const { scenario, durationS } = loaded;
   // Events after the run's end (requests still finishing) go in the last bucket.
   const n = Math.ceil(durationS / bucketS);
   console.log(`${scenario.name}: per ${bucketS} s bucket by event time, summed over seeds ${scenario.seed + offset}..${scenario.seed + offset + k - 1}`);
-  for (const name of values.strategies.split(',')) {
+  for (const name of args.strategies) {
     const rows = new Map<string, number[]>();
     for (let i = 0; i < k; i++) {
       await simOnce(loaded, params[name] ? { name, params: params[name] } : name, scenario.seed + offset + i, {
