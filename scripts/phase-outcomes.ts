@@ -7,45 +7,18 @@
  * --params gives a strategy's params by name (label "name" stays the strategy's name).
  * Exits 2 on bad input.
  */
-import { scriptArgs } from '../scenarios/cli/strict-args.js';
-import { loadForScript, simOnce } from './sim-once.js';
+import { bucketArgs, simOnce } from './sim-once.js';
 
 const USAGE = "usage: npx tsx scripts/phase-outcomes.ts <scenario> [--strategies a,b] [--params '{\"name\":{...}}'] [--seeds K] [--seed-offset N] [--bucket S]";
 
 async function main(): Promise<number> {
-  const args = scriptArgs(
-    process.argv.slice(2),
-    {
-      strategies: { type: 'string', default: 'adaptive,latency,round-robin' },
-      params: { type: 'string', default: '{}' },
-      seeds: { type: 'string', default: '10' },
-      'seed-offset': { type: 'string', default: '0' },
-      bucket: { type: 'string', default: '5' },
-    },
-    USAGE,
-  );
+  const args = bucketArgs(process.argv.slice(2), USAGE);
   if (typeof args === 'number') return args;
-  const { values, positionals } = args;
-  const k = Number(values.seeds);
-  const offset = Number(values['seed-offset']);
-  const bucketS = Number(values.bucket);
-  let params: Record<string, Record<string, unknown>>;
-  try {
-    params = JSON.parse(values.params) as Record<string, Record<string, unknown>>;
-  } catch (e) {
-    process.stderr.write(`--params: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (positionals.length !== 1 || !Number.isInteger(k) || k < 1 || !Number.isInteger(offset) || offset < 0 || !(bucketS > 0)) {
-    process.stderr.write(`expected one scenario, --seeds >= 1, --seed-offset >= 0, --bucket > 0\n${USAGE}\n`);
-    return 2;
-  }
-  const loaded = loadForScript(positionals[0]!);
-  if (loaded === 2) return 2;
+  const { loaded, params, seeds: k, seedOffset: offset, bucketS } = args;
   const { scenario, durationS, sloMs } = loaded;
   const n = Math.ceil(durationS / bucketS);
   console.log(`${scenario.name}: per ${bucketS} s bucket by arrival, summed over seeds ${scenario.seed + offset}..${scenario.seed + offset + k - 1}; slow = ok but over the ${sloMs} ms SLO`);
-  for (const name of values.strategies.split(',')) {
+  for (const name of args.strategies) {
     const slow = new Array<number>(n).fill(0);
     const failed = new Array<number>(n).fill(0);
     const served: Record<string, number[]> = {};

@@ -10,6 +10,7 @@ import { resolveProviders, type ResolvedProvider } from '../scenarios/setup/reso
 import { scenarioRouterConfig } from '../scenarios/setup/router-config.js';
 import { workloadSpec } from '../scenarios/modes/sim-mode.js';
 import type { Scenario, StrategyRef } from '../scenarios/spec/schema.js';
+import { scriptArgs } from '../scenarios/cli/strict-args.js';
 
 export interface ScriptScenario {
   scenario: Scenario;
@@ -43,4 +44,49 @@ export function simOnce(s: ScriptScenario, strategy: StrategyRef, seed: number, 
     ...(fault ? { fault } : {}),
     ...extra,
   });
+}
+
+/** What the per-bucket trace scripts (phase-outcomes.ts, attempt-trace.ts) take on their command line. */
+export interface BucketArgs {
+  loaded: ScriptScenario;
+  strategies: string[];
+  /** Params by strategy name (--params '{"adaptive":{...}}'). */
+  params: Record<string, Record<string, unknown>>;
+  seeds: number;
+  seedOffset: number;
+  bucketS: number;
+}
+
+/** Parse `<scenario> [--strategies a,b] [--params JSON] [--seeds K] [--seed-offset N] [--bucket S]`, or the exit code (0 for --help, 2 with a message for bad input). */
+export function bucketArgs(argv: string[], usage: string): BucketArgs | number {
+  const args = scriptArgs(
+    argv,
+    {
+      strategies: { type: 'string', default: 'adaptive,latency,round-robin' },
+      params: { type: 'string', default: '{}' },
+      seeds: { type: 'string', default: '10' },
+      'seed-offset': { type: 'string', default: '0' },
+      bucket: { type: 'string', default: '5' },
+    },
+    usage,
+  );
+  if (typeof args === 'number') return args;
+  const { values, positionals } = args;
+  const seeds = Number(values.seeds);
+  const seedOffset = Number(values['seed-offset']);
+  const bucketS = Number(values.bucket);
+  let params: Record<string, Record<string, unknown>>;
+  try {
+    params = JSON.parse(values.params) as Record<string, Record<string, unknown>>;
+  } catch (e) {
+    process.stderr.write(`--params: ${(e as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  if (positionals.length !== 1 || !Number.isInteger(seeds) || seeds < 1 || !Number.isInteger(seedOffset) || seedOffset < 0 || !(bucketS > 0)) {
+    process.stderr.write(`expected one scenario, --seeds >= 1, --seed-offset >= 0, --bucket > 0\n${usage}\n`);
+    return 2;
+  }
+  const loaded = loadForScript(positionals[0]!);
+  if (loaded === 2) return 2;
+  return { loaded, strategies: values.strategies.split(','), params, seeds, seedOffset, bucketS };
 }

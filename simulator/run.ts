@@ -1,4 +1,5 @@
 import type { RouterConfigInput } from '../router/core/config.js';
+import type { RouterListener } from '../router/core/events.js';
 import { RouterError } from '../router/core/errors.js';
 import { deriveRandom } from '../router/core/random.js';
 import '../router/strategies/index.js';
@@ -102,6 +103,8 @@ export interface SimRunInput {
   onRequest?: (o: RequestOutcome) => void;
   /** Called at each arrival, before routing, with the oracle's choice (when the oracle is on; providerId null if every provider hangs). */
   onArrival?: (req: SimRequest, choice: { providerId: string | null; choice: OracleChoice } | undefined) => void;
+  /** Every router event (attempt starts and ends, retries, hedges, health changes) of every replica; absent: the router builds none. */
+  onRouterEvent?: RouterListener;
 }
 
 export interface SimRunResult {
@@ -361,6 +364,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     }),
   );
   const router = routers[0]!;
+  if (input.onRouterEvent) for (const r of routers) r.on(input.onRouterEvent);
   let spread = 0;
   const closeRouters = (): void => {
     for (const r of routers) r.close();

@@ -226,7 +226,7 @@ describe('adaptive: latency signal and dominated endpoints (issue 20, stream-fau
     const slowDear = cand('slow-dear', { stats: { ...healthy, latencyMs: 150 }, endpoint: { price: { input: 1.5, output: 1.5 } } });
     const slowOnly = cand('slow-only', { stats: { ...healthy, latencyMs: 150 } });
     const run = (cs: Candidate[], factor: number): number =>
-      shares(countPicks(createStrategy({ name: 'adaptive', params: { explore: 0, floor: 0, dominated: { factor } } }), cs, 10_000))[cs[1]!.endpoint.id]!;
+      shares(countPicks(createStrategy({ name: 'adaptive', params: { explore: 0, floor: 0, dominated: { factor }, priceGap: { k: 0 } } }), cs, 10_000))[cs[1]!.endpoint.id]!;
     // score ratio slow-dear / fast = 1 / (1.5^3 x 1.5^4.5) = 0.0478; x 0.5 when dominated.
     const r = 1 / 1.5 ** 7.5;
     expect(Math.abs(run([fast, slowDear], 1) - r / (1 + r))).toBeLessThanOrEqual(0.002);
@@ -241,5 +241,33 @@ describe('adaptive: latency signal and dominated endpoints (issue 20, stream-fau
     const run = (factor: number): number =>
       shares(countPicks(createStrategy({ name: 'adaptive', params: { explore: 0, floor: 0, dominated: { factor } } }), [fastFlaky, slowDear], 10_000))['slow-dear']!;
     expect(run(0.5)).toBeCloseTo(run(1), 3);
+  });
+});
+
+describe('adaptive: price gap (issue 20, rate-limit-storm)', () => {
+  // A host 2x dearer and 2.5x faster: by the power law alone it takes most of the traffic.
+  const slowCheap = cand('slow-cheap', { stats: { ...healthy, latencyMs: 250 } });
+  const fastDear = cand('fast-dear', { stats: { ...healthy, latencyMs: 100 }, endpoint: { price: { input: 2, output: 2 } } });
+  const dearShare = (priceGap: { k: number; margin: number }, cs: Candidate[] = [slowCheap, fastDear]): number =>
+    shares(countPicks(createStrategy({ name: 'adaptive', params: { explore: 0, floor: 0, priceGap } }), cs, 10_000))[cs[1]!.endpoint.id]!;
+
+  it('multiplies the score of a host dearer than margin x the cheapest by exp(-k ln(price / (margin x cheapest))^2)', () => {
+    // Without the gap: score ratio dear / cheap = 2.5^3 / 2^4.5 = 0.69.
+    const r = 2.5 ** 3 / 2 ** 4.5;
+    expect(Math.abs(dearShare({ k: 0, margin: 1.25 }) - r / (1 + r))).toBeLessThanOrEqual(0.002);
+    // With k 32, margin 1.25: x exp(-32 ln(1.6)^2) = x 0.0013.
+    const g = r * Math.exp(-32 * Math.log(2 / 1.25) ** 2);
+    expect(Math.abs(dearShare({ k: 32, margin: 1.25 }) - g / (1 + g))).toBeLessThanOrEqual(0.002);
+    expect(dearShare({ k: 32, margin: 1.25 })).toBeLessThan(0.01);
+  });
+
+  it('leaves prices within the margin alone, and measures the gap from the cheapest candidate present', () => {
+    const near = cand('near', { stats: { ...healthy, latencyMs: 100 }, endpoint: { price: { input: 1.2, output: 1.2 } } });
+    expect(dearShare({ k: 32, margin: 1.25 }, [slowCheap, near])).toBeCloseTo(dearShare({ k: 0, margin: 1.25 }, [slowCheap, near]), 3);
+    // Without the cheap host the gap is measured from `near` (1.2): the 2x host is 1.67x that.
+    const alone = [near, fastDear];
+    const r = 1 / 2 ** 4.5 / (1 / 1.2 ** 4.5);
+    const g = r * Math.exp(-32 * Math.log(2 / 1.2 / 1.25) ** 2);
+    expect(Math.abs(dearShare({ k: 32, margin: 1.25 }, alone) - g / (1 + g))).toBeLessThanOrEqual(0.002);
   });
 });

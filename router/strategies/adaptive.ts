@@ -62,6 +62,21 @@
  * brownout's p99 too; 'recent' alone did the first but lost flash-crowd's held-out lead over
  * round-robin (0.66 req/s [-0.14, 1.44]).
  *
+ * Price gap (params.priceGap): a candidate dearer than margin x the cheapest candidate present
+ * has its score multiplied by exp(-k x ln(price / (margin x cheapest))^2) (default k 100, margin
+ * 1.5: x1 within 1.5x, x0.015 at 1.84x, x0.0003 at 2x; k 0 = off), computed when the aggregates
+ * are (re-derivation or a new candidate set), never per pick. Why: with exponents 3 and 4.5 a
+ * host 1.84x dearer matches at 2.5x the speed, so in rate-limit-storm groq (1.84x openai's price,
+ * 3.7x its tokens/s) took 36% of the picks whenever gemini sat out a 1-2 s cooldown, 9% of all
+ * before 20 s; that filled groq's 60 s TPM window, so after its limit dropped its first 429 said
+ * come back in ~40 s, and openai's failures had nowhere else to go (a request that fails on a host
+ * fails there again). Measured (npm run standings, 10 paired seeds; held out +100): errors 0.154%
+ * -> 0.058%, now ahead of round-robin by 0.083 points [0.036, 0.130] (held out 0.096% -> 0.017%,
+ * +0.088 [0.027, 0.149]); price-shift's cost per 1k ok 0.266 -> 0.202; replicas-outage's goodput
+ * 29.54 -> 29.44 req/s (its cheap host is capped by a router RPM limit); no peer dominates
+ * adaptive anywhere. k 32 beyond 1.25x reached 0.029% but cost flash-crowd (hosts 1.5x apart) its
+ * held-out lead over round-robin.
+ *
  * An endpoint with no latency sample yet is scored at the mean latency of those with one (its
  * own success rate and price still count; with none sampled anywhere, all at 1 ms: by price).
  * At pick time, over the n present candidates:
@@ -176,6 +191,13 @@ const params = z.strictObject({
    * or all of them are.
    */
   classAware: z.boolean().default(false),
+  /**
+   * Price gap (see the header): a candidate dearer than margin x the cheapest present one has its
+   * score multiplied by exp(-k x ln(price / (margin x cheapest))^2) (k 0 = off).
+   */
+  priceGap: z
+    .strictObject({ k: z.number().finite().min(0).max(1000).default(100), margin: z.number().min(1).max(100).default(1.5) })
+    .default({ k: 100, margin: 1.5 }),
 });
 
 type Params = z.output<typeof params>;
@@ -357,12 +379,14 @@ class Adaptive implements Strategy {
     const f0 = Math.min(this.p.floor, 1 / n);
     const e = this.p.exponents.latency;
     const { factor, margin } = this.p.dominated;
+    const gapK = this.p.priceGap.k;
     for (let i = 0; i < n; i++) {
       const s = cur[i]!;
       if (s.latEff === null) continue;
       s.score = s.raw;
       if (factor < 1 && !s.explore && isDominated(s, cur, n, margin)) s.score = s.raw! * factor;
       if (s.hung) s.score = s.score! * this.p.hang.factor;
+      if (gapK > 0) s.score = s.score! * this.gapFactor(s.price, minPrice);
     }
     let known = 0;
     let sum = 0;
@@ -373,7 +397,7 @@ class Adaptive implements Strategy {
     let restFloor = 0;
     for (let i = 0; i < n; i++) {
       const s = cur[i]!;
-      if (s.latEff === null) s.score = latN > 0 ? s.base / Math.pow(Math.max(latSum / latN, 1), e) : s.base;
+      if (s.latEff === null) s.score = (latN > 0 ? s.base / Math.pow(Math.max(latSum / latN, 1), e) : s.base) * (gapK > 0 ? this.gapFactor(s.price, minPrice) : 1);
       s.priceRatio = this.p.floorByPrice ? (minPrice / s.price) ** 2 : 1;
       s.floor = f0 * s.priceRatio;
       floorSum += s.floor;
@@ -402,6 +426,15 @@ class Adaptive implements Strategy {
       }
       this.rest = Math.max(0, 1 - taken);
     }
+  }
+
+  /** exp(-k x ln(price / (margin x cheapest))^2) beyond the margin, else 1 (see priceGap). */
+  private gapFactor(price: number, minPrice: number): number {
+    const { k, margin } = this.p.priceGap;
+    const over = price / (margin * minPrice);
+    if (over <= 1) return 1;
+    const l = Math.log(over);
+    return Math.exp(-k * l * l);
   }
 
   /** share_i = f_i + (1 - Σ f) * score_i / Σ score  (equal split when every score is 0). */
