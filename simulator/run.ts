@@ -6,6 +6,7 @@ import { createRouter, type RouteResult } from '../router/request/router.js';
 import { defaultClassifier } from '../router/classifier/index.js';
 import type { Classifier } from '../router/core/strategy.js';
 import type { Endpoint, RouteRequest } from '../router/core/types.js';
+import type { RouterEvent } from '../router/core/events.js';
 import { ROUTE_DIRECT, type RouteSink } from '../router/core/direct.js';
 import { isPushSource, STREAM_PUSH, type ChunkSink } from '../router/core/push.js';
 import type { StrategyResult } from '../reports/contract.js';
@@ -100,6 +101,8 @@ export interface SimRunInput {
   responseCache?: { ttlMs: number; shared: boolean };
   /** Called for every finished request, in completion order. */
   onRequest?: (o: RequestOutcome) => void;
+  /** Every router event, with the replica (0..N-1) whose router emitted it (debugging: health timelines). */
+  onRouterEvent?: (replica: number, e: RouterEvent) => void;
   /** Called at each arrival, before routing, with the oracle's choice (when the oracle is on; providerId null if every provider hangs). */
   onArrival?: (req: SimRequest, choice: { providerId: string | null; choice: OracleChoice } | undefined) => void;
 }
@@ -361,6 +364,8 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     }),
   );
   const router = routers[0]!;
+  const onRouterEvent = input.onRouterEvent;
+  if (onRouterEvent) routers.forEach((r, i) => r.on((e) => onRouterEvent(i, e)));
   let spread = 0;
   const closeRouters = (): void => {
     for (const r of routers) r.close();
