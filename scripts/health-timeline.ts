@@ -116,8 +116,11 @@ for (const [key, evs] of runs) {
   const ejections = mine.filter((e) => e.type === 'health' && e.to === 'ejected' && e.t >= from && e.t < to);
   const probes = mine.filter((e) => e.type === 'attempt-end' && e.reason === 'probe' && e.t >= from && e.t < to);
   const back = mine.find((e) => e.type === 'health' && e.to === 'healthy' && e.from !== 'cooldown' && e.t >= from && e.t < to);
+  const byStatus = new Map<string, number>();
+  for (const e of failures) byStatus.set(String(e.status ?? 'no status'), (byStatus.get(String(e.status ?? 'no status')) ?? 0) + 1);
+  const split = [...byStatus].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`).join(', ');
   process.stdout.write(
-    `${key}: ${failures.length} failures in [${from}, ${to}) s; ejections ${ejections.map((e) => `${e.t.toFixed(1)}r${e.rep}`).join(' ') || '-'}; ` +
+    `${key}: ${failures.length} failures in [${from}, ${to}) s${split ? ` (${split})` : ''}; ejections ${ejections.map((e) => `${e.t.toFixed(1)}r${e.rep}`).join(' ') || '-'}; ` +
       `probes ${probes.map((e) => `${e.t.toFixed(1)}r${e.rep}${e.ok ? '+' : '-'}`).join(' ') || '-'}; first recovery ${back ? back.t.toFixed(2) : '-'}\n`,
   );
   if (args.values.summary) continue;
