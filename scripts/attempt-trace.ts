@@ -43,7 +43,7 @@ async function main(): Promise<number> {
     for (let i = 0; i < k; i++) {
       await simOnce(loaded, params[name] ? { name, params: params[name] } : name, scenario.seed + offset + i, {
         oracle: false,
-        onRouterEvent: (e) => {
+        onRouterEvent: (_replica, e) => {
           const row = rowOf(e);
           if (row === null) return;
           let r = rows.get(row);

@@ -5,7 +5,10 @@
  * timer lateness, scenario ms), each metric's value in the plain run and its range, also as a
  * log ratio and a relative change to the plain run. The evidence behind a WIDENED limit.
  *
- *   npx tsx scripts/order-spread.ts <scenario> --jitter-ms J [--strategy S] [--duration S] [--speed K] [--metrics p50,costPer1kOk,share:x]
+ *   npx tsx scripts/order-spread.ts <scenario> --jitter-ms J [--strategy S] [--duration S] [--speed K] [--metrics p50,costPer1kOk,share:x] [--arrivals-only]
+ *
+ * --arrivals-only: shift the arrivals but not the answers (the fidelity check delays those too),
+ * to see which of the two moves a metric.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +19,8 @@ import { scriptArgs } from '../scenarios/cli/strict-args.js';
 import { runScenario } from '../scenarios/modes/runner.js';
 import { scenarioNames } from '../scenarios/setup/load.js';
 
-const HELP = `usage: npx tsx scripts/order-spread.ts <scenario> --jitter-ms J [--strategy S (round-robin)] [--duration S (the fidelity test's)] [--speed K (1)] [--metrics a,b (p50,p99,costPer1kOk,errorRate)]`;
-const args = scriptArgs(process.argv.slice(2), { 'jitter-ms': { type: 'string' }, strategy: { type: 'string' }, duration: { type: 'string' }, speed: { type: 'string' }, metrics: { type: 'string' } }, HELP);
+const HELP = `usage: npx tsx scripts/order-spread.ts <scenario> --jitter-ms J [--strategy S (round-robin)] [--duration S (the fidelity test's)] [--speed K (1)] [--metrics a,b (p50,p99,costPer1kOk,errorRate)] [--arrivals-only (answers not delayed)]`;
+const args = scriptArgs(process.argv.slice(2), { 'jitter-ms': { type: 'string' }, strategy: { type: 'string' }, duration: { type: 'string' }, speed: { type: 'string' }, metrics: { type: 'string' }, 'arrivals-only': { type: 'boolean' } }, HELP);
 if (typeof args === 'number') process.exit(args);
 const scenario = args.positionals[0];
 const fail = (m: string): never => {
@@ -51,8 +54,8 @@ try {
     fail(`--strategy ${strategy}: ${(e as Error).message}`);
   }
   const plain = plainRun!.results.strategies[0]!.summary;
-  const runs = (await orderSpreadRuns(o, [strategy], scratch, jitterMs)).get(strategy) ?? [];
-  process.stdout.write(`${scenario} ${strategy}, ${durationS} s, order spread of ${runs.length} reruns, jitter up to ${jitterMs} ms:\n`);
+  const runs = (await orderSpreadRuns(o, [strategy], scratch, jitterMs, !args.values['arrivals-only'])).get(strategy) ?? [];
+  process.stdout.write(`${scenario} ${strategy}, ${durationS} s, order spread of ${runs.length} reruns, jitter up to ${jitterMs} ms${args.values['arrivals-only'] ? ' (arrivals only)' : ''}:\n`);
   for (const m of metrics) {
     const p = metricValue(plain, m);
     const v = runs.map((s) => metricValue(s, m)).filter((x): x is number => x !== null);
@@ -64,7 +67,11 @@ try {
     const hi = Math.max(p, ...v);
     const ln = (x: number): string => (p > 0 && x > 0 ? Math.log(x / p).toFixed(3) : '-');
     const rel = (x: number): string => (p !== 0 ? `${(100 * (x / p - 1)).toFixed(1)}%` : '-');
-    process.stdout.write(`  ${m}: plain ${p.toPrecision(4)}, range ${lo.toPrecision(4)}..${hi.toPrecision(4)} (ln ${ln(lo)}..${ln(hi)}; ${rel(lo)}..${rel(hi)})\n`);
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, v.length - 1));
+    process.stdout.write(
+      `  ${m}: plain ${p.toPrecision(4)}, range ${lo.toPrecision(4)}..${hi.toPrecision(4)} (ln ${ln(lo)}..${ln(hi)}; ${rel(lo)}..${rel(hi)}); reruns mean ${mean.toPrecision(4)}, sd ${sd.toPrecision(2)}\n`,
+    );
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });

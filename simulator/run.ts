@@ -1,5 +1,4 @@
 import type { RouterConfigInput } from '../router/core/config.js';
-import type { RouterListener } from '../router/core/events.js';
 import { RouterError } from '../router/core/errors.js';
 import { deriveRandom } from '../router/core/random.js';
 import '../router/strategies/index.js';
@@ -7,6 +6,7 @@ import { createRouter, type RouteResult } from '../router/request/router.js';
 import { defaultClassifier } from '../router/classifier/index.js';
 import type { Classifier } from '../router/core/strategy.js';
 import type { Endpoint, RouteRequest } from '../router/core/types.js';
+import type { RouterEvent } from '../router/core/events.js';
 import { ROUTE_DIRECT, type RouteSink } from '../router/core/direct.js';
 import { isPushSource, STREAM_PUSH, type ChunkSink } from '../router/core/push.js';
 import type { StrategyResult } from '../reports/contract.js';
@@ -101,10 +101,10 @@ export interface SimRunInput {
   responseCache?: { ttlMs: number; shared: boolean };
   /** Called for every finished request, in completion order. */
   onRequest?: (o: RequestOutcome) => void;
+  /** Every router event (attempt starts and ends, retries, hedges, health changes), with the replica (0..N-1) whose router emitted it; absent: nothing is listened to (health timelines, attempt traces). */
+  onRouterEvent?: (replica: number, e: RouterEvent) => void;
   /** Called at each arrival, before routing, with the oracle's choice (when the oracle is on; providerId null if every provider hangs). */
   onArrival?: (req: SimRequest, choice: { providerId: string | null; choice: OracleChoice } | undefined) => void;
-  /** Every router event (attempt starts and ends, retries, hedges, health changes) of every replica; absent: the router builds none. */
-  onRouterEvent?: RouterListener;
 }
 
 export interface SimRunResult {
@@ -364,7 +364,8 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     }),
   );
   const router = routers[0]!;
-  if (input.onRouterEvent) for (const r of routers) r.on(input.onRouterEvent);
+  const onRouterEvent = input.onRouterEvent;
+  if (onRouterEvent) routers.forEach((r, i) => r.on((e) => onRouterEvent(i, e)));
   let spread = 0;
   const closeRouters = (): void => {
     for (const r of routers) r.close();

@@ -38,7 +38,7 @@ function input(onRequest: (o: RequestOutcome) => void, onRouterEvent?: (e: Route
     seed: 3,
     oracle: false,
     onRequest,
-    ...(onRouterEvent ? { onRouterEvent } : {}),
+    ...(onRouterEvent ? { onRouterEvent: (_replica: number, e: RouterEvent) => onRouterEvent(e) } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { RouterError } from '../core/errors.js';
 import { loadProxyConfig, missingKeyEnvs } from './config.js';
 import { startProxy } from './start.js';
+import { healthTraceFile, healthTracer } from './health-trace.js';
 
 /**
  * `npm run router -- --config <file> [--port N] [--host H]` (through tsx), or compiled:
@@ -71,6 +72,10 @@ async function main(): Promise<void> {
   const proxy = await startProxy(config, { port, host: values.host, log }).catch((e: unknown) => {
     fail(e instanceof RouterError ? e.message : `cannot start: ${(e as Error).message}`);
   });
+
+  // LLM_ROUTER_HEALTH_TRACE=<file>: health transitions and probes as JSON lines (debugging; the first router only).
+  const trace = healthTracer(healthTraceFile(), { src: 'http', pid: process.pid });
+  if (trace) proxy.router.on(trace);
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -99,18 +99,20 @@ async function runMode(
  * same sim run with arrivals shifted by a seeded ±j and every provider answer delayed by a
  * seeded [0, j) (the mock providers' timers are as late as the driver's), j climbing the
  * ladder up to `jitterMs` (the driver's measured timer lateness, scenario ms). Results go
- * under `scratch`.
+ * under `scratch`. `answers: false` shifts the arrivals only (scripts/order-spread.ts
+ * --arrivals-only: which of the two moves a metric).
  */
 export async function orderSpreadRuns(
   o: FidelityOptions,
   names: readonly string[],
   scratch: string,
   jitterMs: number,
+  answers = true,
 ): Promise<Map<string, StrategyResult['summary'][]>> {
   const jittered = new Map<string, StrategyResult['summary'][]>();
   const ladder = orderJitterLadder(jitterMs);
   for (let seed = 1; seed <= ladder.length; seed++)
-    for (const r of (await runMode({ ...o, progress: undefined }, 'sim', names, scratch, { ms: ladder[seed - 1]!, seed, completions: true })).strategies)
+    for (const r of (await runMode({ ...o, progress: undefined }, 'sim', names, scratch, { ms: ladder[seed - 1]!, seed, completions: answers })).strategies)
       jittered.set(r.strategy, [...(jittered.get(r.strategy) ?? []), r.summary]);
   return jittered;
 }

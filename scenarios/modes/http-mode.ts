@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StrategyResult } from '../../reports/contract.js';
@@ -20,6 +20,7 @@ import { strategyName, type StrategyRef } from '../spec/schema.js';
 import { RESPONSE_CACHE_TTL_MS, responseCacheOn, storeMode } from '../spec/replicas.js';
 import { CHARGE_BATCH_MS } from '../../simulator/replica-store.js';
 import type { ClosedLoopOptions } from '../load/closed-loop.js';
+import { healthTraceFile } from '../../router/http/health-trace.js';
 
 /**
  * http mode: for each strategy, fresh mock provider processes and a fresh proxy
@@ -184,6 +185,9 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
     const epochMs = Date.now() + START_MARGIN_MS;
     const tStart = performance.now() + START_MARGIN_MS; // scenario t=0 (wall)
     await providers.setEpoch(epochMs);
+    // LLM_ROUTER_HEALTH_TRACE: the proxies write wall times; scenario t = (wallMs - epochMs) x speed.
+    const traceFile = healthTraceFile();
+    if (traceFile) appendFileSync(traceFile, `${JSON.stringify({ src: 'http-epoch', label: name, epochMs, speed })}\n`);
     await sleep(tStart - performance.now());
     // Past t=0 already (a slow acknowledgement): the open loop sends what is due at once and
     // times it from its intended send time, so every request keeps its scenario time.

@@ -7,6 +7,8 @@ import type { ModeContext } from './runner.js';
 import { RESPONSE_CACHE_TTL_MS, responseCacheOn, simReplicas, storeMode } from '../spec/replicas.js';
 import { strategyName, type Scenario, type StrategyRef } from '../spec/schema.js';
 import type { SimPool } from './sim-pool.js';
+import type { RouterEvent } from '../../router/core/events.js';
+import { healthTraceFile, healthTracer } from '../../router/http/health-trace.js';
 
 /**
  * sim mode: every strategy runs on the virtual-time engine (simulator/run.ts) over the
@@ -74,6 +76,14 @@ export async function runOne(ctx: Omit<ModeContext, 'pool' | 'simJobsQueued'>, r
   progress.start(name, durationS, 'sim s');
   let lastT = 0;
   const params = typeof ref === 'string' ? undefined : ref.params;
+  // LLM_ROUTER_HEALTH_TRACE=<file>: every replica's health transitions and probes (router/http/health-trace.ts).
+  const traceFile = healthTraceFile();
+  const tracers = new Map<number, (e: RouterEvent) => void>();
+  const trace = (e: RouterEvent, replica: number): void => {
+    let t = tracers.get(replica);
+    if (t === undefined) tracers.set(replica, (t = healthTracer(traceFile, { src: 'sim', label: name, seed, replica, ...(ctx.arrivalJitter ? { jitter: ctx.arrivalJitter.seed } : {}) })!));
+    t(e);
+  };
   const { result } = await runSim({
     router: scenarioRouterConfig(scenario, providers, ref),
     providers: providers.map((p) => ({ id: p.id, profile: p.profile })),
@@ -88,6 +98,7 @@ export async function runOne(ctx: Omit<ModeContext, 'pool' | 'simJobsQueued'>, r
     oracle: ctx.oracle === false ? false : { sloMs: scenario.slo.p99Ms ?? 5000 },
     ...(ctx.arrivalJitter ? { arrivalJitter: ctx.arrivalJitter } : {}),
     ...(scenario.slo.p99Ms !== undefined ? { goodputSloMs: scenario.slo.p99Ms } : {}),
+    ...(traceFile ? { onRouterEvent: (replica: number, e: RouterEvent) => trace!(e, replica) } : {}),
     onRequest: (r) => {
       const t = Math.floor(r.arrivalMs / 1000);
       if (t > lastT) {
