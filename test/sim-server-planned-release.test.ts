@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../router/core/clock.js';
-import { lateClock } from './helpers/late-clock.js';
+import { ManualClock, type Clock, type Timer } from '../router/core/clock.js';
 import { parseProfile } from '../simulator/profile.js';
 import { startProviderServer, type ProviderServer } from '../simulator/server.js';
 import { baseProfile, chatBody, noFail } from './sim-profile-fixtures.js';
@@ -16,6 +15,18 @@ import { baseProfile, chatBody, noFail } from './sim-profile-fixtures.js';
 
 const LATE = 5000;
 
+function lateClock(base: ManualClock, late: number): Clock {
+  return {
+    now: () => base.now(),
+    setTimeout: (fn: () => void, ms: number): Timer => base.setTimeout(fn, ms + late),
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        const t = base.setTimeout(resolve, ms + late);
+        signal?.addEventListener('abort', () => (t.cancel(), reject(signal.reason)), { once: true });
+      }),
+  };
+}
 
 // ~100 ms TTFT + 10 tokens at 100/s: the first answer is planned for ~200 ms.
 const profile = parseProfile(

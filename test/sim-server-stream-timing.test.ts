@@ -1,7 +1,6 @@
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../router/core/clock.js';
-import { lateClock } from './helpers/late-clock.js';
+import { ManualClock, type Clock, type Timer } from '../router/core/clock.js';
 import { createProviderHandlers } from '../simulator/msw.js';
 import { parseProfile } from '../simulator/profile.js';
 import { startProviderServer } from '../simulator/server.js';
@@ -18,6 +17,19 @@ import { baseProfile, chatBody, noFail } from './sim-profile-fixtures.js';
 const LATE = 10;
 const STEP = 2;
 
+/** The manual clock, with every timer firing `late` ms after it is due (a busy machine). */
+function lateClock(base: ManualClock, late: number): Clock {
+  return {
+    now: () => base.now(),
+    setTimeout: (fn: () => void, ms: number): Timer => base.setTimeout(fn, ms + late),
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        const t = base.setTimeout(resolve, ms + late);
+        signal?.addEventListener('abort', () => (t.cancel(), reject(signal.reason)), { once: true });
+      }),
+  };
+}
 
 // 100 tokens/s, chunks at least 20 ms apart, 200 tokens: ~100 chunks over ~2 s.
 const profile = parseProfile(baseProfile({ ...noFail, ttft: { medianMs: 100, sigma: 0.01 }, throughput: { tokensPerSecond: 100, jitter: 0 } }), 'timing');
