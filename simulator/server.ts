@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { constants as h2, createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { systemClock, type Clock, type Timer } from '../router/core/clock.js';
-import { EventHeap } from '../router/core/heap.js';
 import type { ProviderProfile } from './profile.js';
 import { createProviderModel, createProviderState, type ProviderModel } from './model.js';
 import { Timeline, type OutageMode } from './timeline.js';
@@ -65,8 +64,6 @@ export interface ProviderServer {
   readonly model: ProviderModel;
   /** Current scenario time, ms. */
   scenarioNow(): number;
-  /** Requests holding one of the provider's slots now (the model's in-flight count). */
-  inFlight(): number;
   /** Is the listening socket open right now (false during a `refuse` outage)? */
   listening(): boolean;
   /** Resolves once the last phase change finished closing/reopening the listener. */
@@ -124,26 +121,6 @@ export function holdMs(plan: WirePlan): number {
       return plan.events.length > 0 ? plan.events[0]!.atMs : plan.endMs;
     case 'refuse':
     case 'hang':
-      return 0;
-    default:
-      return assertNever(plan, 'wire plan');
-  }
-}
-
-/**
- * When a plan's work is done, ms from arrival: the answer (JSON, reset) or the stream's end;
- * Infinity for a hang or a stall (held until the client gives up), 0 for a refusal.
- */
-export function planEndMs(plan: WirePlan): number {
-  switch (plan.type) {
-    case 'json':
-    case 'reset':
-      return plan.atMs;
-    case 'stream':
-      return plan.endMs;
-    case 'hang':
-      return Infinity;
-    case 'refuse':
       return 0;
     default:
       return assertNever(plan, 'wire plan');
@@ -265,55 +242,29 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
     });
   }
 
-  /**
-   * Slots whose work is done by its plan, freed at their planned end (clock ms, so a new
-   * scenario origin does not move them) as in sim
-   * mode, not when a late timer has sent the last byte: on a busy machine every answer goes
-   * out a few ms late, and a provider near its capacity would count those requests as still
-   * in flight and slow or queue the next ones, which sim mode never does (issue #12:
-   * prefix-cache's p50 ln +0.167 over http at timers 41 ms late). Checked at each arrival,
-   * before the outcome reads the in-flight count; a client that leaves early still frees its
-   * slot on `close`.
-   */
-  const planned = new EventHeap<{ time: number; seq: number; done: () => void }>();
-  let plannedSeq = 0;
-  function releaseDue(now: number): void {
-    for (let top = planned.peek(); top !== undefined && top.time <= now; top = planned.peek()) {
-      planned.pop();
-      top.done();
-    }
-  }
-
   function chat(req: Req, res: Res, body: unknown): void {
     const get = (n: string): string | undefined => {
       const v = req.headers[n];
       return Array.isArray(v) ? v[0] : v;
     };
     const parsed = simRequestFromChat(body, get, counter++, profile, seed);
-    releaseDue(clock.now());
     const now = parsed.nowMs ?? scenarioNow();
     // Warm-up traffic (openai-wire.ts ParsedChat.warmup) is answered without touching the state.
     const o = parsed.warmup ? model.outcome(parsed.req, now, 0) : model.outcome(parsed.req, now, state.inFlight, state);
     if (!parsed.warmup) model.admit(state, now, parsed.req, o);
     let released = false;
     let timer: Timer | undefined;
-    // free: the slot only (at the planned end, or below); done: also stop what is still scheduled.
-    const free = (): void => {
+    const done = (): void => {
       if (released) return;
       released = true;
-      if (!parsed.warmup) model.release(state);
-    };
-    const done = (): void => {
       timer?.cancel();
-      free();
+      if (!parsed.warmup) model.release(state);
     };
     const plan = planResponse(o, parsed.req, profile, { minChunkMs, speed });
     // A client that leaves early frees the slot at once only where the provider would notice
     // (a hang, an open stream); otherwise the work goes on until its next event (holdMs).
     const arrived = scenarioNow();
     const hold = holdMs(plan);
-    const end = planEndMs(plan);
-    if (!parsed.warmup && Number.isFinite(end)) planned.push({ time: clock.now() + end / speed, seq: plannedSeq++, done: free });
     res.on('close', () => {
       const left = hold - (scenarioNow() - arrived);
       if (left > 0 && !released) wait(left, done);
@@ -419,7 +370,6 @@ export async function startProviderServer(profile: ProviderProfile, opts: Provid
     url: `http://${host}:${port}/v1`,
     model,
     scenarioNow,
-    inFlight: () => state.inFlight,
     listening: () => isListening,
     settled: () => transition,
     setOrigin(elapsedMs: number) {
