@@ -28,9 +28,7 @@ import { scenarioNames } from '../scenarios/setup/load.js';
  * test name. Nothing is widened here (fidelity.ts WIDENED is the one place for that).
  */
 
-const KNOWN_DISAGREEMENT: Readonly<Record<string, string>> = {
-  'prefix-cache': 'p50 ln +0.151 in 1 of 6 runs (a full-suite run beside a second fidelity run, timers 15 ms late; the order spread of p50 reached ln +0.082), ln +0.185 at load 12 earlier; every other check within. Cause not traced',
-};
+const KNOWN_DISAGREEMENT: Readonly<Record<string, string>> = {};
 const STRATEGY = 'round-robin';
 /**
  * Scenarios that also run a second strategy: replicas-outage's replicas sharing state through

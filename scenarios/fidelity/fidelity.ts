@@ -79,6 +79,13 @@ export const WIDENED: Readonly<Record<string, Partial<Record<ToleranceKey, { rea
         'the same overflow decides which provider serves a request: the simulator itself moves cost per 1k ok by -4.0..+2.9% with a 15 ms order jitter, and http measured -0.3..+3.2% in four runs (npx tsx scripts/order-spread.ts flash-crowd --jitter-ms 15.4)',
     },
   },
+  'prefix-cache': {
+    p50: {
+      limit: 0.2,
+      reason:
+        "the retry of the request sent at 431 ms, whose first attempt haiku fails within half a second, and the next arrival can reach the proxy the other way round (traced request by request: the first pick that differs is that retry, mini-b in sim, mini-a over http); round-robin then runs one step out of phase and mini-a, the busiest cache, takes 45 requests instead of 38 (26.63% against 22.49%), where its queue nears saturation and every request there waits longer. The simulator itself reaches that branch and moves p50 by ln -0.053..+0.132 with 20 ms of order jitter and -0.048..+0.144 with 41 ms (npx tsx scripts/order-spread.ts prefix-cache --jitter-ms 20 --metrics p50,share:mini-a); http measured ln +0.100..+0.167 in that branch in seven runs at timers 24-41 ms late, +0.185 once at load 12, and ln 0.000..+0.005 in the other branch. p50 is not judged by the order spread, so the limit is fixed: 0.015 above the worst http value seen",
+    },
+  },
   'trace-replay': {
     costPer1kOk: {
       limit: 0.09,
