@@ -12,7 +12,7 @@ import type { StrategyResult } from '../reports/contract.js';
 import { isObject } from './arrivals.js';
 import { completionDelays, jitterArrivals, type ArrivalJitter } from './arrival-jitter.js';
 import { Engine, type Task } from './engine.js';
-import { createMetrics, type FaultSpec } from './metrics.js';
+import { createMetrics, type FaultSpec, type MetricsRecord } from './metrics.js';
 import { createProviderModel, createProviderState, type ProviderModel, type ProviderState } from './model.js';
 import { oracleChoice, RegretTracker, type OracleChoice, type OracleReport } from './oracle.js';
 import type { ProviderProfile } from './profile.js';
@@ -406,6 +406,26 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     if (arrivalsDone && live.size === 0) closeRouters();
   };
 
+  /** finish()'s metrics record, filled in per request (every field, each time). */
+  const record: MetricsRecord = {
+    tMs: 0,
+    ok: false,
+    latencyMs: 0,
+    ttftMs: undefined,
+    endpointId: undefined,
+    errorCode: undefined,
+    costUsd: 0,
+    attemptCostUsd: 0,
+    wastedUsd: 0,
+    attempts: 0,
+    attemptEndpoints: undefined,
+    acceptable: undefined,
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedTokens: undefined,
+    cacheSavingsUsd: undefined,
+    responseCacheHit: undefined,
+  };
   const finish = (l: Live, ok: boolean, errorCode: string | undefined, ttftAt: number | undefined): void => {
     const now = engine.now();
     const sim = l.sim;
@@ -414,27 +434,28 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     const latencyMs = now - sim.arrivalMs;
     const ttftMs = ok && ttftAt !== undefined ? ttftAt - sim.arrivalMs : undefined;
     const acceptable = ok ? l.okOutcome?.acceptable : undefined;
-    metrics.record({
-      tMs: sim.arrivalMs,
-      ok,
-      latencyMs,
-      ttftMs,
-      endpointId: l.lastEndpoint || undefined,
-      errorCode,
-      costUsd: l.cost,
-      attemptCostUsd: l.spent,
-      // Spend on attempts whose answer the client did not get (retries, failovers, hedges).
-      wastedUsd: l.spent - (ok && l.okOutcome !== undefined ? l.okOutcome.costUsd : 0),
-      attempts: l.attempts,
-      attemptEndpoints: l.tried ?? undefined,
-      acceptable,
-      inputTokens: sim.inputTokens,
-      outputTokens: ok ? (l.okOutcome?.outputTokens ?? sim.outputTokens) : 0,
-      // Prompt caching: only requests with a prefix, on providers with a cache, count.
-      cachedTokens: sim.prefix !== undefined && cacheOracle !== undefined ? (ok ? (l.okOutcome?.cachedTokens ?? 0) : 0) : undefined,
-      cacheSavingsUsd: sim.prefix !== undefined && cacheOracle !== undefined ? l.cacheSaved : undefined,
-      responseCacheHit: responseCache === undefined ? undefined : false,
-    });
+    const rec = record; // reused: metrics.record keeps nothing of it (one object less per request)
+    rec.tMs = sim.arrivalMs;
+    rec.ok = ok;
+    rec.latencyMs = latencyMs;
+    rec.ttftMs = ttftMs;
+    rec.endpointId = l.lastEndpoint || undefined;
+    rec.errorCode = errorCode;
+    rec.costUsd = l.cost;
+    rec.attemptCostUsd = l.spent;
+    // Spend on attempts whose answer the client did not get (retries, failovers, hedges).
+    rec.wastedUsd = l.spent - (ok && l.okOutcome !== undefined ? l.okOutcome.costUsd : 0);
+    rec.attempts = l.attempts;
+    rec.attemptEndpoints = l.tried ?? undefined;
+    rec.acceptable = acceptable;
+    rec.inputTokens = sim.inputTokens;
+    rec.outputTokens = ok ? (l.okOutcome?.outputTokens ?? sim.outputTokens) : 0;
+    // Prompt caching: only requests with a prefix, on providers with a cache, count.
+    rec.cachedTokens = sim.prefix !== undefined && cacheOracle !== undefined ? (ok ? (l.okOutcome?.cachedTokens ?? 0) : 0) : undefined;
+    rec.cacheSavingsUsd = sim.prefix !== undefined && cacheOracle !== undefined ? l.cacheSaved : undefined;
+    rec.responseCacheHit = responseCache === undefined ? undefined : false;
+    metrics.record(rec);
+    rec.attemptEndpoints = undefined;
     // A cacheable miss that succeeded: its answer is stored (the proxy stores 200 answers).
     if (ok && l.cacheInto !== null && l.okOutcome !== undefined && sim.faq !== undefined)
       l.cacheInto.set(sim.faq, {

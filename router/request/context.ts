@@ -90,8 +90,8 @@ export class RequestCtx {
   deadline = Infinity;
   /** Index into `models` of the group being tried. */
   modelIdx = 0;
-  /** Endpoints this request has sent an attempt to (failover prefers the others). */
-  tried: EndpointSlot[] | null = null;
+  /** Endpoints tried, built from `picks` on first read (most requests never read it: one attempt, no retry). */
+  private triedList: EndpointSlot[] | null = null;
   /** Attempt records, in the order they ended (a stream's provisional one when it started). */
   attempts: AttemptRecord[] = NONE;
   /** Every pick, one per attempt. */
@@ -114,12 +114,23 @@ export class RequestCtx {
     return this.attempts.length - 1;
   }
 
-  /** Record a pick and its endpoint as tried. */
+  /** Record a pick (its endpoint counts as tried). */
   addPick(p: PickRecord): void {
     if (this.picks.length === 0) this.picks = [p];
     else this.picks.push(p);
-    if (this.tried === null) this.tried = [p.slot];
-    else this.tried.push(p.slot);
+    if (this.triedList !== null) this.triedList.push(p.slot);
+  }
+
+  /** Endpoints this request has sent an attempt to, in order (failover prefers the others); null before the first. */
+  get tried(): readonly EndpointSlot[] | null {
+    const picks = this.picks;
+    if (picks.length === 0) return null;
+    if (this.triedList === null) {
+      const t = new Array<EndpointSlot>(picks.length);
+      for (let i = 0; i < picks.length; i++) t[i] = picks[i]!.slot;
+      this.triedList = t;
+    }
+    return this.triedList;
   }
 
   constructor(
