@@ -119,12 +119,6 @@ export interface SimRunResult {
 class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
   readonly id: string;
   readonly model: string;
-  readonly prompt: string;
-  readonly inputTokens: number;
-  readonly maxTokens: number;
-  readonly stream: boolean;
-  readonly sessionKey: string | undefined;
-  readonly prefixHashes: ArrayLike<number> | undefined;
   promptClass: string | undefined = undefined;
   cost = 0;
   /** What every upstream attempt cost, aborted ones included (billed as if completed: an upper bound). */
@@ -151,12 +145,32 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
   ) {
     this.id = String(sim.id);
     this.model = model;
-    this.prompt = sim.prompt;
-    this.inputTokens = sim.inputTokens;
-    this.maxTokens = sim.outputTokens;
-    this.stream = sim.stream;
-    this.sessionKey = sim.sessionKey;
-    this.prefixHashes = sim.prefix;
+  }
+
+  // The rest of the RouteRequest reads through to the SimRequest (getters, not copies: a
+  // Live lives as long as its request is in flight, and each young-generation GC copies it).
+  get prompt(): string {
+    return this.sim.prompt;
+  }
+
+  get inputTokens(): number {
+    return this.sim.inputTokens;
+  }
+
+  get maxTokens(): number {
+    return this.sim.outputTokens;
+  }
+
+  get stream(): boolean {
+    return this.sim.stream;
+  }
+
+  get sessionKey(): string | undefined {
+    return this.sim.sessionKey;
+  }
+
+  get prefixHashes(): ArrayLike<number> | undefined {
+    return this.sim.prefix;
   }
 
   /** Task: the arrival event. */

@@ -94,8 +94,12 @@ export class RequestCtx {
   private triedList: EndpointSlot[] | null = null;
   /** Attempt records, in the order they ended (a stream's provisional one when it started). */
   attempts: AttemptRecord[] = NONE;
-  /** Every pick, one per attempt. */
-  picks: PickRecord[] = NONE;
+  /**
+   * Every pick, one per attempt: the first one alone in `pick0` (no array while the request
+   * is in flight, which is all most requests ever need), the list built when read or at the second.
+   */
+  private pick0: PickRecord | null = null;
+  private pickList: PickRecord[] | null = null;
   /** Attempts started so far (hedges included); bounded by retry.maxAttempts. */
   attemptCount = 0;
   /** Why the next attempt happens: first, retry, failover, fallback-model. */
@@ -116,16 +120,24 @@ export class RequestCtx {
 
   /** Record a pick (its endpoint counts as tried). */
   addPick(p: PickRecord): void {
-    if (this.picks.length === 0) this.picks = [p];
-    else this.picks.push(p);
+    if (this.pickList !== null) this.pickList.push(p);
+    else if (this.pick0 === null) this.pick0 = p;
+    else this.pickList = [this.pick0, p];
     if (this.triedList !== null) this.triedList.push(p.slot);
+  }
+
+  /** Every pick so far, in order (the same array from then on: later picks are appended to it). */
+  get picks(): PickRecord[] {
+    if (this.pickList !== null) return this.pickList;
+    if (this.pick0 === null) return NONE;
+    return (this.pickList = [this.pick0]);
   }
 
   /** Endpoints this request has sent an attempt to, in order (failover prefers the others); null before the first. */
   get tried(): readonly EndpointSlot[] | null {
-    const picks = this.picks;
-    if (picks.length === 0) return null;
     if (this.triedList === null) {
+      if (this.pick0 === null) return null;
+      const picks = this.picks;
       const t = new Array<EndpointSlot>(picks.length);
       for (let i = 0; i < picks.length; i++) t[i] = picks[i]!.slot;
       this.triedList = t;
