@@ -455,13 +455,34 @@ export function attemptRecord(a: Attempt, endedAt: number, d: OutcomeDetail): At
   };
 }
 
+/**
+ * The one AttemptOutcome handed to EndpointStats.onEnd, refilled per outcome (every field):
+ * onEnd reads it and keeps nothing, and calls nothing that could record another outcome meanwhile.
+ */
+const OUTCOME: { ok: boolean; latencyMs: number; ttftMs: number | undefined; usage: Usage | undefined; countsForHealth: boolean; afterFirstByte: boolean } = {
+  ok: false,
+  latencyMs: 0,
+  ttftMs: undefined,
+  usage: undefined,
+  countsForHealth: false,
+  afterFirstByte: false,
+};
+
 export function recordOutcome(a: Attempt, d: OutcomeDetail): void {
   const { rt, slot, ctx } = a;
   const now = rt.clock.now();
   const latencyMs = now - a.startedAt;
   const counts = d.ok || (d.err !== undefined && countsForHealth(d.err));
   const ttftMs = d.ok ? (d.ttftMs ?? latencyMs) : d.ttftMs;
-  slot.stats.onEnd({ ok: d.ok, latencyMs, ttftMs, usage: d.usage, countsForHealth: counts, afterFirstByte: a.firstByteAt >= 0 }, now);
+  const o = OUTCOME;
+  o.ok = d.ok;
+  o.latencyMs = latencyMs;
+  o.ttftMs = ttftMs;
+  o.usage = d.usage;
+  o.countsForHealth = counts;
+  o.afterFirstByte = a.firstByteAt >= 0;
+  slot.stats.onEnd(o, now);
+  o.usage = undefined;
   slot.statsVersion++;
   slot.health.endAttempt(now, a.probe, d.ok, counts);
   if (d.err !== undefined) {
