@@ -3,7 +3,7 @@ import { type ErrorCode, RouterError, errorFromStatus, parseRetryAfter, stackles
 import { estimateTokens } from '../core/rate-limit.js';
 import { costOf } from '../core/stats.js';
 import type { AttemptRecord, EndpointFault, TransportResponse, Usage } from '../core/types.js';
-import type { AttemptOwner, RequestCtx, Runtime, Win } from './context.js';
+import type { AttemptOwner, RequestCtx, Runtime } from './context.js';
 import type { EndpointSlot, PickRecord } from './select.js';
 import {
   type AbortListener,
@@ -201,8 +201,8 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
       );
     }
     if (res.stream === undefined) {
-      this.settle({ ok: true, err: undefined, status: res.status, usage: res.usage, ttftMs: res.ttftMs });
-      this.owner!.attemptWon(this, { attempt: this, response: res, stream: undefined });
+      this.settle(true, undefined, res.status, res.usage, res.ttftMs);
+      this.owner!.attemptWon(this, res, undefined);
       return;
     }
     // The response head came and its first chunk has not: a stall from here on fails over (stream_stalled).
@@ -278,11 +278,11 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
     this.commit();
     // Provisional record (ok so far); the stream replaces it when it ends.
     sh.recordIndex = this.ctx.addAttempt(
-      attemptRecord(this, now, { ok: true, err: undefined, status: res.status, usage: undefined, ttftMs: undefined }),
+      attemptRecord(this, now, true, undefined, res.status),
     );
     const stream = new RecordedStream(this, sh.source, first, res, this.ctx.deadline);
     sh.recorded = stream;
-    this.owner!.attemptWon(this, { attempt: this, response: res, stream });
+    this.owner!.attemptWon(this, res, stream);
   }
 
   /** The stream owns the rest: stop the TTFT timer and stop listening to the caller. */
@@ -299,17 +299,18 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
     this.ctx.signal?.removeEventListener('abort', this);
   }
 
-  private settle(d: OutcomeDetail): void {
+  /** Decide the outcome (an OutcomeDetail's fields, as arguments: no object per outcome). */
+  private settle(ok: boolean, err: RouterError | undefined, status: number | undefined, usage: Usage | undefined, ttftMs: number | undefined): void {
     this.flags |= SETTLED;
     this.detach();
-    recordOutcome(this, d);
+    recordOutcome(this, ok, err, status, usage, ttftMs);
     if ((this.flags & UPSTREAM_DONE) !== 0) this.release();
   }
 
   /** Fail this attempt (once): abort the upstream call if still running, record, reject. */
   fail(err: RouterError, status?: number): void {
     if ((this.flags & SETTLED) !== 0) return;
-    this.settle({ ok: false, err, status, usage: undefined, ttftMs: undefined });
+    this.settle(false, err, status, undefined, undefined);
     if ((this.flags & UPSTREAM_DONE) === 0) {
       this.abortUpstream(err);
       this.sh?.source[STREAM_CANCEL]();
@@ -341,7 +342,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
   /** Called by the RecordedStream when the stream ends, errors or is abandoned. */
   finishStream(d: OutcomeDetail, upstreamDone: boolean): void {
     if (upstreamDone) this.flags |= UPSTREAM_DONE;
-    recordOutcome(this, d);
+    recordOutcome(this, d.ok, d.err, d.status, d.usage, d.ttftMs);
     if ((this.flags & UPSTREAM_DONE) !== 0) this.release();
   }
 }
@@ -441,16 +442,16 @@ export interface OutcomeDetail {
   readonly ttftMs: number | undefined;
 }
 
-/** Builds the trace record of an attempt. */
-export function attemptRecord(a: Attempt, endedAt: number, d: OutcomeDetail): AttemptRecord {
+/** Builds the trace record of an attempt (ok, err, status: as in OutcomeDetail). */
+export function attemptRecord(a: Attempt, endedAt: number, ok: boolean, err: RouterError | undefined, status: number | undefined): AttemptRecord {
   return {
     endpointId: a.slot.endpoint.id,
     model: a.model,
     startedAt: a.startedAt,
     endedAt,
-    ok: d.ok,
-    errorCode: d.err?.code,
-    status: d.status,
+    ok,
+    errorCode: err?.code,
+    status,
     reason: a.reason,
   };
 }
@@ -468,33 +469,41 @@ const OUTCOME: { ok: boolean; latencyMs: number; ttftMs: number | undefined; usa
   afterFirstByte: false,
 };
 
-export function recordOutcome(a: Attempt, d: OutcomeDetail): void {
+/** Record one attempt's outcome (the fields of an OutcomeDetail, as arguments). */
+export function recordOutcome(
+  a: Attempt,
+  ok: boolean,
+  err: RouterError | undefined,
+  status: number | undefined,
+  usage: Usage | undefined,
+  reportedTtftMs: number | undefined,
+): void {
   const { rt, slot, ctx } = a;
   const now = rt.clock.now();
   const latencyMs = now - a.startedAt;
-  const counts = d.ok || (d.err !== undefined && countsForHealth(d.err));
-  const ttftMs = d.ok ? (d.ttftMs ?? latencyMs) : d.ttftMs;
+  const counts = ok || (err !== undefined && countsForHealth(err));
+  const ttftMs = ok ? (reportedTtftMs ?? latencyMs) : reportedTtftMs;
   const o = OUTCOME;
-  o.ok = d.ok;
+  o.ok = ok;
   o.latencyMs = latencyMs;
   o.ttftMs = ttftMs;
-  o.usage = d.usage;
+  o.usage = usage;
   o.countsForHealth = counts;
   o.afterFirstByte = a.firstByteAt >= 0;
   slot.stats.onEnd(o, now);
   o.usage = undefined;
   slot.statsVersion++;
-  slot.health.endAttempt(now, a.probe, d.ok, counts);
-  if (d.err !== undefined) {
-    const fault = FAULTS[d.err.code];
+  slot.health.endAttempt(now, a.probe, ok, counts);
+  if (err !== undefined) {
+    const fault = FAULTS[err.code];
     if (fault !== undefined) slot.health.faultEject(now, rt.config.health.providerFaultEjectionMs, fault);
-    const retryAfter = d.err.retryAfterMs;
+    const retryAfter = err.retryAfterMs;
     if (retryAfter !== undefined) slot.health.cooldown(now, retryAfter);
-    else if (isCooldownStatus(d.status)) slot.health.cooldown(now, rt.config.health.defaultCooldownMs);
+    else if (isCooldownStatus(status)) slot.health.cooldown(now, rt.config.health.defaultCooldownMs);
   }
-  if (d.usage !== undefined && slot.admission !== null)
-    slot.admission.settle(estimateTokens(ctx.req), d.usage.inputTokens + d.usage.outputTokens);
-  const record = attemptRecord(a, now, d);
+  if (usage !== undefined && slot.admission !== null)
+    slot.admission.settle(estimateTokens(ctx.req), usage.inputTokens + usage.outputTokens);
+  const record = attemptRecord(a, now, ok, err, status);
   if (a.recordIndex >= 0) ctx.attempts[a.recordIndex] = record;
   else ctx.addAttempt(record);
   if (rt.bus.active)
@@ -505,14 +514,14 @@ export function recordOutcome(a: Attempt, d: OutcomeDetail): void {
       endpointId: slot.endpoint.id,
       model: a.model,
       reason: a.reason,
-      ok: d.ok,
-      errorCode: d.err?.code,
-      status: d.status,
+      ok,
+      errorCode: err?.code,
+      status,
       latencyMs,
       ttftMs,
-      usage: d.usage,
-      costUsd: d.usage === undefined ? 0 : (d.usage.costUsd ?? costOf(slot.endpoint, d.usage)),
-      retryAfterMs: d.err?.retryAfterMs,
+      usage,
+      costUsd: usage === undefined ? 0 : (usage.costUsd ?? costOf(slot.endpoint, usage)),
+      retryAfterMs: err?.retryAfterMs,
     });
 }
 

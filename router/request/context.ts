@@ -64,14 +64,6 @@ export interface Runtime {
   readonly aborts: AbortPool;
 }
 
-/** A successful attempt: the response arrived (or, for a stream, its first chunk). */
-export interface Win {
-  readonly attempt: Attempt;
-  readonly response: TransportResponse;
-  /** Set for streaming responses: the recorded stream, first chunk included. */
-  readonly stream: RecordedStreamLike | undefined;
-}
-
 /** A stream as the stages see it: push (core/push.ts), iterable for library users, and a hook called once when it ends. */
 export interface RecordedStreamLike extends AsyncIterable<Uint8Array | string>, PushSource {
   onDone: ((ok: boolean, errorCode: string | undefined) => void) | null;
@@ -156,8 +148,13 @@ export class RequestCtx {
   ) {}
 }
 
-/** Who hears how an attempt went: the request itself, or a hedge race. Called once per attempt. */
+/**
+ * Who hears how an attempt went: the request itself, or a hedge race. Called once per attempt.
+ * A win is the attempt, its response (headers; or, for a stream, the response whose first chunk
+ * arrived) and, for a streaming response, the recorded stream (first chunk included), passed
+ * as arguments (not an object per win).
+ */
 export interface AttemptOwner {
-  attemptWon(a: Attempt, win: Win): void;
+  attemptWon(a: Attempt, response: TransportResponse, stream: RecordedStreamLike | undefined): void;
   attemptFailed(a: Attempt, err: RouterError): void;
 }
