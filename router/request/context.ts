@@ -78,8 +78,17 @@ const NONE = Object.freeze([]) as unknown as never[];
 
 /** Per-request mutable state. */
 export class RequestCtx {
-  /** Absolute clock deadline for the whole request (Infinity = none); set by the timeout layer. */
-  deadline = Infinity;
+  /**
+   * The whole request's time budget, ms (0 = none); set by the timeout layer. Kept instead of
+   * the absolute deadline: a clock time is a double, and a double field costs a heap number per
+   * request in flight, where the budget is nearly always a small integer.
+   */
+  totalMs = 0;
+
+  /** Absolute clock deadline for the whole request (Infinity = none): startedAt + totalMs. */
+  get deadline(): number {
+    return this.totalMs > 0 ? this.startedAt + this.totalMs : Infinity;
+  }
   /** Index into `models` of the group being tried. */
   modelIdx = 0;
   /** Endpoints tried, built from `picks` on first read (most requests never read it: one attempt, no retry). */

@@ -159,5 +159,5 @@ export function requestFailed(rt: Runtime, ctx: RequestCtx, err: RouterError): v
 /** Total timeout: set the request's absolute deadline (Infinity = none). */
 export function setRequestDeadline(rt: Runtime, ctx: RequestCtx): void {
   const ms = ctx.req.deadlineMs ?? rt.config.timeouts.totalMs;
-  ctx.deadline = ms > 0 ? ctx.startedAt + ms : Infinity;
+  ctx.totalMs = ms > 0 ? ms : 0;
 }
