@@ -118,7 +118,6 @@ export interface SimRunResult {
  */
 class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
   readonly id: string;
-  readonly model: string;
   promptClass: string | undefined = undefined;
   cost = 0;
   /** What every upstream attempt cost, aborted ones included (billed as if completed: an upper bound). */
@@ -128,25 +127,62 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
   /** Endpoints tried, in order; only built from the second attempt on (lastEndpoint covers one). */
   tried: string[] | null = null;
   okOutcome: ProviderOutcome | undefined = undefined;
-  /** USD the prompt caches saved over this request's billed attempts. */
-  cacheSaved = 0;
-  choice: OracleChoice | undefined = undefined;
-  /** Clock time of a stream's first chunk (its client TTFT). */
-  firstAt = 0;
   /** The run's requests in flight while this one is among them (liveOf reads this), and its neighbours there. */
   liveIn: InFlight | null = null;
   prev: Live | null = null;
   next: Live | null = null;
-  /** The response cache that stores this request's answer (a cacheable miss), else null. */
-  cacheInto: Map<number, CachedAnswer> | null = null;
+  /** What only some runs need (prompt caches, the oracle, streams, a response cache): made on first write. */
+  private x: LiveExtra | null = null;
 
   constructor(
     readonly sim: SimRequest,
-    model: string,
     private readonly owner: LiveOwner,
   ) {
     this.id = String(sim.id);
-    this.model = model;
+  }
+
+  /** The model group requested: the run's, the same for every request. */
+  get model(): string {
+    return this.owner.model;
+  }
+
+  private get extra(): LiveExtra {
+    return (this.x ??= new LiveExtra());
+  }
+
+  /** USD the prompt caches saved over this request's billed attempts. */
+  get cacheSaved(): number {
+    return this.x === null ? 0 : this.x.cacheSaved;
+  }
+
+  set cacheSaved(v: number) {
+    this.extra.cacheSaved = v;
+  }
+
+  get choice(): OracleChoice | undefined {
+    return this.x === null ? undefined : this.x.choice;
+  }
+
+  set choice(v: OracleChoice | undefined) {
+    this.extra.choice = v;
+  }
+
+  /** Clock time of a stream's first chunk (its client TTFT). */
+  get firstAt(): number {
+    return this.x === null ? 0 : this.x.firstAt;
+  }
+
+  set firstAt(v: number) {
+    this.extra.firstAt = v;
+  }
+
+  /** The response cache that stores this request's answer (a cacheable miss), else null. */
+  get cacheInto(): Map<number, CachedAnswer> | null {
+    return this.x === null ? null : this.x.cacheInto;
+  }
+
+  set cacheInto(v: Map<number, CachedAnswer> | null) {
+    this.extra.cacheInto = v;
   }
 
   // The rest of the RouteRequest reads through to the SimRequest (getters, not copies: a
@@ -245,6 +281,17 @@ class InFlight {
   }
 }
 
+/**
+ * A Live's fields that most runs never set, apart: a Live lives as long as its request is in
+ * flight (~2,500 at a time in the simulator benchmark), and each young-generation GC copies it.
+ */
+class LiveExtra {
+  cacheSaved = 0;
+  choice: OracleChoice | undefined = undefined;
+  firstAt = 0;
+  cacheInto: Map<number, CachedAnswer> | null = null;
+}
+
 /** A response-cache entry of the simulated proxy: what a hit replays. */
 interface CachedAnswer {
   expiresAt: number;
@@ -255,6 +302,8 @@ interface CachedAnswer {
 }
 
 interface LiveOwner {
+  /** The model group every request of the run asks for. */
+  readonly model: string;
   arrive(l: Live): void;
   routed(l: Live, res: RouteResult): void;
   failed(l: Live, err: unknown): void;
@@ -568,6 +617,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     routers[ri]![ROUTE_DIRECT](l, l);
   };
   const owner: LiveOwner = {
+    model,
     arrive,
     routed(l, res) {
       if (res.stream !== undefined) {
@@ -593,7 +643,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       if (live.size === 0) closeRouters();
       return;
     }
-    engine.schedule(sim.arrivalMs, new Live(sim, model, owner));
+    engine.schedule(sim.arrivalMs, new Live(sim, owner));
   };
   let summary: StrategyResult['summary'];
   let timeline: StrategyResult['timeline'];
