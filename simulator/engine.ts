@@ -66,9 +66,9 @@ export interface Task {
  */
 class Event implements Timer {
   live = true;
-  /** Waiting in FarEvents (not in the heap). */
-  far = false;
-  /** While `far`: its index in its FarEvents bucket. */
+  /** While waiting in FarEvents (not in the heap): its bucket (so a cancel needs no bucket lookup), else null. */
+  farList: Event[] | null = null;
+  /** While in a bucket: its index there. */
   farIndex = 0;
   constructor(
     readonly time: number,
@@ -178,7 +178,7 @@ class FarEvents {
     }
     e.farIndex = list.length;
     list.push(e);
-    e.far = true;
+    e.farList = list;
     this.live++;
   }
 
@@ -190,13 +190,13 @@ class FarEvents {
    * generation by the garbage collector.
    */
   remove(e: Event): void {
-    const list = this.buckets.get(Math.floor(e.time / FAR_BUCKET_MS))!;
+    const list = e.farList!;
     const last = list.pop()!;
     if (last !== e) {
       list[e.farIndex] = last;
       last.farIndex = e.farIndex;
     }
-    e.far = false;
+    e.farList = null;
     this.live--;
   }
 
@@ -213,7 +213,7 @@ class FarEvents {
     for (let i = 0; i < list.length; i++) {
       const e = list[i]!;
       if (!e.live) continue;
-      e.far = false;
+      e.farList = null;
       this.live--;
       heap.push(e);
     }
@@ -316,7 +316,7 @@ export class Engine {
 
   /** @internal An event was cancelled: rebuild the heap once dead events dominate it. */
   onCancel(e: Event): void {
-    if (e.far) {
+    if (e.farList !== null) {
       this.far.remove(e);
       return;
     }

@@ -317,12 +317,16 @@ export class MetricsCollector {
       const kind = r.errorCode ?? 'unknown';
       this.errorsByKind.set(kind, (this.errorsByKind.get(kind) ?? 0) + 1);
     }
-    const tried = r.attemptEndpoints ?? (r.endpointId !== undefined ? [r.endpointId] : []);
-    for (const id of tried) {
-      const i = this.endpoint(id);
-      w.attemptsBy[i] = (w.attemptsBy[i] ?? 0) + 1;
-      w.attempts++;
-    }
+    // Traffic: every endpoint tried, else the one that served (no array built for it: most requests have one attempt).
+    const tried = r.attemptEndpoints;
+    if (tried !== undefined) for (let k = 0; k < tried.length; k++) this.countAttempt(w, tried[k]!);
+    else if (r.endpointId !== undefined) this.countAttempt(w, r.endpointId);
+  }
+
+  private countAttempt(w: Window, id: string): void {
+    const i = this.endpoint(id);
+    w.attemptsBy[i] = (w.attemptsBy[i] ?? 0) + 1;
+    w.attempts++;
   }
 
   /** Totals the contract has no field for. */

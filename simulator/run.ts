@@ -13,7 +13,7 @@ import type { StrategyResult } from '../reports/contract.js';
 import { isObject } from './arrivals.js';
 import { completionDelays, jitterArrivals, type ArrivalJitter } from './arrival-jitter.js';
 import { Engine, type Task } from './engine.js';
-import { createMetrics, type FaultSpec } from './metrics.js';
+import { createMetrics, type FaultSpec, type MetricsRecord } from './metrics.js';
 import { createProviderModel, createProviderState, type ProviderModel, type ProviderState } from './model.js';
 import { oracleChoice, RegretTracker, type OracleChoice, type OracleReport } from './oracle.js';
 import type { ProviderProfile } from './profile.js';
@@ -121,13 +121,6 @@ export interface SimRunResult {
  */
 class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
   readonly id: string;
-  readonly model: string;
-  readonly prompt: string;
-  readonly inputTokens: number;
-  readonly maxTokens: number;
-  readonly stream: boolean;
-  readonly sessionKey: string | undefined;
-  readonly prefixHashes: ArrayLike<number> | undefined;
   promptClass: string | undefined = undefined;
   cost = 0;
   /** What every upstream attempt cost, aborted ones included (billed as if completed: an upper bound). */
@@ -137,29 +130,88 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
   /** Endpoints tried, in order; only built from the second attempt on (lastEndpoint covers one). */
   tried: string[] | null = null;
   okOutcome: ProviderOutcome | undefined = undefined;
-  /** USD the prompt caches saved over this request's billed attempts. */
-  cacheSaved = 0;
-  choice: OracleChoice | undefined = undefined;
-  /** Clock time of a stream's first chunk (its client TTFT). */
-  firstAt = 0;
-  /** The run's set of requests in flight while this one is in it (liveOf reads this, not the Set). */
-  liveIn: Set<Live> | null = null;
-  /** The response cache that stores this request's answer (a cacheable miss), else null. */
-  cacheInto: Map<number, CachedAnswer> | null = null;
+  /** The run's requests in flight while this one is among them (liveOf reads this), and its neighbours there. */
+  liveIn: InFlight | null = null;
+  prev: Live | null = null;
+  next: Live | null = null;
+  /** What only some runs need (prompt caches, the oracle, streams, a response cache): made on first write. */
+  private x: LiveExtra | null = null;
 
   constructor(
     readonly sim: SimRequest,
-    model: string,
     private readonly owner: LiveOwner,
   ) {
     this.id = String(sim.id);
-    this.model = model;
-    this.prompt = sim.prompt;
-    this.inputTokens = sim.inputTokens;
-    this.maxTokens = sim.outputTokens;
-    this.stream = sim.stream;
-    this.sessionKey = sim.sessionKey;
-    this.prefixHashes = sim.prefix;
+  }
+
+  /** The model group requested: the run's, the same for every request. */
+  get model(): string {
+    return this.owner.model;
+  }
+
+  private get extra(): LiveExtra {
+    return (this.x ??= new LiveExtra());
+  }
+
+  /** USD the prompt caches saved over this request's billed attempts. */
+  get cacheSaved(): number {
+    return this.x === null ? 0 : this.x.cacheSaved;
+  }
+
+  set cacheSaved(v: number) {
+    this.extra.cacheSaved = v;
+  }
+
+  get choice(): OracleChoice | undefined {
+    return this.x === null ? undefined : this.x.choice;
+  }
+
+  set choice(v: OracleChoice | undefined) {
+    this.extra.choice = v;
+  }
+
+  /** Clock time of a stream's first chunk (its client TTFT). */
+  get firstAt(): number {
+    return this.x === null ? 0 : this.x.firstAt;
+  }
+
+  set firstAt(v: number) {
+    this.extra.firstAt = v;
+  }
+
+  /** The response cache that stores this request's answer (a cacheable miss), else null. */
+  get cacheInto(): Map<number, CachedAnswer> | null {
+    return this.x === null ? null : this.x.cacheInto;
+  }
+
+  set cacheInto(v: Map<number, CachedAnswer> | null) {
+    this.extra.cacheInto = v;
+  }
+
+  // The rest of the RouteRequest reads through to the SimRequest (getters, not copies: a
+  // Live lives as long as its request is in flight, and each young-generation GC copies it).
+  get prompt(): string {
+    return this.sim.prompt;
+  }
+
+  get inputTokens(): number {
+    return this.sim.inputTokens;
+  }
+
+  get maxTokens(): number {
+    return this.sim.outputTokens;
+  }
+
+  get stream(): boolean {
+    return this.sim.stream;
+  }
+
+  get sessionKey(): string | undefined {
+    return this.sim.sessionKey;
+  }
+
+  get prefixHashes(): ArrayLike<number> | undefined {
+    return this.sim.prefix;
   }
 
   /** Task: the arrival event. */
@@ -190,6 +242,59 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
   }
 }
 
+/**
+ * The run's requests in flight, in arrival order: a list through Live.prev/next, so adding
+ * and removing one (twice per request) hashes nothing and adds no entry to a table of ~2,500.
+ * Iterates like the Set it replaces (arrival order).
+ */
+class InFlight {
+  size = 0;
+  private head: Live | null = null;
+  private tail: Live | null = null;
+
+  add(l: Live): void {
+    if (l.liveIn !== null) return;
+    l.liveIn = this;
+    l.prev = this.tail;
+    l.next = null;
+    if (this.tail === null) this.head = l;
+    else this.tail.next = l;
+    this.tail = l;
+    this.size++;
+  }
+
+  delete(l: Live): void {
+    if (l.liveIn !== this) return;
+    const { prev, next } = l;
+    if (prev === null) this.head = next;
+    else prev.next = next;
+    if (next === null) this.tail = prev;
+    else next.prev = prev;
+    l.prev = null;
+    l.next = null;
+    l.liveIn = null;
+    this.size--;
+  }
+
+  /** The requests in flight, oldest first. */
+  toArray(): Live[] {
+    const out: Live[] = [];
+    for (let l = this.head; l !== null; l = l.next) out.push(l);
+    return out;
+  }
+}
+
+/**
+ * A Live's fields that most runs never set, apart: a Live lives as long as its request is in
+ * flight (~2,500 at a time in the simulator benchmark), and each young-generation GC copies it.
+ */
+class LiveExtra {
+  cacheSaved = 0;
+  choice: OracleChoice | undefined = undefined;
+  firstAt = 0;
+  cacheInto: Map<number, CachedAnswer> | null = null;
+}
+
 /** A response-cache entry of the simulated proxy: what a hit replays. */
 interface CachedAnswer {
   expiresAt: number;
@@ -200,6 +305,8 @@ interface CachedAnswer {
 }
 
 interface LiveOwner {
+  /** The model group every request of the run asks for. */
+  readonly model: string;
   arrive(l: Live): void;
   routed(l: Live, res: RouteResult): void;
   failed(l: Live, err: unknown): void;
@@ -303,7 +410,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     model: 'model' in p ? p.model : createProviderModel(p.profile, seed),
     state: createProviderState() as ProviderState,
   }));
-  const live = new Set<Live>();
+  const live = new InFlight();
   const metrics = createMetrics({ sloMs: input.goodputSloMs });
   const oracleOn = input.oracle ? input.oracle : undefined;
   const regret = oracleOn ? new RegretTracker() : undefined;
@@ -318,7 +425,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   const hintTokSum = new Float64Array(providers.length);
   const hintCache = new Float64Array(providers.length);
   const providerIndex = new Map(providers.map((p, i) => [p.id, i] as const));
-  // Same answer as live.has(r), without hashing into a Set of ~2,500 three times per request.
+  // Is r a request of this run still in flight (three times per request: no lookup).
   const liveOf = (r: RouteRequest): Live | undefined => (r instanceof Live && r.liveIn === live ? r : undefined);
 
   const completionDelayMs = completionDelays(input.arrivalJitter);
@@ -387,7 +494,6 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   const finishHit = (l: Live, hit: CachedAnswer): void => {
     const sim = l.sim;
     live.delete(l);
-    l.liveIn = null;
     metrics.record({
       tMs: sim.arrivalMs,
       ok: true,
@@ -411,37 +517,57 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     if (arrivalsDone && live.size === 0) closeRouters();
   };
 
+  /** finish()'s metrics record, filled in per request (every field, each time). */
+  const record: MetricsRecord = {
+    tMs: 0,
+    ok: false,
+    latencyMs: 0,
+    ttftMs: undefined,
+    endpointId: undefined,
+    errorCode: undefined,
+    costUsd: 0,
+    attemptCostUsd: 0,
+    wastedUsd: 0,
+    attempts: 0,
+    attemptEndpoints: undefined,
+    acceptable: undefined,
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedTokens: undefined,
+    cacheSavingsUsd: undefined,
+    responseCacheHit: undefined,
+  };
   const finish = (l: Live, ok: boolean, errorCode: string | undefined, ttftAt: number | undefined): void => {
     const now = engine.now();
     const sim = l.sim;
     live.delete(l);
-    l.liveIn = null;
     const latencyMs = now - sim.arrivalMs;
     // TTFT of a streamed answer that succeeded, as a client sees it (the first body byte); a JSON
     // answer's first byte is its last, so it has none (the load drivers count the same).
     const ttftMs = ok && sim.stream && ttftAt !== undefined ? ttftAt - sim.arrivalMs : undefined;
     const acceptable = ok ? l.okOutcome?.acceptable : undefined;
-    metrics.record({
-      tMs: sim.arrivalMs,
-      ok,
-      latencyMs,
-      ttftMs,
-      endpointId: l.lastEndpoint || undefined,
-      errorCode,
-      costUsd: l.cost,
-      attemptCostUsd: l.spent,
-      // Spend on attempts whose answer the client did not get (retries, failovers, hedges).
-      wastedUsd: l.spent - (ok && l.okOutcome !== undefined ? l.okOutcome.costUsd : 0),
-      attempts: l.attempts,
-      attemptEndpoints: l.tried ?? undefined,
-      acceptable,
-      inputTokens: sim.inputTokens,
-      outputTokens: ok ? (l.okOutcome?.outputTokens ?? sim.outputTokens) : 0,
-      // Prompt caching: only requests with a prefix, on providers with a cache, count.
-      cachedTokens: sim.prefix !== undefined && cacheOracle !== undefined ? (ok ? (l.okOutcome?.cachedTokens ?? 0) : 0) : undefined,
-      cacheSavingsUsd: sim.prefix !== undefined && cacheOracle !== undefined ? l.cacheSaved : undefined,
-      responseCacheHit: responseCache === undefined ? undefined : false,
-    });
+    const rec = record; // reused: metrics.record keeps nothing of it (one object less per request)
+    rec.tMs = sim.arrivalMs;
+    rec.ok = ok;
+    rec.latencyMs = latencyMs;
+    rec.ttftMs = ttftMs;
+    rec.endpointId = l.lastEndpoint || undefined;
+    rec.errorCode = errorCode;
+    rec.costUsd = l.cost;
+    rec.attemptCostUsd = l.spent;
+    // Spend on attempts whose answer the client did not get (retries, failovers, hedges).
+    rec.wastedUsd = l.spent - (ok && l.okOutcome !== undefined ? l.okOutcome.costUsd : 0);
+    rec.attempts = l.attempts;
+    rec.attemptEndpoints = l.tried ?? undefined;
+    rec.acceptable = acceptable;
+    rec.inputTokens = sim.inputTokens;
+    rec.outputTokens = ok ? (l.okOutcome?.outputTokens ?? sim.outputTokens) : 0;
+    // Prompt caching: only requests with a prefix, on providers with a cache, count.
+    rec.cachedTokens = sim.prefix !== undefined && cacheOracle !== undefined ? (ok ? (l.okOutcome?.cachedTokens ?? 0) : 0) : undefined;
+    rec.cacheSavingsUsd = sim.prefix !== undefined && cacheOracle !== undefined ? l.cacheSaved : undefined;
+    rec.responseCacheHit = responseCache === undefined ? undefined : false;
+    metrics.record(rec);
+    rec.attemptEndpoints = undefined;
     // A cacheable miss that succeeded: its answer is stored (the proxy stores 200 answers).
     if (ok && l.cacheInto !== null && l.okOutcome !== undefined && sim.faq !== undefined)
       l.cacheInto.set(sim.faq, {
@@ -471,7 +597,6 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
 
   const arrive = (l: Live): void => {
     live.add(l); // before scheduleNext: the last arrival must not see an idle run and close the router
-    l.liveIn = live;
     scheduleNext();
     const sim = l.sim;
     cacheOracle?.observe(sim, engine.now());
@@ -499,6 +624,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     routers[ri]![ROUTE_DIRECT](l, l);
   };
   const owner: LiveOwner = {
+    model,
     arrive,
     routed(l, res) {
       if (res.stream !== undefined) {
@@ -524,7 +650,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       if (live.size === 0) closeRouters();
       return;
     }
-    engine.schedule(sim.arrivalMs, new Live(sim, model, owner));
+    engine.schedule(sim.arrivalMs, new Live(sim, owner));
   };
   let summary: StrategyResult['summary'];
   let timeline: StrategyResult['timeline'];
@@ -533,7 +659,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     scheduleNext();
     await engine.run();
     // Requests nothing will ever settle (a hang with every deadline disabled) end as errors.
-    for (const l of [...live]) finish(l, false, 'unfinished', undefined);
+    for (const l of live.toArray()) finish(l, false, 'unfinished', undefined);
     ({ summary, timeline } = metrics.summarize({ durationS: input.workload.durationS, fault: input.fault }));
     if (summary.cachedTokenShare !== undefined && cacheOracle !== undefined) summary.oracleCachedTokenShare = cacheOracle.share();
     oracle = regret?.report();

@@ -126,9 +126,16 @@ export class EndpointStats {
   private successes = 0;
   private failures = 0;
   private consecutiveFailures = 0;
-  private lastFailureAt: number | null = null;
-  private perToken: number | null = null;
-  private lastSuccessAt: number | null = null;
+  // The clock times and averages below are plain numbers with a "has" flag instead of
+  // number | null: a field that may hold null stores every new double in a fresh heap
+  // number (~80 bytes of garbage per successful attempt, most of the router's share of the
+  // simulator's young-generation GC); a number-only field is updated in place.
+  private lastFailureAt = 0;
+  private hasFailure = false;
+  private perToken = 0;
+  private hasPerToken = false;
+  private lastSuccessAt = 0;
+  private hasSuccess = false;
   private inputTokens = 0;
   private outputTokens = 0;
   private costUsd = 0;
@@ -138,9 +145,11 @@ export class EndpointStats {
   private readonly priceMemoryMs: number;
   private readonly cutWeight: number;
   private readonly recent: number[] = [];
-  private recentMean: number | null = null;
-  /** Start time of the latest-started attempt that got an answer (first byte, or a JSON reply). */
-  private answeredStart: number | null = null;
+  /** Mean of `recent` (when it holds any). */
+  private recentMean = 0;
+  /** Start time of the latest-started attempt that got an answer (first byte, or a JSON reply), when hasAnswer. */
+  private answeredStart = 0;
+  private hasAnswer = false;
   /**
    * The last STARTS attempt start times (a ring, in clock order), how many were recorded, and
    * the number of the first one started after answeredStart (all before it started no later).
@@ -148,8 +157,8 @@ export class EndpointStats {
   private readonly starts = new Float64Array(STARTS);
   private startCount = 0;
   private unanswered = 0;
-  /** Smoothed answer lag: now - answeredStart, sampled at each answer (alpha 0.1). */
-  private answerLag: number | null = null;
+  /** Smoothed answer lag: now - answeredStart, sampled at each answer (alpha 0.1); set with the first answer. */
+  private answerLag = 0;
   private readonly latency: PeakEwma;
   private readonly ttft: PeakEwma;
   private readonly window: WindowedCounter;
@@ -179,18 +188,19 @@ export class EndpointStats {
    * whatever the slow replies to older requests still do. O(1), no allocation.
    */
   onAnswer(startedAt: number, now: number): void {
-    const a = this.answeredStart;
     // Only an answer to the latest-started attempt so far moves the mark and is a lag sample:
     // answers to older ones (slow JSON replies still landing while the host hangs) say nothing new.
-    if (a !== null && startedAt <= a) return;
+    const first = !this.hasAnswer;
+    if (!first && startedAt <= this.answeredStart) return;
     this.answeredStart = startedAt;
+    this.hasAnswer = true;
     // Move past the recorded starts no later than this one (amortised O(1): it only moves forward).
     let u = Math.max(this.unanswered, this.startCount - STARTS);
     while (u < this.startCount && this.starts[u % STARTS]! <= startedAt) u += 1;
     this.unanswered = u;
     const lag = now - startedAt;
     const m = this.answerLag;
-    this.answerLag = m === null ? lag : m + 0.1 * (lag - m);
+    this.answerLag = first ? lag : m + 0.1 * (lag - m);
   }
 
   /**
@@ -200,12 +210,12 @@ export class EndpointStats {
    *   sample = (latency - ttft) / (outputTokens - 1)
    */
   get msPerToken(): number | null {
-    return this.perToken;
+    return this.hasPerToken ? this.perToken : null;
   }
 
   /** Clock time of the last failure that counted for health (null: none yet). */
   get lastFailure(): number | null {
-    return this.lastFailureAt;
+    return this.hasFailure ? this.lastFailureAt : null;
   }
 
   onEnd(outcome: AttemptOutcome, now: number): void {
@@ -227,6 +237,7 @@ export class EndpointStats {
       this.successes += 1;
       this.consecutiveFailures = 0;
       this.lastSuccessAt = now;
+      this.hasSuccess = true;
       if (outcome.afterFirstByte !== true) this.onAnswer(now - outcome.latencyMs, now);
       this.latency.observe(outcome.latencyMs, now);
       this.ttft.observe(outcome.ttftMs ?? outcome.latencyMs, now);
@@ -234,7 +245,8 @@ export class EndpointStats {
       if (out >= 2 && outcome.ttftMs !== undefined && outcome.latencyMs > outcome.ttftMs) {
         const x = (outcome.latencyMs - outcome.ttftMs) / (out - 1);
         const m = this.perToken;
-        this.perToken = m === null || x > m ? x : m + 0.1 * (x - m);
+        this.perToken = !this.hasPerToken || x > m ? x : m + 0.1 * (x - m);
+        this.hasPerToken = true;
       }
       this.recent.push(outcome.latencyMs);
       if (this.recent.length > RECENT) this.recent.shift();
@@ -246,6 +258,7 @@ export class EndpointStats {
       this.failures += 1;
       this.consecutiveFailures += 1;
       this.lastFailureAt = now;
+      this.hasFailure = true;
       // A failure still tells us how long it took: a timeout must make the endpoint look slow.
       this.latency.observe(outcome.latencyMs, now);
       this.window.record(false, now, outcome.afterFirstByte === true);
@@ -268,12 +281,12 @@ export class EndpointStats {
       windowRequests,
       consecutiveFailures: this.consecutiveFailures,
       recentLatenciesMs: this.recent.slice(),
-      recentMeanMs: this.recentMean,
-      answeredStartAt: this.answeredStart,
-      answerLagMs: this.answerLag,
+      recentMeanMs: this.recent.length > 0 ? this.recentMean : null,
+      answeredStartAt: this.hasAnswer ? this.answeredStart : null,
+      answerLagMs: this.hasAnswer ? this.answerLag : null,
       unansweredSinceAt: this.unansweredSince(),
-      lastFailureAt: this.lastFailureAt,
-      lastSuccessAt: this.lastSuccessAt,
+      lastFailureAt: this.hasFailure ? this.lastFailureAt : null,
+      lastSuccessAt: this.hasSuccess ? this.lastSuccessAt : null,
       inputTokens: this.inputTokens,
       outputTokens: this.outputTokens,
       costUsd: this.costUsd,

@@ -3,7 +3,7 @@ import { type ErrorCode, RouterError, errorFromStatus, parseRetryAfter, stackles
 import { estimateTokens } from '../core/rate-limit.js';
 import { costOf } from '../core/stats.js';
 import type { AttemptRecord, EndpointFault, TransportResponse, Usage } from '../core/types.js';
-import type { AttemptOwner, RequestCtx, Runtime, Win } from './context.js';
+import type { AttemptOwner, RequestCtx, Runtime } from './context.js';
 import type { EndpointSlot, PickRecord } from './select.js';
 import {
   type AbortListener,
@@ -43,36 +43,25 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
   controller: AbortController | null = null;
   /** Who hears the outcome; set by launchAttempt. */
   owner: AttemptOwner | null = null;
-  /** UpstreamHandle (direct sends): the upstream call was aborted, and why. */
-  aborted = false;
+  /** UpstreamHandle (direct sends): why the upstream call was aborted (`aborted`: a flag). */
   abortReason: unknown = undefined;
   abortListener: AbortListener | null = null;
   readonly slot: EndpointSlot;
   readonly model: string;
   readonly reason: string;
-  readonly probe: boolean;
   readonly startedAt: number;
-  /** Clock time of the first chunk (streams), -1 before. */
-  firstByteAt = -1;
-  /** Index of this attempt's provisional record in ctx.attempts (streams), -1 when none. */
-  recordIndex = -1;
-  /** True once the outcome is decided (recorded, or handed to a stream). */
-  settled = false;
-  /** True once the transport call is over (answered, failed, or its stream ended). */
-  private upstreamDone = false;
-  private released = false;
+  /**
+   * The booleans, as bits (ABORTED, PROBE, SETTLED, UPSTREAM_DONE, RELEASED): an attempt
+   * lives as long as its request is in flight, ~2,500 of them in the simulator benchmark,
+   * and every field of it is copied by each young-generation GC.
+   */
+  private flags = 0;
   private timer: Timer | null = null;
   private timerCode: ErrorCode = 'ttft_timeout';
   /** Clock time the timer fires (Infinity: none armed). */
   private timerAt = Infinity;
-  /** The transport's stream as a push source (a pull-only one wrapped by pushSourceOf); null before a stream response. */
-  private source: PushSource | null = null;
-  private streamRes: TransportResponse | null = null;
-  /** What the source pushed first: 0 nothing yet, 1 a chunk (`head`), 2 the end, 3 an error (`head`). */
-  private headKind: 0 | 1 | 2 | 3 = 0;
-  private head: unknown = undefined;
-  /** After the first chunk: the stream the source's pushes are forwarded to. */
-  private recorded: RecordedStream | null = null;
+  /** A stream response's state (source, first push, recorded stream); null before one (always, for a JSON answer). */
+  private sh: StreamHead | null = null;
 
   constructor(
     readonly rt: Runtime,
@@ -85,8 +74,9 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
     this.slot = slot;
     this.model = pick.model;
     this.startedAt = now;
-    this.probe = slot.health.beginAttempt(now);
-    this.reason = this.probe ? 'probe' : reason;
+    const probe = slot.health.beginAttempt(now);
+    if (probe) this.flags = PROBE;
+    this.reason = probe ? 'probe' : reason;
     slot.stats.onStart(now);
     slot.statsVersion++;
     ctx.addPick(pick);
@@ -94,6 +84,31 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
     ctx.signal?.addEventListener('abort', this);
     if (rt.bus.active)
       rt.bus.emit({ type: 'attempt-start', at: now, requestId: ctx.id, endpointId: slot.endpoint.id, model: this.model, reason: this.reason });
+  }
+
+  /** UpstreamHandle: the upstream call was aborted (direct sends). */
+  get aborted(): boolean {
+    return (this.flags & ABORTED) !== 0;
+  }
+
+  /** This attempt is a half-open endpoint's probe. */
+  get probe(): boolean {
+    return (this.flags & PROBE) !== 0;
+  }
+
+  /** True once the outcome is decided (recorded, or handed to a stream). */
+  get settled(): boolean {
+    return (this.flags & SETTLED) !== 0;
+  }
+
+  /** Clock time of the first chunk (streams), -1 before. */
+  get firstByteAt(): number {
+    return this.sh === null ? -1 : this.sh.firstByteAt;
+  }
+
+  /** Index of this attempt's provisional record in ctx.attempts (streams), -1 when none. */
+  get recordIndex(): number {
+    return this.sh === null ? -1 : this.sh.recordIndex;
   }
 
   /** The caller's signal fired (EventListener object: no closure per attempt). */
@@ -131,7 +146,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
    * unless the attempt was already settled or the transport threw synchronously.
    */
   run(): void {
-    if (this.settled) {
+    if ((this.flags & SETTLED) !== 0) {
       this.owner?.attemptFailed(this, new RouterError('aborted', 'attempt cancelled before it was sent'));
       return;
     }
@@ -143,7 +158,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
       this.controller = rt.aborts.take();
       sent = rt.transport.send(endpoint, this.ctx.req, { signal: this.controller.signal });
     } catch (e) {
-      this.upstreamDone = true;
+      this.flags |= UPSTREAM_DONE;
       this.fail(toRouterError(e, endpoint.id));
       return;
     }
@@ -162,7 +177,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
 
   /** UpstreamSink: the transport call failed (connection-level). */
   upstreamError(e: unknown): void {
-    this.upstreamDone = true;
+    this.flags |= UPSTREAM_DONE;
     this.fail(toRouterError(e, this.slot.endpoint.id));
   }
 
@@ -173,10 +188,10 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
       const id = this.slot.endpoint.id;
       return this.upstreamError(new RouterError('malformed_response', `transport returned an invalid response for ${id}: ${invalid}`, { endpointId: id }));
     }
-    if (this.settled) return cancelStream(res);
-    if (res.stream === undefined) this.upstreamDone = true;
+    if ((this.flags & SETTLED) !== 0) return cancelStream(res);
+    if (res.stream === undefined) this.flags |= UPSTREAM_DONE;
     if (res.status < 200 || res.status > 299) {
-      this.upstreamDone = true;
+      this.flags |= UPSTREAM_DONE;
       cancelStream(res);
       const retryAfter = res.retryAfterMs ?? parseRetryAfter(res.headers['retry-after']);
       const id = this.slot.endpoint.id;
@@ -186,8 +201,8 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
       );
     }
     if (res.stream === undefined) {
-      this.settle({ ok: true, err: undefined, status: res.status, usage: res.usage, ttftMs: res.ttftMs });
-      this.owner!.attemptWon(this, { attempt: this, response: res, stream: undefined });
+      this.settle(true, undefined, res.status, res.usage, res.ttftMs);
+      this.owner!.attemptWon(this, res, undefined);
       return;
     }
     // The response head came and its first chunk has not: a stall from here on fails over (stream_stalled).
@@ -198,30 +213,32 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
       this.arm(stallAt, 'stream_stalled');
     }
     const src = pushSourceOf(res.stream);
-    this.source = src;
-    this.streamRes = res;
+    this.sh = new StreamHead(src, res);
     src[STREAM_PUSH](this);
   }
 
   // ---- the source's pushes (ChunkSink): the first decides, the rest go to the RecordedStream
 
   pushChunk(chunk: Chunk): boolean {
-    const r = this.recorded;
+    const sh = this.sh!;
+    const r = sh.recorded;
     if (r !== null) return r.pushChunk(chunk);
-    if (this.headKind === 0) this.onHead(1, chunk);
+    if (sh.headKind === 0) this.onHead(sh, 1, chunk);
     return false; // hold the source until the RecordedStream's consumer takes the first chunk
   }
 
   pushEnd(): void {
-    const r = this.recorded;
+    const sh = this.sh!;
+    const r = sh.recorded;
     if (r !== null) r.pushEnd();
-    else if (this.headKind === 0) this.onHead(2, undefined);
+    else if (sh.headKind === 0) this.onHead(sh, 2, undefined);
   }
 
   pushError(e: unknown): void {
-    const r = this.recorded;
+    const sh = this.sh!;
+    const r = sh.recorded;
     if (r !== null) r.pushError(e);
-    else if (this.headKind === 0) this.onHead(3, e);
+    else if (sh.headKind === 0) this.onHead(sh, 3, e);
   }
 
   /**
@@ -233,43 +250,44 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
    * the transport's own delivery. A pull-only source's push already comes from a promise
    * reaction.
    */
-  private onHead(kind: 1 | 2 | 3, v: unknown): void {
-    this.headKind = kind;
-    this.head = v;
-    if ((this.source as unknown) === this.streamRes!.stream) void RESOLVED.then(() => this.afterHead());
+  private onHead(sh: StreamHead, kind: 1 | 2 | 3, v: unknown): void {
+    sh.headKind = kind;
+    sh.head = v;
+    if ((sh.source as unknown) === sh.res.stream) void RESOLVED.then(() => this.afterHead());
     else this.afterHead();
   }
 
   private afterHead(): void {
-    const res = this.streamRes!;
-    const v = this.head;
-    this.head = undefined;
-    if (this.settled) return;
-    if (this.headKind === 1) return this.onFirstChunk(res, v as Chunk);
-    this.upstreamDone = true;
+    const sh = this.sh!;
+    const res = sh.res;
+    const v = sh.head;
+    sh.head = undefined;
+    if ((this.flags & SETTLED) !== 0) return;
+    if (sh.headKind === 1) return this.onFirstChunk(sh, res, v as Chunk);
+    this.flags |= UPSTREAM_DONE;
     const id = this.slot.endpoint.id;
-    if (this.headKind === 2) return this.fail(new RouterError('stream_cut', `stream from ${id} ended before its first chunk`, { endpointId: id }), res.status);
+    if (sh.headKind === 2) return this.fail(new RouterError('stream_cut', `stream from ${id} ended before its first chunk`, { endpointId: id }), res.status);
     this.fail(streamError(v, id, false), res.status);
   }
 
-  private onFirstChunk(res: TransportResponse, first: Chunk): void {
+  private onFirstChunk(sh: StreamHead, res: TransportResponse, first: Chunk): void {
     const now = this.rt.clock.now();
-    this.firstByteAt = now;
+    sh.firstByteAt = now;
     this.slot.stats.onAnswer(this.startedAt, now);
     this.slot.statsVersion++;
     this.commit();
     // Provisional record (ok so far); the stream replaces it when it ends.
-    this.recordIndex = this.ctx.addAttempt(
-      attemptRecord(this, now, { ok: true, err: undefined, status: res.status, usage: undefined, ttftMs: undefined }),
+    sh.recordIndex = this.ctx.addAttempt(
+      attemptRecord(this, now, true, undefined, res.status),
     );
-    const stream = new RecordedStream(this, this.source!, first, res, this.ctx.deadline);
-    this.recorded = stream;
-    this.owner!.attemptWon(this, { attempt: this, response: res, stream });
+    const stream = new RecordedStream(this, sh.source, first, res, this.ctx.deadline);
+    sh.recorded = stream;
+    this.owner!.attemptWon(this, res, stream);
   }
 
   /** The stream owns the rest: stop the TTFT timer and stop listening to the caller. */
   private commit(): void {
-    this.settled = true;
+    this.flags |= SETTLED;
     this.detach();
   }
 
@@ -281,33 +299,34 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
     this.ctx.signal?.removeEventListener('abort', this);
   }
 
-  private settle(d: OutcomeDetail): void {
-    this.settled = true;
+  /** Decide the outcome (an OutcomeDetail's fields, as arguments: no object per outcome). */
+  private settle(ok: boolean, err: RouterError | undefined, status: number | undefined, usage: Usage | undefined, ttftMs: number | undefined): void {
+    this.flags |= SETTLED;
     this.detach();
-    recordOutcome(this, d);
-    if (this.upstreamDone) this.release();
+    recordOutcome(this, ok, err, status, usage, ttftMs);
+    if ((this.flags & UPSTREAM_DONE) !== 0) this.release();
   }
 
   /** Fail this attempt (once): abort the upstream call if still running, record, reject. */
   fail(err: RouterError, status?: number): void {
-    if (this.settled) return;
-    this.settle({ ok: false, err, status, usage: undefined, ttftMs: undefined });
-    if (!this.upstreamDone) {
+    if ((this.flags & SETTLED) !== 0) return;
+    this.settle(false, err, status, undefined, undefined);
+    if ((this.flags & UPSTREAM_DONE) === 0) {
       this.abortUpstream(err);
-      this.source?.[STREAM_CANCEL]();
+      this.sh?.source[STREAM_CANCEL]();
     }
     this.owner?.attemptFailed(this, err);
   }
 
   /** Abort the transport call (timeouts, hedge losers, abandoned streams). */
   abortUpstream(reason?: unknown): void {
-    this.upstreamDone = true;
-    if (this.released) return;
+    this.flags |= UPSTREAM_DONE;
+    if ((this.flags & RELEASED) !== 0) return;
     const c = this.controller;
     if (c !== null) {
       if (!c.signal.aborted) c.abort(reason);
-    } else if (!this.aborted) {
-      this.aborted = true;
+    } else if ((this.flags & ABORTED) === 0) {
+      this.flags |= ABORTED;
       this.abortReason = reason === undefined ? defaultAbortReason() : reason;
       this.abortListener?.handleAbort();
     }
@@ -315,17 +334,44 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
 
   /** Hand the controller back to the pool (it is only reused if never aborted and unobserved). */
   private release(): void {
-    if (this.released) return;
-    this.released = true;
+    if ((this.flags & RELEASED) !== 0) return;
+    this.flags |= RELEASED;
     if (this.controller !== null) this.rt.aborts.give(this.controller);
   }
 
   /** Called by the RecordedStream when the stream ends, errors or is abandoned. */
   finishStream(d: OutcomeDetail, upstreamDone: boolean): void {
-    if (upstreamDone) this.upstreamDone = true;
-    recordOutcome(this, d);
-    if (this.upstreamDone) this.release();
+    if (upstreamDone) this.flags |= UPSTREAM_DONE;
+    recordOutcome(this, d.ok, d.err, d.status, d.usage, d.ttftMs);
+    if ((this.flags & UPSTREAM_DONE) !== 0) this.release();
   }
+}
+
+/** Attempt.flags bits. */
+const ABORTED = 1;
+const PROBE = 2;
+const SETTLED = 4;
+/** The transport call is over (answered, failed, or its stream ended). */
+const UPSTREAM_DONE = 8;
+const RELEASED = 16;
+
+/** What only a stream response needs: one object per stream response, none for a JSON answer. */
+class StreamHead {
+  /** What the source pushed first: 0 nothing yet, 1 a chunk (`head`), 2 the end, 3 an error (`head`). */
+  headKind: 0 | 1 | 2 | 3 = 0;
+  head: unknown = undefined;
+  /** After the first chunk: the stream the source's pushes are forwarded to. */
+  recorded: RecordedStream | null = null;
+  /** Clock time of the first chunk, -1 before. */
+  firstByteAt = -1;
+  /** Index of the attempt's provisional record in ctx.attempts, -1 when none. */
+  recordIndex = -1;
+
+  constructor(
+    /** The transport's stream as a push source (a pull-only one wrapped by pushSourceOf). */
+    readonly source: PushSource,
+    readonly res: TransportResponse,
+  ) {}
 }
 
 /**
@@ -396,39 +442,68 @@ export interface OutcomeDetail {
   readonly ttftMs: number | undefined;
 }
 
-/** Builds the trace record of an attempt. */
-export function attemptRecord(a: Attempt, endedAt: number, d: OutcomeDetail): AttemptRecord {
+/** Builds the trace record of an attempt (ok, err, status: as in OutcomeDetail). */
+export function attemptRecord(a: Attempt, endedAt: number, ok: boolean, err: RouterError | undefined, status: number | undefined): AttemptRecord {
   return {
     endpointId: a.slot.endpoint.id,
     model: a.model,
     startedAt: a.startedAt,
     endedAt,
-    ok: d.ok,
-    errorCode: d.err?.code,
-    status: d.status,
+    ok,
+    errorCode: err?.code,
+    status,
     reason: a.reason,
   };
 }
 
-export function recordOutcome(a: Attempt, d: OutcomeDetail): void {
+/**
+ * The one AttemptOutcome handed to EndpointStats.onEnd, refilled per outcome (every field):
+ * onEnd reads it and keeps nothing, and calls nothing that could record another outcome meanwhile.
+ */
+const OUTCOME: { ok: boolean; latencyMs: number; ttftMs: number | undefined; usage: Usage | undefined; countsForHealth: boolean; afterFirstByte: boolean } = {
+  ok: false,
+  latencyMs: 0,
+  ttftMs: undefined,
+  usage: undefined,
+  countsForHealth: false,
+  afterFirstByte: false,
+};
+
+/** Record one attempt's outcome (the fields of an OutcomeDetail, as arguments). */
+export function recordOutcome(
+  a: Attempt,
+  ok: boolean,
+  err: RouterError | undefined,
+  status: number | undefined,
+  usage: Usage | undefined,
+  reportedTtftMs: number | undefined,
+): void {
   const { rt, slot, ctx } = a;
   const now = rt.clock.now();
   const latencyMs = now - a.startedAt;
-  const counts = d.ok || (d.err !== undefined && countsForHealth(d.err));
-  const ttftMs = d.ok ? (d.ttftMs ?? latencyMs) : d.ttftMs;
-  slot.stats.onEnd({ ok: d.ok, latencyMs, ttftMs, usage: d.usage, countsForHealth: counts, afterFirstByte: a.firstByteAt >= 0 }, now);
+  const counts = ok || (err !== undefined && countsForHealth(err));
+  const ttftMs = ok ? (reportedTtftMs ?? latencyMs) : reportedTtftMs;
+  const o = OUTCOME;
+  o.ok = ok;
+  o.latencyMs = latencyMs;
+  o.ttftMs = ttftMs;
+  o.usage = usage;
+  o.countsForHealth = counts;
+  o.afterFirstByte = a.firstByteAt >= 0;
+  slot.stats.onEnd(o, now);
+  o.usage = undefined;
   slot.statsVersion++;
-  slot.health.endAttempt(now, a.probe, d.ok, counts);
-  if (d.err !== undefined) {
-    const fault = FAULTS[d.err.code];
+  slot.health.endAttempt(now, a.probe, ok, counts);
+  if (err !== undefined) {
+    const fault = FAULTS[err.code];
     if (fault !== undefined) slot.health.faultEject(now, rt.config.health.providerFaultEjectionMs, fault);
-    const retryAfter = d.err.retryAfterMs;
+    const retryAfter = err.retryAfterMs;
     if (retryAfter !== undefined) slot.health.cooldown(now, retryAfter);
-    else if (isCooldownStatus(d.status)) slot.health.cooldown(now, rt.config.health.defaultCooldownMs);
+    else if (isCooldownStatus(status)) slot.health.cooldown(now, rt.config.health.defaultCooldownMs);
   }
-  if (d.usage !== undefined && slot.admission !== null)
-    slot.admission.settle(estimateTokens(ctx.req), d.usage.inputTokens + d.usage.outputTokens);
-  const record = attemptRecord(a, now, d);
+  if (usage !== undefined && slot.admission !== null)
+    slot.admission.settle(estimateTokens(ctx.req), usage.inputTokens + usage.outputTokens);
+  const record = attemptRecord(a, now, ok, err, status);
   if (a.recordIndex >= 0) ctx.attempts[a.recordIndex] = record;
   else ctx.addAttempt(record);
   if (rt.bus.active)
@@ -439,14 +514,14 @@ export function recordOutcome(a: Attempt, d: OutcomeDetail): void {
       endpointId: slot.endpoint.id,
       model: a.model,
       reason: a.reason,
-      ok: d.ok,
-      errorCode: d.err?.code,
-      status: d.status,
+      ok,
+      errorCode: err?.code,
+      status,
       latencyMs,
       ttftMs,
-      usage: d.usage,
-      costUsd: d.usage === undefined ? 0 : (d.usage.costUsd ?? costOf(slot.endpoint, d.usage)),
-      retryAfterMs: d.err?.retryAfterMs,
+      usage,
+      costUsd: usage === undefined ? 0 : (usage.costUsd ?? costOf(slot.endpoint, usage)),
+      retryAfterMs: err?.retryAfterMs,
     });
 }
 

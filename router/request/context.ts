@@ -64,14 +64,6 @@ export interface Runtime {
   readonly aborts: AbortPool;
 }
 
-/** A successful attempt: the response arrived (or, for a stream, its first chunk). */
-export interface Win {
-  readonly attempt: Attempt;
-  readonly response: TransportResponse;
-  /** Set for streaming responses: the recorded stream, first chunk included. */
-  readonly stream: RecordedStreamLike | undefined;
-}
-
 /** A stream as the stages see it: push (core/push.ts), iterable for library users, and a hook called once when it ends. */
 export interface RecordedStreamLike extends AsyncIterable<Uint8Array | string>, PushSource {
   onDone: ((ok: boolean, errorCode: string | undefined) => void) | null;
@@ -86,16 +78,29 @@ const NONE = Object.freeze([]) as unknown as never[];
 
 /** Per-request mutable state. */
 export class RequestCtx {
-  /** Absolute clock deadline for the whole request (Infinity = none); set by the timeout layer. */
-  deadline = Infinity;
+  /**
+   * The whole request's time budget, ms (0 = none); set by the timeout layer. Kept instead of
+   * the absolute deadline: a clock time is a double, and a double field costs a heap number per
+   * request in flight, where the budget is nearly always a small integer.
+   */
+  totalMs = 0;
+
+  /** Absolute clock deadline for the whole request (Infinity = none): startedAt + totalMs. */
+  get deadline(): number {
+    return this.totalMs > 0 ? this.startedAt + this.totalMs : Infinity;
+  }
   /** Index into `models` of the group being tried. */
   modelIdx = 0;
-  /** Endpoints this request has sent an attempt to (failover prefers the others). */
-  tried: EndpointSlot[] | null = null;
+  /** Endpoints tried, built from `picks` on first read (most requests never read it: one attempt, no retry). */
+  private triedList: EndpointSlot[] | null = null;
   /** Attempt records, in the order they ended (a stream's provisional one when it started). */
   attempts: AttemptRecord[] = NONE;
-  /** Every pick, one per attempt. */
-  picks: PickRecord[] = NONE;
+  /**
+   * Every pick, one per attempt: the first one alone in `pick0` (no array while the request
+   * is in flight, which is all most requests ever need), the list built when read or at the second.
+   */
+  private pick0: PickRecord | null = null;
+  private pickList: PickRecord[] | null = null;
   /** Attempts started so far (hedges included); bounded by retry.maxAttempts. */
   attemptCount = 0;
   /** Why the next attempt happens: first, retry, failover, fallback-model. */
@@ -114,12 +119,31 @@ export class RequestCtx {
     return this.attempts.length - 1;
   }
 
-  /** Record a pick and its endpoint as tried. */
+  /** Record a pick (its endpoint counts as tried). */
   addPick(p: PickRecord): void {
-    if (this.picks.length === 0) this.picks = [p];
-    else this.picks.push(p);
-    if (this.tried === null) this.tried = [p.slot];
-    else this.tried.push(p.slot);
+    if (this.pickList !== null) this.pickList.push(p);
+    else if (this.pick0 === null) this.pick0 = p;
+    else this.pickList = [this.pick0, p];
+    if (this.triedList !== null) this.triedList.push(p.slot);
+  }
+
+  /** Every pick so far, in order (the same array from then on: later picks are appended to it). */
+  get picks(): PickRecord[] {
+    if (this.pickList !== null) return this.pickList;
+    if (this.pick0 === null) return NONE;
+    return (this.pickList = [this.pick0]);
+  }
+
+  /** Endpoints this request has sent an attempt to, in order (failover prefers the others); null before the first. */
+  get tried(): readonly EndpointSlot[] | null {
+    if (this.triedList === null) {
+      if (this.pick0 === null) return null;
+      const picks = this.picks;
+      const t = new Array<EndpointSlot>(picks.length);
+      for (let i = 0; i < picks.length; i++) t[i] = picks[i]!.slot;
+      this.triedList = t;
+    }
+    return this.triedList;
   }
 
   constructor(
@@ -133,8 +157,13 @@ export class RequestCtx {
   ) {}
 }
 
-/** Who hears how an attempt went: the request itself, or a hedge race. Called once per attempt. */
+/**
+ * Who hears how an attempt went: the request itself, or a hedge race. Called once per attempt.
+ * A win is the attempt, its response (headers; or, for a stream, the response whose first chunk
+ * arrived) and, for a streaming response, the recorded stream (first chunk included), passed
+ * as arguments (not an object per win).
+ */
 export interface AttemptOwner {
-  attemptWon(a: Attempt, win: Win): void;
+  attemptWon(a: Attempt, response: TransportResponse, stream: RecordedStreamLike | undefined): void;
   attemptFailed(a: Attempt, err: RouterError): void;
 }

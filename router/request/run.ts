@@ -1,9 +1,9 @@
 import type { RouteSink } from '../core/direct.js';
 import { RouterError, toRouterError } from '../core/errors.js';
 import type { RouteResult } from '../core/router-types.js';
-import type { RouteRequest } from '../core/types.js';
+import type { RouteRequest, TransportResponse } from '../core/types.js';
 import type { Attempt } from './attempt.js';
-import { RequestCtx, type RequestStage, type Runtime, type Win } from './context.js';
+import { RequestCtx, type RecordedStreamLike, type RequestStage, type Runtime } from './context.js';
 import { GIVE_UP, planRetry } from './retry.js';
 import { buildTrace } from './select.js';
 import { startTry, type TryOwner } from './try.js';
@@ -73,26 +73,26 @@ export class RequestRun extends RequestCtx implements TryOwner {
     startTry(rt, this, this);
   }
 
-  attemptWon(_a: Attempt, win: Win): void {
-    this.tryWon(win);
+  attemptWon(a: Attempt, response: TransportResponse, stream: RecordedStreamLike | undefined): void {
+    this.tryWon(a, response, stream);
   }
 
   attemptFailed(_a: Attempt, err: RouterError): void {
     this.tryFailed(err);
   }
 
-  tryWon(win: Win): void {
+  tryWon(a: Attempt, response: TransportResponse, stream: RecordedStreamLike | undefined): void {
     if (this.stage === 'done') return;
     this.stage = 'done';
-    requestWon(this.rt, this, win);
+    requestWon(this.rt, this, a, stream);
     const result: RouteResult = {
-      endpoint: win.attempt.slot.endpoint,
-      model: win.attempt.model,
-      response: win.response,
+      endpoint: a.slot.endpoint,
+      model: a.model,
+      response,
       attempts: this.attempts,
       trace: buildTrace(this.id, this.rt.env.strategy.name, this.picks, this.attempts),
     };
-    if (win.stream !== undefined) result.stream = win.stream;
+    if (stream !== undefined) result.stream = stream;
     this.sink.routeDone(result);
   }
 
@@ -142,11 +142,11 @@ function end(rt: Runtime, ctx: RequestCtx, ok: boolean, endpointId: string | und
 }
 
 /** The request succeeded (a stream: its first chunk arrived; the event follows at its end). */
-export function requestWon(rt: Runtime, ctx: RequestCtx, win: Win): void {
+export function requestWon(rt: Runtime, ctx: RequestCtx, a: Attempt, stream: RecordedStreamLike | undefined): void {
   if (!ctx.observed || !rt.bus.active) return;
-  const id = win.attempt.slot.endpoint.id;
-  if (win.stream === undefined) end(rt, ctx, true, id, undefined);
-  else win.stream.onDone = (ok, code) => end(rt, ctx, ok, id, code);
+  const id = a.slot.endpoint.id;
+  if (stream === undefined) end(rt, ctx, true, id, undefined);
+  else stream.onDone = (ok, code) => end(rt, ctx, ok, id, code);
 }
 
 /** The request failed with `err`. */
@@ -159,5 +159,5 @@ export function requestFailed(rt: Runtime, ctx: RequestCtx, err: RouterError): v
 /** Total timeout: set the request's absolute deadline (Infinity = none). */
 export function setRequestDeadline(rt: Runtime, ctx: RequestCtx): void {
   const ms = ctx.req.deadlineMs ?? rt.config.timeouts.totalMs;
-  ctx.deadline = ms > 0 ? ctx.startedAt + ms : Infinity;
+  ctx.totalMs = ms > 0 ? ms : 0;
 }

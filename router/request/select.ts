@@ -123,8 +123,9 @@ const HARD = 2; // upstream cooldown or local rate limit: always respected
  * What one scan of a group found: how many endpoints are available, which are blocked and
  * until when, and whether the group is in panic. A fresh value per scan, read by the
  * caller that asked for it (selectEndpoint, the retry policy's planNext); nothing of it is
- * left on the group, so no method depends on which scan ran last. Cost: one small object
- * per scan, plus a copy of the per-slot classes only when some endpoint is unavailable; in
+ * left on the group, so no method depends on which scan ran last (the all-available scan is
+ * one shared value per group: it never changes). Cost: one small object per scan with an
+ * unavailable endpoint, plus a copy of the per-slot classes; in
  * the paired simulator benchmark (round-robin, cost, least-connections; 6 alternating
  * rounds in one process) the router was not slower than with the group's scratch fields.
  */
@@ -243,6 +244,12 @@ export class ModelGroup {
   private all: Candidate[] = [];
   /** Where scan() classifies; copied into the GroupScan only when some endpoint is not available. */
   private readonly work: Uint8Array;
+  /**
+   * The scan of a group whose endpoints are all available, shared by every such scan: it holds
+   * no class array, no panic and no recovery times, and eligible() never marks it (it only
+   * marks a scan with an unavailable endpoint), so it reads the same whoever asked.
+   */
+  private allAvailable: GroupScan | null = null;
 
   constructor(
     readonly model: string,
@@ -298,8 +305,10 @@ export class ModelGroup {
       }
     }
     const n = slots.length;
+    // Every endpoint available: the same answer every time (no panic, nothing blocked), one object per group.
+    if (avail === n) return (this.allAvailable ??= new GroupScan(this, null, n, false, Infinity, Infinity));
     const panic = soft > 0 && (n - avail) / n > panicThreshold;
-    return new GroupScan(this, avail === n ? null : cls.slice(), avail, panic, hardUntil, softUntil);
+    return new GroupScan(this, cls.slice(), avail, panic, hardUntil, softUntil);
   }
 }
 

@@ -2,7 +2,8 @@ import { RouterError, stackless } from '../core/errors.js';
 import { STREAM_CANCEL } from '../core/push.js';
 import { waitForRecovery } from '../health/recovery.js';
 import { Attempt, launchAttempt } from './attempt.js';
-import type { AttemptOwner, RequestCtx, Runtime, Win } from './context.js';
+import type { AttemptOwner, RecordedStreamLike, RequestCtx, Runtime } from './context.js';
+import type { TransportResponse } from '../core/types.js';
 import { selectEndpoint } from './select.js';
 
 /**
@@ -15,7 +16,7 @@ import { selectEndpoint } from './select.js';
 
 /** Who hears how a try went (the request: run.ts). Called once per try. */
 export interface TryOwner extends AttemptOwner {
-  tryWon(win: Win): void;
+  tryWon(a: Attempt, response: TransportResponse, stream: RecordedStreamLike | undefined): void;
   tryFailed(e: unknown): void;
 }
 
@@ -85,8 +86,8 @@ class Hedge implements AttemptOwner {
     launchAttempt(this.rt, this.ctx, a, this);
   }
 
-  attemptWon(_a: Attempt, w: Win): void {
-    this.onWin(w);
+  attemptWon(a: Attempt, response: TransportResponse, stream: RecordedStreamLike | undefined): void {
+    this.onWin(a, response, stream);
   }
 
   attemptFailed(_a: Attempt, err: RouterError): void {
@@ -117,19 +118,19 @@ class Hedge implements AttemptOwner {
     this.start(b);
   }
 
-  private onWin(w: Win): void {
+  private onWin(a: Attempt, response: TransportResponse, stream: RecordedStreamLike | undefined): void {
     this.pending--;
     if (this.done) {
       // Lost the race by a hair: release its stream.
-      w.stream?.[STREAM_CANCEL]();
+      stream?.[STREAM_CANCEL]();
       return;
     }
     this.done = true;
     this.timer?.cancel();
     for (const other of this.racing)
-      if (other !== w.attempt)
+      if (other !== a)
         other.fail(stackless(() => new RouterError('aborted', 'hedge lost the race', { endpointId: other.slot.endpoint.id })));
-    this.owner.tryWon(w);
+    this.owner.tryWon(a, response, stream);
   }
 
   private onFail(e: unknown): void {
