@@ -96,7 +96,8 @@ export function summaryRows(r: ResultsFile): SummaryTable {
     if (hasQuality) cells.push(cell(m.qualityOk === undefined ? null : 100 * m.qualityOk, 1));
     if (hasCache)
       cells.push(
-        withCi(cell(m.ttftMs.p50, 0), s, CI_KEYS.ttftP50, 0),
+        // TTFT p50 is 0 when no streamed answer succeeded (contract.ts): shown as none.
+        withCi(cell(m.ttftMs.p50 > 0 ? m.ttftMs.p50 : null, 0), s, CI_KEYS.ttftP50, 0),
         withCi(cell(m.cachedTokenShare === undefined ? null : 100 * m.cachedTokenShare, 1), s, CI_KEYS.cachedTokenShare, 1, 100),
         withCi(cell(m.cacheSavingsUsd ?? null, 4), s, CI_KEYS.cacheSavingsUsd, 4),
       );

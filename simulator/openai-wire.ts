@@ -105,8 +105,10 @@ export function simRequestFromChat(
     outputTokens,
     stream: b.stream === true,
     sessionKey: typeof b.user === 'string' ? b.user : '',
-    // A provider with a prompt cache hashes the messages by blocks, as the router's prefix-affinity does.
-    ...(profile.cache ? { prefix: prefixBlockHashes(b.messages as ChatMessage[], profile.cache.blockTokens) } : {}),
+    // A provider with a prompt cache hashes the messages by blocks, as the router's prefix-affinity
+    // does, and caches the full blocks of the input it bills (inputTokens), as sim mode does: a
+    // harness body whose text runs past inputTokens x 4 (samples.ts chatBody) adds no block.
+    ...(profile.cache ? { prefix: prefixBlockHashes(b.messages as ChatMessage[], profile.cache.blockTokens).slice(0, Math.floor(inputTokens / profile.cache.blockTokens)) } : {}),
   };
   return { req, nowMs: intHeader(get, 'x-sim-now-ms'), model: typeof b.model === 'string' ? b.model : profile.model, warmup: meta.sim_warmup === '1' };
 }

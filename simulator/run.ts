@@ -42,7 +42,7 @@ export interface RequestOutcome {
   /** Serving (or last tried) endpoint; '' when none was tried. */
   endpointId: string;
   latencyMs: number;
-  /** Client TTFT (arrival → first byte); undefined for failures. */
+  /** Client TTFT (arrival → first byte) of a streamed answer that succeeded; undefined for failures and JSON answers. */
   ttftMs: number | undefined;
   attempts: number;
   errorCode: string | undefined;
@@ -498,7 +498,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       tMs: sim.arrivalMs,
       ok: true,
       latencyMs: 0,
-      ttftMs: sim.stream ? 0 : undefined, // TTFT: streamed answers only (see finish)
+      ttftMs: undefined, // a JSON answer (arrive() looks in the response cache for non-streamed requests only): no TTFT
       endpointId: hit.endpointId,
       costUsd: 0,
       attemptCostUsd: 0,
@@ -512,7 +512,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       responseCacheSavedUsd: hit.costUsd,
     });
     if (regret && l.choice) regret.observe(l.choice, { ok: true, costUsd: 0, latencyMs: 0 });
-    input.onRequest?.({ id: sim.id, arrivalMs: sim.arrivalMs, ok: true, endpointId: hit.endpointId, latencyMs: 0, ttftMs: sim.stream ? 0 : undefined, attempts: 0, errorCode: undefined, costUsd: 0, acceptable: hit.acceptable });
+    input.onRequest?.({ id: sim.id, arrivalMs: sim.arrivalMs, ok: true, endpointId: hit.endpointId, latencyMs: 0, ttftMs: undefined, attempts: 0, errorCode: undefined, costUsd: 0, acceptable: hit.acceptable });
     finished++;
     if (arrivalsDone && live.size === 0) closeRouters();
   };

@@ -18,7 +18,7 @@ import { metricValue, ORDER_SPREAD, orderJitterLadder, TOLERANCES, toleranceFor 
 const scratch = mkdtempSync(join(tmpdir(), 'order-ladder-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** [lo, hi] of a metric over the plain sim run's value and the order-spread runs. */
+/** [lo, hi] of a metric over the order-spread runs (not the plain run). */
 async function spread(scenario: string, jitterMs: number, metrics: readonly string[]): Promise<Record<string, [number, number]>> {
   const o = { scenario, strategies: ['round-robin'], durationS: 8, speed: 1, noReport: true, log: () => {} };
   const runs = (await orderSpreadRuns(o, ['round-robin'], join(scratch, scenario), jitterMs)).get('round-robin')!;

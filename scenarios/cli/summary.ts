@@ -68,7 +68,7 @@ function cacheLines(results: ResultsFile): string[] {
     `prompt cache (oracle placement: ${fmt(oracle === undefined ? undefined : 100 * oracle, 1)}% of input tokens cached):`,
     ...withCache.map(
       (r) =>
-        `  ${r.strategy.padEnd(width)}  TTFT p50 ${fmt(r.summary.ttftMs.p50).padStart(5)} ms  cached ${fmt(100 * r.summary.cachedTokenShare!, 1).padStart(5)}%  ` +
+        `  ${r.strategy.padEnd(width)}  TTFT p50 ${fmt(r.summary.ttftMs.p50 > 0 ? r.summary.ttftMs.p50 : undefined).padStart(5)} ms  cached ${fmt(100 * r.summary.cachedTokenShare!, 1).padStart(5)}%  ` +
         `saved $${fmt(r.summary.cacheSavingsUsd, 4)}`,
     ),
   ];

@@ -56,18 +56,20 @@ function cacheUsage(u: Usage | null | undefined): { cachedTokens?: number; bille
 /** The chat request body sent for a workload request. */
 export function chatBody(model: string, r: SimRequest, warmup = false): string {
   // The mock server estimates input tokens as text length / 4 (when metadata does not say),
-  // so pad with a neutral system message up to the request's token count (capped: bodies
-  // stay < 128 KB).
-  const cap = Math.min(r.inputTokens, 32_000) * 4;
-  const want = cap - r.prompt.length;
+  // so pad with a neutral system message up to the request's token count, at most 32,000
+  // tokens of text (bodies stay near 128 KB plus the prompt).
+  const targetChars = Math.min(r.inputTokens, 32_000) * 4;
+  const want = targetChars - r.prompt.length;
   const messages: Array<{ role: string; content: string }> = [];
-  // A request with prompt-cache prefix blocks: every block as text first (prefix-text.ts), up to
-  // the cap whatever the prompt's length, so a provider's cache matches as many blocks as in sim
-  // mode (the text then runs longer than inputTokens x 4 by up to the prompt's length; the mock
-  // providers read the token count from metadata). Then this request's own mark, so the text
-  // after the blocks, which sim mode never caches, hashes differently from every other
-  // request's: identical padding would otherwise make a shared partial block look cached.
-  const head = r.prefix !== undefined && r.prefix.length > 0 ? prefixText(r.prefix, cap) + `[request ${r.id}] ` : '';
+  // A request with prompt-cache prefix blocks: its blocks as text first (prefix-text.ts), up to
+  // targetChars whatever the prompt's length (at most 62 blocks of 512 tokens: a longer prefix,
+  // e.g. a Mooncake trace row's, is cut there and caches less than in sim mode), so a
+  // provider's cache matches as many blocks as in sim mode; the text may then run past
+  // inputTokens x 4 by up to the prompt's length, which the mock providers neither bill nor
+  // cache (openai-wire.ts). Then this request's own mark, so the text after the blocks, which
+  // sim mode never caches, hashes differently from every other request's: identical padding
+  // would otherwise make a shared partial block look cached.
+  const head = r.prefix !== undefined && r.prefix.length > 0 ? prefixText(r.prefix, targetChars) + `[request ${r.id}] ` : '';
   const rest = want - head.length;
   if (want > 16 || head.length > 0) messages.push({ role: 'system', content: head + (rest > 0 ? PAD.repeat(Math.ceil(rest / PAD.length)).slice(0, rest) : '') });
   messages.push({ role: 'user', content: r.prompt });
