@@ -186,6 +186,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
       );
     }
     if (res.stream === undefined) {
+      this.slot.firstByte?.[0].observe(this.rt.clock.now() - this.startedAt);
       this.settle({ ok: true, err: undefined, status: res.status, usage: res.usage, ttftMs: res.ttftMs });
       this.owner!.attemptWon(this, { attempt: this, response: res, stream: undefined });
       return;
@@ -255,6 +256,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
   private onFirstChunk(res: TransportResponse, first: Chunk): void {
     const now = this.rt.clock.now();
     this.firstByteAt = now;
+    this.slot.firstByte?.[1].observe(now - this.startedAt);
     this.slot.stats.onAnswer(this.startedAt, now);
     this.slot.statsVersion++;
     this.commit();

@@ -3,6 +3,7 @@ import { STREAM_CANCEL } from '../core/push.js';
 import { waitForRecovery } from '../health/recovery.js';
 import { Attempt, launchAttempt } from './attempt.js';
 import type { AttemptOwner, RequestCtx, Runtime, Win } from './context.js';
+import { hedgeDelayMs } from './hedge-delay.js';
 import { selectEndpoint } from './select.js';
 
 /**
@@ -41,10 +42,12 @@ export function startTry(rt: Runtime, ctx: RequestCtx, owner: TryOwner): void {
 
 /** Run the attempt alone, or raced by a hedge when hedging is on and attempts are left. */
 function race(rt: Runtime, ctx: RequestCtx, a: Attempt, owner: TryOwner): void {
-  const { enabled, delayMs } = rt.config.hedging;
+  const h = rt.config.hedging;
   const { maxAttempts } = rt.config.retry;
-  if (!enabled || ctx.attemptCount >= maxAttempts) launchAttempt(rt, ctx, a, owner);
-  else new Hedge(rt, ctx, owner, delayMs, maxAttempts).run(a);
+  if (!h.enabled || ctx.attemptCount >= maxAttempts) return launchAttempt(rt, ctx, a, owner);
+  const fb = a.slot.firstByte;
+  const delayMs = hedgeDelayMs(h, fb === null ? undefined : fb[ctx.req.stream === true ? 1 : 0]);
+  new Hedge(rt, ctx, owner, delayMs, maxAttempts).run(a);
 }
 
 /** The race between a primary attempt and (maybe) its hedge. */
