@@ -108,4 +108,24 @@ describe('quantile hedging in the router (injected clock)', () => {
       ['b', 1_000],
     ]);
   });
+
+  for (const mode of ['quantile', 'fixed'] as const)
+    it(`${mode} mode: ${mode === 'quantile' ? 'no hedge' : 'a hedge'} when the endpoint already answered an attempt started after the primary`, async () => {
+      const clock = new ManualClock();
+      // Round-robin: r1 -> a (a long answer, 1 s), r2 -> b, r3 -> a (started at 10 ms, answered at 60).
+      const t = new FakeTransport(clock, (_ep, _req, n) => ({ kind: 'ok', latencyMs: n === 0 ? 1_000 : 50 }));
+      const router = createRouter(two({ enabled: true, mode, delayMs: 100, minSamples: 1_000 }), { transport: t, clock, random: seededRandom(1) });
+      const r1 = router.route({ model: 'm' });
+      await clock.advance(10);
+      const r2 = router.route({ model: 'm' });
+      const r3 = router.route({ model: 'm' });
+      await settle(clock, Promise.all([r1, r2, r3]));
+      expect(t.calls.slice(0, 3).map((c) => [c.endpointId, c.at])).toEqual([
+        ['a', 0],
+        ['b', 10],
+        ['a', 10],
+      ]);
+      // At 100 ms a has answered r3 (started after r1): a works and r1 is just long; fixed mode hedges anyway.
+      expect(t.calls.length).toBe(mode === 'quantile' ? 3 : 4);
+    });
 });

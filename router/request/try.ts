@@ -103,7 +103,7 @@ class Hedge implements AttemptOwner {
     const rt = this.rt;
     let b: Attempt | null = null;
     try {
-      if (primary.settled || this.ctx.attemptCount >= this.maxAttempts || !rt.budget.tryRetry(rt.clock.now())) b = null;
+      if (primary.settled || this.ctx.attemptCount >= this.maxAttempts || answeredNewer(rt, primary) || !rt.budget.tryRetry(rt.clock.now())) b = null;
       else {
         const r = acquireNow(rt, this.ctx, 'hedge', true); // a hedge never waits
         b = typeof r === 'number' ? null : r;
@@ -153,6 +153,16 @@ class Hedge implements AttemptOwner {
       other.fail(stackless(() => new RouterError('aborted', 'hedge cancelled', { endpointId: other.slot.endpoint.id })));
     this.owner.tryFailed(e);
   }
+}
+
+/**
+ * The primary's endpoint already answered an attempt started after it: the endpoint works, this
+ * answer is just long (a long JSON reply): a hedge would redo the same work. Quantile mode only.
+ */
+function answeredNewer(rt: Runtime, primary: Attempt): boolean {
+  if (rt.config.hedging.mode !== 'quantile') return false;
+  const a = primary.slot.stats.latestAnsweredStart;
+  return a !== null && a > primary.startedAt;
 }
 
 // ---- acquire: where the next attempt goes
