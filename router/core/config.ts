@@ -121,9 +121,20 @@ export const timeoutSchema = z.strictObject({
 
 export const hedgingSchema = z.strictObject({
   enabled: z.boolean().default(false),
-  /** Start a second attempt if the first has no first byte after this long. */
+  /**
+   * quantile: hedge a try whose first attempt has no first byte (a stream's first chunk, a
+   * JSON reply's response) after the `quantile` of that endpoint's recent times to first byte,
+   * clamped to [minDelayMs, maxDelayMs] (router/request/hedge-delay.ts); fixed: after delayMs.
+   */
+  // fixed by default: a config that set delayMs before quantile mode existed keeps its meaning.
+  mode: z.enum(['quantile', 'fixed']).default('fixed'),
+  /** The delay in fixed mode, and in quantile mode until the endpoint has minSamples answers of the kind. */
   delayMs: ms.default(1_000),
-});
+  quantile: z.number().gt(0).lt(1).default(0.95),
+  minDelayMs: ms.default(250),
+  maxDelayMs: ms.default(2_000),
+  minSamples: posInt.default(20),
+}).refine((h) => h.minDelayMs <= h.maxDelayMs, { message: 'minDelayMs must be at most maxDelayMs', path: ['minDelayMs'] });
 
 export const statsSchema = z.strictObject({
   /** Peak-EWMA time constant. */

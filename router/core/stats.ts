@@ -171,6 +171,11 @@ export class EndpointStats {
     this.cutWeight = config.cutWeight;
   }
 
+  /** Start time of the latest-started attempt that got its first byte (null before any). */
+  get latestAnsweredStart(): number | null {
+    return this.hasAnswer ? this.answeredStart : null;
+  }
+
   /** An attempt starts (`now`: its start time, recorded for the hang signal; omitted: not recorded). */
   onStart(now?: number): void {
     this.inFlight += 1;

@@ -201,6 +201,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
       );
     }
     if (res.stream === undefined) {
+      this.slot.firstByte?.[0].observe(this.rt.clock.now() - this.startedAt);
       this.settle(true, undefined, res.status, res.usage, res.ttftMs);
       this.owner!.attemptWon(this, res, undefined);
       return;
@@ -273,6 +274,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
   private onFirstChunk(sh: StreamHead, res: TransportResponse, first: Chunk): void {
     const now = this.rt.clock.now();
     sh.firstByteAt = now;
+    this.slot.firstByte?.[1].observe(now - this.startedAt);
     this.slot.stats.onAnswer(this.startedAt, now);
     this.slot.statsVersion++;
     this.commit();

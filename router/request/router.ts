@@ -15,6 +15,7 @@ import { EndpointHealth } from '../health/breaker.js';
 import { memoryStore, type Store } from '../store/store.js';
 import type { Runtime } from './context.js';
 import { GroupRefiner } from './refine.js';
+import { FirstByteQuantile } from './hedge-delay.js';
 import { RetryBudget } from './retry-budget.js';
 import { startRequest } from './run.js';
 import { EndpointSlot, ModelGroup } from './select.js';
@@ -102,6 +103,8 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
     };
     const health = new EndpointHealth(cfg.health, cfg.stats, onHealth);
     const slot = new EndpointSlot(ep, new EndpointStats(ep, cfg.stats), health, store.admission(ep, clock));
+    const h = cfg.hedging;
+    if (h.enabled && h.mode === 'quantile') slot.firstByte = [new FirstByteQuantile(h.quantile), new FirstByteQuantile(h.quantile)];
     slotBus.set(slot, owner);
     return slot;
   });

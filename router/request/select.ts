@@ -1,3 +1,4 @@
+import { FirstByteQuantile } from './hedge-delay.js';
 import type { Admission } from '../core/rate-limit.js';
 import type { EndpointHealth } from '../health/breaker.js';
 import type { EventBus } from '../core/events.js';
@@ -71,6 +72,11 @@ export class EndpointSlot {
   /** Bumped whenever the router feeds the stats an attempt start or outcome. */
   statsVersion = 0;
   private view: CandidateView | null = null;
+  /**
+   * Recent times to first byte, [JSON replies, streams], for the hedge delay
+   * (hedge-delay.ts); null unless hedging is on in quantile mode.
+   */
+  firstByte: [FirstByteQuantile, FirstByteQuantile] | null = null;
 
   constructor(
     readonly endpoint: Endpoint,

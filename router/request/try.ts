@@ -4,6 +4,7 @@ import { waitForRecovery } from '../health/recovery.js';
 import { Attempt, launchAttempt } from './attempt.js';
 import type { AttemptOwner, RecordedStreamLike, RequestCtx, Runtime } from './context.js';
 import type { TransportResponse } from '../core/types.js';
+import { hedgeDelayMs } from './hedge-delay.js';
 import { selectEndpoint } from './select.js';
 
 /**
@@ -42,10 +43,12 @@ export function startTry(rt: Runtime, ctx: RequestCtx, owner: TryOwner): void {
 
 /** Run the attempt alone, or raced by a hedge when hedging is on and attempts are left. */
 function race(rt: Runtime, ctx: RequestCtx, a: Attempt, owner: TryOwner): void {
-  const { enabled, delayMs } = rt.config.hedging;
+  const h = rt.config.hedging;
   const { maxAttempts } = rt.config.retry;
-  if (!enabled || ctx.attemptCount >= maxAttempts) launchAttempt(rt, ctx, a, owner);
-  else new Hedge(rt, ctx, owner, delayMs, maxAttempts).run(a);
+  if (!h.enabled || ctx.attemptCount >= maxAttempts) return launchAttempt(rt, ctx, a, owner);
+  const fb = a.slot.firstByte;
+  const delayMs = hedgeDelayMs(h, fb === null ? undefined : fb[ctx.req.stream === true ? 1 : 0]);
+  new Hedge(rt, ctx, owner, delayMs, maxAttempts).run(a);
 }
 
 /** The race between a primary attempt and (maybe) its hedge. */
@@ -101,7 +104,7 @@ class Hedge implements AttemptOwner {
     const rt = this.rt;
     let b: Attempt | null = null;
     try {
-      if (primary.settled || this.ctx.attemptCount >= this.maxAttempts || !rt.budget.tryRetry(rt.clock.now())) b = null;
+      if (primary.settled || this.ctx.attemptCount >= this.maxAttempts || answeredNewer(rt, primary) || !rt.budget.tryRetry(rt.clock.now())) b = null;
       else {
         const r = acquireNow(rt, this.ctx, 'hedge', true); // a hedge never waits
         b = typeof r === 'number' ? null : r;
@@ -151,6 +154,16 @@ class Hedge implements AttemptOwner {
       other.fail(stackless(() => new RouterError('aborted', 'hedge cancelled', { endpointId: other.slot.endpoint.id })));
     this.owner.tryFailed(e);
   }
+}
+
+/**
+ * The primary's endpoint already answered an attempt started after it: the endpoint works, this
+ * answer is just long (a long JSON reply): a hedge would redo the same work. Quantile mode only.
+ */
+function answeredNewer(rt: Runtime, primary: Attempt): boolean {
+  if (rt.config.hedging.mode !== 'quantile') return false;
+  const a = primary.slot.stats.latestAnsweredStart;
+  return a !== null && a > primary.startedAt;
 }
 
 // ---- acquire: where the next attempt goes
