@@ -1,7 +1,7 @@
 /**
  * When to hedge: the delay after which a try with no first byte starts a second attempt.
  *
- * With `hedging.mode: quantile` (the default) the delay follows the endpoint first tried:
+ * With `hedging.mode: quantile` (opt-in; `fixed`, the default, keeps `delayMs`) the delay follows the endpoint first tried:
  * the `quantile` (default p95) of its recent times to first byte as the router sees them
  * (a stream's first chunk; a JSON reply's whole response, so streams and non-streams are
  * kept apart), clamped to [minDelayMs, maxDelayMs]. A hedge then fires for about 5% of a

@@ -1,4 +1,4 @@
-import { FirstByteQuantile } from './hedge-delay.js';
+import type { FirstByteQuantile } from './hedge-delay.js';
 import type { Admission } from '../core/rate-limit.js';
 import type { EndpointHealth } from '../health/breaker.js';
 import type { EventBus } from '../core/events.js';

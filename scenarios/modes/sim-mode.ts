@@ -98,7 +98,7 @@ export async function runOne(ctx: Omit<ModeContext, 'pool' | 'simJobsQueued'>, r
     oracle: ctx.oracle === false ? false : { sloMs: scenario.slo.p99Ms ?? 5000 },
     ...(ctx.arrivalJitter ? { arrivalJitter: ctx.arrivalJitter } : {}),
     ...(scenario.slo.p99Ms !== undefined ? { goodputSloMs: scenario.slo.p99Ms } : {}),
-    ...(traceFile ? { onRouterEvent: (replica: number, e: RouterEvent) => trace!(e, replica) } : {}),
+    ...(traceFile ? { onRouterEvent: (replica: number, e: RouterEvent) => trace(e, replica) } : {}),
     onRequest: (r) => {
       const t = Math.floor(r.arrivalMs / 1000);
       if (t > lastT) {
