@@ -57,4 +57,14 @@ describe('health trace', () => {
     for (const l of lines) expect(l).toMatchObject({ src: 'sim', replica: 2, endpointId: 'mid' });
     expect(typeof lines[0]!.wallMs).toBe('number');
   });
+
+  it('an unwritable file is said once, naming it, and the trace stops without throwing', () => {
+    const warned: string[] = [];
+    const t = healthTracer(join(dir, 'no-such-dir', 'trace.jsonl'), {}, (l) => warned.push(l))!;
+    const ejected: RouterEvent = { type: 'health', at: 1, endpointId: 'mid', from: 'healthy', to: 'ejected' };
+    expect(() => t(ejected)).not.toThrow();
+    t(ejected);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(/LLM_ROUTER_HEALTH_TRACE: cannot write .*no-such-dir.*health trace off/);
+  });
 });

@@ -18,11 +18,26 @@ export function healthTraceFile(env: Readonly<Record<string, string | undefined>
   return f ? f : undefined;
 }
 
-/** The listener that writes the trace (null: tracing is off). */
-export function healthTracer(file: string | undefined, extra: Record<string, unknown>): ((e: RouterEvent) => void) | null {
+/**
+ * The listener that writes the trace (null: tracing is off). A file it cannot write (a missing
+ * directory, no permission) is said once on `warn` (stderr by default), naming the file, and
+ * the trace stops: routing never notices.
+ */
+export function healthTracer(
+  file: string | undefined,
+  extra: Record<string, unknown>,
+  warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): ((e: RouterEvent) => void) | null {
   if (file === undefined) return null;
+  let broken = false;
   return (e) => {
-    if (traced(e)) appendFileSync(file, `${JSON.stringify({ ...extra, wallMs: wallClock.nowMs(), ...e, ...(e.type === 'attempt-end' ? { usage: undefined } : {}) })}\n`);
+    if (broken || !traced(e)) return;
+    try {
+      appendFileSync(file, `${JSON.stringify({ ...extra, wallMs: wallClock.nowMs(), ...e, ...(e.type === 'attempt-end' ? { usage: undefined } : {}) })}\n`);
+    } catch (err) {
+      broken = true;
+      warn(`${HEALTH_TRACE_ENV}: cannot write ${file} (${(err as Error).message}); health trace off`);
+    }
   };
 }
 
