@@ -300,6 +300,32 @@ export class EndpointStats {
   }
 
   /**
+   * Whether the endpoint looks hung at `now`, by the rule adaptive's hang detection uses: the
+   * HANG_QUORUM-th attempt started after the latest-started answered one has waited more than
+   * max(lagFactor x the answer lag, minMs) and none of them answered. False before the first
+   * answer. O(1), no allocation (the hang rescue in request/try.ts reads it per check).
+   */
+  hungAt(now: number, lagFactor: number, minMs: number): boolean {
+    return now > this.hangLimitAt(lagFactor, minMs);
+  }
+
+  /**
+   * The time after which the endpoint counts as hung if nothing answers before (see hungAt):
+   * the HANG_QUORUM-th unanswered start + max(lagFactor x answer lag, minMs); Infinity before
+   * the first answer or while fewer than HANG_QUORUM attempts started after the latest answered one.
+   */
+  hangLimitAt(lagFactor: number, minMs: number): number {
+    if (!this.hasAnswer) return Infinity;
+    const since = this.unansweredSince();
+    return since === null ? Infinity : since + Math.max(lagFactor * this.answerLag, minMs);
+  }
+
+  /** The smoothed answer lag (ms; null before the first answer). */
+  get answerLagMs(): number | null {
+    return this.hasAnswer ? this.answerLag : null;
+  }
+
+  /**
    * The start time of the HANG_QUORUM-th attempt started after answeredStart (recorded starts
    * only), or null when fewer started since: every attempt from it back to the latest answered
    * one is still unanswered (pending, or failed before its first byte).

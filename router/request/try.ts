@@ -45,10 +45,17 @@ export function startTry(rt: Runtime, ctx: RequestCtx, owner: TryOwner): void {
 function race(rt: Runtime, ctx: RequestCtx, a: Attempt, owner: TryOwner): void {
   const h = rt.config.hedging;
   const { maxAttempts } = rt.config.retry;
-  if (!h.enabled || ctx.attemptCount >= maxAttempts) return launchAttempt(rt, ctx, a, owner);
-  const fb = a.slot.firstByte;
-  const delayMs = hedgeDelayMs(h, fb === null ? undefined : fb[ctx.req.stream === true ? 1 : 0]);
-  new Hedge(rt, ctx, owner, delayMs, maxAttempts).run(a);
+  if (ctx.attemptCount >= maxAttempts) return launchAttempt(rt, ctx, a, owner);
+  if (h.enabled) {
+    const fb = a.slot.firstByte;
+    const delayMs = hedgeDelayMs(h, fb === null ? undefined : fb[ctx.req.stream === true ? 1 : 0]);
+    return new Hedge(rt, ctx, owner, delayMs, maxAttempts, 0).run(a);
+  }
+  const lag = h.onHang.enabled ? a.slot.stats.answerLagMs : null;
+  if (lag === null) return launchAttempt(rt, ctx, a, owner);
+  // Hang rescue: look when this attempt's own wait could first say "hung", then every half of that.
+  const wait = Math.max(h.onHang.lagFactor * lag, h.onHang.minMs);
+  new Hedge(rt, ctx, owner, wait, maxAttempts, wait / 2).run(a);
 }
 
 /** The race between a primary attempt and (maybe) its hedge. */
@@ -69,6 +76,8 @@ class Hedge implements AttemptOwner {
     private readonly owner: TryOwner,
     private readonly delayMs: number,
     private readonly maxAttempts: number,
+    /** Hang rescue (> 0): hedge only once the primary's endpoint looks hung, looking again every recheckMs. */
+    private readonly recheckMs: number,
   ) {}
 
   run(primary: Attempt): void {
@@ -102,6 +111,18 @@ class Hedge implements AttemptOwner {
     this.timer = null;
     if (this.done) return;
     const rt = this.rt;
+    if (this.recheckMs > 0 && !primary.settled) {
+      // Hang rescue: hedge once the endpoint looks hung; else look again when it would (the
+      // limit as the stats stand now), or in recheckMs while fewer than 4 attempts wait there.
+      const o = rt.config.hedging.onHang;
+      const now = rt.clock.now();
+      const limit = primary.slot.stats.hangLimitAt(o.lagFactor, o.minMs);
+      if (!(now > limit) || !staleBeyondOthers(rt, this.ctx, primary, now)) {
+        const next = now > limit ? this.recheckMs : Math.min(this.recheckMs, limit - now + 1);
+        this.timer = rt.clock.setTimeout(() => this.fireHedge(primary), next);
+        return;
+      }
+    }
     let b: Attempt | null = null;
     try {
       if (primary.settled || this.ctx.attemptCount >= this.maxAttempts || answeredNewer(rt, primary) || !rt.budget.tryRetry(rt.clock.now())) b = null;
@@ -154,6 +175,35 @@ class Hedge implements AttemptOwner {
       other.fail(stackless(() => new RouterError('aborted', 'hedge cancelled', { endpointId: other.slot.endpoint.id })));
     this.owner.tryFailed(e);
   }
+}
+
+/**
+ * Hang rescue's gate: the primary's endpoint has answered nothing started in the last
+ * `staleRatio` x as long as some other endpoint of its group (now - latest answered start):
+ * one host fell silent while another still answers; not a fleet where every host queues.
+ */
+function staleBeyondOthers(rt: Runtime, ctx: RequestCtx, primary: Attempt, now: number): boolean {
+  const o = rt.config.hedging.onHang;
+  const ratio = o.staleRatio;
+  if (o.soleHung) {
+    const group = rt.groups.get(ctx.models[ctx.modelIdx]!);
+    if (group === undefined) return false;
+    for (const s of group.slots) if (s !== primary.slot && now > s.stats.hangLimitAt(o.lagFactor, o.minMs)) return false;
+  }
+  if (ratio <= 0) return true;
+  const own = primary.slot.stats.latestAnsweredStart;
+  if (own === null) return false;
+  const group = rt.groups.get(ctx.models[ctx.modelIdx]!);
+  if (group === undefined) return false;
+  const slots = group.slots;
+  let best = Infinity;
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i]!;
+    if (s === primary.slot) continue;
+    const a = s.stats.latestAnsweredStart;
+    if (a !== null && now - a < best) best = now - a;
+  }
+  return now - own > ratio * best;
 }
 
 /**
