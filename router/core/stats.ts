@@ -320,6 +320,17 @@ export class EndpointStats {
     return since === null ? Infinity : since + Math.max(lagFactor * this.answerLag, minMs);
   }
 
+  /**
+   * How long the endpoint has been silent at `now`: now - the latest answered start while some
+   * attempt started after that one (still waiting, or failed before its first byte); its answer
+   * lag when every start was answered (idle, not silent); null before the first answer.
+   */
+  silentMs(now: number): number | null {
+    if (!this.hasAnswer) return null;
+    const u = Math.max(this.unanswered, this.startCount - STARTS);
+    return u < this.startCount ? now - this.answeredStart : this.answerLag;
+  }
+
   /** The smoothed answer lag (ms; null before the first answer). */
   get answerLagMs(): number | null {
     return this.hasAnswer ? this.answerLag : null;

@@ -191,7 +191,7 @@ function staleBeyondOthers(rt: Runtime, ctx: RequestCtx, primary: Attempt, now: 
     for (const s of group.slots) if (s !== primary.slot && now > s.stats.hangLimitAt(o.lagFactor, o.minMs)) return false;
   }
   if (ratio <= 0) return true;
-  const own = primary.slot.stats.latestAnsweredStart;
+  const own = primary.slot.stats.silentMs(now);
   if (own === null) return false;
   const group = rt.groups.get(ctx.models[ctx.modelIdx]!);
   if (group === undefined) return false;
@@ -200,10 +200,10 @@ function staleBeyondOthers(rt: Runtime, ctx: RequestCtx, primary: Attempt, now: 
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
     if (s === primary.slot) continue;
-    const a = s.stats.latestAnsweredStart;
-    if (a !== null && now - a < best) best = now - a;
+    const a = s.stats.silentMs(now);
+    if (a !== null && a < best) best = a;
   }
-  return now - own > ratio * best;
+  return own > ratio * best;
 }
 
 /**
