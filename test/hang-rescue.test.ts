@@ -104,10 +104,18 @@ describe('hang rescue in the simulator (adaptive, paired seeds)', () => {
     }
   }, 60_000);
 
-  it('capacity (a fleet near saturation, where hedges only add load): under 1.5% extra attempts', async () => {
+  it('capacity (a fleet near saturation, where hedges only add load): about 1% extra attempts, p99 within 5%', async () => {
+    let extra = 0;
+    let p99Off = 0;
+    let p99On = 0;
     for (const seed of [9, 10, 11]) {
       const [off, on] = [await summary('capacity', seed, false), await summary('capacity', seed, true)];
-      expect(on.attemptsPerRequest - off.attemptsPerRequest).toBeLessThan(0.015);
+      extra += (on.attemptsPerRequest - off.attemptsPerRequest) / 3;
+      p99Off += off.latencyMs.p99;
+      p99On += on.latencyMs.p99;
     }
+    // With lagFactor 2 and no gate: +8% attempts and p99 +1.2 s over 10 seeds (README).
+    expect(extra).toBeLessThan(0.015);
+    expect(p99On / p99Off).toBeLessThan(1.05);
   }, 60_000);
 });
