@@ -152,9 +152,22 @@ class Hedge implements AttemptOwner {
     this.done = true;
     this.timer?.cancel();
     for (const other of this.racing)
-      if (other !== a)
-        other.fail(stackless(() => new RouterError('aborted', 'hedge lost the race', { endpointId: other.slot.endpoint.id })));
+      if (other !== a) other.fail(this.lossOf(other));
     this.owner.tryWon(a, response, stream);
+  }
+
+  /**
+   * Why a loser ends: a hedge lost the race (aborted: says nothing about its endpoint), except a
+   * primary a hang rescue replaced: it waited past its endpoint's hang limit with no first byte,
+   * a timeout that counts for health and latency as one, so strategies that learn from failures
+   * still see the hang (else `latency` kept sending to outage-failover's hung host, every request
+   * rescued, until the rescues had spent the retry budget: errors 0.18% -> 1.97%).
+   */
+  private lossOf(other: Attempt): RouterError {
+    const endpointId = other.slot.endpoint.id;
+    if (this.recheckMs > 0 && other === this.racing[0])
+      return stackless(() => new RouterError('ttft_timeout', 'no first byte while its endpoint looked hung; a rescue hedge answered', { endpointId }));
+    return stackless(() => new RouterError('aborted', 'hedge lost the race', { endpointId }));
   }
 
   private onFail(e: unknown): void {
