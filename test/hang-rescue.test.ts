@@ -1,5 +1,5 @@
 /**
- * Hang rescue (hedging.onHang, on by default; router/request/try.ts): a try whose first attempt
+ * Hang rescue (hedging.onHang, on by default with adaptive; router/request/try.ts): a try whose first attempt
  * has no first byte while its endpoint looks hung (the 4th attempt started after its
  * latest-answered one has waited over max(2.5 x its answer lag, 250 ms)) and another endpoint
  * still answers starts one hedge elsewhere. Router tests on an injected clock, then a bounded
@@ -27,7 +27,7 @@ const two = (extra: Partial<RouterConfigInput> = {}): RouterConfigInput => ({
 });
 
 /** 4 warm-up requests (100 ms each, 2 per endpoint), then `hung` endpoints hang; 8 requests at once. */
-async function scene(hung: string[], extra: Partial<RouterConfigInput> = {}) {
+async function scene(hung: string[], extra: Partial<RouterConfigInput> = { hedging: { onHang: { enabled: true } } }) {
   const clock = new ManualClock();
   const t = new FakeTransport(clock, (ep, _req, n) => (n >= 4 && hung.includes(ep.id) ? { kind: 'hang' } : { kind: 'ok', latencyMs: 100 }));
   const router = createRouter(two(extra), { transport: t, clock, random: seededRandom(1) });
@@ -41,9 +41,9 @@ async function scene(hung: string[], extra: Partial<RouterConfigInput> = {}) {
 }
 
 describe('hang rescue in the router (injected clock)', () => {
-  it('defaults: on, 2.5x the answer lag (at least 250 ms), only while another endpoint answers 2x more recently and none other is hung', () => {
+  it('defaults: auto (on with adaptive), 2.5x the answer lag (at least 250 ms), only while another endpoint has been silent under half as long and none other is hung', () => {
     const h = routerConfigSchema.parse({ endpoints: [{ provider: 'p', model: 'm' }] }).hedging;
-    expect(h.onHang).toEqual({ enabled: true, lagFactor: 2.5, minMs: 250, staleRatio: 2, soleHung: true });
+    expect(h.onHang).toEqual({ enabled: 'auto', lagFactor: 2.5, minMs: 250, staleRatio: 2, soleHung: true });
   });
 
   it('moves the attempts waiting on a host that fell silent to another one as soon as it counts as hung', async () => {
@@ -60,6 +60,12 @@ describe('hang rescue in the router (injected clock)', () => {
     expect(done.filter(([, ms]) => ms === 351).map(([id]) => id)).toEqual(['b', 'b', 'b', 'b']);
     // The hung primaries were aborted when their hedges won.
     expect(t.calls.slice(4, 12).filter((c) => c.endpointId === 'a').every((c) => c.abortedAt === start + 351)).toBe(true);
+  });
+
+  it("auto (the default) rescues with adaptive only: round-robin's requests wait for the TTFT timeout", async () => {
+    const { clock, t, start, all } = await scene(['a'], {});
+    await settle(clock, all);
+    expect(t.calls.slice(12).every((c) => c.at - start >= 5_000)).toBe(true);
   });
 
   it('off (onHang.enabled false): they wait for the TTFT timeout', async () => {

@@ -51,7 +51,8 @@ function race(rt: Runtime, ctx: RequestCtx, a: Attempt, owner: TryOwner): void {
     const delayMs = hedgeDelayMs(h, fb === null ? undefined : fb[ctx.req.stream === true ? 1 : 0]);
     return new Hedge(rt, ctx, owner, delayMs, maxAttempts, 0).run(a);
   }
-  const lag = h.onHang.enabled ? a.slot.stats.answerLagMs : null;
+  const on = h.onHang.enabled;
+  const lag = on === true || (on === 'auto' && rt.env.strategy.name === 'adaptive') ? a.slot.stats.answerLagMs : null;
   if (lag === null) return launchAttempt(rt, ctx, a, owner);
   // Hang rescue: look when this attempt's own wait could first say "hung", then every half of that.
   const wait = Math.max(h.onHang.lagFactor * lag, h.onHang.minMs);
@@ -159,14 +160,19 @@ class Hedge implements AttemptOwner {
   /**
    * Why a loser ends: a hedge lost the race (aborted: says nothing about its endpoint), except a
    * primary a hang rescue replaced: it waited past its endpoint's hang limit with no first byte,
-   * a timeout that counts for health and latency as one, so strategies that learn from failures
-   * still see the hang (else `latency` kept sending to outage-failover's hung host, every request
-   * rescued, until the rescues had spent the retry budget: errors 0.18% -> 1.97%).
+   * a timeout for its endpoint's stats (success rate, latency; not the breaker), so a strategy
+   * that learns from failures still sees the hang (with a neutral abort, `latency` forced to
+   * rescue kept sending to outage-failover's hung host until the rescues had spent the retry
+   * budget: errors 0.18% -> 1.97%, held-out seeds).
    */
   private lossOf(other: Attempt): RouterError {
     const endpointId = other.slot.endpoint.id;
     if (this.recheckMs > 0 && other === this.racing[0])
-      return stackless(() => new RouterError('ttft_timeout', 'no first byte while its endpoint looked hung; a rescue hedge answered', { endpointId }));
+      return stackless(() => {
+        const e = new RouterError('ttft_timeout', 'no first byte while its endpoint looked hung; a rescue hedge answered', { endpointId });
+        e.rescued = true;
+        return e;
+      });
     return stackless(() => new RouterError('aborted', 'hedge lost the race', { endpointId }));
   }
 
