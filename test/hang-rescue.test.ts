@@ -43,7 +43,7 @@ async function scene(hung: string[], extra: Partial<RouterConfigInput> = { hedgi
 describe('hang rescue in the router (injected clock)', () => {
   it('defaults: auto (on with adaptive), 2.5x the answer lag (at least 250 ms), only while another endpoint has been silent under half as long and none other is hung', () => {
     const h = routerConfigSchema.parse({ endpoints: [{ provider: 'p', model: 'm' }] }).hedging;
-    expect(h.onHang).toEqual({ enabled: 'auto', lagFactor: 2.5, minMs: 250, staleRatio: 2, soleHung: true });
+    expect(h.onHang).toEqual({ enabled: 'auto', lagFactor: 2.5, minMs: 250, staleRatio: 2, soleHung: true, maxPriceRatio: 1.5 });
   });
 
   it('moves the attempts waiting on a host that fell silent to another one as soon as it counts as hung', async () => {

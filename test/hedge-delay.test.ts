@@ -73,7 +73,7 @@ describe('hedgeDelayMs', () => {
       minDelayMs: 250,
       maxDelayMs: 2_000,
       minSamples: 20,
-      onHang: { enabled: 'auto', lagFactor: 2.5, minMs: 250, staleRatio: 2, soleHung: true },
+      onHang: { enabled: 'auto', lagFactor: 2.5, minMs: 250, staleRatio: 2, soleHung: true, maxPriceRatio: 1.5 },
     });
     expect(() => routerConfigSchema.parse({ endpoints: [{ provider: 'p', model: 'm' }], hedging: { minDelayMs: 3_000 } })).toThrow(/minDelayMs/);
   });

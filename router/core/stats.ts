@@ -322,13 +322,14 @@ export class EndpointStats {
 
   /**
    * How long the endpoint has been silent at `now`: how long the oldest attempt started after
-   * the latest-answered one has waited (still waiting, or failed before its first byte); 0 when
-   * every recorded start was answered (idle, not silent); null before the first answer.
+   * the latest-answered one has waited (still waiting, or failed before its first byte); its
+   * answer lag when every recorded start was answered (idle: as silent as a new request there
+   * would be before its answer); null before the first answer.
    */
   silentMs(now: number): number | null {
     if (!this.hasAnswer) return null;
     const u = Math.max(this.unanswered, this.startCount - STARTS);
-    return u < this.startCount ? now - this.starts[u % STARTS]! : 0;
+    return u < this.startCount ? now - this.starts[u % STARTS]! : this.answerLag;
   }
 
   /** The smoothed answer lag (ms; null before the first answer). */

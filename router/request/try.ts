@@ -197,32 +197,34 @@ class Hedge implements AttemptOwner {
 }
 
 /**
- * Hang rescue's gate: the primary's endpoint has answered nothing started in the last
- * `staleRatio` x as long as some other endpoint of its group (now - latest answered start):
- * one host fell silent while another still answers; not a fleet where every host queues.
+ * Hang rescue's gate: no other endpoint of the group is hung too (soleHung), and some other one,
+ * at most maxPriceRatio x the primary's price now, has been silent (stats.silentMs) under
+ * 1/staleRatio as long as the primary's: one host fell silent while another still answers, not
+ * a fleet where every host queues; and a rescue never buys a much dearer answer (price-shift:
+ * hedges from its cheap host to hosts 2x dearer cost +4% per 1k ok, held out).
  */
 function staleBeyondOthers(rt: Runtime, ctx: RequestCtx, primary: Attempt, now: number): boolean {
   const o = rt.config.hedging.onHang;
-  const ratio = o.staleRatio;
-  if (o.soleHung) {
-    const group = rt.groups.get(ctx.models[ctx.modelIdx]!);
-    if (group === undefined) return false;
-    for (const s of group.slots) if (s !== primary.slot && now > s.stats.hangLimitAt(o.lagFactor, o.minMs)) return false;
-  }
-  if (ratio <= 0) return true;
   const own = primary.slot.stats.silentMs(now);
-  if (own === null) return false;
   const group = rt.groups.get(ctx.models[ctx.modelIdx]!);
-  if (group === undefined) return false;
+  if (own === null || group === undefined) return false;
   const slots = group.slots;
-  let best = Infinity;
+  if (o.soleHung)
+    for (let i = 0; i < slots.length; i++) if (slots[i] !== primary.slot && now > slots[i]!.stats.hangLimitAt(o.lagFactor, o.minMs)) return false;
+  const maxPrice = o.maxPriceRatio * priceNow(primary.slot, now);
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
-    if (s === primary.slot) continue;
+    if (s === primary.slot || priceNow(s, now) > maxPrice) continue;
     const a = s.stats.silentMs(now);
-    if (a !== null && a < best) best = a;
+    if (a !== null && own > o.staleRatio * a) return true;
   }
-  return own > ratio * best;
+  return false;
+}
+
+/** An endpoint's blended list price (USD per 1M) times its observed billing factor. */
+function priceNow(slot: Attempt['slot'], now: number): number {
+  const p = slot.endpoint.price;
+  return ((p.input + p.output) / 2) * slot.stats.currentPriceFactor(now);
 }
 
 /**
