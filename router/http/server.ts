@@ -137,6 +137,20 @@ function regionOf(req: IncomingMessage, key: ClientKey): string | undefined {
   return typeof h === 'string' && h !== '' && h.length <= 64 ? h : key.region;
 }
 
+/** A prompt class the caller declares: letters, digits, '_', '.', '-', 1 to 64 of them. */
+const PROMPT_CLASS = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * The prompt class the caller declares in the `x-prompt-class` header (RouteRequest.promptClass:
+ * strategies that read classes use it instead of classifying the text); undefined without the
+ * header; an HttpError (400) when it is not a short identifier.
+ */
+function promptClassOf(req: IncomingMessage): string | undefined | HttpError {
+  const h = req.headers['x-prompt-class'];
+  if (h === undefined) return undefined;
+  return typeof h === 'string' && PROMPT_CLASS.test(h) ? h : invalidField('x-prompt-class', "a prompt class: 1-64 letters, digits, '_', '.' or '-'");
+}
+
 export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   const cfg = opts.server;
   let router = opts.router;
@@ -345,6 +359,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       return finishError(res, invalidField('(body)', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`), '', t0, rec);
     const valid = validateChatBody(body);
     if (valid instanceof HttpError) return finishError(res, valid, '', t0, rec);
+    const promptClass = promptClassOf(req);
+    if (promptClass instanceof HttpError) return finishError(res, promptClass, '', t0, rec);
     if (rec !== null) {
       rec.model = valid.model;
       rec.stream = valid.stream === true;
@@ -388,6 +404,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       sessionKey: sessionKeyOf(req, valid.user),
       body: valid as Record<string, unknown>,
       region: regionOf(req, a),
+      // The caller's declared class, checked in chatBody (undefined without the header).
+      promptClass: req.headers['x-prompt-class'] as string | undefined,
     };
 
     const call = new ChatCall(chatEnv, res, rr, ac, t0, rec);
