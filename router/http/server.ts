@@ -349,8 +349,6 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       rec.model = valid.model;
       rec.stream = valid.stream === true;
     }
-    // A stream's headers are written by the streaming code (chat-call.ts, sse.ts): set it now.
-    if (valid.stream === true) res.setHeader('x-request-id', requestId);
     if (!models.has(valid.model)) return finishError(res, unknownModel(valid.model), '', t0, rec);
     const c = cache;
     const cacheKey = c === undefined ? null : c.keyFor(valid as never);
