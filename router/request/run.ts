@@ -125,6 +125,7 @@ export class RequestRun extends RequestCtx implements TryOwner {
 
   private fail(err: RouterError): void {
     this.stage = 'done';
+    this.signal = undefined; // no attempt listens any more (each failed), nor a backoff sleep
     requestFailed(this.rt, this, err);
     err.attempts = this.attempts;
     this.sink.routeFailed(err);
