@@ -11,6 +11,7 @@ import { type HttpError, toHttpError } from './errors.js';
 import type { AccessLog, AccessRecord } from './access-log.js';
 import type { ProxyMetrics } from './metrics.js';
 import { SSE_HEADERS, sseErrorEvent } from './sse.js';
+import type { RouteAbort } from './route-signal.js';
 
 /**
  * One chat completion after validation: the router's answer, then the response. It is
@@ -36,8 +37,8 @@ export interface ChatEnv {
   readonly clock: Clock;
   /** Header-safe value of an endpoint id. */
   endpointHeader(id: string): string;
-  /** The route no longer needs its AbortController (the server pools it when nobody listens). */
-  releaseController(res: ServerResponse, ac: AbortController): void;
+  /** The route no longer needs its abort (the server drops it, or pools an AbortController, when nobody listens). */
+  releaseController(res: ServerResponse, ac: RouteAbort): void;
   sendError(res: ServerResponse, err: HttpError, headers?: Record<string, string | number>): void;
   log(line: string): void;
   /** The access log, when one is configured (access-log.ts). */
@@ -72,7 +73,7 @@ export type RequestIdResponse = ServerResponse & { [REQUEST_ID]?: string };
 
 export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
   private req: RouteRequest | null;
-  private ac: AbortController | null;
+  private ac: RouteAbort | null;
   // streaming state
   private source: PushSource | null = null;
   private endpointId = '';
@@ -87,7 +88,7 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
     private readonly env: ChatEnv,
     private readonly res: ServerResponse,
     req: RouteRequest,
-    ac: AbortController,
+    ac: RouteAbort,
     /** Clock time the request arrived (ms). */
     private readonly t0: number,
     /** This request's access-log record (null when no access log is configured). */

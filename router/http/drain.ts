@@ -23,8 +23,8 @@ export const drainDeadline = (): HttpError =>
 
 /** What cutting a response needs of the server. */
 export interface DrainEdge {
-  /** Take the route's AbortController off the response (set while it is still routing). */
-  detachController(res: ServerResponse): AbortController | undefined;
+  /** Take the route's abort (a RouteSignal or an AbortController) off the response (set while it is still routing). */
+  detachController(res: ServerResponse): { abort(reason?: unknown): void } | undefined;
   sendError(res: ServerResponse, err: HttpError): void;
   readonly metrics: ProxyMetrics;
 }

@@ -30,6 +30,7 @@ import { cutAtDeadline, flushed } from './drain.js';
 import { sseErrorEvent } from './sse.js';
 import { validateChatBody } from './validate.js';
 import { registerCacheMetrics, type CachedResponse, type ResponseCache } from '../cache/response-cache.js';
+import { RouteSignal, type RouteAbort } from './route-signal.js';
 
 /**
  * The OpenAI-compatible edge: node:http (no framework: four routes, and the proxy's
@@ -109,14 +110,15 @@ export interface ProxyServer {
   setCache(next: ResponseCache | undefined): void;
 }
 
-/** The route's AbortController rides on the response, so one shared 'close' listener serves every request. */
+/** The route's abort (a RouteSignal, or an AbortController) rides on the response, so one shared 'close' listener serves every request. */
 const AC: unique symbol = Symbol('abortController');
 /** The request's access-log record, so a response that closes unlogged (an unexpected error) is still written once. */
 const REC: unique symbol = Symbol('accessRecord');
-type Exchange = ServerResponse & { [AC]?: AbortController; [REC]?: AccessRecord };
+type Exchange = ServerResponse & { [AC]?: RouteAbort; [REC]?: AccessRecord };
 
 /**
- * AbortControllers are costly to create (an EventTarget each); a finished request's
+ * For a router without the direct route (its route() may hand the signal to anything that
+ * wants a real AbortSignal). AbortControllers are costly to create (an EventTarget each); a finished request's
  * controller is reused when it was never aborted and nobody still listens to it (the
  * router's own pool, core/abort-pool.ts). 256: enough for the requests routing at once
  * under a closed-loop load; each kept one is ~0.8 KB for good.
@@ -219,7 +221,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     if (ac !== undefined) {
       (this as Exchange)[AC] = undefined;
       if (!this.writableFinished) ac.abort(new RouterError('aborted', 'client disconnected'));
-      else controllers.give(ac);
+      else if (!(ac instanceof RouteSignal)) controllers.give(ac);
     }
     chatClosed(this);
     open.delete(this);
@@ -374,7 +376,9 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     c: ResponseCache | null,
     cacheKey: string | null,
   ): void {
-    const ac = controllers.take();
+    // The direct route takes a RouteSignal (route-signal.ts: no EventTarget); route() a real AbortController.
+    const direct = routeDirect;
+    const ac: RouteAbort = direct !== undefined ? new RouteSignal() : controllers.take();
     (res as Exchange)[AC] = ac;
 
     const rr: RouteRequest = {
@@ -391,9 +395,10 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     const call = new ChatCall(chatEnv, res, rr, ac, t0, rec);
     call.cacheKey = cacheKey;
     call.cache = c;
-    if (routeDirect === undefined) return void router.route(rr, { signal: ac.signal }).then((r) => call.routeDone(r), (e: unknown) => call.routeFailed(e));
+    if (direct === undefined) return void router.route(rr, { signal: ac.signal as AbortSignal }).then((r) => call.routeDone(r), (e: unknown) => call.routeFailed(e));
     try {
-      routeDirect.call(router, rr, call, { signal: ac.signal });
+      // The router reads only what RouteSignal has of an AbortSignal (its checkRequest checks that shape).
+      direct.call(router, rr, call, { signal: ac.signal as unknown as AbortSignal });
     } catch (e) {
       call.routeFailed(e);
     }
@@ -404,8 +409,13 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
    * through its return()): back to the pool, so an open stream holds no AbortController.
    * One that is still listened to stays, and a client disconnect aborts it as before.
    */
-  function releaseController(res: ServerResponse, ac: AbortController): void {
-    if ((res as Exchange)[AC] !== ac || getEventListeners(ac.signal, 'abort').length !== 0) return;
+  function releaseController(res: ServerResponse, ac: RouteAbort): void {
+    if ((res as Exchange)[AC] !== ac) return;
+    if (ac instanceof RouteSignal) {
+      if (ac.listenerCount() === 0) (res as Exchange)[AC] = undefined; // nothing to pool
+      return;
+    }
+    if (getEventListeners(ac.signal, 'abort').length !== 0) return;
     (res as Exchange)[AC] = undefined;
     controllers.give(ac);
   }
@@ -503,8 +513,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     },
   };
 
-  /** The route's AbortController, taken off the response (so its close does not pool it). */
-  function detachController(res: ServerResponse): AbortController | undefined {
+  /** The route's abort, taken off the response (so its close does not pool it). */
+  function detachController(res: ServerResponse): RouteAbort | undefined {
     const ac = (res as Exchange)[AC];
     (res as Exchange)[AC] = undefined;
     return ac;
