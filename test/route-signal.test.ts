@@ -43,6 +43,19 @@ describe('RouteSignal', () => {
     expect(mine).toEqual(['first']);
   });
 
+  it('keeps the order when the first listener is removed after a second was added', () => {
+    const [real, mine] = both((c, log) => {
+      const f = (): void => void log.push('f');
+      c.signal.addEventListener('abort', f);
+      c.signal.addEventListener('abort', () => log.push('g'));
+      c.signal.removeEventListener('abort', f);
+      c.signal.addEventListener('abort', f);
+      c.abort();
+    });
+    expect(mine).toEqual(real);
+    expect(mine).toEqual(['g', 'f']);
+  });
+
   it('a removed listener does not run; the default reason is an AbortError', () => {
     const s = new RouteSignal();
     let ran = false;

@@ -23,8 +23,14 @@ interface Entry {
 export class RouteSignal {
   aborted = false;
   reason: unknown = undefined;
-  /** The listeners, in the order added; null when none was ever added (most requests: one at a time). */
-  private entries: Entry[] | null = null;
+  /**
+   * The listeners, in the order added. The first one alone needs no allocation (a request has one
+   * attempt listening at a time, nearly always): `first` while `list` is null; once a second is
+   * added, all of them are in `list`.
+   */
+  private first: AbortListener | null = null;
+  private firstOnce = false;
+  private list: Entry[] | null = null;
 
   /** As AbortController.signal: this object. */
   get signal(): this {
@@ -33,14 +39,30 @@ export class RouteSignal {
 
   addEventListener(type: string, listener: AbortListener | null | undefined, options?: boolean | { once?: boolean }): void {
     if (type !== 'abort' || listener == null) return;
-    const list = (this.entries ??= []);
+    const once = typeof options === 'object' && options !== null && options.once === true;
+    const list = this.list;
+    if (list === null) {
+      if (this.first === null) {
+        this.first = listener;
+        this.firstOnce = once;
+        return;
+      }
+      if (this.first === listener) return;
+      this.list = [{ listener: this.first, once: this.firstOnce }, { listener, once }];
+      this.first = null;
+      return;
+    }
     for (let i = 0; i < list.length; i++) if (list[i]!.listener === listener) return;
-    list.push({ listener, once: typeof options === 'object' && options !== null && options.once === true });
+    list.push({ listener, once });
   }
 
   removeEventListener(type: string, listener: AbortListener | null | undefined): void {
-    const list = this.entries;
-    if (type !== 'abort' || list === null) return;
+    if (type !== 'abort') return;
+    const list = this.list;
+    if (list === null) {
+      if (this.first === listener) this.first = null;
+      return;
+    }
     for (let i = 0; i < list.length; i++)
       if (list[i]!.listener === listener) {
         list.splice(i, 1);
@@ -50,7 +72,7 @@ export class RouteSignal {
 
   /** Listeners now registered. */
   listenerCount(): number {
-    return this.entries === null ? 0 : this.entries.length;
+    return this.list !== null ? this.list.length : this.first === null ? 0 : 1;
   }
 
   /** As AbortController.abort: once; `reason` defaults to an AbortError DOMException, as there. */
@@ -58,12 +80,15 @@ export class RouteSignal {
     if (this.aborted) return;
     this.aborted = true;
     this.reason = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
-    const list = this.entries;
-    if (list === null || list.length === 0) return;
+    if (this.list === null) {
+      if (this.first === null) return;
+      this.list = [{ listener: this.first, once: this.firstOnce }];
+      this.first = null;
+    }
     const ev = new Event('abort');
-    for (const e of list.slice()) {
-      if (!this.entries!.includes(e)) continue; // removed by an earlier listener
-      if (e.once) this.entries!.splice(this.entries!.indexOf(e), 1);
+    for (const e of this.list.slice()) {
+      if (!this.list.includes(e)) continue; // removed by an earlier listener
+      if (e.once) this.list.splice(this.list.indexOf(e), 1);
       try {
         const l = e.listener;
         if (typeof l === 'function') l.call(this, ev);
