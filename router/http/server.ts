@@ -558,6 +558,11 @@ function sessionKeyOf(req: IncomingMessage, user: string | undefined): string | 
  * so the client gets its 413 on a reusable connection, up to HARD_BODY_CAP, past
  * which (or when the declared length is past it) the 413 goes out at once and the
  * connection closes. Calls `resolve` once: with null when the client went away.
+ *
+ * The read's state rides on the request (BODY) and the listeners are shared functions
+ * (`this` is the request): no closure per request, and nothing to remove once the body is
+ * read (a listener then finds no state and does nothing). The request object lives as long
+ * as its response (a whole stream): the state, and with it the body bytes, goes at the end.
  */
 function readBody(req: IncomingMessage, res: ServerResponse, limit: number, resolve: (body: Buffer | HttpError | null) => void): void {
   const declared = Number(req.headers['content-length']);
@@ -565,50 +570,71 @@ function readBody(req: IncomingMessage, res: ServerResponse, limit: number, reso
     res.shouldKeepAlive = false;
     return resolve(bodyTooLarge(limit));
   }
-  {
-    let chunks: Buffer[] = [];
-    let size = 0;
-    let over = declared > limit;
-    // Listeners go once the body is read: the request object lives as long as its response
-    // (a whole stream), and these closures would keep the body bytes with it.
-    const done = (v: Buffer | HttpError | null): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onGone);
-      req.off('close', onClose);
-      chunks = [];
-      resolve(v);
-    };
-    const onData = (c: Buffer): void => {
-      size += c.length;
-      if (over) {
-        if (size > HARD_BODY_CAP) {
-          res.shouldKeepAlive = false;
-          req.pause();
-          done(bodyTooLarge(limit));
-        }
-        return;
-      }
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        return;
-      }
-      chunks.push(c);
-    };
-    const onEnd = (): void => {
-      if (over) done(bodyTooLarge(limit));
-      else done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    };
-    const onGone = (): void => done(null);
-    const onClose = (): void => {
-      if (!req.complete) done(null);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onGone);
-    req.on('close', onClose);
+  (req as BodyRequest)[BODY] = new BodyRead(res, limit, declared > limit, resolve);
+  req.on('data', onBodyData);
+  req.on('end', onBodyEnd);
+  req.on('error', onBodyGone);
+  req.on('close', onBodyClose);
+}
+
+const BODY: unique symbol = Symbol('bodyRead');
+type BodyRequest = IncomingMessage & { [BODY]?: BodyRead };
+
+/** A request body being read (readBody). */
+class BodyRead {
+  chunks: Buffer[] = [];
+  size = 0;
+  constructor(
+    readonly res: ServerResponse,
+    readonly limit: number,
+    /** Past the limit: the rest is read and dropped. */
+    public over: boolean,
+    readonly resolve: (body: Buffer | HttpError | null) => void,
+  ) {}
+}
+
+/** The read is over: its state leaves the request, then `resolve` hears `v`. */
+function bodyDone(req: BodyRequest, b: BodyRead, v: Buffer | HttpError | null): void {
+  req[BODY] = undefined;
+  b.chunks = [];
+  b.resolve(v);
+}
+
+function onBodyData(this: BodyRequest, c: Buffer): void {
+  const b = this[BODY];
+  if (b === undefined) return;
+  b.size += c.length;
+  if (b.over) {
+    if (b.size > HARD_BODY_CAP) {
+      b.res.shouldKeepAlive = false;
+      this.pause();
+      bodyDone(this, b, bodyTooLarge(b.limit));
+    }
+    return;
   }
+  if (b.size > b.limit) {
+    b.over = true;
+    b.chunks.length = 0;
+    return;
+  }
+  b.chunks.push(c);
+}
+
+function onBodyEnd(this: BodyRequest): void {
+  const b = this[BODY];
+  if (b === undefined) return;
+  if (b.over) bodyDone(this, b, bodyTooLarge(b.limit));
+  else bodyDone(this, b, b.chunks.length === 1 ? b.chunks[0]! : Buffer.concat(b.chunks, b.size));
+}
+
+function onBodyGone(this: BodyRequest): void {
+  const b = this[BODY];
+  if (b !== undefined) bodyDone(this, b, null);
+}
+
+function onBodyClose(this: BodyRequest): void {
+  const b = this[BODY];
+  if (b !== undefined && !this.complete) bodyDone(this, b, null);
 }
 
 /**
