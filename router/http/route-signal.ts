@@ -4,7 +4,10 @@
  * `addEventListener` / `removeEventListener` of 'abort', with `once`) as a plain object, not an
  * EventTarget. Every attempt adds and removes an abort listener; on Node 20's EventTarget that
  * pair cost ~1.5 µs a request, and an AbortController ~2 µs to make (so they were pooled, with a
- * listener count per release).
+ * listener count per release). Measured with the rest of issue 19's edge changes against main in
+ * paired rounds (`npm run bench -- --only proxy --quick --baseline <main> --proxy-rounds 8`, two
+ * runs at load 8-13): the proxy's CPU per request 0.933x, lower in 6 of 8 rounds; this alone
+ * (a worktree at its commit, 14 rounds of bench/proxy.ts-style wrk runs): 0.947x, lower in 9 of 14.
  *
  * It is also its own controller (`signal` is itself, `abort(reason)`), so the edge treats it as
  * it treats an AbortController. Dispatch follows EventTarget's rules: listeners run in the order
