@@ -151,7 +151,8 @@ export class RequestCtx {
     readonly id: string | undefined,
     readonly models: readonly string[],
     readonly startedAt: number,
-    readonly signal: AbortSignal | undefined,
+    /** The caller's signal; dropped once the request is done (run.ts), so an open stream does not keep it. */
+    public signal: AbortSignal | undefined,
     /** Estimated tokens, for TPM admission. */
     readonly tokens: number,
   ) {}

@@ -84,6 +84,9 @@ export class RequestRun extends RequestCtx implements TryOwner {
   tryWon(a: Attempt, response: TransportResponse, stream: RecordedStreamLike | undefined): void {
     if (this.stage === 'done') return;
     this.stage = 'done';
+    // Every attempt has stopped listening (the winner settled or committed, a hedge's loser failed):
+    // the signal is not read again, and an open stream would keep it (an EventTarget) alive.
+    this.signal = undefined;
     requestWon(this.rt, this, a, stream);
     const result: RouteResult = {
       endpoint: a.slot.endpoint,
@@ -122,6 +125,7 @@ export class RequestRun extends RequestCtx implements TryOwner {
 
   private fail(err: RouterError): void {
     this.stage = 'done';
+    this.signal = undefined; // no attempt listens any more (each failed), nor a backoff sleep
     requestFailed(this.rt, this, err);
     err.attempts = this.attempts;
     this.sink.routeFailed(err);
