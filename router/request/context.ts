@@ -96,8 +96,9 @@ export class RequestCtx {
   /** Attempt records, in the order they ended (a stream's provisional one when it started). */
   attempts: AttemptRecord[] = NONE;
   /**
-   * Every pick, one per attempt: the first one alone in `pick0` (no array while the request
-   * is in flight, which is all most requests ever need), the list built when read or at the second.
+   * Every pick, one per attempt (an Attempt is its own pick record): the first one alone in
+   * `pick0` (no array while the request is in flight, which is all most requests ever need),
+   * the list built when read or at the second.
    */
   private pick0: PickRecord | null = null;
   private pickList: PickRecord[] | null = null;
@@ -146,9 +147,13 @@ export class RequestCtx {
     return this.triedList;
   }
 
+  /** The request's id (read from the request: one field less per request in flight). */
+  get id(): string | undefined {
+    return this.req.id;
+  }
+
   constructor(
     readonly req: RouteRequest,
-    readonly id: string | undefined,
     readonly models: readonly string[],
     readonly startedAt: number,
     readonly signal: AbortSignal | undefined,
