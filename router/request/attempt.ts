@@ -10,6 +10,7 @@ import {
   type AbortListener,
   SEND_DIRECT,
   SET_TIMEOUT_TASK,
+  CLEAR_TIMEOUT_TASK,
   type TaskClock,
   type TimerTask,
   type UpstreamHandle,
@@ -61,7 +62,11 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
    * and every field of it is copied by each young-generation GC.
    */
   private flags = 0;
-  private timer: Timer | null = null;
+  /**
+   * The deadline timer: with a task clock (direct.ts) the clock's handle (TimerTask; flag
+   * TASK_TIMER), else the Timer of clock.setTimeout; null when none is pending.
+   */
+  timerHandle: unknown = null;
   /** A stream response's state (source, first push, recorded stream); null before one (always, for a JSON answer). */
   private sh: StreamHead | null = null;
 
@@ -144,7 +149,13 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
     const clock = this.rt.clock;
     const ms = Math.max(0, at - clock.now());
     const tasks = (clock as Partial<TaskClock>)[SET_TIMEOUT_TASK];
-    this.timer = tasks !== undefined ? tasks.call(clock, this, ms) : clock.setTimeout(() => this.onTimer(), ms);
+    if (tasks !== undefined) {
+      this.flags |= TASK_TIMER;
+      tasks.call(clock, this, ms);
+    } else {
+      this.flags &= ~TASK_TIMER;
+      this.timerHandle = clock.setTimeout(() => this.onTimer(), ms);
+    }
   }
 
   /** TimerTask: the deadline timer fired. */
@@ -153,7 +164,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
   }
 
   private onTimer(): void {
-    this.timer = null;
+    this.timerHandle = null;
     const id = this.slot.endpoint.id;
     const t = this.flags & TIMER_BITS;
     const code: TimerCode = t === TIMER_STALL ? 'stream_stalled' : t === TIMER_TOTAL ? 'timeout' : 'ttft_timeout';
@@ -232,8 +243,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
     const stallAt = this.rt.clock.now() + stallTimeoutMs(this.rt, this);
     // The timer armed so far is launchAttempt's (nothing else re-arms before this point).
     if (stallAt < attemptTimerAt(this.rt, this.ctx, this)) {
-      this.timer?.cancel();
-      this.timer = null;
+      this.cancelTimer();
       this.arm(stallAt, 'stream_stalled');
     }
     const src = pushSourceOf(res.stream);
@@ -310,6 +320,14 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
     this.owner!.attemptWon(this, res, stream);
   }
 
+  private cancelTimer(): void {
+    const h = this.timerHandle;
+    if (h === null) return;
+    if ((this.flags & TASK_TIMER) !== 0) (this.rt.clock as unknown as TaskClock)[CLEAR_TIMEOUT_TASK](this);
+    else (h as Timer).cancel();
+    this.timerHandle = null;
+  }
+
   /** The stream owns the rest: stop the TTFT timer and stop listening to the caller. */
   private commit(): void {
     this.flags |= SETTLED;
@@ -317,10 +335,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
   }
 
   private detach(): void {
-    if (this.timer !== null) {
-      this.timer.cancel();
-      this.timer = null;
-    }
+    this.cancelTimer();
     this.ctx.signal?.removeEventListener('abort', this);
   }
 
@@ -384,8 +399,10 @@ const PANIC = 32;
 const TIMER_STALL = 64;
 const TIMER_TOTAL = 128;
 const TIMER_BITS = TIMER_STALL | TIMER_TOTAL;
+/** The pending timer was set through the clock's SET_TIMEOUT_TASK (timerHandle is the clock's). */
+const TASK_TIMER = 16384;
 /** The pick's index, from this bit up. */
-const INDEX_SHIFT = 8;
+const INDEX_SHIFT = 16;
 
 /** The error codes an attempt's timer fails it with. */
 type TimerCode = 'ttft_timeout' | 'stream_stalled' | 'timeout';
