@@ -50,7 +50,12 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
   abortListener: AbortListener | null = null;
   readonly slot: EndpointSlot;
   readonly reason: string;
-  readonly startedAt: number;
+  /**
+   * The attempt's start when it differs from its request's, else null (startedAt reads the
+   * request's): in virtual time a first attempt starts at its request's instant, and a
+   * number field costs a heap number per attempt in flight.
+   */
+  private readonly ownStart: number | null;
   /** The pick that chose this attempt's endpoint (PickRecord; the trace reads it): what the strategy saw and said. */
   readonly candidates: readonly Candidate[];
   readonly scores: readonly number[] | undefined;
@@ -84,7 +89,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
     const now = rt.clock.now();
     const pick = rt.env.picked;
     this.slot = slot;
-    this.startedAt = now;
+    this.ownStart = now === ctx.startedAt ? null : now;
     this.candidates = pick.candidates;
     this.scores = pick.scores;
     this.pickReason = pick.reason;
@@ -105,6 +110,12 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
   /** UpstreamHandle: the upstream call was aborted (direct sends). */
   get aborted(): boolean {
     return (this.flags & ABORTED) !== 0;
+  }
+
+  /** Clock time the attempt started (PickRecord: the pick's time). */
+  get startedAt(): number {
+    const s = this.ownStart;
+    return s === null ? this.ctx.startedAt : s;
   }
 
   /** PickRecord: the candidate the strategy picked. */
