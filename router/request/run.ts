@@ -56,7 +56,7 @@ export class RequestRun extends RequestCtx implements TryOwner {
     /** Hears the outcome, once. */
     private readonly sink: RouteSink<RouteResult>,
   ) {
-    super(req, req.id, models, rt.clock.now(), signal, tokens);
+    super(req, models, rt.clock.now(), signal, tokens);
   }
 
   get isFinished(): boolean {
@@ -93,7 +93,7 @@ export class RequestRun extends RequestCtx implements TryOwner {
       model: a.model,
       response,
       attempts: this.attempts,
-      trace: buildTrace(this.id, this.rt.env.strategy.name, this.picks, this.attempts),
+      trace: buildTrace(this, this.rt.env.strategy.name, this.attempts),
     };
     if (stream !== undefined) result.stream = stream;
     this.sink.routeDone(result);
