@@ -55,12 +55,13 @@ type Internals = {
 };
 
 /**
- * Both variants run without floorByPrice and the dominance factor: the locals variant predates
- * them (one floor for all; scores as refresh left them), and the two must agree pick for pick.
+ * Both variants run without floorByPrice, the dominance factor, the price gap and hang
+ * detection: the locals variant predates them (one floor for all; scores as refresh left them),
+ * and the two must agree pick for pick.
  * Everything else is the default. "defaults" (timed too, compared with nothing) is the strategy
  * as shipped, for before/after runs of a change.
  */
-const PARAMS = { floorByPrice: false, dominated: { factor: 1 } };
+const PARAMS = { floorByPrice: false, dominated: { factor: 1 }, priceGap: { k: 0 }, hang: { factor: 1 } };
 
 /** The same strategy with pick() using locals and a closure per pick. */
 function localsVariant(): Strategy {

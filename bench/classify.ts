@@ -1,6 +1,6 @@
 /**
- * What a class-aware pick adds per request in the proxy (adaptive's classAware, the classifier
- * strategy): promptText + the shipped classifier on one request, uncached. Run:
+ * What a class-aware pick adds per request in the proxy (adaptive's classAware 'classify', the
+ * classifier strategy; adaptive's default 'declared' never classifies): promptText + the shipped classifier on one request, uncached. Run:
  *
  *   npx tsx bench/classify.ts [--rounds 7] [--calls 20000]
  *

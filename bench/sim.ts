@@ -319,13 +319,18 @@ export interface RssFigures {
 
 /**
  * In a fresh process, `root`'s bench/sim.ts (this checkout's or another's: both export
- * engineOnly and throughRouter): both cases warmed up, then measured; µs CPU per request.
+ * engineOnly and throughRouter): both cases warmed up with a full-size pair, then measured;
+ * µs CPU per request. A 20,000-request warm-up was not enough: the first measured pair still
+ * paid deoptimisations and heap growth (engine+models ~4.7 µs there against ~2.7 µs in the
+ * next pair of the same process), which hid real differences in the router's cost (paired
+ * rounds of the same two checkouts: -0.10 µs [-0.80, 0.38] on the first pair, -1.27 µs
+ * [-1.53, -0.75] on the second).
  */
 function costChild(root: string, requests: number, quantumMs: number): Promise<{ engineUs: number; routerUs: number }> {
   const url = pathToFileURL(join(root, 'bench', 'sim.ts')).href;
   const code =
     `const m = await import(${JSON.stringify(url)}); const us = (c) => (c.cpuMs * 1000) / c.requests;` +
-    `await m.engineOnly(20000, ${quantumMs}); await m.throughRouter('round-robin', 20000, ${quantumMs});` +
+    `await m.engineOnly(${requests}, ${quantumMs}); await m.throughRouter('round-robin', ${requests}, ${quantumMs});` +
     `const e = await m.engineOnly(${requests}, ${quantumMs}); const r = await m.throughRouter('round-robin', ${requests}, ${quantumMs});` +
     `console.log(JSON.stringify({ engineUs: us(e), routerUs: us(r) }));`;
   return new Promise((resolve, reject) => {

@@ -41,6 +41,7 @@ export function simOnce(s: ScriptScenario, strategy: StrategyRef, seed: number, 
     seed,
     label: typeof strategy === 'string' ? strategy : strategy.name,
     model: s.scenario.model,
+    ...(s.scenario.load.declareClass ? { revealClass: true } : {}),
     ...(fault ? { fault } : {}),
     ...extra,
   });

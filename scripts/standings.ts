@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { loadScenario, scenarioNames } from '../scenarios/setup/load.js';
 import { scriptArgs } from '../scenarios/cli/strict-args.js';
 import { runSeedMatrix, seedList } from '../scenarios/seeds/multi-seed.js';
-import { DOMINANCE_METRICS, OURS, STANDINGS_STRATEGIES, dominatedBy, standings, standingsTable, type Standings } from '../scenarios/stats/standings.js';
+import { OURS, STANDINGS_STRATEGIES, dominatedBy, standings, standingsTable, type Standings } from '../scenarios/stats/standings.js';
 
 const USAGE = 'usage: npm run standings -- [--seeds K] [--seed-offset N] [--duration S] [--json FILE] [--readme FILE] [--from FILE] [name...]';
 const START = '<!-- standings:start -->';
@@ -35,7 +35,7 @@ function report(s: Standings): string[] {
     `adaptive vs round-robin: ${iv(s.vsRoundRobin)}${s.vsRoundRobin.significant ? ' significant' : ''}; vs best peer ${s.bestPeer}: ${iv(s.vsBestPeer)}${s.vsBestPeer.significant ? ' significant' : ''}`,
   ];
   for (const d of s.dominance)
-    out.push(`  ${d.peer} over ${d.ours}: ${DOMINANCE_METRICS.map((m) => `${m} ${iv(d.advantage[m]!)}`).join('  ')}${d.dominated ? '  DOMINATES' : ''}`);
+    out.push(`  ${d.peer} over ${d.ours}: ${Object.entries(d.advantage).map(([m, a]) => `${m} ${iv(a)}`).join('  ')}${d.dominated ? '  DOMINATES' : ''}`);
   return out;
 }
 
@@ -95,7 +95,7 @@ async function main(): Promise<number> {
       }
       const t0 = performance.now();
       const perSeed = await runSeedMatrix(name, STANDINGS_STRATEGIES, seedList(scenario.seed + offset, k), { durationS, workers: 2, oracle: false });
-      const s = standings(name, scenario.headline.metrics[0]!, perSeed, undefined, offset);
+      const s = standings(name, scenario.headline.metrics, perSeed, undefined, offset);
       all.push(s);
       const bad = problems(s);
       if (bad.length) failed++;

@@ -1,6 +1,6 @@
 import { promiseHooks } from 'node:v8';
 import { sleepOn, type Clock, type Timer } from '../router/core/clock.js';
-import { SET_TIMEOUT_TASK, type TaskClock } from '../router/core/direct.js';
+import { CLEAR_TIMEOUT_TASK, SET_TIMEOUT_TASK, type TaskClock, type TimerTask } from '../router/core/direct.js';
 
 /**
  * The virtual-time engine: a min-heap of events ordered by (time, seq) and a clock that
@@ -51,7 +51,11 @@ import { SET_TIMEOUT_TASK, type TaskClock } from '../router/core/direct.js';
  * requests in flight, ~2,500 instead of ~10,000), and a cancelled far timer leaves its
  * bucket at once (O(1), so it is garbage as soon as its owner drops it). Order is
  * unchanged: the heap still orders by (time, seq), and a bucket is in the heap before any
- * of its events could be next. Cancelled events in the heap stay there (lazy deletion) until they surface, or
+ * of its events could be next. A router deadline set through the clock's task API
+ * (SET_TIMEOUT_TASK: a task that keeps its own timer handle) waits there as a row of
+ * FarEvents' slot table (task, time, seq: no object, and nothing in the young generation
+ * the garbage collector copies while its request is in flight); its Event is made only
+ * when its bucket moves into the heap, with the seq it was given when set. Cancelled events in the heap stay there (lazy deletion) until they surface, or
  * until they outnumber live events, when the heap is rebuilt in O(n).
  */
 
@@ -150,35 +154,70 @@ export const FAR_BUCKET_MS = 256;
 /** Events due at least this far ahead wait in FarEvents. */
 export const FAR_HORIZON_MS = 2 * FAR_BUCKET_MS;
 
+/** One far bucket: its events, and its task timers (rows of FarEvents' slot table). */
+class Bucket {
+  readonly events: Event[] = [];
+  readonly slots: number[] = [];
+}
+
 /** Far-future events by time bucket, outside the heap (see the file comment). */
 class FarEvents {
-  private readonly buckets = new Map<number, Event[]>();
+  private readonly buckets = new Map<number, Bucket>();
   /** Bucket numbers held, ascending. */
   private readonly order: number[] = [];
   /** Live events held. */
   live = 0;
   /** Highest bucket moved into the heap so far: later events of it go to the heap directly. */
   private movedUpTo = -Infinity;
+  /**
+   * Task timers waiting here, one row (slot) each: the task (its timerHandle is the slot
+   * number), its time and seq, its bucket's slot list and its index there. Freed rows are reused.
+   */
+  private readonly sTask: Array<TimerTask | null> = [];
+  private readonly sTime: number[] = [];
+  private readonly sSeq: number[] = [];
+  private readonly sList: Array<number[] | null> = [];
+  private readonly sPos: number[] = [];
+  private readonly freeSlots: number[] = [];
 
   accepts(t: number, now: number): boolean {
     return t - now >= FAR_HORIZON_MS && Math.floor(t / FAR_BUCKET_MS) > this.movedUpTo;
   }
 
-  add(e: Event): void {
-    const b = Math.floor(e.time / FAR_BUCKET_MS);
-    let list = this.buckets.get(b);
-    if (list === undefined) {
-      list = [];
-      this.buckets.set(b, list);
+  private bucketOf(t: number): Bucket {
+    const b = Math.floor(t / FAR_BUCKET_MS);
+    let bucket = this.buckets.get(b);
+    if (bucket === undefined) {
+      bucket = new Bucket();
+      this.buckets.set(b, bucket);
       const o = this.order;
       let i = o.length;
       while (i > 0 && o[i - 1]! > b) i--; // nearly always appended at the end
       o.splice(i, 0, b);
       this.nextStart = o[0]! * FAR_BUCKET_MS;
     }
+    return bucket;
+  }
+
+  add(e: Event): void {
+    const list = this.bucketOf(e.time).events;
     e.farIndex = list.length;
     list.push(e);
     e.farList = list;
+    this.live++;
+  }
+
+  /** A task timer (time t, seq): a row of the slot table; the task's handle is its slot number. */
+  addTask(task: TimerTask, t: number, seq: number): void {
+    const list = this.bucketOf(t).slots;
+    const s = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.sTask.length;
+    this.sTask[s] = task;
+    this.sTime[s] = t;
+    this.sSeq[s] = seq;
+    this.sList[s] = list;
+    this.sPos[s] = list.length;
+    list.push(s);
+    task.timerHandle = s;
     this.live++;
   }
 
@@ -200,21 +239,53 @@ class FarEvents {
     this.live--;
   }
 
+  /** A far task timer was cancelled (slot s): out of its bucket at once, the same way. */
+  removeTask(s: number): void {
+    const list = this.sList[s]!;
+    const pos = this.sPos[s]!;
+    const last = list.pop()!;
+    if (last !== s) {
+      list[pos] = last;
+      this.sPos[last] = pos;
+    }
+    this.freeSlot(s);
+  }
+
+  private freeSlot(s: number): void {
+    this.sTask[s] = null;
+    this.sList[s] = null;
+    this.freeSlots.push(s);
+    this.live--;
+  }
+
   /** Start time of the earliest bucket (Infinity when empty); kept current by add/moveFirst. */
   nextStart = Infinity;
 
-  /** Move the earliest bucket's live events into the heap; cancelled ones are dropped here. */
-  moveFirst(heap: Heap): void {
+  /**
+   * Move the earliest bucket's live events into the heap; cancelled ones are dropped here.
+   * Its task timers become Events now (their seq kept), and their tasks' handles those Events.
+   */
+  moveFirst(heap: Heap, owner: Engine): void {
     const b = this.order.shift()!;
     this.nextStart = this.order.length > 0 ? this.order[0]! * FAR_BUCKET_MS : Infinity;
-    const list = this.buckets.get(b)!;
+    const bucket = this.buckets.get(b)!;
     this.buckets.delete(b);
     this.movedUpTo = b;
+    const list = bucket.events;
     for (let i = 0; i < list.length; i++) {
       const e = list[i]!;
       if (!e.live) continue;
       e.farList = null;
       this.live--;
+      heap.push(e);
+    }
+    const slots = bucket.slots;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      const task = this.sTask[s]!;
+      const e = new Event(this.sTime[s]!, this.sSeq[s]!, null, task, owner);
+      task.timerHandle = e;
+      this.freeSlot(s);
       heap.push(e);
     }
   }
@@ -279,8 +350,9 @@ export class Engine {
       sleep(ms, signal) {
         return sleepOn(self.clock, ms, signal);
       },
-      // setTimeout for a task object: no closure per router timer (router/core/direct.ts).
-      [SET_TIMEOUT_TASK]: (task, ms) => self.schedule(self.current + (ms > 0 ? ms : 0), task),
+      // setTimeout for a task object: no closure or Event per router timer while it is far (router/core/direct.ts).
+      [SET_TIMEOUT_TASK]: (task, ms) => self.setTaskTimer(self.current + (ms > 0 ? ms : 0), task),
+      [CLEAR_TIMEOUT_TASK]: (task) => self.clearTaskTimer(task),
     };
     this.clock = clock;
   }
@@ -304,10 +376,41 @@ export class Engine {
     return this.push(timeMs, null, task);
   }
 
-  private push(timeMs: number, fn: (() => void) | null, task: Task | null): Event {
+  /** The time an event asked for at `timeMs` fires: never in the past, on the grid. */
+  private timeFor(timeMs: number): number {
     let t = timeMs > this.current ? timeMs : this.current;
     if (this.quantum > 0) t = Math.ceil(t / this.quantum) * this.quantum;
     if (!Number.isFinite(t)) throw new Error(`engine: cannot schedule an event at ${timeMs}`);
+    return t;
+  }
+
+  /**
+   * The clock's SET_TIMEOUT_TASK: `task.fire()` at `timeMs`, in the same (time, seq) order as
+   * schedule(); far ahead it waits as a slot-table row (no Event until its bucket is due).
+   * The task's timerHandle is the engine's (a slot number or an Event) until it fires or is cleared.
+   */
+  setTaskTimer(timeMs: number, task: TimerTask): void {
+    const t = this.timeFor(timeMs);
+    const seq = this.seq++;
+    if (this.far.accepts(t, this.current)) this.far.addTask(task, t, seq);
+    else {
+      const ev = new Event(t, seq, null, task, this);
+      this.heap.push(ev);
+      task.timerHandle = ev;
+    }
+  }
+
+  /** The clock's CLEAR_TIMEOUT_TASK: cancel the task's pending timer, if any. */
+  clearTaskTimer(task: TimerTask): void {
+    const h = task.timerHandle;
+    if (h === null || h === undefined) return;
+    task.timerHandle = null;
+    if (typeof h === 'number') this.far.removeTask(h);
+    else (h as Event).cancel();
+  }
+
+  private push(timeMs: number, fn: (() => void) | null, task: Task | null): Event {
+    const t = this.timeFor(timeMs);
     const ev = new Event(t, this.seq++, fn, task, this);
     if (this.far.accepts(t, this.current)) this.far.add(ev);
     else this.heap.push(ev);
@@ -379,7 +482,7 @@ export class Engine {
               // A far bucket that starts at or before the next event joins the heap first.
               const farAt = far.nextStart;
               if (farAt === Infinity || (top !== undefined && farAt > top.time)) break;
-              far.moveFirst(heap);
+              far.moveFirst(heap, this);
               top = heap.items[0];
             }
             if (top === undefined || top.time > until) return end();

@@ -120,16 +120,18 @@ export interface SimRunResult {
  * arrival: one object per request instead of a request, a record and a closure.
  */
 class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
-  readonly id: string;
-  promptClass: string | undefined = undefined;
-  cost = 0;
-  /** What every upstream attempt cost, aborted ones included (billed as if completed: an upper bound). */
-  spent = 0;
   attempts = 0;
   lastEndpoint = '';
   /** Endpoints tried, in order; only built from the second attempt on (lastEndpoint covers one). */
   tried: string[] | null = null;
   okOutcome: ProviderOutcome | undefined = undefined;
+  /**
+   * The first upstream attempt to end, and whether it completed: `spent` and `cost` read
+   * through it (no double field, and its heap number, per request in flight) until a second
+   * attempt ends and LiveExtra takes the sums over.
+   */
+  private firstEnd: ProviderOutcome | null = null;
+  private firstCompleted = false;
   /** The run's requests in flight while this one is among them (liveOf reads this), and its neighbours there. */
   liveIn: InFlight | null = null;
   prev: Live | null = null;
@@ -140,8 +142,56 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
   constructor(
     readonly sim: SimRequest,
     private readonly owner: LiveOwner,
-  ) {
-    this.id = String(sim.id);
+  ) {}
+
+  /** The request's id (made when read: only events and traces read it). */
+  get id(): string {
+    return String(this.sim.id);
+  }
+
+  /** The request's class, when the run reveals it (revealClass). */
+  get promptClass(): string | undefined {
+    return this.x === null ? undefined : this.x.promptClass;
+  }
+
+  set promptClass(v: string | undefined) {
+    this.extra.promptClass = v;
+  }
+
+  /**
+   * An upstream attempt ended (its outcome; `completed`: not cut short as a hedge loser or
+   * by a timeout). Every attempt counts in `spent`, completed ones in `cost`, summed in the
+   * order they ended, from 0.
+   */
+  attemptEnded(o: ProviderOutcome, completed: boolean): void {
+    const first = this.firstEnd;
+    if (first === null) {
+      this.firstEnd = o;
+      this.firstCompleted = completed;
+      return;
+    }
+    const x = this.extra;
+    if (!x.summing) {
+      x.summing = true;
+      x.spent = 0 + first.costUsd;
+      x.cost = this.firstCompleted ? 0 + first.costUsd : 0;
+    }
+    x.spent += o.costUsd;
+    if (completed) x.cost += o.costUsd;
+  }
+
+  /** What every upstream attempt cost, aborted ones included (billed as if completed: an upper bound). */
+  get spent(): number {
+    const x = this.x;
+    if (x !== null && x.summing) return x.spent;
+    return this.firstEnd === null ? 0 : 0 + this.firstEnd.costUsd;
+  }
+
+  /** What the completed attempts cost. */
+  get cost(): number {
+    const x = this.x;
+    if (x !== null && x.summing) return x.cost;
+    return this.firstEnd === null || !this.firstCompleted ? 0 : 0 + this.firstEnd.costUsd;
   }
 
   /** The model group requested: the run's, the same for every request. */
@@ -289,6 +339,11 @@ class InFlight {
  * flight (~2,500 at a time in the simulator benchmark), and each young-generation GC copies it.
  */
 class LiveExtra {
+  promptClass: string | undefined = undefined;
+  /** Live.attemptEnded: set from the second attempt to end on; then spent and cost are these sums. */
+  summing = false;
+  spent = 0;
+  cost = 0;
   cacheSaved = 0;
   choice: OracleChoice | undefined = undefined;
   firstAt = 0;
@@ -453,9 +508,8 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
       if (!l) return;
       // A hedge loser or a timed-out attempt was still sent: the provider bills the prompt and
       // generates until it notices; counted in full (an upper bound) as attempt spend.
-      l.spent += a.outcome.costUsd;
+      l.attemptEnded(a.outcome, completed);
       if (!completed) return;
-      l.cost += a.outcome.costUsd;
       if (a.outcome.cacheSavingsUsd !== undefined) l.cacheSaved += a.outcome.cacheSavingsUsd;
       if (a.outcome.kind === 'ok') l.okOutcome = a.outcome;
     },

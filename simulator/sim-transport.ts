@@ -125,10 +125,13 @@ function abortError(reason: unknown, endpointId: string): unknown {
   return reason ?? simError('aborted', `request to ${endpointId} aborted`, endpointId);
 }
 
+/** One provider of the transport, and what its calls share (the engine, the end hook): not kept per call. */
 interface Entry {
   readonly id: string;
   readonly model: ProviderModel;
   readonly state: ProviderState;
+  readonly engine: Engine;
+  readonly onEnd: (info: AttemptInfo, completed: boolean) => void;
 }
 
 /** The same outcome answered `d` ms later: first byte, end and stall point. */
@@ -141,12 +144,16 @@ function delayed(o: ProviderOutcome, d: number): ProviderOutcome {
 export function createSimTransport(opts: SimTransportOptions): SimTransport {
   const { engine, lookup, onAttempt, onAttemptEnd, outcomeHint, completionDelayMs } = opts;
   const clock = engine.clock;
+  let inService = 0;
+  const onEnd = (info: AttemptInfo, completed: boolean): void => {
+    inService--;
+    onAttemptEnd?.(info, completed);
+  };
   const byId = new Map<string, Entry>();
   for (const p of opts.providers) {
     if (byId.has(p.id)) throw new Error(`sim transport: duplicate provider id "${p.id}"`);
-    byId.set(p.id, { id: p.id, model: p.model, state: (p.state ??= createProviderState()) });
+    byId.set(p.id, { id: p.id, model: p.model, state: (p.state ??= createProviderState()), engine, onEnd });
   }
-  let inService = 0;
 
   /** Draw the provider's outcome for this attempt, admit it, report it, and put it in service. */
   function begin(
@@ -165,7 +172,8 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
     // A refused connection is the kernel's answer (no provider timer), so it is not delayed.
     const o = completionDelayMs === undefined || drawn.kind === 'refused' ? drawn : delayed(drawn, completionDelayMs());
     inService++;
-    const call = new Call(entry, sim, request, now, load, o, signal, handle, sink, sim.stream && request.stream === true, onEnd, engine);
+    const flags = (sim.stream && request.stream === true ? WANTS_STREAM : 0) | (handle !== null ? DIRECT : 0);
+    const call = new Call(entry, sim, request, now, load, o, handle ?? signal!, sink, flags);
     onAttempt?.(call);
     call.start();
   }
@@ -194,11 +202,6 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
     return true;
   }
 
-  const onEnd = (info: AttemptInfo, completed: boolean): void => {
-    inService--;
-    onAttemptEnd?.(info, completed);
-  };
-
   async function check(endpoint: Endpoint): Promise<boolean> {
     const e = byId.get(endpoint.id);
     if (!e) return false;
@@ -225,12 +228,14 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
  * left), then the attempt ends unbilled and the (already settled) caller is rejected.
  */
 class Call implements Task, AttemptInfo {
-  private released = false;
-  private listening = false;
-  private streaming = false;
+  /**
+   * RELEASED, LISTENING, STREAMING, WANTS_STREAM, DIRECT (the abort side is the router's
+   * handle, not a signal), as bits: a call lives as long as its attempt is in service, and
+   * each young-generation GC copies every field of it.
+   */
+  private flags: number;
   private timer: Timer | null = null;
   private stream: SimStream | null = null;
-  readonly providerId: string;
 
   constructor(
     private readonly entry: Entry,
@@ -239,22 +244,48 @@ class Call implements Task, AttemptInfo {
     readonly sentAtMs: number,
     readonly load: number,
     readonly outcome: ProviderOutcome,
-    /** The abort side: an AbortSignal (send) or the router's handle (direct); exactly one is set. */
-    private readonly signal: AbortSignal | null,
-    private readonly handle: UpstreamHandle | null,
+    /** The abort side: an AbortSignal (send) or the router's handle (direct send; flag DIRECT). */
+    private readonly abortSide: AbortSignal | UpstreamHandle,
     private readonly sink: UpstreamSink,
-    private readonly wantsStream: boolean,
-    private readonly onEnd: (info: AttemptInfo, completed: boolean) => void,
-    private readonly engine: Engine,
+    /** WANTS_STREAM, DIRECT. */
+    flags: number,
   ) {
-    this.providerId = entry.id;
+    this.flags = flags;
+  }
+
+  get providerId(): string {
+    return this.entry.id;
+  }
+
+  private get handle(): UpstreamHandle | null {
+    return (this.flags & DIRECT) !== 0 ? (this.abortSide as UpstreamHandle) : null;
+  }
+
+  private get signal(): AbortSignal | null {
+    return (this.flags & DIRECT) !== 0 ? null : (this.abortSide as AbortSignal);
+  }
+
+  private get wantsStream(): boolean {
+    return (this.flags & WANTS_STREAM) !== 0;
+  }
+
+  private get released(): boolean {
+    return (this.flags & RELEASED) !== 0;
+  }
+
+  private get listening(): boolean {
+    return (this.flags & LISTENING) !== 0;
+  }
+
+  private get streaming(): boolean {
+    return (this.flags & STREAMING) !== 0;
   }
 
   start(): void {
     const o = this.outcome;
     if (o.kind === 'hang') return this.listen(); // only an abort ends it
     const isStream = this.wantsStream && isStreamKind(o);
-    this.timer = this.engine.schedule(this.sentAtMs + (o.kind === 'refused' || isStream ? o.ttftMs : o.totalMs), this);
+    this.timer = this.entry.engine.schedule(this.sentAtMs + (o.kind === 'refused' || isStream ? o.ttftMs : o.totalMs), this);
   }
 
   private get aborted(): boolean {
@@ -267,21 +298,21 @@ class Call implements Task, AttemptInfo {
 
   private listen(): void {
     if (this.listening) return;
-    this.listening = true;
+    this.flags |= LISTENING;
     if (this.handle !== null) this.handle.abortListener = this;
     else this.signal!.addEventListener('abort', this);
   }
 
   private release(completed: boolean): void {
     if (this.released) return;
-    this.released = true;
+    this.flags |= RELEASED;
     this.entry.model.release(this.entry.state);
     if (this.listening) {
       if (this.handle !== null) {
         if (this.handle.abortListener === this) this.handle.abortListener = null;
       } else this.signal!.removeEventListener('abort', this);
     }
-    this.onEnd(this, completed);
+    this.entry.onEnd(this, completed);
   }
 
   /** The abort fired (EventListener object for a signal, AbortListener for a handle). */
@@ -375,12 +406,19 @@ class Call implements Task, AttemptInfo {
     const res: TransportResponse = { status: 200, headers: SSE_HEADERS, ttftMs: o.ttftMs };
     this.stream = new SimStream(o, res, id, this.sentAtMs);
     res.stream = this.stream;
-    this.streaming = true;
+    this.flags |= STREAMING;
     this.listen();
-    if (o.kind !== 'stall') this.timer = this.engine.schedule(this.sentAtMs + o.totalMs, this);
+    if (o.kind !== 'stall') this.timer = this.entry.engine.schedule(this.sentAtMs + o.totalMs, this);
     this.sink.upstreamResponse(res);
   }
 }
+
+/** Call.flags bits. */
+const RELEASED = 1;
+const LISTENING = 2;
+const STREAMING = 4;
+const WANTS_STREAM = 8;
+const DIRECT = 16;
 
 /**
  * A two-chunk stream: the first chunk is there at TTFT; the second (usage, [DONE]) or

@@ -15,7 +15,7 @@ const cheap = cand('cheap', { endpoint: { classes: ['general', 'writing'], price
 const strong = cand('strong', { endpoint: { classes: ['math', 'general', 'writing'], price: { input: 10, output: 10 } }, stats });
 const both = [cheap, strong];
 
-/** adaptive with classAware on (off by default) unless params say otherwise. */
+/** adaptive with classAware 'classify' (the default is 'declared') unless params say otherwise. */
 const adaptive = (params: Record<string, unknown> = {}, classifier?: Classifier): Strategy =>
   createStrategy({ name: 'adaptive', params: { classAware: true, ...params } }, classifier ? { classifier } : {});
 
@@ -44,11 +44,9 @@ describe('adaptive: prompt classes', () => {
     expect(counts.get('cheap')!).toBeGreaterThan(190);
   });
 
-  it('ignores classes with classAware: false, the default (math goes mostly to the cheap endpoint)', () => {
+  it('ignores classes with classAware: false (math goes mostly to the cheap endpoint)', () => {
     const counts = countPicks(adaptive({ classAware: false }), both, 200, makeCtx(1), { model: 'm', promptClass: 'math' });
     expect(counts.get('cheap')!).toBeGreaterThan(190);
-    const byDefault = countPicks(createStrategy('adaptive'), both, 200, makeCtx(1), { model: 'm', promptClass: 'math' });
-    expect(byDefault).toEqual(counts);
   });
 
   it('falls back to every candidate when the only fit endpoint is unhealthy', () => {
@@ -103,6 +101,36 @@ describe('adaptive: prompt classes', () => {
       return out;
     };
     expect(seq(adaptive())).toEqual(seq(adaptive({ classAware: false })));
+  });
+});
+
+describe("adaptive: classAware 'declared', the default: only the caller's class narrows", () => {
+  it('by default sends a request declared math only to the endpoint declaring math', () => {
+    const counts = countPicks(createStrategy('adaptive'), both, 200, makeCtx(1), { model: 'm', promptClass: 'math' });
+    expect(counts.get('strong')).toBe(200);
+    expect(countPicks(adaptive({ classAware: 'declared' }), both, 200, makeCtx(1), { model: 'm', promptClass: 'math' })).toEqual(counts);
+  });
+
+  it('never classifies: a request with no declared class is picked exactly as with classes off', () => {
+    const clf = countingClassifier();
+    const seq = (s: Strategy): number[] => {
+      const ctx = makeCtx(2);
+      const out: number[] = [];
+      for (let i = 0; i < 2_000; i++, ctx.now += 1) out.push(s.pick(both, { model: 'm', messages: [{ role: 'user', content: `solve ${i}` }] }, ctx).index);
+      return out;
+    };
+    const declared = seq(createStrategy('adaptive', { classifier: clf }));
+    expect(clf.calls).toBe(0);
+    expect(declared).toEqual(seq(adaptive({ classAware: false })));
+    // 'classify' (and true, its old spelling) labels the same prompts math and sends them to strong.
+    const clf2 = countingClassifier();
+    expect(new Set(seq(adaptive({ classAware: 'classify' }, clf2)))).toEqual(new Set([1]));
+    expect(clf2.calls).toBe(2_000);
+    expect(seq(adaptive({ classAware: true }, countingClassifier()))).toEqual(seq(adaptive({ classAware: 'classify' }, countingClassifier())));
+  });
+
+  it('rejects a classAware value it does not know', () => {
+    expect(() => createStrategy({ name: 'adaptive', params: { classAware: 'guess' } })).toThrow(/classAware/);
   });
 });
 

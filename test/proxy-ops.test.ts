@@ -124,6 +124,37 @@ describe('proxy region preference', () => {
   });
 });
 
+describe('proxy declared prompt class', () => {
+  it('x-prompt-class reaches the router: adaptive sends a declared math request only to the endpoint declaring math; a malformed one is a 400', async () => {
+    const proxy = await startProxy({
+      server: { port: 0 },
+      endpoints: [
+        { ...ep('cheap', 'm-cheap'), classes: ['general'], price: { input: 0.5, output: 0.5 } },
+        { ...ep('strong', 'm-strong'), classes: ['general', 'math'], price: { input: 10, output: 10 } },
+      ],
+      strategy: 'adaptive', // classAware 'declared' by default
+    });
+    try {
+      const via = async (headers: Record<string, string>) => {
+        const p = ask(proxy.url, headers);
+        await waitHeld(1);
+        releaseAll();
+        return (await p).content;
+      };
+      for (let i = 0; i < 5; i++) expect(await via({ 'x-prompt-class': 'math' })).toBe('m-strong');
+      const bad = await fetch(`${proxy.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-prompt-class': 'no spaces, please' },
+        body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: { param: string } }).error.param).toBe('x-prompt-class');
+    } finally {
+      await proxy.close(1000);
+    }
+  });
+});
+
 describe('npm run router: --check and SIGHUP', () => {
   const cli = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'router/http/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const dir = mkdtempSync(join(tmpdir(), 'proxy-reload-'));

@@ -84,6 +84,16 @@ describe('scenario schema', () => {
     expect(errorOf(() => parseScenario(GOOD.replace('id: b', 'id: a'), 'tiny.yaml'))).toContain('providers[1].id');
   });
 
+  it('load.declareClass needs every endpoint to declare its classes (derived ones never meet a declared class)', () => {
+    const declared = GOOD.replace('durationS: 6', 'durationS: 6\n  declareClass: true');
+    const msg = errorOf(() => parseScenario(declared, 'tiny.yaml'));
+    expect(msg).toContain('providers[0].endpoint.classes');
+    expect(msg).toContain('providers[1].endpoint.classes');
+    const both = declared.replace('id: a }', 'id: a, endpoint: { classes: [general] } }').replace('id: b }', 'id: b, endpoint: { classes: [general, math] } }');
+    expect(parseScenario(both, 'tiny.yaml').load.declareClass).toBe(true);
+    expect(loadScenario('mixed-workload').scenario.load.declareClass).toBe(true);
+  });
+
   it('gives the line of a YAML syntax error', () => {
     expect(errorOf(() => parseScenario('name: x\nload: [1, 2\n', 'bad.yaml'))).toMatch(/bad\.yaml:\d+:\d+/);
   });

@@ -14,14 +14,14 @@ import { describe, expect, it } from 'vitest';
 import type { StrategyResult } from '../reports/contract.js';
 import { runSeedMatrix, seedList } from '../scenarios/seeds/multi-seed.js';
 import { loadScenario } from '../scenarios/setup/load.js';
-import { dominance, headlineAdvantage, standingsTable, type Standings } from '../scenarios/stats/standings.js';
+import { dominance, dominanceMetrics, headlineAdvantage, standings, standingsTable, STANDINGS_STRATEGIES, type Standings } from '../scenarios/stats/standings.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const pinned = JSON.parse(readFileSync(resolve(ROOT, 'docs', 'standings.json'), 'utf8')) as Standings[];
 
 /** A result with just the metrics the dominance rule reads. */
-function run(strategy: string, p99: number, errorRate: number, costPer1kOk: number): StrategyResult {
-  return { strategy, summary: { latencyMs: { p99 }, errorRate, costPer1kOk } } as unknown as StrategyResult;
+function run(strategy: string, p99: number, errorRate: number, costPer1kOk: number, qualityOk?: number): StrategyResult {
+  return { strategy, summary: { latencyMs: { p99 }, errorRate, costPer1kOk, ...(qualityOk !== undefined ? { qualityOk } : {}) } } as unknown as StrategyResult;
 }
 
 describe('dominance', () => {
@@ -40,6 +40,35 @@ describe('dominance', () => {
   it('differences inside the seed noise dominate nothing', () => {
     const seeds = [0, 1, 2, 3, 4].map((i) => [run('ours', 1000, 0.01, 0.2), run('peer', i % 2 ? 950 : 1060, 0.01, 0.2)]);
     expect(dominance(seeds, 'ours', 'peer').dominated).toBe(false);
+  });
+});
+
+describe('dominance with quality (scenarios whose headline metrics include qualityOk)', () => {
+  // The peer is faster and cheaper on every seed, because it gives significantly fewer acceptable answers.
+  const seeds = [0, 1, 2, 3, 4].map((i) => [run('ours', 1000 + 10 * i, 0.01, 0.5 + 0.01 * i, 0.84 + 0.001 * i), run('peer', 900 + 10 * i + (i % 2), 0.01, 0.3 + 0.01 * i, 0.77 + 0.001 * i + 0.0005 * (i % 2))]);
+
+  it('judges quality (higher is better) only where a headline metric is qualityOk', () => {
+    expect(dominanceMetrics(['qualityOk', 'costPer1kOk'])).toEqual(['latencyMs.p99', 'errorRate', 'costPer1kOk', 'qualityOk']);
+    expect(dominanceMetrics(['costPer1kOk', 'qualityOk'])).toContain('qualityOk');
+    expect(dominanceMetrics(['goodputRps', 'errorRate'])).toEqual(['latencyMs.p99', 'errorRate', 'costPer1kOk']);
+  });
+
+  it('a peer cheaper and faster because it answers worse does not dominate; without quality it would', () => {
+    expect(dominance(seeds, 'ours', 'peer').dominated).toBe(true);
+    const d = dominance(seeds, 'ours', 'peer', undefined, dominanceMetrics(['qualityOk']));
+    expect(d.advantage.qualityOk!.hi).toBeLessThan(0); // the peer is worse on quality
+    expect(d.dominated).toBe(false);
+  });
+
+  it('standings() applies it from the headline list and records the metrics', () => {
+    // Every strategy of a standings run: adaptive as `ours`, Envoy as `peer`, the rest as ours.
+    const per = seeds.map(([ours, peer]) => STANDINGS_STRATEGIES.map((n) => ({ ...(n === 'baseline-envoy-least-request' ? peer! : ours!), strategy: n })));
+    const withQ = standings('x', ['qualityOk', 'costPer1kOk'], per);
+    expect(withQ.dominanceMetrics).toEqual(['latencyMs.p99', 'errorRate', 'costPer1kOk', 'qualityOk']);
+    expect(withQ.dominatedBy.adaptive).not.toContain('baseline-envoy-least-request');
+    const without = standings('x', ['costPer1kOk'], per);
+    expect(without.dominanceMetrics).toBeUndefined();
+    expect(without.dominatedBy.adaptive).toContain('baseline-envoy-least-request');
   });
 });
 

@@ -1,5 +1,5 @@
 import { EventHeap } from './heap.js';
-import { SET_TIMEOUT_TASK, type TaskClock, type TimerTask } from './direct.js';
+import { CLEAR_TIMEOUT_TASK, SET_TIMEOUT_TASK, type TaskClock, type TimerTask } from './direct.js';
 
 /** A cancellable timer handle. */
 export interface Timer {
@@ -57,9 +57,15 @@ export const systemClock: Clock & TaskClock = {
   setTimeout(fn, ms) {
     return new SystemTimer(setTimeout(fn, Math.max(0, ms)));
   },
-  /** A timer for a task object (an attempt's deadline): no closure per timer (direct.ts). */
-  [SET_TIMEOUT_TASK](task: TimerTask, ms: number): Timer {
-    return new SystemTimer(setTimeout(fireTask, Math.max(0, ms), task));
+  /** A timer for a task object (an attempt's deadline): no closure or handle object per timer (direct.ts). */
+  [SET_TIMEOUT_TASK](task: TimerTask, ms: number): void {
+    task.timerHandle = setTimeout(fireTask, Math.max(0, ms), task);
+  },
+  [CLEAR_TIMEOUT_TASK](task: TimerTask): void {
+    const h = task.timerHandle as ReturnType<typeof setTimeout> | null | undefined;
+    if (h === null || h === undefined) return;
+    task.timerHandle = null;
+    clearTimeout(h);
   },
   sleep(ms, signal) {
     return sleepOn(systemClock, ms, signal);

@@ -50,17 +50,29 @@ export function defaultAbortReason(): unknown {
 
 /**
  * An optional clock capability, for the same reason: run `task.fire()` after `ms` (exactly
- * like `setTimeout(() => task.fire(), ms)`) without a closure per timer. The virtual-time
- * engine's clock has it; the attempt's deadline timer uses it when present.
+ * like `setTimeout(() => task.fire(), ms)`) without a closure or a handle object per timer:
+ * the clock keeps what it needs to cancel the timer in the task's own `timerHandle` field.
+ * The virtual-time engine's clock has it (a timer far ahead costs it no object at all until
+ * it is nearly due); the system clock keeps its Node timer there. The attempt's deadline
+ * timer uses it when present.
  */
 export const SET_TIMEOUT_TASK: unique symbol = Symbol.for('llm-router.setTimeoutTask');
+export const CLEAR_TIMEOUT_TASK: unique symbol = Symbol.for('llm-router.clearTimeoutTask');
 
 export interface TimerTask {
   fire(): void;
+  /**
+   * The clock's, while a timer set through SET_TIMEOUT_TASK is pending (null when none):
+   * nothing else reads or writes it, except that the task may null it once its timer fired.
+   */
+  timerHandle: unknown;
 }
 
 export interface TaskClock {
-  [SET_TIMEOUT_TASK](task: TimerTask, ms: number): Timer;
+  /** Call `task.fire()` after `ms`. At most one pending timer per task. */
+  [SET_TIMEOUT_TASK](task: TimerTask, ms: number): void;
+  /** Cancel the task's pending timer, and null its handle (nothing when none is pending). */
+  [CLEAR_TIMEOUT_TASK](task: TimerTask): void;
 }
 
 /**

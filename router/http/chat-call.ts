@@ -11,6 +11,7 @@ import { type HttpError, toHttpError } from './errors.js';
 import type { AccessLog, AccessRecord } from './access-log.js';
 import type { ProxyMetrics } from './metrics.js';
 import { SSE_HEADERS, sseErrorEvent } from './sse.js';
+import type { RouteAbort } from './route-signal.js';
 
 /**
  * One chat completion after validation: the router's answer, then the response. It is
@@ -36,8 +37,8 @@ export interface ChatEnv {
   readonly clock: Clock;
   /** Header-safe value of an endpoint id. */
   endpointHeader(id: string): string;
-  /** The route no longer needs its AbortController (the server pools it when nobody listens). */
-  releaseController(res: ServerResponse, ac: AbortController): void;
+  /** The route no longer needs its abort (the server drops it, or pools an AbortController, when nobody listens). */
+  releaseController(res: ServerResponse, ac: RouteAbort): void;
   sendError(res: ServerResponse, err: HttpError, headers?: Record<string, string | number>): void;
   log(line: string): void;
   /** The access log, when one is configured (access-log.ts). */
@@ -62,15 +63,17 @@ type CallResponse = ServerResponse & { [CALL]?: ChatCall };
  * A chat response's `x-request-id`, kept on the response and written with the status line's
  * headers (writeHead's object) rather than by setHeader first: node then stores the headers
  * without re-validating each one through setHeader (~1-2 µs a request). Every path that
- * answers a chat request writes it: the JSON answer here, sendError (server.ts), the cache hit,
- * and, for streams, a setHeader at validation.
+ * answers a chat request writes it: the JSON answer and the stream's head here, sendError
+ * (server.ts), the cache hit. A stream's object holds its headers too, with nothing set before: a
+ * setHeader would make node keep a store of every header (a dictionary and an array per header,
+ * ~0.8 KB) on the response for as long as the stream lasts.
  */
 export const REQUEST_ID: unique symbol = Symbol('requestId');
 export type RequestIdResponse = ServerResponse & { [REQUEST_ID]?: string };
 
 export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
   private req: RouteRequest | null;
-  private ac: AbortController | null;
+  private ac: RouteAbort | null;
   // streaming state
   private source: PushSource | null = null;
   private endpointId = '';
@@ -85,7 +88,7 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
     private readonly env: ChatEnv,
     private readonly res: ServerResponse,
     req: RouteRequest,
-    ac: AbortController,
+    ac: RouteAbort,
     /** Clock time the request arrived (ms). */
     private readonly t0: number,
     /** This request's access-log record (null when no access log is configured). */
@@ -165,7 +168,15 @@ export class ChatCall implements RouteSink<ChatRouteResult>, ChunkSink {
       return;
     }
 
-    res.writeHead(resp.status, { ...SSE_HEADERS, 'x-router-endpoint': env.endpointHeader(id), 'x-router-attempts': attempts, 'x-router-tried': tried });
+    // Every header in writeHead's object, none set before: node keeps no per-header store
+    // (kOutHeaders: a dictionary and an array per header) for as long as the stream lasts.
+    res.writeHead(resp.status, {
+      'x-request-id': (res as RequestIdResponse)[REQUEST_ID],
+      ...SSE_HEADERS,
+      'x-router-endpoint': env.endpointHeader(id),
+      'x-router-attempts': attempts,
+      'x-router-tried': tried,
+    });
     res.flushHeaders();
     const firstByte = this.seconds();
     env.metrics.ttft(id, firstByte);

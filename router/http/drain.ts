@@ -23,8 +23,8 @@ export const drainDeadline = (): HttpError =>
 
 /** What cutting a response needs of the server. */
 export interface DrainEdge {
-  /** Take the route's AbortController off the response (set while it is still routing). */
-  detachController(res: ServerResponse): AbortController | undefined;
+  /** Take the route's abort (a RouteSignal or an AbortController) off the response (set while it is still routing). */
+  detachController(res: ServerResponse): { abort(reason?: unknown): void } | undefined;
   sendError(res: ServerResponse, err: HttpError): void;
   readonly metrics: ProxyMetrics;
 }
@@ -40,11 +40,23 @@ export function cutAtDeadline(res: ServerResponse, edge: DrainEdge): void {
   if (!res.headersSent) {
     edge.sendError(res, err);
     edge.metrics.request('', err.status, 0); // the aborted route sees headersSent and does not count it again
-  } else if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) {
+  } else if (isEventStream(res)) {
     // A pull-only stream (a router without push streams): its loop sees the abort and stops writing.
     edge.metrics.streamError('', err.code);
     res.end(sseErrorEvent(err));
   }
+}
+
+/**
+ * The response's head (sent) says text/event-stream. A head written by writeHead's object alone
+ * (chat-call.ts: no setHeader before, so node keeps no header store for getHeader) is read
+ * from the head node wrote.
+ */
+function isEventStream(res: ServerResponse): boolean {
+  const set = res.getHeader('content-type');
+  if (set !== undefined) return String(set).startsWith('text/event-stream');
+  const head = (res as { _header?: unknown })._header;
+  return typeof head === 'string' && /^content-type: *text\/event-stream/im.test(head);
 }
 
 /** Resolves once every ended response in `open` has flushed (or closed), or after FLUSH_MS on the clock. */

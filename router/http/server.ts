@@ -30,6 +30,7 @@ import { cutAtDeadline, flushed } from './drain.js';
 import { sseErrorEvent } from './sse.js';
 import { validateChatBody } from './validate.js';
 import { registerCacheMetrics, type CachedResponse, type ResponseCache } from '../cache/response-cache.js';
+import { RouteSignal, type RouteAbort } from './route-signal.js';
 
 /**
  * The OpenAI-compatible edge: node:http (no framework: four routes, and the proxy's
@@ -109,14 +110,15 @@ export interface ProxyServer {
   setCache(next: ResponseCache | undefined): void;
 }
 
-/** The route's AbortController rides on the response, so one shared 'close' listener serves every request. */
+/** The route's abort (a RouteSignal, or an AbortController) rides on the response, so one shared 'close' listener serves every request. */
 const AC: unique symbol = Symbol('abortController');
 /** The request's access-log record, so a response that closes unlogged (an unexpected error) is still written once. */
 const REC: unique symbol = Symbol('accessRecord');
-type Exchange = ServerResponse & { [AC]?: AbortController; [REC]?: AccessRecord };
+type Exchange = ServerResponse & { [AC]?: RouteAbort; [REC]?: AccessRecord };
 
 /**
- * AbortControllers are costly to create (an EventTarget each); a finished request's
+ * For a router without the direct route (its route() may hand the signal to anything that
+ * wants a real AbortSignal). AbortControllers are costly to create (an EventTarget each); a finished request's
  * controller is reused when it was never aborted and nobody still listens to it (the
  * router's own pool, core/abort-pool.ts). 256: enough for the requests routing at once
  * under a closed-loop load; each kept one is ~0.8 KB for good.
@@ -135,6 +137,20 @@ const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 function regionOf(req: IncomingMessage, key: ClientKey): string | undefined {
   const h = req.headers['x-router-region'];
   return typeof h === 'string' && h !== '' && h.length <= 64 ? h : key.region;
+}
+
+/** A prompt class the caller declares: letters, digits, '_', '.', '-', 1 to 64 of them. */
+const PROMPT_CLASS = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * The prompt class the caller declares in the `x-prompt-class` header (RouteRequest.promptClass:
+ * strategies that read classes use it instead of classifying the text); undefined without the
+ * header; an HttpError (400) when it is not a short identifier.
+ */
+function promptClassOf(req: IncomingMessage): string | undefined | HttpError {
+  const h = req.headers['x-prompt-class'];
+  if (h === undefined) return undefined;
+  return typeof h === 'string' && PROMPT_CLASS.test(h) ? h : invalidField('x-prompt-class', "a prompt class: 1-64 letters, digits, '_', '.' or '-'");
 }
 
 export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
@@ -219,7 +235,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     if (ac !== undefined) {
       (this as Exchange)[AC] = undefined;
       if (!this.writableFinished) ac.abort(new RouterError('aborted', 'client disconnected'));
-      else controllers.give(ac);
+      else if (!(ac instanceof RouteSignal)) controllers.give(ac);
     }
     chatClosed(this);
     open.delete(this);
@@ -345,12 +361,12 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       return finishError(res, invalidField('(body)', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`), '', t0, rec);
     const valid = validateChatBody(body);
     if (valid instanceof HttpError) return finishError(res, valid, '', t0, rec);
+    const promptClass = promptClassOf(req);
+    if (promptClass instanceof HttpError) return finishError(res, promptClass, '', t0, rec);
     if (rec !== null) {
       rec.model = valid.model;
       rec.stream = valid.stream === true;
     }
-    // A stream's headers are written by the streaming code (chat-call.ts, sse.ts): set it now.
-    if (valid.stream === true) res.setHeader('x-request-id', requestId);
     if (!models.has(valid.model)) return finishError(res, unknownModel(valid.model), '', t0, rec);
     const c = cache;
     const cacheKey = c === undefined ? null : c.keyFor(valid as never);
@@ -376,7 +392,9 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     c: ResponseCache | null,
     cacheKey: string | null,
   ): void {
-    const ac = controllers.take();
+    // The direct route takes a RouteSignal (route-signal.ts: no EventTarget); route() a real AbortController.
+    const direct = routeDirect;
+    const ac: RouteAbort = direct !== undefined ? new RouteSignal() : controllers.take();
     (res as Exchange)[AC] = ac;
 
     const rr: RouteRequest = {
@@ -388,14 +406,17 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       sessionKey: sessionKeyOf(req, valid.user),
       body: valid as Record<string, unknown>,
       region: regionOf(req, a),
+      // The caller's declared class, checked in chatBody (undefined without the header).
+      promptClass: req.headers['x-prompt-class'] as string | undefined,
     };
 
     const call = new ChatCall(chatEnv, res, rr, ac, t0, rec);
     call.cacheKey = cacheKey;
     call.cache = c;
-    if (routeDirect === undefined) return void router.route(rr, { signal: ac.signal }).then((r) => call.routeDone(r), (e: unknown) => call.routeFailed(e));
+    if (direct === undefined) return void router.route(rr, { signal: ac.signal as AbortSignal }).then((r) => call.routeDone(r), (e: unknown) => call.routeFailed(e));
     try {
-      routeDirect.call(router, rr, call, { signal: ac.signal });
+      // The router reads only what RouteSignal has of an AbortSignal (its checkRequest checks that shape).
+      direct.call(router, rr, call, { signal: ac.signal as unknown as AbortSignal });
     } catch (e) {
       call.routeFailed(e);
     }
@@ -406,8 +427,13 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
    * through its return()): back to the pool, so an open stream holds no AbortController.
    * One that is still listened to stays, and a client disconnect aborts it as before.
    */
-  function releaseController(res: ServerResponse, ac: AbortController): void {
-    if ((res as Exchange)[AC] !== ac || getEventListeners(ac.signal, 'abort').length !== 0) return;
+  function releaseController(res: ServerResponse, ac: RouteAbort): void {
+    if ((res as Exchange)[AC] !== ac) return;
+    if (ac instanceof RouteSignal) {
+      if (ac.listenerCount() === 0) (res as Exchange)[AC] = undefined; // nothing to pool
+      return;
+    }
+    if (getEventListeners(ac.signal, 'abort').length !== 0) return;
     (res as Exchange)[AC] = undefined;
     controllers.give(ac);
   }
@@ -505,8 +531,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     },
   };
 
-  /** The route's AbortController, taken off the response (so its close does not pool it). */
-  function detachController(res: ServerResponse): AbortController | undefined {
+  /** The route's abort, taken off the response (so its close does not pool it). */
+  function detachController(res: ServerResponse): RouteAbort | undefined {
     const ac = (res as Exchange)[AC];
     (res as Exchange)[AC] = undefined;
     return ac;
@@ -550,6 +576,11 @@ function sessionKeyOf(req: IncomingMessage, user: string | undefined): string | 
  * so the client gets its 413 on a reusable connection, up to HARD_BODY_CAP, past
  * which (or when the declared length is past it) the 413 goes out at once and the
  * connection closes. Calls `resolve` once: with null when the client went away.
+ *
+ * The read's state rides on the request (BODY) and the listeners are shared functions
+ * (`this` is the request): no closure per request, and nothing to remove once the body is
+ * read (a listener then finds no state and does nothing). The request object lives as long
+ * as its response (a whole stream): the state, and with it the body bytes, goes at the end.
  */
 function readBody(req: IncomingMessage, res: ServerResponse, limit: number, resolve: (body: Buffer | HttpError | null) => void): void {
   const declared = Number(req.headers['content-length']);
@@ -557,50 +588,71 @@ function readBody(req: IncomingMessage, res: ServerResponse, limit: number, reso
     res.shouldKeepAlive = false;
     return resolve(bodyTooLarge(limit));
   }
-  {
-    let chunks: Buffer[] = [];
-    let size = 0;
-    let over = declared > limit;
-    // Listeners go once the body is read: the request object lives as long as its response
-    // (a whole stream), and these closures would keep the body bytes with it.
-    const done = (v: Buffer | HttpError | null): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onGone);
-      req.off('close', onClose);
-      chunks = [];
-      resolve(v);
-    };
-    const onData = (c: Buffer): void => {
-      size += c.length;
-      if (over) {
-        if (size > HARD_BODY_CAP) {
-          res.shouldKeepAlive = false;
-          req.pause();
-          done(bodyTooLarge(limit));
-        }
-        return;
-      }
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        return;
-      }
-      chunks.push(c);
-    };
-    const onEnd = (): void => {
-      if (over) done(bodyTooLarge(limit));
-      else done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    };
-    const onGone = (): void => done(null);
-    const onClose = (): void => {
-      if (!req.complete) done(null);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onGone);
-    req.on('close', onClose);
+  (req as BodyRequest)[BODY] = new BodyRead(res, limit, declared > limit, resolve);
+  req.on('data', onBodyData);
+  req.on('end', onBodyEnd);
+  req.on('error', onBodyGone);
+  req.on('close', onBodyClose);
+}
+
+const BODY: unique symbol = Symbol('bodyRead');
+type BodyRequest = IncomingMessage & { [BODY]?: BodyRead };
+
+/** A request body being read (readBody). */
+class BodyRead {
+  chunks: Buffer[] = [];
+  size = 0;
+  constructor(
+    readonly res: ServerResponse,
+    readonly limit: number,
+    /** Past the limit: the rest is read and dropped. */
+    public over: boolean,
+    readonly resolve: (body: Buffer | HttpError | null) => void,
+  ) {}
+}
+
+/** The read is over: its state leaves the request, then `resolve` hears `v`. */
+function bodyDone(req: BodyRequest, b: BodyRead, v: Buffer | HttpError | null): void {
+  req[BODY] = undefined;
+  b.chunks = [];
+  b.resolve(v);
+}
+
+function onBodyData(this: BodyRequest, c: Buffer): void {
+  const b = this[BODY];
+  if (b === undefined) return;
+  b.size += c.length;
+  if (b.over) {
+    if (b.size > HARD_BODY_CAP) {
+      b.res.shouldKeepAlive = false;
+      this.pause();
+      bodyDone(this, b, bodyTooLarge(b.limit));
+    }
+    return;
   }
+  if (b.size > b.limit) {
+    b.over = true;
+    b.chunks.length = 0;
+    return;
+  }
+  b.chunks.push(c);
+}
+
+function onBodyEnd(this: BodyRequest): void {
+  const b = this[BODY];
+  if (b === undefined) return;
+  if (b.over) bodyDone(this, b, bodyTooLarge(b.limit));
+  else bodyDone(this, b, b.chunks.length === 1 ? b.chunks[0]! : Buffer.concat(b.chunks, b.size));
+}
+
+function onBodyGone(this: BodyRequest): void {
+  const b = this[BODY];
+  if (b !== undefined) bodyDone(this, b, null);
+}
+
+function onBodyClose(this: BodyRequest): void {
+  const b = this[BODY];
+  if (b !== undefined && !this.complete) bodyDone(this, b, null);
 }
 
 /**

@@ -4,11 +4,13 @@ import { estimateTokens } from '../core/rate-limit.js';
 import { costOf } from '../core/stats.js';
 import type { AttemptRecord, EndpointFault, TransportResponse, Usage } from '../core/types.js';
 import type { AttemptOwner, RequestCtx, Runtime } from './context.js';
+import type { Candidate } from '../core/types.js';
 import type { EndpointSlot, PickRecord } from './select.js';
 import {
   type AbortListener,
   SEND_DIRECT,
   SET_TIMEOUT_TASK,
+  CLEAR_TIMEOUT_TASK,
   type TaskClock,
   type TimerTask,
   type UpstreamHandle,
@@ -38,7 +40,7 @@ const RESOLVED = Promise.resolve();
  * the first chunk (pausing the source), then hands the stream to a RecordedStream and
  * forwards the source's later pushes to it.
  */
-export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSink {
+export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSink, PickRecord {
   /** The transport's AbortController (pooled: see abort-pool.ts); null until sent through `send`. */
   controller: AbortController | null = null;
   /** Who hears the outcome; set by launchAttempt. */
@@ -47,39 +49,58 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
   abortReason: unknown = undefined;
   abortListener: AbortListener | null = null;
   readonly slot: EndpointSlot;
-  readonly model: string;
   readonly reason: string;
-  readonly startedAt: number;
   /**
-   * The booleans, as bits (ABORTED, PROBE, SETTLED, UPSTREAM_DONE, RELEASED): an attempt
+   * The attempt's start when it differs from its request's, else null (startedAt reads the
+   * request's): in virtual time a first attempt starts at its request's instant, and a
+   * number field costs a heap number per attempt in flight.
+   */
+  private readonly ownStart: number | null;
+  /** The pick that chose this attempt's endpoint (PickRecord; the trace reads it): what the strategy saw and said. */
+  readonly candidates: readonly Candidate[];
+  readonly scores: readonly number[] | undefined;
+  readonly pickReason: string;
+  /**
+   * The booleans, as bits (ABORTED, PROBE, SETTLED, UPSTREAM_DONE, RELEASED, PANIC), the
+   * timer's error code (TIMER_*) and, from bit INDEX_SHIFT up, the pick's index: an attempt
    * lives as long as its request is in flight, ~2,500 of them in the simulator benchmark,
    * and every field of it is copied by each young-generation GC.
    */
   private flags = 0;
-  private timer: Timer | null = null;
-  private timerCode: ErrorCode = 'ttft_timeout';
-  /** Clock time the timer fires (Infinity: none armed). */
-  private timerAt = Infinity;
+  /**
+   * The deadline timer: with a task clock (direct.ts) the clock's handle (TimerTask; flag
+   * TASK_TIMER), else the Timer of clock.setTimeout; null when none is pending.
+   */
+  timerHandle: unknown = null;
   /** A stream response's state (source, first push, recorded stream); null before one (always, for a JSON answer). */
   private sh: StreamHead | null = null;
 
+  /**
+   * An attempt on `slot`, just picked by selectEndpoint: the rest of the pick is read from
+   * rt.env.picked (refilled by the next pick, so read here, at once).
+   */
   constructor(
     readonly rt: Runtime,
     readonly ctx: RequestCtx,
-    pick: PickRecord,
+    slot: EndpointSlot,
+    readonly model: string,
     reason: string,
   ) {
     const now = rt.clock.now();
-    const slot = pick.slot;
+    const pick = rt.env.picked;
     this.slot = slot;
-    this.model = pick.model;
-    this.startedAt = now;
+    this.ownStart = now === ctx.startedAt ? null : now;
+    this.candidates = pick.candidates;
+    this.scores = pick.scores;
+    this.pickReason = pick.reason;
+    let flags = (pick.index << INDEX_SHIFT) | (pick.panic ? PANIC : 0);
     const probe = slot.health.beginAttempt(now);
-    if (probe) this.flags = PROBE;
+    if (probe) flags |= PROBE;
+    this.flags = flags;
     this.reason = probe ? 'probe' : reason;
     slot.stats.onStart(now);
     slot.statsVersion++;
-    ctx.addPick(pick);
+    ctx.addPick(this);
     ctx.attemptCount++;
     ctx.signal?.addEventListener('abort', this);
     if (rt.bus.active)
@@ -89,6 +110,22 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
   /** UpstreamHandle: the upstream call was aborted (direct sends). */
   get aborted(): boolean {
     return (this.flags & ABORTED) !== 0;
+  }
+
+  /** Clock time the attempt started (PickRecord: the pick's time). */
+  get startedAt(): number {
+    const s = this.ownStart;
+    return s === null ? this.ctx.startedAt : s;
+  }
+
+  /** PickRecord: the candidate the strategy picked. */
+  get pickIndex(): number {
+    return this.flags >>> INDEX_SHIFT;
+  }
+
+  /** PickRecord: the pick was made in panic (ejections ignored). */
+  get panic(): boolean {
+    return (this.flags & PANIC) !== 0;
   }
 
   /** This attempt is a half-open endpoint's probe. */
@@ -117,14 +154,19 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
   }
 
   /** Fail with `code` at clock time `at` unless settled first (TTFT / total deadline). */
-  arm(at: number, code: ErrorCode): void {
+  arm(at: number, code: TimerCode): void {
     if (!Number.isFinite(at)) return;
-    this.timerCode = code;
-    this.timerAt = at;
+    this.flags = (this.flags & ~TIMER_BITS) | TIMER_FLAG[code];
     const clock = this.rt.clock;
     const ms = Math.max(0, at - clock.now());
     const tasks = (clock as Partial<TaskClock>)[SET_TIMEOUT_TASK];
-    this.timer = tasks !== undefined ? tasks.call(clock, this, ms) : clock.setTimeout(() => this.onTimer(), ms);
+    if (tasks !== undefined) {
+      this.flags |= TASK_TIMER;
+      tasks.call(clock, this, ms);
+    } else {
+      this.flags &= ~TASK_TIMER;
+      this.timerHandle = clock.setTimeout(() => this.onTimer(), ms);
+    }
   }
 
   /** TimerTask: the deadline timer fired. */
@@ -133,11 +175,13 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
   }
 
   private onTimer(): void {
-    this.timer = null;
+    this.timerHandle = null;
     const id = this.slot.endpoint.id;
-    const what = TIMER_WHAT[this.timerCode] ?? 'request deadline passed';
+    const t = this.flags & TIMER_BITS;
+    const code: TimerCode = t === TIMER_STALL ? 'stream_stalled' : t === TIMER_TOTAL ? 'timeout' : 'ttft_timeout';
+    const what = TIMER_WHAT[code] ?? 'request deadline passed';
     const ms = this.rt.clock.now() - this.startedAt;
-    this.fail(stackless(() => new RouterError(this.timerCode, `${what} from ${id} after ${ms} ms`, { endpointId: id })));
+    this.fail(stackless(() => new RouterError(code, `${what} from ${id} after ${ms} ms`, { endpointId: id })));
   }
 
   /**
@@ -208,9 +252,9 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
     }
     // The response head came and its first chunk has not: a stall from here on fails over (stream_stalled).
     const stallAt = this.rt.clock.now() + stallTimeoutMs(this.rt, this);
-    if (stallAt < this.timerAt) {
-      this.timer?.cancel();
-      this.timer = null;
+    // The timer armed so far is launchAttempt's (nothing else re-arms before this point).
+    if (stallAt < attemptTimerAt(this.rt, this.ctx, this)) {
+      this.cancelTimer();
       this.arm(stallAt, 'stream_stalled');
     }
     const src = pushSourceOf(res.stream);
@@ -287,6 +331,14 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
     this.owner!.attemptWon(this, res, stream);
   }
 
+  private cancelTimer(): void {
+    const h = this.timerHandle;
+    if (h === null) return;
+    if ((this.flags & TASK_TIMER) !== 0) (this.rt.clock as unknown as TaskClock)[CLEAR_TIMEOUT_TASK](this);
+    else (h as Timer).cancel();
+    this.timerHandle = null;
+  }
+
   /** The stream owns the rest: stop the TTFT timer and stop listening to the caller. */
   private commit(): void {
     this.flags |= SETTLED;
@@ -294,10 +346,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
   }
 
   private detach(): void {
-    if (this.timer !== null) {
-      this.timer.cancel();
-      this.timer = null;
-    }
+    this.cancelTimer();
     this.ctx.signal?.removeEventListener('abort', this);
   }
 
@@ -356,6 +405,19 @@ const SETTLED = 4;
 /** The transport call is over (answered, failed, or its stream ended). */
 const UPSTREAM_DONE = 8;
 const RELEASED = 16;
+const PANIC = 32;
+/** The timer's code (none of these bits: ttft_timeout). */
+const TIMER_STALL = 64;
+const TIMER_TOTAL = 128;
+const TIMER_BITS = TIMER_STALL | TIMER_TOTAL;
+/** The pending timer was set through the clock's SET_TIMEOUT_TASK (timerHandle is the clock's). */
+const TASK_TIMER = 16384;
+/** The pick's index, from this bit up. */
+const INDEX_SHIFT = 16;
+
+/** The error codes an attempt's timer fails it with. */
+type TimerCode = 'ttft_timeout' | 'stream_stalled' | 'timeout';
+const TIMER_FLAG: Record<TimerCode, number> = { ttft_timeout: 0, stream_stalled: TIMER_STALL, timeout: TIMER_TOTAL };
 
 /** What only a stream response needs: one object per stream response, none for a JSON answer. */
 class StreamHead {
@@ -531,8 +593,18 @@ export function recordOutcome(
 
 /** TTFT timeout: arm the attempt's timer at the earlier of its TTFT deadline and the request's. */
 export function armAttemptTimer(rt: Runtime, ctx: RequestCtx, a: Attempt): void {
-  const ttftMs = rt.config.timeouts.ttftMs;
-  const ttftAt = ttftMs > 0 ? a.startedAt + ttftMs : Infinity;
+  const ttftAt = ttftDeadline(rt, a);
   if (ttftAt < ctx.deadline) a.arm(ttftAt, 'ttft_timeout');
   else a.arm(ctx.deadline, 'timeout');
+}
+
+function ttftDeadline(rt: Runtime, a: Attempt): number {
+  const ttftMs = rt.config.timeouts.ttftMs;
+  return ttftMs > 0 ? a.startedAt + ttftMs : Infinity;
+}
+
+/** When armAttemptTimer's timer fires (Infinity: none armed): computed, not kept per attempt. */
+function attemptTimerAt(rt: Runtime, ctx: RequestCtx, a: Attempt): number {
+  const ttftAt = ttftDeadline(rt, a);
+  return ttftAt < ctx.deadline ? ttftAt : ctx.deadline;
 }

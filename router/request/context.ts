@@ -76,6 +76,21 @@ export interface RecordedStreamLike extends AsyncIterable<Uint8Array | string>, 
  */
 const NONE = Object.freeze([]) as unknown as never[];
 
+/**
+ * A request's state that only a request past its first try needs (or a trace that is read):
+ * apart, so a request in flight, nearly always on its first attempt, is a smaller object
+ * (each young-generation GC copies every request in flight).
+ */
+class CtxMore {
+  /** Every pick, in order (RequestCtx.picks). */
+  picks: PickRecord[] | null = null;
+  /** Endpoints tried, built from the picks on first read (most requests never read it: one attempt, no retry). */
+  tried: EndpointSlot[] | null = null;
+  reason = 'first';
+  retries = 0;
+  recoveryWaitedMs = 0;
+}
+
 /** Per-request mutable state. */
 export class RequestCtx {
   /**
@@ -91,26 +106,51 @@ export class RequestCtx {
   }
   /** Index into `models` of the group being tried. */
   modelIdx = 0;
-  /** Endpoints tried, built from `picks` on first read (most requests never read it: one attempt, no retry). */
-  private triedList: EndpointSlot[] | null = null;
   /** Attempt records, in the order they ended (a stream's provisional one when it started). */
   attempts: AttemptRecord[] = NONE;
   /**
-   * Every pick, one per attempt: the first one alone in `pick0` (no array while the request
-   * is in flight, which is all most requests ever need), the list built when read or at the second.
+   * Every pick, one per attempt (an Attempt is its own pick record): the first one alone in
+   * `pick0` (no array while the request is in flight, which is all most requests ever need),
+   * the list (in `more`) built when read or at the second.
    */
   private pick0: PickRecord | null = null;
-  private pickList: PickRecord[] | null = null;
+  /** What only a request past its first try (or a read trace) needs; null until then. */
+  private more: CtxMore | null = null;
   /** Attempts started so far (hedges included); bounded by retry.maxAttempts. */
   attemptCount = 0;
-  /** Why the next attempt happens: first, retry, failover, fallback-model. */
-  reason = 'first';
   /** Someone listened to the router's events when the request started (run.ts requestWon). */
   observed = false;
+
+  private get extra(): CtxMore {
+    return (this.more ??= new CtxMore());
+  }
+
+  /** Why the next attempt happens: first, retry, failover, fallback-model. */
+  get reason(): string {
+    return this.more === null ? 'first' : this.more.reason;
+  }
+
+  set reason(v: string) {
+    this.extra.reason = v;
+  }
+
   /** Backoff retries so far (re-tries of an endpoint already tried; drives the backoff). */
-  retries = 0;
+  get retries(): number {
+    return this.more === null ? 0 : this.more.retries;
+  }
+
+  set retries(v: number) {
+    this.extra.retries = v;
+  }
+
   /** Time spent waiting for a recovery so far, ms (bounded by health.maxRecoveryWaitMs in all). */
-  recoveryWaitedMs = 0;
+  get recoveryWaitedMs(): number {
+    return this.more === null ? 0 : this.more.recoveryWaitedMs;
+  }
+
+  set recoveryWaitedMs(v: number) {
+    this.extra.recoveryWaitedMs = v;
+  }
 
   /** Append an attempt record; returns its index. */
   addAttempt(r: AttemptRecord): number {
@@ -121,37 +161,43 @@ export class RequestCtx {
 
   /** Record a pick (its endpoint counts as tried). */
   addPick(p: PickRecord): void {
-    if (this.pickList !== null) this.pickList.push(p);
+    const m = this.more;
+    if (m !== null && m.picks !== null) m.picks.push(p);
     else if (this.pick0 === null) this.pick0 = p;
-    else this.pickList = [this.pick0, p];
-    if (this.triedList !== null) this.triedList.push(p.slot);
+    else this.extra.picks = [this.pick0, p];
+    if (m !== null && m.tried !== null) m.tried.push(p.slot);
   }
 
   /** Every pick so far, in order (the same array from then on: later picks are appended to it). */
   get picks(): PickRecord[] {
-    if (this.pickList !== null) return this.pickList;
+    const m = this.more;
+    if (m !== null && m.picks !== null) return m.picks;
     if (this.pick0 === null) return NONE;
-    return (this.pickList = [this.pick0]);
+    return (this.extra.picks = [this.pick0]);
   }
 
   /** Endpoints this request has sent an attempt to, in order (failover prefers the others); null before the first. */
   get tried(): readonly EndpointSlot[] | null {
-    if (this.triedList === null) {
-      if (this.pick0 === null) return null;
-      const picks = this.picks;
-      const t = new Array<EndpointSlot>(picks.length);
-      for (let i = 0; i < picks.length; i++) t[i] = picks[i]!.slot;
-      this.triedList = t;
-    }
-    return this.triedList;
+    const m = this.more;
+    if (m !== null && m.tried !== null) return m.tried;
+    if (this.pick0 === null) return null;
+    const picks = this.picks;
+    const t = new Array<EndpointSlot>(picks.length);
+    for (let i = 0; i < picks.length; i++) t[i] = picks[i]!.slot;
+    return (this.extra.tried = t);
+  }
+
+  /** The request's id (read from the request: one field less per request in flight). */
+  get id(): string | undefined {
+    return this.req.id;
   }
 
   constructor(
     readonly req: RouteRequest,
-    readonly id: string | undefined,
     readonly models: readonly string[],
     readonly startedAt: number,
-    readonly signal: AbortSignal | undefined,
+    /** The caller's signal; dropped once the request is done (run.ts), so an open stream does not keep it. */
+    public signal: AbortSignal | undefined,
     /** Estimated tokens, for TPM admission. */
     readonly tokens: number,
   ) {}

@@ -135,6 +135,7 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
       quantumMs: cfg.stats.ewmaTauMs / 1000,
       bus,
       pickCtx: { now: 0, random },
+      picked: { candidates: [], scores: undefined, index: 0, reason: '', panic: false },
     },
     budget: new RetryBudget(cfg.retry.budgetRatio, cfg.retry.budgetMinPerSecond, cfg.retry.budgetWindowMs),
     aborts: new AbortPool(),

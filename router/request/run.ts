@@ -56,7 +56,7 @@ export class RequestRun extends RequestCtx implements TryOwner {
     /** Hears the outcome, once. */
     private readonly sink: RouteSink<RouteResult>,
   ) {
-    super(req, req.id, models, rt.clock.now(), signal, tokens);
+    super(req, models, rt.clock.now(), signal, tokens);
   }
 
   get isFinished(): boolean {
@@ -84,13 +84,16 @@ export class RequestRun extends RequestCtx implements TryOwner {
   tryWon(a: Attempt, response: TransportResponse, stream: RecordedStreamLike | undefined): void {
     if (this.stage === 'done') return;
     this.stage = 'done';
+    // Every attempt has stopped listening (the winner settled or committed, a hedge's loser failed):
+    // the signal is not read again, and an open stream would keep it (an EventTarget) alive.
+    this.signal = undefined;
     requestWon(this.rt, this, a, stream);
     const result: RouteResult = {
       endpoint: a.slot.endpoint,
       model: a.model,
       response,
       attempts: this.attempts,
-      trace: buildTrace(this.id, this.rt.env.strategy.name, this.picks, this.attempts),
+      trace: buildTrace(this, this.rt.env.strategy.name, this.attempts),
     };
     if (stream !== undefined) result.stream = stream;
     this.sink.routeDone(result);
@@ -122,6 +125,7 @@ export class RequestRun extends RequestCtx implements TryOwner {
 
   private fail(err: RouterError): void {
     this.stage = 'done';
+    this.signal = undefined; // no attempt listens any more (each failed), nor a backoff sleep
     requestFailed(this.rt, this, err);
     err.attempts = this.attempts;
     this.sink.routeFailed(err);

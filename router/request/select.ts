@@ -109,16 +109,33 @@ export class EndpointSlot {
   }
 }
 
-/** One pick, kept raw (cheap) and expanded into the DecisionTrace shape only when read. */
+/**
+ * One pick as the trace reads it, kept raw (cheap) and expanded into the DecisionTrace shape
+ * only when read. The attempt the pick started carries it (attempt.ts: an Attempt is its own
+ * pick record, so a request in flight holds no separate object per pick); the pick's time is
+ * its attempt's start.
+ */
 export interface PickRecord {
-  readonly at: number;
+  readonly startedAt: number;
   readonly model: string;
   readonly candidates: readonly Candidate[];
   readonly scores: readonly number[] | undefined;
-  readonly index: number;
-  readonly reason: string;
+  readonly pickIndex: number;
+  readonly pickReason: string;
   readonly panic: boolean;
   readonly slot: EndpointSlot;
+}
+
+/**
+ * What selectEndpoint picked besides the slot, for the attempt it starts to copy at once
+ * (SelectEnv.picked: one object per router, refilled per pick, read before the next).
+ */
+export interface PickScratch {
+  candidates: readonly Candidate[];
+  scores: readonly number[] | undefined;
+  index: number;
+  reason: string;
+  panic: boolean;
 }
 
 const AVAILABLE = 0;
@@ -331,11 +348,14 @@ export interface SelectEnv {
   readonly bus: EventBus;
   /** One mutable context reused for every pick (strategies must not keep it). */
   readonly pickCtx: { now: number; random: Random };
+  /** The latest pick's details (see PickScratch); the attempt it starts copies them. */
+  readonly picked: PickScratch;
 }
 
 /**
- * Pick an endpoint of `group` for one attempt. Returns the pick, or a number: the clock
- * time at which something may become usable (Infinity = not known), when nothing is usable now.
+ * Pick an endpoint of `group` for one attempt. Returns the picked slot (the rest of the
+ * pick is in env.picked until the next pick), or a number: the clock time at which
+ * something may become usable (Infinity = not known), when nothing is usable now.
  * `tried`: endpoints this request already tried (failover prefers the others); `requireUntried`
  * (hedges): only an untried endpoint, else nothing; `tokens`: estimated tokens for TPM admission.
  */
@@ -349,7 +369,7 @@ export function selectEndpoint(
   tokens: number,
   /** The latest time this request would wait for a recovery (see earliestRecovery). */
   waitUntil = Infinity,
-): PickRecord | number {
+): EndpointSlot | number {
   const scan = group.scan(now, tokens, env.panicThreshold);
   const panic = scan.panic;
   let cands: readonly Candidate[];
@@ -384,16 +404,13 @@ export function selectEndpoint(
     );
   const slot = slots[index]!;
   if (slot.admission !== null) slot.admission.take(tokens, now);
-  return {
-    at: now,
-    model: group.model,
-    candidates: cands,
-    scores: pick.scores,
-    index,
-    reason: pick.reason ?? env.strategy.name,
-    panic,
-    slot,
-  };
+  const out = env.picked;
+  out.candidates = cands;
+  out.scores = pick.scores;
+  out.index = index;
+  out.reason = pick.reason ?? env.strategy.name;
+  out.panic = panic;
+  return slot;
 }
 
 type TracePick = DecisionTrace['picks'][number];
@@ -404,27 +421,31 @@ function tracePick(p: PickRecord): TracePick {
     const score = p.scores?.[i];
     return score === undefined ? { id: c.endpoint.id, health: c.health.state } : { id: c.endpoint.id, health: c.health.state, score };
   });
-  return { at: p.at, model: p.model, candidates, picked: p.slot.endpoint.id, reason: p.reason, panic: p.panic };
+  return { at: p.startedAt, model: p.model, candidates, picked: p.slot.endpoint.id, reason: p.pickReason, panic: p.panic };
 }
 
 /**
  * A DecisionTrace over the raw pick records. The per-candidate view is built only when
  * `picks` is first read, so routing millions of simulated requests does not pay for
  * traces nobody looks at. Candidates are immutable snapshots, so the view is what the
- * strategy saw at the time.
+ * strategy saw at the time. It reads the request's picks (and id) from the request itself
+ * when first asked: no list of them is built for a trace nobody reads.
  */
 class LazyTrace implements DecisionTrace {
   private view: TracePick[] | null = null;
 
   constructor(
-    readonly requestId: string | undefined,
+    private readonly ctx: TraceSource,
     readonly strategy: string,
-    private readonly records: readonly PickRecord[],
     readonly attempts: readonly AttemptRecord[],
   ) {}
 
+  get requestId(): string | undefined {
+    return this.ctx.id;
+  }
+
   get picks(): readonly TracePick[] {
-    return (this.view ??= this.records.map(tracePick));
+    return (this.view ??= this.ctx.picks.map(tracePick));
   }
 
   toJSON(): DecisionTrace {
@@ -432,11 +453,12 @@ class LazyTrace implements DecisionTrace {
   }
 }
 
-export function buildTrace(
-  requestId: string | undefined,
-  strategy: string,
-  records: readonly PickRecord[],
-  attempts: readonly AttemptRecord[],
-): DecisionTrace {
-  return new LazyTrace(requestId, strategy, records, attempts);
+/** What a trace reads of its request (context.ts RequestCtx). */
+export interface TraceSource {
+  readonly id: string | undefined;
+  readonly picks: readonly PickRecord[];
+}
+
+export function buildTrace(ctx: TraceSource, strategy: string, attempts: readonly AttemptRecord[]): DecisionTrace {
+  return new LazyTrace(ctx, strategy, attempts);
 }

@@ -262,7 +262,7 @@ export function acquireNow(rt: Runtime, ctx: RequestCtx, reason: string, hedge: 
     if (typeof r !== 'number') {
       const moved = m !== ctx.modelIdx;
       ctx.modelIdx = m;
-      return new Attempt(rt, ctx, r, moved && !hedge ? 'fallback-model' : reason);
+      return new Attempt(rt, ctx, r, group.model, moved && !hedge ? 'fallback-model' : reason);
     }
     if (r < earliest) earliest = r;
   }

@@ -93,21 +93,34 @@
  * then SWRR (default) or a weighted draw over w. An endpoint ejected since the last look
  * also forgets its smoothed history, so old failures do not keep it down after recovery.
  *
- * Prompt classes (params.classAware, off by default): when some candidate declares
- * endpoint.classes, the request's class (request.promptClass, else the router's classifier, once
- * per request: ~15 µs of CPU in the proxy, npx tsx bench/classify.ts) narrows the candidates to the fit ones (classes
- * empty or containing it) that are healthy and not hung; when none of those is fit, or all of them
- * are (the class excludes nothing), every candidate, exactly as with it off. The scoring above
- * then runs over the pool (states shared, one SWRR per class). Why off (npm run standings, 10
- * paired seeds; held out: -- --seed-offset 100; with it on): mixed-workload's quality rose from
- * 72.9% to 84.1% [83.5, 84.7], +4.7 points [4.1, 5.3] ahead of round-robin (held out +5.1
- * [4.2, 6.1]; before -6.5 and -5.7 points behind), but all three peers then dominate it on p99
- * and cost per 1k ok (Envoy's least request +2.9 s [2.2, 3.7] and +0.50 [0.46, 0.54] better:
- * the hard classes all go to the slow model at 20x the price, and the dominance test does not
- * read quality); quality-cost's cost per 1k ok went from 0.142 to 3.50 (its MMLU prompts classify
- * 70% math or coding, which only the dear model declares; round-robin 2.64); prefix-cache became
- * dominated by OpenRouter's price weighting (the scenarios derive classes from profile quality
- * >= 0.8 where they declare none). The other 11 scenarios were byte-identical.
+ * Prompt classes (params.classAware, default 'declared'): when the request carries a class the
+ * caller declared (request.promptClass) and some candidate declares endpoint.classes, adaptive
+ * picks among the candidates fit for it (classes empty or containing it) that are healthy and
+ * not hung; when none of those is fit, or all of them are (the class excludes nothing), among
+ * every candidate, exactly as without classes. The scoring above then runs over the pool
+ * (states shared, one SWRR per class). A request without a declared class is picked as before
+ * (one property read). 'classify' also labels undeclared requests with the router's text
+ * classifier (once per request: ~15 µs of CPU in the proxy, npx tsx bench/classify.ts); `true`
+ * means 'classify' (its meaning before 'declared' existed); false: classes are ignored.
+ * Why 'declared' and not 'classify' by default (npm run standings, 10 paired seeds; held out:
+ * -- --seed-offset 100; 'classify' on): mixed-workload's quality rose from 72.9% to 84.1%
+ * [83.5, 84.7], +4.7 points [4.1, 5.3] ahead of round-robin, but quality-cost's cost per 1k ok
+ * went from 0.142 to 3.50 (its MMLU prompts classify 70% math or coding, which only the dear
+ * model declares; round-robin 2.64), and prefix-cache became dominated by OpenRouter's price
+ * weighting (the harness derives endpoint classes from profile quality >= 0.8 where a scenario
+ * declares none). A class the caller states is a fact about the request; a label guessed from
+ * the text is not, and routing every guessed-hard prompt to a 20x dearer model is a cost the
+ * caller did not ask for. The scenario harness sends a request's class only where the scenario
+ * says its clients declare it (load.declareClass; it then requires every endpoint to declare
+ * its classes), so derived classes never narrow adaptive's picks. Measured with 'declared' (same
+ * commands; mixed-workload declares its classes): quality 72.9% -> 84.2%, +4.7 points [4.2, 5.3]
+ * ahead of round-robin (held out +5.2 [4.4, 6.1]), at p99 4.8 -> 11.1 s and cost per 1k ok
+ * 0.097 -> 1.16 (round-robin 10.8 s, 0.99); no peer dominates it once quality counts in the
+ * dominance test (Envoy's least request: 3.0 s faster, 0.49 cheaper, 7.3 points [6.6, 8.0]
+ * fewer acceptable answers); the other 13 scenarios are bit-identical on both seed sets. Per
+ * pick (npx tsx bench/adaptive-class-pick.ts, 4 candidates): ~0.15 µs without a declared class,
+ * as before 'declared' (0.172 against 0.173 µs, 10 interleaved rounds against the code before),
+ * ~0.4-0.6 µs when a declared class narrows the pool.
  */
 import { z } from 'zod';
 import { defaultClassifier } from '../classifier/index.js';
@@ -187,12 +200,13 @@ const params = z.strictObject({
     })
     .default({ factor: 0, lagFactor: 2, minMs: 250, recheckMs: 100 }),
   /**
-   * Prompt classes (see the header; off by default): when some candidate declares
-   * endpoint.classes, pick among the healthy, not hung candidates fit for the request's class
-   * (request.promptClass, else the classifier's label, once per request), or among all when none
-   * or all of them are.
+   * Prompt classes (see the header): 'declared' (default) picks among the healthy, not hung
+   * candidates fit for the class the caller declared (request.promptClass) when some candidate
+   * declares endpoint.classes, or among all when none or all of them are fit or the request
+   * declares no class; 'classify' also labels undeclared requests with the router's classifier
+   * (once per request); true = 'classify' (its meaning before 'declared'); false = off.
    */
-  classAware: z.boolean().default(false),
+  classAware: z.union([z.enum(['declared', 'classify']), z.boolean()]).default('declared'),
   /**
    * Price gap (see the header): a candidate dearer than margin x the cheapest present one has its
    * score multiplied by exp(-k x ln(price / (margin x cheapest))^2) (k 0 = off).
@@ -281,14 +295,20 @@ class Adaptive implements Strategy {
   private readonly pool: Candidate[] = [];
   private readonly poolIndex: number[] = [];
 
+  /** params.classAware normalised: true is 'classify'. */
+  private readonly classMode: 'declared' | 'classify' | false;
+
   constructor(
     private readonly p: Params,
     private readonly deps: StrategyDeps = {},
-  ) {}
+  ) {
+    this.classMode = p.classAware === true ? 'classify' : p.classAware;
+  }
 
   pick(candidates: readonly Candidate[], request: RouteRequest, ctx: PickContext): Pick {
     assertCandidates(candidates, this.name);
-    const label = this.p.classAware ? this.classPool(candidates, request) : null;
+    const mode = this.classMode;
+    const label = mode === 'classify' || (mode === 'declared' && request.promptClass) ? this.classPool(candidates, request) : null;
     if (label === null) return this.pickAmong(candidates, ctx, this.swrr, null);
     let swrr = this.poolSwrr.get(label);
     if (swrr === undefined) this.poolSwrr.set(label, (swrr = new SmoothWeightedRoundRobin()));
@@ -301,7 +321,8 @@ class Adaptive implements Strategy {
   }
 
   /**
-   * The request's class pool: null (use every candidate) when no candidate declares classes, or
+   * The request's class pool (the declared class, else the classifier's label; 'declared' mode
+   * only calls this with a declared class): null (use every candidate) when no candidate declares classes, or
    * when none or all of the healthy, not hung candidates are fit for the class; else the label,
    * with this.pool / this.poolIndex set to the candidates (and their indices) that are fit for it
    * (classes empty or containing it), healthy and not hung.

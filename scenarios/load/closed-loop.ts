@@ -31,6 +31,8 @@ export interface ClosedLoopOptions {
   signal?: AbortSignal;
   /** Warm-up traffic: the mock providers answer it without touching their state (samples.ts chatBody). */
   warmup?: boolean;
+  /** Send each request's prompt class in the x-prompt-class header (scenario load.declareClass). */
+  declareClass?: boolean;
 }
 
 interface ClientState {
@@ -49,7 +51,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<{ sent: numbe
   let cursor = 0;
   let sent = 0;
   const start = performance.now();
-  const bodies = o.requests.map((r) => ({ body: chatBody(o.model, r, o.warmup), session: r.sessionKey }));
+  const bodies = o.requests.map((r) => ({ body: chatBody(o.model, r, o.warmup), session: r.sessionKey, promptClass: r.promptClass }));
 
   let finish!: (err: unknown) => void;
   const done = new Promise<void>((resolve, reject) => {
@@ -69,7 +71,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<{ sent: numbe
         path: '/v1/chat/completions',
         setupRequest: (req) => {
           const b = bodies[cursor++ % bodies.length]!;
-          return { ...req, body: b.body, headers: { 'content-type': 'application/json', 'x-session-id': b.session } };
+          return { ...req, body: b.body, headers: { 'content-type': 'application/json', 'x-session-id': b.session, ...(o.declareClass ? { 'x-prompt-class': b.promptClass } : {}) } };
         },
       },
     ],

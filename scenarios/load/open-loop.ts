@@ -35,6 +35,8 @@ export interface OpenLoopOptions {
   onSample(s: Sample): void;
   /** Abort the run (a child died, a signal). */
   signal?: AbortSignal;
+  /** Send each request's prompt class in the x-prompt-class header (scenario load.declareClass). */
+  declareClass?: boolean;
 }
 
 export async function runOpenLoop(o: OpenLoopOptions): Promise<{ sent: number }> {
@@ -98,7 +100,7 @@ async function oneRequest(pool: Pool, o: OpenLoopOptions, r: SimRequest, dueMs: 
     const res = await pool.request({
       path: '/v1/chat/completions',
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-session-id': r.sessionKey },
+      headers: { 'content-type': 'application/json', 'x-session-id': r.sessionKey, ...(o.declareClass ? { 'x-prompt-class': r.promptClass } : {}) },
       body: chatBody(o.model, r),
       headersTimeout: o.timeoutMs,
       bodyTimeout: o.timeoutMs,

@@ -236,6 +236,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
           timeoutMs,
           onSample: record,
           signal: abort.signal,
+          ...(scenario.load.declareClass ? { declareClass: true } : {}),
         });
       } else {
         await closedLoops({
@@ -248,6 +249,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
           timeoutS: Math.ceil(timeoutMs / 1000),
           onSample: record,
           signal: abort.signal,
+          ...(scenario.load.declareClass ? { declareClass: true } : {}),
         });
       }
     } finally {

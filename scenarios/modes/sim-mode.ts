@@ -90,6 +90,7 @@ export async function runOne(ctx: Omit<ModeContext, 'pool' | 'simJobsQueued'>, r
     workload,
     seed,
     label: name,
+    ...(scenario.load.declareClass ? { revealClass: true } : {}),
     ...(scenario.replicas ? { replicas: simReplicas(scenario.replicas, name)! } : {}),
     ...(responseCacheOn(name) ? { responseCache: { ttlMs: RESPONSE_CACHE_TTL_MS, shared: scenario.replicas !== undefined && storeMode(name) === 'shared' } } : {}),
     ...(params && Object.keys(params).length ? { params } : {}),

@@ -143,6 +143,13 @@ const loadFields = z.strictObject({
   mix: z.array(promptClassSchema).min(1, 'at least one prompt class'),
   /** Share of requests sent with stream: true. */
   stream: share.default(0),
+  /**
+   * The clients declare each request's prompt class (RouteRequest.promptClass in sim; the
+   * x-prompt-class header over http), as an application that knows its task does: strategies
+   * that read classes (adaptive, classifier, score) use it instead of guessing from the text.
+   * Needs every provider's endpoint.classes declared (not derived from profile quality).
+   */
+  declareClass: z.boolean().optional(),
   /** Distinct session keys (sticky routing). */
   sessions: z.number().int().positive().default(1000),
   /** Multi-turn conversations: each session key is a conversation slot. */
@@ -275,6 +282,11 @@ export function crossCheck(s: Scenario): string[] {
   });
   if (s.load.arrivals === 'trace' && !s.load.trace) problems.push('load.trace: arrivals "trace" needs a trace file');
   if (s.load.arrivals !== 'trace' && s.load.rate === undefined) problems.push(`load.rate: arrivals "${s.load.arrivals}" need a rate`);
+  if (s.load.declareClass)
+    s.providers.forEach((p, i) => {
+      if (p.endpoint?.classes === undefined)
+        problems.push(`providers[${i}].endpoint.classes: load.declareClass needs every endpoint to declare its classes (not derived from profile quality)`);
+    });
   if (s.load.arrivals === 'gamma' && s.load.shape === undefined) problems.push('load.shape: gamma arrivals need a shape');
   const o = s.load.outcomes;
   if (o) {

@@ -8,8 +8,11 @@ import { isSignificant, pairedAdvantage } from './verdict.js';
  * seeds (perSeed[i]: every strategy's result on seed i, identical traffic).
  *
  * Dominance, on the three user-facing metrics (p99, error rate, cost per 1k ok; all lower
- * is better): peer P significantly dominates ours O when P is significantly better on at
- * least one of them and significantly worse on none. Each comparison is a paired 95%
+ * is better), plus the share of acceptable answers (qualityOk, higher is better) in scenarios
+ * whose headline metrics include it (dominanceMetrics): peer P significantly dominates ours O
+ * when P is significantly better on at least one of them and significantly worse on none.
+ * Where answer quality is measured, a peer that is faster or cheaper because it gives worse
+ * answers does not dominate. Each comparison is a paired 95%
  * Student-t interval of the per-seed differences (verdict.ts pairedAdvantage, isSignificant),
  * with no multiple-comparison correction: that is the strict side for our strategies (a
  * correction would call fewer peer wins significant).
@@ -21,13 +24,20 @@ import { isSignificant, pairedAdvantage } from './verdict.js';
 export const OURS = ['adaptive', 'latency'] as const;
 export const PEERS = ['baseline-litellm-latency', 'baseline-envoy-least-request', 'baseline-openrouter-price'] as const;
 export const DOMINANCE_METRICS = ['latencyMs.p99', 'errorRate', 'costPer1kOk'] as const;
+/** Joins the dominance metrics in scenarios that measure it (a headline metric). */
+export const QUALITY_METRIC = 'qualityOk';
+
+/** The metrics dominance is judged on for a scenario with these headline metrics (the one rule, here). */
+export function dominanceMetrics(headlineMetrics: readonly string[]): string[] {
+  return headlineMetrics.includes(QUALITY_METRIC) ? [...DOMINANCE_METRICS, QUALITY_METRIC] : [...DOMINANCE_METRICS];
+}
 /** The strategies a standings run needs. */
 export const STANDINGS_STRATEGIES = [...OURS, 'round-robin', ...PEERS];
 
 export interface Dominance {
   ours: string;
   peer: string;
-  /** Per metric, the peer's advantage over ours (positive = the peer is better), 95% paired. */
+  /** Per dominance metric, the peer's advantage over ours (positive = the peer is better), 95% paired. */
   advantage: Record<string, Interval>;
   dominated: boolean;
 }
@@ -39,6 +49,8 @@ export interface Standings {
   seedOffset?: number;
   headline: string;
   better: 'lower' | 'higher';
+  /** The metrics dominance was judged on (absent in old files: DOMINANCE_METRICS). */
+  dominanceMetrics?: string[];
   /** Each strategy's headline metric: mean and 95% interval over the seeds. */
   values: Record<string, Interval>;
   /** Per strategy, the others (of those run) that significantly dominate it (empty: not dominated). */
@@ -58,13 +70,19 @@ const column = (perSeed: readonly (readonly StrategyResult[])[], strategy: strin
     return metricOf(r, metric);
   });
 
-/** The peer's advantage over ours on each dominance metric, and whether it dominates. */
-export function dominance(perSeed: readonly (readonly StrategyResult[])[], ours: string, peer: string, level = CONFIDENCE): Dominance {
+/** The peer's advantage over ours on each dominance metric (default: the three), and whether it dominates. */
+export function dominance(
+  perSeed: readonly (readonly StrategyResult[])[],
+  ours: string,
+  peer: string,
+  level = CONFIDENCE,
+  metrics: readonly string[] = DOMINANCE_METRICS,
+): Dominance {
   const advantage: Record<string, Interval> = {};
   let better = 0;
   let worse = 0;
-  for (const m of DOMINANCE_METRICS) {
-    const adv = pairedAdvantage(column(perSeed, peer, m), column(perSeed, ours, m), 'lower', level);
+  for (const m of metrics) {
+    const adv = pairedAdvantage(column(perSeed, peer, m), column(perSeed, ours, m), headlineMetric(m)?.better ?? 'lower', level);
     advantage[m] = adv;
     if (isSignificant(adv, level)) {
       if (adv.mean > 0) better += 1;
@@ -87,13 +105,16 @@ export function headlineAdvantage(
   return { ...i, significant: isSignificant(i, level) };
 }
 
+/** `headlines`: the scenario's headline metrics; the first is the table's, all decide the dominance metrics. */
 export function standings(
   scenario: string,
-  headline: string,
+  headlines: readonly string[],
   perSeed: readonly (readonly StrategyResult[])[],
   level = CONFIDENCE,
   seedOffset = 0,
 ): Standings {
+  const headline = headlines[0]!;
+  const metrics = dominanceMetrics(headlines);
   const spec = headlineMetric(headline);
   const better = spec?.better ?? 'lower';
   const names = (perSeed[0] ?? []).map((r) => r.strategy);
@@ -107,15 +128,16 @@ export function standings(
   const peers = PEERS.filter((p) => names.includes(p) && Number.isFinite(values[p]!.mean));
   const bestPeer = [...peers].sort((p, q) => sign * (values[p]!.mean - values[q]!.mean))[0] ?? PEERS[0];
   const dom: Dominance[] = [];
-  for (const o of OURS) for (const p of PEERS) if (names.includes(o) && names.includes(p)) dom.push(dominance(perSeed, o, p, level));
+  for (const o of OURS) for (const p of PEERS) if (names.includes(o) && names.includes(p)) dom.push(dominance(perSeed, o, p, level, metrics));
   const by: Record<string, string[]> = {};
-  for (const s of names) by[s] = names.filter((t) => t !== s && dominance(perSeed, s, t, level).dominated);
+  for (const s of names) by[s] = names.filter((t) => t !== s && dominance(perSeed, s, t, level, metrics).dominated);
   return {
     scenario,
     seeds: perSeed.length,
     ...(seedOffset ? { seedOffset } : {}),
     headline,
     better,
+    ...(metrics.length > DOMINANCE_METRICS.length ? { dominanceMetrics: metrics } : {}),
     values,
     dominatedBy: by,
     dominance: dom,
@@ -142,7 +164,7 @@ function show(metric: string, x: number): string {
 /**
  * The README standings table: one row per scenario, one column per strategy, the headline
  * metric's mean [95% interval]; ✓ where no other strategy of the table significantly
- * dominates that one on (p99, error rate, cost per 1k ok).
+ * dominates that one on (p99, error rate, cost per 1k ok, and quality where a headline).
  */
 export function standingsTable(all: readonly Standings[]): string {
   const names = STANDINGS_STRATEGIES;
