@@ -300,19 +300,11 @@ export class EndpointStats {
   }
 
   /**
-   * Whether the endpoint looks hung at `now`, by the rule adaptive's hang detection uses: the
-   * HANG_QUORUM-th attempt started after the latest-started answered one has waited more than
-   * max(lagFactor x the answer lag, minMs) and none of them answered. False before the first
-   * answer. O(1), no allocation (the hang rescue in request/try.ts reads it per check).
-   */
-  hungAt(now: number, lagFactor: number, minMs: number): boolean {
-    return now > this.hangLimitAt(lagFactor, minMs);
-  }
-
-  /**
-   * The time after which the endpoint counts as hung if nothing answers before (see hungAt):
+   * The time after which the endpoint counts as hung if nothing answers before:
    * the HANG_QUORUM-th unanswered start + max(lagFactor x answer lag, minMs); Infinity before
    * the first answer or while fewer than HANG_QUORUM attempts started after the latest answered one.
+   * The rule adaptive's hang detection applies to its snapshot (unansweredSinceAt, answerLagMs);
+   * O(1), no allocation (the hang rescue in request/try.ts reads it per check).
    */
   hangLimitAt(lagFactor: number, minMs: number): number {
     if (!this.hasAnswer) return Infinity;
