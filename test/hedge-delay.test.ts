@@ -65,7 +65,16 @@ describe('hedgeDelayMs', () => {
   });
   it('config defaults: off, fixed mode (delayMs keeps its meaning); quantile at p95 within [250, 2000] ms after 20 answers', () => {
     const h = routerConfigSchema.parse({ endpoints: [{ provider: 'p', model: 'm' }] }).hedging;
-    expect(h).toEqual({ enabled: false, mode: 'fixed', delayMs: 1_000, quantile: 0.95, minDelayMs: 250, maxDelayMs: 2_000, minSamples: 20 });
+    expect(h).toEqual({
+      enabled: false,
+      mode: 'fixed',
+      delayMs: 1_000,
+      quantile: 0.95,
+      minDelayMs: 250,
+      maxDelayMs: 2_000,
+      minSamples: 20,
+      onHang: { enabled: 'auto', lagFactor: 2.5, minMs: 250, staleRatio: 2, soleHung: true, maxPriceRatio: 1.5 },
+    });
     expect(() => routerConfigSchema.parse({ endpoints: [{ provider: 'p', model: 'm' }], hedging: { minDelayMs: 3_000 } })).toThrow(/minDelayMs/);
   });
 });

@@ -134,6 +134,28 @@ export const hedgingSchema = z.strictObject({
   minDelayMs: ms.default(250),
   maxDelayMs: ms.default(2_000),
   minSamples: posInt.default(20),
+  /**
+   * Hang rescue (router/request/try.ts; independent of `enabled` above, which when true uses the
+   * timed hedge instead): a try whose first attempt has no first byte while its endpoint looks
+   * hung (the 4th attempt started after its latest-answered one has waited more than
+   * max(lagFactor x the endpoint's answer lag, minMs), none answered: adaptive's hang rule), while
+   * some other endpoint of the group at most maxPriceRatio x its price is not hung and has been
+   * silent less than 1/staleRatio as long (not when the whole fleet queues), starts one hedge on another
+   * endpoint. Checked from max(lagFactor x lag, minMs) after the start, then when the limit would
+   * pass or every half of that. Like any hedge it counts toward maxAttempts and spends the retry
+   * budget; the primary it replaces ends as a ttft_timeout for its endpoint's stats (not the
+   * breaker). enabled 'auto' (the default): on with the adaptive strategy, off with the others.
+   */
+  onHang: z
+    .strictObject({
+      enabled: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+      lagFactor: z.number().finite().min(1).max(100).default(2.5),
+      minMs: ms.default(250),
+      staleRatio: z.number().finite().min(0).max(100).default(2),
+      soleHung: z.boolean().default(true),
+      maxPriceRatio: z.number().finite().min(1).default(1.5),
+    })
+    .default({ enabled: 'auto', lagFactor: 2.5, minMs: 250, staleRatio: 2, soleHung: true, maxPriceRatio: 1.5 }),
 }).refine((h) => h.minDelayMs <= h.maxDelayMs, { message: 'minDelayMs must be at most maxDelayMs', path: ['minDelayMs'] });
 
 export const statsSchema = z.strictObject({

@@ -104,6 +104,11 @@ export class RouterError extends Error {
   readonly upstreamBody: unknown;
   /** Set when a routed request fails: every attempt it made, in order (empty if none was sent). */
   attempts?: readonly AttemptRecord[];
+  /**
+   * Set on the primary a hang rescue replaced (request/try.ts): a failure for its endpoint's
+   * stats (success rate, latency), not for the breaker (a rescue ejects nothing).
+   */
+  rescued?: true;
 
   constructor(code: ErrorCode, message: string, opts: RouterErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });

@@ -300,6 +300,36 @@ export class EndpointStats {
   }
 
   /**
+   * The time after which the endpoint counts as hung if nothing answers before:
+   * the HANG_QUORUM-th unanswered start + max(lagFactor x answer lag, minMs); Infinity before
+   * the first answer or while fewer than HANG_QUORUM attempts started after the latest answered one.
+   * The rule adaptive's hang detection applies to its snapshot (unansweredSinceAt, answerLagMs);
+   * O(1), no allocation (the hang rescue in request/try.ts reads it per check).
+   */
+  hangLimitAt(lagFactor: number, minMs: number): number {
+    if (!this.hasAnswer) return Infinity;
+    const since = this.unansweredSince();
+    return since === null ? Infinity : since + Math.max(lagFactor * this.answerLag, minMs);
+  }
+
+  /**
+   * How long the endpoint has been silent at `now`: how long the oldest attempt started after
+   * the latest-answered one has waited (still waiting, or failed before its first byte); its
+   * answer lag when every recorded start was answered (idle: as silent as a new request there
+   * would be before its answer); null before the first answer.
+   */
+  silentMs(now: number): number | null {
+    if (!this.hasAnswer) return null;
+    const u = Math.max(this.unanswered, this.startCount - STARTS);
+    return u < this.startCount ? now - this.starts[u % STARTS]! : this.answerLag;
+  }
+
+  /** The smoothed answer lag (ms; null before the first answer). */
+  get answerLagMs(): number | null {
+    return this.hasAnswer ? this.answerLag : null;
+  }
+
+  /**
    * The start time of the HANG_QUORUM-th attempt started after answeredStart (recorded starts
    * only), or null when fewer started since: every attempt from it back to the latest answered
    * one is still unanswered (pending, or failed before its first byte).

@@ -557,7 +557,7 @@ export function recordOutcome(
   slot.stats.onEnd(o, now);
   o.usage = undefined;
   slot.statsVersion++;
-  slot.health.endAttempt(now, a.probe, ok, counts);
+  slot.health.endAttempt(now, a.probe, ok, counts && err?.rescued !== true);
   if (err !== undefined) {
     const fault = FAULTS[err.code];
     if (fault !== undefined) slot.health.faultEject(now, rt.config.health.providerFaultEjectionMs, fault);

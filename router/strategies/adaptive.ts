@@ -49,7 +49,9 @@
  * latest answered start older than the limit) cut quiet hosts on natural TTFT tails: in
  * stream-faults LiteLLM then dominated adaptive (p99 +765 ms [377, 1152], cost per 1k ok
  * +0.0047 [0.0029, 0.0065]); with the quorum stream-faults is unchanged. lagFactor 3 gained less
- * (+0.56 [0.44, 0.69]; brownout 8.4 s).
+ * (+0.56 [0.44, 0.69]; brownout 8.4 s). The requests sent to a host before it counts as hung are
+ * the router's to move, not a pick's: hedging.onHang (router/request/try.ts, on by default with
+ * adaptive) hedges them elsewhere by the same rule (brownout p99 6.3 -> 4.0 s; README).
  *
  * Dominated endpoints (params.dominated): a non-exploring endpoint whose latency and price are
  * both at least `margin` times those of another non-exploring one whose success rate is no
