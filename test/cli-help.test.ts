@@ -43,4 +43,18 @@ describe('npm scripts: --help and bad flags', () => {
       expect(bad.stderr, name).toMatch(/no-such-flag/);
     }
   });
+
+  it('scripts/verdicts.ts: --help exits 0; an unknown flag or scenario exits 2 with a message, before any run', { timeout: 60_000 }, async () => {
+    const [help, flag, name] = await Promise.all([
+      run('tsx scripts/verdicts.ts', ['--help']),
+      run('tsx scripts/verdicts.ts', ['--no-such-flag']),
+      run('tsx scripts/verdicts.ts', ['no-such-scenario']),
+    ]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/usage: /);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/no-such-flag/);
+    expect(name.code).toBe(2);
+    expect(name.stderr).toMatch(/unknown scenario "no-such-scenario"/);
+  });
 });
