@@ -44,6 +44,12 @@ describe('proxy config', () => {
     expect((c.router.health as { consecutiveFailures: number }).consecutiveFailures).toBe(2);
   });
 
+  it('accepts snake_case hang-rescue fields (hedging.on_hang) and names a bad enabled value', () => {
+    const c = parseProxyConfig({ endpoints: [ep(1)], hedging: { on_hang: { lag_factor: 3, max_price_ratio: 2, min_ms: 100, stale_ratio: 4, sole_hung: false } } });
+    expect((c.router.hedging as { onHang: unknown }).onHang).toMatchObject({ lagFactor: 3, maxPriceRatio: 2, minMs: 100, staleRatio: 4, soleHung: false });
+    expect(message(() => parseProxyConfig({ endpoints: [ep(1)], hedging: { on_hang: { enabled: 'sometimes' } } }))).toContain("\nhedging.on_hang.enabled: true, false or 'auto'");
+  });
+
   it('names the bad field', () => {
     // The file is named once; each field as the file spelled it (snake_case or camelCase).
     expect(message(() => parseProxyConfig({ endpoints: [ep(1, { weight: -1 })] }, 'f.yaml'))).toMatch(/^invalid f\.yaml:\nendpoints\[0\]\.weight: /);

@@ -31,6 +31,10 @@ describe('response cache: keys and eligibility', () => {
     expect(c.keyFor(body({ max_tokens: 5 }))).not.toBe(k);
     expect(c.keyFor(body({ seed: 1 }))).not.toBe(k);
     expect(c.keyFor(body({ response_format: { type: 'json_object' } }))).not.toBe(k);
+    // A declared prompt class (x-prompt-class) can route the prompt elsewhere: its own key.
+    expect(c.keyFor(body(), 'math')).not.toBe(k);
+    expect(c.keyFor(body(), 'math')).not.toBe(c.keyFor(body(), 'general'));
+    expect(c.keyFor(body(), 'math')).toBe(c.keyFor(body(), 'math'));
   });
 
   it('TTL and LRU, on the injected clock; hits and misses counted', () => {

@@ -92,6 +92,9 @@ describe('scenario schema', () => {
     const both = declared.replace('id: a }', 'id: a, endpoint: { classes: [general] } }').replace('id: b }', 'id: b, endpoint: { classes: [general, math] } }');
     expect(parseScenario(both, 'tiny.yaml').load.declareClass).toBe(true);
     expect(loadScenario('mixed-workload').scenario.load.declareClass).toBe(true);
+    // A class the x-prompt-class header cannot carry is refused up front, not 400 on every http request.
+    const spaced = both.replace('class: general,', '"class": "long context",');
+    expect(errorOf(() => parseScenario(spaced, 'tiny.yaml'))).toContain('load.mix[0].class: "long context" cannot be declared');
   });
 
   it('gives the line of a YAML syntax error', () => {

@@ -100,12 +100,17 @@ export class ResponseCache {
     this.backend = backend ?? memoryCacheBackend(cfg, clock);
   }
 
-  /** The cache key of a validated chat body, or null when it is not cacheable. */
-  keyFor(body: { model: string; stream?: unknown; messages: unknown } & Record<string, unknown>): string | null {
+  /**
+   * The cache key of a validated chat body, or null when it is not cacheable. A prompt class the
+   * caller declares (x-prompt-class) is part of the key: it can route the same prompt to another
+   * model, so one class's answer is not served to another.
+   */
+  keyFor(body: { model: string; stream?: unknown; messages: unknown } & Record<string, unknown>, promptClass?: string): string | null {
     if (!this.models.has(body.model) || body.stream === true) return null;
     if (!this.cfg.anyTemperature && body.temperature !== 0) return null;
     const h = createHash('sha256').update(body.model).update('\0').update(canonical(body.messages));
     for (const p of OUTPUT_PARAMS) if (body[p] !== undefined) h.update(`\0${p}=`).update(canonical(body[p]));
+    if (promptClass !== undefined) h.update('\0class=').update(promptClass);
     return h.digest('base64url');
   }
 

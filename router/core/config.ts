@@ -18,6 +18,9 @@ const ms = msSchema;
 
 export const priceSchema = z.strictObject({ input: nonNeg, output: nonNeg });
 
+/** A prompt class a caller can declare (the proxy's x-prompt-class header): letters, digits, '_', '.', '-', 1 to 64 of them. */
+export const PROMPT_CLASS_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
 export const endpointSchema = z.strictObject({
   id: z.string().min(1).optional(),
   provider: z.string().min(1),
@@ -135,20 +138,22 @@ export const hedgingSchema = z.strictObject({
   maxDelayMs: ms.default(2_000),
   minSamples: posInt.default(20),
   /**
-   * Hang rescue (router/request/try.ts; independent of `enabled` above, which when true uses the
-   * timed hedge instead): a try whose first attempt has no first byte while its endpoint looks
+   * Hang rescue (router/request/try.ts). It runs only while `enabled` above is false: a timed
+   * hedge, when on, replaces it. A try whose first attempt has no first byte while its endpoint looks
    * hung (the 4th attempt started after its latest-answered one has waited more than
    * max(lagFactor x the endpoint's answer lag, minMs), none answered: adaptive's hang rule), while
    * some other endpoint of the group at most maxPriceRatio x its price is not hung and has been
    * silent less than 1/staleRatio as long (not when the whole fleet queues), starts one hedge on another
-   * endpoint. Checked from max(lagFactor x lag, minMs) after the start, then when the limit would
+   * endpoint. That gate decides whether to hedge, not where: the hedge is the strategy's pick
+   * among the untried endpoints (adaptive's price gap keeps it off much dearer ones; with
+   * enabled: true and another strategy it may land on any). Checked from max(lagFactor x lag, minMs) after the start, then when the limit would
    * pass or every half of that. Like any hedge it counts toward maxAttempts and spends the retry
    * budget; the primary it replaces ends as a ttft_timeout for its endpoint's stats (not the
    * breaker). enabled 'auto' (the default): on with the adaptive strategy, off with the others.
    */
   onHang: z
     .strictObject({
-      enabled: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+      enabled: z.union([z.boolean(), z.literal('auto')], { error: "true, false or 'auto'" }).default('auto'),
       lagFactor: z.number().finite().min(1).max(100).default(2.5),
       minMs: ms.default(250),
       staleRatio: z.number().finite().min(0).max(100).default(2),

@@ -185,6 +185,8 @@ export function normaliseKeys(raw: unknown, where = 'config'): unknown {
   for (const sec of ['health', 'retry', 'timeouts', 'hedging', 'stats'] as const) {
     if (o[sec] !== undefined) o[sec] = camelKeys(o[sec], `${where}.${sec}`, problems);
   }
+  const hd = o.hedging as Record<string, unknown> | undefined;
+  if (hd && typeof hd === 'object' && hd.onHang !== undefined) hd.onHang = camelKeys(hd.onHang, `${where}.hedging.onHang`, problems); // lag_factor, max_price_ratio
   const h = o.health as Record<string, unknown> | undefined;
   if (h && typeof h === 'object') {
     if (h.errorRate !== undefined) h.errorRate = camelKeys(h.errorRate, `${where}.health.errorRate`, problems);

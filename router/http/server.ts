@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../core/clock.js';
 import { AbortPool } from '../core/abort-pool.js';
 import { RouterError } from '../core/errors.js';
+import { PROMPT_CLASS_PATTERN } from '../core/config.js';
 import type { RouterListener } from '../core/events.js';
 import type { Candidate, Endpoint, RouteRequest, TransportResponse } from '../core/types.js';
 import type { Admission } from '../core/rate-limit.js';
@@ -139,8 +140,6 @@ function regionOf(req: IncomingMessage, key: ClientKey): string | undefined {
   return typeof h === 'string' && h !== '' && h.length <= 64 ? h : key.region;
 }
 
-/** A prompt class the caller declares: letters, digits, '_', '.', '-', 1 to 64 of them. */
-const PROMPT_CLASS = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /**
  * The prompt class the caller declares in the `x-prompt-class` header (RouteRequest.promptClass:
@@ -150,7 +149,7 @@ const PROMPT_CLASS = /^[A-Za-z0-9_.-]{1,64}$/;
 function promptClassOf(req: IncomingMessage): string | undefined | HttpError {
   const h = req.headers['x-prompt-class'];
   if (h === undefined) return undefined;
-  return typeof h === 'string' && PROMPT_CLASS.test(h) ? h : invalidField('x-prompt-class', "a prompt class: 1-64 letters, digits, '_', '.' or '-'");
+  return typeof h === 'string' && PROMPT_CLASS_PATTERN.test(h) ? h : invalidField('x-prompt-class', "a prompt class: 1-64 letters, digits, '_', '.' or '-'");
 }
 
 export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
@@ -369,7 +368,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     }
     if (!models.has(valid.model)) return finishError(res, unknownModel(valid.model), '', t0, rec);
     const c = cache;
-    const cacheKey = c === undefined ? null : c.keyFor(valid as never);
+    const cacheKey = c === undefined ? null : c.keyFor(valid as never, promptClass);
     if (cacheKey !== null) {
       const hit = c!.get(cacheKey, valid.model);
       if (hit instanceof Promise) {

@@ -160,7 +160,8 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
     const clock = this.rt.clock;
     const ms = Math.max(0, at - clock.now());
     const tasks = (clock as Partial<TaskClock>)[SET_TIMEOUT_TASK];
-    if (tasks !== undefined) {
+    // Both halves of the task API, or neither: a clock with only SET would fail on cancel.
+    if (tasks !== undefined && (clock as Partial<TaskClock>)[CLEAR_TIMEOUT_TASK] !== undefined) {
       this.flags |= TASK_TIMER;
       tasks.call(clock, this, ms);
     } else {

@@ -56,7 +56,8 @@ function race(rt: Runtime, ctx: RequestCtx, a: Attempt, owner: TryOwner): void {
   if (lag === null) return launchAttempt(rt, ctx, a, owner);
   // Hang rescue: look when this attempt's own wait could first say "hung", then every half of that.
   const wait = Math.max(h.onHang.lagFactor * lag, h.onHang.minMs);
-  new Hedge(rt, ctx, owner, wait, maxAttempts, wait / 2).run(a);
+  // At least 1 ms between looks: recheckMs 0 would mean an ungated timed hedge (minMs 0, lag 0).
+  new Hedge(rt, ctx, owner, wait, maxAttempts, Math.max(wait / 2, 1)).run(a);
 }
 
 /** The race between a primary attempt and (maybe) its hedge. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { routerConfigSchema, strategyRefSchema } from '../../router/core/config.js';
+import { PROMPT_CLASS_PATTERN, routerConfigSchema, strategyRefSchema } from '../../router/core/config.js';
 import { phaseSchema as profilePhaseSchema } from '../../simulator/profile.js';
 import { MAX_DURATION_S } from '../../simulator/types.js';
 import { HEADLINE_KEYS } from './headline.js';
@@ -286,6 +286,12 @@ export function crossCheck(s: Scenario): string[] {
     s.providers.forEach((p, i) => {
       if (p.endpoint?.classes === undefined)
         problems.push(`providers[${i}].endpoint.classes: load.declareClass needs every endpoint to declare its classes (not derived from profile quality)`);
+    });
+  // Over http a declared class travels in the x-prompt-class header, which takes only this form.
+  if (s.load.declareClass)
+    s.load.mix.forEach((m, i) => {
+      if (!PROMPT_CLASS_PATTERN.test(m.class))
+        problems.push(`load.mix[${i}].class: "${m.class}" cannot be declared (load.declareClass) in the x-prompt-class header: 1-64 letters, digits, '_', '.' or '-'`);
     });
   if (s.load.arrivals === 'gamma' && s.load.shape === undefined) problems.push('load.shape: gamma arrivals need a shape');
   const o = s.load.outcomes;
