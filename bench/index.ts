@@ -14,6 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BARE_FLAGS, VALUE_FLAGS } from './flags.js';
 import type { TargetCheck as Check } from './proxy.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,11 +31,6 @@ const USAGE = `usage: npm run bench -- [--only sim|proxy|access-log|store] [--qu
   --proxy-rounds N proxy: N interleaved closed-loop rounds of 2 s each (default 5)
   --store-rounds N store: N alternating rounds, redis store vs in-memory (default 10; 4 with --quick, too few
                    for the median's interval, which needs 6)`;
-/** Flags the cases read (bench/sim.ts, bench/proxy.ts): with a value, or alone. */
-const VALUE_FLAGS = new Set(['--only', '--proxy-rounds', '--store-rounds', '--requests', '--rss-requests', '--semi-space', '--quantum', '--cpu-prof', '--parts', '--connections', '--streams', '--runtime',
-  '--loadgen', '--baseline', '--cost-rounds', '--json', '--compare']);
-const BARE_FLAGS = new Set(['--quick', '--stream-body']);
-
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
   console.log(USAGE);

@@ -8,7 +8,9 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, symlinkSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { REPO_ROOT } from '../scenarios/setup/load.js';
-import { spawnNode, spawnTs, stopAll, type Child } from '../scenarios/modes/procs.js';
+import { installSignalHandlers, spawnNode, spawnTs, stopAll, type Child } from '../scenarios/modes/procs.js';
+import { scriptArgs } from '../scenarios/cli/strict-args.js';
+import { caseOptions } from './flags.js';
 
 /**
  * Proxy overhead benchmark: the same load straight at a mock provider ("direct") and
@@ -720,40 +722,70 @@ export function formatProxyBench(r: ProxyBenchResult): string {
 
 // ---------------------------------------------------------------- entry point
 
+const USAGE =
+  'usage: npx tsx bench/proxy.ts [--quick] [--proxy-rounds N] [--parts abc] [--connections N] [--streams N] [--runtime compiled|tsx] [--loadgen wrk|autocannon] [--baseline DIR] [--stream-body] [--cpu-prof DIR] [--json-out FILE]\n       (usually through npm run bench -- --only proxy ...)';
+
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
-  const args = process.argv.slice(2);
-  const flag = (name: string): string | undefined => {
-    const i = args.indexOf(name);
-    return i === -1 ? undefined : args[i + 1];
+  const parsed = scriptArgs(
+    process.argv.slice(2),
+    // Every flag npm run bench passes (bench/flags.ts; those for other cases are ignored), and the upstream child's.
+    { ...caseOptions(), role: { type: 'string' } },
+    USAGE,
+  );
+  if (typeof parsed === 'number') process.exit(parsed);
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  /** A flag's value as given (undefined when absent). */
+  const str = (name: string): string | undefined => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const v = { role: str('role'), quick: values.quick === true, 'stream-body': values['stream-body'] === true, 'cpu-prof': str('cpu-prof'), parts: str('parts'), baseline: str('baseline'), 'json-out': str('json-out') };
+  /** A positive integer flag, or undefined when absent; exits 2 on anything else. */
+  const count = (name: 'proxy-rounds' | 'connections' | 'streams'): number | undefined => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (Number.isInteger(n) && n > 0) return n;
+    console.error(`bench proxy: --${name} takes a positive integer (got "${raw}")\n${USAGE}`);
+    process.exit(2);
   };
-  if (flag('--role') === 'upstream') {
+  const choice = <T extends string>(name: 'runtime' | 'loadgen', allowed: readonly T[], dflt: T): T => {
+    const x = str(name);
+    if (x === undefined) return dflt;
+    if ((allowed as readonly string[]).includes(x)) return x as T;
+    console.error(`bench proxy: --${name} takes ${allowed.join(' or ')} (got "${x}")\n${USAGE}`);
+    process.exit(2);
+  };
+  if (v.role === 'upstream') {
     void runUpstream();
+  } else if (v.role !== undefined) {
+    console.error(`bench proxy: --role takes upstream (got "${v.role}")\n${USAGE}`);
+    process.exit(2);
   } else {
-    const quick = args.includes('--quick');
+    // Children (mock upstream, proxies, floors) stop with this process: on SIGINT/SIGTERM, on a
+    // crash, and when the reader of its output goes away (EPIPE, e.g. piped into head).
+    installSignalHandlers();
+    for (const out of [process.stdout, process.stderr]) out.on('error', () => process.exit(1));
+    const quick = v.quick === true;
     // --proxy-rounds N: more interleaved rounds of (a), 2 s each (a comparison with --baseline on a busy machine).
-    const pr = flag('--proxy-rounds') === undefined ? undefined : Number(flag('--proxy-rounds'));
-    if (pr !== undefined && !(Number.isInteger(pr) && pr > 0)) {
-      console.error('bench proxy: --proxy-rounds takes a positive integer');
-      process.exit(2);
-    }
+    const pr = count('proxy-rounds');
+    const connections = count('connections');
+    const streams = count('streams');
     runProxyBench({
       durationS: pr !== undefined ? 2 * pr : quick ? 3 : 10,
       openLoopS: quick ? 3 : 10,
       rounds: pr ?? (quick ? 3 : 5),
-      cpuProf: flag('--cpu-prof'),
-      parts: flag('--parts'),
-      connections: flag('--connections') ? Number(flag('--connections')) : undefined,
-      streams: flag('--streams') ? Number(flag('--streams')) : quick ? 500 : 2000,
-      runtime: flag('--runtime') === 'tsx' ? 'tsx' : 'compiled',
-      loadgen: flag('--loadgen') === 'autocannon' ? 'autocannon' : 'wrk',
-      baselineRoot: flag('--baseline'),
-      streamBody: args.includes('--stream-body'),
+      cpuProf: v['cpu-prof'],
+      parts: v.parts,
+      connections,
+      streams: streams ?? (quick ? 500 : 2000),
+      runtime: choice('runtime', ['compiled', 'tsx'] as const, 'compiled'),
+      loadgen: choice('loadgen', ['wrk', 'autocannon'] as const, 'wrk'),
+      baselineRoot: v.baseline,
+      streamBody: v['stream-body'] === true,
     })
       .then((r) => {
         console.log(formatProxyBench(r));
         console.log(JSON.stringify(r));
-        const out = flag('--json-out');
+        const out = v['json-out'];
         if (out !== undefined) writeFileSync(out, JSON.stringify(r, null, 2));
       })
       .catch(async (e: unknown) => {

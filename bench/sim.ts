@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RouterConfigInput } from '../router/core/config.js';
+import { scriptArgs } from '../scenarios/cli/strict-args.js';
+import { caseOptions } from './flags.js';
 import { EventHeap } from '../router/core/heap.js';
 import { deriveRandom } from '../router/core/random.js';
 import { exponential, lognormal, normal } from '../simulator/arrivals.js';
@@ -477,38 +479,64 @@ export async function runSimBench(opts: SimBenchOptions = {}): Promise<SimBenchR
   return result;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const i = argv.indexOf('--rss-child');
-  if (i >= 0) {
-    const n = Number(argv[i + 1]);
-    const c = await throughRouter('round-robin', n);
-    const peakRssMb = process.resourceUsage().maxRSS / 1024;
-    const semiSpaceMb = Number(process.execArgv.find((a) => a.startsWith('--max-semi-space-size='))?.split('=')[1] ?? 0);
-    console.log(JSON.stringify({ requests: c.requests, wallMs: c.wallMs, cpuMs: c.cpuMs, reqPerSec: c.reqPerSec, peakRssMb, semiSpaceMb }));
-    return;
-  }
-  const quick = argv.includes('--quick');
-  const num = (flag: string): number | undefined => {
-    const j = argv.indexOf(flag);
-    return j >= 0 ? Number(argv[j + 1]) : undefined;
+const USAGE =
+  'usage: npx tsx bench/sim.ts [--quick] [--requests N] [--rss-requests N] [--quantum MS] [--semi-space MB] [--cpu-prof DIR] [--cost-rounds N] [--baseline DIR] [--json-out FILE]';
+
+async function main(argv: string[]): Promise<number> {
+  const args = scriptArgs(
+    argv,
+    // Every flag npm run bench passes (bench/flags.ts; those for other cases are ignored), and the RSS child's.
+    { ...caseOptions(), 'rss-child': { type: 'string' } },
+    USAGE,
+  );
+  if (typeof args === 'number') return args;
+  const v = args.values as Record<string, string | boolean | undefined>;
+  const bad: string[] = [];
+  /** A numeric flag's value (undefined when absent); a bad one is collected in `bad`. */
+  const num = (flag: string, min: number): number | undefined => {
+    const raw = v[flag];
+    if (raw === undefined || typeof raw !== 'string') return undefined;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min) bad.push(`--${flag} takes a number >= ${min} (got "${raw}")`);
+    return n;
   };
-  const prof = argv.indexOf('--cpu-prof');
+  const rssChildN = num('rss-child', 1);
+  const requests = num('requests', 1);
+  const rssRequests = num('rss-requests', 0);
+  const quantumMs = num('quantum', 0);
+  const semiSpaceMb = num('semi-space', 0);
+  const costRounds = num('cost-rounds', 1);
+  if (bad.length) {
+    process.stderr.write(`${bad.join('\n')}\n${USAGE}\n`);
+    return 2;
+  }
+  if (rssChildN !== undefined) {
+    const c = await throughRouter('round-robin', rssChildN);
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    const semiSpace = Number(process.execArgv.find((a) => a.startsWith('--max-semi-space-size='))?.split('=')[1] ?? 0);
+    console.log(JSON.stringify({ requests: c.requests, wallMs: c.wallMs, cpuMs: c.cpuMs, reqPerSec: c.reqPerSec, peakRssMb, semiSpaceMb: semiSpace }));
+    return 0;
+  }
+  const quick = v.quick === true;
   const result = await runSimBench({
-    requests: num('--requests') ?? (quick ? 50_000 : 200_000),
-    rssRequests: num('--rss-requests') ?? (quick ? 0 : 1_000_000),
-    quantumMs: num('--quantum') ?? 0,
-    semiSpaceMb: num('--semi-space') ?? 32,
-    ...(prof >= 0 ? { cpuProf: argv[prof + 1] } : {}),
-    ...(num('--cost-rounds') !== undefined ? { costRounds: num('--cost-rounds') } : {}),
-    ...(argv.includes('--baseline') ? { baselineRoot: argv[argv.indexOf('--baseline') + 1] } : {}),
+    requests: requests ?? (quick ? 50_000 : 200_000),
+    rssRequests: rssRequests ?? (quick ? 0 : 1_000_000),
+    quantumMs: quantumMs ?? 0,
+    semiSpaceMb: semiSpaceMb ?? 32,
+    ...(typeof v['cpu-prof'] === 'string' ? { cpuProf: v['cpu-prof'] } : {}),
+    ...(costRounds !== undefined ? { costRounds } : {}),
+    ...(typeof v.baseline === 'string' ? { baselineRoot: v.baseline } : {}),
   });
-  const out = argv.indexOf('--json-out');
-  if (out >= 0) writeFileSync(argv[out + 1]!, JSON.stringify(result, null, 2));
+  if (typeof v['json-out'] === 'string') writeFileSync(v['json-out'], JSON.stringify(result, null, 2));
+  return 0;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main(process.argv.slice(2)).catch((e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  });
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }

@@ -57,4 +57,19 @@ describe('npm scripts: --help and bad flags', () => {
     expect(name.code).toBe(2);
     expect(name.stderr).toMatch(/unknown scenario "no-such-scenario"/);
   });
+
+  it('bench cases run alone (bench/sim.ts, bench/proxy.ts): --help exits 0, an unknown flag 2; a flag npm run bench passes for another case is accepted', { timeout: 60_000 }, async () => {
+    for (const file of ['bench/sim.ts', 'bench/proxy.ts']) {
+      const [help, other, bad] = await Promise.all([
+        run(`tsx ${file}`, ['--help']),
+        run(`tsx ${file}`, ['--store-rounds', '3', '--proxy-rounds', '2', '--cost-rounds', '2', '--help']),
+        run(`tsx ${file}`, ['--no-such-flag']),
+      ]);
+      expect(help.code, file).toBe(0);
+      expect(help.stdout, file).toMatch(/usage: /);
+      expect(other.code, `${file}: ${other.stderr}`).toBe(0);
+      expect(bad.code, file).toBe(2);
+      expect(bad.stderr, file).toMatch(/no-such-flag/);
+    }
+  });
 });
