@@ -44,7 +44,7 @@ describe('npm scripts: --help and bad flags', () => {
     }
   });
 
-  it('scripts/verdicts.ts: --help exits 0; an unknown flag or scenario exits 2 with a message, before any run', { timeout: 60_000 }, async () => {
+  it('scripts/verdicts.ts and paired-verdicts.ts: --help exits 0; an unknown flag or scenario exits 2 with a message, before any run', { timeout: 60_000 }, async () => {
     const [help, flag, name] = await Promise.all([
       run('tsx scripts/verdicts.ts', ['--help']),
       run('tsx scripts/verdicts.ts', ['--no-such-flag']),
@@ -56,6 +56,11 @@ describe('npm scripts: --help and bad flags', () => {
     expect(flag.stderr).toMatch(/no-such-flag/);
     expect(name.code).toBe(2);
     expect(name.stderr).toMatch(/unknown scenario "no-such-scenario"/);
+    const [pHelp, pFlag] = await Promise.all([run('tsx scripts/paired-verdicts.ts', ['--help']), run('tsx scripts/paired-verdicts.ts', ['--no-such-flag'])]);
+    expect(pHelp.code).toBe(0);
+    expect(pHelp.stdout).toMatch(/usage: /);
+    expect(pFlag.code).toBe(2);
+    expect(pFlag.stderr).toMatch(/no-such-flag/);
   });
 
   it('bench cases run alone (bench/sim.ts, bench/proxy.ts): --help exits 0, an unknown flag 2; a flag npm run bench passes for another case is accepted', { timeout: 60_000 }, async () => {
