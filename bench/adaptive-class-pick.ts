@@ -11,6 +11,7 @@ import { scriptArgs } from '../scenarios/cli/strict-args.js';
 import { seededRandom } from '../router/core/random.js';
 import type { Strategy } from '../router/core/strategy.js';
 import type { Candidate, RouteRequest } from '../router/core/types.js';
+import { pickCandidates } from './pick-candidates.js';
 import { adaptiveStrategy } from '../router/strategies/adaptive.js';
 
 const USAGE = 'usage: npx tsx bench/adaptive-class-pick.ts [--rounds N] [--picks N]';
@@ -25,20 +26,7 @@ for (const [k, v] of [['--rounds', rounds], ['--picks', picks]] as const)
   }
 
 /** 4 healthy candidates; the first declares `classes` (the rest: fit for all). */
-const candidates = (classes: string[]): Candidate[] =>
-  Array.from({ length: 4 }, (_, i) => ({
-    endpoint: { id: `ep-${i}`, provider: `p${i}`, model: 'm', upstreamModel: 'm', weight: 1, classes: i === 0 ? classes : [], price: { input: 0.1 * (i + 1), output: 0.4 * (i + 1) } },
-    health: { state: 'healthy', available: true, slowStart: 1, ejections: 0 },
-    stats: {
-      successRate: 0.99 - 0.01 * i,
-      latencyMs: 400 + 50 * i,
-      inFlight: 2 + i,
-      priceFactor: 1,
-      recentLatenciesMs: Array.from({ length: 10 }, (_, j) => 350 + 50 * i + 10 * j),
-      lastSuccessAt: 0,
-      lastFailureAt: null,
-    },
-  })) as unknown as Candidate[];
+const candidates = (classes: string[]): Candidate[] => pickCandidates(4, 'healthy', (i) => (i === 0 ? classes : []));
 
 let sink = 0;
 function time(cs: Candidate[], req: RouteRequest): number {

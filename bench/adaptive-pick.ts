@@ -17,6 +17,7 @@ import { seededRandom } from '../router/core/random.js';
 import type { Pick, PickContext, Strategy } from '../router/core/strategy.js';
 import type { Candidate, RouteRequest } from '../router/core/types.js';
 import { adaptiveStrategy } from '../router/strategies/adaptive.js';
+import { pickCandidates } from './pick-candidates.js';
 import { weightedIndex } from '../router/strategies/weights.js';
 
 const USAGE = 'usage: npx tsx bench/adaptive-pick.ts [--rounds N] [--picks N] [--candidates N]';
@@ -32,19 +33,7 @@ for (const [k, v] of [['--rounds', rounds], ['--picks', picks], ['--candidates',
   }
 
 function candidates(): Candidate[] {
-  return Array.from({ length: n }, (_, i) => ({
-    endpoint: { id: `ep-${i}`, provider: `p${i}`, model: 'm', upstreamModel: 'm', weight: 1, price: { input: 0.1 * (i + 1), output: 0.4 * (i + 1) } },
-    health: { state: 'closed', available: true, slowStart: 1, ejections: 0 },
-    stats: {
-      successRate: 0.99 - 0.01 * i,
-      latencyMs: 400 + 50 * i,
-      inFlight: 2 + i,
-      priceFactor: 1,
-      recentLatenciesMs: Array.from({ length: 10 }, (_, j) => 350 + 50 * i + 10 * j),
-      lastSuccessAt: 0,
-      lastFailureAt: null,
-    },
-  })) as unknown as Candidate[];
+  return pickCandidates(n, 'closed');
 }
 
 type Internals = {
