@@ -154,14 +154,56 @@ function windowQuantiles(w: Window | undefined, shape: () => Shape): { p50: numb
   if (w === undefined) return { p50: 0, p99: 0 };
   if (w.latency !== undefined || w.rawCount === 0) return { p50: atUs(w.latency, 50), p99: atUs(w.latency, 99) };
   const n = w.rawCount;
-  const sorted = w.raw!.subarray(0, n).sort();
+  const raw = w.raw!;
   const h = shape();
-  const at = (p: number): number => {
-    const fp = (p / 100) * n;
-    const k = Math.max(Math.ceil(fp - ulp(fp)), 1);
-    return Math.min(h.highestEquivalentValue(sorted[Math.min(k, n) - 1]!), sorted[n - 1]!) / US;
-  };
-  return { p50: at(50), p99: at(99) };
+  // The k-th smallest values by selection, not a sort (O(n): a window holds up to WINDOW_RAW_MAX
+  // values, and every window of a run is summarised); the same values a sort would give.
+  const i99 = rankIndex(99, n);
+  const i50 = rankIndex(50, n);
+  selectNth(raw, 0, n - 1, i99);
+  const v99 = raw[i99]!;
+  if (i50 < i99) selectNth(raw, 0, i99 - 1, i50);
+  const v50 = raw[i50]!;
+  let max = raw[0]!;
+  for (let i = 1; i < n; i++) if (raw[i]! > max) max = raw[i]!;
+  return { p50: Math.min(h.highestEquivalentValue(v50), max) / US, p99: Math.min(h.highestEquivalentValue(v99), max) / US };
+}
+
+/** Index (0-based, ascending) of the value HDR reports at percentile p of n values. */
+function rankIndex(p: number, n: number): number {
+  const fp = (p / 100) * n;
+  const k = Math.max(Math.ceil(fp - ulp(fp)), 1);
+  return Math.min(k, n) - 1;
+}
+
+/**
+ * Reorder a[lo..hi] so that a[k] holds the value it would hold sorted ascending, nothing
+ * after it is smaller and nothing before it larger (Hoare's selection, median-of-three
+ * pivot). The values are finite (toUs).
+ */
+function selectNth(a: Float64Array, lo: number, hi: number, k: number): void {
+  while (lo < hi) {
+    const x = a[lo]!;
+    const y = a[(lo + hi) >>> 1]!;
+    const z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
 }
 
 /** Unit in the last place, as hdr-histogram-js computes it (dist/ulp.js). */
@@ -225,8 +267,13 @@ export class MetricsCollector {
 
   private errors = 0;
   private costUsd = 0;
-  /** Sums of attemptCostUsd / wastedUsd; null until a record carries them (http mode never does). */
-  private attemptCostUsd: number | null = null;
+  /**
+   * Sums of attemptCostUsd / wastedUsd; reported only once a record carried them (http mode
+   * never does: attemptCostSeen). A plain number field, not number | null: a field that may
+   * hold null stores each new sum as a fresh heap number (one per request).
+   */
+  private attemptCostSeen = false;
+  private attemptCostUsd = 0;
   private wastedUsd = 0;
   private attempts = 0;
   private acceptable = 0;
@@ -276,7 +323,8 @@ export class MetricsCollector {
     this.costUsd += cost;
     w.costUsd += cost;
     if (r.attemptCostUsd !== undefined) {
-      this.attemptCostUsd = (this.attemptCostUsd ?? 0) + r.attemptCostUsd;
+      this.attemptCostSeen = true;
+      this.attemptCostUsd += r.attemptCostUsd;
       this.wastedUsd += r.wastedUsd ?? 0;
     }
     this.attempts += attempts;
@@ -410,7 +458,7 @@ export class MetricsCollector {
       summary.responseCacheHitRate = this.requests > 0 ? this.responseCacheHits / this.requests : 0;
       summary.responseCacheSavedUsd = this.responseCacheSaved;
     }
-    if (this.attemptCostUsd !== null) {
+    if (this.attemptCostSeen) {
       summary.attemptCostUsd = this.attemptCostUsd;
       summary.wastedUsd = this.wastedUsd;
       summary.attemptCostPer1kOk = this.ok > 0 ? (this.attemptCostUsd / this.ok) * 1000 : 0;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createMetrics, WINDOW_RAW_MAX } from '../simulator/metrics.js';
 
 /**
- * Per-second windows keep raw latencies (sorted at summarize time) until they are large;
+ * Per-second windows keep raw latencies (their p50/p99 selected at summarize time) until they are large;
  * their p50/p99 must be exactly what a 2-digit HDR histogram of the same values reports
  * (clamped to the largest value).
  */
@@ -25,6 +25,23 @@ describe('metrics windows', () => {
         for (const v of values) m.record({ tMs: 0, ok: true, latencyMs: v });
         const t = m.summarize({ durationS: 1 }).timeline[0]!;
         expect({ p50: t.p50, p99: t.p99 }, `n=${n} scale=${scale}`).toEqual(reference(values));
+      }
+    }
+  });
+
+  it('the selection matches a histogram on ties, sorted, reversed and constant input (seeded)', () => {
+    let seed = 7;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (const n of [2, 5, 64, 100, 1000, WINDOW_RAW_MAX]) {
+      const few = Array.from({ length: n }, () => [5, 5, 7, 12, 400][Math.floor(rnd() * 5)]!); // heavy ties
+      const up = Array.from({ length: n }, (_, i) => 1 + i * 0.37);
+      const inputs: Record<string, number[]> = { few, up, down: [...up].reverse(), constant: new Array<number>(n).fill(3.5), organ: up.map((v, i) => (i % 2 ? v : 1000 - v)) };
+      for (const [name, values] of Object.entries(inputs)) {
+        const m = createMetrics();
+        for (const v of values) m.record({ tMs: 0, ok: true, latencyMs: v });
+        const t = m.summarize({ durationS: 1 }).timeline[0]!;
+        expect({ p50: t.p50, p99: t.p99 }, `${name} n=${n}`).toEqual(reference(values));
+        m.dispose();
       }
     }
   });
