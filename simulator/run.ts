@@ -120,7 +120,12 @@ export interface SimRunResult {
  * arrival: one object per request instead of a request, a record and a closure.
  */
 class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
-  attempts = 0;
+  /**
+   * Upstream attempts sent (from bit ATTEMPTS_SHIFT up), whether the first to end completed
+   * (FIRST_COMPLETED) and whether the request is in its run's list of requests in flight
+   * (IN_FLIGHT): one small integer instead of three fields, per request in flight.
+   */
+  private bits = 0;
   lastEndpoint = '';
   /** Endpoints tried, in order; only built from the second attempt on (lastEndpoint covers one). */
   tried: string[] | null = null;
@@ -131,9 +136,7 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
    * attempt ends and LiveExtra takes the sums over.
    */
   private firstEnd: ProviderOutcome | null = null;
-  private firstCompleted = false;
-  /** The run's requests in flight while this one is among them (liveOf reads this), and its neighbours there. */
-  liveIn: InFlight | null = null;
+  /** Its neighbours in the run's list of requests in flight (InFlight) while it is there. */
   prev: Live | null = null;
   next: Live | null = null;
   /** What only some runs need (prompt caches, the oracle, streams, a response cache): made on first write. */
@@ -141,8 +144,30 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
 
   constructor(
     readonly sim: SimRequest,
-    private readonly owner: LiveOwner,
+    readonly owner: LiveOwner,
   ) {}
+
+  /** Upstream attempts sent so far. */
+  get attempts(): number {
+    return this.bits >>> ATTEMPTS_SHIFT;
+  }
+
+  set attempts(n: number) {
+    this.bits = (this.bits & FLAG_BITS) | (n << ATTEMPTS_SHIFT);
+  }
+
+  /** In its run's list of requests in flight (InFlight: set by add, cleared by delete). */
+  get inFlight(): boolean {
+    return (this.bits & IN_FLIGHT) !== 0;
+  }
+
+  set inFlight(v: boolean) {
+    this.bits = v ? this.bits | IN_FLIGHT : this.bits & ~IN_FLIGHT;
+  }
+
+  private get firstCompleted(): boolean {
+    return (this.bits & FIRST_COMPLETED) !== 0;
+  }
 
   /** The request's id (made when read: only events and traces read it). */
   get id(): string {
@@ -167,7 +192,7 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
     const first = this.firstEnd;
     if (first === null) {
       this.firstEnd = o;
-      this.firstCompleted = completed;
+      if (completed) this.bits |= FIRST_COMPLETED;
       return;
     }
     const x = this.extra;
@@ -292,6 +317,12 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
   }
 }
 
+/** Live.bits. */
+const FIRST_COMPLETED = 1;
+const IN_FLIGHT = 2;
+const FLAG_BITS = FIRST_COMPLETED | IN_FLIGHT;
+const ATTEMPTS_SHIFT = 2;
+
 /**
  * The run's requests in flight, in arrival order: a list through Live.prev/next, so adding
  * and removing one (twice per request) hashes nothing and adds no entry to a table of ~2,500.
@@ -303,8 +334,8 @@ class InFlight {
   private tail: Live | null = null;
 
   add(l: Live): void {
-    if (l.liveIn !== null) return;
-    l.liveIn = this;
+    if (l.inFlight) return;
+    l.inFlight = true;
     l.prev = this.tail;
     l.next = null;
     if (this.tail === null) this.head = l;
@@ -314,7 +345,7 @@ class InFlight {
   }
 
   delete(l: Live): void {
-    if (l.liveIn !== this) return;
+    if (!l.inFlight) return; // (a Live is only ever in its own run's list)
     const { prev, next } = l;
     if (prev === null) this.head = next;
     else prev.next = next;
@@ -322,7 +353,7 @@ class InFlight {
     else next.prev = prev;
     l.prev = null;
     l.next = null;
-    l.liveIn = null;
+    l.inFlight = false;
     this.size--;
   }
 
@@ -481,7 +512,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   const hintCache = new Float64Array(providers.length);
   const providerIndex = new Map(providers.map((p, i) => [p.id, i] as const));
   // Is r a request of this run still in flight (three times per request: no lookup).
-  const liveOf = (r: RouteRequest): Live | undefined => (r instanceof Live && r.liveIn === live ? r : undefined);
+  const liveOf = (r: RouteRequest): Live | undefined => (r instanceof Live && r.owner === owner && r.inFlight ? r : undefined);
 
   const completionDelayMs = completionDelays(input.arrivalJitter);
   const transport = createSimTransport({
