@@ -91,6 +91,13 @@ class CtxMore {
   recoveryWaitedMs = 0;
 }
 
+/** The REQUEST stages by number (RequestCtx.bits 0-1). */
+export const STAGES: readonly RequestStage[] = ['start', 'try', 'backoff', 'done'];
+export const STAGE_BITS = 3;
+const OBSERVED = 4;
+const LOW_BITS = STAGE_BITS | OBSERVED;
+const MODEL_SHIFT = 3;
+
 /** Per-request mutable state. */
 export class RequestCtx {
   /**
@@ -104,8 +111,20 @@ export class RequestCtx {
   get deadline(): number {
     return this.totalMs > 0 ? this.startedAt + this.totalMs : Infinity;
   }
+  /**
+   * The REQUEST stage (run.ts RequestRun.stage: bits 0-1, STAGES), `observed` (bit 2) and
+   * `modelIdx` (from bit 3): one small integer instead of three fields, per request in flight.
+   */
+  protected bits = 0;
+
   /** Index into `models` of the group being tried. */
-  modelIdx = 0;
+  get modelIdx(): number {
+    return this.bits >>> MODEL_SHIFT;
+  }
+
+  set modelIdx(i: number) {
+    this.bits = (this.bits & LOW_BITS) | (i << MODEL_SHIFT);
+  }
   /** Attempt records, in the order they ended (a stream's provisional one when it started). */
   attempts: AttemptRecord[] = NONE;
   /**
@@ -119,7 +138,13 @@ export class RequestCtx {
   /** Attempts started so far (hedges included); bounded by retry.maxAttempts. */
   attemptCount = 0;
   /** Someone listened to the router's events when the request started (run.ts requestWon). */
-  observed = false;
+  get observed(): boolean {
+    return (this.bits & OBSERVED) !== 0;
+  }
+
+  set observed(v: boolean) {
+    this.bits = v ? this.bits | OBSERVED : this.bits & ~OBSERVED;
+  }
 
   private get extra(): CtxMore {
     return (this.more ??= new CtxMore());

@@ -1,9 +1,9 @@
 import type { RouteSink } from '../core/direct.js';
 import { RouterError, toRouterError } from '../core/errors.js';
 import type { RouteResult } from '../core/router-types.js';
-import type { RouteRequest, TransportResponse } from '../core/types.js';
+import type { DecisionTrace, RouteRequest, TransportResponse } from '../core/types.js';
 import type { Attempt } from './attempt.js';
-import { RequestCtx, type RecordedStreamLike, type RequestStage, type Runtime } from './context.js';
+import { RequestCtx, STAGE_BITS, STAGES, type RecordedStreamLike, type RequestStage, type Runtime } from './context.js';
 import { GIVE_UP, planRetry } from './retry.js';
 import { buildTrace } from './select.js';
 import { startTry, type TryOwner } from './try.js';
@@ -45,7 +45,14 @@ export function startRequest(
  * its context, its attempt and the result.
  */
 export class RequestRun extends RequestCtx implements TryOwner {
-  stage: RequestStage = 'start';
+  /** The stage ('start' when built), kept in RequestCtx.bits. */
+  get stage(): RequestStage {
+    return STAGES[this.bits & STAGE_BITS]!;
+  }
+
+  set stage(s: RequestStage) {
+    this.bits = (this.bits & ~STAGE_BITS) | STAGES.indexOf(s);
+  }
 
   constructor(
     private readonly rt: Runtime,
@@ -88,15 +95,7 @@ export class RequestRun extends RequestCtx implements TryOwner {
     // the signal is not read again, and an open stream would keep it (an EventTarget) alive.
     this.signal = undefined;
     requestWon(this.rt, this, a, stream);
-    const result: RouteResult = {
-      endpoint: a.slot.endpoint,
-      model: a.model,
-      response,
-      attempts: this.attempts,
-      trace: buildTrace(this, this.rt.env.strategy.name, this.attempts),
-    };
-    if (stream !== undefined) result.stream = stream;
-    this.sink.routeDone(result);
+    this.sink.routeDone(new RouteWon(a, response, this, this.rt.env.strategy.name, stream));
   }
 
   tryFailed(e: unknown): void {
@@ -129,6 +128,44 @@ export class RequestRun extends RequestCtx implements TryOwner {
     requestFailed(this.rt, this, err);
     err.attempts = this.attempts;
     this.sink.routeFailed(err);
+  }
+}
+
+/**
+ * A successful route's result. Its trace (a view of the request's picks: select.ts
+ * buildTrace) is made when first read, as the result's own `trace` getter: most callers
+ * (the simulator, the proxy) never read it, and a second object per request was a
+ * noticeable share of the simulator's garbage. JSON.stringify shows the same fields as a
+ * plain RouteResult object (toJSON); a spread copy has no `trace`.
+ */
+class RouteWon implements RouteResult {
+  readonly endpoint: RouteResult['endpoint'];
+  readonly model: string;
+  readonly attempts: RouteResult['attempts'];
+  declare stream?: RecordedStreamLike;
+  private made: DecisionTrace | null = null;
+
+  constructor(
+    a: Attempt,
+    readonly response: TransportResponse,
+    private readonly ctx: RequestCtx,
+    private readonly strategy: string,
+    stream: RecordedStreamLike | undefined,
+  ) {
+    this.endpoint = a.slot.endpoint;
+    this.model = a.model;
+    this.attempts = ctx.attempts;
+    if (stream !== undefined) this.stream = stream;
+  }
+
+  get trace(): DecisionTrace {
+    return (this.made ??= buildTrace(this.ctx, this.strategy, this.attempts));
+  }
+
+  toJSON(): RouteResult {
+    const r: RouteResult = { endpoint: this.endpoint, model: this.model, response: this.response, attempts: this.attempts, trace: this.trace };
+    if (this.stream !== undefined) r.stream = this.stream;
+    return r;
   }
 }
 
