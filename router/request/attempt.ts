@@ -80,7 +80,7 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
    * rt.env.picked (refilled by the next pick, so read here, at once).
    */
   constructor(
-    readonly rt: Runtime,
+    rt: Runtime,
     readonly ctx: RequestCtx,
     slot: EndpointSlot,
     readonly model: string,
@@ -105,6 +105,11 @@ export class Attempt implements UpstreamHandle, UpstreamSink, TimerTask, ChunkSi
     ctx.signal?.addEventListener('abort', this);
     if (rt.bus.active)
       rt.bus.emit({ type: 'attempt-start', at: now, requestId: ctx.id, endpointId: slot.endpoint.id, model: this.model, reason: this.reason });
+  }
+
+  /** The router's runtime (the request's: not a field of each attempt in flight). */
+  get rt(): Runtime {
+    return this.ctx.rt;
   }
 
   /** UpstreamHandle: the upstream call was aborted (direct sends). */

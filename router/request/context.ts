@@ -218,6 +218,8 @@ export class RequestCtx {
   }
 
   constructor(
+    /** The router's runtime (its attempts read it from here: one field less per attempt in flight). */
+    readonly rt: Runtime,
     readonly req: RouteRequest,
     readonly models: readonly string[],
     readonly startedAt: number,

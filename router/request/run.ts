@@ -55,7 +55,7 @@ export class RequestRun extends RequestCtx implements TryOwner {
   }
 
   constructor(
-    private readonly rt: Runtime,
+    rt: Runtime,
     req: RouteRequest,
     models: readonly string[],
     signal: AbortSignal | undefined,
@@ -63,7 +63,7 @@ export class RequestRun extends RequestCtx implements TryOwner {
     /** Hears the outcome, once. */
     private readonly sink: RouteSink<RouteResult>,
   ) {
-    super(req, models, rt.clock.now(), signal, tokens);
+    super(rt, req, models, rt.clock.now(), signal, tokens);
   }
 
   get isFinished(): boolean {
