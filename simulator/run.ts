@@ -423,6 +423,13 @@ function memoClassifier(load: () => Classifier): Classifier {
   };
 }
 
+/** A JSON answer's first-byte time (its transport-reported TTFT after the last attempt to end started), else `now`. */
+function jsonFirstByteAt(l: Live, res: RouteResult, now: number): number {
+  if (res.response.ttftMs === undefined) return now;
+  const started = res.attempts.length > 0 ? res.attempts[res.attempts.length - 1]!.startedAt : l.sim.arrivalMs;
+  return started + res.response.ttftMs;
+}
+
 /** The code to report for a failed request: the last attempt's, not the wrapper's. */
 function errorCodeOf(e: unknown): string {
   if (e instanceof RouterError) {
@@ -719,8 +726,8 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
         l.firstAt = engine.now();
         res.stream[STREAM_PUSH](l);
       } else {
-        const started = res.attempts.length > 0 ? res.attempts[res.attempts.length - 1]!.startedAt : l.sim.arrivalMs;
-        finish(l, true, undefined, res.response.ttftMs !== undefined ? started + res.response.ttftMs : engine.now());
+        // A JSON answer: finish reads the first-byte time only for a streamed request (none here, as a rule).
+        finish(l, true, undefined, l.sim.stream ? jsonFirstByteAt(l, res, engine.now()) : undefined);
       }
     },
     failed: (l, e) => finish(l, false, errorCodeOf(e), undefined),
