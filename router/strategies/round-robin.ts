@@ -15,8 +15,6 @@ class RoundRobin implements Strategy {
   readonly name = 'round-robin';
   private seq = 0;
   private readonly lastPicked = new Map<string, number>();
-  /** The answer for each index, made once (frozen: a Pick is read-only): no object per pick. */
-  private readonly answers: Pick[] = [];
 
   pick(candidates: readonly Candidate[]): Pick {
     assertCandidates(candidates, this.name);
@@ -30,7 +28,7 @@ class RoundRobin implements Strategy {
       }
     }
     this.lastPicked.set(candidates[best]!.endpoint.id, this.seq++);
-    return (this.answers[best] ??= Object.freeze({ index: best, reason: 'round robin: least recently picked' }));
+    return { index: best, reason: 'round robin: least recently picked' };
   }
 }
 
