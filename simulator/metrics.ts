@@ -145,12 +145,18 @@ function recordWindowLatency(w: Window, us: number): void {
  * p is the highest value equivalent (same bucket) to the k-th smallest recorded value,
  *   k = max(1, ceil(p/100 · n − ulp(p/100 · n)))
  * (JsHistogram.getValueAtPercentile, which walks the whole counts array: ~3,000 slots per
- * call, for every one of 25,000 windows in a long run). `shape` only lends its bucket layout.
+ * call, for every one of 25,000 windows in a long run). shape() only lends its bucket layout.
  */
 /** JsHistogram has it; the library's Histogram type does not declare it. */
 type Shape = hdr.Histogram & { highestEquivalentValue(value: number): number };
 
-function windowQuantiles(w: Window | undefined, shape: () => Shape): { p50: number; p99: number } {
+/** The 2-digit bucket layout's lender, made once: highestEquivalentValue depends on nothing recorded. */
+let layout: Shape | undefined;
+function shape(): Shape {
+  return (layout ??= histogram(2) as Shape);
+}
+
+function windowQuantiles(w: Window | undefined): { p50: number; p99: number } {
   if (w === undefined) return { p50: 0, p99: 0 };
   if (w.latency !== undefined || w.rawCount === 0) return { p50: atUs(w.latency, 50), p99: atUs(w.latency, 99) };
   const n = w.rawCount;
@@ -466,11 +472,9 @@ export class MetricsCollector {
     if (this.opts.sloMs !== undefined) summary.goodputRps = durationS > 0 ? this.good / durationS : 0;
     const windows = Math.max(this.windows.length, Math.ceil(opts.durationS ?? 0));
     const timeline: TimelinePoint[] = [];
-    let shape: Shape | undefined;
-    const scratch = (): Shape => (shape ??= histogram(2) as Shape);
     for (let s = 0; s < windows; s++) {
       const w = this.windows[s];
-      const q = windowQuantiles(w, scratch);
+      const q = windowQuantiles(w);
       const share: Record<string, number> = {};
       if (w && w.ok > 0) w.okBy.forEach((c, i) => c && (share[this.endpointIds[i]!] = c / w.ok));
       timeline.push({

@@ -204,6 +204,19 @@ describe('EndpointStats', () => {
     expect(snap.recentMeanMs).toBe((300 + 1200) / 2); // 300..1200, the last 10
   });
 
+  it('lists the last 10 latencies oldest first and sums them in that order (fractional values, past a wrap of the ring)', () => {
+    const s = new EndpointStats(ep, statsSchema.parse({}));
+    const all = Array.from({ length: 23 }, (_, i) => 0.1 + i * 1.37 + (i % 3) * 1e-9);
+    all.forEach((ms, i) => s.onEnd({ ok: true, latencyMs: ms }, i));
+    const last = all.slice(-10);
+    let sum = 0;
+    for (const x of last) sum += x;
+    const snap = s.snapshot(30);
+    expect(snap.recentLatenciesMs).toEqual(last);
+    expect(snap.recentMeanMs).toBe(sum / 10); // the same float as a sum in arrival order
+    expect(s.snapshot(31).recentLatenciesMs).not.toBe(snap.recentLatenciesMs); // a copy each time
+  });
+
   it('weighs a failure after the first byte cutWeight times in the success rate (not in windowRequests or latency)', () => {
     const run = (afterFirstByte: boolean, cutWeight: number) => {
       const s = new EndpointStats(ep, statsSchema.parse({ cutWeight }));

@@ -129,12 +129,15 @@ export class EndpointStats {
   // The clock times and averages below are plain numbers with a "has" flag instead of
   // number | null: a field that may hold null stores every new double in a fresh heap
   // number (~80 bytes of garbage per successful attempt, most of the router's share of the
-  // simulator's young-generation GC); a number-only field is updated in place.
-  private lastFailureAt = 0;
+  // simulator's young-generation GC); a number-only field is updated in place. Those read only
+  // behind their flag start as NaN, a double: a field that starts as a small integer (0) moves
+  // to a double representation at its first fractional value, which changes the object's
+  // shape and threw away the optimised router code once per run (V8 deoptimisation).
+  private lastFailureAt = Number.NaN;
   private hasFailure = false;
-  private perToken = 0;
+  private perToken = Number.NaN;
   private hasPerToken = false;
-  private lastSuccessAt = 0;
+  private lastSuccessAt = Number.NaN;
   private hasSuccess = false;
   private inputTokens = 0;
   private outputTokens = 0;
@@ -144,11 +147,18 @@ export class EndpointStats {
   private priceSeen = false;
   private readonly priceMemoryMs: number;
   private readonly cutWeight: number;
-  private readonly recent: number[] = [];
+  /**
+   * The last RECENT latencies, oldest first from `recentHead` (a ring of `recentCount`): a typed
+   * array, not a plain one that starts with integer elements and changes kind at its first
+   * fractional latency (which threw away the optimised code once per new router).
+   */
+  private readonly recent = new Float64Array(RECENT);
+  private recentHead = 0;
+  private recentCount = 0;
   /** Mean of `recent` (when it holds any). */
-  private recentMean = 0;
+  private recentMean = Number.NaN;
   /** Start time of the latest-started attempt that got an answer (first byte, or a JSON reply), when hasAnswer. */
-  private answeredStart = 0;
+  private answeredStart = Number.NaN;
   private hasAnswer = false;
   /**
    * The last STARTS attempt start times (a ring, in clock order), how many were recorded, and
@@ -158,7 +168,7 @@ export class EndpointStats {
   private startCount = 0;
   private unanswered = 0;
   /** Smoothed answer lag: now - answeredStart, sampled at each answer (alpha 0.1); set with the first answer. */
-  private answerLag = 0;
+  private answerLag = Number.NaN;
   private readonly latency: PeakEwma;
   private readonly ttft: PeakEwma;
   private readonly window: WindowedCounter;
@@ -253,11 +263,16 @@ export class EndpointStats {
         this.perToken = !this.hasPerToken || x > m ? x : m + 0.1 * (x - m);
         this.hasPerToken = true;
       }
-      this.recent.push(outcome.latencyMs);
-      if (this.recent.length > RECENT) this.recent.shift();
+      const r = this.recent;
+      if (this.recentCount < RECENT) r[(this.recentHead + this.recentCount++) % RECENT] = outcome.latencyMs;
+      else {
+        r[this.recentHead] = outcome.latencyMs;
+        this.recentHead = (this.recentHead + 1) % RECENT;
+      }
+      // Summed oldest first, as the list was.
       let sum = 0;
-      for (let i = 0; i < this.recent.length; i++) sum += this.recent[i]!;
-      this.recentMean = sum / this.recent.length;
+      for (let i = 0; i < this.recentCount; i++) sum += r[(this.recentHead + i) % RECENT]!;
+      this.recentMean = sum / this.recentCount;
       this.window.record(true, now);
     } else if (outcome.countsForHealth !== false) {
       this.failures += 1;
@@ -268,6 +283,13 @@ export class EndpointStats {
       this.latency.observe(outcome.latencyMs, now);
       this.window.record(false, now, outcome.afterFirstByte === true);
     }
+  }
+
+  /** The recent latencies, oldest first (a new array). */
+  private recentList(): number[] {
+    const out = new Array<number>(this.recentCount);
+    for (let i = 0; i < this.recentCount; i++) out[i] = this.recent[(this.recentHead + i) % RECENT]!;
+    return out;
   }
 
   snapshot(now: number): StatsSnapshot {
@@ -285,8 +307,8 @@ export class EndpointStats {
       successRate: windowRequests === 0 ? null : ok / weighted,
       windowRequests,
       consecutiveFailures: this.consecutiveFailures,
-      recentLatenciesMs: this.recent.slice(),
-      recentMeanMs: this.recent.length > 0 ? this.recentMean : null,
+      recentLatenciesMs: this.recentList(),
+      recentMeanMs: this.recentCount > 0 ? this.recentMean : null,
       answeredStartAt: this.hasAnswer ? this.answeredStart : null,
       answerLagMs: this.hasAnswer ? this.answerLag : null,
       unansweredSinceAt: this.unansweredSince(),
