@@ -255,10 +255,21 @@ export function recoverSeconds(share: readonly number[], preFaultShare: number, 
   return null;
 }
 
+/**
+ * An empty array that already holds any kind of element: a `[]` literal starts out holding
+ * small integers only and changes kind (and map) at its first object or string, so every new
+ * collector threw away the optimised record() code of the previous run (a V8 deoptimisation per run).
+ */
+function listOfAny<T>(): T[] {
+  const a = [null] as unknown as T[];
+  a.pop();
+  return a;
+}
+
 export class MetricsCollector {
-  private readonly windows: Window[] = [];
+  private readonly windows: Window[] = listOfAny<Window>();
   private readonly endpointIndex = new Map<string, number>();
-  private readonly endpointIds: string[] = [];
+  private readonly endpointIds: string[] = listOfAny<string>();
   /** The run-wide pair takes every request: fast (WebAssembly) histograms, freed by dispose(). */
   private readonly owned = new HistogramSet('metrics');
   private readonly latency = this.owned.add();
