@@ -1,6 +1,7 @@
 import { promiseHooks } from 'node:v8';
 import { sleepOn, type Clock, type Timer } from '../router/core/clock.js';
 import { CLEAR_TIMEOUT_TASK, SET_TIMEOUT_TASK, type TaskClock, type TimerTask } from '../router/core/direct.js';
+import { listOfAny, listOfDoubles } from './lists.js';
 
 /**
  * The virtual-time engine: a min-heap of events ordered by (time, seq) and a clock that
@@ -97,7 +98,7 @@ function before(a: Event, b: Event): boolean {
 
 /** A binary min-heap with hole-based sifting (no swaps, no allocation per move). */
 class Heap {
-  items: Event[] = [];
+  items: Event[] = listOfAny<Event>(); // (lists.ts: no change of element kind per new engine)
 
   get size(): number {
     return this.items.length;
@@ -173,10 +174,10 @@ class FarEvents {
    * Task timers waiting here, one row (slot) each: the task (its timerHandle is the slot
    * number), its time and seq, its bucket's slot list and its index there. Freed rows are reused.
    */
-  private readonly sTask: Array<TimerTask | null> = [];
-  private readonly sTime: number[] = [];
+  private readonly sTask: Array<TimerTask | null> = listOfAny<TimerTask | null>(); // (lists.ts)
+  private readonly sTime: number[] = listOfDoubles();
   private readonly sSeq: number[] = [];
-  private readonly sList: Array<number[] | null> = [];
+  private readonly sList: Array<number[] | null> = listOfAny<number[] | null>();
   private readonly sPos: number[] = [];
   private readonly freeSlots: number[] = [];
 

@@ -2,6 +2,7 @@ import type * as hdr from 'hdr-histogram-js';
 import { histogram, HistogramSet } from './histogram.js';
 import type { Quantiles, StrategySummary, TimelinePoint } from '../reports/contract.js';
 import { MAX_DURATION_S } from './types.js';
+import { listOfAny } from './lists.js';
 
 /**
  * The metrics collector shared by both modes: the virtual-time engine feeds it simulated
@@ -253,17 +254,6 @@ export function recoverSeconds(share: readonly number[], preFaultShare: number, 
   if (!(preFaultShare > 0) || !Number.isFinite(endS)) return null;
   for (let s = Math.max(0, Math.ceil(endS)); s < share.length; s++) if (share[s]! >= preFaultShare / 2) return s - endS;
   return null;
-}
-
-/**
- * An empty array that already holds any kind of element: a `[]` literal starts out holding
- * small integers only and changes kind (and map) at its first object or string, so every new
- * collector threw away the optimised record() code of the previous run (a V8 deoptimisation per run).
- */
-function listOfAny<T>(): T[] {
-  const a = [null] as unknown as T[];
-  a.pop();
-  return a;
 }
 
 export class MetricsCollector {
