@@ -1,5 +1,5 @@
 import { type ErrorCode, RouterError, stackless } from '../router/core/errors.js';
-import type { Timer } from '../router/core/clock.js';
+import type { Clock, Timer } from '../router/core/clock.js';
 import type { Endpoint, RouteRequest, SendOptions, Transport, TransportResponse } from '../router/core/types.js';
 import { SEND_DIRECT, type DirectTransport, type UpstreamHandle, type UpstreamSink } from '../router/core/direct.js';
 import { STREAM_CANCEL, STREAM_PROGRESS, STREAM_PUSH, STREAM_RESUME, type ChunkSink, type ProgressSource, type PushSource } from '../router/core/push.js';
@@ -131,7 +131,8 @@ interface Entry {
   readonly model: ProviderModel;
   readonly state: ProviderState;
   readonly engine: Engine;
-  readonly onEnd: (info: AttemptInfo, completed: boolean) => void;
+  /** Hears the end of each call (SimTransportImpl.callEnded). */
+  readonly transport: SimTransportImpl;
 }
 
 /** The same outcome answered `d` ms later: first byte, end and stall point. */
@@ -142,21 +143,48 @@ function delayed(o: ProviderOutcome, d: number): ProviderOutcome {
 }
 
 export function createSimTransport(opts: SimTransportOptions): SimTransport {
-  const { engine, lookup, onAttempt, onAttemptEnd, outcomeHint, completionDelayMs } = opts;
-  const clock = engine.clock;
-  let inService = 0;
-  const onEnd = (info: AttemptInfo, completed: boolean): void => {
-    inService--;
-    onAttemptEnd?.(info, completed);
-  };
-  const byId = new Map<string, Entry>();
-  for (const p of opts.providers) {
-    if (byId.has(p.id)) throw new Error(`sim transport: duplicate provider id "${p.id}"`);
-    byId.set(p.id, { id: p.id, model: p.model, state: (p.state ??= createProviderState()), engine, onEnd });
+  return new SimTransportImpl(opts);
+}
+
+/**
+ * The transport: a class, not an object of closures made per run, so the functions the
+ * router and the calls invoke (send, the direct send, a call's end) are the same from one run
+ * to the next and optimised code made in one run is not thrown away in the next (a new
+ * closure is a new call target to V8).
+ */
+class SimTransportImpl implements SimTransport {
+  private readonly engine: Engine;
+  private readonly clock: Clock;
+  private readonly lookup: SimTransportOptions['lookup'];
+  private readonly onAttempt: SimTransportOptions['onAttempt'];
+  private readonly onAttemptEnd: SimTransportOptions['onAttemptEnd'];
+  private readonly outcomeHint: SimTransportOptions['outcomeHint'];
+  private readonly completionDelayMs: SimTransportOptions['completionDelayMs'];
+  private inServiceCount = 0;
+  private readonly byId = new Map<string, Entry>();
+
+  constructor(opts: SimTransportOptions) {
+    this.engine = opts.engine;
+    this.clock = opts.engine.clock;
+    this.lookup = opts.lookup;
+    this.onAttempt = opts.onAttempt;
+    this.onAttemptEnd = opts.onAttemptEnd;
+    this.outcomeHint = opts.outcomeHint;
+    this.completionDelayMs = opts.completionDelayMs;
+    for (const p of opts.providers) {
+      if (this.byId.has(p.id)) throw new Error(`sim transport: duplicate provider id "${p.id}"`);
+      this.byId.set(p.id, { id: p.id, model: p.model, state: (p.state ??= createProviderState()), engine: this.engine, transport: this });
+    }
+  }
+
+  /** A call left service (Call.release). */
+  callEnded(info: AttemptInfo, completed: boolean): void {
+    this.inServiceCount--;
+    this.onAttemptEnd?.(info, completed);
   }
 
   /** Draw the provider's outcome for this attempt, admit it, report it, and put it in service. */
-  function begin(
+  private begin(
     entry: Entry,
     request: RouteRequest,
     sim: SimRequest,
@@ -164,59 +192,60 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
     handle: UpstreamHandle | null,
     sink: UpstreamSink,
   ): void {
-    const now = clock.now();
+    const now = this.clock.now();
     const state = entry.state;
     const load = state.inFlight;
-    const drawn = outcomeHint?.(request, entry.id, now, load, state) ?? entry.model.outcome(sim, now, load, state);
+    const drawn = this.outcomeHint?.(request, entry.id, now, load, state) ?? entry.model.outcome(sim, now, load, state);
     entry.model.admit(state, now, sim, drawn);
     // A refused connection is the kernel's answer (no provider timer), so it is not delayed.
+    const completionDelayMs = this.completionDelayMs;
     const o = completionDelayMs === undefined || drawn.kind === 'refused' ? drawn : delayed(drawn, completionDelayMs());
-    inService++;
+    this.inServiceCount++;
     const flags = (sim.stream && request.stream === true ? WANTS_STREAM : 0) | (handle !== null ? DIRECT : 0);
     const call = new Call(entry, sim, request, now, load, o, handle ?? signal!, sink, flags);
-    onAttempt?.(call);
+    this.onAttempt?.(call);
     call.start();
   }
 
-  function send(endpoint: Endpoint, request: RouteRequest, { signal }: SendOptions): Promise<TransportResponse> {
-    const entry = byId.get(endpoint.id);
+  send(endpoint: Endpoint, request: RouteRequest, { signal }: SendOptions): Promise<TransportResponse> {
+    const entry = this.byId.get(endpoint.id);
     if (!entry)
       return Promise.reject(
         new RouterError('connect_failed', `no simulated provider for endpoint "${endpoint.id}"`, { endpointId: endpoint.id }),
       );
     if (signal.aborted) return Promise.reject(abortError(signal.reason, entry.id));
-    const sim = lookup(request);
+    const sim = this.lookup(request);
     if (!sim) return Promise.reject(new RouterError('invalid_request', `sim transport: unknown request id "${request.id}"`));
     return new Promise<TransportResponse>((resolve, reject) =>
-      begin(entry, request, sim, signal, null, { upstreamResponse: resolve, upstreamError: reject }),
+      this.begin(entry, request, sim, signal, null, { upstreamResponse: resolve, upstreamError: reject }),
     );
   }
 
   /** The router's promise-free path: the same Call, reporting to the attempt. Declines the odd cases (send rejects them). */
-  function sendDirect(endpoint: Endpoint, request: RouteRequest, handle: UpstreamHandle, sink: UpstreamSink): boolean {
-    const entry = byId.get(endpoint.id);
+  [SEND_DIRECT](endpoint: Endpoint, request: RouteRequest, handle: UpstreamHandle, sink: UpstreamSink): boolean {
+    const entry = this.byId.get(endpoint.id);
     if (!entry || handle.aborted) return false;
-    const sim = lookup(request);
+    const sim = this.lookup(request);
     if (!sim) return false;
-    begin(entry, request, sim, null, handle, sink);
+    this.begin(entry, request, sim, null, handle, sink);
     return true;
   }
 
-  async function check(endpoint: Endpoint): Promise<boolean> {
-    const e = byId.get(endpoint.id);
+  async check(endpoint: Endpoint): Promise<boolean> {
+    const e = this.byId.get(endpoint.id);
     if (!e) return false;
-    const down = e.model.effectsAt(clock.now()).outage !== null;
-    await clock.sleep(5);
+    const down = e.model.effectsAt(this.clock.now()).outage !== null;
+    await this.clock.sleep(5);
     return !down;
   }
 
-  return {
-    send,
-    [SEND_DIRECT]: sendDirect,
-    check,
-    load: (providerId) => byId.get(providerId)?.state.inFlight ?? 0,
-    inService: () => inService,
-  };
+  load(providerId: string): number {
+    return this.byId.get(providerId)?.state.inFlight ?? 0;
+  }
+
+  inService(): number {
+    return this.inServiceCount;
+  }
 }
 
 /**
@@ -312,7 +341,7 @@ class Call implements Task, AttemptInfo {
         if (this.handle.abortListener === this) this.handle.abortListener = null;
       } else this.signal!.removeEventListener('abort', this);
     }
-    this.entry.onEnd(this, completed);
+    this.entry.transport.callEnded(this, completed);
   }
 
   /** The abort fired (EventListener object for a signal, AbortListener for a handle). */
