@@ -18,7 +18,7 @@ import { createProviderModel, createProviderState, type ProviderModel, type Prov
 import { oracleChoice, RegretTracker, type OracleChoice, type OracleReport } from './oracle.js';
 import type { ProviderProfile } from './profile.js';
 import { createReplicaStores, type ReplicaSharing } from './replica-store.js';
-import { createSimTransport, type AttemptInfo } from './sim-transport.js';
+import { createSimTransport, type AttemptInfo, type SimTransportHooks } from './sim-transport.js';
 import type { ProviderOutcome, SimRequest } from './types.js';
 import { createWorkload, type WorkloadSpec } from './workload.js';
 import { createCacheOracle } from './prompt-cache.js';
@@ -381,6 +381,81 @@ class LiveExtra {
   cacheInto: Map<number, CachedAnswer> | null = null;
 }
 
+/**
+ * What the run's transport asks of it (SimTransportHooks): which request a RouteRequest is,
+ * and each attempt's start, end and (with the oracle) its already drawn outcome. One object
+ * per run whose methods are the class's: the same functions every run (no new closures).
+ */
+class RunHooks implements SimTransportHooks {
+  /** The run's owner: a Live of this run has it (set once the owner is made). */
+  owner: LiveOwner | null = null;
+  /**
+   * The oracle's outcomes for the latest arrival (`scratch`, by provider index), with what they
+   * were drawn under: the router's first attempt is sent at that same instant, so its
+   * provider's outcome is one of them (outcomeHint) and need not be drawn again.
+   */
+  readonly scratch: ProviderOutcome[] = [];
+  hintFor: Live | null = null;
+  hintAt = Number.NaN;
+  readonly hintLoad: Float64Array;
+  readonly hintReqSum: Float64Array;
+  readonly hintTokSum: Float64Array;
+  readonly hintCache: Float64Array;
+  private readonly providerIndex: Map<string, number>;
+
+  constructor(providerIds: readonly string[]) {
+    const n = providerIds.length;
+    this.hintLoad = new Float64Array(n);
+    this.hintReqSum = new Float64Array(n);
+    this.hintTokSum = new Float64Array(n);
+    this.hintCache = new Float64Array(n);
+    this.providerIndex = new Map(providerIds.map((id, i) => [id, i] as const));
+  }
+
+  /** Is r a request of this run still in flight (three times per request: no lookup). */
+  private liveOf(r: RouteRequest): Live | undefined {
+    return r instanceof Live && r.owner === this.owner && r.inFlight ? r : undefined;
+  }
+
+  lookup(r: RouteRequest): SimRequest | undefined {
+    return this.liveOf(r)?.sim;
+  }
+
+  onAttempt(a: AttemptInfo): void {
+    const l = this.liveOf(a.route);
+    if (!l) return;
+    if (l.attempts === 1) l.tried = [l.lastEndpoint, a.providerId];
+    else if (l.tried !== null) l.tried.push(a.providerId);
+    l.attempts++;
+    l.lastEndpoint = a.providerId;
+  }
+
+  outcomeHint(route: RouteRequest, providerId: string, nowMs: number, load: number, state: ProviderState): ProviderOutcome | undefined {
+    if (route !== this.hintFor || nowMs !== this.hintAt) return undefined;
+    const i = this.providerIndex.get(providerId);
+    if (
+      i === undefined ||
+      this.hintLoad[i] !== load ||
+      this.hintReqSum[i] !== state.reqSum ||
+      this.hintTokSum[i] !== state.tokSum ||
+      this.hintCache[i] !== (state.promptCache?.version ?? 0)
+    )
+      return undefined;
+    return this.scratch[i];
+  }
+
+  onAttemptEnd(a: AttemptInfo, completed: boolean): void {
+    const l = this.liveOf(a.route);
+    if (!l) return;
+    // A hedge loser or a timed-out attempt was still sent: the provider bills the prompt and
+    // generates until it notices; counted in full (an upper bound) as attempt spend.
+    l.attemptEnded(a.outcome, completed);
+    if (!completed) return;
+    if (a.outcome.cacheSavingsUsd !== undefined) l.cacheSaved += a.outcome.cacheSavingsUsd;
+    if (a.outcome.kind === 'ok') l.okOutcome = a.outcome;
+  }
+}
+
 /** A response-cache entry of the simulated proxy: what a hit replays. */
 interface CachedAnswer {
   expiresAt: number;
@@ -507,50 +582,15 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   const metrics = createMetrics({ sloMs: input.goodputSloMs });
   const oracleOn = input.oracle ? input.oracle : undefined;
   const regret = oracleOn ? new RegretTracker() : undefined;
-  const scratch: ProviderOutcome[] = [];
-  // The oracle's outcomes for the latest arrival, with what they were drawn under: the
-  // router's first attempt is sent at that same instant, so its provider's outcome is
-  // one of them (outcomeHint) and need not be drawn again.
-  let hintFor: Live | null = null;
-  let hintAt = Number.NaN;
-  const hintLoad = new Float64Array(providers.length);
-  const hintReqSum = new Float64Array(providers.length);
-  const hintTokSum = new Float64Array(providers.length);
-  const hintCache = new Float64Array(providers.length);
-  const providerIndex = new Map(providers.map((p, i) => [p.id, i] as const));
-  // Is r a request of this run still in flight (three times per request: no lookup).
-  const liveOf = (r: RouteRequest): Live | undefined => (r instanceof Live && r.owner === owner && r.inFlight ? r : undefined);
+  const hooks = new RunHooks(providers.map((p) => p.id));
+  const scratch = hooks.scratch;
 
   const completionDelayMs = completionDelays(input.arrivalJitter);
   const transport = createSimTransport({
     engine,
     providers,
     ...(completionDelayMs ? { completionDelayMs } : {}),
-    lookup: (r) => liveOf(r)?.sim,
-    onAttempt: (a: AttemptInfo) => {
-      const l = liveOf(a.route);
-      if (!l) return;
-      if (l.attempts === 1) l.tried = [l.lastEndpoint, a.providerId];
-      else if (l.tried !== null) l.tried.push(a.providerId);
-      l.attempts++;
-      l.lastEndpoint = a.providerId;
-    },
-    outcomeHint: (route, providerId, nowMs, load, state) => {
-      if (route !== hintFor || nowMs !== hintAt) return undefined;
-      const i = providerIndex.get(providerId);
-      if (i === undefined || hintLoad[i] !== load || hintReqSum[i] !== state.reqSum || hintTokSum[i] !== state.tokSum || hintCache[i] !== (state.promptCache?.version ?? 0)) return undefined;
-      return scratch[i];
-    },
-    onAttemptEnd: (a: AttemptInfo, completed: boolean) => {
-      const l = liveOf(a.route);
-      if (!l) return;
-      // A hedge loser or a timed-out attempt was still sent: the provider bills the prompt and
-      // generates until it notices; counted in full (an upper bound) as attempt spend.
-      l.attemptEnded(a.outcome, completed);
-      if (!completed) return;
-      if (a.outcome.cacheSavingsUsd !== undefined) l.cacheSaved += a.outcome.cacheSavingsUsd;
-      if (a.outcome.kind === 'ok') l.okOutcome = a.outcome;
-    },
+    hooks,
   });
   const stores = input.replicas === undefined ? [undefined] : createReplicaStores(checkReplicas(input.replicas), input.replicas, engine.clock);
   const routers = stores.map((store, i) =>
@@ -695,14 +735,14 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     if (input.revealClass) l.promptClass = sim.promptClass;
     if (oracleOn) {
       l.choice = oracleChoice(providers, sim, engine.now(), oracleOn, scratch);
-      hintFor = l;
-      hintAt = engine.now();
+      hooks.hintFor = l;
+      hooks.hintAt = engine.now();
       for (let i = 0; i < providers.length; i++) {
         const st = providers[i]!.state;
-        hintLoad[i] = st.inFlight;
-        hintReqSum[i] = st.reqSum;
-        hintTokSum[i] = st.tokSum;
-        hintCache[i] = st.promptCache?.version ?? 0;
+        hooks.hintLoad[i] = st.inFlight;
+        hooks.hintReqSum[i] = st.reqSum;
+        hooks.hintTokSum[i] = st.tokSum;
+        hooks.hintCache[i] = st.promptCache?.version ?? 0;
       }
       input.onArrival?.(sim, { providerId: l.choice.index >= 0 ? providers[l.choice.index]!.id : null, choice: l.choice });
     } else input.onArrival?.(sim, undefined);
@@ -715,7 +755,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     }
     routers[ri]![ROUTE_DIRECT](l, l);
   };
-  const owner: LiveOwner = {
+  const owner: LiveOwner = (hooks.owner = {
     model,
     arrive,
     routed(l, res) {
@@ -732,7 +772,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     },
     failed: (l, e) => finish(l, false, errorCodeOf(e), undefined),
     streamEnded: (l, e) => (e === undefined ? finish(l, true, undefined, l.firstAt) : finish(l, false, errorCodeOf(e), undefined)),
-  };
+  });
 
   // Keep exactly one future arrival in the heap: the workload is pulled lazily.
   const scheduleNext = (): void => {

@@ -60,11 +60,25 @@ export interface AttemptInfo {
   readonly outcome: ProviderOutcome;
 }
 
+/**
+ * What the transport asks of its owner, as the methods of one object (SimTransportOptions.hooks,
+ * run.ts): a class's methods are the same functions from one run to the next, where closures
+ * made per run are new call targets each time (V8 threw the optimised transport code away per run).
+ */
+export interface SimTransportHooks {
+  lookup(request: RouteRequest): SimRequest | undefined;
+  onAttempt(info: AttemptInfo): void;
+  outcomeHint(request: RouteRequest, providerId: string, nowMs: number, load: number, state: ProviderState): ProviderOutcome | undefined;
+  onAttemptEnd(info: AttemptInfo, completed: boolean): void;
+}
+
 export interface SimTransportOptions {
   readonly engine: Engine;
   readonly providers: readonly SimProvider[];
-  /** The SimRequest behind a RouteRequest (run.ts keys them by `id`). */
-  readonly lookup: (request: RouteRequest) => SimRequest | undefined;
+  /** lookup, onAttempt, outcomeHint and onAttemptEnd as one object's methods (then the functions below are not read). */
+  readonly hooks?: SimTransportHooks;
+  /** The SimRequest behind a RouteRequest (run.ts keys them by `id`); required without `hooks`. */
+  readonly lookup?: (request: RouteRequest) => SimRequest | undefined;
   /** Called once per send, after the outcome is drawn. */
   readonly onAttempt?: (info: AttemptInfo) => void;
   /**
@@ -146,6 +160,27 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
   return new SimTransportImpl(opts);
 }
 
+/** SimTransportOptions' functions as hooks (absent ones do nothing). */
+class FunctionHooks implements SimTransportHooks {
+  constructor(private readonly o: SimTransportOptions) {}
+
+  lookup(request: RouteRequest): SimRequest | undefined {
+    return this.o.lookup!(request);
+  }
+
+  onAttempt(info: AttemptInfo): void {
+    this.o.onAttempt?.(info);
+  }
+
+  outcomeHint(request: RouteRequest, providerId: string, nowMs: number, load: number, state: ProviderState): ProviderOutcome | undefined {
+    return this.o.outcomeHint?.(request, providerId, nowMs, load, state);
+  }
+
+  onAttemptEnd(info: AttemptInfo, completed: boolean): void {
+    this.o.onAttemptEnd?.(info, completed);
+  }
+}
+
 /**
  * The transport: a class, not an object of closures made per run, so the functions the
  * router and the calls invoke (send, the direct send, a call's end) are the same from one run
@@ -155,10 +190,7 @@ export function createSimTransport(opts: SimTransportOptions): SimTransport {
 class SimTransportImpl implements SimTransport {
   private readonly engine: Engine;
   private readonly clock: Clock;
-  private readonly lookup: SimTransportOptions['lookup'];
-  private readonly onAttempt: SimTransportOptions['onAttempt'];
-  private readonly onAttemptEnd: SimTransportOptions['onAttemptEnd'];
-  private readonly outcomeHint: SimTransportOptions['outcomeHint'];
+  private readonly hooks: SimTransportHooks;
   private readonly completionDelayMs: SimTransportOptions['completionDelayMs'];
   private inServiceCount = 0;
   private readonly byId = new Map<string, Entry>();
@@ -166,10 +198,8 @@ class SimTransportImpl implements SimTransport {
   constructor(opts: SimTransportOptions) {
     this.engine = opts.engine;
     this.clock = opts.engine.clock;
-    this.lookup = opts.lookup;
-    this.onAttempt = opts.onAttempt;
-    this.onAttemptEnd = opts.onAttemptEnd;
-    this.outcomeHint = opts.outcomeHint;
+    if (opts.hooks === undefined && typeof opts.lookup !== 'function') throw new Error('sim transport: expected hooks or a lookup function');
+    this.hooks = opts.hooks ?? new FunctionHooks(opts);
     this.completionDelayMs = opts.completionDelayMs;
     for (const p of opts.providers) {
       if (this.byId.has(p.id)) throw new Error(`sim transport: duplicate provider id "${p.id}"`);
@@ -180,7 +210,7 @@ class SimTransportImpl implements SimTransport {
   /** A call left service (Call.release). */
   callEnded(info: AttemptInfo, completed: boolean): void {
     this.inServiceCount--;
-    this.onAttemptEnd?.(info, completed);
+    this.hooks.onAttemptEnd(info, completed);
   }
 
   /** Draw the provider's outcome for this attempt, admit it, report it, and put it in service. */
@@ -195,7 +225,7 @@ class SimTransportImpl implements SimTransport {
     const now = this.clock.now();
     const state = entry.state;
     const load = state.inFlight;
-    const drawn = this.outcomeHint?.(request, entry.id, now, load, state) ?? entry.model.outcome(sim, now, load, state);
+    const drawn = this.hooks.outcomeHint(request, entry.id, now, load, state) ?? entry.model.outcome(sim, now, load, state);
     entry.model.admit(state, now, sim, drawn);
     // A refused connection is the kernel's answer (no provider timer), so it is not delayed.
     const completionDelayMs = this.completionDelayMs;
@@ -203,7 +233,7 @@ class SimTransportImpl implements SimTransport {
     this.inServiceCount++;
     const flags = (sim.stream && request.stream === true ? WANTS_STREAM : 0) | (handle !== null ? DIRECT : 0);
     const call = new Call(entry, sim, request, now, load, o, handle ?? signal!, sink, flags);
-    this.onAttempt?.(call);
+    this.hooks.onAttempt(call);
     call.start();
   }
 
@@ -214,7 +244,7 @@ class SimTransportImpl implements SimTransport {
         new RouterError('connect_failed', `no simulated provider for endpoint "${endpoint.id}"`, { endpointId: endpoint.id }),
       );
     if (signal.aborted) return Promise.reject(abortError(signal.reason, entry.id));
-    const sim = this.lookup(request);
+    const sim = this.hooks.lookup(request);
     if (!sim) return Promise.reject(new RouterError('invalid_request', `sim transport: unknown request id "${request.id}"`));
     return new Promise<TransportResponse>((resolve, reject) =>
       this.begin(entry, request, sim, signal, null, { upstreamResponse: resolve, upstreamError: reject }),
@@ -225,7 +255,7 @@ class SimTransportImpl implements SimTransport {
   [SEND_DIRECT](endpoint: Endpoint, request: RouteRequest, handle: UpstreamHandle, sink: UpstreamSink): boolean {
     const entry = this.byId.get(endpoint.id);
     if (!entry || handle.aborted) return false;
-    const sim = this.lookup(request);
+    const sim = this.hooks.lookup(request);
     if (!sim) return false;
     this.begin(entry, request, sim, null, handle, sink);
     return true;
