@@ -147,6 +147,12 @@ export class EndpointStats {
   private readonly recent: number[] = [];
   /** Mean of `recent` (when it holds any). */
   private recentMean = 0;
+  /** Output tokens of the same recent successes (0 when usage was not reported), and their mean. */
+  private readonly recentOut: number[] = [];
+  private recentOutMean = 0;
+  /** Plain EWMA (alpha 0.1) of the decode time per output token, ms (when hasDecode): see decodeMsPerToken. */
+  private decode = 0;
+  private hasDecode = false;
   /** Start time of the latest-started attempt that got an answer (first byte, or a JSON reply), when hasAnswer. */
   private answeredStart = 0;
   private hasAnswer = false;
@@ -252,12 +258,23 @@ export class EndpointStats {
         const m = this.perToken;
         this.perToken = !this.hasPerToken || x > m ? x : m + 0.1 * (x - m);
         this.hasPerToken = true;
+        this.decode = this.hasDecode ? this.decode + 0.1 * (x - this.decode) : x;
+        this.hasDecode = true;
       }
       this.recent.push(outcome.latencyMs);
-      if (this.recent.length > RECENT) this.recent.shift();
+      this.recentOut.push(out);
+      if (this.recent.length > RECENT) {
+        this.recent.shift();
+        this.recentOut.shift();
+      }
       let sum = 0;
-      for (let i = 0; i < this.recent.length; i++) sum += this.recent[i]!;
+      let sumOut = 0;
+      for (let i = 0; i < this.recent.length; i++) {
+        sum += this.recent[i]!;
+        sumOut += this.recentOut[i]!;
+      }
       this.recentMean = sum / this.recent.length;
+      this.recentOutMean = sumOut / this.recent.length;
       this.window.record(true, now);
     } else if (outcome.countsForHealth !== false) {
       this.failures += 1;
@@ -287,6 +304,8 @@ export class EndpointStats {
       consecutiveFailures: this.consecutiveFailures,
       recentLatenciesMs: this.recent.slice(),
       recentMeanMs: this.recent.length > 0 ? this.recentMean : null,
+      recentOutputTokens: this.recent.length > 0 ? this.recentOutMean : null,
+      decodeMsPerToken: this.hasDecode ? this.decode : null,
       answeredStartAt: this.hasAnswer ? this.answeredStart : null,
       answerLagMs: this.hasAnswer ? this.answerLag : null,
       unansweredSinceAt: this.unansweredSince(),
