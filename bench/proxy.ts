@@ -135,6 +135,12 @@ export interface ProxyBenchResult {
     freshPeakMb?: number; freshErrors?: number;
     /** Peak RSS of bench/floor-stream-proxy.mjs (node:http + h2c forwarding, nothing else) holding the same streams. */
     forwardFloorMb?: number;
+    /**
+     * RSS (MB) of each process of (c) 0.5 s after it listens, before any stream: the fresh
+     * proxy (with its heap, from /health), the SSE floor and the forwarding floor. The gap at
+     * peak is mostly this idle gap: what the proxy loads at start (see bench/idle-deps.ts).
+     */
+    idle?: { proxyMb: number; proxyHeapUsedMb: number; proxyHeapTotalMb: number; floorMb: number; forwardFloorMb: number };
   } | null;
   targets: { throughputRatio?: boolean; addedP99?: boolean; rss?: boolean; cpu?: boolean };
   /** The same verdicts as a list: value, target, the floor measured in this run and value ÷ floor. */
@@ -356,6 +362,23 @@ function procCpuSplitS(pid: number): [number, number] {
     return [Number(rest[11]) / 100, Number(rest[12]) / 100];
   } catch {
     return [NaN, NaN];
+  }
+}
+
+/** VmRSS of `pid` (MB) `settleMs` after it said it listens: its idle footprint before any load. */
+async function idleRss(pid: number, settleMs = 500): Promise<number> {
+  await new Promise((r) => setTimeout(r, settleMs));
+  return procMem(pid, 'VmRSS');
+}
+
+/** The proxy's own heap (MB), from its /health answer. */
+async function proxyHeapMb(origin: string): Promise<{ used: number; total: number }> {
+  const pool = new Pool(origin, { connections: 1 });
+  try {
+    const h = (await (await pool.request({ method: 'GET', path: '/health' })).body.json()) as { memory: Record<string, number> };
+    return { used: h.memory.heapUsedBytes! / 1048576, total: h.memory.heapTotalBytes! / 1048576 };
+  } finally {
+    await pool.close();
   }
 }
 
@@ -641,6 +664,7 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
       const floor = spawnNode('floor', [...nodeArgs, join(REPO_ROOT, 'bench', 'floor-sse-server.mjs')]);
       children.push(floor);
       const floorOrigin = (await floor.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
+      const floorIdleMb = await idleRss(floor.pid);
       const f = await concurrentStreams(floorOrigin, streams, floor.pid, false);
       log(`    floor: a bare node:http SSE server (no upstream) peaks at ${f.peakMb.toFixed(1)} MB (ok ${f.ok})`);
       result.rss = { streams, ok: s.ok, errors: s.errors, baselineMb, peakMb: s.peakMb, floorMb: f.peakMb };
@@ -651,15 +675,20 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
       const freshProxy = startThisProxy('proxy-fresh', nodeArgs.filter((a) => !a.startsWith('--cpu-prof')));
       children.push(freshProxy);
       const freshOrigin = (await freshProxy.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
+      const freshIdleMb = await idleRss(freshProxy.pid);
+      const freshHeap = await proxyHeapMb(freshOrigin);
       const fp = await concurrentStreams(freshOrigin, streams, freshProxy.pid, false);
       const fwd = spawnNode('floor-stream-proxy', [...nodeArgs.filter((a) => !a.startsWith('--cpu-prof')), join(REPO_ROOT, 'bench', 'floor-stream-proxy.mjs'), `http://127.0.0.1:${ports[2]}`, `http://127.0.0.1:${ports[3]}`]);
       children.push(fwd);
       const fwdOrigin = (await fwd.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
+      const fwdIdleMb = await idleRss(fwd.pid);
       const ff = await concurrentStreams(fwdOrigin, streams, fwd.pid, false);
       log(`    fresh proxy peaks at ${fp.peakMb.toFixed(1)} MB (ok ${fp.ok}, errors ${fp.errors}); a bare forwarding proxy (node:http + h2c upstream) at ${ff.peakMb.toFixed(1)} MB (ok ${ff.ok})`);
       result.rss.freshPeakMb = fp.peakMb;
       result.rss.freshErrors = fp.errors;
       result.rss.forwardFloorMb = ff.peakMb;
+      result.rss.idle = { proxyMb: freshIdleMb, proxyHeapUsedMb: freshHeap.used, proxyHeapTotalMb: freshHeap.total, floorMb: floorIdleMb, forwardFloorMb: fwdIdleMb };
+      log(`    idle, 0.5 s after start: proxy ${freshIdleMb.toFixed(1)} MB (heap used ${freshHeap.used.toFixed(1)} of ${freshHeap.total.toFixed(1)} MB), SSE floor ${floorIdleMb.toFixed(1)} MB, forwarding floor ${fwdIdleMb.toFixed(1)} MB`);
       if (baseProxy) {
         const b = await concurrentStreams(baseOrigin, streams, baseProxy.pid, false);
         log(`    baseline proxy peaks at ${b.peakMb.toFixed(1)} MB (ok ${b.ok})`);
@@ -715,6 +744,8 @@ export function formatProxyBench(r: ProxyBenchResult): string {
     if (m.baselineProxyPeakMb !== undefined) lines.push(`  baseline    peak ${f(m.baselineProxyPeakMb, 1)} MB (${f(m.baselineProxyPeakMb / m.floorMb, 2)}x the floor)`);
     if (m.freshPeakMb !== undefined && m.forwardFloorMb !== undefined)
       lines.push(`  fresh       a proxy started for (c): peak ${f(m.freshPeakMb, 1)} MB (${f(m.freshPeakMb / m.floorMb, 2)}x the SSE floor); a bare forwarding proxy: ${f(m.forwardFloorMb, 1)} MB (${f(m.forwardFloorMb / m.floorMb, 2)}x the SSE floor)`);
+    if (m.idle)
+      lines.push(`  idle        0.5 s after start, before any stream: proxy ${f(m.idle.proxyMb, 1)} MB (heap used ${f(m.idle.proxyHeapUsedMb, 1)} of ${f(m.idle.proxyHeapTotalMb, 1)} MB); SSE floor ${f(m.idle.floorMb, 1)} MB; forwarding floor ${f(m.idle.forwardFloorMb, 1)} MB; proxy minus forwarding floor ${f(m.idle.proxyMb - m.idle.forwardFloorMb, 1)} MB`);
   }
   lines.push('targets:', ...formatChecks(r.checks));
   return lines.join('\n');
