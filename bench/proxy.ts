@@ -29,7 +29,9 @@ import { caseOptions } from './flags.js';
  *      and, for scale, the peak of a bare node:http SSE server holding the same streams
  *      (bench/floor-sse-server.mjs: no upstream, no router); then, like for like, a proxy
  *      started for (c) only against a bare forwarding proxy on the same stack
- *      (bench/floor-stream-proxy.mjs: node:http + h2c sessions, forwarding only).
+ *      (bench/floor-stream-proxy.mjs: node:http + h2c sessions, forwarding only); and the
+ *      RSS of each of those three 0.5 s after it starts, before any stream (the idle gap;
+ *      bench/idle-deps.ts splits it by package).
  *
  * Process layout (the load generator must not share a CPU budget with what it
  * measures): this process = load generator; child 1 = mock providers (4 servers:
