@@ -62,6 +62,10 @@ describe('bench: the idle readings', () => {
     const out = formatProxyBench({ throughput: null, latency: null, rss: { ...rss, idle }, targets: {}, checks: [], loadAvg: [1, 1, 1] });
     expect(out).toContain('idle        0.5 s after start, before any stream: proxy 71.4 MB (heap used 12.0 of 30.1 MB); SSE floor 43.9 MB; forwarding floor 45.6 MB; proxy minus forwarding floor 25.8 MB');
     expect(formatProxyBench({ throughput: null, latency: null, rss, targets: {}, checks: [], loadAvg: [1, 1, 1] })).not.toContain('idle ');
+    const afterStreams = { proxyMb: 95.2, proxyHeapUsedMb: 25.1, proxyHeapTotalMb: 66, floorMb: 80.4, forwardFloorMb: 90.1 };
+    expect(formatProxyBench({ throughput: null, latency: null, rss: { ...rss, idle, afterStreams }, targets: {}, checks: [], loadAvg: [1, 1, 1] })).toContain(
+      'after       1 s after the streams ended: proxy 95.2 MB (heap used 25.1 of 66.0 MB); SSE floor 80.4 MB; forwarding floor 90.1 MB; proxy minus forwarding floor 5.1 MB',
+    );
   });
 
   it('bench/idle-deps.ts: each row is printed as its difference from the first (node:http alone)', () => {
