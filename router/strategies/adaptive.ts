@@ -96,7 +96,8 @@
  * rate yet, are picked exactly as without it (one comparison per pick). maxTokens is a cap the
  * caller sets, not the answer's length: a caller that always sends a large max_tokens gets all its
  * picks weighed by decode rate. In the simulator a request's maxTokens is its answer's length, so
- * the measured gain is what exact declared lengths buy: an upper bound for real traffic.
+ * the measured gain is what exact declared lengths buy (scenario load.maxTokens 'exact'); with
+ * 'pow2' (lengths rounded up to a power of two) the trace-replay gain is as large, with 'none' nil.
  * Measured (npm run standings, 10 paired seeds; held out -- --seed-offset 100; the README):
  * trace-replay goodput against round-robin -0.067 req/s [-0.136, 0.002] -> +0.152 [0.066, 0.238]
  * (held out -0.003 [-0.093, 0.086] -> +0.167 [0.061, 0.273]). Tuned on trace-replay and
