@@ -41,6 +41,18 @@ describe('adaptive: long answers', () => {
     expect(shareOf(createStrategy('adaptive'), cs, 'fast-dear', 300)).toBeGreaterThan(0.9);
   });
 
+  it('at equal decode rates, a long answer goes to the host with the lower latency (a queued host is not favoured)', () => {
+    // Same price and decode rate; 'queued' answers in 1.5 s, 'idle' in 0.5 s. A first version
+    // scored lat^6 / t^9 and sent most long answers to the queued host.
+    const same = { price: { input: 0.15, output: 0.6 } };
+    const idle = cand('idle', { stats: { ...common, latencyMs: 500, decodeMsPerToken: 5 }, endpoint: same });
+    const queued = cand('queued', { stats: { ...common, latencyMs: 1500, decodeMsPerToken: 5 }, endpoint: same });
+    const short = shareOf(createStrategy('adaptive'), [idle, queued], 'idle', undefined);
+    const long = shareOf(createStrategy('adaptive'), [idle, queued], 'idle', 600);
+    expect(short).toBeGreaterThan(0.6);
+    expect(long).toBeGreaterThan(0.6);
+  });
+
   it('length.enabled false: maxTokens changes nothing', () => {
     const s = createStrategy({ name: 'adaptive', params: { length: { enabled: false } } });
     expect(shareOf(s, cs, 'fast-dear', 300)).toBeLessThan(0.02);

@@ -87,7 +87,14 @@
  * exceeds minRatio (1.5) x the candidates' mean recent answer length is long: for that pick each
  * candidate's predicted time for this answer is t = lat + max(0, m - its mean answer) x its ms per
  * token, and its score (success rate, latency, price, dominance, hang: as for any pick) is
- * multiplied by (lat / t)^latencyExponent (9) and by gap^(lat / t - 1), i.e. the price gap factor
+ * multiplied by (lat / t)^a, a = exponents.latency (3), so its latency term becomes t's, then by
+ * (tMin / t)^(latencyExponent - a), latencyExponent 16, tMin the least t of the pick: over all,
+ * the score falls as t^-16, so a host whose t is longer, because it decodes slower or because
+ * its latency rose (a queue), always scores lower. (A first version multiplied by (lat / t)^9
+ * alone, which, at equal decode rates, favoured the host with the HIGHER latency, lat^6 / t^9:
+ * in flash-crowd it sent long answers to queued hosts, held-out p99 +614 ms [16, 1213], and
+ * LiteLLM's lowest latency dominated adaptive.) Then by
+ * gap^(lat / t - 1), i.e. the price gap factor
  * is raised to lat / t instead of 1 (gapExponent 'ratio'): the gap keeps a dear fast host from
  * taking answers its speed barely shortens, and fades as the answer grows and its speed becomes
  * most of the latency. Both factors are 1 at t = lat, so a request just past the threshold is
@@ -245,17 +252,18 @@ const params = z.strictObject({
    * Long answers (see the header): a request whose maxTokens exceeds minRatio x the mean length of
    * the candidates' recent answers is weighed by its own predicted latency on each candidate,
    * t = lat + (maxTokens - that candidate's recent mean answer) x its decode ms per token: its
-   * score x (lat / t)^latencyExponent, with the price gap factor raised to gapExponent ('ratio':
+   * score x (lat / t)^exponents.latency x (tMin / t)^(latencyExponent - exponents.latency), tMin
+   * the pick's least t (so the score falls as t^-latencyExponent), with the price gap factor raised to gapExponent ('ratio':
    * lat / t, so the gap fades as the answer grows; 1: all of it; 0: none). enabled false: off.
    */
   length: z
     .strictObject({
       enabled: z.boolean().default(true),
       minRatio: z.number().finite().min(1).max(1000).default(1.5),
-      latencyExponent: z.number().finite().min(0).max(32).default(9),
+      latencyExponent: z.number().finite().min(0).max(32).default(16),
       gapExponent: z.union([z.literal('ratio'), z.number().min(0).max(1)]).default('ratio'),
     })
-    .default({ enabled: true, minRatio: 1.5, latencyExponent: 9, gapExponent: 'ratio' }),
+    .default({ enabled: true, minRatio: 1.5, latencyExponent: 16, gapExponent: 'ratio' }),
 });
 
 type Params = z.output<typeof params>;
@@ -547,7 +555,8 @@ class Adaptive implements Strategy {
   /**
    * This pick's weights for a long answer of up to m tokens: each candidate's latency becomes its
    * predicted time for this answer, t = lat + max(0, m - its mean answer) x its ms per token, so its
-   * score is the pre-gap score x (lat / t)^latencyExponent x gap^gapExponent ('ratio': lat / t);
+   * score is the pre-gap score x (lat / t)^exponents.latency x (tMin / t)^(latencyExponent -
+   * exponents.latency) x gap^gapExponent ('ratio': lat / t), falling with t whatever lat is;
    * shares as baseShare's (floors, then the rest by score), over these.
    */
   private longWeights(n: number, m: number): void {
@@ -558,12 +567,21 @@ class Adaptive implements Strategy {
     const ge = this.p.length.gapExponent;
     const g = ge === 'ratio' ? -1 : ge;
     let sum = 0;
+    const e = this.p.exponents.latency;
+    let tMin = Infinity;
     for (let i = 0; i < n; i++) {
       const s = cur[i]!;
       const lat = Math.max(s.latEff ?? this.meanLat, 1);
       const t = lat + Math.max(0, m - (s.out ?? this.meanOut)) * (s.decode ?? this.meanDecode);
+      w[i] = t;
+      if (t < tMin) tMin = t;
+    }
+    for (let i = 0; i < n; i++) {
+      const s = cur[i]!;
+      const lat = Math.max(s.latEff ?? this.meanLat, 1);
+      const t = w[i]!;
       const r = lat / t;
-      const x = s.preGap * Math.pow(r, b) * (g === 1 ? s.gap : g === 0 ? 1 : g < 0 ? Math.pow(s.gap, r) : Math.pow(s.gap, g));
+      const x = s.preGap * Math.pow(r, e) * Math.pow(tMin / t, Math.max(0, b - e)) * (g === 1 ? s.gap : g === 0 ? 1 : g < 0 ? Math.pow(s.gap, r) : Math.pow(s.gap, g));
       w[i] = x;
       sum += x;
     }
