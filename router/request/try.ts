@@ -134,6 +134,14 @@ class Hedge implements AttemptOwner {
       if (primary.settled || this.ctx.attemptCount >= this.maxAttempts || answeredNewer(rt, primary) || !rt.budget.tryRetry(rt.clock.now())) b = null;
       else {
         const r = acquireNow(rt, this.ctx, 'hedge', true, excluded); // a hedge never waits
+        if (typeof r === 'number' && excluded !== null) {
+          // Hang rescue with nowhere to go right now (the endpoints that opened the gate are
+          // cooling down or ejected): give the retry back and look again, rather than leave the
+          // primary to its TTFT timeout (outage-failover: 5 s waits when `mid` had a cooldown).
+          rt.budget.refund(rt.clock.now());
+          this.timer = rt.clock.setTimeout(() => this.fireHedge(primary), this.recheckMs);
+          return;
+        }
         b = typeof r === 'number' ? null : r;
       }
     } catch {
