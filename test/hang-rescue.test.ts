@@ -146,7 +146,9 @@ describe('hang rescue in the simulator (adaptive, paired seeds)', () => {
   async function summary(name: string, seed: number, onHang: boolean) {
     const s = loadForScript(name);
     if (s === 2) throw new Error(`cannot load ${name}`);
-    const router = scenarioRouterConfig(s.scenario, s.providers, 'adaptive');
+    // adaptive without its long-answer rule (length), which moves these tails on its own: what is
+    // pinned here is what the rescue adds, on and off over the same strategy.
+    const router = { ...scenarioRouterConfig(s.scenario, s.providers, 'adaptive'), strategy: { name: 'adaptive', params: { length: { enabled: false } } } };
     const r = await runSim({
       router: onHang ? router : { ...router, hedging: { ...router.hedging, onHang: { enabled: false } } },
       providers: s.providers.map((p) => ({ id: p.id, profile: p.profile })),
@@ -159,13 +161,11 @@ describe('hang rescue in the simulator (adaptive, paired seeds)', () => {
     return r.result.summary;
   }
 
-  it('brownout: the requests caught on the browned-out host are rescued (p99 under 4.6 s, was over 5 s)', async () => {
+  it('brownout: the requests caught on the browned-out host are rescued (p99 under 4.5 s, was over 5 s)', async () => {
     for (const seed of [2, 3, 4]) {
       const [off, on] = [await summary('brownout', seed, false), await summary('brownout', seed, true)];
       expect(off.latencyMs.p99).toBeGreaterThan(5_000);
-      // 4.6 s, was 4.5: adaptive's long-answer picks moved seed 3 from 4.20 to 4.55 s (seeds 2 and 4:
-      // 3.94 -> 4.18, 3.96 -> 3.81; the 10-seed mean 4,037 -> 4,036 ms, npm run standings).
-      expect(on.latencyMs.p99).toBeLessThan(4_600);
+      expect(on.latencyMs.p99).toBeLessThan(4_500);
       expect(on.attemptsPerRequest - off.attemptsPerRequest).toBeLessThan(0.03);
     }
   }, 60_000);
