@@ -29,7 +29,9 @@ import { caseOptions } from './flags.js';
  *      and, for scale, the peak of a bare node:http SSE server holding the same streams
  *      (bench/floor-sse-server.mjs: no upstream, no router); then, like for like, a proxy
  *      started for (c) only against a bare forwarding proxy on the same stack
- *      (bench/floor-stream-proxy.mjs: node:http + h2c sessions, forwarding only).
+ *      (bench/floor-stream-proxy.mjs: node:http + h2c sessions, forwarding only); and the
+ *      RSS of each of those three 0.5 s after it starts, before any stream (the idle gap;
+ *      bench/idle-deps.ts splits it by package).
  *
  * Process layout (the load generator must not share a CPU budget with what it
  * measures): this process = load generator; child 1 = mock providers (4 servers:
@@ -50,6 +52,9 @@ import { caseOptions } from './flags.js';
  * direct figure moves with the mock's own cost; the proxy's CPU per request (printed) is
  * the steadier measure of its overhead.
  */
+
+/** RSS (MB) of the fresh proxy (with its heap), the SSE floor and the forwarding floor at one moment of (c). */
+export interface RestingRss { proxyMb: number; proxyHeapUsedMb: number; proxyHeapTotalMb: number; floorMb: number; forwardFloorMb: number }
 
 export interface ProxyBenchOptions {
   /** Closed-loop seconds per side (default 10). */
@@ -135,6 +140,14 @@ export interface ProxyBenchResult {
     freshPeakMb?: number; freshErrors?: number;
     /** Peak RSS of bench/floor-stream-proxy.mjs (node:http + h2c forwarding, nothing else) holding the same streams. */
     forwardFloorMb?: number;
+    /**
+     * RSS (MB) of each process of (c) 0.5 s after it listens, before any stream: the fresh
+     * proxy (with its heap, from /health), the SSE floor and the forwarding floor. The gap at
+     * peak is mostly this idle gap: what the proxy loads at start (see bench/idle-deps.ts).
+     */
+    idle?: RestingRss;
+    /** The same readings 1 s after each process's streams ended (their clients' sockets closed). */
+    afterStreams?: RestingRss;
   } | null;
   targets: { throughputRatio?: boolean; addedP99?: boolean; rss?: boolean; cpu?: boolean };
   /** The same verdicts as a list: value, target, the floor measured in this run and value ÷ floor. */
@@ -356,6 +369,23 @@ function procCpuSplitS(pid: number): [number, number] {
     return [Number(rest[11]) / 100, Number(rest[12]) / 100];
   } catch {
     return [NaN, NaN];
+  }
+}
+
+/** VmRSS of `pid` (MB) `settleMs` after it said it listens: its idle footprint before any load. */
+async function idleRss(pid: number, settleMs = 500): Promise<number> {
+  await new Promise((r) => setTimeout(r, settleMs));
+  return procMem(pid, 'VmRSS');
+}
+
+/** The proxy's own heap (MB), from its /health answer. */
+async function proxyHeapMb(origin: string): Promise<{ used: number; total: number }> {
+  const pool = new Pool(origin, { connections: 1 });
+  try {
+    const h = (await (await pool.request({ method: 'GET', path: '/health' })).body.json()) as { memory: Record<string, number> };
+    return { used: h.memory.heapUsedBytes! / 1048576, total: h.memory.heapTotalBytes! / 1048576 };
+  } finally {
+    await pool.close();
   }
 }
 
@@ -641,7 +671,9 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
       const floor = spawnNode('floor', [...nodeArgs, join(REPO_ROOT, 'bench', 'floor-sse-server.mjs')]);
       children.push(floor);
       const floorOrigin = (await floor.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
+      const floorIdleMb = await idleRss(floor.pid);
       const f = await concurrentStreams(floorOrigin, streams, floor.pid, false);
+      const floorAfterMb = await idleRss(floor.pid, 1000);
       log(`    floor: a bare node:http SSE server (no upstream) peaks at ${f.peakMb.toFixed(1)} MB (ok ${f.ok})`);
       result.rss = { streams, ok: s.ok, errors: s.errors, baselineMb, peakMb: s.peakMb, floorMb: f.peakMb };
       // The proxy above has been through (a) and (b): its heap kept some of what that load grew.
@@ -651,15 +683,25 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
       const freshProxy = startThisProxy('proxy-fresh', nodeArgs.filter((a) => !a.startsWith('--cpu-prof')));
       children.push(freshProxy);
       const freshOrigin = (await freshProxy.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
+      const freshIdleMb = await idleRss(freshProxy.pid);
+      const freshHeap = await proxyHeapMb(freshOrigin);
       const fp = await concurrentStreams(freshOrigin, streams, freshProxy.pid, false);
+      const freshAfterMb = await idleRss(freshProxy.pid, 1000);
+      const freshAfterHeap = await proxyHeapMb(freshOrigin);
       const fwd = spawnNode('floor-stream-proxy', [...nodeArgs.filter((a) => !a.startsWith('--cpu-prof')), join(REPO_ROOT, 'bench', 'floor-stream-proxy.mjs'), `http://127.0.0.1:${ports[2]}`, `http://127.0.0.1:${ports[3]}`]);
       children.push(fwd);
       const fwdOrigin = (await fwd.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
+      const fwdIdleMb = await idleRss(fwd.pid);
       const ff = await concurrentStreams(fwdOrigin, streams, fwd.pid, false);
+      const fwdAfterMb = await idleRss(fwd.pid, 1000);
       log(`    fresh proxy peaks at ${fp.peakMb.toFixed(1)} MB (ok ${fp.ok}, errors ${fp.errors}); a bare forwarding proxy (node:http + h2c upstream) at ${ff.peakMb.toFixed(1)} MB (ok ${ff.ok})`);
       result.rss.freshPeakMb = fp.peakMb;
       result.rss.freshErrors = fp.errors;
       result.rss.forwardFloorMb = ff.peakMb;
+      result.rss.idle = { proxyMb: freshIdleMb, proxyHeapUsedMb: freshHeap.used, proxyHeapTotalMb: freshHeap.total, floorMb: floorIdleMb, forwardFloorMb: fwdIdleMb };
+      result.rss.afterStreams = { proxyMb: freshAfterMb, proxyHeapUsedMb: freshAfterHeap.used, proxyHeapTotalMb: freshAfterHeap.total, floorMb: floorAfterMb, forwardFloorMb: fwdAfterMb };
+      log(`    ${formatResting('idle, 0.5 s after start', result.rss.idle)}`);
+      log(`    ${formatResting('1 s after the streams', result.rss.afterStreams)}`);
       if (baseProxy) {
         const b = await concurrentStreams(baseOrigin, streams, baseProxy.pid, false);
         log(`    baseline proxy peaks at ${b.peakMb.toFixed(1)} MB (ok ${b.ok})`);
@@ -685,6 +727,12 @@ export function formatChecks(checks: readonly TargetCheck[]): string[] {
       `  ${c.met ? 'met    ' : 'NOT met'} ${c.name}: ${f(c.value)} ${c.unit} (target ${c.op} ${c.target} ${c.unit})` +
       (c.floor === null ? '' : `; floor ${f(c.floor)} (${c.floorName}), ratio to floor ${f(c.value / c.floor)}`),
   );
+}
+
+/** One line of resting RSS readings: `when`, then the proxy (and its heap), both floors and the gap. */
+export function formatResting(when: string, r: RestingRss): string {
+  const f = (x: number): string => x.toFixed(1);
+  return `${when}: proxy ${f(r.proxyMb)} MB (heap used ${f(r.proxyHeapUsedMb)} of ${f(r.proxyHeapTotalMb)} MB); SSE floor ${f(r.floorMb)} MB; forwarding floor ${f(r.forwardFloorMb)} MB; proxy minus forwarding floor ${f(r.proxyMb - r.forwardFloorMb)} MB`;
 }
 
 export function formatProxyBench(r: ProxyBenchResult): string {
@@ -715,6 +763,8 @@ export function formatProxyBench(r: ProxyBenchResult): string {
     if (m.baselineProxyPeakMb !== undefined) lines.push(`  baseline    peak ${f(m.baselineProxyPeakMb, 1)} MB (${f(m.baselineProxyPeakMb / m.floorMb, 2)}x the floor)`);
     if (m.freshPeakMb !== undefined && m.forwardFloorMb !== undefined)
       lines.push(`  fresh       a proxy started for (c): peak ${f(m.freshPeakMb, 1)} MB (${f(m.freshPeakMb / m.floorMb, 2)}x the SSE floor); a bare forwarding proxy: ${f(m.forwardFloorMb, 1)} MB (${f(m.forwardFloorMb / m.floorMb, 2)}x the SSE floor)`);
+    if (m.idle) lines.push(`  idle        ${formatResting('0.5 s after start, before any stream', m.idle)}`);
+    if (m.afterStreams) lines.push(`  after       ${formatResting('1 s after the streams ended', m.afterStreams)}`);
   }
   lines.push('targets:', ...formatChecks(r.checks));
   return lines.join('\n');

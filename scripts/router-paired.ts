@@ -1,7 +1,7 @@
 /**
  * One strategy on one scenario under two router configs, paired by seed (sim): each side's mean
  * [95% t interval] and the paired difference B - A, for p99, error rate, cost per 1k ok,
- * attempts per request, attempt cost per 1k ok, wasted USD and goodput:
+ * attempts per request, attempt cost per 1k ok, wasted USD and goodput (within the scenario's p99 SLO):
  *   npx tsx scripts/router-paired.ts <scenario> [--strategy S] [--a JSON] [--b JSON] [--seeds K] [--seed-offset N]
  * --a / --b: router sections merged over the scenario's own, one level deep (e.g.
  * '{"hedging":{"enabled":true,"maxDelayMs":1000}}'). Exits 2 on bad input.
@@ -63,7 +63,7 @@ async function main(): Promise<number> {
     const res = [];
     for (const side of sides) {
       try {
-        res.push((await simOnce(s, strategy, seed, { oracle: false, router: merged(base, side) })).result);
+        res.push((await simOnce(s, strategy, seed, { oracle: false, goodputSloMs: s.sloMs, router: merged(base, side) })).result);
       } catch (e) {
         process.stderr.write(`${(e as Error).message}\n`);
         return 2;

@@ -19,7 +19,7 @@ import { oracleChoice, RegretTracker, type OracleChoice, type OracleReport } fro
 import type { ProviderProfile } from './profile.js';
 import { createReplicaStores, type ReplicaSharing } from './replica-store.js';
 import { createSimTransport, type AttemptInfo, type SimTransportHooks } from './sim-transport.js';
-import type { ProviderOutcome, SimRequest } from './types.js';
+import { declaredMaxTokens, type MaxTokensMode, type ProviderOutcome, type SimRequest } from './types.js';
 import { createWorkload, type WorkloadSpec } from './workload.js';
 import { createCacheOracle } from './prompt-cache.js';
 
@@ -80,6 +80,8 @@ export interface SimRunInput {
   drain?: 'tick' | 'auto' | 'immediate';
   /** Pass the request's class to the router (skips the classifier). Default false. */
   revealClass?: boolean;
+  /** What each request declares as maxTokens (types.ts declaredMaxTokens). Default 'exact'. */
+  maxTokens?: MaxTokensMode;
   /**
    * N router replicas behind a round-robin spreader, with state local or shared after a
    * delay (replica-store.ts). Absent: one router (replica 0 is always that same router).
@@ -273,8 +275,9 @@ class Live implements RouteRequest, Task, RouteSink<RouteResult>, ChunkSink {
     return this.sim.inputTokens;
   }
 
-  get maxTokens(): number {
-    return this.sim.outputTokens;
+  get maxTokens(): number | undefined {
+    const mode = this.owner.maxTokens;
+    return mode === 'exact' ? this.sim.outputTokens : declaredMaxTokens(mode, this.sim.outputTokens);
   }
 
   get stream(): boolean {
@@ -468,6 +471,8 @@ interface CachedAnswer {
 interface LiveOwner {
   /** The model group every request of the run asks for. */
   readonly model: string;
+  /** What each request declares as maxTokens (RunSimInput.maxTokens). */
+  readonly maxTokens: MaxTokensMode;
   arrive(l: Live): void;
   routed(l: Live, res: RouteResult): void;
   failed(l: Live, err: unknown): void;
@@ -757,6 +762,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   };
   const owner: LiveOwner = (hooks.owner = {
     model,
+    maxTokens: input.maxTokens ?? 'exact',
     arrive,
     routed(l, res) {
       if (res.stream !== undefined) {

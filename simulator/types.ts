@@ -34,6 +34,23 @@ export interface SimRequest {
   readonly outcomes?: Readonly<Record<string, number>>;
 }
 
+/**
+ * What a client declares as `max_tokens` (scenario `load.maxTokens`): `exact` the answer's own
+ * length (the default, a client that knows it: the router may then read the answer's length
+ * ahead, which flatters any rule that does); `pow2` the answer's length rounded up to a power
+ * of two (a client with a rough cap, e.g. 256 or 1024); `none` no max_tokens at all. The
+ * answer's length itself is the same in every mode.
+ */
+export type MaxTokensMode = 'exact' | 'pow2' | 'none';
+
+/** The max_tokens a request of `outputTokens` declares under `mode` (undefined: none). */
+export function declaredMaxTokens(mode: MaxTokensMode, outputTokens: number): number | undefined {
+  const n = Math.max(1, outputTokens);
+  if (mode === 'exact') return n;
+  if (mode === 'none') return undefined;
+  return 2 ** Math.ceil(Math.log2(n));
+}
+
 /** What one provider does with one request: one table with the failure kinds (fault-kinds.ts). */
 export type { OutcomeKind } from './fault-kinds.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { median, parseWrk, proxyChecks, TARGETS } from '../bench/proxy.js';
+import { formatIdle } from '../bench/idle-deps.js';
+import { formatProxyBench, median, parseWrk, proxyChecks, TARGETS } from '../bench/proxy.js';
 
 /** The bench's own arithmetic (bench/proxy.ts): what it reads from wrk and how it judges a target. */
 describe('bench: wrk summary, medians, target verdicts', () => {
@@ -51,5 +52,32 @@ describe('bench: wrk summary, medians, target verdicts', () => {
     expect(fwd).toMatchObject({ value: 139, target: 146.8, floor: 117.4, met: true });
     expect(proxyChecks({ throughput: null, latency: null, rss: { ...rss, freshPeakMb: 139, freshErrors: 1, forwardFloorMb: 117.4 } })[1]!.met).toBe(false);
     expect(proxyChecks({ throughput: null, latency: null, rss: { ...rss, freshPeakMb: 150, freshErrors: 0, forwardFloorMb: 117.4 } })[1]!.met).toBe(false);
+  });
+});
+
+describe('bench: the idle readings', () => {
+  it('prints the idle RSS of the proxy and both floors, and the gap to the forwarding floor', () => {
+    const rss = { streams: 2000, ok: 2000, errors: 0, baselineMb: 70, peakMb: 140, floorMb: 98, freshPeakMb: 139, freshErrors: 0, forwardFloorMb: 117.4 };
+    const idle = { proxyMb: 71.4, proxyHeapUsedMb: 12, proxyHeapTotalMb: 30.1, floorMb: 43.9, forwardFloorMb: 45.6 };
+    const out = formatProxyBench({ throughput: null, latency: null, rss: { ...rss, idle }, targets: {}, checks: [], loadAvg: [1, 1, 1] });
+    expect(out).toContain('idle        0.5 s after start, before any stream: proxy 71.4 MB (heap used 12.0 of 30.1 MB); SSE floor 43.9 MB; forwarding floor 45.6 MB; proxy minus forwarding floor 25.8 MB');
+    expect(formatProxyBench({ throughput: null, latency: null, rss, targets: {}, checks: [], loadAvg: [1, 1, 1] })).not.toContain('idle ');
+    const afterStreams = { proxyMb: 95.2, proxyHeapUsedMb: 25.1, proxyHeapTotalMb: 66, floorMb: 80.4, forwardFloorMb: 90.1 };
+    expect(formatProxyBench({ throughput: null, latency: null, rss: { ...rss, idle, afterStreams }, targets: {}, checks: [], loadAvg: [1, 1, 1] })).toContain(
+      'after       1 s after the streams ended: proxy 95.2 MB (heap used 25.1 of 66.0 MB); SSE floor 80.4 MB; forwarding floor 90.1 MB; proxy minus forwarding floor 5.1 MB',
+    );
+  });
+
+  it('bench/idle-deps.ts: each row is printed as its difference from the first (node:http alone)', () => {
+    const rows = [
+      { label: 'node:http alone (the floor)', rssMb: 43.6, heapUsedMb: 3.2, heapTotalMb: 5.7 },
+      { label: 'zod', rssMb: 56.3, heapUsedMb: 6.3, heapTotalMb: 15.3 },
+      { label: 'lru-cache', rssMb: 45.2, heapUsedMb: 3.5, heapTotalMb: 5.2 },
+    ];
+    const lines = formatIdle(rows).split('\n');
+    expect(lines[0]).toBe('idle process, after gc: node:http alone (the floor) RSS 43.6 MB, heap used 3.2 of 5.7 MB; each row minus that:');
+    expect(lines[1]).toMatch(/^ {2}zod +RSS +\+12\.7 MB +heap used +\+3\.1 MB +heap total +\+9\.6 MB$/);
+    expect(lines[2]).toMatch(/heap total +-0\.5 MB$/);
+    expect(lines).toHaveLength(3);
   });
 });

@@ -77,4 +77,32 @@ describe('npm scripts: --help and bad flags', () => {
       expect(bad.stderr, file).toMatch(/no-such-flag/);
     }
   });
+
+  it('scripts/failover-bound.ts: --help exits 0; an unknown flag or scenario exits 2 with a message, before any run', { timeout: 60_000 }, async () => {
+    const [help, flag, name] = await Promise.all([
+      run('tsx scripts/failover-bound.ts', ['--help']),
+      run('tsx scripts/failover-bound.ts', ['brownout', '--no-such-flag']),
+      run('tsx scripts/failover-bound.ts', ['no-such-scenario']),
+    ]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/usage: /);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/no-such-flag/);
+    expect(name.code).toBe(2);
+    expect(name.stderr).toMatch(/unknown scenario "no-such-scenario"/);
+  });
+
+  it('bench/idle-deps.ts: --help exits 0; an unknown flag or a bad --runs exits 2', { timeout: 60_000 }, async () => {
+    const [help, bad, runs] = await Promise.all([
+      run('tsx bench/idle-deps.ts', ['--help']),
+      run('tsx bench/idle-deps.ts', ['--no-such-flag']),
+      run('tsx bench/idle-deps.ts', ['--runs', '0']),
+    ]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/usage: /);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/no-such-flag/);
+    expect(runs.code).toBe(2);
+    expect(runs.stderr).toMatch(/--runs takes a positive integer/);
+  });
 });

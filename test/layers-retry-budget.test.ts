@@ -17,6 +17,17 @@ describe('retry budget', () => {
     expect(b.remaining(10_000)).toBe(10);
   });
 
+  it('refund gives back a retry taken in the current bucket, and never more than were taken', () => {
+    const b = new RetryBudget(0.2, 0, 10_000);
+    for (let i = 0; i < 10; i++) b.onRequest(0);
+    expect(b.tryRetry(500)).toBe(true);
+    expect(b.remaining(500)).toBeCloseTo(1);
+    b.refund(500);
+    expect(b.remaining(500)).toBeCloseTo(2);
+    b.refund(500); // nothing taken in this bucket any more: no-op
+    expect(b.remaining(500)).toBeCloseTo(2);
+  });
+
   it('caps retries under a 100% failure storm (no health ejection, so every request would retry 3x)', async () => {
     const clock = new ManualClock();
     const t = new FakeTransport(clock, () => ({ kind: 'status', status: 500 }));

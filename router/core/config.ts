@@ -144,9 +144,9 @@ export const hedgingSchema = z.strictObject({
    * max(lagFactor x the endpoint's answer lag, minMs), none answered: adaptive's hang rule), while
    * some other endpoint of the group at most maxPriceRatio x its price is not hung and has been
    * silent less than 1/staleRatio as long (not when the whole fleet queues), starts one hedge on another
-   * endpoint. That gate decides whether to hedge, not where: the hedge is the strategy's pick
-   * among the untried endpoints (adaptive's price gap keeps it off much dearer ones; with
-   * enabled: true and another strategy it may land on any). Checked from max(lagFactor x lag, minMs) after the start, then when the limit would
+   * endpoint: the strategy's pick among the untried endpoints that pass that gate (at most
+   * maxPriceRatio x the primary's price, silent under 1/staleRatio as long), whatever the
+   * strategy; when none of them can take it now, it looks again later. Checked from max(lagFactor x lag, minMs) after the start, then when the limit would
    * pass or every half of that. Like any hedge it counts toward maxAttempts and spends the retry
    * budget; the primary it replaces ends as a ttft_timeout for its endpoint's stats (not the
    * breaker). enabled 'auto' (the default): on with the adaptive strategy, off with the others.

@@ -157,6 +157,12 @@ export class EndpointStats {
   private recentCount = 0;
   /** Mean of `recent` (when it holds any). */
   private recentMean = Number.NaN;
+  /** Output tokens of the same recent successes (0 when usage was not reported; same ring slots as `recent`), and their mean. */
+  private readonly recentOut = new Float64Array(RECENT);
+  private recentOutMean = Number.NaN;
+  /** Plain EWMA (alpha 0.1) of the decode time per output token, ms (when hasDecode): see decodeMsPerToken. */
+  private decode = Number.NaN;
+  private hasDecode = false;
   /** Start time of the latest-started attempt that got an answer (first byte, or a JSON reply), when hasAnswer. */
   private answeredStart = Number.NaN;
   private hasAnswer = false;
@@ -262,17 +268,30 @@ export class EndpointStats {
         const m = this.perToken;
         this.perToken = !this.hasPerToken || x > m ? x : m + 0.1 * (x - m);
         this.hasPerToken = true;
+        this.decode = this.hasDecode ? this.decode + 0.1 * (x - this.decode) : x;
+        this.hasDecode = true;
       }
       const r = this.recent;
-      if (this.recentCount < RECENT) r[(this.recentHead + this.recentCount++) % RECENT] = outcome.latencyMs;
-      else {
+      const ro = this.recentOut;
+      if (this.recentCount < RECENT) {
+        const at = (this.recentHead + this.recentCount++) % RECENT;
+        r[at] = outcome.latencyMs;
+        ro[at] = out;
+      } else {
         r[this.recentHead] = outcome.latencyMs;
+        ro[this.recentHead] = out;
         this.recentHead = (this.recentHead + 1) % RECENT;
       }
-      // Summed oldest first, as the list was.
+      // Summed oldest first, as the lists were.
       let sum = 0;
-      for (let i = 0; i < this.recentCount; i++) sum += r[(this.recentHead + i) % RECENT]!;
+      let sumOut = 0;
+      for (let i = 0; i < this.recentCount; i++) {
+        const at = (this.recentHead + i) % RECENT;
+        sum += r[at]!;
+        sumOut += ro[at]!;
+      }
       this.recentMean = sum / this.recentCount;
+      this.recentOutMean = sumOut / this.recentCount;
       this.window.record(true, now);
     } else if (outcome.countsForHealth !== false) {
       this.failures += 1;
@@ -309,6 +328,8 @@ export class EndpointStats {
       consecutiveFailures: this.consecutiveFailures,
       recentLatenciesMs: this.recentList(),
       recentMeanMs: this.recentCount > 0 ? this.recentMean : null,
+      recentOutputTokens: this.recentCount > 0 ? this.recentOutMean : null,
+      decodeMsPerToken: this.hasDecode ? this.decode : null,
       answeredStartAt: this.hasAnswer ? this.answeredStart : null,
       answerLagMs: this.hasAnswer ? this.answerLag : null,
       unansweredSinceAt: this.unansweredSince(),

@@ -157,6 +157,17 @@ export interface StatsSnapshot {
    */
   readonly recentMeanMs?: number | null;
   /**
+   * Mean output tokens of the same recent successes (0 where no usage was reported): how long the
+   * answers behind recentMeanMs were. Null when the list is empty; absent in hand-built snapshots.
+   */
+  readonly recentOutputTokens?: number | null;
+  /**
+   * Decode time per output token after the first, ms: an EWMA (alpha 0.1) over successes with 2+
+   * output tokens of (latency - ttft) / (outputTokens - 1), i.e. 1000 / the stream's tokens per
+   * second. Null before such a success; absent in hand-built snapshots.
+   */
+  readonly decodeMsPerToken?: number | null;
+  /**
    * Start time (clock ms) of the latest-started attempt that got an answer (a stream's first
    * byte, a JSON reply); null before any. Absent in hand-built snapshots.
    */

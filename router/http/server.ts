@@ -372,18 +372,19 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     if (cacheKey !== null) {
       const hit = c!.get(cacheKey, valid.model);
       if (hit instanceof Promise) {
-        const route = () => routeChat(req, res, valid, a, t0, rec, requestId, c!, cacheKey);
+        const route = () => routeChat(req, res, valid, promptClass, a, t0, rec, requestId, c!, cacheKey);
         return void answerAfterLookup(res, hit, route, t0, rec).catch((e: unknown) => unhandled(res, e));
       }
       if (hit !== undefined) return answerCached(res, hit, t0, rec);
     }
-    routeChat(req, res, valid, a, t0, rec, requestId, c ?? null, cacheKey);
+    routeChat(req, res, valid, promptClass, a, t0, rec, requestId, c ?? null, cacheKey);
   }
 
   function routeChat(
     req: IncomingMessage,
     res: ServerResponse,
     valid: Exclude<ReturnType<typeof validateChatBody>, HttpError>,
+    promptClass: string | undefined,
     a: ClientKey,
     t0: number,
     rec: AccessRecord | null,
@@ -405,8 +406,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       sessionKey: sessionKeyOf(req, valid.user),
       body: valid as Record<string, unknown>,
       region: regionOf(req, a),
-      // The caller's declared class, checked in chatBody (undefined without the header).
-      promptClass: req.headers['x-prompt-class'] as string | undefined,
+      // The caller's declared class, checked by promptClassOf (undefined without the header).
+      promptClass,
     };
 
     const call = new ChatCall(chatEnv, res, rr, ac, t0, rec);

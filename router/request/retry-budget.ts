@@ -58,6 +58,14 @@ export class RetryBudget {
     return true;
   }
 
+  /** Give back a retry taken by tryRetry at `now` that was not sent after all. */
+  refund(now: number): void {
+    const slot = this.rotate(now);
+    if (this.retries[slot]! < 1) return;
+    this.retries[slot]! -= 1;
+    this.retryTotal -= 1;
+  }
+
   /** Retries left in the current window (for tests and /health). */
   remaining(now: number): number {
     this.rotate(now);

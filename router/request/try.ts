@@ -5,7 +5,7 @@ import { Attempt, launchAttempt } from './attempt.js';
 import type { AttemptOwner, RecordedStreamLike, RequestCtx, Runtime } from './context.js';
 import type { TransportResponse } from '../core/types.js';
 import { hedgeDelayMs } from './hedge-delay.js';
-import { selectEndpoint } from './select.js';
+import { selectEndpoint, type EndpointSlot } from './select.js';
 
 /**
  * One "try" of a request: pick an endpoint and run the attempt. With hedging on (Dean &
@@ -113,23 +113,35 @@ class Hedge implements AttemptOwner {
     this.timer = null;
     if (this.done) return;
     const rt = this.rt;
+    /** Hang rescue: the primary's group's endpoints its hedge may not go to (the gate's, below). */
+    let excluded: readonly EndpointSlot[] | null = null;
     if (this.recheckMs > 0 && !primary.settled) {
       // Hang rescue: hedge once the endpoint looks hung; else look again when it would (the
       // limit as the stats stand now), or in recheckMs while fewer than 4 attempts wait there.
       const o = rt.config.hedging.onHang;
       const now = rt.clock.now();
       const limit = primary.slot.stats.hangLimitAt(o.lagFactor, o.minMs);
-      if (!(now > limit) || !staleBeyondOthers(rt, this.ctx, primary, now)) {
+      const off = now > limit ? rescueExclusions(rt, this.ctx, primary, now) : null;
+      if (off === null) {
         const next = now > limit ? this.recheckMs : Math.min(this.recheckMs, limit - now + 1);
         this.timer = rt.clock.setTimeout(() => this.fireHedge(primary), next);
         return;
       }
+      excluded = off;
     }
     let b: Attempt | null = null;
     try {
       if (primary.settled || this.ctx.attemptCount >= this.maxAttempts || answeredNewer(rt, primary) || !rt.budget.tryRetry(rt.clock.now())) b = null;
       else {
-        const r = acquireNow(rt, this.ctx, 'hedge', true); // a hedge never waits
+        const r = acquireNow(rt, this.ctx, 'hedge', true, excluded); // a hedge never waits
+        if (typeof r === 'number' && excluded !== null) {
+          // Hang rescue with nowhere to go right now (the endpoints that opened the gate are
+          // cooling down or ejected): give the retry back and look again, rather than leave the
+          // primary to its TTFT timeout (outage-failover: 5 s waits when `mid` had a cooldown).
+          rt.budget.refund(rt.clock.now());
+          this.timer = rt.clock.setTimeout(() => this.fireHedge(primary), this.recheckMs);
+          return;
+        }
         b = typeof r === 'number' ? null : r;
       }
     } catch {
@@ -198,28 +210,35 @@ class Hedge implements AttemptOwner {
 }
 
 /**
- * Hang rescue's gate: no other endpoint of the group is hung too (soleHung), and some other one,
- * at most maxPriceRatio x the primary's price now, has been silent (stats.silentMs) under
- * 1/staleRatio as long as the primary's: one host fell silent while another still answers, not
- * a fleet where every host queues; and a rescue never buys a much dearer answer (price-shift:
- * hedges from its cheap host to hosts 2x dearer cost +4% per 1k ok, held out).
+ * Hang rescue's gate, and where its hedge may go. The gate: no other endpoint of the group is
+ * hung too (soleHung), and some other one, at most maxPriceRatio x the primary's price now, has
+ * been silent (stats.silentMs) under 1/staleRatio as long as the primary's: one host fell silent
+ * while another still answers, not a fleet where every host queues; and a rescue never buys a
+ * much dearer answer (price-shift: hedges from its cheap host to hosts 2x dearer cost +4% per 1k
+ * ok, held out). Returns null when the gate is shut, else the group's endpoints that do not pass
+ * it (dearer, or silent too long): the hedge's pick leaves them out like tried ones, so the
+ * strategy picks among the endpoints that opened the gate (before, it picked among all untried
+ * ones: round-robin over prices 1, 1.2 and 10 sent every other rescue to the 10x host).
  */
-function staleBeyondOthers(rt: Runtime, ctx: RequestCtx, primary: Attempt, now: number): boolean {
+function rescueExclusions(rt: Runtime, ctx: RequestCtx, primary: Attempt, now: number): EndpointSlot[] | null {
   const o = rt.config.hedging.onHang;
   const own = primary.slot.stats.silentMs(now);
   const group = rt.groups.get(ctx.models[ctx.modelIdx]!);
-  if (own === null || group === undefined) return false;
+  if (own === null || group === undefined) return null;
   const slots = group.slots;
   if (o.soleHung)
-    for (let i = 0; i < slots.length; i++) if (slots[i] !== primary.slot && now > slots[i]!.stats.hangLimitAt(o.lagFactor, o.minMs)) return false;
+    for (let i = 0; i < slots.length; i++) if (slots[i] !== primary.slot && now > slots[i]!.stats.hangLimitAt(o.lagFactor, o.minMs)) return null;
   const maxPrice = o.maxPriceRatio * priceNow(primary.slot, now);
+  let open = false;
+  const off: EndpointSlot[] = [];
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
-    if (s === primary.slot || priceNow(s, now) > maxPrice) continue;
-    const a = s.stats.silentMs(now);
-    if (a !== null && own > o.staleRatio * a) return true;
+    if (s === primary.slot) continue;
+    const a = priceNow(s, now) > maxPrice ? null : s.stats.silentMs(now);
+    if (a !== null && own > o.staleRatio * a) open = true;
+    else off.push(s);
   }
-  return false;
+  return open ? off : null;
 }
 
 /** An endpoint's blended list price (USD per 1M) times its observed billing factor. */
@@ -251,7 +270,14 @@ function answeredNewer(rt: Runtime, primary: Attempt): boolean {
  * Synchronous part: an Attempt when something is usable now, else the clock time of the
  * earliest recovery (Infinity = unknown). No promise on the common path.
  */
-export function acquireNow(rt: Runtime, ctx: RequestCtx, reason: string, hedge: boolean): Attempt | number {
+export function acquireNow(
+  rt: Runtime,
+  ctx: RequestCtx,
+  reason: string,
+  hedge: boolean,
+  /** Endpoints of the request's current model group left out as if tried (a hang rescue's, above). */
+  excluded: readonly EndpointSlot[] | null = null,
+): Attempt | number {
   if (ctx.signal?.aborted) throw new RouterError('aborted', 'request aborted by the caller');
   const now = rt.clock.now();
   if (now >= ctx.deadline) throw new RouterError('timeout', `request deadline passed after ${now - ctx.startedAt} ms`);
@@ -259,7 +285,8 @@ export function acquireNow(rt: Runtime, ctx: RequestCtx, reason: string, hedge: 
   const waitUntil = recoveryWaitUntil(rt, ctx, now);
   for (let m = ctx.modelIdx; m < ctx.models.length; m++) {
     const group = rt.groups.get(ctx.models[m]!)!;
-    const r = selectEndpoint(rt.env, group, ctx.req, now, ctx.tried, hedge, ctx.tokens, waitUntil);
+    const tried = excluded === null || excluded.length === 0 || m !== ctx.modelIdx ? ctx.tried : [...(ctx.tried ?? []), ...excluded];
+    const r = selectEndpoint(rt.env, group, ctx.req, now, tried, hedge, ctx.tokens, waitUntil);
     if (typeof r !== 'number') {
       const moved = m !== ctx.modelIdx;
       ctx.modelIdx = m;

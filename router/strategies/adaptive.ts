@@ -79,6 +79,40 @@
  * adaptive anywhere. k 32 beyond 1.25x reached 0.029% but cost flash-crowd (hosts 1.5x apart) its
  * held-out lead over round-robin.
  *
+ * Long answers (params.length): the latency signal is the mean of recent answers, mostly short
+ * (trace-replay's median is 13 tokens), so it hides how fast a host streams: openai-mini at 75
+ * tokens/s looks nearly as fast as groq at 275, and a 300-token answer there takes 4 s. The stats
+ * keep per endpoint its decode time per output token (an EWMA of (latency - ttft) / (tokens - 1))
+ * and the mean length of the recent answers behind its latency. A request whose maxTokens m
+ * exceeds minRatio (1.5) x the candidates' mean recent answer length is long: for that pick each
+ * candidate's predicted time for this answer is t = lat + max(0, m - its mean answer) x its ms per
+ * token, and its score (success rate, latency, price, dominance, hang: as for any pick) is
+ * multiplied by (lat / t)^a, a = exponents.latency (3), so its latency term becomes t's, then by
+ * (tMin / t)^(latencyExponent - a), latencyExponent 16, tMin the least t of the pick: over all,
+ * the score falls as t^-16, so a host whose t is longer, because it decodes slower or because
+ * its latency rose (a queue), always scores lower. (A first version multiplied by (lat / t)^9
+ * alone, which, at equal decode rates, favoured the host with the HIGHER latency, lat^6 / t^9:
+ * in flash-crowd it sent long answers to queued hosts, held-out p99 +614 ms [16, 1213], and
+ * LiteLLM's lowest latency dominated adaptive.) Then by
+ * gap^(lat / t - 1), i.e. the price gap factor
+ * is raised to lat / t instead of 1 (gapExponent 'ratio'): the gap keeps a dear fast host from
+ * taking answers its speed barely shortens, and fades as the answer grows and its speed becomes
+ * most of the latency. Both factors are 1 at t = lat, so a request just past the threshold is
+ * weighed almost as a short one. Floors as for any pick; the shared SWRR evens out the shares
+ * over short and long picks. Short requests, and every request while no candidate has a decode
+ * rate yet, are picked exactly as without it (one comparison per pick). maxTokens is a cap the
+ * caller sets, not the answer's length: a caller that always sends a large max_tokens gets all its
+ * picks weighed by decode rate. In the simulator a request's maxTokens is its answer's length, so
+ * the measured gain is what exact declared lengths buy (scenario load.maxTokens 'exact'); with
+ * 'pow2' (lengths rounded up to a power of two) the trace-replay gain is as large, with 'none' nil.
+ * Measured (npm run standings, 10 paired seeds; held out -- --seed-offset 100; the README):
+ * trace-replay goodput against round-robin -0.067 req/s [-0.136, 0.002] -> +0.152 [0.066, 0.238]
+ * (held out -0.003 [-0.093, 0.086] -> +0.167 [0.061, 0.273]). Tuned on trace-replay and
+ * rate-limit-storm, both seed sets looked at: the gap kept whole with exponent 3, +0.02; the gap
+ * dropped for long picks (exponent 6: +0.137 [0.038, 0.236]) spent groq's token quota before
+ * rate-limit-storm's limit drop as the price gap's header paragraph describes (errors 0.058% ->
+ * 0.103%, its lead over round-robin gone); the fading gap with exponent 6, +0.078 [-0.044, 0.201].
+ *
  * An endpoint with no latency sample yet is scored at the mean latency of those with one (its
  * own success rate and price still count; with none sampled anywhere, all at 1 ms: by price).
  * At pick time, over the n present candidates:
@@ -214,6 +248,22 @@ const params = z.strictObject({
   priceGap: z
     .strictObject({ k: z.number().finite().min(0).max(1000).default(100), margin: z.number().min(1).max(100).default(1.5) })
     .default({ k: 100, margin: 1.5 }),
+  /**
+   * Long answers (see the header): a request whose maxTokens exceeds minRatio x the mean length of
+   * the candidates' recent answers is weighed by its own predicted latency on each candidate,
+   * t = lat + (maxTokens - that candidate's recent mean answer) x its decode ms per token: its
+   * score x (lat / t)^exponents.latency x (tMin / t)^(latencyExponent - exponents.latency), tMin
+   * the pick's least t (so the score falls as t^-latencyExponent), with the price gap factor raised to gapExponent ('ratio':
+   * lat / t, so the gap fades as the answer grows; 1: all of it; 0: none). enabled false: off.
+   */
+  length: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      minRatio: z.number().finite().min(1).max(1000).default(1.5),
+      latencyExponent: z.number().finite().min(0).max(32).default(16),
+      gapExponent: z.union([z.literal('ratio'), z.number().min(0).max(1)]).default('ratio'),
+    })
+    .default({ enabled: true, minRatio: 1.5, latencyExponent: 16, gapExponent: 'ratio' }),
 });
 
 type Params = z.output<typeof params>;
@@ -245,6 +295,12 @@ interface EndpointState {
   /** Hang detection: whether the endpoint looks hung, and when to look again (clock ms). */
   hung: boolean;
   hangCheckAt: number;
+  /** Long answers: decode ms per output token and mean recent answer length (null: unknown). */
+  decode: number | null;
+  out: number | null;
+  /** The price gap factor and the score before it (set with the aggregates). */
+  gap: number;
+  preGap: number;
 }
 
 /** Is s slower and dearer than some other non-exploring candidate by margin x, at no better success rate? */
@@ -279,11 +335,19 @@ class Adaptive implements Strategy {
   private restCount = 1;
   private restScore = 1;
   private shares: number[] = [];
+  /** Long answers: a request is long above longOver tokens; the means unknown values take. */
+  private longOver = Infinity;
+  private meanLat = 1;
+  private meanDecode = 0;
+  private meanOut = 0;
+  /** This pick's long-answer weights (when `long`). */
+  private long = false;
+  private readonly longW: number[] = [];
   /** This pick's states, by candidate index; whether this pick re-derived any. */
   private readonly cur: EndpointState[] = [];
   private refreshed = false;
   private readonly weightOf = (c: Candidate, i: number): number => {
-    const w = this.share(this.cur[i]!) * c.health.slowStart;
+    const w = (this.long ? this.longW[i]! : this.share(this.cur[i]!)) * c.health.slowStart;
     this.shares[i] = w;
     return w;
   };
@@ -309,10 +373,10 @@ class Adaptive implements Strategy {
     assertCandidates(candidates, this.name);
     const mode = this.classMode;
     const label = mode === 'classify' || (mode === 'declared' && request.promptClass) ? this.classPool(candidates, request) : null;
-    if (label === null) return this.pickAmong(candidates, ctx, this.swrr, null);
+    if (label === null) return this.pickAmong(candidates, ctx, this.swrr, null, request.maxTokens);
     let swrr = this.poolSwrr.get(label);
     if (swrr === undefined) this.poolSwrr.set(label, (swrr = new SmoothWeightedRoundRobin()));
-    const picked = this.pickAmong(this.pool, ctx, swrr, label);
+    const picked = this.pickAmong(this.pool, ctx, swrr, label, request.maxTokens);
     // Back to the caller's indices; endpoints outside the pool were not considered (NaN).
     const scores = new Array<number>(candidates.length).fill(Number.NaN);
     const idx = this.poolIndex;
@@ -354,7 +418,7 @@ class Adaptive implements Strategy {
     return pool.length === 0 || pool.length === healthy ? null : label;
   }
 
-  private pickAmong(candidates: readonly Candidate[], ctx: PickContext, swrr: SmoothWeightedRoundRobin, label: string | null): Pick {
+  private pickAmong(candidates: readonly Candidate[], ctx: PickContext, swrr: SmoothWeightedRoundRobin, label: string | null, maxTokens: number | undefined): Pick {
     const n = candidates.length;
     const cur = this.cur;
     // Pass 1: refresh stale states. The aggregates (aggregate, below) change only when a state
@@ -369,6 +433,8 @@ class Adaptive implements Strategy {
       cur[i] = s;
     }
     if (!same || this.refreshed) this.aggregate(n);
+    this.long = maxTokens !== undefined && maxTokens > this.longOver;
+    if (this.long) this.longWeights(n, maxTokens!);
     this.shares = new Array<number>(n);
     let index: number;
     if (this.p.select === 'swrr') {
@@ -378,7 +444,7 @@ class Adaptive implements Strategy {
       index = weightedIndex(candidates, ctx.random, this.weightOf);
     }
     cur[index]!.picks += 1;
-    const reason = 'adaptive weights from success rate, latency and cost';
+    const reason = this.long ? 'adaptive weights from success rate, latency and cost; long answer: latency with its decode time' : 'adaptive weights from success rate, latency and cost';
     return { index, scores: this.shares, reason: label === null ? reason : `class ${label}: ${n} fit; ${reason}` };
   }
 
@@ -409,7 +475,9 @@ class Adaptive implements Strategy {
       s.score = s.raw;
       if (factor < 1 && !s.explore && isDominated(s, cur, n, margin)) s.score = s.raw! * factor;
       if (s.hung) s.score = s.score! * this.p.hang.factor;
-      if (gapK > 0) s.score = s.score! * this.gapFactor(s.price, minPrice);
+      s.preGap = s.score!;
+      s.gap = gapK > 0 ? this.gapFactor(s.price, minPrice) : 1;
+      s.score = s.score! * s.gap;
     }
     let known = 0;
     let sum = 0;
@@ -420,7 +488,11 @@ class Adaptive implements Strategy {
     let restFloor = 0;
     for (let i = 0; i < n; i++) {
       const s = cur[i]!;
-      if (s.latEff === null) s.score = (latN > 0 ? s.base / Math.pow(Math.max(latSum / latN, 1), e) : s.base) * (gapK > 0 ? this.gapFactor(s.price, minPrice) : 1);
+      if (s.latEff === null) {
+        s.preGap = latN > 0 ? s.base / Math.pow(Math.max(latSum / latN, 1), e) : s.base;
+        s.gap = gapK > 0 ? this.gapFactor(s.price, minPrice) : 1;
+        s.score = s.preGap * s.gap;
+      }
       s.priceRatio = this.p.floorByPrice ? (minPrice / s.price) ** 2 : 1;
       s.floor = f0 * s.priceRatio;
       floorSum += s.floor;
@@ -433,6 +505,7 @@ class Adaptive implements Strategy {
       } else if (!s.explore) restUnknown += 1;
     }
     this.meanScore = known > 0 ? sum / known : 1;
+    if (this.p.length.enabled) this.longAggregate(n, latN > 0 ? latSum / latN : null);
     this.totalScore = sum + (n - known) * this.meanScore;
     this.floorSum = floorSum;
     this.restFloor = restFloor;
@@ -448,6 +521,73 @@ class Adaptive implements Strategy {
         if (s.explore) taken += Math.max(this.baseShare(s), this.p.explore * s.priceRatio);
       }
       this.rest = Math.max(0, 1 - taken);
+    }
+  }
+
+  /**
+   * Long answers: the means an unknown decode rate or answer length takes, and the length above
+   * which a request counts as long (Infinity while no candidate has a latency, an answer length
+   * and a decode rate: then every pick is as without length.enabled).
+   */
+  private longAggregate(n: number, meanLat: number | null): void {
+    const cur = this.cur;
+    let dSum = 0;
+    let dN = 0;
+    let oSum = 0;
+    let oN = 0;
+    for (let i = 0; i < n; i++) {
+      const s = cur[i]!;
+      if (s.decode !== null) {
+        dSum += s.decode;
+        dN += 1;
+      }
+      if (s.out !== null) {
+        oSum += s.out;
+        oN += 1;
+      }
+    }
+    this.meanLat = meanLat ?? 1;
+    this.meanDecode = dN > 0 ? dSum / dN : 0;
+    this.meanOut = oN > 0 ? oSum / oN : 0;
+    this.longOver = meanLat !== null && dN > 0 && oN > 0 ? this.p.length.minRatio * Math.max(this.meanOut, 1) : Infinity;
+  }
+
+  /**
+   * This pick's weights for a long answer of up to m tokens: each candidate's latency becomes its
+   * predicted time for this answer, t = lat + max(0, m - its mean answer) x its ms per token, so its
+   * score is the pre-gap score x (lat / t)^exponents.latency x (tMin / t)^(latencyExponent -
+   * exponents.latency) x gap^gapExponent ('ratio': lat / t), falling with t whatever lat is;
+   * shares as baseShare's (floors, then the rest by score), over these.
+   */
+  private longWeights(n: number, m: number): void {
+    const cur = this.cur;
+    const w = this.longW;
+    w.length = n;
+    const b = this.p.length.latencyExponent;
+    const ge = this.p.length.gapExponent;
+    const g = ge === 'ratio' ? -1 : ge;
+    let sum = 0;
+    const e = this.p.exponents.latency;
+    let tMin = Infinity;
+    for (let i = 0; i < n; i++) {
+      const s = cur[i]!;
+      const lat = Math.max(s.latEff ?? this.meanLat, 1);
+      const t = lat + Math.max(0, m - (s.out ?? this.meanOut)) * (s.decode ?? this.meanDecode);
+      w[i] = t;
+      if (t < tMin) tMin = t;
+    }
+    for (let i = 0; i < n; i++) {
+      const s = cur[i]!;
+      const lat = Math.max(s.latEff ?? this.meanLat, 1);
+      const t = w[i]!;
+      const r = lat / t;
+      const x = s.preGap * Math.pow(r, e) * Math.pow(tMin / t, Math.max(0, b - e)) * (g === 1 ? s.gap : g === 0 ? 1 : g < 0 ? Math.pow(s.gap, r) : Math.pow(s.gap, g));
+      w[i] = x;
+      sum += x;
+    }
+    for (let i = 0; i < n; i++) {
+      const s = cur[i]!;
+      w[i] = s.floor + (1 - this.floorSum) * (sum > 0 ? w[i]! / sum : 1 / n);
     }
   }
 
@@ -510,6 +650,10 @@ class Adaptive implements Strategy {
         rate: null,
         hung: false,
         hangCheckAt: now,
+        decode: null,
+        out: null,
+        gap: 1,
+        preGap: 1,
       };
       this.states.set(id, s);
     }
@@ -534,6 +678,8 @@ class Adaptive implements Strategy {
       }
     }
     s.price = Math.max(currentPrice(c), this.p.priceFloor);
+    s.decode = st.decodeMsPerToken ?? null;
+    s.out = st.recentOutputTokens ?? null;
     s.base = Math.pow(s.sr ?? 1, e.successRate) / Math.pow(s.price, e.cost);
     if (this.p.useWeight) s.base *= c.endpoint.weight;
     s.latEff = lat;

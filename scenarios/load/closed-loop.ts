@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import type { SimRequest } from '../../simulator/types.js';
+import type { MaxTokensMode, SimRequest } from '../../simulator/types.js';
 import { attemptsOf, chatBody, headerOf, judgeBody, responseCacheOf, triedOf, type Sample } from './samples.js';
 
 /**
@@ -33,6 +33,8 @@ export interface ClosedLoopOptions {
   warmup?: boolean;
   /** Send each request's prompt class in the x-prompt-class header (scenario load.declareClass). */
   declareClass?: boolean;
+  /** What each request declares as max_tokens (scenario load.maxTokens; default 'exact'). */
+  maxTokens?: MaxTokensMode;
 }
 
 interface ClientState {
@@ -51,7 +53,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<{ sent: numbe
   let cursor = 0;
   let sent = 0;
   const start = performance.now();
-  const bodies = o.requests.map((r) => ({ body: chatBody(o.model, r, o.warmup), session: r.sessionKey, promptClass: r.promptClass }));
+  const bodies = o.requests.map((r) => ({ body: chatBody(o.model, r, o.warmup, o.maxTokens), session: r.sessionKey, promptClass: r.promptClass }));
 
   let finish!: (err: unknown) => void;
   const done = new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import type { SimRequest } from '../../simulator/types.js';
+import type { MaxTokensMode, SimRequest } from '../../simulator/types.js';
 import { attemptsOf, chatBody, headerOf, judgeBody, responseCacheOf, triedOf, type Sample } from './samples.js';
 
 /**
@@ -37,6 +37,8 @@ export interface OpenLoopOptions {
   signal?: AbortSignal;
   /** Send each request's prompt class in the x-prompt-class header (scenario load.declareClass). */
   declareClass?: boolean;
+  /** What each request declares as max_tokens (scenario load.maxTokens; default 'exact'). */
+  maxTokens?: MaxTokensMode;
 }
 
 export async function runOpenLoop(o: OpenLoopOptions): Promise<{ sent: number }> {
@@ -101,7 +103,7 @@ async function oneRequest(pool: Pool, o: OpenLoopOptions, r: SimRequest, dueMs: 
       path: '/v1/chat/completions',
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-session-id': r.sessionKey, ...(o.declareClass ? { 'x-prompt-class': r.promptClass } : {}) },
-      body: chatBody(o.model, r),
+      body: chatBody(o.model, r, false, o.maxTokens),
       headersTimeout: o.timeoutMs,
       bodyTimeout: o.timeoutMs,
       signal: o.signal,

@@ -1,4 +1,4 @@
-import type { SimRequest } from '../../simulator/types.js';
+import { declaredMaxTokens, type MaxTokensMode, type SimRequest } from '../../simulator/types.js';
 import { prefixText } from './prefix-text.js';
 
 /**
@@ -54,7 +54,7 @@ function cacheUsage(u: Usage | null | undefined): { cachedTokens?: number; bille
 }
 
 /** The chat request body sent for a workload request. */
-export function chatBody(model: string, r: SimRequest, warmup = false): string {
+export function chatBody(model: string, r: SimRequest, warmup = false, maxTokens: MaxTokensMode = 'exact'): string {
   // The mock server estimates input tokens as text length / 4 (when metadata does not say),
   // so pad with a neutral system message up to the request's token count, at most 32,000
   // tokens of text (bodies stay near 128 KB plus the prompt).
@@ -76,7 +76,8 @@ export function chatBody(model: string, r: SimRequest, warmup = false): string {
   const body: Record<string, unknown> = {
     model,
     messages,
-    max_tokens: Math.max(1, r.outputTokens),
+    // What the client declares (scenario load.maxTokens); the answer's length travels in the metadata.
+    ...(maxTokens === 'none' ? {} : { max_tokens: declaredMaxTokens(maxTokens, r.outputTokens) }),
     // A repeated question (workload faq) is asked deterministically, so the response cache may answer it.
     ...(r.faq !== undefined ? { temperature: 0 } : {}),
     user: r.sessionKey,

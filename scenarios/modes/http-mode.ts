@@ -169,6 +169,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
       model: `${WARMUP_PREFIX}${scenario.model}`,
       warmup: true,
       requests: requests.slice(0, 200),
+      ...(scenario.load.maxTokens !== 'exact' ? { maxTokens: scenario.load.maxTokens } : {}),
       durationS: warmupS,
       connections: Math.min(connections, 16),
       rate: undefined,
@@ -237,6 +238,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
           onSample: record,
           signal: abort.signal,
           ...(scenario.load.declareClass ? { declareClass: true } : {}),
+          ...(scenario.load.maxTokens !== 'exact' ? { maxTokens: scenario.load.maxTokens } : {}),
         });
       } else {
         await closedLoops({
@@ -250,6 +252,7 @@ async function runOne(ctx: ModeContext, ref: StrategyRef): Promise<StrategyResul
           onSample: record,
           signal: abort.signal,
           ...(scenario.load.declareClass ? { declareClass: true } : {}),
+          ...(scenario.load.maxTokens !== 'exact' ? { maxTokens: scenario.load.maxTokens } : {}),
         });
       }
     } finally {

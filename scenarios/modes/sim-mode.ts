@@ -91,6 +91,7 @@ export async function runOne(ctx: Omit<ModeContext, 'pool' | 'simJobsQueued'>, r
     seed,
     label: name,
     ...(scenario.load.declareClass ? { revealClass: true } : {}),
+    ...(scenario.load.maxTokens !== 'exact' ? { maxTokens: scenario.load.maxTokens } : {}),
     ...(scenario.replicas ? { replicas: simReplicas(scenario.replicas, name)! } : {}),
     ...(responseCacheOn(name) ? { responseCache: { ttlMs: RESPONSE_CACHE_TTL_MS, shared: scenario.replicas !== undefined && storeMode(name) === 'shared' } } : {}),
     ...(params && Object.keys(params).length ? { params } : {}),

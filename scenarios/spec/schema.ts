@@ -150,6 +150,13 @@ const loadFields = z.strictObject({
    * Needs every provider's endpoint.classes declared (not derived from profile quality).
    */
   declareClass: z.boolean().optional(),
+  /**
+   * What each request declares as max_tokens (simulator/types.ts declaredMaxTokens): `exact`
+   * its answer's length (default), `pow2` that rounded up to a power of two, `none` nothing.
+   * The answers are the same in every mode; what changes is how much the router can know
+   * ahead about a request's length (and what rate limits reserve for it).
+   */
+  maxTokens: z.enum(['exact', 'pow2', 'none']).default('exact'),
   /** Distinct session keys (sticky routing). */
   sessions: z.number().int().positive().default(1000),
   /** Multi-turn conversations: each session key is a conversation slot. */
