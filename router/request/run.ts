@@ -132,34 +132,31 @@ export class RequestRun extends RequestCtx implements TryOwner {
 }
 
 /**
- * A successful route's result. Its trace (a view of the request's picks: select.ts
- * buildTrace) is made when first read, as the result's own `trace` getter: most callers
- * (the simulator, the proxy) never read it, and a second object per request was a
- * noticeable share of the simulator's garbage. JSON.stringify shows the same fields as a
- * plain RouteResult object (toJSON); a spread copy has no `trace`.
+ * A successful route's result: one class, so every result has the same shape. Its `trace` is an
+ * own property, as in a plain RouteResult object, so a spread copy (`{ ...result }`) or
+ * Object.keys sees the same fields as before; the trace itself (select.ts buildTrace) builds its
+ * per-candidate view only when first read. (A getter on the class saved that one small object
+ * per request, but a spread copy then had no `trace`, which its type promises.)
  */
 class RouteWon implements RouteResult {
   readonly endpoint: RouteResult['endpoint'];
   readonly model: string;
   readonly attempts: RouteResult['attempts'];
   declare stream?: RecordedStreamLike;
-  private made: DecisionTrace | null = null;
+  readonly trace: DecisionTrace;
 
   constructor(
     a: Attempt,
     readonly response: TransportResponse,
-    private readonly ctx: RequestCtx,
-    private readonly strategy: string,
+    ctx: RequestCtx,
+    strategy: string,
     stream: RecordedStreamLike | undefined,
   ) {
     this.endpoint = a.slot.endpoint;
     this.model = a.model;
     this.attempts = ctx.attempts;
+    this.trace = buildTrace(ctx, strategy, ctx.attempts);
     if (stream !== undefined) this.stream = stream;
-  }
-
-  get trace(): DecisionTrace {
-    return (this.made ??= buildTrace(this.ctx, this.strategy, this.attempts));
   }
 
   toJSON(): RouteResult {
