@@ -455,7 +455,12 @@ class RunHooks implements SimTransportHooks {
     l.attemptEnded(a.outcome, completed);
     if (!completed) return;
     if (a.outcome.cacheSavingsUsd !== undefined) l.cacheSaved += a.outcome.cacheSavingsUsd;
-    if (a.outcome.kind === 'ok') l.okOutcome = a.outcome;
+    if (a.outcome.kind === 'ok') {
+      l.okOutcome = a.outcome;
+      // The attempt that answered names the request's endpoint, as the proxy's x-endpoint does:
+      // a primary that wins its race against a hedge started later is not the last one tried.
+      l.lastEndpoint = a.providerId;
+    }
   }
 }
 
