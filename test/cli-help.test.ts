@@ -44,18 +44,19 @@ describe('npm scripts: --help and bad flags', () => {
     }
   });
 
-  it('scripts/verdicts.ts and paired-verdicts.ts: --help exits 0; an unknown flag or scenario exits 2 with a message, before any run', { timeout: 60_000 }, async () => {
-    const [help, flag, name] = await Promise.all([
-      run('tsx scripts/verdicts.ts', ['--help']),
-      run('tsx scripts/verdicts.ts', ['--no-such-flag']),
-      run('tsx scripts/verdicts.ts', ['no-such-scenario']),
-    ]);
+  /** A scenario script: --help exits 0 with its usage; an unknown flag (after `flagArgs`) or scenario exits 2 naming it. */
+  async function rejectsBadFlagAndScenario(cmd: string, flagArgs: string[]): Promise<void> {
+    const [help, flag, name] = await Promise.all([run(cmd, ['--help']), run(cmd, [...flagArgs, '--no-such-flag']), run(cmd, ['no-such-scenario'])]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/usage: /);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/no-such-flag/);
     expect(name.code).toBe(2);
     expect(name.stderr).toMatch(/unknown scenario "no-such-scenario"/);
+  }
+
+  it('scripts/verdicts.ts and paired-verdicts.ts: --help exits 0; an unknown flag or scenario exits 2 with a message, before any run', { timeout: 60_000 }, async () => {
+    await rejectsBadFlagAndScenario('tsx scripts/verdicts.ts', []);
     const [pHelp, pFlag] = await Promise.all([run('tsx scripts/paired-verdicts.ts', ['--help']), run('tsx scripts/paired-verdicts.ts', ['--no-such-flag'])]);
     expect(pHelp.code).toBe(0);
     expect(pHelp.stdout).toMatch(/usage: /);
@@ -79,17 +80,7 @@ describe('npm scripts: --help and bad flags', () => {
   });
 
   it('scripts/failover-bound.ts: --help exits 0; an unknown flag or scenario exits 2 with a message, before any run', { timeout: 60_000 }, async () => {
-    const [help, flag, name] = await Promise.all([
-      run('tsx scripts/failover-bound.ts', ['--help']),
-      run('tsx scripts/failover-bound.ts', ['brownout', '--no-such-flag']),
-      run('tsx scripts/failover-bound.ts', ['no-such-scenario']),
-    ]);
-    expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/usage: /);
-    expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/no-such-flag/);
-    expect(name.code).toBe(2);
-    expect(name.stderr).toMatch(/unknown scenario "no-such-scenario"/);
+    await rejectsBadFlagAndScenario('tsx scripts/failover-bound.ts', ['brownout']);
   });
 
   it('bench/idle-deps.ts: --help exits 0; an unknown flag or a bad --runs exits 2', { timeout: 60_000 }, async () => {

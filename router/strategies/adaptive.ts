@@ -565,7 +565,6 @@ class Adaptive implements Strategy {
     w.length = n;
     const b = this.p.length.latencyExponent;
     const ge = this.p.length.gapExponent;
-    const g = ge === 'ratio' ? -1 : ge;
     let sum = 0;
     const e = this.p.exponents.latency;
     let tMin = Infinity;
@@ -581,7 +580,7 @@ class Adaptive implements Strategy {
       const lat = Math.max(s.latEff ?? this.meanLat, 1);
       const t = w[i]!;
       const r = lat / t;
-      const x = s.preGap * Math.pow(r, e) * Math.pow(tMin / t, Math.max(0, b - e)) * (g === 1 ? s.gap : g === 0 ? 1 : g < 0 ? Math.pow(s.gap, r) : Math.pow(s.gap, g));
+      const x = s.preGap * Math.pow(r, e) * Math.pow(tMin / t, Math.max(0, b - e)) * Math.pow(s.gap, ge === 'ratio' ? r : ge);
       w[i] = x;
       sum += x;
     }
