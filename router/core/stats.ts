@@ -367,6 +367,23 @@ export class EndpointStats {
     return u < this.startCount ? now - this.starts[u % STARTS]! : this.answerLag;
   }
 
+  /** Requests ended in the success-rate window, and how many of them failed (added to `into`: [requests, failures]). */
+  addWindowCounts(now: number, into: [number, number]): void {
+    const { ok, bad } = this.window.totals(now);
+    into[0] += ok + bad;
+    into[1] += bad;
+  }
+
+  /**
+   * Predicted time (ms) of an answer of `tokens` output tokens here: the mean recent latency plus
+   * (tokens - the mean recent answer length) x the decode ms per token (hedging.onLong). null until
+   * the endpoint has a recent success and a decode rate (a streamed answer with usage).
+   */
+  predictLatencyMs(tokens: number): number | null {
+    if (!this.hasDecode || this.recentCount === 0) return null;
+    return this.recentMean + (tokens - this.recentOutMean) * this.decode;
+  }
+
   /** The smoothed answer lag (ms; null before the first answer). */
   get answerLagMs(): number | null {
     return this.hasAnswer ? this.answerLag : null;

@@ -186,7 +186,10 @@ export function normaliseKeys(raw: unknown, where = 'config'): unknown {
     if (o[sec] !== undefined) o[sec] = camelKeys(o[sec], `${where}.${sec}`, problems);
   }
   const hd = o.hedging as Record<string, unknown> | undefined;
-  if (hd && typeof hd === 'object' && hd.onHang !== undefined) hd.onHang = camelKeys(hd.onHang, `${where}.hedging.onHang`, problems); // lag_factor, max_price_ratio
+  if (hd && typeof hd === 'object') {
+    if (hd.onHang !== undefined) hd.onHang = camelKeys(hd.onHang, `${where}.hedging.onHang`, problems); // lag_factor, max_price_ratio
+    if (hd.onLong !== undefined) hd.onLong = camelKeys(hd.onLong, `${where}.hedging.onLong`, problems); // over_ms
+  }
   const h = o.health as Record<string, unknown> | undefined;
   if (h && typeof h === 'object') {
     if (h.errorRate !== undefined) h.errorRate = camelKeys(h.errorRate, `${where}.health.errorRate`, problems);

@@ -66,6 +66,12 @@ export class RetryBudget {
     this.retryTotal -= 1;
   }
 
+  /** The share of the current window's allowance already spent (0 = none, 1 = all; hedging.onLong's gate). */
+  spentShare(now: number): number {
+    this.rotate(now);
+    return this.retryTotal / (this.ratio * this.reqTotal + this.reserve);
+  }
+
   /** Retries left in the current window (for tests and /health). */
   remaining(now: number): number {
     this.rotate(now);

@@ -46,6 +46,8 @@ function race(rt: Runtime, ctx: RequestCtx, a: Attempt, owner: TryOwner): void {
   const h = rt.config.hedging;
   const { maxAttempts } = rt.config.retry;
   if (ctx.attemptCount >= maxAttempts) return launchAttempt(rt, ctx, a, owner);
+  // A long answer sent twice (hedging.onLong): the second attempt starts at once.
+  if (h.onLong.enabled && ctx.req.maxTokens !== undefined && sendTwice(rt, ctx, a, ctx.req.maxTokens)) return new Hedge(rt, ctx, owner, 0, maxAttempts, 0).run(a);
   if (h.enabled) {
     const fb = a.slot.firstByte;
     const delayMs = hedgeDelayMs(h, fb === null ? undefined : fb[ctx.req.stream === true ? 1 : 0]);
@@ -58,6 +60,28 @@ function race(rt: Runtime, ctx: RequestCtx, a: Attempt, owner: TryOwner): void {
   const wait = Math.max(h.onHang.lagFactor * lag, h.onHang.minMs);
   // At least 1 ms between looks: recheckMs 0 would mean an ungated timed hedge (minMs 0, lag 0).
   new Hedge(rt, ctx, owner, wait, maxAttempts, Math.max(wait / 2, 1)).run(a);
+}
+
+const counts: [number, number] = [0, 0];
+
+/**
+ * hedging.onLong: the answer is predicted to take over overMs on the primary's endpoint, the retry
+ * budget has more than 1 - maxBudgetShare of its window left (retries keep the rest), and the
+ * primary's model group failed under maxFailureRate of its requests in the stats window (an
+ * overloaded fleet gets no extra load: flash-crowd's errors rose 1.8 points without this gate).
+ */
+function sendTwice(rt: Runtime, ctx: RequestCtx, a: Attempt, maxTokens: number): boolean {
+  const o = rt.config.hedging.onLong;
+  const t = a.slot.stats.predictLatencyMs(maxTokens);
+  if (t === null || t <= o.overMs!) return false;
+  const now = rt.clock.now();
+  if (rt.budget.spentShare(now) >= o.maxBudgetShare) return false;
+  const group = rt.groups.get(ctx.models[ctx.modelIdx]!);
+  if (group === undefined) return false;
+  counts[0] = 0;
+  counts[1] = 0;
+  for (let i = 0; i < group.slots.length; i++) group.slots[i]!.stats.addWindowCounts(now, counts);
+  return counts[1] <= o.maxFailureRate * counts[0];
 }
 
 /** The race between a primary attempt and (maybe) its hedge. */
