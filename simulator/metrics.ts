@@ -318,6 +318,18 @@ export class MetricsCollector {
     return this.windows[s]!;
   }
 
+  /**
+   * Spend of attempts that ended after their request was recorded (a race's loser aborted after
+   * the winner's JSON reply): attempt cost and waste no request record carried. 0 changes nothing.
+   */
+  addLateSpend(usd: number): void {
+    this.owned.check('addLateSpend');
+    if (!(usd > 0)) return;
+    this.attemptCostSeen = true;
+    this.attemptCostUsd += usd;
+    this.wastedUsd += usd;
+  }
+
   record(r: MetricsRecord): void {
     this.owned.check('record');
     // Warm-up, beyond the longest run (MAX_DURATION_S) or garbage: ignore, never throw mid-run.

@@ -19,7 +19,7 @@ import { oracleChoice, RegretTracker, type OracleChoice, type OracleReport } fro
 import type { ProviderProfile } from './profile.js';
 import { createReplicaStores, type ReplicaSharing } from './replica-store.js';
 import { createSimTransport, type AttemptInfo, type SimTransportHooks } from './sim-transport.js';
-import { declaredMaxTokens, type MaxTokensMode, type ProviderOutcome, type SimRequest } from './types.js';
+import { declaredMaxTokens, MAX_DURATION_S, type MaxTokensMode, type ProviderOutcome, type SimRequest } from './types.js';
 import { createWorkload, type WorkloadSpec } from './workload.js';
 import { createCacheOracle } from './prompt-cache.js';
 
@@ -415,6 +415,13 @@ class RunHooks implements SimTransportHooks {
     this.providerIndex = new Map(providerIds.map((id, i) => [id, i] as const));
   }
 
+  /** Spend of attempts that ended after their request's record (onAttemptEnd), for the summary's attempt cost. */
+  lateSpendUsd = 0;
+
+  private lateSpend(arrivalMs: number, usd: number): void {
+    if (arrivalMs >= 0 && arrivalMs < MAX_DURATION_S * 1000) this.lateSpendUsd += usd; // as metrics.record: no warm-up
+  }
+
   /** Is r a request of this run still in flight (three times per request: no lookup). */
   private liveOf(r: RouteRequest): Live | undefined {
     return r instanceof Live && r.owner === this.owner && r.inFlight ? r : undefined;
@@ -449,7 +456,12 @@ class RunHooks implements SimTransportHooks {
 
   onAttemptEnd(a: AttemptInfo, completed: boolean): void {
     const l = this.liveOf(a.route);
-    if (!l) return;
+    if (!l) {
+      // An attempt that outlived its request: a race's loser, aborted when the other attempt's JSON
+      // reply won (it ends at its next event, after the request's record). Still billed, in full.
+      if (a.route instanceof Live && a.route.owner === this.owner) this.lateSpend(a.request.arrivalMs, a.outcome.costUsd);
+      return;
+    }
     // A hedge loser or a timed-out attempt was still sent: the provider bills the prompt and
     // generates until it notices; counted in full (an upper bound) as attempt spend.
     l.attemptEnded(a.outcome, completed);
@@ -803,6 +815,7 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     await engine.run();
     // Requests nothing will ever settle (a hang with every deadline disabled) end as errors.
     for (const l of live.toArray()) finish(l, false, 'unfinished', undefined);
+    metrics.addLateSpend(hooks.lateSpendUsd);
     ({ summary, timeline } = metrics.summarize({ durationS: input.workload.durationS, fault: input.fault }));
     if (summary.cachedTokenShare !== undefined && cacheOracle !== undefined) summary.oracleCachedTokenShare = cacheOracle.share();
     oracle = regret?.report();

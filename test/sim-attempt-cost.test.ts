@@ -12,9 +12,10 @@ import { runScenario } from '../scenarios/modes/runner.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'attempt-cost-'));
 
-async function run(hedging: boolean) {
+async function run(hedging: boolean, jsonOnly = false) {
   const s = YAML.parse(readFileSync(resolve(import.meta.dirname, '..', 'scenarios', 'brownout.yaml'), 'utf8')) as Record<string, unknown>;
-  s.name = hedging ? 'hedged' : 'plain';
+  s.name = (hedging ? 'hedged' : 'plain') + (jsonOnly ? '-json' : '');
+  if (jsonOnly) s.load = { ...(s.load as object), stream: 0 };
   s.router = { ...(s.router as object), hedging: { enabled: hedging, delayMs: 300 } };
   const file = join(dir, `${s.name as string}.yaml`);
   writeFileSync(file, YAML.stringify(s));
@@ -33,5 +34,15 @@ describe('attempt spend in sim results', () => {
     expect(hedged.wastedUsd!).toBeGreaterThan(plain.wastedUsd! * 2);
     // Billed cost alone hides the hedges; the attempt spend does not.
     expect(hedged.attemptCostPer1kOk! - hedged.costPer1kOk).toBeGreaterThan(plain.attemptCostPer1kOk! - plain.costPer1kOk);
+  }, 60_000);
+
+  it("a JSON race's loser, aborted after the winner's reply ended its request, is still billed", async () => {
+    // Its attempt ends at its next event, after the request's record: it used to be dropped, so
+    // 30% more attempts cost nothing. Billed in full (an upper bound), a hedged attempt costs at
+    // least what an answer does (the long answers are the ones hedged).
+    const m = await run(true, true);
+    expect(m.attemptsPerRequest).toBeGreaterThan(1.2);
+    const perAttempt = m.attemptCostUsd! / (m.requests * m.attemptsPerRequest);
+    expect(perAttempt).toBeGreaterThan(0.95 * (m.costUsd / m.ok));
   }, 60_000);
 });

@@ -162,16 +162,18 @@ export const hedgingSchema = z.strictObject({
     })
     .default({ enabled: 'auto', lagFactor: 2.5, minMs: 250, staleRatio: 2, soleHung: true, maxPriceRatio: 1.5 }),
   /**
-   * Long answers sent twice (router/request/try.ts): a request whose answer is predicted to take
-   * more than overMs on its picked endpoint gets a second attempt at once on another endpoint (the
-   * strategy's pick among the untried ones); the first answer wins (for a JSON reply, the whole
-   * reply; for a stream, its first chunk) and the other is aborted. The prediction is the endpoint's
-   * mean recent latency plus (maxTokens - its mean recent answer length) x its decode ms per output
-   * token, so it needs the request's max_tokens and an endpoint that has streamed an answer. Off by
-   * default: it buys tail latency with money (the loser is billed for what it generated; brownout
-   * with overMs 3000: p99 4.09 -> 3.62 s at +4.8% attempt spend, README). Like any hedge it counts
-   * toward maxAttempts and spends the retry budget, so it cannot double a struggling fleet's load.
-   * It comes before the timed hedge and the hang rescue: a request it sends twice gets neither.
+   * Long answers sent twice (router/request/try.ts): a JSON (not streamed) request whose answer is
+   * predicted to take more than overMs on its picked endpoint gets a second attempt at once on
+   * another endpoint of its model group (the strategy's pick among the untried ones at most
+   * maxPriceRatio x the primary's price and failing at most maxFailureRate); the first whole reply
+   * wins and the other is aborted. The prediction is the endpoint's mean recent latency plus
+   * (maxTokens - its mean recent answer length) x its decode ms per output token, so it needs the
+   * request's max_tokens and an endpoint that has streamed an answer with usage. Off by default: it
+   * buys tail latency with money (the loser is billed for what it generated; brownout, adaptive,
+   * overMs 2000: p99 4.09 -> 3.82 s, attempt spend +13%, README). Like any hedge it counts toward
+   * maxAttempts and spends the retry budget, and it stops while the budget is half spent or the
+   * group fails over maxFailureRate. It comes before the timed hedge and the hang rescue: a request
+   * it sends twice gets neither. Streams are never sent twice: their race is won by the first chunk.
    */
   onLong: z
     .strictObject({
@@ -180,11 +182,13 @@ export const hedgingSchema = z.strictObject({
       overMs: z.number().finite().positive().optional(),
       /** Only while the retry budget has spent under this share of its window's allowance (the rest stays for retries). */
       maxBudgetShare: z.number().min(0).max(1).default(0.5),
+      /** The second attempt goes only to endpoints at most this many times the primary's price (list price x observed billing factor). */
+      maxPriceRatio: z.number().finite().min(1).default(1.5),
       /** Only while the model group failed at most this share of its requests in the stats window (no extra load on an overloaded fleet). */
       maxFailureRate: z.number().min(0).max(1).default(0.05),
     })
     .refine((o) => !o.enabled || o.overMs !== undefined, { message: 'overMs is required when onLong is enabled', path: ['overMs'] })
-    .default({ enabled: false, maxBudgetShare: 0.5, maxFailureRate: 0.05 }),
+    .default({ enabled: false, maxBudgetShare: 0.5, maxPriceRatio: 1.5, maxFailureRate: 0.05 }),
 }).refine((h) => h.minDelayMs <= h.maxDelayMs, { message: 'minDelayMs must be at most maxDelayMs', path: ['minDelayMs'] });
 
 export const statsSchema = z.strictObject({

@@ -46,8 +46,11 @@ function race(rt: Runtime, ctx: RequestCtx, a: Attempt, owner: TryOwner): void {
   const h = rt.config.hedging;
   const { maxAttempts } = rt.config.retry;
   if (ctx.attemptCount >= maxAttempts) return launchAttempt(rt, ctx, a, owner);
-  // A long answer sent twice (hedging.onLong): the second attempt starts at once.
-  if (h.onLong.enabled && ctx.req.maxTokens !== undefined && sendTwice(rt, ctx, a, ctx.req.maxTokens)) return new Hedge(rt, ctx, owner, 0, maxAttempts, 0).run(a);
+  // A long JSON answer sent twice (hedging.onLong): the second attempt starts at once.
+  if (h.onLong.enabled && ctx.req.maxTokens !== undefined && ctx.req.stream !== true) {
+    const off = sendTwice(rt, ctx, a, ctx.req.maxTokens);
+    if (off !== null) return new Hedge(rt, ctx, owner, 0, maxAttempts, 0, off).run(a);
+  }
   if (h.enabled) {
     const fb = a.slot.firstByte;
     const delayMs = hedgeDelayMs(h, fb === null ? undefined : fb[ctx.req.stream === true ? 1 : 0]);
@@ -63,25 +66,43 @@ function race(rt: Runtime, ctx: RequestCtx, a: Attempt, owner: TryOwner): void {
 }
 
 const counts: [number, number] = [0, 0];
+const NONE: readonly EndpointSlot[] = [];
 
 /**
- * hedging.onLong: the answer is predicted to take over overMs on the primary's endpoint, the retry
- * budget has more than 1 - maxBudgetShare of its window left (retries keep the rest), and the
- * primary's model group failed under maxFailureRate of its requests in the stats window (an
- * overloaded fleet gets no extra load: flash-crowd's errors rose 1.8 points without this gate).
+ * hedging.onLong, for a JSON reply: the answer is predicted to take over overMs on the primary's
+ * endpoint, the retry budget has more than 1 - maxBudgetShare of its window left (retries keep the
+ * rest), and the primary's model group failed at most maxFailureRate of its requests in the stats
+ * window (an overloaded fleet gets no extra load: flash-crowd's errors rose 1.8 points without
+ * this gate). Returns the group's endpoints the second attempt may not go to (dearer than
+ * maxPriceRatio x the primary's price, or failing over maxFailureRate), or null: send it once.
+ * Not streams: their race is won by the first chunk, so a duplicate picks the host that starts
+ * first, not the one that finishes first (with streams, stream-faults' p99 rose 1.5 s and
+ * provider-faults' 2.0 s, where a host starts fast and then streams slowly).
  */
-function sendTwice(rt: Runtime, ctx: RequestCtx, a: Attempt, maxTokens: number): boolean {
+function sendTwice(rt: Runtime, ctx: RequestCtx, a: Attempt, maxTokens: number): readonly EndpointSlot[] | null {
   const o = rt.config.hedging.onLong;
   const t = a.slot.stats.predictLatencyMs(maxTokens);
-  if (t === null || t <= o.overMs!) return false;
+  if (t === null || t <= o.overMs!) return null;
   const now = rt.clock.now();
-  if (rt.budget.spentShare(now) >= o.maxBudgetShare) return false;
+  if (rt.budget.spentShare(now) >= o.maxBudgetShare) return null;
   const group = rt.groups.get(ctx.models[ctx.modelIdx]!);
-  if (group === undefined) return false;
-  counts[0] = 0;
-  counts[1] = 0;
-  for (let i = 0; i < group.slots.length; i++) group.slots[i]!.stats.addWindowCounts(now, counts);
-  return counts[1] <= o.maxFailureRate * counts[0];
+  if (group === undefined) return null;
+  const slots = group.slots;
+  const maxPrice = o.maxPriceRatio * priceNow(a.slot, now);
+  let requests = 0;
+  let failures = 0;
+  let off: EndpointSlot[] | null = null;
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i]!;
+    counts[0] = 0;
+    counts[1] = 0;
+    s.stats.addWindowCounts(now, counts);
+    requests += counts[0];
+    failures += counts[1];
+    if (s !== a.slot && (priceNow(s, now) > maxPrice || counts[1] > o.maxFailureRate * counts[0])) (off ??= []).push(s);
+  }
+  if (failures > o.maxFailureRate * requests) return null;
+  return off ?? NONE;
 }
 
 /** The race between a primary attempt and (maybe) its hedge. */
@@ -104,6 +125,8 @@ class Hedge implements AttemptOwner {
     private readonly maxAttempts: number,
     /** Hang rescue (> 0): hedge only once the primary's endpoint looks hung, looking again every recheckMs. */
     private readonly recheckMs: number,
+    /** Endpoints the hedge may not go to, fixed at the start (hedging.onLong's price cap); null: any. */
+    private readonly offLimits: readonly EndpointSlot[] | null = null,
   ) {}
 
   run(primary: Attempt): void {
@@ -138,7 +161,7 @@ class Hedge implements AttemptOwner {
     if (this.done) return;
     const rt = this.rt;
     /** Hang rescue: the primary's group's endpoints its hedge may not go to (the gate's, below). */
-    let excluded: readonly EndpointSlot[] | null = null;
+    let excluded: readonly EndpointSlot[] | null = this.offLimits;
     if (this.recheckMs > 0 && !primary.settled) {
       // Hang rescue: hedge once the endpoint looks hung; else look again when it would (the
       // limit as the stats stand now), or in recheckMs while fewer than 4 attempts wait there.
@@ -158,7 +181,7 @@ class Hedge implements AttemptOwner {
       if (primary.settled || this.ctx.attemptCount >= this.maxAttempts || answeredNewer(rt, primary) || !rt.budget.tryRetry(rt.clock.now())) b = null;
       else {
         const r = acquireNow(rt, this.ctx, 'hedge', true, excluded); // a hedge never waits
-        if (typeof r === 'number' && excluded !== null) {
+        if (typeof r === 'number' && excluded !== null && this.recheckMs > 0) {
           // Hang rescue with nowhere to go right now (the endpoints that opened the gate are
           // cooling down or ejected): give the retry back and look again, rather than leave the
           // primary to its TTFT timeout (outage-failover: 5 s waits when `mid` had a cooldown).
@@ -166,6 +189,8 @@ class Hedge implements AttemptOwner {
           this.timer = rt.clock.setTimeout(() => this.fireHedge(primary), this.recheckMs);
           return;
         }
+        // onLong with nowhere to send the second attempt: the retry it took goes back to the budget.
+        if (typeof r === 'number' && this.offLimits !== null) rt.budget.refund(rt.clock.now());
         b = typeof r === 'number' ? null : r;
       }
     } catch {
