@@ -2,8 +2,10 @@
  * Standings of adaptive and latency against the peer baselines on every shipped scenario (or
  * those named), sim mode, K paired seeds from each scenario's own seed plus N (default 0; e.g. 100
  * for held-out seeds the defaults were not tuned on) (scenarios/stats/standings.ts):
- *   npm run standings -- [--seeds K] [--seed-offset N] [--duration S] [--json FILE] [--readme FILE] [--from FILE] [name...]
- * Prints each scenario's headline metric per strategy, the dominance checks, and adaptive vs
+ *   npm run standings -- [--seeds K] [--seed-offset N] [--duration S] [--cost billed|attempts] [--json FILE] [--readme FILE] [--from FILE] [name...]
+ * --cost: what dominance's cost axis reads: billed (cost per 1k ok, the default: the answers'
+ * bill) or attempts (attempt spend per 1k ok: every upstream attempt billed in full, hedge and
+ * timeout losers included, an upper bound). Prints each scenario's headline metric per strategy, the dominance checks, and adaptive vs
  * round-robin and vs the best peer. --json writes the standings (the README table's input);
  * --readme rewrites the table between the <!-- standings --> markers of that file; --from
  * reads standings written before instead of running the scenarios.
@@ -15,7 +17,7 @@ import { scriptArgs } from '../scenarios/cli/strict-args.js';
 import { runSeedMatrix, seedList } from '../scenarios/seeds/multi-seed.js';
 import { OURS, STANDINGS_STRATEGIES, dominatedBy, standings, standingsTable, type Standings } from '../scenarios/stats/standings.js';
 
-const USAGE = 'usage: npm run standings -- [--seeds K] [--seed-offset N] [--duration S] [--json FILE] [--readme FILE] [--from FILE] [name...]';
+const USAGE = 'usage: npm run standings -- [--seeds K] [--seed-offset N] [--duration S] [--cost billed|attempts] [--json FILE] [--readme FILE] [--from FILE] [name...]';
 const START = '<!-- standings:start -->';
 const END = '<!-- standings:end -->';
 
@@ -57,6 +59,7 @@ async function main(): Promise<number> {
       json: { type: 'string' },
       readme: { type: 'string' },
       from: { type: 'string' },
+      cost: { type: 'string', default: 'billed' },
     },
     USAGE,
   );
@@ -65,6 +68,11 @@ async function main(): Promise<number> {
   const k = Number(values.seeds);
   const offset = Number(values['seed-offset']);
   const durationS = values.duration === undefined ? undefined : Number(values.duration);
+  if (values.cost !== 'billed' && values.cost !== 'attempts') {
+    process.stderr.write(`--cost: billed or attempts, got "${values.cost}"\n${USAGE}\n`);
+    return 2;
+  }
+  const cost = values.cost === 'attempts' ? 'attemptCostPer1kOk' : 'costPer1kOk';
   if (!Number.isInteger(k) || k < 2 || !Number.isInteger(offset) || offset < 0 || (durationS !== undefined && !(durationS > 0))) {
     process.stderr.write(`--seeds: an integer >= 2; --seed-offset: an integer >= 0; --duration: a positive number\n${USAGE}\n`);
     return 2;
@@ -95,7 +103,7 @@ async function main(): Promise<number> {
       }
       const t0 = performance.now();
       const perSeed = await runSeedMatrix(name, STANDINGS_STRATEGIES, seedList(scenario.seed + offset, k), { durationS, workers: 2, oracle: false });
-      const s = standings(name, scenario.headline.metrics, perSeed, undefined, offset);
+      const s = standings(name, scenario.headline.metrics, perSeed, undefined, offset, cost);
       all.push(s);
       const bad = problems(s);
       if (bad.length) failed++;

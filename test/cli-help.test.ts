@@ -83,6 +83,13 @@ describe('npm scripts: --help and bad flags', () => {
     await rejectsBadFlagAndScenario('tsx scripts/failover-bound.ts', ['brownout']);
   });
 
+  it('scripts/standings.ts: --help exits 0; an unknown flag or scenario, or a bad --cost, exits 2 with a message, before any run', { timeout: 60_000 }, async () => {
+    await rejectsBadFlagAndScenario('tsx scripts/standings.ts', []);
+    const cost = await run('tsx scripts/standings.ts', ['--cost', 'bogus', 'brownout']);
+    expect(cost.code).toBe(2);
+    expect(cost.stderr).toMatch(/--cost: billed or attempts, got "bogus"/);
+  });
+
   it('bench/idle-deps.ts: --help exits 0; an unknown flag or a bad --runs exits 2', { timeout: 60_000 }, async () => {
     const [help, bad, runs] = await Promise.all([
       run('tsx bench/idle-deps.ts', ['--help']),

@@ -43,6 +43,28 @@ describe('dominance', () => {
   });
 });
 
+describe('the cost axis: billed answers or every attempt (--cost attempts)', () => {
+  // The peer is faster on every seed; billed, ours is cheaper; counting every attempt (ours hedges
+  // and retries more), both cost the same.
+  const seeds = [0, 1, 2, 3, 4].map((i) =>
+    STANDINGS_STRATEGIES.map((n) => {
+      const peer = n === 'baseline-envoy-least-request';
+      const r = run(n, peer ? 900 + 10 * i + (i % 2) : 1000 + 10 * i, 0.01, peer ? 0.3 + 0.001 * i + 0.0005 * (i % 2) : 0.2 + 0.001 * i);
+      (r.summary as { attemptCostPer1kOk?: number }).attemptCostPer1kOk = 0.3 + 0.001 * i;
+      return r;
+    }),
+  );
+
+  it('a peer that only looks dearer because it wastes fewer attempts dominates on attempt spend, not on the bill', () => {
+    const billed = standings('x', ['latencyMs.p99'], seeds);
+    expect(billed.dominatedBy.adaptive).not.toContain('baseline-envoy-least-request');
+    expect(billed.dominanceMetrics).toBeUndefined();
+    const attempts = standings('x', ['latencyMs.p99'], seeds, undefined, 0, 'attemptCostPer1kOk');
+    expect(attempts.dominanceMetrics).toEqual(['latencyMs.p99', 'errorRate', 'attemptCostPer1kOk']);
+    expect(attempts.dominatedBy.adaptive).toContain('baseline-envoy-least-request');
+  });
+});
+
 describe('dominance with quality (scenarios whose headline metrics include qualityOk)', () => {
   // The peer is faster and cheaper on every seed, because it gives significantly fewer acceptable answers.
   const seeds = [0, 1, 2, 3, 4].map((i) => [run('ours', 1000 + 10 * i, 0.01, 0.5 + 0.01 * i, 0.84 + 0.001 * i), run('peer', 900 + 10 * i + (i % 2), 0.01, 0.3 + 0.01 * i, 0.77 + 0.001 * i + 0.0005 * (i % 2))]);

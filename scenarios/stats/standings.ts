@@ -105,6 +105,13 @@ export function headlineAdvantage(
   return { ...i, significant: isSignificant(i, level) };
 }
 
+/**
+ * What the cost axis of dominance reads: 'costPer1kOk' (the default: what the answers were billed)
+ * or 'attemptCostPer1kOk' (sim only: every upstream attempt billed in full, hedge and timeout losers
+ * included; an upper bound on what a provider charges).
+ */
+export type CostAxis = 'costPer1kOk' | 'attemptCostPer1kOk';
+
 /** `headlines`: the scenario's headline metrics; the first is the table's, all decide the dominance metrics. */
 export function standings(
   scenario: string,
@@ -112,9 +119,10 @@ export function standings(
   perSeed: readonly (readonly StrategyResult[])[],
   level = CONFIDENCE,
   seedOffset = 0,
+  cost: CostAxis = 'costPer1kOk',
 ): Standings {
   const headline = headlines[0]!;
-  const metrics = dominanceMetrics(headlines);
+  const metrics = dominanceMetrics(headlines).map((m) => (m === 'costPer1kOk' ? cost : m));
   const spec = headlineMetric(headline);
   const better = spec?.better ?? 'lower';
   const names = (perSeed[0] ?? []).map((r) => r.strategy);
@@ -137,7 +145,7 @@ export function standings(
     ...(seedOffset ? { seedOffset } : {}),
     headline,
     better,
-    ...(metrics.length > DOMINANCE_METRICS.length ? { dominanceMetrics: metrics } : {}),
+    ...(metrics.length > DOMINANCE_METRICS.length || cost !== 'costPer1kOk' ? { dominanceMetrics: metrics } : {}),
     values,
     dominatedBy: by,
     dominance: dom,
