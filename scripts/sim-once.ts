@@ -4,11 +4,9 @@
  * of it exactly as sim mode builds the run (router config, providers, workload, fault).
  */
 import { runSim, type SimRunInput, type SimRunResult } from '../simulator/run.js';
-import { primaryFault } from '../scenarios/setup/faults.js';
 import { loadScenario } from '../scenarios/setup/load.js';
 import { resolveProviders, type ResolvedProvider } from '../scenarios/setup/resolve.js';
-import { scenarioRouterConfig } from '../scenarios/setup/router-config.js';
-import { workloadSpec } from '../scenarios/modes/sim-mode.js';
+import { simRunInput } from '../scenarios/modes/sim-mode.js';
 import type { Scenario, StrategyRef } from '../scenarios/spec/schema.js';
 import { scriptArgs } from '../scenarios/cli/strict-args.js';
 
@@ -31,20 +29,13 @@ export function loadForScript(name: string): ScriptScenario | 2 {
   }
 }
 
-/** One strategy on one seed; `extra` adds or overrides SimRunInput fields (oracle, callbacks). */
+/**
+ * One strategy on one seed, as sim mode runs it (scenarios/modes/sim-mode.ts simRunInput: replicas,
+ * the response cache and load.maxTokens included; before, a script ran replicas-outage on one
+ * router and ignored maxTokens: pow2); `extra` adds or overrides SimRunInput fields (oracle, callbacks).
+ */
 export function simOnce(s: ScriptScenario, strategy: StrategyRef, seed: number, extra: Partial<SimRunInput> = {}): Promise<SimRunResult> {
-  const fault = primaryFault(s.providers, s.durationS);
-  return runSim({
-    router: scenarioRouterConfig(s.scenario, s.providers, strategy),
-    providers: s.providers.map((p) => ({ id: p.id, profile: p.profile })),
-    workload: workloadSpec(s.scenario, s.durationS),
-    seed,
-    label: typeof strategy === 'string' ? strategy : strategy.name,
-    model: s.scenario.model,
-    ...(s.scenario.load.declareClass ? { revealClass: true } : {}),
-    ...(fault ? { fault } : {}),
-    ...extra,
-  });
+  return runSim({ ...simRunInput(s.scenario, s.providers, strategy, seed, s.durationS), ...extra });
 }
 
 /** What the per-bucket trace scripts (phase-outcomes.ts, attempt-trace.ts) take on their command line. */

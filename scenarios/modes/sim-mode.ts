@@ -7,6 +7,8 @@ import type { ModeContext } from './runner.js';
 import { RESPONSE_CACHE_TTL_MS, responseCacheOn, simReplicas, storeMode } from '../spec/replicas.js';
 import { strategyName, type Scenario, type StrategyRef } from '../spec/schema.js';
 import type { SimPool } from './sim-pool.js';
+import type { SimRunInput } from '../../simulator/run.js';
+import type { ResolvedProvider } from '../setup/resolve.js';
 import type { RouterEvent } from '../../router/core/events.js';
 import { healthTraceFile, healthTracer } from '../../router/http/health-trace.js';
 
@@ -65,29 +67,20 @@ function withOutcomeBaselines(ctx: ModeContext, results: StrategyResult[]): Stra
   });
 }
 
-/** One strategy in this thread (also what each worker runs). */
-export async function runOne(ctx: Omit<ModeContext, 'pool' | 'simJobsQueued'>, ref: StrategyRef): Promise<StrategyResult> {
-  const { scenario, providers, seed, durationS, progress } = ctx;
-  // Imported here: a run whose strategies all go to workers never loads the simulator in this thread.
-  const { runSim } = await import('../../simulator/run.js');
+/**
+ * The run of one strategy on one seed in sim mode, without the oracle and the per-run callbacks:
+ * what runOne runs, and what the one-off scripts run (scripts/sim-once.ts), so a script simulates
+ * exactly what sim mode does (replicas, the response cache, declared max_tokens, class reveal,
+ * the fault, strategy params, the goodput SLO).
+ */
+export function simRunInput(scenario: Scenario, providers: readonly ResolvedProvider[], ref: StrategyRef, seed: number, durationS: number): SimRunInput {
   const fault = primaryFault(providers, durationS);
-  const workload = workloadSpec(scenario, durationS);
   const name = strategyName(ref);
-  progress.start(name, durationS, 'sim s');
-  let lastT = 0;
   const params = typeof ref === 'string' ? undefined : ref.params;
-  // LLM_ROUTER_HEALTH_TRACE=<file>: every replica's health transitions and probes (router/http/health-trace.ts).
-  const traceFile = healthTraceFile();
-  const tracers = new Map<number, (e: RouterEvent) => void>();
-  const trace = (e: RouterEvent, replica: number): void => {
-    let t = tracers.get(replica);
-    if (t === undefined) tracers.set(replica, (t = healthTracer(traceFile, { src: 'sim', label: name, seed, replica, ...(ctx.arrivalJitter ? { jitter: ctx.arrivalJitter.seed } : {}) })!));
-    t(e);
-  };
-  const { result } = await runSim({
+  return {
     router: scenarioRouterConfig(scenario, providers, ref),
     providers: providers.map((p) => ({ id: p.id, profile: p.profile })),
-    workload,
+    workload: workloadSpec(scenario, durationS),
     seed,
     label: name,
     ...(scenario.load.declareClass ? { revealClass: true } : {}),
@@ -97,9 +90,30 @@ export async function runOne(ctx: Omit<ModeContext, 'pool' | 'simJobsQueued'>, r
     ...(params && Object.keys(params).length ? { params } : {}),
     model: scenario.model,
     ...(fault ? { fault } : {}),
+    ...(scenario.slo.p99Ms !== undefined ? { goodputSloMs: scenario.slo.p99Ms } : {}),
+  };
+}
+
+/** One strategy in this thread (also what each worker runs). */
+export async function runOne(ctx: Omit<ModeContext, 'pool' | 'simJobsQueued'>, ref: StrategyRef): Promise<StrategyResult> {
+  const { scenario, providers, seed, durationS, progress } = ctx;
+  // Imported here: a run whose strategies all go to workers never loads the simulator in this thread.
+  const { runSim } = await import('../../simulator/run.js');
+  const name = strategyName(ref);
+  progress.start(name, durationS, 'sim s');
+  let lastT = 0;
+  // LLM_ROUTER_HEALTH_TRACE=<file>: every replica's health transitions and probes (router/http/health-trace.ts).
+  const traceFile = healthTraceFile();
+  const tracers = new Map<number, (e: RouterEvent) => void>();
+  const trace = (e: RouterEvent, replica: number): void => {
+    let t = tracers.get(replica);
+    if (t === undefined) tracers.set(replica, (t = healthTracer(traceFile, { src: 'sim', label: name, seed, replica, ...(ctx.arrivalJitter ? { jitter: ctx.arrivalJitter.seed } : {}) })!));
+    t(e);
+  };
+  const { result } = await runSim({
+    ...simRunInput(scenario, providers, ref, seed, durationS),
     oracle: ctx.oracle === false ? false : { sloMs: scenario.slo.p99Ms ?? 5000 },
     ...(ctx.arrivalJitter ? { arrivalJitter: ctx.arrivalJitter } : {}),
-    ...(scenario.slo.p99Ms !== undefined ? { goodputSloMs: scenario.slo.p99Ms } : {}),
     ...(traceFile ? { onRouterEvent: (replica: number, e: RouterEvent) => trace(e, replica) } : {}),
     onRequest: (r) => {
       const t = Math.floor(r.arrivalMs / 1000);
