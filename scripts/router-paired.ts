@@ -13,7 +13,7 @@ import { metricOf, tInterval } from '../scenarios/stats/confidence.js';
 import { loadForScript, simOnce } from './sim-once.js';
 
 const USAGE = "usage: npx tsx scripts/router-paired.ts <scenario> [--strategy S] [--a '{\"hedging\":{...}}'] [--b JSON] [--seeds K] [--seed-offset N]";
-const KEYS = ['latencyMs.p99', 'errorRate', 'costPer1kOk', 'attemptsPerRequest', 'attemptCostPer1kOk', 'wastedUsd', 'goodputRps'];
+const KEYS = ['latencyMs.p99', 'errorRate', 'costPer1kOk', 'attemptsPerRequest', 'attemptCostPer1kOk', 'wastedUsd', 'goodputRps', 'qualityOk'];
 
 /** `base` with each section of `over` merged over it (one level deep). */
 function merged(base: RouterConfigInput, over: Record<string, unknown>): RouterConfigInput {

@@ -73,6 +73,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const cost = values.cost === 'attempts' ? 'attemptCostPer1kOk' : 'costPer1kOk';
+  if (cost !== 'costPer1kOk' && (values.readme || values.from)) {
+    // The README table says its ✓ is judged on cost per 1k ok; --from reads standings already judged.
+    process.stderr.write(`--cost attempts cannot be combined with ${values.readme ? '--readme' : '--from'}\n${USAGE}\n`);
+    return 2;
+  }
   if (!Number.isInteger(k) || k < 2 || !Number.isInteger(offset) || offset < 0 || (durationS !== undefined && !(durationS > 0))) {
     process.stderr.write(`--seeds: an integer >= 2; --seed-offset: an integer >= 0; --duration: a positive number\n${USAGE}\n`);
     return 2;

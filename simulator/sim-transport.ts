@@ -284,7 +284,8 @@ class SimTransportImpl implements SimTransport {
  * change the outcome's timing (a hang, an open stream): Node's AbortSignal listeners cost
  * ~2 µs each. Otherwise an abort is seen at the next event: the upstream keeps the slot
  * until it would have finished (a non-streaming upstream does not notice a client that
- * left), then the attempt ends unbilled and the (already settled) caller is rejected.
+ * left), then the attempt ends (billed in full in attempt spend: run.ts onAttemptEnd) and the
+ * (already settled) caller is rejected.
  */
 class Call implements Task, AttemptInfo {
   /**

@@ -88,6 +88,9 @@ describe('npm scripts: --help and bad flags', () => {
     const cost = await run('tsx scripts/standings.ts', ['--cost', 'bogus', 'brownout']);
     expect(cost.code).toBe(2);
     expect(cost.stderr).toMatch(/--cost: billed or attempts, got "bogus"/);
+    const readme = await run('tsx scripts/standings.ts', ['--cost', 'attempts', '--readme', 'README.md', 'brownout']);
+    expect(readme.code).toBe(2);
+    expect(readme.stderr).toMatch(/--cost attempts cannot be combined with --readme/);
   });
 
   it('bench/idle-deps.ts: --help exits 0; an unknown flag or a bad --runs exits 2', { timeout: 60_000 }, async () => {

@@ -74,6 +74,7 @@ describe('hedgeDelayMs', () => {
       maxDelayMs: 2_000,
       minSamples: 20,
       onHang: { enabled: 'auto', lagFactor: 2.5, minMs: 250, staleRatio: 2, soleHung: true, maxPriceRatio: 1.5 },
+      onLong: { enabled: false, maxBudgetShare: 0.5, maxPriceRatio: 1.5, maxFailureRate: 0.05 },
     });
     expect(() => routerConfigSchema.parse({ endpoints: [{ provider: 'p', model: 'm' }], hedging: { minDelayMs: 3_000 } })).toThrow(/minDelayMs/);
   });

@@ -3,7 +3,7 @@
  * predicted to take more than overMs on its picked endpoint (mean recent latency + (maxTokens -
  * mean recent answer) x decode ms per token) gets a second attempt at once elsewhere; the first
  * answer wins. Router tests on an injected clock, then a bounded sim (brownout, 10 paired seeds,
- * about 10 s) that pins what it buys there: the p99 SLO that routing alone cannot meet.
+ * about 3 s) that pins what it buys there: the p99 SLO that routing alone cannot meet.
  */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../router/core/clock.js';
@@ -12,10 +12,8 @@ import { seededRandom } from '../router/core/random.js';
 import { createRouter } from '../router/index.js';
 import { parseProxyConfig } from '../router/http/config.js';
 import { scenarioRouterConfig } from '../scenarios/setup/router-config.js';
-import { workloadSpec } from '../scenarios/modes/sim-mode.js';
 import { pairedAdvantage } from '../scenarios/stats/verdict.js';
-import { runSim } from '../simulator/run.js';
-import { loadForScript } from '../scripts/sim-once.js';
+import { loadForScript, simOnce } from '../scripts/sim-once.js';
 import { FakeTransport, settle } from './helpers/fake-transport.js';
 
 const ON = { hedging: { onLong: { enabled: true, overMs: 3_000 } } } as const;
@@ -111,11 +109,53 @@ describe('hedging.onLong in the router (injected clock)', () => {
   });
 
   it('not once the retry budget has spent maxBudgetShare of its window: the rest stays for retries', async () => {
-    // An allowance of one retry per 10 s window: the first long request takes it, the second is sent once.
-    const { t, clock, router, warm } = await scene(400, { ...ON, retry: { budgetRatio: 0, budgetMinPerSecond: 0.1 } });
-    expect(t.calls.length).toBe(warm + 2);
-    await settle(clock, router.route({ model: 'm', maxTokens: 400 }));
-    expect(t.calls.length).toBe(warm + 3);
+    // An allowance of 4 retries per 10 s window: two long requests take 2 (half), the third is sent once.
+    const budget = { budgetRatio: 0, budgetMinPerSecond: 0.4 };
+    for (const [share, third] of [[0.5, 1], [1, 2]] as const) {
+      const { t, clock, router, warm } = await scene(400, { hedging: { onLong: { enabled: true, overMs: 3_000, maxBudgetShare: share } }, retry: budget });
+      await settle(clock, router.route({ model: 'm', maxTokens: 400 }));
+      expect(t.calls.length).toBe(warm + 4);
+      await settle(clock, router.route({ model: 'm', maxTokens: 400 }));
+      expect(t.calls.length - warm - 4).toBe(third);
+    }
+  });
+
+  it('never to a fallback model: only another endpoint of the primary model group (here none: sent once)', async () => {
+    const extra: Partial<RouterConfigInput> = {
+      ...ON,
+      endpoints: [
+        { id: 'a', provider: 'pa', model: 'm' },
+        { id: 'b', provider: 'pb', model: 'm2' },
+      ],
+      fallbacks: { m: ['m2'] },
+    };
+    const clock = new ManualClock();
+    const t = new FakeTransport(clock, (ep, _req, n) =>
+      n < 4 ? { kind: 'ok', latencyMs: 1_100, ttftMs: 100, usage: { inputTokens: 10, outputTokens: 101 } } : { kind: 'ok', latencyMs: ep.id === 'a' ? 5_000 : 2_000 },
+    );
+    const router = createRouter({ ...extra, strategy: 'round-robin', timeouts: { ttftMs: 10_000, totalMs: 20_000 } } as RouterConfigInput, { transport: t, clock, random: seededRandom(1) });
+    for (let i = 0; i < 4; i++) await settle(clock, router.route({ model: i % 2 ? 'm2' : 'm' }));
+    const r = await settle(clock, router.route({ model: 'm', maxTokens: 400 }));
+    expect(t.calls.slice(4).map((c) => c.endpointId)).toEqual(['a']);
+    expect(r.endpoint.id).toBe('a');
+  });
+
+  it('when the second attempt cannot go after all (b at its rate limit), its retry goes back and the timed hedge still runs', async () => {
+    // b's bucket: 2 requests, refilled one per 5 s; its warm-ups (at 1.1 and 3.3 s) leave it short
+    // at 4.4 s, refilled by the timed hedge at 6.9 s. An allowance of one retry: had the onLong
+    // retry not been given back, the timed hedge would have been refused.
+    const endpoints = [
+      { id: 'a', provider: 'pa', model: 'm' },
+      { id: 'b', provider: 'pb', model: 'm', limits: { rpm: 12, windowMs: 10_000 } },
+    ];
+    const extra = { hedging: { enabled: true, delayMs: 2_500, onLong: { enabled: true, overMs: 3_000, maxBudgetShare: 1 } }, retry: { budgetRatio: 0, budgetMinPerSecond: 0.1 }, endpoints };
+    const { t, start, r, clock } = await scene(400, extra as Partial<RouterConfigInput>);
+    expect(t.calls.slice(4).map((c) => [c.endpointId, c.at - start])).toEqual([
+      ['a', 0],
+      ['b', 2_500],
+    ]);
+    expect(r.endpoint.id).toBe('b');
+    expect(clock.now() - start).toBe(4_500);
   });
 
   it('the proxy config takes it in snake_case (on_long.over_ms)', () => {
@@ -133,17 +173,7 @@ describe('hedging.onLong in the simulator (brownout, adaptive, 10 paired seeds)'
     if (typeof s === 'number') throw new Error('brownout did not load');
     const base = scenarioRouterConfig(s.scenario, s.providers, 'adaptive');
     const run = async (seed: number, on: boolean) =>
-      (
-        await runSim({
-          router: on ? { ...base, hedging: { ...base.hedging, onLong: { enabled: true, overMs: 2_000 } } } : base,
-          providers: s.providers.map((p) => ({ id: p.id, profile: p.profile })),
-          workload: workloadSpec(s.scenario, s.durationS),
-          seed,
-          label: 'adaptive',
-          model: s.scenario.model,
-          oracle: false,
-        })
-      ).result.summary;
+      (await simOnce(s, 'adaptive', seed, { oracle: false, ...(on ? { router: { ...base, hedging: { ...base.hedging, onLong: { enabled: true, overMs: 2_000 } } } } : {}) })).result.summary;
     const off: number[] = [];
     const on: number[] = [];
     let spendOff = 0;

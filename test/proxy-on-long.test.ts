@@ -94,9 +94,4 @@ describe('hedging.onLong through the proxy', () => {
     await closed[0]; // the held upstream's request was closed by the proxy (else the test times out)
   });
 
-  it('a short one (max_tokens under the prediction) is sent once', async () => {
-    const r = await post({ model: 'chat', max_tokens: 5, messages: [{ role: 'user', content: 'short' }] });
-    // round-robin may pick either; a single attempt either way
-    expect(r.headers['x-router-attempts']).toBe('1');
-  });
 });

@@ -164,9 +164,10 @@ export const hedgingSchema = z.strictObject({
   /**
    * Long answers sent twice (router/request/try.ts): a JSON (not streamed) request whose answer is
    * predicted to take more than overMs on its picked endpoint gets a second attempt at once on
-   * another endpoint of its model group (the strategy's pick among the untried ones at most
-   * maxPriceRatio x the primary's price and failing at most maxFailureRate); the first whole reply
-   * wins and the other is aborted. The prediction is the endpoint's mean recent latency plus
+   * another endpoint of its model group serving the same upstream model (the strategy's pick among
+   * the untried ones at most maxPriceRatio x the primary's price and failing at most
+   * maxFailureRate; never a fallback model); the first whole reply wins and the other is aborted.
+   * When none can take it now, the request goes on as without onLong (timed hedge, hang rescue). The prediction is the endpoint's mean recent latency plus
    * (maxTokens - its mean recent answer length) x its decode ms per output token, so it needs the
    * request's max_tokens and an endpoint that has streamed an answer with usage. Off by default: it
    * buys tail latency with money (the loser is billed for what it generated; brownout, adaptive,

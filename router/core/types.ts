@@ -227,7 +227,7 @@ export interface AttemptRecord {
   readonly ok: boolean;
   readonly errorCode?: string;
   readonly status?: number;
-  /** Why this attempt happened: 'first', 'retry', 'failover', 'fallback-model', 'hedge', 'probe'. */
+  /** Why this attempt happened: 'first', 'retry', 'failover', 'fallback-model', 'hedge', 'long-twice' (hedging.onLong's second attempt), 'probe'. */
   readonly reason: string;
 }
 

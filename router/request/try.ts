@@ -46,23 +46,20 @@ function race(rt: Runtime, ctx: RequestCtx, a: Attempt, owner: TryOwner): void {
   const h = rt.config.hedging;
   const { maxAttempts } = rt.config.retry;
   if (ctx.attemptCount >= maxAttempts) return launchAttempt(rt, ctx, a, owner);
-  // A long JSON answer sent twice (hedging.onLong): the second attempt starts at once.
-  if (h.onLong.enabled && ctx.req.maxTokens !== undefined && ctx.req.stream !== true) {
-    const off = sendTwice(rt, ctx, a, ctx.req.maxTokens);
-    if (off !== null) return new Hedge(rt, ctx, owner, 0, maxAttempts, 0, off).run(a);
-  }
+  // A long JSON answer sent twice (hedging.onLong): where the second attempt may go, or null.
+  const long = h.onLong.enabled && ctx.req.maxTokens !== undefined && ctx.req.stream !== true ? sendTwice(rt, ctx, a, ctx.req.maxTokens) : null;
   if (h.enabled) {
     const fb = a.slot.firstByte;
     const delayMs = hedgeDelayMs(h, fb === null ? undefined : fb[ctx.req.stream === true ? 1 : 0]);
-    return new Hedge(rt, ctx, owner, delayMs, maxAttempts, 0).run(a);
+    return new Hedge(rt, ctx, owner, delayMs, maxAttempts, 0).run(a, long);
   }
   const on = h.onHang.enabled;
   const lag = on === true || (on === 'auto' && rt.env.strategy.name === 'adaptive') ? a.slot.stats.answerLagMs : null;
-  if (lag === null) return launchAttempt(rt, ctx, a, owner);
+  if (lag === null) return long === null ? launchAttempt(rt, ctx, a, owner) : new Hedge(rt, ctx, owner, -1, maxAttempts, 0).run(a, long);
   // Hang rescue: look when this attempt's own wait could first say "hung", then every half of that.
   const wait = Math.max(h.onHang.lagFactor * lag, h.onHang.minMs);
   // At least 1 ms between looks: recheckMs 0 would mean an ungated timed hedge (minMs 0, lag 0).
-  new Hedge(rt, ctx, owner, wait, maxAttempts, Math.max(wait / 2, 1)).run(a);
+  new Hedge(rt, ctx, owner, wait, maxAttempts, Math.max(wait / 2, 1)).run(a, long);
 }
 
 const counts: [number, number] = [0, 0];
@@ -73,8 +70,10 @@ const NONE: readonly EndpointSlot[] = [];
  * endpoint, the retry budget has more than 1 - maxBudgetShare of its window left (retries keep the
  * rest), and the primary's model group failed at most maxFailureRate of its requests in the stats
  * window (an overloaded fleet gets no extra load: flash-crowd's errors rose 1.8 points without
- * this gate). Returns the group's endpoints the second attempt may not go to (dearer than
- * maxPriceRatio x the primary's price, or failing over maxFailureRate), or null: send it once.
+ * this gate). Returns the group's endpoints the second attempt may not go to (another upstream
+ * model: its answer would not be the same one, e.g. a cheaper model's, which cost mixed-workload 5
+ * points of acceptable answers; dearer than maxPriceRatio x the primary's price; or failing over
+ * maxFailureRate), or null: send it once (also when no other endpoint is left).
  * Not streams: their race is won by the first chunk, so a duplicate picks the host that starts
  * first, not the one that finishes first (with streams, stream-faults' p99 rose 1.5 s and
  * provider-faults' 2.0 s, where a host starts fast and then streams slowly).
@@ -89,8 +88,10 @@ function sendTwice(rt: Runtime, ctx: RequestCtx, a: Attempt, maxTokens: number):
   if (group === undefined) return null;
   const slots = group.slots;
   const maxPrice = o.maxPriceRatio * priceNow(a.slot, now);
+  const model = a.slot.endpoint.upstreamModel;
   let requests = 0;
   let failures = 0;
+  let open = 0;
   let off: EndpointSlot[] | null = null;
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
@@ -99,9 +100,11 @@ function sendTwice(rt: Runtime, ctx: RequestCtx, a: Attempt, maxTokens: number):
     s.stats.addWindowCounts(now, counts);
     requests += counts[0];
     failures += counts[1];
-    if (s !== a.slot && (priceNow(s, now) > maxPrice || counts[1] > o.maxFailureRate * counts[0])) (off ??= []).push(s);
+    if (s === a.slot) continue;
+    if (s.endpoint.upstreamModel !== model || priceNow(s, now) > maxPrice || counts[1] > o.maxFailureRate * counts[0]) (off ??= []).push(s);
+    else open++;
   }
-  if (failures > o.maxFailureRate * requests) return null;
+  if (open === 0 || failures > o.maxFailureRate * requests) return null;
   return off ?? NONE;
 }
 
@@ -111,6 +114,8 @@ class Hedge implements AttemptOwner {
   private pending = 0;
   private done = false;
   private hedgeDue = true;
+  /** A hang rescue's hedge was started (its primary, if it loses, ends as a ttft_timeout). */
+  private rescued = false;
   private timer: { cancel(): void } | null = null;
   private lastError: unknown;
   /** While the primary is being sent: a failure reported that early waits until the timer is set. */
@@ -125,14 +130,20 @@ class Hedge implements AttemptOwner {
     private readonly maxAttempts: number,
     /** Hang rescue (> 0): hedge only once the primary's endpoint looks hung, looking again every recheckMs. */
     private readonly recheckMs: number,
-    /** Endpoints the hedge may not go to, fixed at the start (hedging.onLong's price cap); null: any. */
-    private readonly offLimits: readonly EndpointSlot[] | null = null,
   ) {}
 
-  run(primary: Attempt): void {
+  /**
+   * Start the primary; with `long` (hedging.onLong's exclusions), a second attempt at once in the
+   * primary's model group, outside `long`. When that one cannot go (no endpoint free now, the
+   * budget, maxAttempts), the try goes on as without onLong: the timed hedge or hang rescue after
+   * delayMs, or (delayMs < 0) the primary alone.
+   */
+  run(primary: Attempt, long: readonly EndpointSlot[] | null = null): void {
     this.starting = true;
     this.start(primary);
-    this.timer = this.rt.clock.setTimeout(() => this.fireHedge(primary), this.delayMs);
+    if (long !== null && this.early === null && this.startLong(primary, long)) this.hedgeDue = false;
+    else if (this.delayMs >= 0) this.timer = this.rt.clock.setTimeout(() => this.fireHedge(primary), this.delayMs);
+    else this.hedgeDue = false;
     this.starting = false;
     const early = this.early;
     if (early !== null) {
@@ -156,12 +167,31 @@ class Hedge implements AttemptOwner {
     else this.onFail(err);
   }
 
+  /** hedging.onLong's second attempt, now: started (true), or none could go (false; its retry given back). */
+  private startLong(primary: Attempt, off: readonly EndpointSlot[]): boolean {
+    const rt = this.rt;
+    if (this.ctx.attemptCount >= this.maxAttempts || !rt.budget.tryRetry(rt.clock.now())) return false;
+    let b: Attempt | number;
+    try {
+      b = acquireNow(rt, this.ctx, 'long-twice', true, off, true);
+    } catch {
+      b = Infinity; // deadline or abort: the primary decides alone
+    }
+    if (typeof b === 'number') {
+      rt.budget.refund(rt.clock.now());
+      return false;
+    }
+    if (rt.bus.active) rt.bus.emit({ type: 'hedge', at: rt.clock.now(), requestId: this.ctx.id, primaryEndpointId: primary.slot.endpoint.id });
+    this.start(b);
+    return true;
+  }
+
   private fireHedge(primary: Attempt): void {
     this.timer = null;
     if (this.done) return;
     const rt = this.rt;
     /** Hang rescue: the primary's group's endpoints its hedge may not go to (the gate's, below). */
-    let excluded: readonly EndpointSlot[] | null = this.offLimits;
+    let excluded: readonly EndpointSlot[] | null = null;
     if (this.recheckMs > 0 && !primary.settled) {
       // Hang rescue: hedge once the endpoint looks hung; else look again when it would (the
       // limit as the stats stand now), or in recheckMs while fewer than 4 attempts wait there.
@@ -181,7 +211,7 @@ class Hedge implements AttemptOwner {
       if (primary.settled || this.ctx.attemptCount >= this.maxAttempts || answeredNewer(rt, primary) || !rt.budget.tryRetry(rt.clock.now())) b = null;
       else {
         const r = acquireNow(rt, this.ctx, 'hedge', true, excluded); // a hedge never waits
-        if (typeof r === 'number' && excluded !== null && this.recheckMs > 0) {
+        if (typeof r === 'number' && excluded !== null) {
           // Hang rescue with nowhere to go right now (the endpoints that opened the gate are
           // cooling down or ejected): give the retry back and look again, rather than leave the
           // primary to its TTFT timeout (outage-failover: 5 s waits when `mid` had a cooldown).
@@ -189,8 +219,6 @@ class Hedge implements AttemptOwner {
           this.timer = rt.clock.setTimeout(() => this.fireHedge(primary), this.recheckMs);
           return;
         }
-        // onLong with nowhere to send the second attempt: the retry it took goes back to the budget.
-        if (typeof r === 'number' && this.offLimits !== null) rt.budget.refund(rt.clock.now());
         b = typeof r === 'number' ? null : r;
       }
     } catch {
@@ -202,6 +230,7 @@ class Hedge implements AttemptOwner {
       return;
     }
     if (rt.bus.active) rt.bus.emit({ type: 'hedge', at: rt.clock.now(), requestId: this.ctx.id, primaryEndpointId: primary.slot.endpoint.id });
+    this.rescued = this.recheckMs > 0;
     this.start(b);
   }
 
@@ -229,7 +258,7 @@ class Hedge implements AttemptOwner {
    */
   private lossOf(other: Attempt): RouterError {
     const endpointId = other.slot.endpoint.id;
-    if (this.recheckMs > 0 && other === this.racing[0])
+    if (this.rescued && other === this.racing[0])
       return stackless(() => {
         const e = new RouterError('ttft_timeout', 'no first byte while its endpoint looked hung; a rescue hedge answered', { endpointId });
         e.rescued = true;
@@ -326,13 +355,16 @@ export function acquireNow(
   hedge: boolean,
   /** Endpoints of the request's current model group left out as if tried (a hang rescue's, above). */
   excluded: readonly EndpointSlot[] | null = null,
+  /** Only the current model group, no fallback models (hedging.onLong's second attempt). */
+  sameModel = false,
 ): Attempt | number {
   if (ctx.signal?.aborted) throw new RouterError('aborted', 'request aborted by the caller');
   const now = rt.clock.now();
   if (now >= ctx.deadline) throw new RouterError('timeout', `request deadline passed after ${now - ctx.startedAt} ms`);
   let earliest = Infinity;
   const waitUntil = recoveryWaitUntil(rt, ctx, now);
-  for (let m = ctx.modelIdx; m < ctx.models.length; m++) {
+  const end = sameModel ? ctx.modelIdx + 1 : ctx.models.length;
+  for (let m = ctx.modelIdx; m < end; m++) {
     const group = rt.groups.get(ctx.models[m]!)!;
     const tried = excluded === null || excluded.length === 0 || m !== ctx.modelIdx ? ctx.tried : [...(ctx.tried ?? []), ...excluded];
     const r = selectEndpoint(rt.env, group, ctx.req, now, tried, hedge, ctx.tokens, waitUntil);
