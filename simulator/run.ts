@@ -336,13 +336,17 @@ class InFlight {
   private head: Live | null = null;
   private tail: Live | null = null;
 
+  // head and tail are written every time, not only in the rare case (an empty list, the newest
+  // leaving): such a path runs at a run's start or end only, without V8 feedback for it, and
+  // threw the optimised code of its callers (an arrival, a finish) away, for the next run to redo.
   add(l: Live): void {
     if (l.inFlight) return;
     l.inFlight = true;
-    l.prev = this.tail;
+    const tail = this.tail;
+    l.prev = tail;
     l.next = null;
-    if (this.tail === null) this.head = l;
-    else this.tail.next = l;
+    if (tail !== null) tail.next = l;
+    this.head = tail === null ? l : this.head;
     this.tail = l;
     this.size++;
   }
@@ -350,10 +354,10 @@ class InFlight {
   delete(l: Live): void {
     if (!l.inFlight) return; // (a Live is only ever in its own run's list)
     const { prev, next } = l;
-    if (prev === null) this.head = next;
-    else prev.next = next;
-    if (next === null) this.tail = prev;
-    else next.prev = prev;
+    if (prev !== null) prev.next = next;
+    if (next !== null) next.prev = prev;
+    this.head = prev === null ? next : this.head;
+    this.tail = next === null ? prev : this.tail;
     l.prev = null;
     l.next = null;
     l.inFlight = false;

@@ -83,7 +83,19 @@ export class EndpointSlot {
     readonly stats: EndpointStats,
     readonly health: EndpointHealth,
     readonly admission: Admission | null,
-  ) {}
+  ) {
+    // The first view, made here rather than by the first candidate() call (that path ran once
+    // per endpoint, before V8 had feedback for it, and threw away the pick path's optimised
+    // code in each new router's first pick). It stands for no time yet (at -Infinity), so that
+    // call re-stamps it (candidate(): unread stats, same health), as it would a view of its own.
+    const health0 = health.timelessSnapshot();
+    if (health0 !== null) this.view = new CandidateView(this, health0, -Infinity, this.statsVersion, null);
+  }
+
+  /** The current view, whatever time it stands for (null before the first). */
+  get latestView(): Candidate | null {
+    return this.view;
+  }
 
   /** The current snapshot view (cached; see the file comment). */
   candidate(now: number, quantumMs: number): Candidate {
@@ -287,6 +299,10 @@ export class ModelGroup {
   ) {
     this.work = new Uint8Array(slots.length);
     this.allAvailable = new GroupScan(this, null, slots.length, false, Infinity, Infinity);
+    // The first row too (see EndpointSlot's first view): candidates() keeps it while each
+    // endpoint's candidate() returns the same view, as it would a row made by its first call.
+    const row = slots.map((s) => s.latestView);
+    if (row.every((v) => v !== null)) this.all = row as Candidate[];
   }
 
   /** Current snapshots of every endpoint of this model (the array is reused while unchanged). */
