@@ -258,8 +258,8 @@ export function recoverSeconds(share: readonly number[], preFaultShare: number, 
 
 export class MetricsCollector {
   private readonly windows: Window[] = listOfAny<Window>();
+  /** Endpoint id -> its index in per-window counts, in the order first seen (endpointIds()). */
   private readonly endpointIndex = new Map<string, number>();
-  private readonly endpointIds: string[] = listOfAny<string>();
   /** The run-wide pair takes every request: fast (WebAssembly) histograms, freed by dispose(). */
   private readonly owned = new HistogramSet('metrics');
   private readonly latency = this.owned.add();
@@ -302,14 +302,21 @@ export class MetricsCollector {
     this.owned.dispose();
   }
 
+  /**
+   * The endpoint's index (a new one for an id not seen before). Without a branch for a new id:
+   * that path runs for the first records of a run only, before V8 has collected feedback for
+   * it, and in a second run it threw away the optimised record() that had this inlined.
+   */
   private endpoint(id: string): number {
-    let i = this.endpointIndex.get(id);
-    if (i === undefined) {
-      i = this.endpointIds.length;
-      this.endpointIndex.set(id, i);
-      this.endpointIds.push(id);
-    }
+    const index = this.endpointIndex;
+    const i = index.get(id) ?? index.size;
+    index.set(id, i); // (an id seen before: the same entry, in the same place)
     return i;
+  }
+
+  /** Endpoint ids by index. */
+  private endpointIds(): string[] {
+    return [...this.endpointIndex.keys()];
   }
 
   private window(s: number): Window {
@@ -403,7 +410,7 @@ export class MetricsCollector {
 
   /** Per-window share of attempts sent to endpoints matching `provider`. */
   trafficShare(provider: string): number[] {
-    const match = this.endpointIds.map((id) => id === provider || id.startsWith(`${provider}/`));
+    const match = this.endpointIds().map((id) => id === provider || id.startsWith(`${provider}/`));
     return this.windows.map((w) => {
       if (w.attempts === 0) return 0;
       let n = 0;
@@ -445,9 +452,10 @@ export class MetricsCollector {
       max: this.latency.totalCount > 0 ? this.latency.maxValue / US : 0,
     };
     const providerShare: Record<string, number> = {};
-    const okTotals = new Array<number>(this.endpointIds.length).fill(0);
+    const endpointIds = this.endpointIds();
+    const okTotals = new Array<number>(endpointIds.length).fill(0);
     for (const w of this.windows) w.okBy.forEach((c, i) => (okTotals[i]! += c ?? 0));
-    this.endpointIds.forEach((id, i) => {
+    endpointIds.forEach((id, i) => {
       if (okTotals[i]! > 0) providerShare[id] = okTotals[i]! / this.ok;
     });
     const errorsByKind: Record<string, number> = {};
@@ -489,7 +497,7 @@ export class MetricsCollector {
       const w = this.windows[s];
       const q = windowQuantiles(w);
       const share: Record<string, number> = {};
-      if (w && w.ok > 0) w.okBy.forEach((c, i) => c && (share[this.endpointIds[i]!] = c / w.ok));
+      if (w && w.ok > 0) w.okBy.forEach((c, i) => c && (share[endpointIds[i]!] = c / w.ok));
       timeline.push({
         t: s,
         rps: w?.requests ?? 0,

@@ -2,7 +2,7 @@ import type { RouterConfigInput } from '../router/core/config.js';
 import { RouterError } from '../router/core/errors.js';
 import { deriveRandom } from '../router/core/random.js';
 import '../router/strategies/index.js';
-import { createRouter, type RouteResult } from '../router/request/router.js';
+import { createRouter, type RouteResult, type Router } from '../router/request/router.js';
 import { defaultClassifier } from '../router/classifier/index.js';
 import type { Classifier } from '../router/core/strategy.js';
 import type { Endpoint, RouteRequest } from '../router/core/types.js';
@@ -13,15 +13,15 @@ import type { StrategyResult } from '../reports/contract.js';
 import { isObject } from './arrivals.js';
 import { completionDelays, jitterArrivals, type ArrivalJitter } from './arrival-jitter.js';
 import { Engine, type Task } from './engine.js';
-import { createMetrics, type FaultSpec, type MetricsRecord } from './metrics.js';
+import { createMetrics, type FaultSpec, type MetricsCollector, type MetricsRecord } from './metrics.js';
 import { createProviderModel, createProviderState, type ProviderModel, type ProviderState } from './model.js';
 import { oracleChoice, RegretTracker, type OracleChoice, type OracleReport } from './oracle.js';
 import type { ProviderProfile } from './profile.js';
 import { createReplicaStores, type ReplicaSharing } from './replica-store.js';
 import { createSimTransport, type AttemptInfo, type SimTransportHooks } from './sim-transport.js';
 import { declaredMaxTokens, MAX_DURATION_S, type MaxTokensMode, type ProviderOutcome, type SimRequest } from './types.js';
-import { createWorkload, type WorkloadSpec } from './workload.js';
-import { createCacheOracle } from './prompt-cache.js';
+import { createWorkload, type Workload, type WorkloadSpec } from './workload.js';
+import { createCacheOracle, type CacheOracle } from './prompt-cache.js';
 
 /**
  * Run one strategy on one workload in virtual time: engine + simulated transport +
@@ -336,13 +336,17 @@ class InFlight {
   private head: Live | null = null;
   private tail: Live | null = null;
 
+  // head and tail are written every time, not only in the rare case (an empty list, the newest
+  // leaving): such a path runs at a run's start or end only, without V8 feedback for it, and
+  // threw the optimised code of its callers (an arrival, a finish) away, for the next run to redo.
   add(l: Live): void {
     if (l.inFlight) return;
     l.inFlight = true;
-    l.prev = this.tail;
+    const tail = this.tail;
+    l.prev = tail;
     l.next = null;
-    if (this.tail === null) this.head = l;
-    else this.tail.next = l;
+    if (tail !== null) tail.next = l;
+    this.head = tail === null ? l : this.head;
     this.tail = l;
     this.size++;
   }
@@ -350,10 +354,10 @@ class InFlight {
   delete(l: Live): void {
     if (!l.inFlight) return; // (a Live is only ever in its own run's list)
     const { prev, next } = l;
-    if (prev === null) this.head = next;
-    else prev.next = next;
-    if (next === null) this.tail = prev;
-    else next.prev = prev;
+    if (prev !== null) prev.next = next;
+    if (next !== null) next.prev = prev;
+    this.head = prev === null ? next : this.head;
+    this.tail = next === null ? prev : this.tail;
     l.prev = null;
     l.next = null;
     l.inFlight = false;
@@ -497,6 +501,264 @@ interface LiveOwner {
   streamEnded(l: Live, err: unknown): void;
 }
 
+/** What a SimRun is made of (built by runSim). */
+interface SimRunParts {
+  readonly engine: Engine;
+  readonly workload: Workload;
+  readonly routers: readonly Router[];
+  readonly providers: readonly { readonly id: string; readonly model: ProviderModel; readonly state: ProviderState }[];
+  readonly live: InFlight;
+  readonly metrics: MetricsCollector;
+  readonly regret: RegretTracker | undefined;
+  readonly hooks: RunHooks;
+  readonly model: string;
+  readonly cacheOracle: CacheOracle | undefined;
+  readonly answerCaches: readonly Map<number, CachedAnswer>[];
+}
+
+/**
+ * One run's arrivals and finished requests: what runSim does per request, as methods of one
+ * object. A class, not closures made per run: an arrival (Live.fire), a route's outcome and a
+ * finished request call these, and a new closure per run was a new call target to V8, so the
+ * optimised code made in one run was thrown away in the next (as RunHooks, above).
+ */
+class SimRun implements LiveOwner {
+  readonly model: string;
+  readonly maxTokens: MaxTokensMode;
+  finished = 0;
+  /**
+   * Requests arrived and not finished, plus one while the workload may still yield one: the
+   * routers are closed when it reaches 0 (the last request finished after the last arrival).
+   * A count that changes at every arrival and finish, not a flag set once at the end: V8
+   * treats a field written once as a constant, and writing it at the end of a run threw away
+   * the optimised code that read it (finish), to be recompiled in the next run.
+   */
+  private unsettled = 1;
+  /** The replica the next arrival goes to (round-robin spreader). */
+  private spread = 0;
+  private readonly engine: Engine;
+  private readonly workload: Workload;
+  private readonly routers: readonly Router[];
+  private readonly providers: SimRunParts['providers'];
+  private readonly live: InFlight;
+  private readonly metrics: MetricsCollector;
+  private readonly regret: RegretTracker | undefined;
+  private readonly hooks: RunHooks;
+  readonly cacheOracle: CacheOracle | undefined;
+  private readonly answerCaches: readonly Map<number, CachedAnswer>[];
+  // What the run reads of its input per request, read from the input once.
+  private readonly oracleOn: { sloMs: number } | undefined;
+  private readonly revealClass: boolean;
+  private readonly responseCache: SimRunInput['responseCache'];
+  private readonly onRequest: SimRunInput['onRequest'];
+  private readonly onArrival: SimRunInput['onArrival'];
+  /** finish()'s metrics record, filled in per request (every field, each time). */
+  private readonly record = new FinishRecord();
+
+  constructor(input: SimRunInput, parts: SimRunParts) {
+    this.model = parts.model;
+    this.maxTokens = input.maxTokens ?? 'exact';
+    this.engine = parts.engine;
+    this.workload = parts.workload;
+    this.routers = parts.routers;
+    this.providers = parts.providers;
+    this.live = parts.live;
+    this.metrics = parts.metrics;
+    this.regret = parts.regret;
+    this.hooks = parts.hooks;
+    this.cacheOracle = parts.cacheOracle;
+    this.answerCaches = parts.answerCaches;
+    this.oracleOn = input.oracle ? input.oracle : undefined;
+    this.revealClass = input.revealClass === true;
+    this.responseCache = input.responseCache;
+    this.onRequest = input.onRequest;
+    this.onArrival = input.onArrival;
+  }
+
+  private closeRouters(): void {
+    for (const r of this.routers) r.close();
+  }
+
+  /** Keep exactly one future arrival in the heap: the workload is pulled lazily. */
+  scheduleNext(): void {
+    const sim = this.workload.next();
+    if (sim !== undefined) this.engine.schedule(sim.arrivalMs, new Live(sim, this));
+    // The workload is over: one less to wait for. Without a branch (a path first taken at the
+    // end of a run threw this method's optimised code away then, to be recompiled in the next).
+    this.unsettled -= sim === undefined ? 1 : 0;
+    if (this.unsettled === 0) this.closeRouters();
+  }
+
+  arrive(l: Live): void {
+    const engine = this.engine;
+    const hooks = this.hooks;
+    const providers = this.providers;
+    this.live.add(l); // before scheduleNext: the last arrival must not see an idle run and close the router
+    this.unsettled++;
+    this.scheduleNext();
+    const sim = l.sim;
+    this.cacheOracle?.observe(sim, engine.now());
+    if (this.revealClass) l.promptClass = sim.promptClass;
+    if (this.oracleOn) {
+      l.choice = oracleChoice(providers, sim, engine.now(), this.oracleOn, hooks.scratch);
+      hooks.hintFor = l;
+      hooks.hintAt = engine.now();
+      for (let i = 0; i < providers.length; i++) {
+        const st = providers[i]!.state;
+        hooks.hintLoad[i] = st.inFlight;
+        hooks.hintReqSum[i] = st.reqSum;
+        hooks.hintTokSum[i] = st.tokSum;
+        hooks.hintCache[i] = st.promptCache?.version ?? 0;
+      }
+      this.onArrival?.(sim, { providerId: l.choice.index >= 0 ? providers[l.choice.index]!.id : null, choice: l.choice });
+    } else this.onArrival?.(sim, undefined);
+    const routers = this.routers;
+    const ri = routers.length === 1 ? 0 : this.spread++ % routers.length;
+    const responseCache = this.responseCache;
+    if (responseCache !== undefined && sim.faq !== undefined && !sim.stream) {
+      const answers = this.answerCaches[responseCache.shared ? 0 : ri]!;
+      const hit = answers.get(sim.faq);
+      if (hit !== undefined && hit.expiresAt > engine.now()) return this.finishHit(l, hit);
+      l.cacheInto = answers;
+    }
+    routers[ri]![ROUTE_DIRECT](l, l);
+  }
+
+  routed(l: Live, res: RouteResult): void {
+    if (res.stream !== undefined) {
+      // The router's streams are push sources (router/core/push.ts): no promise per
+      // chunk; pushEnd/pushError may come before this returns.
+      if (!isPushSource(res.stream)) throw new Error('sim: expected the router to return a push stream');
+      l.firstAt = this.engine.now();
+      res.stream[STREAM_PUSH](l);
+    } else {
+      // A JSON answer: finish reads the first-byte time only for a streamed request (none here, as a rule).
+      this.finish(l, true, undefined, l.sim.stream ? jsonFirstByteAt(l, res, this.engine.now()) : undefined);
+    }
+  }
+
+  failed(l: Live, e: unknown): void {
+    this.finish(l, false, errorCodeOf(e), undefined);
+  }
+
+  streamEnded(l: Live, e: unknown): void {
+    if (e === undefined) this.finish(l, true, undefined, l.firstAt);
+    else this.finish(l, false, errorCodeOf(e), undefined);
+  }
+
+  /** A response-cache hit: answered at once from `hit`, nothing routed or billed. */
+  private finishHit(l: Live, hit: CachedAnswer): void {
+    const sim = l.sim;
+    this.live.delete(l);
+    this.metrics.record({
+      tMs: sim.arrivalMs,
+      ok: true,
+      latencyMs: 0,
+      ttftMs: undefined, // a JSON answer (arrive() looks in the response cache for non-streamed requests only): no TTFT
+      endpointId: hit.endpointId,
+      costUsd: 0,
+      attemptCostUsd: 0,
+      wastedUsd: 0,
+      attempts: 0,
+      attemptEndpoints: [],
+      acceptable: hit.acceptable,
+      inputTokens: sim.inputTokens,
+      outputTokens: hit.outputTokens,
+      responseCacheHit: true,
+      responseCacheSavedUsd: hit.costUsd,
+    });
+    if (this.regret && l.choice) this.regret.observe(l.choice, { ok: true, costUsd: 0, latencyMs: 0 });
+    this.onRequest?.({ id: sim.id, arrivalMs: sim.arrivalMs, ok: true, endpointId: hit.endpointId, latencyMs: 0, ttftMs: undefined, attempts: 0, errorCode: undefined, costUsd: 0, acceptable: hit.acceptable });
+    this.finished++;
+    if (--this.unsettled === 0) this.closeRouters();
+  }
+
+  finish(l: Live, ok: boolean, errorCode: string | undefined, ttftAt: number | undefined): void {
+    const now = this.engine.now();
+    const sim = l.sim;
+    this.live.delete(l);
+    const latencyMs = now - sim.arrivalMs;
+    // TTFT of a streamed answer that succeeded, as a client sees it (the first body byte); a JSON
+    // answer's first byte is its last, so it has none (the load drivers count the same).
+    const ttftMs = ok && sim.stream && ttftAt !== undefined ? ttftAt - sim.arrivalMs : undefined;
+    const acceptable = ok ? l.okOutcome?.acceptable : undefined;
+    const cacheOracle = this.cacheOracle;
+    const rec = this.record; // reused: metrics.record keeps nothing of it (one object less per request)
+    rec.tMs = sim.arrivalMs;
+    rec.ok = ok;
+    rec.latencyMs = latencyMs;
+    rec.ttftMs = ttftMs;
+    rec.endpointId = l.lastEndpoint || undefined;
+    rec.errorCode = errorCode;
+    rec.costUsd = l.cost;
+    rec.attemptCostUsd = l.spent;
+    // Spend on attempts whose answer the client did not get (retries, failovers, hedges).
+    rec.wastedUsd = l.spent - (ok && l.okOutcome !== undefined ? l.okOutcome.costUsd : 0);
+    rec.attempts = l.attempts;
+    rec.attemptEndpoints = l.tried ?? undefined;
+    rec.acceptable = acceptable;
+    rec.inputTokens = sim.inputTokens;
+    rec.outputTokens = ok ? (l.okOutcome?.outputTokens ?? sim.outputTokens) : 0;
+    // Prompt caching: only requests with a prefix, on providers with a cache, count.
+    rec.cachedTokens = sim.prefix !== undefined && cacheOracle !== undefined ? (ok ? (l.okOutcome?.cachedTokens ?? 0) : 0) : undefined;
+    rec.cacheSavingsUsd = sim.prefix !== undefined && cacheOracle !== undefined ? l.cacheSaved : undefined;
+    rec.responseCacheHit = this.responseCache === undefined ? undefined : false;
+    this.metrics.record(rec);
+    rec.attemptEndpoints = undefined;
+    // A cacheable miss that succeeded: its answer is stored (the proxy stores 200 answers).
+    if (ok && l.cacheInto !== null && l.okOutcome !== undefined && sim.faq !== undefined)
+      l.cacheInto.set(sim.faq, {
+        expiresAt: now + this.responseCache!.ttlMs,
+        endpointId: l.lastEndpoint,
+        costUsd: l.okOutcome.costUsd,
+        outputTokens: l.okOutcome.outputTokens,
+        acceptable: l.okOutcome.acceptable,
+      });
+    if (this.regret && l.choice) this.regret.observe(l.choice, { ok, costUsd: l.cost, latencyMs });
+    if (this.onRequest)
+      this.onRequest({
+        id: sim.id,
+        arrivalMs: sim.arrivalMs,
+        ok,
+        endpointId: l.lastEndpoint,
+        latencyMs,
+        ttftMs,
+        attempts: l.attempts,
+        errorCode,
+        costUsd: l.cost,
+        acceptable,
+      });
+    this.finished++;
+    if (--this.unsettled === 0) this.closeRouters();
+  }
+}
+
+/**
+ * SimRun.finish's metrics record, refilled per request (metrics.record keeps nothing of it).
+ * Its number fields start as fractional numbers, as they will hold (see PickCtx in
+ * router/request/select.ts): a field that starts as a small integer changes representation,
+ * and the object its map, at the first fractional value.
+ */
+class FinishRecord implements MetricsRecord {
+  tMs = NaN;
+  ok = false;
+  latencyMs = NaN;
+  ttftMs: number | undefined = undefined;
+  endpointId: string | undefined = undefined;
+  errorCode: string | undefined = undefined;
+  costUsd = NaN;
+  attemptCostUsd = NaN;
+  wastedUsd = NaN;
+  attempts = 0;
+  attemptEndpoints: readonly string[] | undefined = undefined;
+  acceptable: boolean | undefined = undefined;
+  inputTokens = 0;
+  outputTokens = 0;
+  cachedTokens: number | undefined = undefined;
+  cacheSavingsUsd: number | undefined = undefined;
+  responseCacheHit: boolean | undefined = undefined;
+}
+
 /**
  * The shipped classifier, classifying each distinct prompt text once. Simulated prompts
  * come from a finite corpus and classification is a pure function of the text, so this
@@ -602,10 +864,8 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   }));
   const live = new InFlight();
   const metrics = createMetrics({ sloMs: input.goodputSloMs });
-  const oracleOn = input.oracle ? input.oracle : undefined;
-  const regret = oracleOn ? new RegretTracker() : undefined;
+  const regret = input.oracle ? new RegretTracker() : undefined;
   const hooks = new RunHooks(providers.map((p) => p.id));
-  const scratch = hooks.scratch;
 
   const completionDelayMs = completionDelays(input.arrivalJitter);
   const transport = createSimTransport({
@@ -627,7 +887,6 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   const router = routers[0]!;
   const onRouterEvent = input.onRouterEvent;
   if (onRouterEvent) routers.forEach((r, i) => r.on((e) => onRouterEvent(i, e)));
-  let spread = 0;
   const closeRouters = (): void => {
     for (const r of routers) r.close();
   };
@@ -637,187 +896,32 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
     closeRouters();
     throw e;
   }
-  const model = input.model ?? router.endpoints[0]!.model;
-  let finished = 0;
-  let arrivalsDone = false;
-  const cacheOracle = createCacheOracle(providers.map((p) => p.model.profile));
   const responseCache = input.responseCache;
-  const answerCaches = responseCache === undefined ? [] : Array.from({ length: responseCache.shared ? 1 : routers.length }, () => new Map<number, CachedAnswer>());
-
-  /** A response-cache hit: answered at once from `hit`, nothing routed or billed. */
-  const finishHit = (l: Live, hit: CachedAnswer): void => {
-    const sim = l.sim;
-    live.delete(l);
-    metrics.record({
-      tMs: sim.arrivalMs,
-      ok: true,
-      latencyMs: 0,
-      ttftMs: undefined, // a JSON answer (arrive() looks in the response cache for non-streamed requests only): no TTFT
-      endpointId: hit.endpointId,
-      costUsd: 0,
-      attemptCostUsd: 0,
-      wastedUsd: 0,
-      attempts: 0,
-      attemptEndpoints: [],
-      acceptable: hit.acceptable,
-      inputTokens: sim.inputTokens,
-      outputTokens: hit.outputTokens,
-      responseCacheHit: true,
-      responseCacheSavedUsd: hit.costUsd,
-    });
-    if (regret && l.choice) regret.observe(l.choice, { ok: true, costUsd: 0, latencyMs: 0 });
-    input.onRequest?.({ id: sim.id, arrivalMs: sim.arrivalMs, ok: true, endpointId: hit.endpointId, latencyMs: 0, ttftMs: undefined, attempts: 0, errorCode: undefined, costUsd: 0, acceptable: hit.acceptable });
-    finished++;
-    if (arrivalsDone && live.size === 0) closeRouters();
-  };
-
-  /** finish()'s metrics record, filled in per request (every field, each time). */
-  const record: MetricsRecord = {
-    tMs: 0,
-    ok: false,
-    latencyMs: 0,
-    ttftMs: undefined,
-    endpointId: undefined,
-    errorCode: undefined,
-    costUsd: 0,
-    attemptCostUsd: 0,
-    wastedUsd: 0,
-    attempts: 0,
-    attemptEndpoints: undefined,
-    acceptable: undefined,
-    inputTokens: 0,
-    outputTokens: 0,
-    cachedTokens: undefined,
-    cacheSavingsUsd: undefined,
-    responseCacheHit: undefined,
-  };
-  const finish = (l: Live, ok: boolean, errorCode: string | undefined, ttftAt: number | undefined): void => {
-    const now = engine.now();
-    const sim = l.sim;
-    live.delete(l);
-    const latencyMs = now - sim.arrivalMs;
-    // TTFT of a streamed answer that succeeded, as a client sees it (the first body byte); a JSON
-    // answer's first byte is its last, so it has none (the load drivers count the same).
-    const ttftMs = ok && sim.stream && ttftAt !== undefined ? ttftAt - sim.arrivalMs : undefined;
-    const acceptable = ok ? l.okOutcome?.acceptable : undefined;
-    const rec = record; // reused: metrics.record keeps nothing of it (one object less per request)
-    rec.tMs = sim.arrivalMs;
-    rec.ok = ok;
-    rec.latencyMs = latencyMs;
-    rec.ttftMs = ttftMs;
-    rec.endpointId = l.lastEndpoint || undefined;
-    rec.errorCode = errorCode;
-    rec.costUsd = l.cost;
-    rec.attemptCostUsd = l.spent;
-    // Spend on attempts whose answer the client did not get (retries, failovers, hedges).
-    rec.wastedUsd = l.spent - (ok && l.okOutcome !== undefined ? l.okOutcome.costUsd : 0);
-    rec.attempts = l.attempts;
-    rec.attemptEndpoints = l.tried ?? undefined;
-    rec.acceptable = acceptable;
-    rec.inputTokens = sim.inputTokens;
-    rec.outputTokens = ok ? (l.okOutcome?.outputTokens ?? sim.outputTokens) : 0;
-    // Prompt caching: only requests with a prefix, on providers with a cache, count.
-    rec.cachedTokens = sim.prefix !== undefined && cacheOracle !== undefined ? (ok ? (l.okOutcome?.cachedTokens ?? 0) : 0) : undefined;
-    rec.cacheSavingsUsd = sim.prefix !== undefined && cacheOracle !== undefined ? l.cacheSaved : undefined;
-    rec.responseCacheHit = responseCache === undefined ? undefined : false;
-    metrics.record(rec);
-    rec.attemptEndpoints = undefined;
-    // A cacheable miss that succeeded: its answer is stored (the proxy stores 200 answers).
-    if (ok && l.cacheInto !== null && l.okOutcome !== undefined && sim.faq !== undefined)
-      l.cacheInto.set(sim.faq, {
-        expiresAt: now + responseCache!.ttlMs,
-        endpointId: l.lastEndpoint,
-        costUsd: l.okOutcome.costUsd,
-        outputTokens: l.okOutcome.outputTokens,
-        acceptable: l.okOutcome.acceptable,
-      });
-    if (regret && l.choice) regret.observe(l.choice, { ok, costUsd: l.cost, latencyMs });
-    if (input.onRequest)
-      input.onRequest({
-        id: sim.id,
-        arrivalMs: sim.arrivalMs,
-        ok,
-        endpointId: l.lastEndpoint,
-        latencyMs,
-        ttftMs,
-        attempts: l.attempts,
-        errorCode,
-        costUsd: l.cost,
-        acceptable,
-      });
-    finished++;
-    if (arrivalsDone && live.size === 0) closeRouters();
-  };
-
-  const arrive = (l: Live): void => {
-    live.add(l); // before scheduleNext: the last arrival must not see an idle run and close the router
-    scheduleNext();
-    const sim = l.sim;
-    cacheOracle?.observe(sim, engine.now());
-    if (input.revealClass) l.promptClass = sim.promptClass;
-    if (oracleOn) {
-      l.choice = oracleChoice(providers, sim, engine.now(), oracleOn, scratch);
-      hooks.hintFor = l;
-      hooks.hintAt = engine.now();
-      for (let i = 0; i < providers.length; i++) {
-        const st = providers[i]!.state;
-        hooks.hintLoad[i] = st.inFlight;
-        hooks.hintReqSum[i] = st.reqSum;
-        hooks.hintTokSum[i] = st.tokSum;
-        hooks.hintCache[i] = st.promptCache?.version ?? 0;
-      }
-      input.onArrival?.(sim, { providerId: l.choice.index >= 0 ? providers[l.choice.index]!.id : null, choice: l.choice });
-    } else input.onArrival?.(sim, undefined);
-    const ri = routers.length === 1 ? 0 : spread++ % routers.length;
-    if (responseCache !== undefined && sim.faq !== undefined && !sim.stream) {
-      const answers = answerCaches[responseCache.shared ? 0 : ri]!;
-      const hit = answers.get(sim.faq);
-      if (hit !== undefined && hit.expiresAt > engine.now()) return finishHit(l, hit);
-      l.cacheInto = answers;
-    }
-    routers[ri]![ROUTE_DIRECT](l, l);
-  };
-  const owner: LiveOwner = (hooks.owner = {
-    model,
-    maxTokens: input.maxTokens ?? 'exact',
-    arrive,
-    routed(l, res) {
-      if (res.stream !== undefined) {
-        // The router's streams are push sources (router/core/push.ts): no promise per
-        // chunk; pushEnd/pushError may come before this returns.
-        if (!isPushSource(res.stream)) throw new Error('sim: expected the router to return a push stream');
-        l.firstAt = engine.now();
-        res.stream[STREAM_PUSH](l);
-      } else {
-        // A JSON answer: finish reads the first-byte time only for a streamed request (none here, as a rule).
-        finish(l, true, undefined, l.sim.stream ? jsonFirstByteAt(l, res, engine.now()) : undefined);
-      }
-    },
-    failed: (l, e) => finish(l, false, errorCodeOf(e), undefined),
-    streamEnded: (l, e) => (e === undefined ? finish(l, true, undefined, l.firstAt) : finish(l, false, errorCodeOf(e), undefined)),
+  const run = new SimRun(input, {
+    engine,
+    workload,
+    routers,
+    providers,
+    live,
+    metrics,
+    regret,
+    hooks,
+    model: input.model ?? router.endpoints[0]!.model,
+    cacheOracle: createCacheOracle(providers.map((p) => p.model.profile)),
+    answerCaches: responseCache === undefined ? [] : Array.from({ length: responseCache.shared ? 1 : routers.length }, () => new Map<number, CachedAnswer>()),
   });
-
-  // Keep exactly one future arrival in the heap: the workload is pulled lazily.
-  const scheduleNext = (): void => {
-    const sim = workload.next();
-    if (sim === undefined) {
-      arrivalsDone = true;
-      if (live.size === 0) closeRouters();
-      return;
-    }
-    engine.schedule(sim.arrivalMs, new Live(sim, owner));
-  };
+  hooks.owner = run;
   let summary: StrategyResult['summary'];
   let timeline: StrategyResult['timeline'];
   let oracle: OracleReport | undefined;
   try {
-    scheduleNext();
+    run.scheduleNext();
     await engine.run();
     // Requests nothing will ever settle (a hang with every deadline disabled) end as errors.
-    for (const l of live.toArray()) finish(l, false, 'unfinished', undefined);
+    for (const l of live.toArray()) run.finish(l, false, 'unfinished', undefined);
     metrics.addLateSpend(hooks.lateSpendUsd);
     ({ summary, timeline } = metrics.summarize({ durationS: input.workload.durationS, fault: input.fault }));
-    if (summary.cachedTokenShare !== undefined && cacheOracle !== undefined) summary.oracleCachedTokenShare = cacheOracle.share();
+    if (summary.cachedTokenShare !== undefined && run.cacheOracle !== undefined) summary.oracleCachedTokenShare = run.cacheOracle.share();
     oracle = regret?.report();
   } finally {
     // Also when a callback threw mid-run: stop background timers, free the histograms.
@@ -828,5 +932,5 @@ export async function runSim(input: SimRunInput): Promise<SimRunResult> {
   const result: StrategyResult = { strategy: input.label ?? router.strategy.name, summary, timeline };
   if (input.params) result.params = input.params;
   if (oracle) result.regret = oracle.regret;
-  return { result, oracle, stats: { requests: finished, events: engine.fired, steps: engine.steps, syncSteps: engine.syncSteps, virtualMs: engine.now() } };
+  return { result, oracle, stats: { requests: run.finished, events: engine.fired, steps: engine.steps, syncSteps: engine.syncSteps, virtualMs: engine.now() } };
 }

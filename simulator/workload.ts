@@ -392,36 +392,62 @@ function processSource(spec: WorkloadSpec, random: Random): ArrivalSource {
 /** Create a lazy workload. Same spec + seed → the same requests, always. */
 export function createWorkload(spec: WorkloadSpec, seed: string | number, opts: WorkloadOptions = {}): Workload {
   validateWorkload(spec);
-  const streamShare = spec.stream ?? 0;
-  const nSessions = spec.sessions ?? 1000;
-  const skew = spec.sessionSkew ?? 1;
   const mix = spec.mix && spec.mix.length > 0 ? spec.mix : DEFAULT_MIX;
-
   const classes = compileClasses(mix, opts.corpus ?? loadPromptCorpus());
   const classCdf = cumulative(mix.map((m) => m.weight ?? 1));
-  const sessionCdf = zipfCdf(nSessions, skew);
+  const nSessions = spec.sessions ?? 1000;
+  const sessionCdf = zipfCdf(nSessions, spec.sessionSkew ?? 1);
   const sessionKeys = Array.from({ length: nSessions }, (_, i) => `session-${i + 1}`);
   const arrivalsRandom = deriveRandom(seed, 'arrivals');
   const mixRandom = deriveRandom(seed, 'workload');
   const source = spec.arrivals === 'trace' ? traceSource(spec) : processSource(spec, arrivalsRandom);
   const replay = spec.outcomes ? compileReplay(spec.outcomes, 'workload.outcomes') : undefined;
-  const endMs = spec.durationS * 1000;
-  const limit = spec.maxRequests ?? Infinity;
   const conversations = spec.conversations !== undefined ? new Conversations(spec.conversations) : undefined;
   const faq = spec.faq !== undefined && spec.faq.share > 0 ? faqQuestions(spec.faq, classes, classCdf, seed) : undefined;
   const faqRandom = faq ? deriveRandom(seed, 'faq') : undefined;
-  let id = 0;
-  let done = false;
+  return new LazyWorkload(spec, classes, classCdf, sessionCdf, sessionKeys, mixRandom, source, replay, conversations, faq, faqRandom);
+}
 
-  const next = (): SimRequest | undefined => {
-    if (done || id >= limit) return undefined;
+/**
+ * A workload's requests, made one at a time (createWorkload). A class, not a closure made per
+ * workload: the simulator calls next() for every arrival, and a new closure per run was a new
+ * call target to V8 at each run, so its optimised caller was thrown away in the next run.
+ */
+class LazyWorkload implements Workload {
+  private id = 0;
+  private done = false;
+  private readonly streamShare: number;
+  private readonly endMs: number;
+  private readonly limit: number;
+
+  constructor(
+    spec: WorkloadSpec,
+    private readonly classes: readonly CompiledClass[],
+    private readonly classCdf: Float64Array,
+    private readonly sessionCdf: Float64Array,
+    private readonly sessionKeys: readonly string[],
+    private readonly mixRandom: Random,
+    private readonly source: ArrivalSource,
+    private readonly replay: ReturnType<typeof compileReplay> | undefined,
+    private readonly conversations: Conversations | undefined,
+    private readonly faq: FaqTable | undefined,
+    private readonly faqRandom: Random | undefined,
+  ) {
+    this.streamShare = spec.stream ?? 0;
+    this.endMs = spec.durationS * 1000;
+    this.limit = spec.maxRequests ?? Infinity;
+  }
+
+  next(): SimRequest | undefined {
+    if (this.done || this.id >= this.limit) return undefined;
+    const source = this.source;
     const t = source.next();
-    if (t === undefined || t >= endMs) {
-      done = true;
+    if (t === undefined || t >= this.endMs) {
+      this.done = true;
       return undefined;
     }
-    const r = mixRandom;
-    const cls = classes[pickIndex(classCdf, r.next())]!;
+    const r = this.mixRandom;
+    const cls = this.classes[pickIndex(this.classCdf, r.next())]!;
     const zIn = normal(r);
     const zOut = normal(r);
     const uPrompt = r.next();
@@ -430,41 +456,42 @@ export function createWorkload(spec: WorkloadSpec, seed: string | number, opts: 
     const uSpare = r.next(); // spare: keeps 8 draws per request; a conversation's length when conversations are on
     const tr = source.trace;
     const row = source.traceRow;
-    const slot = pickIndex(sessionCdf, uSession);
+    const slot = pickIndex(this.sessionCdf, uSession);
     const base: SimRequest = {
-      id: id++,
+      id: this.id++,
       arrivalMs: t,
       promptClass: cls.name,
       prompt: cls.texts[Math.floor(uPrompt * cls.texts.length)]!,
       inputTokens: tr ? tr.inputTokens[row]! : tokens(cls.input, zIn),
       outputTokens: tr ? tr.outputTokens[row]! : tokens(cls.output, zOut),
-      stream: uStream < streamShare,
-      sessionKey: sessionKeys[slot]!,
+      stream: uStream < this.streamShare,
+      sessionKey: this.sessionKeys[slot]!,
     };
     let req: SimRequest = base;
+    const conversations = this.conversations;
     if (source.prefixes) req = { ...base, prefix: tr!.prefixIds!.subarray(tr!.prefixStart![row]!, tr!.prefixStart![row + 1]!) };
     else if (conversations !== undefined) {
       const turn = conversations.turn(slot, base.inputTokens, base.outputTokens, uSpare);
       req = { ...base, inputTokens: turn.inputTokens, prefix: turn.prefix };
     }
+    const faq = this.faq;
     if (faq) {
-      const uAsk = faqRandom!.next();
-      const uWhich = faqRandom!.next();
+      const uAsk = this.faqRandom!.next();
+      const uWhich = this.faqRandom!.next();
       if (uAsk < faq.share) {
         const k = pickIndex(faq.cdf, uWhich);
         const q = faq.questions[k]!;
         return { ...base, promptClass: q.promptClass, prompt: q.prompt, inputTokens: q.inputTokens, outputTokens: q.outputTokens, stream: false, faq: k };
       }
     }
+    const replay = this.replay;
     if (!replay) return req;
     // Outcome replay: the same uniform picks a record instead of a corpus prompt.
     const k = Math.floor(uPrompt * replay.count);
     return { ...req, prompt: replay.prompts[k]!, inputTokens: tr || conversations ? req.inputTokens : replay.inputTokens[k]!, outcomes: replay.outcomes[k]! };
-  };
-  return {
-    next,
-    *[Symbol.iterator]() {
-      for (let q = next(); q !== undefined; q = next()) yield q;
-    },
-  };
+  }
+
+  *[Symbol.iterator](): Iterator<SimRequest> {
+    for (let q = this.next(); q !== undefined; q = this.next()) yield q;
+  }
 }

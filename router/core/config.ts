@@ -61,7 +61,7 @@ export const healthSchema = z.strictObject({
   /** Eject when the windowed error rate exceeds `threshold` over at least `minRequests`. */
   errorRate: z
     .strictObject({ threshold: z.number().gt(0).max(1).default(0.5), minRequests: posInt.default(20) })
-    .default({ threshold: 0.5, minRequests: 20 }),
+    .default(() => ({ threshold: 0.5, minRequests: 20 })),
   /** Ejection time = base * 2^(ejections-1), capped at max. */
   baseEjectionMs: ms.default(5_000),
   maxEjectionMs: ms.default(120_000),
@@ -92,7 +92,7 @@ export const healthSchema = z.strictObject({
   /** Active checks via transport.check every intervalMs (0 = off). */
   activeCheck: z
     .strictObject({ intervalMs: ms.default(0), timeoutMs: ms.default(2_000) })
-    .default({ intervalMs: 0, timeoutMs: 2_000 }),
+    .default(() => ({ intervalMs: 0, timeoutMs: 2_000 })),
 });
 
 export const retrySchema = z.strictObject({
@@ -160,7 +160,7 @@ export const hedgingSchema = z.strictObject({
       soleHung: z.boolean().default(true),
       maxPriceRatio: z.number().finite().min(1).default(1.5),
     })
-    .default({ enabled: 'auto', lagFactor: 2.5, minMs: 250, staleRatio: 2, soleHung: true, maxPriceRatio: 1.5 }),
+    .default(() => ({ enabled: 'auto' as const, lagFactor: 2.5, minMs: 250, staleRatio: 2, soleHung: true, maxPriceRatio: 1.5 })),
   /**
    * Long answers sent twice (router/request/try.ts): a JSON (not streamed) request whose answer is
    * predicted to take more than overMs on its picked endpoint gets a second attempt at once on
@@ -189,7 +189,7 @@ export const hedgingSchema = z.strictObject({
       maxFailureRate: z.number().min(0).max(1).default(0.05),
     })
     .refine((o) => !o.enabled || o.overMs !== undefined, { message: 'overMs is required when onLong is enabled', path: ['overMs'] })
-    .default({ enabled: false, maxBudgetShare: 0.5, maxPriceRatio: 1.5, maxFailureRate: 0.05 }),
+    .default(() => ({ enabled: false, maxBudgetShare: 0.5, maxPriceRatio: 1.5, maxFailureRate: 0.05 })),
 }).refine((h) => h.minDelayMs <= h.maxDelayMs, { message: 'minDelayMs must be at most maxDelayMs', path: ['minDelayMs'] });
 
 export const statsSchema = z.strictObject({
@@ -209,16 +209,22 @@ export const statsSchema = z.strictObject({
   cutWeight: z.number().finite().min(1).max(100).default(10),
 });
 
+/**
+ * Object defaults here (and in the schemas above) are functions that build the object: zod
+ * shallow-copies a default object value per parse, and V8 gives the first copy in a process a
+ * different map (hidden class) from the later ones, so the second router built in a process
+ * (the simulator's second run) threw away the optimised code the first one's requests had made.
+ */
 export const routerConfigSchema = z.strictObject({
   endpoints: z.array(endpointSchema).min(1, 'at least one endpoint'),
   strategy: strategyRefSchema.default('round-robin'),
   /** Model group -> fallback groups tried in order after it. */
   fallbacks: z.record(z.string(), z.array(z.string().min(1))).default({}),
-  health: healthSchema.default(healthSchema.parse({})),
-  retry: retrySchema.default(retrySchema.parse({})),
-  timeouts: timeoutSchema.default(timeoutSchema.parse({})),
-  hedging: hedgingSchema.default(hedgingSchema.parse({})),
-  stats: statsSchema.default(statsSchema.parse({})),
+  health: healthSchema.default(() => healthSchema.parse({})),
+  retry: retrySchema.default(() => retrySchema.parse({})),
+  timeouts: timeoutSchema.default(() => timeoutSchema.parse({})),
+  hedging: hedgingSchema.default(() => hedgingSchema.parse({})),
+  stats: statsSchema.default(() => statsSchema.parse({})),
 });
 
 export type RouterConfigInput = z.input<typeof routerConfigSchema>;

@@ -51,6 +51,12 @@ export class EndpointHealth {
     private readonly onTransition?: HealthListener,
   ) {
     this.window = new WindowedCounter(statsCfg.windowMs, statsCfg.windowBuckets);
+    // What snapshot() shows until the first state change (healthy, never failed: no slow start,
+    // so valid at any time), made here rather than by the first snapshot(): that path ran once
+    // per endpoint, before V8 had feedback for it, and threw away the optimised code of the
+    // pick path (EndpointSlot.candidate) in each new router's first pick.
+    this.cache = { state: 'healthy', available: true, until: null, ejections: 0, slowStart: 1 };
+    this.cacheVersion = this.version;
   }
 
   /**
@@ -262,6 +268,15 @@ export class EndpointHealth {
   /** When this endpoint last recovered (clock ms; -Infinity: never): shared state publishes recoveries. */
   lastRecovery(): number {
     return this.recoveredAt;
+  }
+
+  /**
+   * The cached snapshot while it holds at any time (no state change since it was made, no slow
+   * start), else null: what snapshot() would return now, without a time.
+   */
+  timelessSnapshot(): HealthSnapshot | null {
+    const c = this.cache;
+    return c !== null && this.cacheVersion === this.version && c.slowStart === 1 ? c : null;
   }
 
   /** Immutable view, cached until the state changes (or, during slow start, until time moves). */

@@ -1,15 +1,15 @@
 import { AbortPool } from '../core/abort-pool.js';
 import { type Clock, systemClock } from '../core/clock.js';
-import { MAX_TIMER_MS, type RouterConfigInput, parseRouterConfig } from '../core/config.js';
-import { hasDirectSend, ROUTE_DIRECT, type RouteSink } from '../core/direct.js';
+import { MAX_TIMER_MS, type RouterConfig, type RouterConfigInput, parseRouterConfig } from '../core/config.js';
+import { type DirectTransport, hasDirectSend, ROUTE_DIRECT, type RouteSink } from '../core/direct.js';
 import { RouterError, toRouterError } from '../core/errors.js';
-import { EventBus } from '../core/events.js';
+import { EventBus, type RouterEvent } from '../core/events.js';
 import { type Random, systemRandom } from '../core/random.js';
 import { estimateTokens } from '../core/rate-limit.js';
 import type { RouteResult, Router } from '../core/router-types.js';
 import { EndpointStats } from '../core/stats.js';
-import { type Classifier, createStrategy } from '../core/strategy.js';
-import type { HealthState, RouteRequest, Transport } from '../core/types.js';
+import { type Classifier, createStrategy, type Strategy } from '../core/strategy.js';
+import type { Candidate, Endpoint, HealthState, RouteRequest, Transport } from '../core/types.js';
 import { startActiveChecks, type ActiveChecks } from '../health/active-check.js';
 import { EndpointHealth } from '../health/breaker.js';
 import { memoryStore, type Store } from '../store/store.js';
@@ -18,7 +18,7 @@ import { GroupRefiner } from './refine.js';
 import { FirstByteQuantile } from './hedge-delay.js';
 import { RetryBudget } from './retry-budget.js';
 import { startRequest } from './run.js';
-import { EndpointSlot, ModelGroup } from './select.js';
+import { EndpointSlot, ModelGroup, SelectEnv } from './select.js';
 
 export type { RouteResult, Router } from '../core/router-types.js';
 
@@ -120,89 +120,136 @@ export function createRouter(config: RouterConfigInput, deps: RouterDeps | null 
   const modelLists = new Map<string, readonly string[]>();
   for (const model of groups.keys()) modelLists.set(model, Object.freeze([...new Set([model, ...(cfg.fallbacks[model] ?? [])])]));
 
-  const rt: Runtime = {
-    config: cfg,
+  const rt = new RouterRuntime(
+    cfg,
     clock,
     random,
     transport,
-    direct: hasDirectSend(transport) ? transport : null,
     bus,
     groups,
-    env: {
-      strategy,
-      panicThreshold: cfg.health.panicThreshold,
-      // Time-decayed stats are re-read when the clock moved by tau/1000 (0.1% decay).
-      quantumMs: cfg.stats.ewmaTauMs / 1000,
-      bus,
-      pickCtx: { now: 0, random },
-      picked: { candidates: [], scores: undefined, index: 0, reason: '', panic: false },
-    },
-    budget: new RetryBudget(cfg.retry.budgetRatio, cfg.retry.budgetMinPerSecond, cfg.retry.budgetWindowMs),
-    aborts: new AbortPool(),
-  };
-
-  const detachStore = store.attach({ health: new Map(slots.map((s) => [s.endpoint.id, s.health])), bus, clock });
-
-  let checks: ActiveChecks | null = null;
+    // Time-decayed stats are re-read when the clock moved by tau/1000 (0.1% decay).
+    new SelectEnv(strategy, cfg.health.panicThreshold, cfg.stats.ewmaTauMs / 1000, bus, random),
+    new RetryBudget(cfg.retry.budgetRatio, cfg.retry.budgetMinPerSecond, cfg.retry.budgetWindowMs),
+  );
+  const router = new CoreRouter(rt, Object.freeze(endpoints), slots, refiner, modelLists, baseModels);
+  router.detachStore = store.attach({ health: new Map(slots.map((s) => [s.endpoint.id, s.health])), bus, clock });
   if (cfg.health.activeCheck.intervalMs > 0 && typeof transport.check === 'function')
-    checks = startActiveChecks(clock, transport, slots, cfg.health.activeCheck.intervalMs, cfg.health.activeCheck.timeoutMs);
+    router.checks = startActiveChecks(clock, transport, slots, cfg.health.activeCheck.intervalMs, cfg.health.activeCheck.timeoutMs);
+  routerSlots.set(router, { slots, settings, carried: carriedIds });
+  return router;
+}
 
-  function resolveModels(req: RouteRequest): readonly string[] {
+/**
+ * What every stage of a request reads (context.ts Runtime). The runtime, the selection env
+ * (select.ts SelectEnv) and the router itself are class instances, not object literals:
+ * V8 makes a literal's boilerplate at the literal's second evaluation, and that widens the
+ * field types the optimised code made for the first router's objects relied on. A router is
+ * made once per simulated run, so each second run threw the request path's optimised code
+ * away (V8 deoptimisations: 18 functions at once) and recompiled it, within the run
+ * (`npx tsx bench/sim.ts --quick` measures a second run in a fresh process).
+ */
+class RouterRuntime implements Runtime {
+  readonly direct: DirectTransport | null;
+  readonly aborts = new AbortPool();
+
+  constructor(
+    readonly config: RouterConfig,
+    readonly clock: Clock,
+    readonly random: Random,
+    readonly transport: Transport,
+    readonly bus: EventBus,
+    readonly groups: Map<string, ModelGroup>,
+    readonly env: SelectEnv,
+    readonly budget: RetryBudget,
+  ) {
+    this.direct = hasDirectSend(transport) ? transport : null;
+  }
+}
+
+/**
+ * The Router (core/router-types.ts). Its methods are the class's, so the direct route is
+ * the same function for every router (a closure per router was a new call target for the
+ * simulator's optimised code at each run).
+ */
+class CoreRouter implements Router {
+  readonly strategy: Strategy;
+  /** Stops the store's background work (store.attach); set once built. */
+  detachStore: () => void = noop;
+  /** Active health checks, when configured; null once closed. */
+  checks: ActiveChecks | null = null;
+
+  constructor(
+    private readonly rt: RouterRuntime,
+    readonly endpoints: readonly Endpoint[],
+    private readonly slots: readonly EndpointSlot[],
+    private readonly refiner: GroupRefiner,
+    /** Per model: the model followed by its configured fallbacks (computed once; no per-request arrays). */
+    private readonly modelLists: ReadonlyMap<string, readonly string[]>,
+    /** Model groups served, sorted. */
+    private readonly baseModels: readonly string[],
+  ) {
+    this.strategy = rt.env.strategy;
+  }
+
+  route(req: RouteRequest, opts?: { signal?: AbortSignal }): Promise<RouteResult> {
+    return new Promise((resolve, reject) => this[ROUTE_DIRECT](req, { routeDone: resolve, routeFailed: reject }, opts));
+  }
+
+  [ROUTE_DIRECT](req: RouteRequest, sink: RouteSink<RouteResult>, opts?: { signal?: AbortSignal }): void {
+    let models: readonly string[];
+    try {
+      models = this.resolveModels(req);
+      checkRequest(req, opts?.signal);
+      models = this.refiner.refine(models, req);
+    } catch (e) {
+      return sink.routeFailed(toRouterError(e));
+    }
+    startRequest(this.rt, req, models, opts?.signal, estimateTokens(req), sink);
+  }
+
+  candidates(model?: string): Candidate[] {
+    const now = this.rt.clock.now();
+    if (model !== undefined) {
+      const g = this.modelLists.has(model) ? this.rt.groups.get(model) : undefined;
+      if (g === undefined) throw this.unknownModel(model);
+      return g.slots.map((s) => s.snapshot(now));
+    }
+    return this.slots.map((s) => s.snapshot(now));
+  }
+
+  models(): string[] {
+    return [...this.baseModels];
+  }
+
+  on(listener: (e: RouterEvent) => void): () => void {
+    return this.rt.bus.on(listener);
+  }
+
+  close(): void {
+    this.checks?.stop();
+    this.checks = null;
+    this.detachStore();
+  }
+
+  private resolveModels(req: RouteRequest): readonly string[] {
     const m: unknown = req?.model;
     if (typeof m === 'string') {
-      const list = modelLists.get(m);
-      if (list === undefined) throw unknownModel(m);
+      const list = this.modelLists.get(m);
+      if (list === undefined) throw this.unknownModel(m);
       return list;
     }
     if (!Array.isArray(m) || m.length === 0 || !m.every((x) => typeof x === 'string'))
       throw new RouterError('invalid_request', 'request.model: expected a model name or a non-empty list of model names');
-    for (const x of m as string[]) if (!modelLists.has(x)) throw unknownModel(x);
+    for (const x of m as string[]) if (!this.modelLists.has(x)) throw this.unknownModel(x);
     return m as string[];
   }
 
-  function unknownModel(m: string): RouterError {
-    return new RouterError('unknown_model', `no endpoint serves model "${m}"; known models: ${baseModels.join(', ')}`);
+  private unknownModel(m: string): RouterError {
+    return new RouterError('unknown_model', `no endpoint serves model "${m}"; known models: ${this.baseModels.join(', ')}`);
   }
-
-  function routeDirect(req: RouteRequest, sink: RouteSink<RouteResult>, opts?: { signal?: AbortSignal }): void {
-    let models: readonly string[];
-    try {
-      models = resolveModels(req);
-      checkRequest(req, opts?.signal);
-      models = refiner.refine(models, req);
-    } catch (e) {
-      return sink.routeFailed(toRouterError(e));
-    }
-    startRequest(rt, req, models, opts?.signal, estimateTokens(req), sink);
-  }
-
-  const router: Router = {
-    route(req, opts) {
-      return new Promise((resolve, reject) => routeDirect(req, { routeDone: resolve, routeFailed: reject }, opts));
-    },
-    [ROUTE_DIRECT]: routeDirect,
-    candidates(model) {
-      const now = clock.now();
-      if (model !== undefined) {
-        const g = modelLists.has(model) ? groups.get(model) : undefined;
-        if (g === undefined) throw unknownModel(model);
-        return g.slots.map((s) => s.snapshot(now));
-      }
-      return slots.map((s) => s.snapshot(now));
-    },
-    endpoints: Object.freeze(endpoints),
-    models: () => [...baseModels],
-    strategy,
-    on: (listener) => bus.on(listener),
-    close() {
-      checks?.stop();
-      checks = null;
-      detachStore();
-    },
-  };
-  routerSlots.set(router, { slots, settings, carried: carriedIds });
-  return router;
 }
+
+function noop(): void {}
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 

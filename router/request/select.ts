@@ -83,7 +83,19 @@ export class EndpointSlot {
     readonly stats: EndpointStats,
     readonly health: EndpointHealth,
     readonly admission: Admission | null,
-  ) {}
+  ) {
+    // The first view, made here rather than by the first candidate() call (that path ran once
+    // per endpoint, before V8 had feedback for it, and threw away the pick path's optimised
+    // code in each new router's first pick). It stands for no time yet (at -Infinity), so that
+    // call re-stamps it (candidate(): unread stats, same health), as it would a view of its own.
+    const health0 = health.timelessSnapshot();
+    if (health0 !== null) this.view = new CandidateView(this, health0, -Infinity, this.statsVersion, null);
+  }
+
+  /** The current view, whatever time it stands for (null before the first). */
+  get latestView(): Candidate | null {
+    return this.view;
+  }
 
   /** The current snapshot view (cached; see the file comment). */
   candidate(now: number, quantumMs: number): Candidate {
@@ -130,12 +142,12 @@ export interface PickRecord {
  * What selectEndpoint picked besides the slot, for the attempt it starts to copy at once
  * (SelectEnv.picked: one object per router, refilled per pick, read before the next).
  */
-export interface PickScratch {
-  candidates: readonly Candidate[];
-  scores: readonly number[] | undefined;
-  index: number;
-  reason: string;
-  panic: boolean;
+export class PickScratch {
+  candidates: readonly Candidate[] = [];
+  scores: readonly number[] | undefined = undefined;
+  index = 0;
+  reason = '';
+  panic = false;
 }
 
 const AVAILABLE = 0;
@@ -264,35 +276,48 @@ export class GroupScan {
 
 /** All endpoints serving one model group. */
 export class ModelGroup {
-  private all: Candidate[] = [];
+  /**
+   * The candidates of the latest call to candidates(); null before the first. (Not an empty
+   * `[]`: that array's map, a different element kind from the filled ones', was seen once per
+   * group, before V8 had collected feedback, and threw candidates()' optimised code away.)
+   */
+  private all: Candidate[] | null = null;
   /** Where scan() classifies; copied into the GroupScan only when some endpoint is not available. */
   private readonly work: Uint8Array;
   /**
    * The scan of a group whose endpoints are all available, shared by every such scan: it holds
    * no class array, no panic and no recovery times, and eligible() never marks it (it only
-   * marks a scan with an unavailable endpoint), so it reads the same whoever asked.
+   * marks a scan with an unavailable endpoint), so it reads the same whoever asked. Made here,
+   * not at the first such scan: that path of scan() ran once per group, before V8 had
+   * collected feedback for it, so a new router's first scan threw scan()'s optimised code away.
    */
-  private allAvailable: GroupScan | null = null;
+  private readonly allAvailable: GroupScan;
 
   constructor(
     readonly model: string,
     readonly slots: readonly EndpointSlot[],
   ) {
     this.work = new Uint8Array(slots.length);
+    this.allAvailable = new GroupScan(this, null, slots.length, false, Infinity, Infinity);
+    // The first row too (see EndpointSlot's first view): candidates() keeps it while each
+    // endpoint's candidate() returns the same view, as it would a row made by its first call.
+    const row = slots.map((s) => s.latestView);
+    if (row.every((v) => v !== null)) this.all = row as Candidate[];
   }
 
   /** Current snapshots of every endpoint of this model (the array is reused while unchanged). */
   candidates(now: number, quantumMs: number): Candidate[] {
     const slots = this.slots;
-    let all = this.all;
-    let changed = all.length !== slots.length;
-    for (let i = 0; i < slots.length && !changed; i++) changed = all[i] !== slots[i]!.candidate(now, quantumMs);
-    if (changed) {
-      all = new Array<Candidate>(slots.length);
-      for (let i = 0; i < slots.length; i++) all[i] = slots[i]!.candidate(now, quantumMs);
-      this.all = all;
+    const all = this.all;
+    if (all !== null && all.length === slots.length) {
+      let same = true;
+      for (let i = 0; i < slots.length && same; i++) same = all[i] === slots[i]!.candidate(now, quantumMs);
+      if (same) return all;
     }
-    return all;
+    const fresh = new Array<Candidate>(slots.length);
+    for (let i = 0; i < slots.length; i++) fresh[i] = slots[i]!.candidate(now, quantumMs);
+    this.all = fresh;
+    return fresh;
   }
 
   /**
@@ -329,7 +354,7 @@ export class ModelGroup {
     }
     const n = slots.length;
     // Every endpoint available: the same answer every time (no panic, nothing blocked), one object per group.
-    if (avail === n) return (this.allAvailable ??= new GroupScan(this, null, n, false, Infinity, Infinity));
+    if (avail === n) return this.allAvailable;
     const panic = soft > 0 && (n - avail) / n > panicThreshold;
     return new GroupScan(this, cls.slice(), avail, panic, hardUntil, softUntil);
   }
@@ -340,16 +365,41 @@ function failedBefore(a: EndpointSlot, b: EndpointSlot): boolean {
   return (a.stats.lastFailure ?? -Infinity) < (b.stats.lastFailure ?? -Infinity);
 }
 
-/** Shared, router-wide pieces a selection needs. */
-export interface SelectEnv {
-  readonly strategy: Strategy;
-  readonly panicThreshold: number;
-  readonly quantumMs: number;
-  readonly bus: EventBus;
+/** The one PickContext of a router, refilled per pick (strategies must not keep it). */
+class PickCtx implements PickContext {
+  /**
+   * Set before every pick. NaN until then, not 0: a fractional number, so the field holds
+   * doubles from the start (0 would make it a small-integer field that changes
+   * representation, and the object its map, at the first fractional clock time).
+   */
+  now = NaN;
+
+  constructor(readonly random: Random) {}
+}
+
+/**
+ * Shared, router-wide pieces a selection needs. A class, as the router's runtime
+ * (router.ts), not an object literal: V8 makes a literal's boilerplate at the literal's
+ * second evaluation, which widens the field types that optimised code made from the first
+ * router relied on, and a router is made once per simulated run, so each second run threw
+ * the hot path's optimised code away (a V8 deoptimisation) and recompiled it.
+ */
+export class SelectEnv {
   /** One mutable context reused for every pick (strategies must not keep it). */
-  readonly pickCtx: { now: number; random: Random };
+  readonly pickCtx: PickCtx;
   /** The latest pick's details (see PickScratch); the attempt it starts copies them. */
-  readonly picked: PickScratch;
+  readonly picked = new PickScratch();
+
+  constructor(
+    readonly strategy: Strategy,
+    readonly panicThreshold: number,
+    /** Time-decayed stats are re-read when the clock moved by this much (EndpointSlot.candidate). */
+    readonly quantumMs: number,
+    readonly bus: EventBus,
+    random: Random,
+  ) {
+    this.pickCtx = new PickCtx(random);
+  }
 }
 
 /**
@@ -389,7 +439,7 @@ export function selectEndpoint(
   ctx.now = now;
   let pick: ReturnType<Strategy['pick']>;
   try {
-    pick = env.strategy.pick(cands, req, ctx as PickContext);
+    pick = env.strategy.pick(cands, req, ctx);
   } catch (e) {
     // A strategy (or its classifier) that throws is a router bug, not a network failure: never
     // retried. A RouterError it throws on purpose (classifier fallback 'error') stays as it is.
