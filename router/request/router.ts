@@ -189,6 +189,13 @@ class CoreRouter implements Router {
     private readonly baseModels: readonly string[],
   ) {
     this.strategy = rt.env.strategy;
+    // The public methods also work detached (`const { route } = router`, `xs.map(router.route)`),
+    // as when a router was an object of closures; [ROUTE_DIRECT], the hot path, stays on the prototype.
+    this.route = this.route.bind(this);
+    this.candidates = this.candidates.bind(this);
+    this.models = this.models.bind(this);
+    this.on = this.on.bind(this);
+    this.close = this.close.bind(this);
   }
 
   route(req: RouteRequest, opts?: { signal?: AbortSignal }): Promise<RouteResult> {
