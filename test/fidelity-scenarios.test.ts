@@ -36,6 +36,14 @@ const STRATEGY = 'round-robin';
  */
 const ALSO: Readonly<Record<string, readonly string[]>> = { 'replicas-outage': ['round-robin@shared'] };
 const SPEED = 1;
+/**
+ * One http run is one sample, on a shared 2-core machine: a run whose process was starved can
+ * fall outside where the simulator's order spread does not reach (flash-crowd, the 5x crowd
+ * overflowing every queue: p50 ln +0.368 against |ln| <= 0.25 once in three full suites on a
+ * slow VM, timers 14.6 ms late; within in the other two and in four earlier runs). So a scenario
+ * gets a second, fresh run before it fails; a real disagreement is outside in both.
+ */
+const RETRY = 1;
 
 const out = mkdtempSync(join(tmpdir(), 'fidelity-scenarios-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -47,7 +55,7 @@ describe('sim and http agree on every shipped scenario', () => {
 
   for (const scenario of scenarioNames()) {
     const known = KNOWN_DISAGREEMENT[scenario];
-    it(`${scenario}${known ? ` (known disagreement, tolerances not asserted: ${known})` : ''}`, async () => {
+    it(`${scenario}${known ? ` (known disagreement, tolerances not asserted: ${known})` : ''}`, { retry: RETRY, timeout: 120_000 }, async () => {
       const dir = join(out, scenario);
       const durationS = shortFidelityDurationS(scenario);
       const strategies = [STRATEGY, ...(ALSO[scenario] ?? [])];
@@ -62,6 +70,6 @@ describe('sim and http agree on every shipped scenario', () => {
       if (!known) expect(run.report.outside, table).toBe(0);
       // A known disagreement's measurement still reaches the log, so every CI run says whether it agreed.
       else console.log(`fidelity ${scenario}: ${run.report.outside} outside; timers late ${run.report.harness?.loopDelayP99Ms.toFixed(1) ?? '?'} ms p99\n${table}`);
-    }, 120_000);
+    });
   }
 });
