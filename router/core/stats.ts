@@ -367,11 +367,9 @@ export class EndpointStats {
     return u < this.startCount ? now - this.starts[u % STARTS]! : this.answerLag;
   }
 
-  /** Requests ended in the success-rate window, and how many of them failed (added to `into`: [requests, failures]). */
-  addWindowCounts(now: number, into: [number, number]): void {
-    const { ok, bad } = this.window.totals(now);
-    into[0] += ok + bad;
-    into[1] += bad;
+  /** Requests that succeeded (ok) and failed (bad, cut: after the first byte) in the success-rate window. */
+  windowTotals(now: number): { ok: number; bad: number; cut: number } {
+    return this.window.totals(now);
   }
 
   /**

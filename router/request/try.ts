@@ -62,7 +62,6 @@ function race(rt: Runtime, ctx: RequestCtx, a: Attempt, owner: TryOwner): void {
   new Hedge(rt, ctx, owner, wait, maxAttempts, Math.max(wait / 2, 1)).run(a, long);
 }
 
-const counts: [number, number] = [0, 0];
 const NONE: readonly EndpointSlot[] = [];
 
 /**
@@ -95,13 +94,11 @@ function sendTwice(rt: Runtime, ctx: RequestCtx, a: Attempt, maxTokens: number):
   let off: EndpointSlot[] | null = null;
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
-    counts[0] = 0;
-    counts[1] = 0;
-    s.stats.addWindowCounts(now, counts);
-    requests += counts[0];
-    failures += counts[1];
+    const { ok, bad } = s.stats.windowTotals(now);
+    requests += ok + bad;
+    failures += bad;
     if (s === a.slot) continue;
-    if (s.endpoint.upstreamModel !== model || priceNow(s, now) > maxPrice || counts[1] > o.maxFailureRate * counts[0]) (off ??= []).push(s);
+    if (s.endpoint.upstreamModel !== model || priceNow(s, now) > maxPrice || bad > o.maxFailureRate * (ok + bad)) (off ??= []).push(s);
     else open++;
   }
   if (open === 0 || failures > o.maxFailureRate * requests) return null;
