@@ -9,7 +9,8 @@ import { scenarioNames } from '../scenarios/setup/load.js';
 /**
  * Every shipped scenario (every YAML file in scenarios/, so a new one cannot be left out)
  * runs in virtual time and over real loopback sockets (`--mode both`) and is checked against
- * the tolerances of scenarios/fidelity/fidelity.ts. Kept bounded for CI (5.5 min at load average 4-11, 5.7-6.1 min at 12-15, on 2 cores):
+ * the tolerances of scenarios/fidelity/fidelity.ts. In the suite it starts first, on one of two
+ * forks, while the other runs the CPU-bound files (vitest.config.ts). Kept bounded for CI (5.5 min at load average 4-11, 5.7-6.1 min at 12-15, on 2 cores):
  * round-robin (it does not react to latency, so what is compared is the simulator's
  * providers and faults, not how a latency-driven pick amplifies a few ms of scheduling;
  * replicas-outage also runs round-robin@shared, ALSO, which needs a local redis-server), http
