@@ -80,6 +80,13 @@ export interface ProxyBenchOptions {
   runtime?: 'compiled' | 'tsx';
   /** Which parts to run: any of 'a', 'b', 'c' (default all). */
   parts?: string;
+  /**
+   * V8's --max-semi-space-size (MB) for every node process measured: the proxies and the floors
+   * alike, so each ratio stays like for like (0 or absent: Node's default, 16 MB on 64-bit).
+   * The README's production setting is 2 (NODE_OPTIONS), which caps the young generation a
+   * burst of allocation grows and keeps: the idle gap of (c) is mostly that.
+   */
+  semiSpaceMb?: number;
   /** Closed-loop load generator for (a): 'wrk' (default; see ensureWrk) or 'autocannon'. */
   loadgen?: LoadGen;
   /**
@@ -153,6 +160,8 @@ export interface ProxyBenchResult {
   /** The same verdicts as a list: value, target, the floor measured in this run and value ÷ floor. */
   checks: TargetCheck[];
   loadAvg: number[];
+  /** V8 --max-semi-space-size of every measured node process (MB); 0 or absent = Node's default. */
+  semiSpaceMb?: number;
 }
 
 /** One target's verdict: `value` against `target` (`op`), with the floor it is read against (same run). */
@@ -544,6 +553,9 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
     const cfgFile = join(dir, 'proxy.json');
     writeFileSync(cfgFile, JSON.stringify(config));
     const nodeArgs = opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [];
+    const semiSpaceMb = opts.semiSpaceMb ?? 0;
+    const v8Args = semiSpaceMb > 0 ? [`--max-semi-space-size=${semiSpaceMb}`] : [];
+    nodeArgs.push(...v8Args);
     if (process.env.BENCH_PROXY_NODE_ARGS) nodeArgs.push(...process.env.BENCH_PROXY_NODE_ARGS.split(' '));
     const cliJs = (opts.runtime ?? 'compiled') === 'compiled' ? compileCli(join(dir, 'this')) : null;
     const startThisProxy = (name: string, args: string[]): Child =>
@@ -557,7 +569,7 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
     let baseOrigin = '';
     if (opts.baselineRoot !== undefined) {
       // Same node flags minus the profiler: only this checkout's proxy is profiled.
-      baseProxy = spawnNode('baseline-proxy', [compileCli(join(dir, 'baseline'), opts.baselineRoot), '--config', cfgFile], { env: proxyEnv() });
+      baseProxy = spawnNode('baseline-proxy', [...v8Args, compileCli(join(dir, 'baseline'), opts.baselineRoot), '--config', cfgFile], { env: proxyEnv() });
       children.push(baseProxy);
       baseOrigin = (await baseProxy.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
       log(`baseline proxy: ${opts.baselineRoot} (pid ${baseProxy.pid})`);
@@ -565,14 +577,14 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
     const directOrigin = `http://127.0.0.1:${ports[0]}`;
     const path = '/v1/chat/completions';
     // The floor of (a): the same stack (node:http + undici Pool) forwarding and nothing else.
-    const floorProxy = spawnNode('floor-proxy', [join(REPO_ROOT, 'bench', 'floor-proxy.mjs'), directOrigin, `http://127.0.0.1:${ports[1]}`]);
+    const floorProxy = spawnNode('floor-proxy', [...v8Args, join(REPO_ROOT, 'bench', 'floor-proxy.mjs'), directOrigin, `http://127.0.0.1:${ports[1]}`]);
     children.push(floorProxy);
     const floorOrigin = (await floorProxy.waitForLine(/listening on (http:\/\/[\d.:]+)/, 30_000))[1]!;
 
     const pids: Record<string, number> = { loadgen: process.pid, mocks: up.pid, proxy: proxy.pid, floor: floorProxy.pid };
     if (baseProxy) pids.base = baseProxy.pid;
     const parts = opts.parts ?? 'abc';
-    const result: ProxyBenchResult = { throughput: null, latency: null, rss: null, targets: {}, checks: [], loadAvg: loadavg() };
+    const result: ProxyBenchResult = { throughput: null, latency: null, rss: null, targets: {}, checks: [], loadAvg: loadavg(), semiSpaceMb };
     const body = opts.streamBody === true ? FAST_STREAM_BODY : BODY;
     if (opts.streamBody === true) log('(a) and (b) send stream: true requests (--stream-body)');
     const loop = (origin: string, s: number): Promise<LoopRun> =>
@@ -737,7 +749,10 @@ export function formatResting(when: string, r: RestingRss): string {
 
 export function formatProxyBench(r: ProxyBenchResult): string {
   const f = (x: number, d = 2): string => x.toFixed(d);
-  const lines = [`proxy overhead (loopback, round-robin over 2 instant mocks; load average ${r.loadAvg.map((x) => x.toFixed(1)).join(' ')})`];
+  const lines = [
+    `proxy overhead (loopback, round-robin over 2 instant mocks; load average ${r.loadAvg.map((x) => x.toFixed(1)).join(' ')}` +
+      `${(r.semiSpaceMb ?? 0) > 0 ? `; node --max-semi-space-size=${r.semiSpaceMb} for the proxy and every floor` : ''})`,
+  ];
   const t = r.throughput;
   if (t) {
     lines.push(
@@ -773,7 +788,7 @@ export function formatProxyBench(r: ProxyBenchResult): string {
 // ---------------------------------------------------------------- entry point
 
 const USAGE =
-  'usage: npx tsx bench/proxy.ts [--quick] [--proxy-rounds N] [--parts abc] [--connections N] [--streams N] [--runtime compiled|tsx] [--loadgen wrk|autocannon] [--baseline DIR] [--stream-body] [--cpu-prof DIR] [--json-out FILE]\n       (usually through npm run bench -- --only proxy ...)';
+  'usage: npx tsx bench/proxy.ts [--quick] [--proxy-rounds N] [--parts abc] [--connections N] [--streams N] [--runtime compiled|tsx] [--loadgen wrk|autocannon] [--baseline DIR] [--stream-body] [--cpu-prof DIR] [--semi-space MB] [--json-out FILE]\n       (usually through npm run bench -- --only proxy ...)';
 
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
@@ -789,7 +804,7 @@ if (isMain) {
   const str = (name: string): string | undefined => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const v = { role: str('role'), quick: values.quick === true, 'stream-body': values['stream-body'] === true, 'cpu-prof': str('cpu-prof'), parts: str('parts'), baseline: str('baseline'), 'json-out': str('json-out') };
   /** A positive integer flag, or undefined when absent; exits 2 on anything else. */
-  const count = (name: 'proxy-rounds' | 'connections' | 'streams'): number | undefined => {
+  const count = (name: 'proxy-rounds' | 'connections' | 'streams' | 'semi-space'): number | undefined => {
     const raw = str(name);
     if (raw === undefined) return undefined;
     const n = Number(raw);
@@ -831,6 +846,7 @@ if (isMain) {
       loadgen: choice('loadgen', ['wrk', 'autocannon'] as const, 'wrk'),
       baselineRoot: v.baseline,
       streamBody: v['stream-body'] === true,
+      semiSpaceMb: count('semi-space'),
     })
       .then((r) => {
         console.log(formatProxyBench(r));

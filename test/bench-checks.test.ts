@@ -68,6 +68,15 @@ describe('bench: the idle readings', () => {
     );
   });
 
+  it('names the semi-space flag when the proxy and its floors ran with one, and nothing when they ran with Node\'s default', () => {
+    const base = { throughput: null, latency: null, rss: null, targets: {}, checks: [], loadAvg: [1, 1, 1] };
+    expect(formatProxyBench({ ...base, semiSpaceMb: 2 }).split('\n')[0]).toBe(
+      'proxy overhead (loopback, round-robin over 2 instant mocks; load average 1.0 1.0 1.0; node --max-semi-space-size=2 for the proxy and every floor)',
+    );
+    expect(formatProxyBench({ ...base, semiSpaceMb: 0 })).not.toContain('semi-space');
+    expect(formatProxyBench(base)).not.toContain('semi-space');
+  });
+
   it('bench/idle-deps.ts: each row is printed as its difference from the first (node:http alone)', () => {
     const rows = [
       { label: 'node:http alone (the floor)', rssMb: 43.6, heapUsedMb: 3.2, heapTotalMb: 5.7 },
