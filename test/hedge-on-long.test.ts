@@ -58,7 +58,7 @@ describe('hedging.onLong in the router (injected clock)', () => {
     expect(h.onLong).toEqual({ enabled: false, maxBudgetShare: 0.5, maxPriceRatio: 1.5, maxFailureRate: 0.05 });
     const bad = routerConfigSchema.safeParse({ endpoints: [{ provider: 'p', model: 'm' }], hedging: { onLong: { enabled: true } } });
     expect(bad.success).toBe(false);
-    expect(JSON.stringify(bad.error!.issues)).toMatch(/overMs is required/);
+    expect(bad.error!.issues.map((i) => [i.path.join('.'), i.message])).toContainEqual(['hedging.onLong.overMs', 'required when enabled']);
   });
 
   it('sends a request predicted over overMs twice at once; the first answer wins and the other is aborted', async () => {
@@ -164,6 +164,14 @@ describe('hedging.onLong in the router (injected clock)', () => {
       hedging: { on_long: { enabled: true, over_ms: 2_500 } },
     });
     expect((c.router.hedging as { onLong: unknown }).onLong).toEqual({ enabled: true, overMs: 2_500 });
+  });
+
+  it('names a missing over_ms as the file spells its neighbours (snake_case), camelCase when they are', () => {
+    const endpoints = [{ id: 'a', provider: 'p', model: 'm', base_url: 'http://127.0.0.1:9/v1' }];
+    expect(() => parseProxyConfig({ endpoints, hedging: { on_long: { enabled: true, max_price_ratio: 1.2 } } })).toThrow(
+      /hedging\.on_long\.over_ms: required when enabled/,
+    );
+    expect(() => parseProxyConfig({ endpoints, hedging: { onLong: { enabled: true } } })).toThrow(/hedging\.onLong\.overMs: required when enabled/);
   });
 });
 

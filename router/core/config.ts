@@ -188,7 +188,7 @@ export const hedgingSchema = z.strictObject({
       /** Only while the model group failed at most this share of its requests in the stats window (no extra load on an overloaded fleet). */
       maxFailureRate: z.number().min(0).max(1).default(0.05),
     })
-    .refine((o) => !o.enabled || o.overMs !== undefined, { message: 'overMs is required when onLong is enabled', path: ['overMs'] })
+    .refine((o) => !o.enabled || o.overMs !== undefined, { message: 'required when enabled', path: ['overMs'] })
     .default(() => ({ enabled: false, maxBudgetShare: 0.5, maxPriceRatio: 1.5, maxFailureRate: 0.05 })),
 }).refine((h) => h.minDelayMs <= h.maxDelayMs, { message: 'minDelayMs must be at most maxDelayMs', path: ['minDelayMs'] });
 

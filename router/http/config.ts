@@ -146,19 +146,31 @@ function camelKeys(v: unknown, where: string, problems: string[]): unknown {
   return out;
 }
 
+/** `overMs` -> `over_ms`. */
+const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
 /**
  * A field path in the normalised config, spelled as the file wrote it (`retry.max_attempts`
  * when the file said max_attempts): walk the normalised object along the path, looking each
- * key up in the spellings camelKeys recorded. Fields the file did not write stay camelCase.
+ * key up in the spellings camelKeys recorded. A field the file did not write (a required one
+ * missing) is spelled the way the file spelled that object's other keys: snake_case when any
+ * of them was (`hedging.on_long.over_ms`), else camelCase.
  */
 export function spelledPath(root: unknown, path: ReadonlyArray<PropertyKey>): PropertyKey[] {
   let at: unknown = root;
   return path.map((seg) => {
     const obj = typeof at === 'object' && at !== null ? at : undefined;
-    const out = typeof seg === 'string' && obj ? (spellings.get(obj)?.get(seg) ?? seg) : seg;
+    const written = obj ? spellings.get(obj) : undefined;
+    const out = typeof seg !== 'string' || written === undefined ? seg : (written.get(seg) ?? (wroteSnake(written) ? snake(seg) : seg));
     at = obj ? (obj as Record<PropertyKey, unknown>)[seg] : undefined;
     return out;
   });
+}
+
+/** Did the file spell any key of this object in snake_case? */
+function wroteSnake(written: ReadonlyMap<string, string>): boolean {
+  for (const [c, w] of written) if (c !== w) return true;
+  return false;
 }
 
 /** `health.maxEjectionMs` / `endpoints[1].id` -> path segments. */
