@@ -30,7 +30,7 @@ const USAGE = `usage: npm run bench -- [--only sim|proxy|access-log|store] [--qu
   --stream-body    proxy: the closed- and open-loop rounds send stream: true requests (the SSE path) instead of JSON
   --proxy-rounds N proxy: N interleaved closed-loop rounds of 2 s each (default 5)
   --semi-space MB  sim: the RSS child runs a second time with V8's --max-semi-space-size=MB;
-                   proxy: the proxy and every floor run with it (the README's production setting is 2)
+                   proxy: the proxy and every floor run with it (the README's production setting is 4)
   --store-rounds N store: N alternating rounds, redis store vs in-memory (default 10; 4 with --quick, too few
                    for the median's interval, which needs 6)`;
 const argv = process.argv.slice(2);

@@ -83,7 +83,7 @@ export interface ProxyBenchOptions {
   /**
    * V8's --max-semi-space-size (MB) for every node process measured: the proxies and the floors
    * alike, so each ratio stays like for like (0 or absent: Node's default, 16 MB on 64-bit).
-   * The README's production setting is 2 (NODE_OPTIONS), which caps the young generation a
+   * The README's production setting is 4 (NODE_OPTIONS), which caps the young generation a
    * burst of allocation grows and keeps: the idle gap of (c) is mostly that.
    */
   semiSpaceMb?: number;
