@@ -146,8 +146,8 @@ function camelKeys(v: unknown, where: string, problems: string[]): unknown {
   return out;
 }
 
-/** `overMs` -> `over_ms`. */
-const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** `overMs` -> `over_ms` (the inverse of camel). */
+export const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /**
  * A field path in the normalised config, spelled as the file wrote it (`retry.max_attempts`

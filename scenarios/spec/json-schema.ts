@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { routerConfigSchema } from '../../router/core/config.js';
-import { serverSchema } from '../../router/http/config.js';
+import { serverSchema, snake } from '../../router/http/config.js';
 import { storeSchema } from '../../router/store/config.js';
 import { responseCacheSchema } from '../../router/cache/response-cache.js';
 import { profileSchema } from '../../simulator/profile.js';
@@ -22,7 +22,6 @@ type Json = { [k: string]: unknown };
 const options = { io: 'input', unrepresentable: 'any', target: 'draft-7' } as const;
 
 /** `maxAttempts` -> `max_attempts`. */
-const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** The object schemas at `path` (`properties` names and `items`), through anyOf/oneOf wrappers. */
 function objectsAt(node: unknown, path: readonly string[]): Json[] {

@@ -1,5 +1,5 @@
 import { endpointSchema, routerConfigSchema } from '../../router/core/config.js';
-import { serverSchema } from '../../router/http/config.js';
+import { serverSchema, snake } from '../../router/http/config.js';
 
 /**
  * A proxy config as the diff a person reads: snake_case like router/http/example.yaml,
@@ -13,8 +13,8 @@ import { serverSchema } from '../../router/http/config.js';
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `maxAttempts` -> `max_attempts`. */
-export const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** `maxAttempts` -> `max_attempts` (router/http/config.ts). */
+export { snake };
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
