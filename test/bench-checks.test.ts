@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
 import { formatIdle } from '../bench/idle-deps.js';
-import { formatProxyBench, median, parseWrk, proxyChecks, TARGETS } from '../bench/proxy.js';
+import { formatChecks, formatProxyBench, median, openLoopTogether, parseWrk, proxyChecks, TARGETS } from '../bench/proxy.js';
 
 /** The bench's own arithmetic (bench/proxy.ts): what it reads from wrk and how it judges a target. */
 describe('bench: wrk summary, medians, target verdicts', () => {
@@ -52,6 +54,58 @@ describe('bench: wrk summary, medians, target verdicts', () => {
     expect(fwd).toMatchObject({ value: 139, target: 146.8, floor: 117.4, met: true });
     expect(proxyChecks({ throughput: null, latency: null, rss: { ...rss, freshPeakMb: 139, freshErrors: 1, forwardFloorMb: 117.4 } })[1]!.met).toBe(false);
     expect(proxyChecks({ throughput: null, latency: null, rss: { ...rss, freshPeakMb: 150, freshErrors: 0, forwardFloorMb: 117.4 } })[1]!.met).toBe(false);
+  });
+});
+
+describe('bench: open-loop latency, every side at the same due times', () => {
+  const lat = (p99: number) => ({ p50: 1, p90: 2, p99, p999: p99, max: p99 });
+  const latency = {
+    rate: 400, direct: lat(6), proxy: lat(8), addedP50Ms: 0.5, addedP99Ms: 2.4, roundsAddedP99Ms: [2.4, 4.6, 1.9], errors: 0,
+    floor: { addedP99Ms: 1.6, roundsAddedP99Ms: [1.6, 3.0, 1.2], proxyAboveP99Ms: 0.8 },
+  };
+
+  it('judges the added p99 against the bare forwarding proxy\'s added p99 from the same rounds, and prints the difference to it', () => {
+    const [c] = proxyChecks({ throughput: null, latency, rss: null });
+    expect(c).toMatchObject({ value: 2.4, target: TARGETS.addedP99Ms, floor: 1.6, met: false });
+    expect(c!.floorName).toContain('bare forwarding proxy');
+    // without the floor proxy (an older bench.json), the direct p99 stays the reference
+    const { floor: _, ...older } = latency;
+    expect(proxyChecks({ throughput: null, latency: older, rss: null })[0]).toMatchObject({ floor: 6, floorName: 'direct p99 ms' });
+    const out = formatProxyBench({ throughput: null, latency, rss: null, targets: {}, checks: [], loadAvg: [1, 1, 1] });
+    expect(out).toContain("floor       the bare forwarding proxy: added p99 per round 1.600, 3.000, 1.200 ms; median 1.600 ms; the proxy's p99 minus the floor's, median of rounds 0.800 ms");
+  });
+
+  it('a floor at or below zero gets a difference, not a ratio', () => {
+    const base = { name: 'added p99', unit: 'ms', value: 0.4, op: '<=' as const, target: 1, floorName: 'floor proxy', met: true };
+    expect(formatChecks([{ ...base, floor: 0.2 }])[0]).toContain('ratio to floor 2.000');
+    expect(formatChecks([{ ...base, floor: -0.1 }])[0]).toContain('floor -0.100 (floor proxy), 0.500 ms above it');
+    expect(formatChecks([{ ...base, floor: 0 }])[0]).not.toContain('ratio');
+  });
+
+  const servers: Server[] = [];
+  afterAll(() => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))));
+  const serve = async (status: number): Promise<{ origin: string; seen: () => number }> => {
+    let n = 0;
+    const s = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        n++;
+        res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    return { origin: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, seen: () => n };
+  };
+
+  it('sends request i to every origin, so each gets rate x seconds requests, and counts non-200 answers as errors', async () => {
+    const ok = await serve(200);
+    const bad = await serve(500);
+    const runs = await openLoopTogether([ok.origin, bad.origin], '/v1/chat/completions', '{}', 100, 0.2);
+    expect([ok.seen(), bad.seen()]).toEqual([20, 20]);
+    expect(runs.map((r) => r.lat.length)).toEqual([20, 20]);
+    expect(runs.map((r) => r.errors)).toEqual([0, 20]);
+    for (const r of runs) for (const x of r.lat) expect(x).toBeGreaterThan(0);
   });
 });
 
