@@ -21,13 +21,12 @@ import { caseOptions } from './flags.js';
  *      system, from /proc) per request: the steadiest figure on a shared machine;
  *      Its floor: bench/floor-proxy.mjs (node:http + undici forwarding, nothing else) in the
  *      same rounds: what this stack costs per request before any of the proxy's own work;
- *  (b) latency at a fixed open-loop rate (400 req/s to each side): request i is due at
+ *  (b) latency at a fixed open-loop rate (400 req/s): request i is due at
  *      t_i = t0 + i / rate and its latency is end - t_i (from the intended send
  *      time, so a stall is charged to every request queued behind it: no
- *      coordinated omission); request i goes to direct, the proxy and the floor proxy at
- *      the same due time (openLoopTogether), so the generator's lateness and the VM's stalls
- *      hit every side alike; added p50/p99 = proxy - direct, per round, median of rounds;
- *      the floor proxy's added p99 (same rounds) is what any proxy on this stack adds;
+ *      coordinated omission); added p50/p99 = proxy - direct, per round, median of rounds;
+ *      the floor proxy, a further side of the same interleaved rounds, gives what any proxy
+ *      on this stack adds;
  *  (c) the proxy's peak RSS (VmHWM, reset just before) while it carries N concurrent streams,
  *      and, for scale, the peak of a bare node:http SSE server holding the same streams
  *      (bench/floor-sse-server.mjs: no upstream, no router); then, like for like, a proxy
@@ -142,7 +141,7 @@ export interface ProxyBenchResult {
     roundsAddedP99Ms: number[];
     errors: number;
     /** The bare forwarding proxy (bench/floor-proxy.mjs) in the same rounds: the least a proxy on this stack adds. */
-    floor?: { addedP99Ms: number; roundsAddedP99Ms: number[]; proxyAboveP99Ms: number };
+    floor?: { all: Percentiles; addedP99Ms: number; roundsAddedP99Ms: number[]; proxyAboveP99Ms: number };
     baseline?: { addedP99Ms: number; roundsAddedP99Ms: number[] };
   } | null;
   /** floorMb: peak RSS of a bare node:http SSE server (bench/floor-sse-server.mjs) holding the same streams. */
@@ -309,53 +308,42 @@ export function parseWrk(out: string): LoopRun {
 }
 
 /**
- * Open loop over several targets at once: request i is due at t0 + i * (1000 / rate) ms
- * whatever happened before, and at each due time one request goes to every origin (the
- * first of them rotating with i, so none is always sent first). A 1 ms ticker sends
- * everything due; latency is measured from the due time. Because every target's request
- * i shares its due time, the generator's own lateness (timers late by several ms on a
- * busy VM) and the machine's stalls land on all targets alike, and a difference of their
- * percentiles is the targets' own: measured one after another, that noise was larger than
- * the 1 ms being judged.
+ * Open loop: request i is due at t0 + i * (1000 / rate) ms whatever happened before.
+ * A 1 ms ticker sends everything due; latency is measured from the due time.
  */
-export async function openLoopTogether(origins: string[], path: string, body: string, rate: number, seconds: number): Promise<Array<{ lat: number[]; errors: number }>> {
-  const pools = origins.map((o) => new Pool(o, { connections: 256 }));
-  const out = origins.map(() => ({ lat: [] as number[], errors: 0 }));
+export async function openLoop(origin: string, path: string, body: string, rate: number, seconds: number): Promise<{ lat: number[]; errors: number }> {
+  const pool = new Pool(origin, { connections: 256 });
   const n = Math.round(rate * seconds);
   const gap = 1000 / rate;
-  const k = origins.length;
+  const lat: number[] = [];
+  let errors = 0;
   let sent = 0;
   let done = 0;
   const t0 = performance.now() + 5;
   await new Promise<void>((resolve) => {
-    if (n === 0 || k === 0) return resolve();
-    const fire = (j: number, due: number): void => {
-      const o = out[j]!;
-      pools[j]!
+    if (n === 0) return resolve();
+    const fire = (due: number): void => {
+      pool
         .request({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body })
         .then(async (res) => {
           await res.body.dump();
-          if (res.statusCode !== 200) o.errors++;
-          o.lat.push(performance.now() - due);
+          if (res.statusCode !== 200) errors++;
+          lat.push(performance.now() - due);
         })
-        .catch(() => o.errors++)
+        .catch(() => errors++)
         .finally(() => {
-          if (++done === n * k) resolve();
+          if (++done === n) resolve();
         });
     };
     const tick = (): void => {
       const now = performance.now();
-      while (sent < n && t0 + sent * gap <= now) {
-        const due = t0 + sent * gap;
-        for (let m = 0; m < k; m++) fire((sent + m) % k, due);
-        sent++;
-      }
+      while (sent < n && t0 + sent * gap <= now) fire(t0 + sent++ * gap);
       if (sent < n) setTimeout(tick, 1);
     };
     setTimeout(tick, 5);
   });
-  await Promise.all(pools.map((p) => p.close()));
-  return out;
+  await pool.close();
+  return { lat, errors };
 }
 
 /** Kilobytes -> MB from /proc/<pid>/status (Linux). */
@@ -610,11 +598,19 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
     const loop = (origin: string, s: number): Promise<LoopRun> =>
       loadgen === 'wrk' ? wrkLoop(dir, origin + path, body, connections, s) : closedLoop(origin + path, body, connections, s, {}, 2);
 
-    if (parts.includes('a')) {
-      // Warm-up: 2 s was not enough under load (a first round ~2x the CPU/request of the
-      // rest, JIT still compiling); 4 s each, twice, interleaved.
+    // Warm-up, once, before (a) or (b), whichever runs first: 2 s was not enough under load
+    // (a first round ~2x the CPU/request of the rest, JIT still compiling); 2 s each side,
+    // twice, interleaved, at full speed. (b) run alone after only its 2 s at 400 req/s read a
+    // proxy p99 of 12-18 ms in its first round and 4-5 ms in its fifth, every run.
+    let warm = false;
+    const warmUp = async (): Promise<void> => {
+      if (warm) return;
+      warm = true;
       log('warm-up...');
       for (let i = 0; i < 2; i++) for (const o of [directOrigin, proxyOrigin, floorOrigin, ...(baseProxy ? [baseOrigin] : [])]) await loop(o, 2);
+    };
+    if (parts.includes('a')) {
+      await warmUp();
       const roundS = Math.max(1, durationS / rounds);
       log(`(a) closed loop with ${loadgen}, ${connections} connections, ${rounds} interleaved rounds of ${roundS}s each side (load average ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
       type Side = { run: LoopRun; cpuS: Record<string, number>; proxySysShare: number };
@@ -672,12 +668,13 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
       const roundSB = Math.max(1, openLoopS / rounds);
       const names = ['direct', 'proxy', 'floor proxy', ...(baseProxy ? ['baseline'] : [])];
       const origins = [directOrigin, proxyOrigin, floorOrigin, ...(baseProxy ? [baseOrigin] : [])];
-      log(`(b) open loop at ${rate} req/s to each of ${names.join(', ')} together (request i to all at its due time), ${rounds} rounds of ${roundSB}s (after 2s warm-up)`);
-      await openLoopTogether(origins, path, body, rate, 2);
+      await warmUp();
+      log(`(b) open loop at ${rate} req/s, ${rounds} interleaved rounds of ${roundSB}s each side (${names.join(', ')}; after 2s warm-up)`);
+      for (const o of origins) await openLoop(o, path, body, rate, 2);
       const all = origins.map(() => ({ lat: [] as number[], errors: 0 }));
       const added: number[][] = origins.map(() => []);
       for (let i = 0; i < rounds; i++) {
-        const runs = await openLoopTogether(origins, path, body, rate, roundSB);
+        const runs = await rotated(i, origins.map((o) => () => openLoop(o, path, body, rate, roundSB)));
         const p99 = runs.map((r) => percentiles(r.lat).p99);
         runs.forEach((r, k) => {
           for (const x of r.lat) all[k]!.lat.push(x);
@@ -698,7 +695,7 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
         addedP99Ms,
         roundsAddedP99Ms: added[1]!,
         errors: all.reduce((x, r) => x + r.errors, 0),
-        floor: { addedP99Ms: median(added[2]!), roundsAddedP99Ms: added[2]!, proxyAboveP99Ms: median(added[1]!.map((x, i) => x - added[2]![i]!)) },
+        floor: { all: percentiles(all[2]!.lat), addedP99Ms: median(added[2]!), roundsAddedP99Ms: added[2]!, proxyAboveP99Ms: median(added[1]!.map((x, i) => x - added[2]![i]!)) },
       };
       if (baseProxy) result.latency.baseline = { addedP99Ms: median(added[3]!), roundsAddedP99Ms: added[3]! };
       result.targets.addedP99 = addedP99Ms <= TARGETS.addedP99Ms;
@@ -805,7 +802,7 @@ export function formatProxyBench(r: ProxyBenchResult): string {
     );
     if (l.floor)
       lines.push(
-        `  floor       the bare forwarding proxy: added p99 per round ${l.floor.roundsAddedP99Ms.map((x) => f(x, 3)).join(', ')} ms; median ${f(l.floor.addedP99Ms, 3)} ms; ` +
+        `  floor       the bare forwarding proxy: p50 ${f(l.floor.all.p50, 3)} p99 ${f(l.floor.all.p99, 3)} ms (all rounds); added p99 per round ${l.floor.roundsAddedP99Ms.map((x) => f(x, 3)).join(', ')} ms; median ${f(l.floor.addedP99Ms, 3)} ms; ` +
           `the proxy's p99 minus the floor's, median of rounds ${f(l.floor.proxyAboveP99Ms, 3)} ms`,
       );
     if (l.baseline) lines.push(`  baseline    added p99 per round ${l.baseline.roundsAddedP99Ms.map((x) => f(x, 3)).join(', ')} ms; median ${f(l.baseline.addedP99Ms, 3)} ms`);
