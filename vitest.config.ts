@@ -11,7 +11,6 @@ import { defineConfig } from 'vitest/config';
 const FIRST = [
   'test/fidelity-scenarios.test.ts',
   'test/scenario-expected-winner.test.ts',
-  'test/standings.test.ts',
   'test/cli-help.test.ts',
 ];
 
