@@ -601,7 +601,7 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
     // Warm-up, once, before (a) or (b), whichever runs first: 2 s was not enough under load
     // (a first round ~2x the CPU/request of the rest, JIT still compiling); 2 s each side,
     // twice, interleaved, at full speed. (b) run alone after only its 2 s at 400 req/s read a
-    // proxy p99 of 12-18 ms in its first round and 4-5 ms in its fifth, every run.
+    // proxy p99 of 12-18 ms in its first round and 3.8-4.8 in its fifth, in each of three runs.
     let warm = false;
     const warmUp = async (): Promise<void> => {
       if (warm) return;
