@@ -598,19 +598,15 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
     const loop = (origin: string, s: number): Promise<LoopRun> =>
       loadgen === 'wrk' ? wrkLoop(dir, origin + path, body, connections, s) : closedLoop(origin + path, body, connections, s, {}, 2);
 
-    // Warm-up, once, before (a) or (b), whichever runs first: 2 s was not enough under load
-    // (a first round ~2x the CPU/request of the rest, JIT still compiling); 2 s each side,
-    // twice, interleaved, at full speed. (b) run alone after only its 2 s at 400 req/s read a
-    // proxy p99 of 12-18 ms in its first round and 3.8-4.8 in its fifth, in each of three runs.
-    let warm = false;
-    const warmUp = async (): Promise<void> => {
-      if (warm) return;
-      warm = true;
+    // Warm-up before (a) and (b): 2 s was not enough under load (a first round ~2x the
+    // CPU/request of the rest, JIT still compiling); 2 s each side, twice, interleaved, at full
+    // speed. (b) run alone after only its own 2 s at 400 req/s read a proxy p99 of 12-18 ms in
+    // its first round and 3.8-4.8 in its fifth, in each of three runs.
+    if (parts.includes('a') || parts.includes('b')) {
       log('warm-up...');
       for (let i = 0; i < 2; i++) for (const o of [directOrigin, proxyOrigin, floorOrigin, ...(baseProxy ? [baseOrigin] : [])]) await loop(o, 2);
-    };
+    }
     if (parts.includes('a')) {
-      await warmUp();
       const roundS = Math.max(1, durationS / rounds);
       log(`(a) closed loop with ${loadgen}, ${connections} connections, ${rounds} interleaved rounds of ${roundS}s each side (load average ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
       type Side = { run: LoopRun; cpuS: Record<string, number>; proxySysShare: number };
@@ -668,8 +664,7 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
       const roundSB = Math.max(1, openLoopS / rounds);
       const names = ['direct', 'proxy', 'floor proxy', ...(baseProxy ? ['baseline'] : [])];
       const origins = [directOrigin, proxyOrigin, floorOrigin, ...(baseProxy ? [baseOrigin] : [])];
-      await warmUp();
-      log(`(b) open loop at ${rate} req/s, ${rounds} interleaved rounds of ${roundSB}s each side (${names.join(', ')}; after 2s warm-up)`);
+      log(`(b) open loop at ${rate} req/s, ${rounds} interleaved rounds of ${roundSB}s each side (${names.join(', ')}; after 2s at this rate)`);
       for (const o of origins) await openLoop(o, path, body, rate, 2);
       const all = origins.map(() => ({ lat: [] as number[], errors: 0 }));
       const added: number[][] = origins.map(() => []);

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseRouterConfig } from '../router/core/config.js';
 import { parseProxyConfig } from '../router/http/config.js';
-import { configDiff, snake } from '../scenarios/tune/config-diff.js';
+import { snake } from '../router/http/config.js';
+import { configDiff } from '../scenarios/tune/config-diff.js';
 
 const full = {
   server: { host: '127.0.0.1', port: 8080, drainTimeoutMs: 5000 },

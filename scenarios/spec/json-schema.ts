@@ -21,8 +21,6 @@ type Json = { [k: string]: unknown };
 // draft-07: the draft editors' YAML and JSON language servers support best.
 const options = { io: 'input', unrepresentable: 'any', target: 'draft-7' } as const;
 
-/** `maxAttempts` -> `max_attempts`. */
-
 /** The object schemas at `path` (`properties` names and `items`), through anyOf/oneOf wrappers. */
 function objectsAt(node: unknown, path: readonly string[]): Json[] {
   if (typeof node !== 'object' || node === null) return [];

@@ -13,9 +13,6 @@ import { serverSchema, snake } from '../../router/http/config.js';
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `maxAttempts` -> `max_attempts` (router/http/config.ts). */
-export { snake };
-
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** Fields of `v` that differ from `d`, snake_cased; nested objects (errorRate, activeCheck) recursively. */
