@@ -849,6 +849,10 @@ if (isMain) {
     console.error(`bench proxy: --${name} takes ${allowed.join(' or ')} (got "${x}")\n${USAGE}`);
     process.exit(2);
   };
+  if (v.parts !== undefined && !/^[abc]+$/.test(v.parts)) {
+    console.error(`bench proxy: --parts takes any of the letters a, b, c (got "${v.parts}")\n${USAGE}`);
+    process.exit(2);
+  }
   if (v.role === 'upstream') {
     void runUpstream();
   } else if (v.role !== undefined) {

@@ -93,6 +93,12 @@ describe('npm scripts: --help and bad flags', () => {
     expect(readme.stderr).toMatch(/--cost attempts cannot be combined with --readme/);
   });
 
+  it('bench/proxy.ts: --parts other than the letters a, b, c exits 2 with a message, before starting anything', { timeout: 60_000 }, async () => {
+    const bad = await run('tsx bench/proxy.ts', ['--parts', 'xyz']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--parts takes any of the letters a, b, c \(got "xyz"\)/);
+  });
+
   it('bench/idle-deps.ts: --help exits 0; an unknown flag or a bad --runs exits 2', { timeout: 60_000 }, async () => {
     const [help, bad, runs] = await Promise.all([
       run('tsx bench/idle-deps.ts', ['--help']),
